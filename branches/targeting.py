@@ -1,0 +1,205 @@
+"""Targeting: which branches a promo runs in.
+
+A rule set is the whole chain, or any mix of regions, cities, branch groups and single
+branches, minus excluded branches. Rules are stored (as a small JSON document, by primary
+key) rather than their expansion, so a branch opened later in a targeted region is covered
+and a closed branch drops out: :func:`resolve` expands rules on a given date.
+
+:func:`parse_branches_text` turns the «Филиалы» cell of a supplier sheet into rules:
+``Все`` (the chain), region or city names, branch-group names or branch codes, separated by
+``;`` or ``,``; a part prefixed with ``-``, ``кроме`` or ``без`` is an exclusion.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+
+from branches.models import Branch, BranchGroup, City, Region
+
+ALL_WORDS = {"все", "всё", "вся сеть", "все филиалы", "all", "all branches", "chain", "сеть"}
+EXCLUDE_PREFIX = re.compile(r"^\s*(?:-|−|кроме\s+|без\s+|except\s+|not\s+)", re.IGNORECASE)
+SEPARATORS = re.compile(r"[;,\n]+")
+
+
+@dataclass(frozen=True)
+class Targeting:
+    """A rule set. Lists hold primary keys and are kept sorted, so equal rules compare equal
+    (the importer groups rows into promos by them)."""
+
+    chain: bool = False
+    regions: tuple[int, ...] = ()
+    cities: tuple[int, ...] = ()
+    groups: tuple[int, ...] = ()
+    branches: tuple[int, ...] = ()
+    exclude: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("regions", "cities", "groups", "branches", "exclude"):
+            object.__setattr__(self, name, tuple(sorted(set(getattr(self, name)))))
+
+    @classmethod
+    def whole_chain(cls) -> Targeting:
+        return cls(chain=True)
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> Targeting:
+        data = data or {}
+        return cls(
+            chain=bool(data.get("chain")),
+            regions=tuple(data.get("regions", ())),
+            cities=tuple(data.get("cities", ())),
+            groups=tuple(data.get("groups", ())),
+            branches=tuple(data.get("branches", ())),
+            exclude=tuple(data.get("exclude", ())),
+        )
+
+    def to_json(self) -> dict:
+        return {
+            "chain": self.chain,
+            "regions": list(self.regions),
+            "cities": list(self.cities),
+            "groups": list(self.groups),
+            "branches": list(self.branches),
+            "exclude": list(self.exclude),
+        }
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.chain or self.regions or self.cities or self.groups or self.branches)
+
+    def branch_filter(self) -> Q:
+        """A Q over Branch selecting the targeted branches, before dates are applied."""
+        if self.chain:
+            included = Q()
+        else:
+            included = Q(pk__in=[])
+            if self.regions:
+                included |= Q(region_id__in=self.regions)
+            if self.cities:
+                included |= Q(city_id__in=self.cities)
+            if self.groups:
+                included |= Q(groups__in=self.groups)
+            if self.branches:
+                included |= Q(pk__in=self.branches)
+        if self.exclude:
+            included &= ~Q(pk__in=self.exclude)
+        return included
+
+    def describe(self) -> str:
+        """A short human text («Вся сеть», «Новосибирская область; B0001; кроме B0005»)."""
+        parts: list[str] = []
+        if self.chain:
+            parts.append("Вся сеть")
+        parts += [r.name for r in Region.objects.filter(pk__in=self.regions)]
+        parts += [c.name for c in City.objects.filter(pk__in=self.cities)]
+        parts += [g.name for g in BranchGroup.objects.filter(pk__in=self.groups)]
+        parts += [b.code for b in Branch.objects.filter(pk__in=self.branches)]
+        excluded = [b.code for b in Branch.objects.filter(pk__in=self.exclude)]
+        if excluded:
+            parts.append("кроме " + ", ".join(excluded))
+        return "; ".join(parts) or "—"
+
+
+def resolve(targeting: Targeting, *, on, until=None) -> QuerySet[Branch]:
+    """Branches targeted and open on ``on``. With ``until`` (a promo's end), branches that
+    close on or before that day are left out too, as the exports require."""
+    if targeting.is_empty:
+        return Branch.objects.none()
+    branches = Branch.objects.filter(targeting.branch_filter()).open_on(on)
+    if until is not None:
+        branches = branches.filter(Q(closed__isnull=True) | Q(closed__gt=until))
+    return branches.distinct().order_by("code")
+
+
+class TargetingParseError(ValueError):
+    """The «Филиалы» text names something the chain does not have."""
+
+    def __init__(self, unknown: list[str]):
+        self.unknown = unknown
+        super().__init__("Неизвестные филиалы, города или регионы: " + ", ".join(unknown))
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.replace("ё", "е").replace("Ё", "Е").split()).casefold()
+
+
+@dataclass
+class TargetingCatalog:
+    """Name lookups for the parser, loaded once (a bulk import parses thousands of cells)."""
+
+    regions: dict[str, int] = field(default_factory=dict)
+    cities: dict[str, list[int]] = field(default_factory=dict)
+    groups: dict[str, int] = field(default_factory=dict)
+    branches: dict[str, int] = field(default_factory=dict)
+    _cache: dict[str, Targeting] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> TargetingCatalog:
+        catalog = cls()
+        for pk, code, name in Region.objects.values_list("pk", "code", "name"):
+            catalog.regions[_fold(name)] = pk
+            catalog.regions[_fold(code)] = pk
+        for pk, name in City.objects.values_list("pk", "name"):
+            catalog.cities.setdefault(_fold(name), []).append(pk)
+        for pk, name in BranchGroup.objects.values_list("pk", "name"):
+            catalog.groups[_fold(name)] = pk
+        for pk, code in Branch.objects.values_list("pk", "code"):
+            catalog.branches[_fold(code)] = pk
+        return catalog
+
+    def parse(self, text: str | None) -> Targeting:
+        """Parse a «Филиалы» cell. An empty cell means the whole chain."""
+        key = (text or "").strip()
+        if key not in self._cache:
+            self._cache[key] = self._parse(key)
+        return self._cache[key]
+
+    def _parse(self, text: str) -> Targeting:
+        if not text:
+            return Targeting.whole_chain()
+        chain = False
+        regions: list[int] = []
+        cities: list[int] = []
+        groups: list[int] = []
+        branches: list[int] = []
+        exclude: list[int] = []
+        unknown: list[str] = []
+        for raw in SEPARATORS.split(text):
+            part = raw.strip()
+            if not part:
+                continue
+            excluded = bool(EXCLUDE_PREFIX.match(part))
+            name = _fold(EXCLUDE_PREFIX.sub("", part)) if excluded else _fold(part)
+            if excluded:
+                if name in self.branches:
+                    exclude.append(self.branches[name])
+                else:
+                    unknown.append(part)
+            elif name in ALL_WORDS:
+                chain = True
+            elif name in self.branches:
+                branches.append(self.branches[name])
+            elif name in self.regions:
+                regions.append(self.regions[name])
+            elif name in self.cities:
+                cities.extend(self.cities[name])
+            elif name in self.groups:
+                groups.append(self.groups[name])
+            else:
+                unknown.append(part)
+        if unknown:
+            raise TargetingParseError(unknown)
+        if chain or not (regions or cities or groups or branches):
+            # «Все» or only exclusions («кроме B0005»): the chain minus the exclusions.
+            return Targeting(chain=True, exclude=tuple(exclude))
+        return Targeting(regions=tuple(regions), cities=tuple(cities), groups=tuple(groups),
+                         branches=tuple(branches), exclude=tuple(exclude))
+
+
+def parse_branches_text(text: str | None, *, catalog: TargetingCatalog | None = None) -> Targeting:
+    """Parse a «Филиалы» cell into rules; raises :class:`TargetingParseError` naming every
+    unknown part."""
+    return (catalog or TargetingCatalog.load()).parse(text)

@@ -1,0 +1,17 @@
+"""pytest: PostgreSQL from DATABASE_URL (``make test`` starts a throwaway cluster), eager Celery
+(the worker tests start a real worker themselves), in-memory mail, fast password hashing."""
+
+import tempfile
+
+from config.django.base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = tempfile.mkdtemp(prefix="promo-media-")
+EXPORT_ROOT = tempfile.mkdtemp(prefix="promo-exports-")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LANGUAGE_CODE = "ru"

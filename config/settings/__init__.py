@@ -1,0 +1,1 @@
+"""Settings grouped by topic; config/django/base.py imports them all."""

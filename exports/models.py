@@ -1,0 +1,1 @@
+"""Export runs (built by the exports issue)."""

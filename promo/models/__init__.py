@@ -1,0 +1,14 @@
+"""Promo models: the promo and its lines, frozen revisions, uploads, events and comments."""
+
+from promo.models.events import PromoComment, PromoEvent
+from promo.models.promo import Promo, PromoLine, PromoRevision
+from promo.models.uploads import PromoUpload
+
+__all__ = [
+    "Promo",
+    "PromoComment",
+    "PromoEvent",
+    "PromoLine",
+    "PromoRevision",
+    "PromoUpload",
+]

@@ -1,0 +1,68 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from guardian.admin import GuardedModelAdminMixin
+from simple_history.admin import SimpleHistoryAdmin
+
+from suppliers.models import Category, Product, Supplier, SupplierUser
+from suppliers.roles import Role
+from suppliers.services.access import category_managers, category_set_managers, supplier_user_link
+
+
+@admin.register(Supplier)
+class SupplierAdmin(GuardedModelAdminMixin, SimpleHistoryAdmin):
+    list_display = ["code", "name", "inn", "sap_vendor", "active"]
+    list_filter = ["active"]
+    search_fields = ["code", "name", "inn"]
+
+
+class CategoryAdminForm(forms.ModelForm):
+    managers = forms.ModelMultipleChoiceField(
+        label=_("Категорийные менеджеры"), required=False,
+        queryset=get_user_model().objects.filter(groups__name=Role.CATEGORY_MANAGER.value),
+        widget=admin.widgets.FilteredSelectMultiple(_("менеджеры"), is_stacked=False),
+    )
+
+    class Meta:
+        model = Category
+        fields = ["code", "name"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["managers"].initial = list(category_managers(self.instance))
+
+
+@admin.register(Category)
+class CategoryAdmin(GuardedModelAdminMixin, SimpleHistoryAdmin):
+    form = CategoryAdminForm
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        category_set_managers(category=form.instance, users=form.cleaned_data["managers"])
+
+
+@admin.register(Product)
+class ProductAdmin(SimpleHistoryAdmin):
+    list_display = ["article", "ean", "name", "category", "supplier", "regular_price", "purchase_price",
+                    "active"]
+    list_filter = ["category", "active"]
+    search_fields = ["article", "ean", "name"]
+    list_select_related = ["category", "supplier"]
+    autocomplete_fields = ["supplier"]
+
+
+@admin.register(SupplierUser)
+class SupplierUserAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "supplier"]
+    search_fields = ["user__username", "supplier__code", "supplier__name"]
+    autocomplete_fields = ["supplier"]
+    list_select_related = ["user", "supplier"]
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, so the guardian grant follows the link.
+        link = supplier_user_link(user=obj.user, supplier=obj.supplier)
+        obj.pk = link.pk

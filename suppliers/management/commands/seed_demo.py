@@ -1,0 +1,24 @@
+"""python manage.py seed_demo: load the reference set and the demo users (idempotent)."""
+
+from django.core.management.base import BaseCommand
+
+from suppliers.services.seed import DEMO_PASSWORD, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Load the chain's reference data (branches, suppliers, categories, products) and demo users."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-users", action="store_true", help="Load reference data only.")
+
+    def handle(self, *args, **options):
+        report = seed_demo(with_users=not options["no_users"])
+        created = ", ".join(f"{k}: {v}" for k, v in report.created.items() if v) or "nothing new"
+        self.stdout.write(f"Reference data loaded ({created}).")
+        if options["verbosity"] >= 1 and not options["no_users"]:
+            self.stdout.write(f"Demo logins (password «{DEMO_PASSWORD}» for all):")
+            self.stdout.write("  admin     administrator (Django admin at /admin/)")
+            self.stdout.write("  marketer  marketer: every promo, bulk import, targeting, exports")
+            self.stdout.write("  manager   category manager of all 18 categories")
+            self.stdout.write("  manager1, manager2, manager3  category managers of 6 categories each")
+            self.stdout.write("  s001 … s100  supplier users (one per supplier, e.g. s001 = S001)")

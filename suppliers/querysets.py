@@ -1,0 +1,85 @@
+"""Visibility of suppliers, categories and products: ``Model.objects.restrict(user, action)``
+is the one entry point used by pages, API views, form choices, services and commands.
+
+Grants are guardian object permissions on Supplier and Category only (never per product or
+promo); the querysets below turn them into subqueries, never lists of primary keys."""
+
+from django.db import models
+from guardian.shortcuts import get_objects_for_user
+
+from suppliers.roles import (
+    CATEGORY_DECIDE_PERM,
+    SUPPLIER_ACCESS_PERM,
+    is_category_manager,
+    is_marketer,
+    is_supplier_user,
+)
+
+VIEW = "view"
+CHANGE = "change"
+DECIDE = "decide"
+
+
+def _signed_in(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+class SupplierQuerySet(models.QuerySet):
+    def restrict(self, user, action: str = VIEW):
+        """Marketers and administrators: every supplier. Category managers: view every
+        supplier. Supplier users: the suppliers they were granted, for any action."""
+        if not _signed_in(user):
+            return self.none()
+        if is_marketer(user):
+            return self
+        if is_supplier_user(user):
+            return self.filter(pk__in=get_objects_for_user(
+                user, SUPPLIER_ACCESS_PERM, klass=self.model, accept_global_perms=False,
+            ).values("pk"))
+        if action == VIEW and is_category_manager(user):
+            return self
+        return self.none()
+
+    def active(self):
+        return self.filter(active=True)
+
+
+class CategoryQuerySet(models.QuerySet):
+    def restrict(self, user, action: str = VIEW):
+        """Every signed-in user may view categories; deciding promo lines of a category is
+        for the category managers granted that category (and administrators)."""
+        if not _signed_in(user):
+            return self.none()
+        if action == VIEW:
+            return self
+        if action == DECIDE:
+            if user.is_superuser:
+                return self
+            return self.filter(pk__in=get_objects_for_user(
+                user, CATEGORY_DECIDE_PERM, klass=self.model, accept_global_perms=False,
+            ).values("pk"))
+        if is_marketer(user):
+            return self
+        return self.none()
+
+
+class ProductQuerySet(models.QuerySet):
+    def restrict(self, user, action: str = VIEW):
+        """Supplier users see and act on their suppliers' products only; chain staff view
+        every product; deciding follows the category grants."""
+        from suppliers.models import Category, Supplier
+
+        if not _signed_in(user):
+            return self.none()
+        if action == DECIDE:
+            return self.filter(category__in=Category.objects.restrict(user, DECIDE))
+        if is_marketer(user):
+            return self
+        if is_supplier_user(user):
+            return self.filter(supplier__in=Supplier.objects.restrict(user, action))
+        if action == VIEW and is_category_manager(user):
+            return self
+        return self.none()
+
+    def active(self):
+        return self.filter(active=True)

@@ -1,0 +1,40 @@
+"""Shared fixtures. The test database is PostgreSQL (``make test`` starts a throwaway
+cluster); the chain's reference set and the demo users are loaded once per test database,
+so every test can use s001, manager, marketer and the 5,000 products."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from suppliers.services.seed import seed_demo
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        seed_demo()
+
+
+@pytest.fixture
+def demo_data(transactional_db):
+    """For transactional tests (live server, real worker, concurrency): pytest-django flushes
+    the database after each of them, so they load the demo set themselves."""
+    seed_demo()
+
+
+@pytest.fixture
+def demo_user():
+    def get(username: str):
+        return get_user_model().objects.get(username=username)
+
+    return get
+
+
+@pytest.fixture
+def client_for(client, demo_user):
+    """A test client logged in as a demo user: ``client_for("s001")``."""
+
+    def login(username: str):
+        client.force_login(demo_user(username))
+        return client
+
+    return login
