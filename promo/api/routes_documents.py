@@ -1,0 +1,5 @@
+"""API routes: documents (registered by promo/api/urls.py)."""
+
+
+def register(router) -> list:
+    return []

@@ -1,0 +1,5 @@
+"""API routes: promos (registered by promo/api/urls.py)."""
+
+
+def register(router) -> list:
+    return []

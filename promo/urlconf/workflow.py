@@ -1,0 +1,3 @@
+"""URL patterns of the workflow pages (included by promo/urls.py)."""
+
+urlpatterns: list = []
