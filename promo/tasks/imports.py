@@ -1,0 +1,3 @@
+"""Celery tasks: processing large uploads."""
+
+__all__: list[str] = []
