@@ -1,6 +1,9 @@
 """One DRF router for /api/v1/: each app registers its viewsets in its api/urls.py
-(``register(router)``), so the API has one root and one schema."""
+(``register(router)``), so the API has one root and one schema. Integrators sign in with a
+token: ``POST /api/v1/auth/token/`` (username, password) returns it once created."""
 
+from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from branches.api.urls import register as register_branches
@@ -9,7 +12,7 @@ from promo.api.urls import register as register_promo
 from suppliers.api.urls import register as register_suppliers
 
 router = DefaultRouter()
-extra_urlpatterns: list = []
+extra_urlpatterns: list = [path("auth/token/", obtain_auth_token, name="auth-token")]
 for register in (register_branches, register_suppliers, register_promo, register_exports):
     extra_urlpatterns += register(router) or []
 

@@ -1,30 +1,33 @@
 """Supplier and product pages. Staff see every supplier and product; a supplier user sees
-only its own products (the querysets are restricted before lookup, so a foreign object is 404)."""
+only its own products and no supplier list (the querysets are restricted before lookup, so a
+foreign object is a 404)."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
+from config.pagination import PerPageMixin
 from suppliers.filtersets import ProductFilterSet, SupplierFilterSet
 from suppliers.models import Product, Supplier
 from suppliers.roles import is_staff_role
 
 
 class StaffOnlyMixin(LoginRequiredMixin):
+    """Chain staff only: a signed-in supplier user gets 403, an anonymous visitor the login."""
+
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not is_staff_role(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
 
-class SupplierListView(StaffOnlyMixin, FilterView):
+class SupplierListView(StaffOnlyMixin, PerPageMixin, FilterView):
     filterset_class = SupplierFilterSet
     template_name = "suppliers/supplier_list.html"
-    paginate_by = 50
 
     def get_queryset(self):
-        return Supplier.objects.restrict(self.request.user)
+        return Supplier.objects.restrict(self.request.user).order_by("code")
 
 
 class SupplierDetailView(StaffOnlyMixin, DetailView):
@@ -33,19 +36,22 @@ class SupplierDetailView(StaffOnlyMixin, DetailView):
     def get_queryset(self):
         return Supplier.objects.restrict(self.request.user)
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["product_count"] = Product.objects.restrict(self.request.user).filter(
+            supplier=self.object).count()
+        return context
 
-class ProductListView(LoginRequiredMixin, FilterView):
+
+class ProductListView(LoginRequiredMixin, PerPageMixin, FilterView):
+    """The catalogue for staff; «Мои товары» for a supplier user."""
+
     filterset_class = ProductFilterSet
     template_name = "suppliers/product_list.html"
-    paginate_by = 50
 
     def get_queryset(self):
-        return Product.objects.restrict(self.request.user).select_related("category", "supplier")
-
-    def get_filterset_kwargs(self, filterset_class):
-        kwargs = super().get_filterset_kwargs(filterset_class)
-        kwargs["user"] = self.request.user
-        return kwargs
+        return (Product.objects.restrict(self.request.user).select_related("category", "supplier")
+                .order_by("article"))
 
 
 class ProductDetailView(LoginRequiredMixin, DetailView):

@@ -1,0 +1,119 @@
+"""Promos in Django admin: for administrators to look things up and fix a name, not to run
+the workflow. State changes (status, revisions, approval, line decisions) only happen through
+``promo/services/``, which record history and events and notify people; so here those fields
+are read-only, lines are shown but not edited, and the audit records cannot be changed."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from promo.models import Promo, PromoComment, PromoEvent, PromoLine, PromoRevision, PromoUpload
+from promo.models.promo import promo_pk_from_code
+
+
+class PromoLineInline(admin.TabularInline):
+    """The lines as the services left them; decisions are taken on the approval screen."""
+
+    model = PromoLine
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    fields = ["product", "discount_percent", "promo_price", "n", "m", "regular_price",
+              "compensation_percent", "decision", "decision_reason", "decided_by", "decided_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product", "decided_by")
+
+
+@admin.register(Promo)
+class PromoAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "supplier", "mechanic", "start", "end", "status", "revision",
+                    "created_at"]
+    list_filter = ["status", "mechanic", "start", "supplier__active"]
+    search_fields = ["name", "supplier__code", "supplier__name", "lines__product__article"]
+    list_select_related = ["supplier", "approved_revision"]
+    date_hierarchy = "start"
+    inlines = [PromoLineInline]
+    # Only the name is editable: everything else changes through the services (a new revision,
+    # an approval, an extension), which keep history, events and notifications in step.
+    readonly_fields = ["supplier", "mechanic", "start", "end", "targeting", "status", "revision",
+                       "version", "approved_revision", "created_by", "created_at", "updated_at"]
+    fields = ["name", *readonly_fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=_("код"), ordering="pk")
+    def code(self, promo: Promo) -> str:
+        return promo.code
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # "P000123" finds the promo by its code, which is derived from the primary key.
+        pk = promo_pk_from_code(search_term)
+        if pk is not None:
+            queryset |= self.model.objects.filter(pk=pk)
+        return queryset, may_have_duplicates
+
+
+@admin.register(PromoUpload)
+class PromoUploadAdmin(SimpleHistoryAdmin):
+    list_display = ["id", "original_name", "supplier", "uploaded_by", "status", "rows_total",
+                    "created_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["original_name", "sha256", "supplier__code", "supplier__name",
+                     "uploaded_by__username"]
+    list_select_related = ["supplier", "uploaded_by"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["file", "original_name", "sha256", "size", "uploaded_by", "supplier", "status",
+                       "rows_total", "rows_done", "errors", "warnings", "summary", "promos", "failure",
+                       "started_at", "finished_at", "created_at", "updated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Audit records: written by services only, never edited or deleted by hand."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PromoRevision)
+class PromoRevisionAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "name", "mechanic", "start", "end", "created_by", "created_at"]
+    list_filter = ["mechanic", "created_at"]
+    search_fields = ["name", "promo__name", "promo__supplier__code"]
+    list_select_related = ["promo", "created_by"]
+
+
+@admin.register(PromoEvent)
+class PromoEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "promo", "upload", "actor", "from_status", "to_status",
+                    "internal"]
+    list_filter = ["kind", "internal", "created_at"]
+    search_fields = ["reason", "promo__name", "actor__username"]
+    list_select_related = ["promo", "upload", "actor"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(PromoComment)
+class PromoCommentAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "promo", "author", "internal", "text"]
+    list_filter = ["internal", "created_at"]
+    search_fields = ["text", "promo__name", "author__username"]
+    list_select_related = ["promo", "author"]
