@@ -1,0 +1,14 @@
+"""Excel promo import (issue 3), split by concern.
+
+Reader layer (pure parsing, no database):
+
+- ``problems``: the error / warning records a user sees (code, sheet row, column as written,
+  message in the active language) and the exception that carries a file-level one;
+- ``headers``: header folding, RU/EN synonyms, finding the header row;
+- ``values``: pure parsers of cell values (numbers, discounts, EANs, dates, mechanics);
+- ``reader``: checks of the file before parsing and the streaming ``SheetReader``;
+- ``template``: the downloadable .xlsx template;
+- ``error_workbook``: the uploaded workbook returned with bad cells marked.
+
+Validation, dedup, revisions and saving build on top of these modules.
+"""

@@ -1,0 +1,239 @@
+"""What a user sees when a sheet has something wrong: a ``Problem`` (code, sheet row, column as
+written in the file, params) whose message is rendered in the active language at the edge.
+
+Every code of the import contract (samples/README.md) has a Russian message template in
+``MESSAGES``; ``PARAMS`` documents which params each template uses. A few codes have more
+specific variants chosen by ``params["reason"]`` (``VARIANTS``), e.g. ``file_unreadable`` for an
+.xls file, a CSV renamed to .xlsx or a file above the size cap.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+MESSAGES: dict[str, Any] = {
+    # Errors about the file as a whole (row 0) or its header row.
+    "file_unreadable": _(
+        "Не удалось прочитать файл как книгу Excel. Сохраните файл в формате .xlsx (Книга Excel) "
+        "и загрузите снова."
+    ),
+    "file_empty": _(
+        "В файле нет строк с данными: под строкой заголовков ничего не заполнено. "
+        "Заполните строки по шаблону и загрузите файл снова."
+    ),
+    "file_duplicate": _(
+        "Этот файл уже загружен {uploaded_at} (загрузка № {upload_id}). Повторно его загружать "
+        "не нужно; чтобы что-то исправить, измените файл и загрузите его снова."
+    ),
+    "header_missing": _(
+        "Не найдены обязательные колонки: {missing}. Строка заголовков должна быть в первых 20 "
+        "строках листа; названия колонок можно взять из шаблона."
+    ),
+    # Errors of a row or a cell.
+    "value_required": _("Не заполнено обязательное поле «{column}»."),
+    "product_not_found": _(
+        "Товар {value} не найден в каталоге сети. Проверьте штрихкод и артикул или скопируйте их "
+        "с листа «Мои товары» шаблона."
+    ),
+    "product_other_supplier": _(
+        "Товар {value} числится за другим поставщиком: акцию можно загрузить только на свои товары."
+    ),
+    "supplier_unknown": _(
+        "Поставщик «{value}» не найден. Укажите ИНН (10 или 12 цифр) или код поставщика, например S001."
+    ),
+    "barcode_checksum": _(
+        "Штрихкод {value}: неверная контрольная цифра. Проверьте штрихкод по упаковке или по листу "
+        "«Мои товары» шаблона."
+    ),
+    "article_barcode_mismatch": _(
+        "Артикул {article} и штрихкод {ean} относятся к разным товарам. Оставьте верный или "
+        "исправьте второй."
+    ),
+    "mechanic_unknown": _(
+        "Механика «{value}» не распознана. Допустимо: «Скидка %», «Цена» или N+M, например «2+1»."
+    ),
+    "discount_out_of_range": _("Скидка {value} % вне допустимого диапазона: от {min} до {max} %."),
+    "price_invalid": _(
+        "«{value}» в колонке «{column}» не является числом. Укажите число, например 199,90."
+    ),
+    "price_not_below_regular": _(
+        "Промо-цена {price} не ниже регулярной цены {regular}: цена по акции должна быть меньше."
+    ),
+    "nplusm_invalid": _(
+        "Механика «{value}»: в N+M оба числа должны быть не меньше 1, например «2+1» "
+        "(купи 2, третий в подарок)."
+    ),
+    "date_invalid": _(
+        "Дата «{value}» не распознана или не существует. Укажите дату в виде дд.мм.гггг, "
+        "например 01.06.2027."
+    ),
+    "period_reversed": _("Дата окончания {end} раньше даты начала {start}."),
+    "start_too_soon": _(
+        "Акция начинается {start}, а начать её можно не раньше {earliest}: заявка подаётся "
+        "не менее чем за {days} дн. до старта."
+    ),
+    "period_too_long": _("Акция длится {length} дн., а допустимо не больше {max} дн. Разбейте её на части."),
+    "compensation_out_of_range": _("Компенсация поставщика {value} % должна быть от 0 до 100 %."),
+    "branch_unknown": _(
+        "Филиал, регион или город «{value}» не найден. Укажите «Все», название региона или города "
+        "либо коды филиалов через «;»."
+    ),
+    "duplicate_conflict": _(
+        "Товар {value} уже есть в строке {other_row} этой же акции с другими условиями. "
+        "Оставьте одну строку с верными условиями."
+    ),
+    # Warnings: the import goes on.
+    "duplicate_merged": _("Строка повторяет строку {other_row} и объединена с ней."),
+    "name_mismatch": _(
+        "Наименование «{value}» отличается от названия товара в каталоге «{expected}»; товар "
+        "определён по штрихкоду или артикулу."
+    ),
+    "regular_price_mismatch": _(
+        "Регулярная цена {value} отличается от цены в каталоге {expected}; в расчётах используется "
+        "цена каталога."
+    ),
+    "overlap": _(
+        "Товар {value} в эти же даты и в тех же филиалах уже участвует в акции {promo} "
+        "({start} – {end})."
+    ),
+}
+
+ERROR_CODES = frozenset({
+    "file_unreadable", "file_empty", "file_duplicate", "header_missing", "value_required",
+    "product_not_found", "product_other_supplier", "supplier_unknown", "barcode_checksum",
+    "article_barcode_mismatch", "mechanic_unknown", "discount_out_of_range", "price_invalid",
+    "price_not_below_regular", "nplusm_invalid", "date_invalid", "period_reversed",
+    "start_too_soon", "period_too_long", "compensation_out_of_range", "branch_unknown",
+    "duplicate_conflict",
+})
+WARNING_CODES = frozenset({"duplicate_merged", "name_mismatch", "regular_price_mismatch", "overlap"})
+
+# More specific texts, chosen by params["reason"].
+VARIANTS: dict[tuple[str, str], Any] = {
+    ("file_unreadable", "too_large"): _(
+        "Файл больше {max_mb} МБ. Разбейте его на несколько файлов поменьше и загрузите их по очереди."
+    ),
+    ("file_unreadable", "too_big_uncompressed"): _(
+        "Содержимое файла после распаковки больше {max_mb} МБ: такой файл не обработать. Удалите "
+        "лишние листы, картинки и пустые отформатированные строки или разбейте файл на части."
+    ),
+    ("file_unreadable", "too_many_rows"): _(
+        "В листе больше {max_rows} строк с данными. Разбейте файл на несколько частей."
+    ),
+    ("file_unreadable", "xls"): _(
+        "Это файл старого формата Excel 97–2003 (.xls). Откройте его в Excel и сохраните как "
+        "«Книга Excel (.xlsx)», затем загрузите снова."
+    ),
+    ("file_unreadable", "encrypted"): _(
+        "Книга защищена паролем. Откройте её в Excel, снимите пароль (Файл → Сведения → Защитить "
+        "книгу) и сохраните в формате .xlsx (Книга Excel)."
+    ),
+    ("file_unreadable", "ole"): _(
+        "Это файл старого формата Excel (.xls) или книга, защищённая паролем. Снимите пароль, если "
+        "он есть, и сохраните файл как «Книга Excel (.xlsx)»."
+    ),
+    ("file_unreadable", "csv"): _(
+        "Это текстовый файл (CSV или текст), а не книга Excel, хотя имя оканчивается на .xlsx. "
+        "Откройте его в Excel и сохраните как «Книга Excel (.xlsx)»."
+    ),
+    ("file_unreadable", "ods"): _(
+        "Это таблица OpenDocument (.ods). Сохраните её в формате .xlsx (Книга Excel) и загрузите снова."
+    ),
+    ("file_unreadable", "not_workbook"): _(
+        "Это архив или документ другого типа, а не книга Excel. Сохраните файл в формате .xlsx "
+        "(Книга Excel) и загрузите снова."
+    ),
+    ("file_unreadable", "broken"): _(
+        "Файл повреждён или загружен не полностью. Откройте его в Excel, сохраните в формате .xlsx "
+        "(Книга Excel) заново и загрузите снова."
+    ),
+    ("file_empty", "no_sheets"): _(
+        "В книге нет ни одного заполненного листа. Заполните лист по шаблону и загрузите файл снова."
+    ),
+    ("barcode_checksum", "length"): _(
+        "Штрихкод {value}: нужен EAN-13 (13 цифр) или EAN-8 (8 цифр). Проверьте, что Excel не "
+        "превратил его в число с потерей цифр: задайте колонке текстовый формат."
+    ),
+    ("value_required", "ean_or_article"): _("Не заполнены ни «Штрихкод», ни «Артикул»: нужен хотя бы один."),
+}
+
+# The params each message template uses ("column" comes from Problem.column when not given).
+PARAMS: dict[str, tuple[str, ...]] = {
+    code: tuple(
+        sorted({name for _text, name, _spec, _conv in string.Formatter().parse(str(template)) if name})
+    )
+    for code, template in MESSAGES.items()
+}
+
+
+class _Missing(dict):
+    """Format params; a param the caller did not pass shows as an ellipsis, never a KeyError."""
+
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
+def _display(value: Any) -> str:
+    """A param as a user reads it: dates dd.mm.yyyy, decimals with a comma, lists joined."""
+    if isinstance(value, datetime):
+        return value.strftime("%d.%m.%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, Decimal | float) and Decimal(str(value)).is_finite():
+        return format(Decimal(str(value)).normalize(), "f").replace(".", ",")
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(f"«{_display(item)}»" for item in value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One error or warning. ``row`` is the sheet row as Excel numbers it (1-based; 0 = the file
+    as a whole); ``column`` is the header text as written in the file ("" when none).
+
+    ``params`` feed the message and are left out of equality and hashing, so a problem is
+    hashable and two reports of the same code at the same cell are one."""
+
+    code: str
+    row: int
+    column: str = ""
+    params: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def is_warning(self) -> bool:
+        return self.code in WARNING_CODES
+
+    @property
+    def message(self) -> str:
+        """The message in the active language, with the params filled in."""
+        reason = self.params.get("reason")
+        template = VARIANTS.get((self.code, reason)) or MESSAGES.get(self.code)
+        if template is None:
+            return self.code
+        values = _Missing({key: _display(value) for key, value in self.params.items()})
+        values.setdefault("column", self.column or "…")
+        return str(template).format_map(values)
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "code": self.code, "message": self.message}
+
+
+class FileProblem(Exception):
+    """A problem with the file as a whole (unreadable, empty, no header): nothing else can be
+    checked, so it stops the import at once."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.code)
+        self.problem = problem
+
+    @classmethod
+    def make(cls, code: str, row: int = 0, **params: Any) -> FileProblem:
+        return cls(Problem(code, row, params=params))

@@ -1,0 +1,291 @@
+"""Pure parsers of the cell values a supplier sheet really holds (STYLE.md §12).
+
+Each takes the raw value as the reader gives it (str, int, float, Decimal, date, datetime or
+None) and returns a plain value, None for an empty cell, or raises ``ValueProblem`` carrying an
+error code of the import contract. No Django models, no database: hypothesis tests them by the
+thousand.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from suppliers.validators import is_valid_ean
+
+PERCENT = "percent"
+FIXED_PRICE = "fixed_price"
+N_PLUS_M = "n_plus_m"
+
+
+class ValueProblem(ValueError):
+    """A cell value that cannot be read; ``code`` is an error code of the import contract and
+    ``params`` feed its message (``value`` is the cell as written)."""
+
+    def __init__(self, code: str, params: dict | None = None):
+        super().__init__(code)
+        self.code = code
+        self.params = params or {}
+
+
+# A lone dash is how people write "nothing" in a sheet.
+_EMPTY_MARKS = {"", "-", "–", "—"}
+_GROUPING = re.compile(r"[\s'’_]+")
+_CURRENCY = re.compile(r"(₽|руб\.?|р\.|rub\.?|rur)$", re.IGNORECASE)
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_SCIENTIFIC = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)e[+-]?\d+$", re.IGNORECASE)
+
+
+def _shown(raw: Any) -> str:
+    """The cell as the user wrote it, for messages."""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw).strip()
+
+
+def parse_text(raw: Any) -> str | None:
+    """Text of a cell, stripped; None when empty. Numbers come back as written (15.0 -> "15"),
+    dates as dd.mm.yyyy. Text that looks like a formula ("=A1") is kept as text, never run."""
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        text = raw.strip()
+        return text or None
+    if isinstance(raw, bool):
+        return str(raw)
+    if isinstance(raw, float):
+        return str(int(raw)) if raw.is_integer() else repr(raw)
+    if isinstance(raw, Decimal):
+        return format(raw, "f")
+    if isinstance(raw, datetime):
+        return raw.strftime("%d.%m.%Y %H:%M") if raw.time() != time(0) else raw.strftime("%d.%m.%Y")
+    if isinstance(raw, date):
+        return raw.strftime("%d.%m.%Y")
+    return str(raw).strip() or None
+
+
+def _number(raw: Any, code: str) -> tuple[Decimal | None, bool]:
+    """The number in a cell and whether it was written with a % sign."""
+    if raw is None:
+        return None, False
+    if isinstance(raw, bool):
+        raise ValueProblem(code, {"value": str(raw)})
+    if isinstance(raw, int):
+        return Decimal(raw), False
+    if isinstance(raw, float | Decimal):
+        value = Decimal(repr(raw)) if isinstance(raw, float) else raw
+        if not value.is_finite():
+            raise ValueProblem(code, {"value": _shown(raw)})
+        return value, False
+    if not isinstance(raw, str):
+        raise ValueProblem(code, {"value": _shown(raw)})
+    text = unicodedata.normalize("NFKC", raw).strip().replace("−", "-")
+    if text in _EMPTY_MARKS:
+        return None, False
+    percent = text.endswith("%")
+    text = _CURRENCY.sub("", text.rstrip("%").strip())
+    text = _GROUPING.sub("", text)
+    text = _decimal_point(text)
+    if not _PLAIN_NUMBER.match(text):
+        raise ValueProblem(code, {"value": raw.strip()})
+    return Decimal(text), percent
+
+
+def _decimal_point(text: str) -> str:
+    """Make the decimal separator a point: the last of "," and "." when both are used
+    ("1.234,50", "1,234.50"); a lone comma is decimal (Russian); repeated ones group thousands."""
+    commas, points = text.count(","), text.count(".")
+    if commas and points:
+        decimal_mark = "," if text.rfind(",") > text.rfind(".") else "."
+        grouping = "." if decimal_mark == "," else ","
+        return text.replace(grouping, "").replace(decimal_mark, ".")
+    if commas == 1:
+        return text.replace(",", ".")
+    if commas > 1:
+        return text.replace(",", "")
+    if points > 1:
+        return text.replace(".", "")
+    return text
+
+
+def parse_decimal(raw: Any, code: str = "price_invalid") -> Decimal | None:
+    """A number from a number or from text such as "1 234,50", "1\\u00a0234.5", " 20 ", "15%",
+    "15,5", "199 ₽"; None when empty. Raises ``ValueProblem(code, {"value"})`` otherwise."""
+    value, _percent = _number(raw, code)
+    return value
+
+
+def _plain(value: Decimal) -> Decimal:
+    """25.00 after scaling a fraction reads as 25, 15.500 as 15.5 (never 1E+2)."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+def parse_discount(raw: Any, *, percent_format: bool = False, code: str = "price_invalid") -> Decimal | None:
+    """A percentage: 15, "15%", "15,5", " 20 " -> as written. A number in a percent-formatted
+    cell is a fraction (0.25 shown as 25 % -> 25); so is any number below 1 written without a
+    % sign, which covers percent cells when the engine cannot see number formats. The range is
+    not checked here (validation does it). Fits the compensation column as well."""
+    value, explicit_percent = _number(raw, code)
+    if value is None:
+        return None
+    if percent_format and not isinstance(raw, str):
+        return _plain(value * 100)
+    if not explicit_percent and 0 < value < 1:
+        return _plain(value * 100)
+    return value
+
+
+def parse_ean(raw: Any) -> str | None:
+    """The digits of an EAN-13 or EAN-8 written as a number (4648264171614), a float
+    (4.6e12), or text with spaces ("467 1784 581236"); None when empty. A leading zero that
+    Excel dropped from a number is put back. Raises ``barcode_checksum`` when the length or the
+    check digit is wrong."""
+    if raw is None:
+        return None
+    numeric = not isinstance(raw, str)
+    if isinstance(raw, bool):
+        raise ValueProblem("barcode_checksum", {"value": str(raw), "reason": "length"})
+    if isinstance(raw, int):
+        digits = str(raw)
+    elif isinstance(raw, float | Decimal):
+        value = Decimal(repr(raw)) if isinstance(raw, float) else raw
+        if not value.is_finite() or value != value.to_integral_value():
+            raise ValueProblem("barcode_checksum", {"value": _shown(raw), "reason": "length"})
+        digits = str(int(value))
+    elif isinstance(raw, str):
+        text = re.sub(r"[\s\-]+", "", unicodedata.normalize("NFKC", raw))
+        if not text:
+            return None
+        if _SCIENTIFIC.match(text.replace(",", ".")):
+            value = Decimal(text.replace(",", "."))
+            numeric = True
+            digits = str(int(value)) if value == value.to_integral_value() else text
+        else:
+            digits = text
+    else:
+        raise ValueProblem("barcode_checksum", {"value": _shown(raw), "reason": "length"})
+    shown = digits if numeric else raw.strip()
+    if not (digits.isascii() and digits.isdigit()):
+        raise ValueProblem("barcode_checksum", {"value": shown, "reason": "length"})
+    if (numeric and len(digits) in (7, 12)) or (not numeric and len(digits) == 12):
+        # A number loses its leading zero; 12 digits of text are a UPC-A, the same code.
+        digits = "0" + digits
+    if len(digits) not in (8, 13):
+        raise ValueProblem("barcode_checksum", {"value": shown, "reason": "length"})
+    if not is_valid_ean(digits):
+        raise ValueProblem("barcode_checksum", {"value": shown})
+    return digits
+
+
+EXCEL_EPOCH = date(1899, 12, 30)
+_EXCEL_MAX_SERIAL = 2958465  # 31.12.9999
+_TIME_SUFFIX = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+_DMY = re.compile(r"^(\d{1,2})\s*[./\-]\s*(\d{1,2})\s*[./\-]\s*(\d{4}|\d{2})" + _TIME_SUFFIX + r"$")
+_YMD = re.compile(r"^(\d{4})[./\-](\d{1,2})[./\-](\d{1,2})" + _TIME_SUFFIX + r"$")
+_D_MONTH_Y = re.compile(r"^(\d{1,2})\s+([^\W\d_]+)\.?\s+(\d{4})(?:\s*г\.?)?$")
+_MONTHS = {
+    "январ": 1, "феврал": 2, "март": 3, "апрел": 4, "ма": 5, "июн": 6, "июл": 7, "август": 8,
+    "сентябр": 9, "октябр": 10, "ноябр": 11, "декабр": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+    "oct": 10, "nov": 11, "dec": 12,
+}
+
+
+def _month(word: str) -> int | None:
+    word = word.casefold()
+    # The longest stem that starts the word: «мая» and «май» are May, «марта» is March.
+    stems = [stem for stem in _MONTHS if word.startswith(stem)]
+    return _MONTHS[max(stems, key=len)] if stems else None
+
+
+def _excel_serial(serial: Decimal, raw: Any) -> date:
+    whole = int(serial)
+    if not 1 <= whole <= _EXCEL_MAX_SERIAL or whole == 60:
+        # 60 is 29.02.1900, a day Excel invented (its 1900 leap-year bug).
+        raise ValueProblem("date_invalid", {"value": _shown(raw)})
+    if whole < 60:
+        return EXCEL_EPOCH + timedelta(days=whole + 1)
+    return EXCEL_EPOCH + timedelta(days=whole)
+
+
+def parse_date(raw: Any) -> date | None:
+    """A date from a date or datetime cell, an Excel serial number (1900 system), or text:
+    dd.mm.yyyy, d.m.yy, dd/mm/yyyy, dd-mm-yyyy, yyyy-mm-dd (a time after it is ignored),
+    «1 июня 2027». Day first, as in Russia. Raises ``date_invalid`` for anything else or for a
+    day that does not exist (31.02.2027)."""
+    if raw is None:
+        return None
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, bool) or not isinstance(raw, int | float | Decimal | str):
+        raise ValueProblem("date_invalid", {"value": _shown(raw)})
+    if isinstance(raw, int | float | Decimal):
+        serial = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
+        if not serial.is_finite():
+            raise ValueProblem("date_invalid", {"value": _shown(raw)})
+        return _excel_serial(serial, raw)
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if text in _EMPTY_MARKS:
+        return None
+    parts: tuple[int, int, int] | None = None
+    if match := _DMY.match(text):
+        day, month, year = (int(group) for group in match.groups())
+        parts = (year + 2000 if len(match.group(3)) == 2 else year, month, day)
+    elif match := _YMD.match(text):
+        parts = tuple(int(group) for group in match.groups())
+    elif (match := _D_MONTH_Y.match(text)) and (month := _month(match.group(2))):
+        parts = (int(match.group(3)), month, int(match.group(1)))
+    elif text.isdigit() and len(text) == 5:
+        return _excel_serial(Decimal(text), raw)
+    if parts is None:
+        raise ValueProblem("date_invalid", {"value": raw.strip()})
+    try:
+        return date(*parts)
+    except ValueError:
+        raise ValueProblem("date_invalid", {"value": raw.strip()}) from None
+
+
+_PERCENT_WORDS = {
+    "%", "скидка%", "скидка", "скидкав%", "процент", "процентнаяскидка", "скидкапроцент",
+    "percent", "percentage", "percent%", "discount", "discount%", "%discount", "percentdiscount",
+}
+_FIXED_WORDS = {
+    "цена", "фиксцена", "фиксированнаяцена", "фикс", "спеццена", "специальнаяцена",
+    "ценапоакции", "промоцена", "fixedprice", "fixed", "price", "promoprice", "specialprice",
+}
+_N_PLUS_M = re.compile(r"^(\d+)\s*\+\s*(\d+)$")
+# «3 по цене 2», «3 за 2»: three for the price of two, that is 2+1.
+_N_FOR_M = re.compile(r"^(\d+)\s*(?:по\s*цене|за|for(?:\s*the\s*price\s*of)?)\s*(\d+)$")
+_MECHANIC_NOISE = re.compile(r"[^\w%+]+|_+", re.UNICODE)
+
+
+def parse_mechanic(raw: Any) -> tuple[str, int | None, int | None]:
+    """(kind, N, M) of a mechanic cell: «Скидка %» / "percent" / "%" -> ("percent", None, None);
+    «Цена» / «Фикс. цена» / "fixed price" -> ("fixed_price", None, None); "2+1", "3 + 2",
+    «3 по цене 2» -> ("n_plus_m", N, M). Raises ``value_required`` when empty,
+    ``nplusm_invalid`` when N or M is below 1 and ``mechanic_unknown`` for anything else."""
+    text = parse_text(raw)
+    if text is None:
+        raise ValueProblem("value_required")
+    shown = " ".join(text.split())
+    lowered = unicodedata.normalize("NFKC", shown).casefold().replace("ё", "е")
+    for pattern, as_total in ((_N_PLUS_M, False), (_N_FOR_M, True)):
+        if match := pattern.match(lowered):
+            first, second = int(match.group(1)), int(match.group(2))
+            n, m = (second, first - second) if as_total else (first, second)
+            if n < 1 or m < 1:
+                raise ValueProblem("nplusm_invalid", {"value": shown})
+            return N_PLUS_M, n, m
+    key = _MECHANIC_NOISE.sub("", lowered)
+    if key in _PERCENT_WORDS:
+        return PERCENT, None, None
+    if key in _FIXED_WORDS:
+        return FIXED_PRICE, None, None
+    raise ValueProblem("mechanic_unknown", {"value": shown})
