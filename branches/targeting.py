@@ -7,7 +7,9 @@ and a closed branch drops out: :func:`resolve` expands rules on a given date.
 
 :func:`parse_branches_text` turns the «Филиалы» cell of a supplier sheet into rules:
 ``Все`` (the chain), region or city names, branch-group names or branch codes, separated by
-``;`` or ``,``; a part prefixed with ``-``, ``кроме`` or ``без`` is an exclusion.
+``;`` or ``,``; a part prefixed with ``-``, ``кроме`` or ``без`` is an exclusion, and so are
+the branch codes that follow it after commas («Все, кроме B0003, B0004» leaves out both) until
+a ``;``, a line break or a part that is not a branch code.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ import re
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from branches.models import Branch, BranchGroup, City, Region
 
 ALL_WORDS = {"все", "всё", "вся сеть", "все филиалы", "all", "all branches", "chain", "сеть"}
 EXCLUDE_PREFIX = re.compile(r"^\s*(?:-|−|кроме\s+|без\s+|except\s+|not\s+)", re.IGNORECASE)
-SEPARATORS = re.compile(r"[;,\n]+")
+CLAUSE_SEPARATORS = re.compile(r"[;\n]+")
 
 
 @dataclass(frozen=True)
@@ -92,14 +95,14 @@ class Targeting:
         """A short human text («Вся сеть», «Новосибирская область; B0001; кроме B0005»)."""
         parts: list[str] = []
         if self.chain:
-            parts.append("Вся сеть")
+            parts.append(_("Вся сеть"))
         parts += [r.name for r in Region.objects.filter(pk__in=self.regions)]
         parts += [c.name for c in City.objects.filter(pk__in=self.cities)]
         parts += [g.name for g in BranchGroup.objects.filter(pk__in=self.groups)]
         parts += [b.code for b in Branch.objects.filter(pk__in=self.branches)]
         excluded = [b.code for b in Branch.objects.filter(pk__in=self.exclude)]
         if excluded:
-            parts.append("кроме " + ", ".join(excluded))
+            parts.append(_("кроме %(codes)s") % {"codes": ", ".join(excluded)})
         return "; ".join(parts) or "—"
 
 
@@ -119,7 +122,8 @@ class TargetingParseError(ValueError):
 
     def __init__(self, unknown: list[str]):
         self.unknown = unknown
-        super().__init__("Неизвестные филиалы, города или регионы: " + ", ".join(unknown))
+        super().__init__(_("Неизвестные филиалы, города или регионы: %(names)s")
+                         % {"names": ", ".join(unknown)})
 
 
 def _fold(text: str) -> str:
@@ -167,29 +171,33 @@ class TargetingCatalog:
         branches: list[int] = []
         exclude: list[int] = []
         unknown: list[str] = []
-        for raw in SEPARATORS.split(text):
-            part = raw.strip()
-            if not part:
-                continue
-            excluded = bool(EXCLUDE_PREFIX.match(part))
-            name = _fold(EXCLUDE_PREFIX.sub("", part)) if excluded else _fold(part)
-            if excluded:
-                if name in self.branches:
+        for clause in CLAUSE_SEPARATORS.split(text):
+            excluding = False  # «кроме» carries over commas, never over «;»
+            for raw in clause.split(","):
+                part = raw.strip()
+                if not part:
+                    continue
+                prefixed = bool(EXCLUDE_PREFIX.match(part))
+                name = _fold(EXCLUDE_PREFIX.sub("", part)) if prefixed else _fold(part)
+                if prefixed and name not in self.branches:
+                    unknown.append(part)
+                    excluding = False
+                    continue
+                excluding = (prefixed or excluding) and name in self.branches
+                if excluding:
                     exclude.append(self.branches[name])
+                elif name in ALL_WORDS:
+                    chain = True
+                elif name in self.branches:
+                    branches.append(self.branches[name])
+                elif name in self.regions:
+                    regions.append(self.regions[name])
+                elif name in self.cities:
+                    cities.extend(self.cities[name])
+                elif name in self.groups:
+                    groups.append(self.groups[name])
                 else:
                     unknown.append(part)
-            elif name in ALL_WORDS:
-                chain = True
-            elif name in self.branches:
-                branches.append(self.branches[name])
-            elif name in self.regions:
-                regions.append(self.regions[name])
-            elif name in self.cities:
-                cities.extend(self.cities[name])
-            elif name in self.groups:
-                groups.append(self.groups[name])
-            else:
-                unknown.append(part)
         if unknown:
             raise TargetingParseError(unknown)
         if chain or not (regions or cities or groups or branches):

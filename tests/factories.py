@@ -61,6 +61,7 @@ class BranchFactory(DjangoModelFactory):
 class BranchGroupFactory(DjangoModelFactory):
     class Meta:
         model = BranchGroup
+        skip_postgeneration_save = True  # branches.set() needs no second save
 
     name = factory.Sequence(lambda n: f"Группа {n}")
 
