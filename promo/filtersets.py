@@ -1,0 +1,100 @@
+"""Filters of promo lists, shared by the pages and the API (STYLE.md §1, NetBox filtersets).
+
+Every filter narrows a queryset that is already restricted to what the user may see; the
+supplier choices are restricted too (STYLE.md §5)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import Branch, Region
+from promo.models import Promo, PromoLine
+from promo.models.promo import promo_pk_from_code
+from suppliers.models import Category, Supplier
+
+
+def targeting_covers(data: dict | None, *, branch_id: int, region_id: int | None, city_id: int | None,
+                     group_ids: set[int]) -> bool:
+    """Whether stored targeting rules (``Promo.targeting``) include one branch. Pure: the
+    rules are JSON, so the test runs in Python on any database."""
+    data = data or {}
+    if branch_id in (data.get("exclude") or ()):
+        return False
+    return bool(
+        data.get("chain")
+        or branch_id in (data.get("branches") or ())
+        or region_id in (data.get("regions") or ())
+        or city_id in (data.get("cities") or ())
+        or group_ids & set(data.get("groups") or ())
+    )
+
+
+def filter_targeting(queryset, branches) -> object:
+    """Promos of ``queryset`` targeted to at least one of ``branches``. Rules are stored, not
+    their expansion, so they are matched here against each branch's region, city and groups
+    (one query for the branches, one for the promos' rules)."""
+    facts = [
+        (branch.pk, branch.region_id, branch.city_id, {group.pk for group in branch.groups.all()})
+        for branch in branches.prefetch_related("groups")
+    ]
+    if not facts:
+        return queryset.none()
+    ids = [
+        pk for pk, rules in queryset.values_list("pk", "targeting")
+        if any(targeting_covers(rules, branch_id=b, region_id=r, city_id=c, group_ids=g) for b, r, c, g in facts)
+    ]
+    return queryset.filter(pk__in=ids)
+
+
+class PromoFilterSet(django_filters.FilterSet):
+    """Search by code or name; status, supplier, category, mechanic; the period (a day it runs
+    on, or overlap with a range); where it runs (a branch or a region)."""
+
+    q = django_filters.CharFilter(method="filter_q", label=_("Поиск"))
+    status = django_filters.MultipleChoiceFilter(choices=Promo.Status.choices, label=_("Статус"))
+    supplier = django_filters.ModelChoiceFilter(queryset=Supplier.objects.none(), label=_("Поставщик"))
+    category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(), method="filter_category",
+                                                label=_("Категория"))
+    mechanic = django_filters.ChoiceFilter(choices=Promo.Mechanic.choices, label=_("Механика"))
+    active_on = django_filters.DateFilter(method="filter_active_on", label=_("Действует на дату"))
+    period_from = django_filters.DateFilter(field_name="end", lookup_expr="gte", label=_("Период с"))
+    period_to = django_filters.DateFilter(field_name="start", lookup_expr="lte", label=_("Период по"))
+    branch = django_filters.ModelChoiceFilter(queryset=Branch.objects.all(), method="filter_branch",
+                                              label=_("Филиал"))
+    region = django_filters.ModelChoiceFilter(queryset=Region.objects.all(), method="filter_region",
+                                              label=_("Регион"))
+
+    class Meta:
+        model = Promo
+        fields = ["q", "status", "supplier", "category", "mechanic", "active_on", "period_from",
+                  "period_to", "branch", "region"]
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, user=None):
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        user = user if user is not None else getattr(request, "user", None)
+        # Choices are restricted like the rows: a supplier picks only among its own.
+        self.filters["supplier"].queryset = Supplier.objects.restrict(user)
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        query = Q(name__icontains=value)
+        pk = promo_pk_from_code(value) or (int(value) if value.isdigit() else None)
+        if pk is not None:
+            query |= Q(pk=pk)
+        return queryset.filter(query)
+
+    def filter_category(self, queryset, name, value):
+        return queryset.filter(Exists(PromoLine.objects.filter(promo=OuterRef("pk"), product__category=value)))
+
+    def filter_active_on(self, queryset, name, value):
+        return queryset.filter(start__lte=value, end__gte=value)
+
+    def filter_branch(self, queryset, name, value):
+        return filter_targeting(queryset, Branch.objects.filter(pk=value.pk))
+
+    def filter_region(self, queryset, name, value):
+        return filter_targeting(queryset, Branch.objects.filter(region=value))
