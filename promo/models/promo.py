@@ -49,12 +49,13 @@ class PromoStatus(models.TextChoices):
     @classmethod
     def transitions(cls) -> dict[str, set[str]]:
         """Legal moves of the workflow (ARCHITECTURE.md, flow 3). A new revision of an
-        approved or rejected promo goes back to submitted."""
+        approved or rejected promo goes back to submitted. Submitted and rejected may be
+        cancelled only while an earlier approved revision is in force (the services check)."""
         return {
             cls.DRAFT: {cls.SUBMITTED, cls.WITHDRAWN},
-            cls.SUBMITTED: {cls.APPROVED, cls.REJECTED, cls.WITHDRAWN, cls.SUBMITTED},
+            cls.SUBMITTED: {cls.APPROVED, cls.REJECTED, cls.WITHDRAWN, cls.SUBMITTED, cls.CANCELLED},
             cls.APPROVED: {cls.CANCELLED, cls.SUBMITTED},
-            cls.REJECTED: {cls.SUBMITTED},
+            cls.REJECTED: {cls.SUBMITTED, cls.CANCELLED},
             cls.WITHDRAWN: set(),
             cls.CANCELLED: set(),
         }
