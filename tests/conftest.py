@@ -38,3 +38,11 @@ def client_for(client, demo_user):
         return client
 
     return login
+
+
+@pytest.fixture
+def api_client():
+    """A DRF test client (``force_authenticate``, ``credentials``)."""
+    from rest_framework.test import APIClient
+
+    return APIClient()
