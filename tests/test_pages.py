@@ -1,0 +1,108 @@
+"""Pages as a visitor meets them: sign-in, anonymous redirects, the language switch, the
+home page per role, the static assets."""
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.urls import reverse
+
+from branches.models import Branch
+from suppliers.models import Product, Supplier
+
+pytestmark = pytest.mark.django_db
+
+
+def page_urls():
+    branch, supplier, product = Branch.objects.first(), Supplier.objects.first(), Product.objects.first()
+    return [
+        reverse("home"),
+        reverse("branches:branch_list"),
+        branch.get_absolute_url(),
+        reverse("suppliers:supplier_list"),
+        supplier.get_absolute_url(),
+        reverse("suppliers:product_list"),
+        product.get_absolute_url(),
+    ]
+
+
+def test_anonymous_visitors_are_sent_to_login(client):
+    for url in page_urls():
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"] == f"{reverse('login')}?next={url}", url
+
+
+def test_the_login_page_is_in_russian(client):
+    response = client.get(reverse("login"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="ru">' in html
+    assert "Вход в промо-портал" in html and "Пароль" in html
+
+
+def test_signing_in_leads_to_the_page_asked_for(client):
+    url = reverse("suppliers:product_list")
+    response = client.post(f"{reverse('login')}?next={url}",
+                           {"username": "s001", "password": "demo", "next": url})
+    assert response.status_code == 302 and response["Location"] == url
+    page = client.get(url)
+    assert page.context["paginator"].count == 50
+
+
+def test_a_wrong_password_is_told_in_russian(client):
+    response = client.post(reverse("login"), {"username": "s001", "password": "nope"})
+    assert response.status_code == 200
+    assert "Неверное имя пользователя или пароль." in response.content.decode()
+
+
+def test_signing_out(client_for):
+    client = client_for("marketer")
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_the_language_switch_turns_the_ui_english(client_for):
+    # given a signed-in marketer on the Russian branch list
+    client = client_for("marketer")
+    url = reverse("branches:branch_list")
+    assert "Филиалы" in client.get(url).content.decode()
+    # when switching to English
+    response = client.post(reverse("set_language"), {"language": "en", "next": url})
+    assert response.status_code == 302 and response["Location"] == url
+    # then the page speaks English, and back again
+    html = client.get(url).content.decode()
+    assert '<html lang="en">' in html
+    assert "Branches" in html and "Suppliers" in html and "Sign out" in html
+    assert "Филиалы" not in html
+    client.post(reverse("set_language"), {"language": "ru", "next": url})
+    assert "Филиалы" in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("username, menu, hidden", [
+    ("s001", ["Мои товары"], ["Поставщики", "Администрирование"]),
+    ("manager1", ["Филиалы", "Поставщики", "Товары"], ["Мои товары", "Администрирование"]),
+    ("marketer", ["Филиалы", "Поставщики", "Товары"], ["Мои товары", "Администрирование"]),
+    ("admin", ["Филиалы", "Поставщики", "Администрирование"], ["Мои товары"]),
+])
+def test_the_menu_follows_the_role(client_for, username, menu, hidden):
+    nav = client_for(username).get(reverse("home")).content.decode().split('class="mainnav"')[1]
+    nav = nav.split("</nav>")[0]
+    for item in menu:
+        assert item in nav, item
+    for item in hidden:
+        assert item not in nav, item
+
+
+def test_the_home_page_shows_a_supplier_its_product_count(client_for):
+    response = client_for("s001").get(reverse("home"))
+    assert response.status_code == 200
+    assert response.context["counts"]["products"] == 50
+    assert "S001" in response.content.decode()
+
+
+def test_the_layout_uses_local_assets_only(client_for):
+    html = client_for("marketer").get(reverse("home")).content.decode()
+    for asset in ("css/portal.css", "vendor/htmx.min.js", "js/portal.js"):
+        assert f"/static/{asset}" in html
+        assert finders.find(asset), asset
+    assert "https://" not in html.split("<body")[0]
