@@ -1,9 +1,21 @@
 // Small progressive enhancements; every page works without them.
 document.addEventListener("DOMContentLoaded", () => {
-  // Prevent double submission: a form's submit buttons are disabled once it is sent.
+  // Prevent double submission: a form's submit buttons are disabled once it is sent. Disabled
+  // only after the submit event, so the button that was pressed still sends its name and value.
   document.querySelectorAll("form[data-once]").forEach((form) => {
     form.addEventListener("submit", () => {
-      form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
+      setTimeout(() => {
+        form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
+      }, 0);
+    });
+  });
+  // A header checkbox ticks or clears every checkbox of the named field (lists with bulk actions).
+  document.querySelectorAll("input[data-check-all]").forEach((all) => {
+    all.addEventListener("change", () => {
+      const form = all.form || all.closest("form");
+      form.querySelectorAll(`input[type=checkbox][name="${all.dataset.checkAll}"]`).forEach((box) => {
+        box.checked = all.checked;
+      });
     });
   });
 });

@@ -1,0 +1,1 @@
+"""Forms of the promo pages, one module per area."""

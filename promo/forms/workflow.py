@@ -1,0 +1,481 @@
+"""Forms of the approval workflow pages: transitions, line decisions, comments, targeting,
+mass corrections and the filters of the calendar and the activity log.
+
+Every form that changes a promo carries the ``version`` the page was rendered with; the
+service compares it with the current one (optimistic locking), so the form never decides
+whether a move is allowed: it only parses input."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import Branch, BranchGroup, City, Region
+from branches.targeting import Targeting
+from promo.filtersets import filter_targeting
+from promo.models import Promo, PromoEvent, PromoLine
+from suppliers.models import Category, Supplier
+
+REASON_REQUIRED = _("Укажите причину.")
+REASON_LABEL = _("Причина")
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _reason_field(*, required: bool, label=REASON_LABEL) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=required, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": REASON_REQUIRED},
+    )
+
+
+def _percent_field(label) -> forms.DecimalField:
+    return forms.DecimalField(label=label, required=False, min_value=0, max_value=100,
+                              max_digits=5, decimal_places=2, localize=True,
+                              widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6}))
+
+
+class VersionedForm(forms.Form):
+    """Base of every form that changes a promo: the hidden version the user saw."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, action: str = "", **kwargs):
+        # Several forms share one page: ids are prefixed with the action so they stay unique.
+        kwargs.setdefault("auto_id", f"id_{action}_%s" if action else "id_%s")
+        super().__init__(*args, **kwargs)
+
+
+class SubmitForm(VersionedForm):
+    comment = _reason_field(required=False, label=_("Комментарий"))
+
+
+class ApproveForm(VersionedForm):
+    comment = _reason_field(required=False, label=_("Комментарий"))
+
+
+class RejectForm(VersionedForm):
+    reason = _reason_field(required=True, label=_("Причина отклонения"))
+
+
+class WithdrawForm(VersionedForm):
+    reason = _reason_field(required=False)
+
+
+class CancelForm(VersionedForm):
+    reason = _reason_field(required=True, label=_("Причина отмены"))
+
+
+class NewEndForm(VersionedForm):
+    new_end = forms.DateField(label=_("Новая дата окончания"), widget=DATE_WIDGET)
+    reason = _reason_field(required=True)
+
+
+class ExtendForm(NewEndForm):
+    """Marketer: extend the promo (a new revision that goes back for approval)."""
+
+
+class RequestExtensionForm(NewEndForm):
+    """Supplier: ask for a longer period."""
+
+
+class RequestCancellationForm(VersionedForm):
+    reason = _reason_field(required=True)
+
+
+class PromoCorrectForm(VersionedForm):
+    """A point correction of the promo's dates."""
+
+    start = forms.DateField(label=_("Начало"), widget=DATE_WIDGET)
+    end = forms.DateField(label=_("Окончание"), widget=DATE_WIDGET)
+    reason = _reason_field(required=True, label=_("Причина корректировки"))
+
+
+class LineCorrectForm(VersionedForm):
+    """A point correction of one line; only the fields filled in are changed."""
+
+    line = forms.ModelChoiceField(label=_("Строка"), queryset=PromoLine.objects.none())
+    discount_percent = _percent_field(_("Скидка, %"))
+    promo_price = forms.DecimalField(label=_("Промо-цена"), required=False, min_value=0, max_digits=12,
+                                     decimal_places=2, localize=True,
+                                     widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 8}))
+    compensation_percent = _percent_field(_("Компенсация, %"))
+    reason = _reason_field(required=True, label=_("Причина корректировки"))
+
+    CHANGE_FIELDS = ("discount_percent", "promo_price", "compensation_percent")
+
+    def __init__(self, *args, lines=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if lines is not None:
+            self.fields["line"].queryset = lines
+        self.fields["line"].label_from_instance = lambda line: f"{line.product.article} {line.product.name}"
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.changes():
+            raise forms.ValidationError(_("Укажите хотя бы одно новое значение."))
+        return cleaned
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.CHANGE_FIELDS
+                if self.cleaned_data.get(name) is not None}
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label=_("Комментарий"), max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 3}),
+                           error_messages={"required": _("Напишите текст комментария.")})
+    internal = forms.BooleanField(label=_("внутренний"), required=False,
+                                  help_text=_("Виден только сотрудникам сети."))
+
+    def __init__(self, *args, staff: bool = False, **kwargs):
+        kwargs.setdefault("auto_id", "id_comment_%s")
+        super().__init__(*args, **kwargs)
+        # Suppliers cannot write internal comments: the field does not exist for them.
+        if not staff:
+            del self.fields["internal"]
+
+
+class LineDecisionsForm(VersionedForm):
+    """Decisions on the lines a manager may decide: ``decision_<id>`` and ``reason_<id>`` per
+    line. ``accept_rest`` turns lines left undecided into accepted ones."""
+
+    ACCEPT, REJECT = PromoLine.Decision.ACCEPTED, PromoLine.Decision.REJECTED
+    CHOICES = [("", "—"), (ACCEPT, _("Принять")), (REJECT, _("Отклонить"))]
+    # The inputs sit in the lines table, outside the <form> element, and join it by its id.
+    HTML_ID = "lines-form"
+
+    def __init__(self, *args, lines=(), **kwargs):
+        kwargs.setdefault("action", "lines")
+        super().__init__(*args, **kwargs)
+        self.lines = list(lines)
+        for line in self.lines:
+            current = line.decision if line.decision != PromoLine.Decision.PENDING else ""
+            self.fields[f"decision_{line.pk}"] = forms.ChoiceField(
+                label=line.product.article, choices=self.CHOICES, required=False, initial=current,
+                widget=forms.RadioSelect(attrs={"class": "decision", "form": self.HTML_ID}),
+            )
+            self.fields[f"reason_{line.pk}"] = forms.CharField(
+                label=_("Причина"), required=False, max_length=2000, initial=line.decision_reason,
+                widget=forms.TextInput(attrs={"size": 24, "placeholder": _("причина отклонения"),
+                                              "form": self.HTML_ID}),
+            )
+
+    def decision_field(self, line):
+        return self[f"decision_{line.pk}"]
+
+    def reason_field(self, line):
+        return self[f"reason_{line.pk}"]
+
+    def decisions(self, *, accept_rest: bool = False) -> dict[int, tuple[str, str]]:
+        """``{line_id: (decision, reason)}`` for the lines whose choice differs from what is
+        stored (or every pending line, with ``accept_rest``)."""
+        result: dict[int, tuple[str, str]] = {}
+        for line in self.lines:
+            decision = self.cleaned_data.get(f"decision_{line.pk}") or ""
+            reason = (self.cleaned_data.get(f"reason_{line.pk}") or "").strip()
+            if not decision and accept_rest and line.decision == PromoLine.Decision.PENDING:
+                decision = self.ACCEPT
+            if not decision:
+                continue
+            if decision == line.decision and reason == line.decision_reason:
+                continue
+            result[line.pk] = (decision, reason)
+        return result
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not self.decisions(accept_rest=self.data.get("accept_rest") is not None):
+            raise forms.ValidationError(_("Не выбрано ни одного решения."))
+        return cleaned
+
+
+class BulkDecisionForm(forms.Form):
+    """Accept or reject the selected promos of the queue; each promo carries its version in
+    ``version_<id>``."""
+
+    ACCEPT, REJECT = "accept", "reject"
+
+    promos = forms.TypedMultipleChoiceField(coerce=int, choices=(), error_messages={
+        "required": _("Отметьте хотя бы одно промо."),
+        "invalid_choice": _("Промо %(value)s недоступно."),
+    })
+    decision = forms.ChoiceField(choices=[(ACCEPT, _("Принять")), (REJECT, _("Отклонить"))])
+    reason = _reason_field(required=False)
+
+    def __init__(self, *args, queryset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.queryset = queryset
+        if self.is_bound and queryset is not None:
+            # Only ids of the manager's own queue are valid choices (restricted, STYLE.md §5).
+            posted = [value for value in self.data.getlist("promos") if str(value).isdigit()]
+            allowed = queryset.filter(pk__in=posted).values_list("pk", flat=True)
+            self.fields["promos"].choices = [(pk, pk) for pk in allowed]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.REJECT and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", REASON_REQUIRED)
+        for pk in cleaned.get("promos") or ():
+            value = self.data.get(f"version_{pk}", "")
+            if not str(value).isdigit():
+                raise forms.ValidationError(_("Страница устарела, обновите её."))
+        return cleaned
+
+    def versions(self) -> dict[int, int]:
+        return {pk: int(self.data[f"version_{pk}"]) for pk in self.cleaned_data["promos"]}
+
+
+class TargetingForm(VersionedForm):
+    """The targeting editor: the whole chain or regions / cities / groups / branches, minus
+    excluded branches."""
+
+    chain = forms.BooleanField(label=_("Вся сеть"), required=False)
+    regions = forms.ModelMultipleChoiceField(label=_("Регионы"), required=False,
+                                             queryset=Region.objects.all())
+    cities = forms.ModelMultipleChoiceField(label=_("Города"), required=False,
+                                            queryset=City.objects.select_related("region"))
+    groups = forms.ModelMultipleChoiceField(label=_("Группы филиалов"), required=False,
+                                            queryset=BranchGroup.objects.all())
+    branches = forms.ModelMultipleChoiceField(label=_("Филиалы"), required=False,
+                                              queryset=Branch.objects.all())
+    exclude = forms.ModelMultipleChoiceField(label=_("Кроме филиалов"), required=False,
+                                             queryset=Branch.objects.all())
+    reason = _reason_field(required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("action", "targeting")
+        super().__init__(*args, **kwargs)
+        for name in ("regions", "cities", "groups", "branches", "exclude"):
+            self.fields[name].widget.attrs["size"] = 8
+        self.fields["cities"].label_from_instance = lambda city: f"{city.name} ({city.region.name})"
+
+    @classmethod
+    def initial_for(cls, promo: Promo) -> dict:
+        rules = promo.rules
+        return {
+            "version": promo.version, "chain": rules.chain, "regions": list(rules.regions),
+            "cities": list(rules.cities), "groups": list(rules.groups),
+            "branches": list(rules.branches), "exclude": list(rules.exclude),
+        }
+
+    def targeting(self) -> Targeting:
+        data = self.cleaned_data
+
+        def pks(name):
+            return tuple(obj.pk for obj in data.get(name) or ())
+
+        return Targeting(chain=bool(data.get("chain")), regions=pks("regions"), cities=pks("cities"),
+                         groups=pks("groups"), branches=pks("branches"), exclude=pks("exclude"))
+
+
+class PromoScopeMixin:
+    """Filters on promos shared by the calendar and the mass corrections: supplier, category,
+    region. Choices are restricted to what the user may see."""
+
+    def _restrict_choices(self, user) -> None:
+        self.fields["supplier"].queryset = Supplier.objects.restrict(user)
+        self.fields["category"].queryset = Category.objects.restrict(user)
+
+    def _scope(self, promos):
+        data = self.cleaned_data
+        if data.get("supplier"):
+            promos = promos.filter(supplier=data["supplier"])
+        if data.get("category"):
+            promos = promos.filter(Exists(PromoLine.objects.filter(
+                promo=OuterRef("pk"), product__category=data["category"])))
+        if data.get("region"):
+            promos = filter_targeting(promos, Branch.objects.filter(region=data["region"]))
+        return promos
+
+
+class CalendarFilterForm(PromoScopeMixin, forms.Form):
+    """The calendar's window (from a Monday, a number of weeks) and its filters."""
+
+    start = forms.DateField(label=_("С недели"), required=False, widget=DATE_WIDGET)
+    weeks = forms.TypedChoiceField(label=_("Недель"), required=False, coerce=int, empty_value=12,
+                                   choices=[(n, n) for n in (4, 8, 12, 26, 52)])
+    region = forms.ModelChoiceField(label=_("Регион"), required=False, queryset=Region.objects.all())
+    category = forms.ModelChoiceField(label=_("Категория"), required=False, queryset=Category.objects.none())
+    supplier = forms.ModelChoiceField(label=_("Поставщик"), required=False, queryset=Supplier.objects.none())
+
+    def __init__(self, *args, user=None, today: date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today or date.today()
+        self._restrict_choices(user)
+
+    def window(self) -> tuple[date, int]:
+        data = self.cleaned_data if self.is_valid() else {}
+        start = data.get("start") or self.today
+        return start - timedelta(days=start.weekday()), data.get("weeks") or 12
+
+    def filter(self, promos):
+        if not self.is_valid():
+            return promos
+        return self._scope(promos)
+
+
+class MassSelectForm(PromoScopeMixin, forms.Form):
+    """Which lines a mass correction works on (GET parameters of the page)."""
+
+    STATUS_CHOICES = [
+        ("", _("все неокончательные")),
+        (Promo.Status.DRAFT, Promo.Status.DRAFT.label),
+        (Promo.Status.SUBMITTED, Promo.Status.SUBMITTED.label),
+        (Promo.Status.APPROVED, Promo.Status.APPROVED.label),
+    ]
+
+    promo = forms.CharField(label=_("Промо (код)"), required=False, max_length=20,
+                            widget=forms.TextInput(attrs={"size": 9, "placeholder": "P000123"}))
+    supplier = forms.ModelChoiceField(label=_("Поставщик"), required=False, queryset=Supplier.objects.none())
+    category = forms.ModelChoiceField(label=_("Категория"), required=False, queryset=Category.objects.none())
+    region = forms.ModelChoiceField(label=_("Регион"), required=False, queryset=Region.objects.all())
+    mechanic = forms.ChoiceField(label=_("Механика"), required=False,
+                                 choices=[("", "—"), *Promo.Mechanic.choices])
+    status = forms.ChoiceField(label=_("Статус"), required=False, choices=STATUS_CHOICES)
+    active_from = forms.DateField(label=_("Действует с"), required=False, widget=DATE_WIDGET)
+    active_to = forms.DateField(label=_("по"), required=False, widget=DATE_WIDGET)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._restrict_choices(user)
+
+    @property
+    def has_filter(self) -> bool:
+        return self.is_bound and self.is_valid() and any(self.cleaned_data.values())
+
+    def lines(self, lines):
+        """Filter ``lines`` (already restricted) by the form; none until a filter is set."""
+        if not self.has_filter:
+            return lines.none()
+        data = self.cleaned_data
+        promos = Promo.objects.exclude(status__in=Promo.Status.final())
+        if data.get("status"):
+            promos = promos.filter(status=data["status"])
+        if data.get("promo"):
+            from promo.models.promo import promo_pk_from_code
+
+            promos = promos.filter(pk=promo_pk_from_code(data["promo"]) or 0)
+        if data.get("mechanic"):
+            promos = promos.filter(mechanic=data["mechanic"])
+        if data.get("active_from"):
+            promos = promos.filter(end__gte=data["active_from"])
+        if data.get("active_to"):
+            promos = promos.filter(start__lte=data["active_to"])
+        promos = self._scope(promos.filter(supplier__in=self.fields["supplier"].queryset))
+        lines = lines.filter(promo__in=promos)
+        if data.get("category"):
+            lines = lines.filter(product__category=data["category"])
+        return lines
+
+
+class MassCorrectionForm(forms.Form):
+    """What to change on the selected lines; ``line_ids`` are the ticked lines, and on apply
+    ``version_<promo id>`` carry the versions the preview was computed from."""
+
+    PREVIEW, APPLY = "preview", "apply"
+
+    line_ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), label=_("Строки"), error_messages={
+        "required": _("Отметьте хотя бы одну строку."),
+        "invalid_choice": _("Строка %(value)s недоступна."),
+    })
+    shift_days = forms.IntegerField(label=_("Сдвиг дат, дней"), required=False, min_value=-366, max_value=366,
+                                    widget=forms.NumberInput(attrs={"size": 5}))
+    discount_percent = _percent_field(_("Новая скидка, %"))
+    compensation_percent = _percent_field(_("Новая компенсация, %"))
+    reason = _reason_field(required=False, label=_("Причина корректировки"))
+    action = forms.ChoiceField(choices=[(PREVIEW, PREVIEW), (APPLY, APPLY)], widget=forms.HiddenInput)
+
+    def __init__(self, *args, lines=None, **kwargs):
+        kwargs.setdefault("auto_id", "id_mass_%s")
+        super().__init__(*args, **kwargs)
+        self.lines_queryset = lines
+        if self.is_bound and lines is not None:
+            posted = [value for value in self.data.getlist("line_ids") if str(value).isdigit()]
+            allowed = lines.filter(pk__in=posted).values_list("pk", flat=True)
+            self.fields["line_ids"].choices = [(pk, pk) for pk in allowed]
+
+    def clean(self):
+        cleaned = super().clean()
+        nothing = (not cleaned.get("shift_days") and cleaned.get("discount_percent") is None
+                   and cleaned.get("compensation_percent") is None)
+        if not self.errors and nothing:
+            raise forms.ValidationError(_("Укажите сдвиг дат, скидку или компенсацию."))
+        if cleaned.get("action") == self.APPLY and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", REASON_REQUIRED)
+        return cleaned
+
+    @property
+    def is_apply(self) -> bool:
+        return self.cleaned_data.get("action") == self.APPLY
+
+    def params(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "shift_days": data.get("shift_days") or 0,
+            "discount_percent": data.get("discount_percent"),
+            "compensation_percent": data.get("compensation_percent"),
+        }
+
+    def versions(self) -> dict[int, int]:
+        return {int(key.removeprefix("version_")): int(value) for key, value in self.data.items()
+                if key.startswith("version_") and key.removeprefix("version_").isdigit()
+                and str(value).isdigit()}
+
+
+class ActivityLogFilterForm(forms.Form):
+    """Filters of the global activity log (marketers)."""
+
+    kind = forms.ChoiceField(label=_("Событие"), required=False, choices=[("", "—"), *PromoEvent.Kind.choices])
+    actor = forms.ModelChoiceField(label=_("Кто"), required=False, queryset=get_user_model().objects.none())
+    supplier = forms.ModelChoiceField(label=_("Поставщик"), required=False, queryset=Supplier.objects.none())
+    date_from = forms.DateField(label=_("С"), required=False, widget=DATE_WIDGET)
+    date_to = forms.DateField(label=_("по"), required=False, widget=DATE_WIDGET)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supplier"].queryset = Supplier.objects.restrict(user)
+        self.fields["actor"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")
+        self.fields["actor"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+    def filter(self, events):
+        if not self.is_valid():
+            return events
+        data = self.cleaned_data
+        if data.get("kind"):
+            events = events.filter(kind=data["kind"])
+        if data.get("actor"):
+            events = events.filter(actor=data["actor"])
+        if data.get("supplier"):
+            events = events.filter(Q(promo__supplier=data["supplier"]) | Q(upload__supplier=data["supplier"]))
+        if data.get("date_from"):
+            events = events.filter(created_at__date__gte=data["date_from"])
+        if data.get("date_to"):
+            events = events.filter(created_at__date__lte=data["date_to"])
+        return events
+
+
+__all__ = [
+    "ActivityLogFilterForm",
+    "ApproveForm",
+    "BulkDecisionForm",
+    "CalendarFilterForm",
+    "CancelForm",
+    "CommentForm",
+    "ExtendForm",
+    "LineCorrectForm",
+    "LineDecisionsForm",
+    "MassCorrectionForm",
+    "MassSelectForm",
+    "PromoCorrectForm",
+    "RejectForm",
+    "RequestCancellationForm",
+    "RequestExtensionForm",
+    "SubmitForm",
+    "TargetingForm",
+    "WithdrawForm",
+]

@@ -1,0 +1,120 @@
+"""History: one promo's timeline (uploads, revisions, decisions, comments, field changes)
+and the global activity log for marketers, with its .xlsx download."""
+
+from __future__ import annotations
+
+import tempfile
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import ListView, TemplateView
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from promo.forms.workflow import ActivityLogFilterForm
+from promo.models import Promo, PromoEvent
+from promo.selectors import promo_history
+from promo.views.promos import MarketerRequiredMixin
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class PromoHistoryView(LoginRequiredMixin, TemplateView):
+    """The promo's timeline as the user may see it (no internal entries for suppliers)."""
+
+    template_name = "promo/promo_history.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        promo = get_object_or_404(Promo.objects.restrict(self.request.user).select_related("supplier"),
+                                  pk=kwargs["pk"])
+        context["promo"] = promo
+        context["entries"] = promo_history(promo=promo, user=self.request.user)
+        return context
+
+
+def activity_events(form: ActivityLogFilterForm):
+    """Every event (the log is a marketer's page: marketers see everything), filtered."""
+    events = PromoEvent.objects.select_related("actor", "promo__supplier", "upload__supplier")
+    return form.filter(events.order_by("-created_at", "-pk"))
+
+
+class ActivityLogView(MarketerRequiredMixin, ListView):
+    """Every business event, newest first, with filters; ``?format=xlsx`` downloads the same
+    selection as a workbook."""
+
+    template_name = "promo/activity_log.html"
+    paginate_by = 50
+    context_object_name = "events"
+
+    def get(self, request, *args, **kwargs):
+        self.form = ActivityLogFilterForm(request.GET or None, user=request.user)
+        if request.GET.get("format") == "xlsx":
+            return activity_xlsx_response(activity_events(self.form))
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return activity_events(self.form)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["form"] = self.form
+        statuses = dict(Promo.Status.choices)
+        for event in context["events"]:
+            if event.from_status and event.to_status and event.from_status != event.to_status:
+                event.status_move = (f"{statuses.get(event.from_status, event.from_status)} → "
+                                     f"{statuses.get(event.to_status, event.to_status)}")
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        query["format"] = "xlsx"
+        context["xlsx_query"] = query.urlencode()
+        return context
+
+
+def activity_xlsx_headers() -> list[str]:
+    return [_("Когда"), _("Событие"), _("Промо"), _("Поставщик"), _("Кто"), _("Статус до"),
+            _("Статус после"), _("Причина / комментарий"), _("Внутреннее")]
+
+
+def activity_xlsx_response(events) -> FileResponse:
+    """Write the events row by row (write-only workbook, the queryset read in chunks) to a
+    temporary file and stream it back: memory stays flat however long the log is."""
+    statuses = dict(Promo.Status.choices)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("События"))
+    sheet.freeze_panes = "A2"
+    for column, width in zip("ABCDEFGHI", (17, 28, 10, 32, 20, 16, 16, 60, 12), strict=True):
+        sheet.column_dimensions[column].width = width
+    header = []
+    for title in activity_xlsx_headers():
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append(header)
+    for event in events.iterator(chunk_size=2000):
+        supplier = event.promo.supplier if event.promo else (event.upload.supplier if event.upload else None)
+        actor = (event.actor.get_full_name() or event.actor.username) if event.actor else ""
+        when = WriteOnlyCell(sheet, value=timezone.localtime(event.created_at).replace(tzinfo=None))
+        when.number_format = "DD.MM.YYYY HH:MM"
+        sheet.append([
+            when,
+            str(event.get_kind_display()),
+            event.promo.code if event.promo else "",
+            str(supplier) if supplier else "",
+            actor,
+            str(statuses.get(event.from_status, event.from_status)),
+            str(statuses.get(event.to_status, event.to_status)),
+            event.reason,
+            _("да") if event.internal else "",
+        ])
+    # FileResponse closes the file when the download is sent, and a TemporaryFile is gone
+    # from the disk as soon as it is closed.
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
+    workbook.save(handle)
+    handle.seek(0)
+    filename = f"activity-{timezone.localdate():%Y%m%d}.xlsx"
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)

@@ -1,0 +1,266 @@
+"""The marketer's workspace: the targeting editor (with the resolved branches before saving),
+mass corrections (select lines, preview the changes, apply) and the promo calendar drawn as
+an SVG picture on a week timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+
+from branches.targeting import Targeting, resolve
+from promo.forms import workflow as wf
+from promo.models import Promo, PromoLine
+from promo.services import approval
+from promo.services.approval import ApprovalError
+from promo.views.promos import INVALID_STATUS, MarketerRequiredMixin, RoleRequiredMixin, refusal_status
+from suppliers.roles import is_marketer
+
+# The most lines one mass correction shows and changes; narrow the filter for more.
+MASS_LIMIT = 1000
+# The most promos one calendar picture draws.
+CALENDAR_LIMIT = 300
+
+
+# --- Targeting ------------------------------------------------------------------------------
+
+def resolution_day(promo: Promo, today: date) -> date:
+    """The day whose open branches the editor shows: the start, or today for a running promo."""
+    return max(today, promo.start) if today <= promo.end else promo.start
+
+
+def targeting_preview(promo: Promo, rules: Targeting, today: date) -> dict:
+    branches = resolve(rules, on=resolution_day(promo, today), until=promo.end).select_related("city")
+    branches = list(branches)
+    return {"preview_branches": branches, "preview_count": len(branches), "preview_text": rules.describe()}
+
+
+class TargetingEditView(RoleRequiredMixin, View):
+    """GET: the editor with the current rules and their branches. POST with ``preview``: the
+    branches the edited rules would reach, nothing saved (also the htmx endpoint). POST:
+    save through the service."""
+
+    template_name = "promo/targeting_edit.html"
+
+    def get_promo(self, request, pk) -> Promo:
+        # Lookup first (a promo the user cannot see is a 404), then the role (403).
+        promo = get_object_or_404(Promo.objects.restrict(request.user).select_related("supplier"), pk=pk)
+        if not is_marketer(request.user):
+            raise PermissionDenied
+        return promo
+
+    def render_page(self, request, promo, form, *, rules: Targeting | None = None, status: int = 200):
+        today = date.today()
+        context = {"promo": promo, "form": form}
+        context |= targeting_preview(promo, rules if rules is not None else promo.rules, today)
+        context["previewing"] = rules is not None
+        context["resolution_day"] = resolution_day(promo, today)
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request, pk):
+        promo = self.get_promo(request, pk)
+        return self.render_page(request, promo, wf.TargetingForm(initial=wf.TargetingForm.initial_for(promo)))
+
+    def post(self, request, pk):
+        promo = self.get_promo(request, pk)
+        form = wf.TargetingForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Проверьте заполнение формы."))
+            return self.render_page(request, promo, form, status=INVALID_STATUS)
+        rules = form.targeting()
+        if "preview" in request.POST:
+            if request.htmx:
+                context = {"promo": promo, "previewing": True,
+                           "resolution_day": resolution_day(promo, date.today()),
+                           **targeting_preview(promo, rules, date.today())}
+                return render(request, "promo/inc/targeting_preview.html", context)
+            return self.render_page(request, promo, form, rules=rules)
+        try:
+            approval.promo_set_targeting(promo=promo, actor=request.user, targeting=rules,
+                                         reason=form.cleaned_data["reason"],
+                                         version=form.cleaned_data["version"])
+        except ApprovalError as exc:
+            status = refusal_status(exc)
+            messages.error(request, exc.message)
+            promo.refresh_from_db()
+            return self.render_page(request, promo, form, rules=rules, status=status)
+        messages.success(request, _("Филиалы промо сохранены."))
+        return redirect(promo.get_absolute_url())
+
+
+# --- Mass corrections -----------------------------------------------------------------------
+
+class MassCorrectionView(MarketerRequiredMixin, View):
+    """Select lines with the filter (GET), tick them, choose the change and preview it (POST
+    ``action=preview``), then apply it with a reason (POST ``action=apply``) against the
+    versions the preview was computed from."""
+
+    template_name = "promo/mass_correction.html"
+
+    def selection(self, request):
+        select = wf.MassSelectForm(request.GET or None, user=request.user)
+        lines = (select.lines(PromoLine.objects.restrict(request.user))
+                 .select_related("promo__supplier", "product__category")
+                 .order_by("promo_id", "product__article"))
+        return select, lines
+
+    def render_page(self, request, *, select, lines, form, preview=None, status=200):
+        shown = list(lines[:MASS_LIMIT + 1])
+        # Ticked lines: all of the selection at first, then what the user ticked.
+        checked = ({int(v) for v in request.POST.getlist("line_ids") if v.isdigit()}
+                   if request.method == "POST" else {line.pk for line in shown})
+        context = {
+            "select": select,
+            "lines": shown[:MASS_LIMIT],
+            "too_many": len(shown) > MASS_LIMIT,
+            "limit": MASS_LIMIT,
+            "form": form,
+            "preview": preview,
+            "checked": checked,
+        }
+        if preview is not None:
+            context["preview_errors"] = [change for change in preview if change.error]
+            context["preview_versions"] = sorted({(c.promo.pk, c.promo.version) for c in preview})
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request):
+        select, lines = self.selection(request)
+        return self.render_page(request, select=select, lines=lines,
+                                form=wf.MassCorrectionForm(initial={"action": wf.MassCorrectionForm.PREVIEW}))
+
+    def post(self, request):
+        select, lines = self.selection(request)
+        form = wf.MassCorrectionForm(request.POST, lines=PromoLine.objects.restrict(request.user))
+        valid = form.is_valid()
+        if not valid and set(form.errors) - {"reason"}:
+            messages.error(request, _("Проверьте заполнение формы."))
+            return self.render_page(request, select=select, lines=lines, form=form, status=INVALID_STATUS)
+        preview = None
+        try:
+            preview = approval.mass_correction_preview(actor=request.user, lines=form.cleaned_data["line_ids"],
+                                                       **form.params())
+            if not (valid and form.is_apply):
+                # A preview, or an apply without its reason: show what would change.
+                return self.render_page(request, select=select, lines=lines, form=form, preview=preview,
+                                        status=200 if valid else INVALID_STATUS)
+            approval.mass_correction_apply(actor=request.user, line_ids=form.cleaned_data["line_ids"],
+                                           reason=form.cleaned_data["reason"], versions=form.versions(),
+                                           **form.params())
+        except ApprovalError as exc:
+            # Stale (someone changed a promo since the preview) or a broken rule: the message,
+            # the changes as they are now, and the reason as typed.
+            status = refusal_status(exc)
+            messages.error(request, exc.message)
+            preview = getattr(exc, "changes", preview)
+            return self.render_page(request, select=select, lines=lines, form=form, preview=preview,
+                                    status=status)
+        messages.success(request, _("Массовая корректировка применена: строк %(n)d.")
+                         % {"n": len(form.cleaned_data["line_ids"])})
+        query = request.GET.urlencode()
+        return redirect(reverse("promo:mass_correction") + (f"?{query}" if query else ""))
+
+
+# --- Calendar -------------------------------------------------------------------------------
+
+@dataclass
+class CalendarBar:
+    promo: Promo
+    x: float
+    y: float
+    width: float
+    label: str
+    clipped_left: bool
+    clipped_right: bool
+
+    @property
+    def text_y(self) -> float:
+        return self.y + 12
+
+
+@dataclass
+class CalendarTick:
+    x: float
+    label: str
+
+
+class CalendarGeometry:
+    """Where things go in the picture: a label column, then one column per day."""
+
+    LABEL_WIDTH = 260
+    TIMELINE_WIDTH = 980
+    HEADER = 36
+    ROW = 24
+    BAR = 16
+
+    def __init__(self, first: date, weeks: int):
+        self.first = first
+        self.days = weeks * 7
+        self.last = first + timedelta(days=self.days - 1)
+        self.day_width = self.TIMELINE_WIDTH / self.days
+
+    def x(self, day: date) -> float:
+        return round(self.LABEL_WIDTH + (day - self.first).days * self.day_width, 2)
+
+    @property
+    def width(self) -> int:
+        return self.LABEL_WIDTH + self.TIMELINE_WIDTH
+
+    def height(self, rows: int) -> int:
+        return self.HEADER + max(rows, 1) * self.ROW + 8
+
+    def ticks(self) -> list[CalendarTick]:
+        return [CalendarTick(x=self.x(self.first + timedelta(weeks=week)),
+                             label=(self.first + timedelta(weeks=week)).strftime("%d.%m"))
+                for week in range(self.days // 7)]
+
+    def bar(self, promo: Promo, row: int) -> CalendarBar:
+        start, end = max(promo.start, self.first), min(promo.end, self.last)
+        label = f"{promo.code} {promo.name}"
+        return CalendarBar(
+            promo=promo, x=self.x(start), y=self.HEADER + row * self.ROW + (self.ROW - self.BAR) / 2,
+            width=round((end - start).days * self.day_width + self.day_width, 2),
+            label=label if len(label) <= 36 else label[:35] + "…",
+            clipped_left=promo.start < self.first, clipped_right=promo.end > self.last,
+        )
+
+
+class CalendarView(RoleRequiredMixin, View):
+    """Promos as bars on a week timeline (the promos the user may see), filtered by region,
+    category and supplier. Withdrawn, cancelled and rejected promos are left out."""
+
+    template_name = "promo/calendar.html"
+
+    def get(self, request):
+        form = wf.CalendarFilterForm(request.GET or None, user=request.user)
+        first, weeks = form.window()
+        geometry = CalendarGeometry(first, weeks)
+        promos = form.filter(
+            Promo.objects.restrict(request.user)
+            .exclude(status__in=[Promo.Status.WITHDRAWN, Promo.Status.CANCELLED, Promo.Status.REJECTED])
+            .filter(start__lte=geometry.last, end__gte=geometry.first)
+            .select_related("supplier").order_by("start", "pk")
+        )
+        shown = list(promos[:CALENDAR_LIMIT + 1])
+        bars = [geometry.bar(promo, row) for row, promo in enumerate(shown[:CALENDAR_LIMIT])]
+        today = date.today()
+        context = {
+            "form": form,
+            "bars": bars,
+            "too_many": len(shown) > CALENDAR_LIMIT,
+            "limit": CALENDAR_LIMIT,
+            "geometry": geometry,
+            "ticks": geometry.ticks(),
+            "svg_height": geometry.height(len(bars)),
+            "today_x": geometry.x(today) if geometry.first <= today <= geometry.last else None,
+            "previous": (first - timedelta(weeks=weeks)).isoformat(),
+            "next": (first + timedelta(weeks=weeks)).isoformat(),
+            "first": first,
+            "last": geometry.last,
+        }
+        return render(request, self.template_name, context)
