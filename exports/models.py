@@ -1,1 +1,173 @@
-"""Export runs (built by the exports issue)."""
+"""Export runs: one row per run of a business date, its files (with their manifest entries) and the
+promos that left in it (shared/erp-formats.md §1 "Files and run")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from exports.querysets import ExportRunPromoQuerySet, ExportRunQuerySet, MarketerOnlyQuerySet
+
+
+class System(models.TextChoices):
+    SAP = "sap", "SAP"
+    SMARKET = "smarket", "S-Market"
+    SETRETAIL = "setretail", "Set Retail 10"
+
+
+ALL_SYSTEMS: tuple[str, ...] = (System.SAP, System.SMARKET, System.SETRETAIL)
+
+
+class ExportRun(models.Model):
+    """One export of a business date: nightly (``started_by`` empty) or on demand. Its files live
+    in ``folder`` (``<EXPORT_ROOT>/<YYYYMMDD>_<NN>/``) next to ``manifest.json``; a failed run
+    leaves no manifest and no file under a final name, only ``error``."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("В очереди")
+        RUNNING = "running", _("Выполняется")
+        SUCCEEDED = "succeeded", _("Выполнена")
+        FAILED = "failed", _("Ошибка")
+
+    business_date = models.DateField(_("дата выгрузки"), db_index=True)
+    number = models.PositiveSmallIntegerField(_("номер за дату"))
+    systems = models.JSONField(_("системы"), default=list)
+    status = models.CharField(_("статус"), max_length=10, choices=Status.choices, default=Status.QUEUED,
+                              db_index=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+", verbose_name=_("запустил"))
+    folder = models.CharField(_("папка"), max_length=500, blank=True)
+    error = models.TextField(_("причина ошибки"), blank=True)
+    warnings = models.JSONField(_("предупреждения"), default=list, blank=True,
+                                help_text=_("О промо, не попавших ни в один файл (нет филиалов и т. п.)."))
+    created_at = models.DateTimeField(_("создано"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("изменено"), auto_now=True)
+    started_at = models.DateTimeField(_("начало"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("окончание"), null=True, blank=True)
+
+    objects = ExportRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-business_date", "-number"]
+        verbose_name = _("выгрузка")
+        verbose_name_plural = _("выгрузки")
+        constraints = [
+            models.UniqueConstraint(fields=["business_date", "number"], name="exportrun_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("exports:run_detail", args=[self.pk])
+
+    @property
+    def name(self) -> str:
+        """The run id of the folder, the file names and the Set10 package: ``20260920_01``."""
+        return f"{self.business_date:%Y%m%d}_{self.number:02d}"
+
+    @property
+    def is_nightly(self) -> bool:
+        return self.started_by_id is None
+
+    @property
+    def manifest_path(self) -> Path | None:
+        return Path(self.folder) / "manifest.json" if self.folder else None
+
+
+class ExportFile(models.Model):
+    """One file of a run with its manifest entry: size, sha256, record counts, warnings (e.g. a
+    branch without a code for the system) and errors (e.g. a refused SAP key). For Set Retail
+    files, the state of the separate SOAP delivery step."""
+
+    class Delivery(models.TextChoices):
+        NONE = "", _("—")
+        PENDING = "pending", _("Ожидает отправки")
+        RETRYING = "retrying", _("Повтор отправки")
+        SUCCEEDED = "succeeded", _("Принято Set Retail")
+        FAILED = "failed", _("Отклонено / не доставлено")
+
+    run = models.ForeignKey(ExportRun, on_delete=models.CASCADE, related_name="files",
+                            verbose_name=_("выгрузка"))
+    system = models.CharField(_("система"), max_length=10, choices=System.choices)
+    kind = models.CharField(_("вид файла"), max_length=30)
+    name = models.CharField(_("имя файла"), max_length=200)
+    size = models.PositiveBigIntegerField(_("размер, байт"), default=0)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    promos = models.PositiveIntegerField(_("промо"), default=0)
+    lines = models.PositiveIntegerField(_("строк промо"), default=0)
+    records = models.PositiveBigIntegerField(_("записей"), default=0)
+    warnings = models.JSONField(_("предупреждения"), default=list, blank=True)
+    errors = models.JSONField(_("ошибки"), default=list, blank=True)
+    delivery_status = models.CharField(_("доставка"), max_length=10, choices=Delivery.choices,
+                                       default=Delivery.NONE, blank=True)
+    delivery_attempts = models.PositiveSmallIntegerField(_("попыток доставки"), default=0)
+    delivery_detail = models.TextField(_("ответ системы"), blank=True)
+    uploaded_at = models.DateTimeField(_("отправлено в Set Retail"), null=True, blank=True)
+    created_at = models.DateTimeField(_("создано"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("изменено"), auto_now=True)
+
+    objects = MarketerOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["run", "name"]
+        verbose_name = _("файл выгрузки")
+        verbose_name_plural = _("файлы выгрузки")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "name"], name="exportfile_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("exports:file_download", args=[self.run_id, self.pk])
+
+    @property
+    def path(self) -> Path:
+        return Path(self.run.folder) / self.name
+
+    def manifest_entry(self) -> dict:
+        return {
+            "system": self.system,
+            "name": self.name,
+            "size": self.size,
+            "sha256": self.sha256,
+            "records": {"promos": self.promos, "lines": self.lines, "records": self.records},
+            "warnings": self.warnings,
+            "errors": self.errors,
+        }
+
+
+class ExportRunPromo(models.Model):
+    """A promo that left in a run: which revision, inserted or deleted (cancelled). The promo
+    page lists these rows."""
+
+    class Action(models.TextChoices):
+        INSERT = "insert", _("Выгружено")
+        DELETE = "delete", _("Удаление")
+
+    run = models.ForeignKey(ExportRun, on_delete=models.CASCADE, related_name="promo_rows",
+                            verbose_name=_("выгрузка"))
+    promo = models.ForeignKey("promo.Promo", on_delete=models.CASCADE, related_name="export_rows",
+                              verbose_name=_("промо"))
+    revision_number = models.PositiveIntegerField(_("ревизия"))
+    action = models.CharField(_("действие"), max_length=10, choices=Action.choices)
+    created_at = models.DateTimeField(_("создано"), auto_now_add=True)
+
+    objects = ExportRunPromoQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["run", "promo"]
+        verbose_name = _("промо в выгрузке")
+        verbose_name_plural = _("промо в выгрузках")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "promo"], name="exportrunpromo_unique_promo"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run.name} {self.promo_id}"

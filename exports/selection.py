@@ -1,0 +1,368 @@
+"""Which promos leave on a business date, and their expansion to branch × product records
+(shared/erp-formats.md §1). Plain values only; the byte formats live in ``exports/writers/``.
+
+What is read is the approved revision in force (``Promo.approved_revision``): its name, mechanic,
+period, targeting and frozen lines, never the promo's live fields or PromoLine rows, which may
+already hold a newer revision waiting for approval. Lines decided "rejected" never leave.
+
+Memory stays flat whatever the size of the night: the selection holds one small object per promo
+and per line (thousands), while the branch × product records (millions) are generated one at a
+time by the iterators below, in the order each file needs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from branches.targeting import Targeting, resolve
+from promo.models import Promo
+from suppliers.models import Product
+
+MECHANIC_CODES = {
+    Promo.Mechanic.PERCENT: "PCT",
+    Promo.Mechanic.FIXED_PRICE: "FIX",
+    Promo.Mechanic.N_PLUS_M: "NM",
+}
+PCT, FIX, NM = "PCT", "FIX", "NM"
+INSERT, DELETE = "insert", "delete"
+
+# A promo whose approved revision is in force leaves as an insert while it is alive; once it is
+# cancelled (or withdrawn after a correction) it leaves as a deletion until its end date passed.
+INSERT_STATUSES = (Promo.Status.APPROVED, Promo.Status.SUBMITTED, Promo.Status.REJECTED)
+DELETE_STATUSES = (Promo.Status.CANCELLED, Promo.Status.WITHDRAWN)
+
+KOPECK = Decimal("0.01")
+HUNDRED = Decimal(100)
+PRODUCT_CHUNK = 2000
+WARNING_LIST_LIMIT = 10
+
+# Branch code field per system, with the words used in warnings.
+CODE_FIELDS = {
+    "sap": ("sap_plant", "SAP (завод WERKS)"),
+    "smarket": ("smarket_id", "S-Market"),
+    "setretail": ("setretail_shop", "Set Retail"),
+}
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BranchRef:
+    """A targeted branch with its code in each system."""
+
+    pk: int
+    code: str
+    sap_plant: str | None
+    smarket_id: int | None
+    setretail_shop: int | None
+    closed: date | None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LineRecord:
+    """One exported product of a promo (from the frozen revision). ``regular_price`` is the
+    product's regular price at export; ``compensation`` the supplier's percent as entered."""
+
+    product_id: int
+    article: str
+    ean: str
+    name: str
+    discount_percent: Decimal | None
+    promo_price: Decimal | None
+    n: int | None
+    m: int | None
+    regular_price: Decimal
+    compensation: str
+
+    @property
+    def computed_price(self) -> Decimal | None:
+        """PCT: regular × (100 − p) / 100, half up to kopecks; FIX: the price; NM: none."""
+        if self.discount_percent is not None:
+            return (self.regular_price * (HUNDRED - self.discount_percent) / HUNDRED).quantize(
+                KOPECK, rounding=ROUND_HALF_UP)
+        return self.promo_price
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PromoRecord:
+    """One promo as it leaves: the approved revision's terms, its lines (sorted by article,
+    rejected ones dropped) and its branches (resolved on the business date, sorted by code)."""
+
+    pk: int
+    code: str
+    revision: int
+    name: str
+    mechanic: str
+    start: date
+    end: date
+    action: str
+    supplier_inn: str
+    sap_vendor: str
+    lines: tuple[LineRecord, ...]
+    branches: tuple[BranchRef, ...]
+
+    @property
+    def deleted(self) -> bool:
+        return self.action == DELETE
+
+
+@dataclass
+class Coded:
+    """The branches of each promo that have a code in one system: ``codes[promo.pk]`` is the
+    sorted tuple of codes; branches without a code are reported in ``warnings``."""
+
+    codes: dict[int, tuple]
+    warnings: list[str]
+
+
+@dataclass
+class Selection:
+    """Everything one run exports, sorted by promo code."""
+
+    business_date: date
+    promos: list[PromoRecord]
+    warnings: list[str] = field(default_factory=list)
+
+    def with_mechanics(self, *mechanics: str) -> list[PromoRecord]:
+        return [promo for promo in self.promos if promo.mechanic in mechanics]
+
+    def coded(self, system: str, promos: Iterable[PromoRecord] | None = None) -> Coded:
+        """Branch codes of ``system`` per promo, and one warning per branch lacking that code
+        (listing the promos it was left out of)."""
+        attr, label = CODE_FIELDS[system]
+        codes: dict[int, tuple] = {}
+        by_branches: dict[int, tuple] = {}
+        missing: dict[str, list[str]] = {}
+        for promo in self.promos if promos is None else promos:
+            key = id(promo.branches)
+            if key not in by_branches:
+                # Promos of one targeting and end share the same tuple: sort it once.
+                present = [getattr(b, attr) for b in promo.branches if getattr(b, attr) is not None]
+                by_branches[key] = tuple(sorted(present))
+            codes[promo.pk] = by_branches[key]
+            for branch in promo.branches:
+                if getattr(branch, attr) is None:
+                    missing.setdefault(branch.code, []).append(promo.code)
+        warnings = [
+            _("Филиал {branch} без кода {label} пропущен в промо {promos}.").format(
+                branch=branch, label=label, promos=_short_list(promo_codes))
+            for branch, promo_codes in sorted(missing.items())
+        ]
+        return Coded(codes=codes, warnings=warnings)
+
+
+def _short_list(items: list[str]) -> str:
+    shown = ", ".join(items[:WARNING_LIST_LIMIT])
+    if len(items) > WARNING_LIST_LIMIT:
+        shown += _(" и ещё {count}").format(count=len(items) - WARNING_LIST_LIMIT)
+    return shown
+
+
+def _decimal(value) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _int(value) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def as_entered(value) -> str:
+    """A percent as the person typed it: ``50`` stays ``50``, ``12.5`` becomes ``12.50``."""
+    number = _decimal(value)
+    if number is None:
+        return ""
+    if number == number.to_integral_value():
+        # format "f": frozen revisions may hold exponent forms such as "5E+1" for 50.
+        return format(number.to_integral_value(), "f")
+    return str(number.quantize(KOPECK, rounding=ROUND_HALF_UP))
+
+
+def _regular_prices(product_ids: set[int]) -> dict[int, Decimal]:
+    prices: dict[int, Decimal] = {}
+    ids = sorted(product_ids)
+    for start in range(0, len(ids), PRODUCT_CHUNK):
+        chunk = ids[start:start + PRODUCT_CHUNK]
+        prices.update(Product.objects.filter(pk__in=chunk).values_list("pk", "regular_price"))
+    return prices
+
+
+class _BranchResolver:
+    """Resolves each distinct targeting once (one query), then applies each promo's end: a
+    branch closing on or before the end is left out (``branches.targeting.resolve``'s ``until``)."""
+
+    def __init__(self, business_date: date):
+        self.business_date = business_date
+        self._by_targeting: dict[str, tuple[BranchRef, ...]] = {}
+        self._by_end: dict[tuple[str, date], tuple[BranchRef, ...]] = {}
+
+    def branches(self, targeting_json: dict | None, end: date) -> tuple[BranchRef, ...]:
+        targeting = Targeting.from_json(targeting_json)
+        key = json.dumps(targeting.to_json(), sort_keys=True)
+        if key not in self._by_targeting:
+            rows = resolve(targeting, on=self.business_date).values_list(
+                "pk", "code", "sap_plant", "smarket_id", "setretail_shop", "closed")
+            self._by_targeting[key] = tuple(BranchRef(*row) for row in rows)
+        if (key, end) not in self._by_end:
+            self._by_end[(key, end)] = tuple(
+                b for b in self._by_targeting[key] if b.closed is None or b.closed > end)
+        return self._by_end[(key, end)]
+
+
+def select(*, business_date: date, horizon_days: int | None = None) -> Selection:
+    """The promos of the night ``business_date``: approved revision in force, running on that
+    date or starting within the horizon; cancelled ones as deletions until their end passed."""
+    horizon = settings.EXPORT_HORIZON_DAYS if horizon_days is None else horizon_days
+    last_start = business_date + timedelta(days=horizon)
+    promos = (
+        Promo.objects.filter(
+            approved_revision__isnull=False,
+            approved_revision__end__gte=business_date,
+            approved_revision__start__lte=last_start,
+            status__in=[*INSERT_STATUSES, *DELETE_STATUSES],
+        )
+        .select_related("approved_revision", "supplier")
+        .only("pk", "status", "supplier__inn", "supplier__sap_vendor", "approved_revision__number",
+              "approved_revision__name", "approved_revision__mechanic", "approved_revision__start",
+              "approved_revision__end", "approved_revision__targeting", "approved_revision__lines")
+        .order_by("pk")
+    )
+    raw: list[tuple[Promo, list[dict]]] = []
+    product_ids: set[int] = set()
+    for promo in promos.iterator(chunk_size=500):
+        lines = [line for line in promo.approved_revision.lines or []
+                 if line.get("decision") != "rejected"]
+        raw.append((promo, lines))
+        product_ids.update(line["product_id"] for line in lines if line.get("product_id"))
+    prices = _regular_prices(product_ids)
+
+    resolver = _BranchResolver(business_date)
+    selection = Selection(business_date=business_date, promos=[])
+    for promo, lines in raw:
+        revision = promo.approved_revision
+        code = promo.code
+        mechanic = MECHANIC_CODES.get(revision.mechanic)
+        if mechanic is None:
+            selection.warnings.append(_("Промо {code}: неизвестная механика «{mechanic}» — не выгружено.").format(
+                code=code, mechanic=revision.mechanic))
+            continue
+        if not lines:
+            continue
+        branches = resolver.branches(revision.targeting, revision.end)
+        if not branches:
+            selection.warnings.append(
+                _("Промо {code}: на {date} нет открытых филиалов по его правилам — не выгружено.").format(
+                    code=code, date=f"{business_date:%d.%m.%Y}"))
+            continue
+        records = tuple(sorted(
+            (_line_record(line, prices) for line in lines), key=lambda line: line.article))
+        selection.promos.append(PromoRecord(
+            pk=promo.pk, code=code, revision=revision.number, name=revision.name, mechanic=mechanic,
+            start=revision.start, end=revision.end,
+            action=DELETE if promo.status in DELETE_STATUSES else INSERT,
+            supplier_inn=promo.supplier.inn, sap_vendor=promo.supplier.sap_vendor or "",
+            lines=records, branches=branches,
+        ))
+    selection.promos.sort(key=lambda promo: promo.code)
+    return selection
+
+
+def _line_record(line: dict, prices: dict[int, Decimal]) -> LineRecord:
+    product_id = line.get("product_id")
+    regular = prices.get(product_id) or _decimal(line.get("regular_price")) or Decimal("0.00")
+    return LineRecord(
+        product_id=product_id,
+        article=str(line.get("article") or ""),
+        ean=str(line.get("ean") or ""),
+        name=str(line.get("name") or ""),
+        discount_percent=_decimal(line.get("discount_percent")),
+        promo_price=_decimal(line.get("promo_price")),
+        n=_int(line.get("n")),
+        m=_int(line.get("m")),
+        regular_price=regular,
+        compensation=as_entered(line.get("compensation_percent")),
+    )
+
+
+# Record iterators -----------------------------------------------------------------------------
+
+
+def promo_branch_product(
+    promos: list[PromoRecord], coded: Coded, *, line_key: Callable[[LineRecord], object] | None = None,
+) -> Iterator[tuple[PromoRecord, object, LineRecord]]:
+    """``(promo, branch code, line)`` sorted by promo code, branch code, then ``line_key``
+    (default: article). The order of the SAP bonus-buy and S-Market files."""
+    for promo in promos:
+        codes = coded.codes.get(promo.pk, ())
+        lines = promo.lines if line_key is None else sorted(promo.lines, key=line_key)
+        for code in codes:
+            for line in lines:
+                yield promo, code, line
+
+
+def condition_keys(
+    promos: list[PromoRecord], coded: Coded, *, kschl_of: dict[str, str], matnr_of: Callable[[LineRecord], str],
+) -> Iterator[tuple[str, str, str, list[tuple[PromoRecord, LineRecord]]]]:
+    """SAP condition records ``(KSCHL, WERKS, MATNR, periods)`` sorted by KSCHL, WERKS, MATNR;
+    ``periods`` = the ``(promo, line)`` pairs on that key, sorted by start (a deletion before an
+    insert of the same period, so the insert wins)."""
+    entries = []
+    for index, promo in enumerate(promos):
+        kschl = kschl_of[promo.mechanic]
+        for line in promo.lines:
+            entries.append((kschl, matnr_of(line), promo.start, promo.end, not promo.deleted, promo.code,
+                            index, promo, line))
+    entries.sort(key=lambda entry: entry[:6])
+
+    # Which promos cover each plant. Plants with the same promos (the usual "whole chain" case)
+    # share one prepared list of keys.
+    plant_promos: dict[str, list[int]] = {}
+    for index, promo in enumerate(promos):
+        for plant in coded.codes.get(promo.pk, ()):
+            plant_promos.setdefault(plant, []).append(index)
+    plants = sorted(plant_promos)
+
+    for kschl in sorted({entry[0] for entry in entries}):
+        of_kschl = [entry for entry in entries if entry[0] == kschl]
+        prepared: dict[tuple[int, ...], list] = {}
+        for plant in plants:
+            coverage = tuple(plant_promos[plant])
+            keys = prepared.get(coverage)
+            if keys is None:
+                covered = set(coverage)
+                keys = _group_by_matnr(entry for entry in of_kschl if entry[6] in covered)
+                if len(prepared) >= 16:
+                    prepared.clear()
+                prepared[coverage] = keys
+            for matnr, periods in keys:
+                yield kschl, plant, matnr, periods
+
+
+def _group_by_matnr(entries) -> list[tuple[str, list[tuple[PromoRecord, LineRecord]]]]:
+    grouped: list[tuple[str, list]] = []
+    for entry in entries:
+        if grouped and grouped[-1][0] == entry[1]:
+            grouped[-1][1].append((entry[7], entry[8]))
+        else:
+            grouped.append((entry[1], [(entry[7], entry[8])]))
+    return grouped
+
+
+def actions(promos: list[PromoRecord], coded: Coded) -> Iterator[tuple[PromoRecord, tuple]]:
+    """Set Retail actions ``(promo, shop numbers)`` sorted by promo code; promos left without
+    any shop are skipped (the writer reports them)."""
+    for promo in promos:
+        yield promo, coded.codes.get(promo.pk, ())

@@ -1,0 +1,319 @@
+"""Export runs: the one entry point for the nightly task, the command, the page and the API
+(:func:`export_run`), and the separate, retryable Set Retail delivery (:func:`export_file_deliver`).
+
+A run writes every file under a temp name in ``<root>/<YYYYMMDD>_<NN>/``, then, in one database
+transaction with its ExportFile rows, renames them and writes ``manifest.json`` last. If anything
+fails, temp and final files of that run are removed, no manifest exists, and the run is marked
+failed with the reason; marketers hear about it through a promo event."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from exports import set10
+from exports.models import ALL_SYSTEMS, ExportFile, ExportRun, ExportRunPromo
+from exports.selection import DELETE, Selection, select
+from exports.writers import FileSink, WriteResult, writers_for
+from promo.models import PromoEvent
+from promo.services.events import event_record
+
+logger = logging.getLogger(__name__)
+
+ERROR_UNKNOWN_SYSTEM = _("Неизвестная система «{value}»: допустимы sap, smarket, setretail или all.")
+ERROR_NO_SYSTEM = _("Не выбрана ни одна система.")
+ERROR_NUMBER = _("Не удалось выделить номер выгрузки за {date}.")
+ERROR_FAILED = _("Выгрузка {run} не удалась: {reason}")
+ERROR_SET10_URL = _("Не задан адрес Set Retail 10 (SET10_URL).")
+ERROR_SET10_PENDING = _("Set Retail 10 не сообщил результат пакета {ti} после {attempts} запросов статуса.")
+MANIFEST = "manifest.json"
+EVENT_LIST_LIMIT = 50
+_RUN_FOLDER = re.compile(r"^(\d{8})_(\d{2,})$")
+
+
+class ExportError(ValueError):
+    """Bad input for a run (unknown system...); the message is for the person who asked."""
+
+
+def parse_systems(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    """``"all"``, ``"sap"``, ``["sap", "setretail"]``... -> systems in the fixed order."""
+    if value is None:
+        return ALL_SYSTEMS
+    items = [value] if isinstance(value, str) else list(value)
+    wanted: set[str] = set()
+    for item in items:
+        for part in str(item).split(","):
+            part = part.strip().lower()
+            if part == "all":
+                wanted.update(ALL_SYSTEMS)
+            elif part in ALL_SYSTEMS:
+                wanted.add(part)
+            elif part:
+                raise ExportError(str(ERROR_UNKNOWN_SYSTEM).format(value=part))
+    if not wanted:
+        raise ExportError(str(ERROR_NO_SYSTEM))
+    return tuple(system for system in ALL_SYSTEMS if system in wanted)
+
+
+def _next_number(business_date: date, root: Path) -> int:
+    """Next NN of the date: past runs in the database and folders already on disk both count,
+    so a run never writes into an existing folder."""
+    used = ExportRun.objects.filter(business_date=business_date).aggregate(top=Max("number"))["top"] or 0
+    prefix = f"{business_date:%Y%m%d}"
+    if root.is_dir():
+        for entry in root.iterdir():
+            match = _RUN_FOLDER.match(entry.name)
+            if match and match.group(1) == prefix:
+                used = max(used, int(match.group(2)))
+    return used + 1
+
+
+def export_run_queue(*, business_date: date, systems: Iterable[str] | str = ALL_SYSTEMS, actor=None,
+                     out_dir: str | Path | None = None) -> ExportRun:
+    """Create the run record (status queued) with its number and folder; :func:`export_run`
+    executes it (directly, or in the Celery task the page and the API start)."""
+    systems = parse_systems(systems)
+    root = Path(out_dir or settings.EXPORT_ROOT)
+    for _attempt in range(5):
+        number = _next_number(business_date, root)
+        try:
+            with transaction.atomic():
+                return ExportRun.objects.create(
+                    business_date=business_date, number=number, systems=list(systems), started_by=actor,
+                    folder=str(root / f"{business_date:%Y%m%d}_{number:02d}"),
+                )
+        except IntegrityError:
+            continue  # another run of the same date took this number a moment ago
+    raise ExportError(ERROR_NUMBER.format(date=f"{business_date:%d.%m.%Y}"))
+
+
+def export_run(*, business_date: date | None = None, systems: Iterable[str] | str = ALL_SYSTEMS, actor=None,
+               out_dir: str | Path | None = None, run: ExportRun | None = None) -> ExportRun:
+    """Export the night ``business_date`` for ``systems`` (or execute the queued ``run``) and
+    return the run: succeeded, or failed with ``error`` set. Never raises for a failed export."""
+    if run is None:
+        run = export_run_queue(business_date=business_date or timezone.localdate(), systems=systems,
+                               actor=actor, out_dir=out_dir)
+    # Claim the run: a task delivered twice must not write the same folder twice.
+    claimed = ExportRun.objects.filter(pk=run.pk, status=ExportRun.Status.QUEUED).update(
+        status=ExportRun.Status.RUNNING, started_at=timezone.now())
+    run.refresh_from_db()
+    if not claimed:
+        return run
+
+    # Files, manifest and stored messages are in the portal's language, whoever started the run.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _execute(run)
+
+
+def _execute(run: ExportRun) -> ExportRun:
+    folder = Path(run.folder)
+    sinks: list[FileSink] = []
+    try:
+        writers = writers_for(run.systems)
+        selection = select(business_date=run.business_date)
+        folder.mkdir(parents=True, exist_ok=True)
+        results: list[WriteResult] = []
+        for writer in writers:
+            result = writer.result(run.name)
+            sink = FileSink(folder, result.name)
+            sinks.append(sink)
+            writer.write(selection, sink, result)
+            sink.close()
+            result.size, result.sha256 = sink.size, sink.sha256
+            results.append(result)
+        with transaction.atomic():
+            _record(run, selection, results)
+            for sink in sinks:
+                sink.commit()
+            _write_manifest(run, selection, results)
+    except Exception as exc:
+        logger.exception("export run %s failed", run.name)
+        _clean_up(folder, sinks)
+        return _fail(run, reason=str(exc) or type(exc).__name__)
+
+    warnings = selection.warnings + [w for r in results for w in r.warnings]
+    errors = [e for r in results for e in r.errors]
+    if warnings or errors:
+        event_record(kind=PromoEvent.Kind.EXPORT_WARNINGS, actor=run.started_by, internal=True, payload={
+            "run_id": run.pk, "run": run.name, "date": run.business_date.isoformat(),
+            "warnings": warnings[:EVENT_LIST_LIMIT], "errors": errors[:EVENT_LIST_LIMIT],
+            "warnings_total": len(warnings), "errors_total": len(errors),
+        })
+    if settings.SET10_UPLOAD:
+        _queue_set10_delivery(run)
+    return run
+
+
+def _record(run: ExportRun, selection: Selection, results: list[WriteResult]) -> None:
+    ExportFile.objects.bulk_create([
+        ExportFile(run=run, system=r.system, kind=r.kind, name=r.name, size=r.size, sha256=r.sha256,
+                   promos=r.promos, lines=r.lines, records=r.records, warnings=r.warnings, errors=r.errors)
+        for r in results
+    ])
+    left = set().union(*(r.promo_ids for r in results)) if results else set()
+    ExportRunPromo.objects.bulk_create([
+        ExportRunPromo(run=run, promo_id=promo.pk, revision_number=promo.revision,
+                       action=ExportRunPromo.Action.DELETE if promo.action == DELETE else ExportRunPromo.Action.INSERT)
+        for promo in selection.promos if promo.pk in left
+    ], batch_size=1000)
+    run.status = ExportRun.Status.SUCCEEDED
+    run.warnings = selection.warnings
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "warnings", "finished_at", "updated_at"])
+
+
+def manifest_of(run: ExportRun, selection_warnings: list[str], results: list[WriteResult]) -> dict:
+    """The manifest: run, business date and, per file, system, name, size, sha256, record
+    counts, warnings and errors. No wall-clock time, so equal data gives an equal manifest."""
+    return {
+        "run": run.name,
+        "business_date": run.business_date.isoformat(),
+        "systems": list(run.systems),
+        "warnings": selection_warnings,
+        "files": [
+            {
+                "system": r.system,
+                "name": r.name,
+                "size": r.size,
+                "sha256": r.sha256,
+                "records": {"promos": r.promos, "lines": r.lines, "records": r.records},
+                "warnings": r.warnings,
+                "errors": r.errors,
+            }
+            for r in results
+        ],
+    }
+
+
+def _write_manifest(run: ExportRun, selection: Selection, results: list[WriteResult]) -> None:
+    folder = Path(run.folder)
+    temp = folder / f".{MANIFEST}.part"
+    with open(temp, "w", encoding="utf-8", newline="\n") as fh:
+        json.dump(manifest_of(run, selection.warnings, results), fh, ensure_ascii=False, indent=2)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(temp, folder / MANIFEST)
+
+
+def _clean_up(folder: Path, sinks: list[FileSink]) -> None:
+    """Remove whatever this run put in its folder (temp files, renamed files, the manifest)."""
+    for sink in sinks:
+        sink.discard()
+        sink.final_path.unlink(missing_ok=True)
+    for name in (MANIFEST, f".{MANIFEST}.part"):
+        (folder / name).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # not empty (someone else's files) or never created
+        folder.rmdir()
+
+
+def _fail(run: ExportRun, *, reason: str) -> ExportRun:
+    run.status = ExportRun.Status.FAILED
+    run.error = reason
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "error", "finished_at", "updated_at"])
+    event_record(kind=PromoEvent.Kind.EXPORT_FAILED, actor=run.started_by, internal=True,
+                 reason=ERROR_FAILED.format(run=run.name, reason=reason), payload={
+                     "run_id": run.pk, "run": run.name, "date": run.business_date.isoformat(), "reason": reason,
+                 })
+    return run
+
+
+# Set Retail 10 delivery -----------------------------------------------------------------------
+
+
+def _queue_set10_delivery(run: ExportRun) -> None:
+    from exports.tasks import export_set10_deliver
+
+    for export_file in run.files.filter(system="setretail"):
+        export_file.delivery_status = ExportFile.Delivery.PENDING
+        export_file.save(update_fields=["delivery_status", "updated_at"])
+        transaction.on_commit(lambda pk=export_file.pk: export_set10_deliver.delay(pk))
+
+
+def export_file_deliver(*, export_file: ExportFile) -> ExportFile:
+    """Send a Set Retail file to Set10 and poll its package status (TI = the run id); store the
+    last answer next to the file (``<name>.status.xml``). Raises :class:`set10.Set10Unavailable`
+    when a retry later may help (the task retries); a rejection by Set10 is final (failed).
+    A file already uploaded is only polled again, never sent twice."""
+    if export_file.delivery_status == ExportFile.Delivery.SUCCEEDED:
+        return export_file
+    base_url = settings.SET10_URL
+    if not base_url:
+        return _delivery_done(export_file, ExportFile.Delivery.FAILED, str(ERROR_SET10_URL))
+    run = export_file.run
+    ExportFile.objects.filter(pk=export_file.pk).update(delivery_attempts=F("delivery_attempts") + 1)
+    export_file.refresh_from_db(fields=["delivery_attempts"])
+    timeout = settings.SET10_TIMEOUT
+    try:
+        if export_file.uploaded_at is None:
+            set10.import_actions(base_url=base_url, data=export_file.path.read_bytes(), ti=run.name,
+                                 timeout=timeout)
+            export_file.uploaded_at = timezone.now()
+            export_file.save(update_fields=["uploaded_at", "updated_at"])
+        status = None
+        for attempt in range(max(1, settings.SET10_POLL_ATTEMPTS)):
+            if attempt:
+                time.sleep(settings.SET10_POLL_INTERVAL)
+            status = set10.package_status(base_url=base_url, ti=run.name, timeout=timeout)
+            _store_answer(export_file, status.answer)
+            if status.state != set10.PENDING:
+                break
+    except set10.Set10Unavailable as exc:
+        _delivery_retrying(export_file, str(exc))
+        raise
+    if status.state == set10.SUCCEEDED:
+        return _delivery_done(export_file, ExportFile.Delivery.SUCCEEDED, status.message)
+    if status.state == set10.FAILED:
+        return _delivery_done(export_file, ExportFile.Delivery.FAILED, status.message)
+    reason = ERROR_SET10_PENDING.format(ti=run.name, attempts=settings.SET10_POLL_ATTEMPTS)
+    if status.message:
+        reason += f" {status.message}"
+    _delivery_retrying(export_file, reason)
+    raise set10.Set10Unavailable(reason)
+
+
+def export_file_delivery_give_up(*, export_file: ExportFile, reason: str) -> ExportFile:
+    """The last retry failed too: mark the delivery failed and tell the marketers."""
+    return _delivery_done(export_file, ExportFile.Delivery.FAILED, reason)
+
+
+def _store_answer(export_file: ExportFile, answer: bytes) -> None:
+    path = export_file.path.with_name(export_file.name + ".status.xml")
+    temp = path.with_name("." + path.name + ".part")
+    temp.write_bytes(answer)
+    os.replace(temp, path)
+
+
+def _delivery_retrying(export_file: ExportFile, reason: str) -> None:
+    export_file.delivery_status = ExportFile.Delivery.RETRYING
+    export_file.delivery_detail = reason
+    export_file.save(update_fields=["delivery_status", "delivery_detail", "updated_at"])
+
+
+def _delivery_done(export_file: ExportFile, state: str, detail: str) -> ExportFile:
+    export_file.delivery_status = state
+    export_file.delivery_detail = detail
+    export_file.save(update_fields=["delivery_status", "delivery_detail", "updated_at"])
+    if state == ExportFile.Delivery.FAILED:
+        run = export_file.run
+        event_record(kind=PromoEvent.Kind.EXPORT_FAILED, actor=run.started_by, internal=True,
+                     reason=ERROR_FAILED.format(run=run.name, reason=detail), payload={
+                         "run_id": run.pk, "run": run.name, "date": run.business_date.isoformat(),
+                         "file": export_file.name, "reason": detail,
+                     })
+    return export_file

@@ -1,0 +1,181 @@
+"""SAP percent and fixed-price promos: ``sap_cond_a04_<YYYYMMDD>_<NN>.xml``, IDoc COND_A04 as XML
+(erp-formats.md §2.1). One IDoc per condition type × plant × article, one E1KONH per promo period
+on that key; IDocs sorted by KSCHL, WERKS, MATNR. No wall-clock time: CREDAT is the business date.
+
+Output is assembled from pre-encoded fragments (the control record per run, the E1KONH block per
+promo line, the key parts per plant and article), so a record costs a few concatenations."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.utils.translation import gettext as _
+
+from exports.selection import FIX, PCT, LineRecord, PromoRecord, Selection, condition_keys
+from exports.writers.base import FileSink, Writer, WriteResult, two_decimals, xml_text
+from exports.writers.sap_common import MATNR_WIDTH, VAKEY_WIDTH, SapConfig
+
+PLANT_LIST_LIMIT = 20
+
+
+class SapConditionWriter(Writer):
+    system = "sap"
+    kind = "sap_cond"
+    prefix = "sap_cond_a04"
+    extension = "xml"
+
+    def __init__(self, config: SapConfig | None = None):
+        self.config = config or SapConfig.from_settings()
+
+    def write(self, selection: Selection, sink: FileSink, result: WriteResult) -> None:
+        config = self.config
+        promos = selection.with_mechanics(PCT, FIX)
+        coded = selection.coded("sap", promos)
+        result.warnings += coded.warnings
+        kschl_of = {PCT: config.kschl_pct, FIX: config.kschl_fix}
+
+        layout_width = sum(width for _, width in config.vakey_layout)
+        vakey_tag = "VAKEY" if layout_width <= VAKEY_WIDTH else "VAKEY_LONG"
+        widths = dict(config.vakey_layout)
+        template = _vakey_template(config)
+        werks_width = widths.get("WERKS", 4)
+        matnr_width = widths.get("MATNR", MATNR_WIDTH)
+
+        dc40 = (
+            '<EDI_DC40 SEGMENT="1"><TABNAM>EDI_DC40</TABNAM><DIRECT>2</DIRECT><IDOCTYP>COND_A04</IDOCTYP>'
+            f"<MESTYP>COND_A</MESTYP><SNDPOR>{xml_text(config.sndpor)}</SNDPOR><SNDPRT>LS</SNDPRT>"
+            f"<SNDPRN>{xml_text(config.sndprn)}</SNDPRN><RCVPOR>{xml_text(config.rcvpor)}</RCVPOR>"
+            f"<RCVPRT>LS</RCVPRT><RCVPRN>{xml_text(config.rcvprn)}</RCVPRN>"
+            f"<CREDAT>{selection.business_date:%Y%m%d}</CREDAT><CRETIM>000000</CRETIM></EDI_DC40>"
+        )
+        heads = {
+            kschl: (
+                f'  <IDOC BEGIN="1">\n    {dc40}\n    <E1KOMG SEGMENT="1">\n'
+                f"      <KVEWE>A</KVEWE><KOTABNR>{xml_text(config.kotabnr)}</KOTABNR><KAPPL>V</KAPPL>"
+                f"<KSCHL>{xml_text(kschl)}</KSCHL><{vakey_tag}>"
+            ).encode()
+            for kschl in set(kschl_of.values())
+        }
+        tail = b"    </E1KOMG>\n  </IDOC>\n"
+        plant_parts: dict[str, bytes] = {}
+        matnr_parts: dict[str, bytes] = {}
+        konh: dict[LineRecord, bytes | None] = {}
+
+        too_long: dict[str, int] = defaultdict(int)
+        overlaps: dict[tuple, list[str]] = defaultdict(list)
+        bad_lines: dict[tuple[str, str], str] = {}
+        lines_seen: set[LineRecord] = set()
+        promo_ids = result.promo_ids
+        write = sink.write
+        records = 0
+
+        write(b'<?xml version="1.0" encoding="UTF-8"?>\n<COND_A04>\n')
+        for kschl, plant, matnr, periods in condition_keys(promos, coded, kschl_of=kschl_of,
+                                                            matnr_of=config.matnr):
+            if len(matnr) > matnr_width or len(plant) > werks_width:
+                too_long[matnr if len(matnr) > matnr_width else f"WERKS {plant}"] += 1
+                continue
+            if len(periods) > 1:
+                clash = _overlapping(periods)
+                if clash:
+                    overlaps[(kschl, matnr, clash)].append(plant)
+                    continue
+            blocks = []
+            for promo, line in periods:
+                block = konh.get(line, False)
+                if block is False:
+                    block = konh[line] = self._konh(promo, line, kschl, bad_lines)
+                if block is None:
+                    break
+                blocks.append(block)
+            else:
+                plant_part = plant_parts.get(plant)
+                if plant_part is None:
+                    plant_part = plant_parts[plant] = (
+                        f"</{vakey_tag}>\n      <VKORG>{xml_text(config.vkorg)}</VKORG>"
+                        f"<VTWEG>{xml_text(config.vtweg)}</VTWEG><WERKS>{xml_text(plant)}</WERKS><MATNR>"
+                    ).encode()
+                matnr_part = matnr_parts.get(matnr)
+                if matnr_part is None:
+                    matnr_part = matnr_parts[matnr] = f"{xml_text(matnr)}</MATNR>\n".encode()
+                vakey = template.format(WERKS=plant.ljust(werks_width), MATNR=matnr.ljust(matnr_width))
+                write(heads[kschl] + xml_text(vakey.rstrip()).encode() + plant_part + matnr_part
+                      + b"".join(blocks) + tail)
+                records += 1
+                for promo, line in periods:
+                    lines_seen.add(line)
+                    promo_ids.add(promo.pk)
+        write(b"</COND_A04>\n")
+
+        result.records = records
+        result.lines = len(lines_seen)
+        result.promos = len(promo_ids)
+        for value, count in sorted(too_long.items()):
+            result.errors.append(
+                _("{value}: длиннее поля SAP (MATNR {matnr}, WERKS {werks} знаков) — {count} записей не "
+                  "выгружено.").format(value=value, matnr=matnr_width, werks=werks_width, count=count))
+        for (kschl, matnr, clash), plants in sorted(overlaps.items()):
+            result.errors.append(
+                _("KSCHL {kschl}, MATNR {matnr}: периоды промо {promos} пересекаются — ключ не выгружен в "
+                  "заводах {plants}.").format(kschl=kschl, matnr=matnr, promos=", ".join(clash),
+                                              plants=_plants(plants)))
+        result.errors += [message for _, message in sorted(bad_lines.items())]
+
+    def _konh(self, promo: PromoRecord, line: LineRecord, kschl: str, bad_lines: dict) -> bytes | None:
+        config = self.config
+        if promo.mechanic == PCT:
+            if line.discount_percent is None:
+                bad_lines[(promo.code, line.article)] = _(
+                    "Промо {code}, {article}: нет процента скидки — не выгружено.").format(
+                        code=promo.code, article=line.article)
+                return None
+            sign = "-" if config.pct_sign == "-" else ""
+            amount = f"<KBETR>{sign}{two_decimals(line.discount_percent * config.pct_scale)}</KBETR><KONWA>%</KONWA>"
+        else:
+            if line.promo_price is None:
+                bad_lines[(promo.code, line.article)] = _(
+                    "Промо {code}, {article}: нет промо-цены — не выгружено.").format(
+                        code=promo.code, article=line.article)
+                return None
+            amount = (f"<KBETR>{two_decimals(line.promo_price)}</KBETR><KONWA>RUB</KONWA>"
+                      f"<KPEIN>1</KPEIN><KMEIN>{xml_text(config.unit)}</KMEIN>")
+        deletion = "<LOEVM_KO>X</LOEVM_KO>" if promo.deleted else ""
+        return (
+            f'      <E1KONH SEGMENT="1"><DATAB>{promo.start:%Y%m%d}</DATAB><DATBI>{promo.end:%Y%m%d}</DATBI>\n'
+            f'        <E1KONP SEGMENT="1"><KSCHL>{xml_text(kschl)}</KSCHL>{amount}{deletion}</E1KONP>\n'
+            "      </E1KONH>\n"
+        ).encode()
+
+
+def _vakey_template(config: SapConfig) -> str:
+    """The VAKEY as a format string: VKORG and VTWEG are fixed per run, WERKS and MATNR are
+    filled per record (each left-aligned and space-padded to its width)."""
+    constants = {"VKORG": config.vkorg, "VTWEG": config.vtweg}
+    parts = []
+    for name, width in config.vakey_layout:
+        if name in constants:
+            parts.append(constants[name].ljust(width).replace("{", "{{").replace("}", "}}"))
+        else:
+            parts.append("{" + name + "}")
+    return "".join(parts)
+
+
+def _overlapping(periods: list[tuple[PromoRecord, LineRecord]]) -> tuple[str, ...]:
+    """Codes of the live (not deleted) promos whose periods overlap on one key; empty if none.
+    ``periods`` is sorted by start."""
+    live = [promo for promo, _ in periods if not promo.deleted]
+    clash: set[str] = set()
+    latest = None
+    for promo in live:
+        if latest is not None and promo.start <= latest.end:
+            clash.update((latest.code, promo.code))
+        if latest is None or promo.end > latest.end:
+            latest = promo
+    return tuple(sorted(clash))
+
+
+def _plants(plants: list[str]) -> str:
+    shown = ", ".join(plants[:PLANT_LIST_LIMIT])
+    if len(plants) > PLANT_LIST_LIMIT:
+        shown += _(" и ещё {count}").format(count=len(plants) - PLANT_LIST_LIMIT)
+    return shown

@@ -1,0 +1,157 @@
+"""Set Retail 10: ``set10_actions_<YYYYMMDD>_<NN>.xml``, the ``AdvertisingActions`` import
+(erp-formats.md §4). UTF-8, 2-space indent, LF, attributes in the spec's order. One record = one
+``AdvertisingAction`` per promo, sorted by external-code; inside, goods by the Set10 key
+(``SET10_GOOD_KEY``). Set10's own spellings ``requiedQuantity`` and ``ignoreRestictions`` are kept.
+
+Also writes the S-Market file when ``SMARKET_FORMAT=set10`` (shop numbers = S-Market store ids)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from exports.selection import FIX, NM, PCT, LineRecord, PromoRecord, Selection, actions
+from exports.writers.base import FileSink, Writer, WriteResult, two_decimals, xml_attr
+
+NAME_LENGTH = 100
+
+
+def _percent_label(value: Decimal) -> str:
+    """15.00 -> ``15``, 12.50 -> ``12.5`` (for set names)."""
+    return format(value.normalize(), "f")
+
+
+def _quantity(value: int) -> str:
+    return f"{value}.000"
+
+
+class SetRetailWriter(Writer):
+    system = "setretail"
+    kind = "setretail"
+    prefix = "set10_actions"
+    extension = "xml"
+
+    def __init__(self, *, system: str = "setretail", kind: str = "setretail", prefix: str = "set10_actions",
+                 good_key: str | None = None):
+        self.system = system
+        self.kind = kind
+        self.prefix = prefix
+        self.good_key = good_key or settings.SET10_GOOD_KEY
+        if self.good_key not in ("article", "ean"):
+            raise ValueError(_("SET10_GOOD_KEY: ожидается article или ean, получено «{value}».").format(
+                value=self.good_key))
+        self.priority = str(settings.SET10_PRIORITY)
+        self.works_any_time = "true" if settings.SET10_WORKS_ANY_TIME else "false"
+        self.nplusm_mix = settings.SET10_NPLUSM_MIX
+        self.pct_element = settings.SET10_PCT_ELEMENT
+        if self.pct_element not in ("set", "goodsDiscount"):
+            raise ValueError(_("SET10_PCT_ELEMENT: ожидается set или goodsDiscount, получено «{value}».").format(
+                value=self.pct_element))
+
+    def write(self, selection: Selection, sink: FileSink, result: WriteResult) -> None:
+        coded = selection.coded(self.system, selection.promos)
+        result.warnings += coded.warnings
+        sink.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<AdvertisingActions>\n')
+        for promo, shops in actions(selection.promos, coded):
+            if not shops:
+                result.warnings.append(
+                    _("Промо {code}: ни у одного филиала нет кода {label} — акция не выгружена.").format(
+                        code=promo.code, label=self._label()))
+                continue
+            sink.write(self._action(promo, shops).encode())
+            result.records += 1
+            result.lines += len(promo.lines)
+            result.promo_ids.add(promo.pk)
+        sink.write(b"</AdvertisingActions>\n")
+        result.promos = len(result.promo_ids)
+
+    def _label(self) -> str:
+        return "Set Retail" if self.system == "setretail" else "S-Market"
+
+    def _key(self, line: LineRecord) -> str:
+        return line.article if self.good_key == "article" else line.ean
+
+    def _good(self, line: LineRecord) -> str:
+        return f'<marking-of-the-good id="{xml_attr(self._key(line))}"/>'
+
+    def _action(self, promo: PromoRecord, shops: tuple) -> str:
+        attributes = (
+            f'name="{xml_attr(promo.name[:NAME_LENGTH])}" external-code="{xml_attr(promo.code)}" '
+            f'active="{"false" if promo.deleted else "true"}" mode="automatic" '
+            f'priority="{xml_attr(self.priority)}" worksAnyTime="{self.works_any_time}" ignoreRestictions="false"'
+        )
+        if promo.deleted:
+            attributes += ' deleted="true"'
+        lines = sorted(promo.lines, key=self._key)
+        out = [
+            f"  <AdvertisingAction {attributes}>\n",
+            f"    <shop-indices>{' '.join(str(shop) for shop in shops)}</shop-indices>\n",
+            f"    <begin-date>{promo.start:%Y-%m-%d}T00:00:00</begin-date>\n",
+            f"    <end-date>{promo.end:%Y-%m-%d}T23:59:59</end-date>\n",
+            "    <actionResults>\n",
+        ]
+        if promo.mechanic == PCT:
+            out += self._percent(promo, lines)
+        elif promo.mechanic == FIX:
+            out += self._fixed(promo, lines)
+        elif promo.mechanic == NM:
+            out += self._n_plus_m(promo, lines)
+        out += ["    </actionResults>\n", "  </AdvertisingAction>\n"]
+        return "".join(out)
+
+    def _percent(self, promo: PromoRecord, lines: list[LineRecord]) -> list[str]:
+        """One set (or goodsDiscount) per distinct percent, listing its goods."""
+        by_percent: dict[Decimal, list[LineRecord]] = defaultdict(list)
+        for line in lines:
+            if line.discount_percent is not None:
+                by_percent[line.discount_percent].append(line)
+        out = []
+        for percent in sorted(by_percent):
+            name = xml_attr(f"{promo.code} -{_percent_label(percent)}%")
+            goods = [f"          {self._good(line)}\n" for line in by_percent[percent]]
+            if self.pct_element == "goodsDiscount":
+                out += [f'      <goodsDiscount name="{name}" discountPercent="{two_decimals(percent)}">\n',
+                        *(good[2:] for good in goods), "      </goodsDiscount>\n"]
+            else:
+                out += [f'      <set name="{name}">\n',
+                        f'        <row requiedQuantity="1.000" discountPercent="{two_decimals(percent)}">\n',
+                        *goods, "        </row>\n", "      </set>\n"]
+        return out
+
+    def _fixed(self, promo: PromoRecord, lines: list[LineRecord]) -> list[str]:
+        out = []
+        for line in lines:
+            if line.promo_price is None:
+                continue
+            out += [f'      <set name="{xml_attr(f"{promo.code} {line.article}")}">'
+                    f'<row requiedQuantity="1.000" fixedPrice="{two_decimals(line.promo_price)}">'
+                    f"{self._good(line)}</row></set>\n"]
+        return out
+
+    def _n_plus_m(self, promo: PromoRecord, lines: list[LineRecord]) -> list[str]:
+        out = []
+        if self.nplusm_mix:
+            by_terms: dict[tuple[int, int], list[LineRecord]] = defaultdict(list)
+            for line in lines:
+                if line.n and line.m:
+                    by_terms[(line.n, line.m)].append(line)
+            for (n, m), group in sorted(by_terms.items()):
+                goods = [f"          {self._good(line)}\n" for line in group]
+                out += [f'      <set name="{xml_attr(f"{promo.code} {n}+{m}")}">\n',
+                        f'        <row requiedQuantity="{_quantity(n)}" discountPercent="0.00">\n', *goods,
+                        "        </row>\n",
+                        f'        <row requiedQuantity="{_quantity(m)}" discountPercent="100.00">\n', *goods,
+                        "        </row>\n", "      </set>\n"]
+            return out
+        for line in lines:
+            if not (line.n and line.m):
+                continue
+            good = self._good(line)
+            out += [f'      <set name="{xml_attr(f"{promo.code} {line.n}+{line.m} {line.article}")}">\n',
+                    f'        <row requiedQuantity="{_quantity(line.n)}" discountPercent="0.00">{good}</row>\n',
+                    f'        <row requiedQuantity="{_quantity(line.m)}" discountPercent="100.00">{good}</row>\n',
+                    "      </set>\n"]
+        return out
