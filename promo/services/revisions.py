@@ -19,7 +19,8 @@ TERM_FIELDS = ("name", "mechanic", "start", "end", "targeting")
 
 def _plain(value):
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
+        # quantize, not normalize: Decimal("20.00").normalize() prints as "2E+1".
+        return str(value.quantize(Decimal(1))) if value == value.to_integral() else str(value)
     return value
 
 
