@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory
 
 from branches.models import Branch, BranchGroup, City, Region
-from promo.models import Promo, PromoLine
+from promo.models import Promo, PromoLine, PromoUpload
 from suppliers.models import Category, Product, Supplier
 from suppliers.roles import Role, ensure_role_groups
 from suppliers.services.access import category_grant_manager, supplier_user_link
@@ -156,3 +156,15 @@ class PromoLineFactory(DjangoModelFactory):
     discount_percent = Decimal("15.00")
     regular_price = factory.SelfAttribute("product.regular_price")
     compensation_percent = Decimal("50.00")
+
+
+class PromoUploadFactory(DjangoModelFactory):
+    class Meta:
+        model = PromoUpload
+
+    file = factory.django.FileField(filename="promo.xlsx", data=b"PK")
+    original_name = "promo.xlsx"
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    size = 2
+    uploaded_by = factory.SubFactory(UserFactory)
+    supplier = factory.SubFactory(SupplierFactory)

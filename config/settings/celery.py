@@ -1,6 +1,8 @@
 """Celery. The default broker is kombu's filesystem transport: it needs no server, so
 ``make run`` works on a bare machine; production points CELERY_BROKER_URL at Redis or RabbitMQ."""
 
+from celery.schedules import crontab
+
 from config.env import BASE_DIR, env, env_bool
 
 _CELERY_DIR = BASE_DIR / "var" / "celery"
@@ -23,3 +25,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = env("TIME_ZONE", "Asia/Novosibirsk")
 CELERY_BEAT_SCHEDULE_FILENAME = str(_CELERY_DIR / "beat-schedule")
+
+# Every periodic task, in one place (STYLE.md §11).
+CELERY_BEAT_SCHEDULE = {
+    # Retry e-mails that are due (an SMTP outage leaves them queued, never lost).
+    "notifications-outbox": {"task": "promo.outbox_send", "schedule": 60.0},
+    # «Starts tomorrow / started / finished» e-mails, once a day in the morning (local time).
+    "notifications-date-events": {"task": "promo.date_events", "schedule": crontab(hour=7, minute=0)},
+}

@@ -1,10 +1,13 @@
 """Promo models: the promo and its lines, frozen revisions, uploads, events and comments."""
 
 from promo.models.events import PromoComment, PromoEvent
+from promo.models.notifications import NotificationSettings, OutboxMessage
 from promo.models.promo import Promo, PromoLine, PromoRevision
 from promo.models.uploads import PromoUpload
 
 __all__ = [
+    "NotificationSettings",
+    "OutboxMessage",
     "Promo",
     "PromoComment",
     "PromoEvent",

@@ -1,3 +1,9 @@
 """URL patterns of the notifications pages (included by promo/urls.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from promo.views.notifications import NotificationSettingsView
+
+urlpatterns: list = [
+    path("notifications/", NotificationSettingsView.as_view(), name="notification_settings"),
+]

@@ -1,0 +1,243 @@
+"""Notification writes: delivering the e-mail outbox, recording the date-based promo events,
+and a person's notification settings. Who gets which message is decided in promo/notifications.
+
+Delivery guarantees (:func:`outbox_deliver`):
+- a worker claims due rows with ``SELECT ... FOR UPDATE SKIP LOCKED`` and marks them
+  ``sending`` (with a lease in ``next_attempt_at``) before it talks to the server, so two
+  workers never send the same row;
+- a row becomes ``sent`` only after the server accepted the message; any failure puts it
+  back to ``pending`` with ``attempts`` + 1 and an exponential ``next_attempt_at``, and after
+  ``NOTIFY_MAX_ATTEMPTS`` it is ``failed`` (kept, with the last error, for a look);
+- a worker that dies while holding rows leaves them ``sending``; when the lease ends they are
+  due again. Every message carries a fixed Message-ID, so a mail sent just before such a crash
+  and sent again is recognisable as the same message.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from promo.models import NotificationSettings, OutboxMessage, Promo, PromoEvent
+from promo.services.events import event_record
+
+logger = logging.getLogger(__name__)
+
+Kind = PromoEvent.Kind
+
+ERROR_UNKNOWN_LANGUAGE = _("Неизвестный язык писем.")
+ERROR_UNKNOWN_KIND = _("Неизвестный вид события: %(kind)s.")
+
+# Errors after which the server is gone for this run: the rest of the batch waits too.
+CONNECTION_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError)
+# A date-based event missed by a day or two (beat was down) is still sent, not older ones.
+DATE_EVENT_CATCH_UP_DAYS = 3
+
+
+@dataclass
+class DeliveryReport:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    outage: bool = False
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Backoff after the ``attempts``-th failed attempt: base, 2×base, 4×base … capped."""
+    seconds = settings.NOTIFY_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)
+    return timedelta(seconds=min(seconds, settings.NOTIFY_RETRY_MAX_SECONDS))
+
+
+def message_id(message: OutboxMessage) -> str:
+    host = urlsplit(settings.PORTAL_BASE_URL).hostname or "promo-portal.local"
+    return f"<outbox.{message.pk}.{message.event_id}@{host}>"
+
+
+def outbox_claim(*, limit: int, now=None) -> list[OutboxMessage]:
+    """Take up to ``limit`` due messages for this worker: pending ones whose time has come and
+    ``sending`` ones whose lease ran out. Rows another worker holds are skipped, not waited for."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        rows = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.SENDING],
+                    next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "pk")[:limit]
+        )
+        lease_end = now + timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
+        for row in rows:
+            row.status = OutboxMessage.Status.SENDING
+            row.next_attempt_at = lease_end
+        OutboxMessage.objects.bulk_update(rows, ["status", "next_attempt_at", "updated_at"])
+    return rows
+
+
+def _email(message: OutboxMessage, connection) -> EmailMultiAlternatives:
+    email = EmailMultiAlternatives(
+        subject=message.subject, body=message.body_text, from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to_address], connection=connection,
+        headers={"Message-ID": message_id(message), "Content-Language": message.language},
+    )
+    email.attach_alternative(message.body_html, "text/html")
+    return email
+
+
+def _mark_sent(message: OutboxMessage) -> None:
+    message.status = OutboxMessage.Status.SENT
+    message.attempts += 1
+    message.sent_at = timezone.now()
+    message.last_error = ""
+    message.save(update_fields=["status", "attempts", "sent_at", "last_error", "updated_at"])
+
+
+def _mark_retry(message: OutboxMessage, error: str, report: DeliveryReport) -> None:
+    message.attempts += 1
+    message.last_error = error[:2000]
+    if message.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+        message.status = OutboxMessage.Status.FAILED
+        report.failed += 1
+        logger.error("outbox message %s failed for good after %s attempts: %s",
+                     message.pk, message.attempts, error)
+    else:
+        message.status = OutboxMessage.Status.PENDING
+        message.next_attempt_at = timezone.now() + retry_delay(message.attempts)
+        report.retried += 1
+    message.save(update_fields=["status", "attempts", "last_error", "next_attempt_at", "updated_at"])
+
+
+def _describe(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def outbox_deliver(*, limit: int | None = None) -> DeliveryReport:
+    """Send one batch of due messages over the configured e-mail backend, one connection for
+    the batch. Returns what happened; an outage is reported, never raised."""
+    report = DeliveryReport()
+    claimed = outbox_claim(limit=limit or settings.NOTIFY_BATCH_SIZE)
+    report.claimed = len(claimed)
+    if not claimed:
+        return report
+    connection = get_connection(fail_silently=False)
+    try:
+        connection.open()
+    except Exception as exc:  # the server is unreachable: every claimed message waits
+        report.outage = True
+        for message in claimed:
+            _mark_retry(message, _describe(exc), report)
+        logger.warning("mail server unreachable, %s messages wait: %s", len(claimed), exc)
+        return report
+    outage: Exception | None = None
+    try:
+        for message in claimed:
+            if outage is not None:
+                _mark_retry(message, _describe(outage), report)
+                continue
+            try:
+                accepted = connection.send_messages([_email(message, connection)])
+            except CONNECTION_ERRORS as exc:
+                outage = exc
+                report.outage = True
+                _mark_retry(message, _describe(exc), report)
+            except Exception as exc:  # refused recipient, bad data: this message only
+                _mark_retry(message, _describe(exc), report)
+            else:
+                if accepted:
+                    _mark_sent(message)
+                    report.sent += 1
+                else:
+                    _mark_retry(message, "the backend did not accept the message", report)
+    finally:
+        try:
+            connection.close()
+        except Exception:  # closing a dead connection must not hide what was sent
+            logger.debug("closing the mail connection failed", exc_info=True)
+    return report
+
+
+def outbox_deliver_due(*, max_batches: int = 50) -> DeliveryReport:
+    """Deliver batches until nothing is due or the server is down (then the beat retries)."""
+    total = DeliveryReport()
+    for _batch in range(max_batches):
+        report = outbox_deliver()
+        for name in ("claimed", "sent", "retried", "failed"):
+            setattr(total, name, getattr(total, name) + getattr(report, name))
+        total.outage = total.outage or report.outage
+        if report.outage or report.claimed < settings.NOTIFY_BATCH_SIZE:
+            break
+    return total
+
+
+def _date_event_plan(today: date) -> list[tuple[str, Q, str]]:
+    """(kind, which approved revisions, the boundary date field) of each date-based event."""
+    catch_up = timedelta(days=DATE_EVENT_CATCH_UP_DAYS)
+    yesterday = today - timedelta(days=1)
+    return [
+        (Kind.STARTS_TOMORROW, Q(approved_revision__start=today + timedelta(days=1)), "start"),
+        (Kind.STARTED, Q(approved_revision__start__range=(today - catch_up, today),
+                         approved_revision__end__gte=today), "start"),
+        (Kind.FINISHED, Q(approved_revision__end__range=(yesterday - catch_up, yesterday)), "end"),
+    ]
+
+
+def promo_date_events_record(*, today: date) -> list[PromoEvent]:
+    """Record «starts tomorrow», «started» and «finished» for promos whose approved revision is
+    in force (not cancelled or withdrawn), each once: the event carries the date it is about
+    (``payload.date``) and is not recorded again for the same promo, kind and date. Running
+    it twice a day, or from two workers at once, records nothing twice (the promo rows are
+    locked while checking)."""
+    created: list[PromoEvent] = []
+    with transaction.atomic():
+        for kind, condition, boundary in _date_event_plan(today):
+            promos = list(
+                Promo.objects.select_for_update(of=("self",))
+                .filter(condition, approved_revision__isnull=False)
+                .exclude(status__in=Promo.Status.final())
+                .select_related("approved_revision").order_by("pk")
+            )
+            if not promos:
+                continue
+            done = set(PromoEvent.objects.filter(kind=kind, promo__in=promos)
+                       .values_list("promo_id", "payload__date"))
+            for promo in promos:
+                revision = promo.approved_revision
+                day = getattr(revision, boundary).isoformat()
+                if (promo.pk, day) in done:
+                    continue
+                created.append(event_record(
+                    kind=kind, promo=promo, payload={"date": day, "revision": revision.number},
+                ))
+    return created
+
+
+def notification_settings_for(user) -> NotificationSettings:
+    """The person's settings, or the defaults (every kind on, Russian) when they have none."""
+    existing = NotificationSettings.objects.filter(user=user).first()
+    return existing or NotificationSettings(user=user)
+
+
+def notification_settings_update(*, user, language: str, disabled_kinds) -> NotificationSettings:
+    """Save the language of a person's e-mails and the event kinds they switched off."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": ERROR_UNKNOWN_LANGUAGE})
+    kinds = sorted(set(disabled_kinds))
+    for kind in kinds:
+        if kind not in Kind.values:
+            raise ValidationError({"disabled_kinds": ERROR_UNKNOWN_KIND % {"kind": kind}})
+    prefs = notification_settings_for(user)
+    prefs.language = language
+    prefs.disabled_kinds = kinds
+    prefs.full_clean()
+    prefs.save()
+    return prefs
