@@ -96,19 +96,29 @@ def _number(raw: Any, code: str) -> tuple[Decimal | None, bool]:
 
 def _decimal_point(text: str) -> str:
     """Make the decimal separator a point: the last of "," and "." when both are used
-    ("1.234,50", "1,234.50"); a lone comma is decimal (Russian); repeated ones group thousands."""
+    ("1.234,50", "1,234.50"); a lone comma is decimal (Russian); repeated ones group thousands.
+    Grouped digits must come in threes, so "12,5,3.1" is not a number."""
     commas, points = text.count(","), text.count(".")
     if commas and points:
         decimal_mark = "," if text.rfind(",") > text.rfind(".") else "."
         grouping = "." if decimal_mark == "," else ","
-        return text.replace(grouping, "").replace(decimal_mark, ".")
+        whole, _mark, fraction = text.rpartition(decimal_mark)
+        return _ungroup(whole, grouping) + "." + fraction
     if commas == 1:
         return text.replace(",", ".")
     if commas > 1:
-        return text.replace(",", "")
+        return _ungroup(text, ",")
     if points > 1:
-        return text.replace(".", "")
+        return _ungroup(text, ".")
     return text
+
+
+def _ungroup(text: str, grouping: str) -> str:
+    head, *groups = text.split(grouping)
+    sign = head[:1] if head[:1] in "+-" else ""
+    if not 1 <= len(head) - len(sign) <= 3 or any(len(group) != 3 for group in groups):
+        return "not a number"
+    return head + "".join(groups)
 
 
 def parse_decimal(raw: Any, code: str = "price_invalid") -> Decimal | None:
@@ -172,13 +182,18 @@ def parse_ean(raw: Any) -> str | None:
     shown = digits if numeric else raw.strip()
     if not (digits.isascii() and digits.isdigit()):
         raise ValueProblem("barcode_checksum", {"value": shown, "reason": "length"})
-    if (numeric and len(digits) in (7, 12)) or (not numeric and len(digits) == 12):
-        # A number loses its leading zero; 12 digits of text are a UPC-A, the same code.
-        digits = "0" + digits
+    padded = False
+    if numeric and len(digits) < 13:
+        # A number loses its leading zeros: put them back to the nearest EAN length.
+        digits, padded = digits.zfill(8 if len(digits) <= 8 else 13), len(digits) not in (8, 13)
+    elif not numeric and len(digits) == 12:
+        # Twelve digits of text are a UPC-A, the same code as the EAN-13 with a leading zero.
+        digits, padded = "0" + digits, True
     if len(digits) not in (8, 13):
         raise ValueProblem("barcode_checksum", {"value": shown, "reason": "length"})
     if not is_valid_ean(digits):
-        raise ValueProblem("barcode_checksum", {"value": shown})
+        # A padded code that still fails was most likely short of a digit, not mistyped.
+        raise ValueProblem("barcode_checksum", {"value": shown, **({"reason": "length"} if padded else {})})
     return digits
 
 
@@ -188,19 +203,25 @@ _TIME_SUFFIX = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 _DMY = re.compile(r"^(\d{1,2})\s*[./\-]\s*(\d{1,2})\s*[./\-]\s*(\d{4}|\d{2})" + _TIME_SUFFIX + r"$")
 _YMD = re.compile(r"^(\d{4})[./\-](\d{1,2})[./\-](\d{1,2})" + _TIME_SUFFIX + r"$")
 _D_MONTH_Y = re.compile(r"^(\d{1,2})\s+([^\W\d_]+)\.?\s+(\d{4})(?:\s*г\.?)?$")
-_MONTHS = {
-    "январ": 1, "феврал": 2, "март": 3, "апрел": 4, "ма": 5, "июн": 6, "июл": 7, "август": 8,
-    "сентябр": 9, "октябр": 10, "ноябр": 11, "декабр": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-    "oct": 10, "nov": 11, "dec": 12,
-}
+_MONTH_NAMES = (
+    ("январь", "января", "янв", "january", "jan"),
+    ("февраль", "февраля", "фев", "february", "feb"),
+    ("март", "марта", "мар", "march", "mar"),
+    ("апрель", "апреля", "апр", "april", "apr"),
+    ("май", "мая", "may"),
+    ("июнь", "июня", "июн", "june", "jun"),
+    ("июль", "июля", "июл", "july", "jul"),
+    ("август", "августа", "авг", "august", "aug"),
+    ("сентябрь", "сентября", "сен", "сент", "september", "sep", "sept"),
+    ("октябрь", "октября", "окт", "october", "oct"),
+    ("ноябрь", "ноября", "ноя", "november", "nov"),
+    ("декабрь", "декабря", "дек", "december", "dec"),
+)
+_MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES, start=1) for name in names}
 
 
 def _month(word: str) -> int | None:
-    word = word.casefold()
-    # The longest stem that starts the word: «мая» and «май» are May, «марта» is March.
-    stems = [stem for stem in _MONTHS if word.startswith(stem)]
-    return _MONTHS[max(stems, key=len)] if stems else None
+    return _MONTHS.get(word.casefold())
 
 
 def _excel_serial(serial: Decimal, raw: Any) -> date:

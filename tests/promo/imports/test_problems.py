@@ -1,0 +1,110 @@
+"""Problems: every contract code has a clear message, params fill it, records are hashable."""
+
+import pytest
+from django.utils import translation
+
+from promo.services.imports.problems import (
+    ERROR_CODES,
+    MESSAGES,
+    PARAMS,
+    VARIANTS,
+    WARNING_CODES,
+    FileProblem,
+    Problem,
+)
+
+# samples/README.md, «The import contract».
+CONTRACT_ERRORS = {
+    "file_unreadable", "file_empty", "file_duplicate", "header_missing", "value_required",
+    "product_not_found", "product_other_supplier", "supplier_unknown", "barcode_checksum",
+    "article_barcode_mismatch", "mechanic_unknown", "discount_out_of_range", "price_invalid",
+    "price_not_below_regular", "nplusm_invalid", "date_invalid", "period_reversed", "start_too_soon",
+    "period_too_long", "compensation_out_of_range", "branch_unknown", "duplicate_conflict",
+}
+CONTRACT_WARNINGS = {"duplicate_merged", "name_mismatch", "regular_price_mismatch", "overlap"}
+
+
+def test_every_contract_code_has_a_message_and_a_kind():
+    assert ERROR_CODES == CONTRACT_ERRORS
+    assert WARNING_CODES == CONTRACT_WARNINGS
+    assert set(MESSAGES) == CONTRACT_ERRORS | CONTRACT_WARNINGS
+
+
+@pytest.mark.parametrize("code", sorted(CONTRACT_ERRORS | CONTRACT_WARNINGS))
+def test_message_fills_every_documented_param(code):
+    # given a problem with a value for each param its template uses
+    params = {name: f"<{name}>" for name in PARAMS[code]}
+    # when it is rendered
+    message = Problem(code, 7, "Скидка, %", params).message
+    # then every param shows, nothing is left as a placeholder, and it is Russian text
+    for name in PARAMS[code]:
+        assert f"<{name}>" in message
+    assert "{" not in message and "…" not in message
+    assert any("а" <= char <= "я" for char in message.lower())
+
+
+def test_missing_param_never_breaks_the_message():
+    assert Problem("barcode_checksum", 3).message.startswith("Штрихкод …: неверная контрольная цифра")
+
+
+def test_barcode_message_names_the_barcode():
+    problem = Problem("barcode_checksum", 3, "Штрихкод", {"value": "4602629073786"})
+    assert problem.message.startswith("Штрихкод 4602629073786: неверная контрольная цифра")
+
+
+def test_column_comes_from_the_problem_when_not_a_param():
+    assert Problem("value_required", 13, "Скидка, %").message == "Не заполнено обязательное поле «Скидка, %»."
+
+
+def test_reason_picks_the_specific_hint():
+    # given file_unreadable problems for an .xls and a CSV renamed to .xlsx
+    xls = Problem("file_unreadable", 0, params={"reason": "xls"}).message
+    csv = Problem("file_unreadable", 0, params={"reason": "csv"}).message
+    generic = Problem("file_unreadable", 0).message
+    # then each tells what happened and how to fix it
+    assert ".xls" in xls and "Книга Excel (.xlsx)" in xls
+    assert "CSV" in csv
+    assert "Сохраните файл в формате .xlsx (Книга Excel) и загрузите снова" in generic
+    assert all(code in MESSAGES for code, _reason in VARIANTS)
+
+
+def test_params_are_shown_as_a_user_reads_them():
+    from datetime import date
+    from decimal import Decimal
+
+    message = Problem("period_reversed", 6, params={"start": date(2027, 7, 31), "end": date(2027, 7, 1)}).message
+    assert message == "Дата окончания 01.07.2027 раньше даты начала 31.07.2027."
+    assert "15,5 %" in Problem("discount_out_of_range", 5, params={"value": Decimal("15.50"), "min": 1, "max": 90}).message
+    assert "«Механика», «Начало»" in Problem("header_missing", 1, params={"missing": ["Механика", "Начало"]}).message
+
+
+def test_as_dict_is_what_the_api_and_the_command_print():
+    problem = Problem("mechanic_unknown", 8, "Механика", {"value": "Подарок"})
+    assert problem.as_dict() == {
+        "row": 8, "column": "Механика", "code": "mechanic_unknown",
+        "message": "Механика «Подарок» не распознана. Допустимо: «Скидка %», «Цена» или N+M, например «2+1».",
+    }
+
+
+def test_problems_are_hashable_and_params_do_not_split_them():
+    first = Problem("duplicate_merged", 26, params={"other_row": 8})
+    same_cell = Problem("duplicate_merged", 26, params={"other_row": 9})
+    assert first == same_cell
+    assert len({first, same_cell, Problem("duplicate_merged", 27)}) == 2
+
+
+def test_message_follows_the_active_language():
+    problem = Problem("date_invalid", 11, "Начало", {"value": "31.02.2027"})
+    with translation.override("ru"):
+        russian = problem.message
+    with translation.override("en"):
+        english = problem.message
+    # the English catalogue comes later; until then the Russian text is the fallback
+    assert "31.02.2027" in russian and "31.02.2027" in english
+
+
+def test_file_problem_carries_its_problem():
+    error = FileProblem.make("file_unreadable", reason="broken")
+    assert error.problem == Problem("file_unreadable", 0)
+    assert error.problem.params == {"reason": "broken"}
+    assert "повреждён" in error.problem.message
