@@ -1,11 +1,21 @@
 """Visibility-aware reads of promos for pages and the API."""
 
-from django.db.models import Count, Q
+import bisect
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
-from promo.models import Promo, PromoUpload
-from suppliers.models import Product
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import Branch, BranchGroup, City, Region
+from branches.targeting import Targeting
+from promo.models import Promo, PromoEvent, PromoLine, PromoRevision, PromoUpload
+from promo.services.corrections import FIELD_LABELS
+from suppliers.models import Product, Supplier
 from suppliers.querysets import DECIDE
-from suppliers.roles import is_category_manager, is_marketer, is_supplier_user
+from suppliers.roles import is_category_manager, is_marketer, is_staff_role, is_supplier_user
 
 
 def home_counts(*, user) -> dict:
@@ -27,3 +37,247 @@ def home_counts(*, user) -> dict:
     if is_marketer(user):
         counts["uploads"] = PromoUpload.objects.restrict(user).count()
     return counts
+
+
+# --- a promo's history timeline ----------------------------------------------------------
+
+# History rows written just before an event by the same person belong to that event (services
+# save the promo and its lines, then record the event, in one transaction).
+HISTORY_LINK_WINDOW = timedelta(seconds=30)
+# Standalone changes (admin edits, say) by one person with one reason this close together are
+# shown as one entry.
+HISTORY_GROUP_GAP = timedelta(seconds=2)
+PROMO_HISTORY_FIELDS = ("name", "supplier", "mechanic", "start", "end", "targeting", "status", "revision",
+                        "approved_revision")
+LINE_HISTORY_FIELDS = ("discount_percent", "promo_price", "n", "m", "regular_price", "compensation_percent",
+                       "comment", "decision", "decision_reason")
+MONEY_FIELDS = {"discount_percent", "promo_price", "regular_price", "compensation_percent"}
+CHOICE_LABELS = {
+    "status": Promo.Status,
+    "mechanic": Promo.Mechanic,
+    "decision": PromoLine.Decision,
+}
+
+
+def _label(name: str) -> str:
+    for model in (Promo, PromoLine):
+        try:
+            return str(model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            continue
+    return str(FIELD_LABELS.get(name, name))
+
+
+class _Formatter:
+    """Turns stored values into what a person reads; names of related rows are loaded in
+    bulk first (:meth:`preload`), so formatting runs no query per value."""
+
+    def __init__(self):
+        self.suppliers: dict[int, str] = {}
+        self.revisions: dict[int, int] = {}
+        self.names: dict[str, dict[int, str]] = {}
+
+    def preload(self, *, supplier_ids: set, revision_ids: set, targetings: list) -> None:
+        if supplier_ids:
+            self.suppliers = {s.pk: str(s) for s in Supplier.objects.filter(pk__in=supplier_ids)}
+        if revision_ids:
+            self.revisions = dict(PromoRevision.objects.filter(pk__in=revision_ids).values_list("pk", "number"))
+        wanted: dict[str, set[int]] = {"regions": set(), "cities": set(), "groups": set(), "branches": set()}
+        for data in targetings:
+            if isinstance(data, dict):
+                for key in wanted:
+                    wanted[key].update(data.get(key) or ())
+                wanted["branches"].update(data.get("exclude") or ())
+        sources = {"regions": (Region, "name"), "cities": (City, "name"), "groups": (BranchGroup, "name"),
+                   "branches": (Branch, "code")}
+        for key, ids in wanted.items():
+            model, attr = sources[key]
+            self.names[key] = dict(model.objects.filter(pk__in=ids).values_list("pk", attr)) if ids else {}
+
+    def targeting(self, data) -> str:
+        if not isinstance(data, dict):
+            return str(data)
+        rules = Targeting.from_json(data)
+        parts = [str(_("Вся сеть"))] if rules.chain else []
+        for key in ("regions", "cities", "groups", "branches"):
+            parts += [self.names.get(key, {}).get(pk, f"#{pk}") for pk in getattr(rules, key)]
+        if rules.exclude:
+            excluded = ", ".join(self.names.get("branches", {}).get(pk, f"#{pk}") for pk in rules.exclude)
+            parts.append(str(_("кроме %(codes)s") % {"codes": excluded}))
+        return "; ".join(parts) or "—"
+
+    def value(self, name: str, value) -> str:
+        if value is None or value == "":
+            return "—"
+        if name in CHOICE_LABELS and value in CHOICE_LABELS[name].values:
+            return str(CHOICE_LABELS[name](value).label)
+        if name == "targeting":
+            return self.targeting(value)
+        if name == "supplier":
+            return self.suppliers.get(value, str(value))
+        if name == "approved_revision":
+            number = self.revisions.get(value)
+            return str(_("ревизия %(number)s") % {"number": number}) if number else str(value)
+        if isinstance(value, datetime):
+            return timezone.localtime(value).strftime("%d.%m.%Y %H:%M")
+        if isinstance(value, date):
+            return value.strftime("%d.%m.%Y")
+        if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+            try:
+                return date.fromisoformat(value).strftime("%d.%m.%Y")
+            except ValueError:
+                return value
+        if name in MONEY_FIELDS:
+            try:
+                return f"{Decimal(str(value)):.2f}"
+            except InvalidOperation:
+                return str(value)
+        return str(value)
+
+
+def _record_diffs(records, fields: tuple[str, ...], model) -> list[tuple]:
+    """``(record, [(field, old, new), ...])`` for each history record that changed something,
+    comparing it with the previous record of the same object (records sorted by object, time)."""
+    attnames = {name: model._meta.get_field(name).attname for name in fields}
+    previous: dict[int, object] = {}
+    out = []
+    for record in records:
+        before = previous.get(record.id)
+        previous[record.id] = record
+        if record.history_type != "~" or before is None:
+            continue
+        changes = [(name, getattr(before, attnames[name]), getattr(record, attnames[name]))
+                   for name in fields if getattr(before, attnames[name]) != getattr(record, attnames[name])]
+        if changes:
+            out.append((record, changes))
+    return out
+
+
+def _entry(*, kind: str, kind_display: str, actor, when, summary: str, reason: str = "",
+           internal: bool = False, event: PromoEvent | None = None) -> dict:
+    return {
+        "kind": kind,
+        "kind_display": kind_display,
+        "actor": actor,
+        "actor_name": (actor.get_full_name() or actor.get_username()) if actor else str(_("система")),
+        "when": when,
+        "summary": summary,
+        "reason": reason,
+        "changes": [],
+        "internal": internal,
+        "event_id": event.pk if event else None,
+        "from_status": event.from_status if event else "",
+        "to_status": event.to_status if event else "",
+    }
+
+
+def promo_history(*, promo: Promo, user) -> list[dict]:
+    """One timeline of a promo, oldest first: its events (uploads, revisions, decisions,
+    corrections, comments, requests) and the field changes simple-history recorded for the
+    promo and its lines, who / when / old -> new. Field changes written by a service are
+    shown inside the event they belong to; others (say, an admin edit) as entries of their
+    own. A supplier never gets internal entries. A fixed number of queries, whatever the
+    length of the history.
+
+    Each entry: ``kind``, ``kind_display``, ``actor``, ``actor_name``, ``when``, ``summary``,
+    ``reason``, ``changes`` (list of ``(field, old, new)`` texts), ``internal``, ``event_id``,
+    ``from_status``, ``to_status``."""
+    staff = is_staff_role(user)
+    events = list(
+        PromoEvent.objects.filter(Q(promo=promo) | Q(promo__isnull=True, upload__in=promo.uploads.all()))
+        .exclude(kind=PromoEvent.Kind.MASS_CORRECTED, promo__isnull=True)
+        .select_related("actor").order_by("created_at", "pk")
+    )
+    if not staff:
+        events = [event for event in events if not event.internal]
+    promo_records = list(Promo.history.filter(id=promo.pk).select_related("history_user")
+                         .order_by("history_date", "history_id"))
+    line_records = list(PromoLine.history.filter(promo_id=promo.pk).select_related("history_user")
+                        .order_by("id", "history_date", "history_id"))
+    articles = dict(Product.objects.filter(pk__in={r.product_id for r in line_records})
+                    .values_list("pk", "article"))
+
+    formatter = _Formatter()
+    promo_diffs = _record_diffs(promo_records, PROMO_HISTORY_FIELDS, Promo)
+    line_diffs = _record_diffs(line_records, LINE_HISTORY_FIELDS, PromoLine)
+    supplier_ids, revision_ids, targetings = set(), set(), []
+    for _record, changes in promo_diffs:
+        for name, old, new in changes:
+            {"supplier": supplier_ids, "approved_revision": revision_ids}.get(name, set()).update(
+                value for value in (old, new) if value is not None)
+            if name == "targeting":
+                targetings += [old, new]
+    formatter.preload(supplier_ids=supplier_ids, revision_ids=revision_ids, targetings=targetings)
+
+    # Changes of one save, as readable rows: promo fields first, then lines by article.
+    rows: list[tuple] = []
+    for record, changes in promo_diffs:
+        rows.append((record, [(_label(name), formatter.value(name, old), formatter.value(name, new))
+                              for name, old, new in changes]))
+    for record, changes in line_diffs:
+        article = articles.get(record.product_id, "")
+        rows.append((record, [(f"{article}: {_label(name)}", formatter.value(name, old), formatter.value(name, new))
+                              for name, old, new in changes]))
+    created = promo_records[0].history_date if promo_records else promo.created_at
+    for record in line_records:
+        # Lines added by a later upload, and removed ones (the first upload's lines are the promo's creation).
+        if record.history_type == "+" and record.history_date - created > HISTORY_LINK_WINDOW:
+            rows.append((record, [(articles.get(record.product_id, ""), "—", str(_("строка добавлена")))]))
+        elif record.history_type == "-":
+            rows.append((record, [(articles.get(record.product_id, ""), str(_("строка удалена")), "—")]))
+    rows.sort(key=lambda row: (row[0].history_date, row[0].history_id))
+
+    entries: list[dict] = []
+    by_actor: dict[int | None, list[tuple]] = {}
+    for event in events:
+        status_move = ""
+        if event.from_status and event.to_status and event.from_status != event.to_status:
+            status_move = f"{formatter.value('status', event.from_status)} → {formatter.value('status', event.to_status)}"
+        entry = _entry(kind=event.kind, kind_display=event.get_kind_display(), actor=event.actor,
+                       when=event.created_at, reason=event.reason, internal=event.internal, event=event,
+                       summary=f"{event.get_kind_display()}: {status_move}" if status_move else event.get_kind_display())
+        entries.append(entry)
+        if event.kind != PromoEvent.Kind.COMMENT_ADDED:
+            by_actor.setdefault(event.actor_id, []).append((event.created_at, entry))
+
+    standalone: list[dict] = []
+    for record, changes in rows:
+        candidates = by_actor.get(record.history_user_id, [])
+        position = bisect.bisect_left(candidates, record.history_date, key=lambda item: item[0])
+        if position < len(candidates) and candidates[position][0] - record.history_date <= HISTORY_LINK_WINDOW:
+            candidates[position][1]["changes"] += changes
+            continue
+        last = standalone[-1] if standalone else None
+        if (last is not None and last["actor"] == record.history_user
+                and last["reason"] == (record.history_change_reason or "")
+                and record.history_date - last["last_at"] <= HISTORY_GROUP_GAP):
+            last["changes"] += changes
+            last["last_at"] = record.history_date
+            continue
+        entry = _entry(kind="field_change", kind_display=str(_("Изменение данных")), actor=record.history_user,
+                       when=record.history_date, summary=str(_("Изменение данных")),
+                       reason=record.history_change_reason or "")
+        entry["changes"] = list(changes)
+        entry["last_at"] = record.history_date
+        standalone.append(entry)
+    for entry in standalone:
+        entry.pop("last_at")
+
+    for entry in entries:
+        if not entry["changes"] and entry["event_id"] is not None:
+            entry["changes"] = _payload_changes(next(e for e in events if e.pk == entry["event_id"]), formatter)
+    timeline = entries + standalone
+    timeline.sort(key=lambda entry: (entry["when"], entry["event_id"] or 0))
+    return timeline
+
+
+def _payload_changes(event: PromoEvent, formatter: _Formatter) -> list[tuple]:
+    """Old -> new rows an event carries itself (a request, a change without history rows)."""
+    changes = event.payload.get("changes") if isinstance(event.payload, dict) else None
+    rows = []
+    for item in changes if isinstance(changes, list) else []:
+        if isinstance(item, dict) and item.get("field"):
+            name = item["field"]
+            label = f"{item['article']}: {_label(name)}" if item.get("article") else _label(name)
+            rows.append((label, formatter.value(name, item.get("old")), formatter.value(name, item.get("new"))))
+    return rows
