@@ -10,6 +10,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="promo-media-")
 EXPORT_ROOT = tempfile.mkdtemp(prefix="promo-exports-")
+STATIC_ROOT = tempfile.mkdtemp(prefix="promo-static-")  # WhiteNoise warns when it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

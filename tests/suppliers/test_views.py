@@ -123,7 +123,7 @@ def test_the_supplier_page_links_to_its_products(client_for):
     s001 = Supplier.objects.get(code="S001")
     html = client_for("marketer").get(s001.get_absolute_url()).content.decode()
     assert f"?supplier={s001.pk}" in html
-    assert "50 товаров" in html
+    assert "Товары поставщика (50)" in html
 
 
 @pytest.mark.parametrize("rows", [10, 200])
