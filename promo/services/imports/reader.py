@@ -191,13 +191,11 @@ class _CalamineEngine:
         sheet = self._sheet(sheet_name)
         if sheet.start is None:
             return
-        first_row, first_column = sheet.start
-        # calamine starts its range at the first used cell; pad back to column A.
-        padding = (None,) * first_column
-        for offset, values in enumerate(sheet.iter_rows()):
-            yield (first_row + offset + 1,
-                   padding + tuple(None if value == "" else value for value in values),
-                   None)
+        # python-calamine (0.9) yields rows from row 1 but cells from the first used column;
+        # pad back to column A (tests pin this with a sheet that starts at B2).
+        padding = (None,) * sheet.start[1]
+        for number, values in enumerate(sheet.iter_rows(), start=1):
+            yield number, padding + tuple(None if value == "" else value for value in values), None
 
     def close(self) -> None:
         self._sheets = {}
