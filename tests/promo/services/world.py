@@ -97,3 +97,34 @@ def build_world() -> World:
         manager_c=category_manager(cat_c),
         marketer=marketer(),
     )
+
+
+# Who may do what (STYLE.md §5): "+" allowed, "F" forbidden (sees the promo, may not act: 403),
+# "N" not found (a foreign promo: 404). Roles, in order: the promo's supplier, another supplier,
+# the manager of category A (two lines), the manager of B (one line), a manager of an unrelated
+# category, a marketer, anonymous. The status is the one the promo has before the action.
+MATRIX_ROLES = ("supplier", "other_supplier", "manager", "manager_b", "other_manager", "marketer", "anonymous")
+MATRIX = {
+    "submit": (Promo.Status.DRAFT, "+NFFN+N"),
+    "approve": (Promo.Status.SUBMITTED, "FN++NFN"),
+    "reject": (Promo.Status.SUBMITTED, "FN++NFN"),
+    "decide_line": (Promo.Status.SUBMITTED, "FN+FNFN"),
+    "withdraw": (Promo.Status.SUBMITTED, "+NFFN+N"),
+    "cancel": (Promo.Status.APPROVED, "FNFFN+N"),
+    "extend": (Promo.Status.APPROVED, "+NFFN+N"),
+    "request_extension": (Promo.Status.APPROVED, "+NFFNFN"),
+    "request_cancellation": (Promo.Status.APPROVED, "+NFFNFN"),
+    "correct": (Promo.Status.SUBMITTED, "FN++N+N"),
+    "correct_line": (Promo.Status.SUBMITTED, "FN+FN+N"),
+    "set_targeting": (Promo.Status.SUBMITTED, "FNFFN+N"),
+    "comment": (Promo.Status.SUBMITTED, "+N++N+N"),
+}
+
+
+def matrix_cases(actions=None):
+    """(action, role, expected) for pytest.mark.parametrize."""
+    return [
+        (action, role, MATRIX[action][1][index])
+        for action in (actions or MATRIX)
+        for index, role in enumerate(MATRIX_ROLES)
+    ]
