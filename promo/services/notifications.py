@@ -39,8 +39,6 @@ Kind = PromoEvent.Kind
 ERROR_UNKNOWN_LANGUAGE = _("Неизвестный язык писем.")
 ERROR_UNKNOWN_KIND = _("Неизвестный вид события: %(kind)s.")
 
-# Errors after which the server is gone for this run: the rest of the batch waits too.
-CONNECTION_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError)
 # A date-based event missed by a day or two (beat was down) is still sent, not older ones.
 DATE_EVENT_CATCH_UP_DAYS = 3
 
@@ -117,6 +115,14 @@ def _mark_retry(message: OutboxMessage, error: str, report: DeliveryReport) -> N
     message.save(update_fields=["status", "attempts", "last_error", "next_attempt_at", "updated_at"])
 
 
+def _is_outage(exc: Exception) -> bool:
+    """The server is gone for this run (the rest of the batch waits too), as opposed to a
+    refusal of one message. smtplib's errors are OSErrors as well, hence the order."""
+    if isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError):
+        return True
+    return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
+
+
 def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
@@ -146,11 +152,10 @@ def outbox_deliver(*, limit: int | None = None) -> DeliveryReport:
                 continue
             try:
                 accepted = connection.send_messages([_email(message, connection)])
-            except CONNECTION_ERRORS as exc:
-                outage = exc
-                report.outage = True
-                _mark_retry(message, _describe(exc), report)
-            except Exception as exc:  # refused recipient, bad data: this message only
+            except Exception as exc:  # an outage, or a refusal of this message only
+                if _is_outage(exc):
+                    outage = exc
+                    report.outage = True
                 _mark_retry(message, _describe(exc), report)
             else:
                 if accepted:

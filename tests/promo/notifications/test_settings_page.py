@@ -1,0 +1,75 @@
+"""The notification settings page: every kind on by default, a checkbox per kind, the
+language; what is saved is what the outbox respects."""
+
+import pytest
+from django.urls import reverse
+
+from promo.models import NotificationSettings, OutboxMessage, PromoEvent
+from promo.services.events import event_record
+
+Kind = PromoEvent.Kind
+pytestmark = pytest.mark.django_db
+URL = reverse("promo:notification_settings")
+
+
+def checked(form_field) -> set[str]:
+    return {str(value) for value in form_field.value()}
+
+
+def test_everything_is_on_by_default_and_suppliers_are_not_offered_export_results(client_for):
+    # when a supplier user opens the page
+    response = client_for("s001").get(URL)
+
+    # then every kind offered is ticked, the language is Russian, export results are not offered
+    assert response.status_code == 200
+    form = response.context["form"]
+    offered = {value for value, _label in form.fields["enabled_kinds"].choices}
+    assert checked(form["enabled_kinds"]) == offered
+    assert Kind.PROMO_APPROVED in offered and Kind.EXPORT_FAILED not in offered
+    assert form["language"].value() == "ru"
+    assert "Согласовано" in response.content.decode()
+
+
+def test_marketers_are_offered_export_results(client_for):
+    form = client_for("marketer").get(URL).context["form"]
+
+    assert Kind.EXPORT_FAILED in {value for value, _label in form.fields["enabled_kinds"].choices}
+
+
+def test_switching_a_kind_off_and_the_language_is_saved_and_respected(client_for, demo_user, world):
+    # given the page as the colleague sees it
+    client = client_for("colleague")
+    offered = {value for value, _label in client.get(URL).context["form"].fields["enabled_kinds"].choices}
+
+    # when he unticks «submitted» and chooses English
+    response = client.post(URL, {"language": "en", "enabled_kinds": sorted(offered - {Kind.PROMO_SUBMITTED})})
+
+    # then it is saved and the page says so
+    assert response.status_code == 302
+    prefs = NotificationSettings.objects.get(user=world.colleague)
+    assert (prefs.language, prefs.disabled_kinds) == ("en", [Kind.PROMO_SUBMITTED])
+    assert "Настройки уведомлений сохранены." in client.get(URL).content.decode()
+    # and the next submission does not mail him, an approval does, in English
+    submitted = event_record(kind=Kind.PROMO_SUBMITTED, actor=world.author, promo=world.promo)
+    approved = event_record(kind=Kind.PROMO_APPROVED, actor=world.managers[0], promo=world.promo)
+    assert not OutboxMessage.objects.filter(event=submitted, recipient=world.colleague).exists()
+    assert OutboxMessage.objects.get(event=approved, recipient=world.colleague).language == "en"
+
+
+def test_a_bad_language_is_a_form_error_and_saves_nothing(client_for, demo_user):
+    response = client_for("s001").post(URL, {"language": "xx", "enabled_kinds": [Kind.PROMO_APPROVED]})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["language"]
+    assert not NotificationSettings.objects.filter(user=demo_user("s001")).exists()
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client):
+    response = client.get(URL)
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_the_menu_links_the_page(client_for):
+    assert f'href="{URL}"' in client_for("manager").get(reverse("home")).content.decode()
