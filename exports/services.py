@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone, translation
@@ -30,11 +31,13 @@ from exports.selection import DELETE, Selection, select
 from exports.writers import FileSink, WriteResult, writers_for
 from promo.models import PromoEvent
 from promo.services.events import event_record
+from suppliers.roles import is_marketer
 
 logger = logging.getLogger(__name__)
 
 ERROR_UNKNOWN_SYSTEM = _("Неизвестная система «{value}»: допустимы sap, smarket, setretail или all.")
 ERROR_NO_SYSTEM = _("Не выбрана ни одна система.")
+ERROR_NOT_ALLOWED = _("Запускать выгрузки могут только маркетологи.")
 ERROR_NUMBER = _("Не удалось выделить номер выгрузки за {date}.")
 ERROR_FAILED = _("Выгрузка {run} не удалась: {reason}")
 ERROR_SET10_URL = _("Не задан адрес Set Retail 10 (SET10_URL).")
@@ -98,6 +101,18 @@ def export_run_queue(*, business_date: date, systems: Iterable[str] | str = ALL_
         except IntegrityError:
             continue  # another run of the same date took this number a moment ago
     raise ExportError(ERROR_NUMBER.format(date=f"{business_date:%d.%m.%Y}"))
+
+
+def export_run_request(*, business_date: date, systems: Iterable[str] | str, actor) -> ExportRun:
+    """A marketer's «run now» (page or API): queue the run and hand it to the worker once the
+    request's transaction commits. Only marketers and administrators may start a run."""
+    if not is_marketer(actor):
+        raise PermissionDenied(str(ERROR_NOT_ALLOWED))
+    run = export_run_queue(business_date=business_date, systems=systems, actor=actor)
+    from exports.tasks import export_run_task
+
+    transaction.on_commit(lambda: export_run_task.delay(run.pk))
+    return run
 
 
 def export_run(*, business_date: date | None = None, systems: Iterable[str] | str = ALL_SYSTEMS, actor=None,
@@ -196,6 +211,23 @@ def manifest_of(run: ExportRun, selection_warnings: list[str], results: list[Wri
             }
             for r in results
         ],
+    }
+
+
+def run_manifest(run: ExportRun) -> dict | None:
+    """The manifest of a succeeded run as written to its folder (rebuilt from the database if
+    the file has gone, e.g. cleaned up by the receiving side); None for other runs."""
+    if run.status != ExportRun.Status.SUCCEEDED:
+        return None
+    path = run.manifest_path
+    if path is not None and path.is_file():
+        return json.loads(path.read_text(encoding="utf-8"))
+    return {
+        "run": run.name,
+        "business_date": run.business_date.isoformat(),
+        "systems": list(run.systems),
+        "warnings": run.warnings,
+        "files": [export_file.manifest_entry() for export_file in run.files.order_by("pk")],
     }
 
 

@@ -76,7 +76,7 @@ def parse_vakey_layout(text: str) -> tuple[tuple[str, int], ...]:
     """``"VKORG:4,VTWEG:2,WERKS:4,MATNR:18"`` -> ``(("VKORG", 4), ...)``."""
     layout = []
     for part in (text or "").split(","):
-        name, _, width = part.strip().partition(":")
+        name, _sep, width = part.strip().partition(":")
         name = name.strip().upper()
         if name not in VAKEY_FIELDS or not width.strip().isdigit() or int(width) < 1:
             raise SapConfigError(

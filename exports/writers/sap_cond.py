@@ -34,7 +34,7 @@ class SapConditionWriter(Writer):
         result.warnings += coded.warnings
         kschl_of = {PCT: config.kschl_pct, FIX: config.kschl_fix}
 
-        layout_width = sum(width for _, width in config.vakey_layout)
+        layout_width = sum(width for _name, width in config.vakey_layout)
         vakey_tag = "VAKEY" if layout_width <= VAKEY_WIDTH else "VAKEY_LONG"
         widths = dict(config.vakey_layout)
         template = _vakey_template(config)
@@ -119,7 +119,7 @@ class SapConditionWriter(Writer):
                 _("KSCHL {kschl}, MATNR {matnr}: периоды промо {promos} пересекаются — ключ не выгружен в "
                   "заводах {plants}.").format(kschl=kschl, matnr=matnr, promos=", ".join(clash),
                                               plants=_plants(plants)))
-        result.errors += [message for _, message in sorted(bad_lines.items())]
+        result.errors += [message for _key, message in sorted(bad_lines.items())]
 
     def _konh(self, promo: PromoRecord, line: LineRecord, kschl: str, bad_lines: dict) -> bytes | None:
         config = self.config

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,10 @@ from tests.factories import PromoFactory, PromoLineFactory
 EXAMPLE_DATE = date(2026, 9, 20)
 EXAMPLE_START = date(2026, 10, 1)
 EXAMPLE_END = date(2026, 10, 14)
+# A night of the other tests, and the period of their promos.
+NIGHT = date(2027, 1, 10)
+START = date(2027, 1, 15)
+END = date(2027, 1, 28)
 EXAMPLE_SAP = {
     "SAP_VKORG": "1000", "SAP_VTWEG": "10", "SAP_KOTABNR": "901", "SAP_KSCHL_PCT": "KA02",
     "SAP_SNDPOR": "PROMOPORT", "SAP_SNDPRN": "PROMOPORTAL", "SAP_RCVPOR": "SAPP01", "SAP_RCVPRN": "P01CLNT100",
@@ -30,7 +35,7 @@ EXAMPLE_SAP = {
 
 
 def approved_promo(*, products, pk: int | None = None, supplier: Supplier | None = None, name: str | None = None,
-                   mechanic: str = Promo.Mechanic.PERCENT, start: date = EXAMPLE_START, end: date = EXAMPLE_END,
+                   mechanic: str = Promo.Mechanic.PERCENT, start: date = START, end: date = END,
                    targeting: dict | None = None, status: str = Promo.Status.APPROVED,
                    rejected: tuple[Product, ...] = (), **line_fields) -> Promo:
     """A promo whose revision 1 is approved and in force, with one accepted line per product
@@ -80,9 +85,30 @@ def example_promos(db):
     S001, branches B0001..B0003, 01.10.2026–14.10.2026."""
     products = list(Product.objects.filter(article__in=["A100001", "A100002"]).order_by("article"))
     targeting = branches_targeting("B0001", "B0002", "B0003")
+    period = {"start": EXAMPLE_START, "end": EXAMPLE_END, "targeting": targeting}
     nm = approved_promo(pk=101, products=products, name="2+1 Кедровый Край и Нежный Шёлк",
-                        mechanic=Promo.Mechanic.N_PLUS_M, targeting=targeting, compensation_percent=None)
+                        mechanic=Promo.Mechanic.N_PLUS_M, compensation_percent=None, **period)
     pct = approved_promo(pk=102, products=products, name="Скидка 15% Кедровый Край и Нежный Шёлк",
-                         mechanic=Promo.Mechanic.PERCENT, targeting=targeting,
+                         mechanic=Promo.Mechanic.PERCENT, **period,
                          discount_percent=Decimal("15.00"), compensation_percent=Decimal("50.00"))
     return nm, pct
+
+FILE_PREFIXES = {"sap_cond": "sap_cond_a04", "sap_bonusbuy": "sap_bonusbuy", "smarket": "smarket_promo",
+                 "setretail": "set10_actions"}
+
+
+def output(run, kind: str) -> bytes:
+    """The bytes of one file of a succeeded run (kind: sap_cond, sap_bonusbuy, smarket, setretail)."""
+    export_file = run.files.get(kind=kind)
+    assert export_file.name.startswith(FILE_PREFIXES[kind] + "_")
+    return (Path(run.folder) / export_file.name).read_bytes()
+
+
+def smarket_rows(run) -> list[list[str]]:
+    text = output(run, "smarket").decode("windows-1251")
+    return [row.split(";") for row in text.split("\r\n")[1:] if row]
+
+
+def csv_rows(run, kind: str = "sap_bonusbuy") -> list[list[str]]:
+    text = output(run, kind).decode("utf-8")
+    return [row.split(";") for row in text.split("\n")[1:] if row]

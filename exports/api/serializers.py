@@ -1,0 +1,43 @@
+"""API representation of export runs and their files (the manifest's figures)."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from exports.forms import SYSTEM_CHOICES
+from exports.models import ExportFile, ExportRun
+
+
+class ExportFileSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExportFile
+        fields = ["id", "system", "name", "size", "sha256", "promos", "lines", "records", "warnings", "errors",
+                  "delivery_status", "delivery_detail", "download_url"]
+
+    def get_download_url(self, obj) -> str:
+        request = self.context.get("request")
+        url = obj.get_absolute_url()
+        return request.build_absolute_uri(url) if request else url
+
+
+class ExportRunSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    files = ExportFileSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ExportRun
+        fields = ["id", "name", "business_date", "number", "systems", "status", "started_by", "created_at",
+                  "started_at", "finished_at", "error", "warnings", "files"]
+        read_only_fields = fields
+
+
+class ExportRunCreateSerializer(serializers.Serializer):
+    """POST body: ``{"date": "2026-09-20", "system": "all"}`` (date defaults to today)."""
+
+    date = serializers.DateField(required=False, input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+                                 error_messages={"invalid": _("Дата в формате ГГГГ-ММ-ДД.")})
+    system = serializers.ChoiceField(choices=SYSTEM_CHOICES, default="all",
+                                     error_messages={"invalid_choice": _("Неизвестная система «{input}»: "
+                                                                         "допустимы sap, smarket, setretail или all.")})
