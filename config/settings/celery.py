@@ -4,6 +4,7 @@
 from celery.schedules import crontab
 
 from config.env import BASE_DIR, env, env_bool
+from config.settings.exports import EXPORT_NIGHTLY_HOUR, EXPORT_NIGHTLY_MINUTE
 
 _CELERY_DIR = BASE_DIR / "var" / "celery"
 
@@ -32,4 +33,9 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-outbox": {"task": "promo.outbox_send", "schedule": 60.0},
     # «Starts tomorrow / started / finished» e-mails, once a day in the morning (local time).
     "notifications-date-events": {"task": "promo.date_events", "schedule": crontab(hour=7, minute=0)},
+    # The nightly ERP export (exports.tasks.export_nightly) at EXPORT_NIGHTLY_AT, local time.
+    "exports-nightly": {
+        "task": "exports.tasks.export_nightly",
+        "schedule": crontab(hour=EXPORT_NIGHTLY_HOUR, minute=EXPORT_NIGHTLY_MINUTE),
+    },
 }
