@@ -145,6 +145,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status"; name the promo's explicitly so the enums do not collide.
+    "ENUM_NAME_OVERRIDES": {"PromoStatusEnum": "promo.models.promo.PromoStatus"},
 }
 
 GUARDIAN_RAISE_403 = False
