@@ -8,6 +8,8 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from branches.models import Branch, Region
 from promo.models import Promo, PromoLine
@@ -48,6 +50,11 @@ def filter_targeting(queryset, branches) -> object:
     return queryset.filter(pk__in=ids)
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class IdChoiceFilter(django_filters.ModelChoiceFilter):
+    """A choice by primary key whose filtering is a method (the API schema shows an integer)."""
+
+
 class PromoFilterSet(django_filters.FilterSet):
     """Search by code or name; status, supplier, category, mechanic; the period (a day it runs
     on, or overlap with a range); where it runs (a branch or a region)."""
@@ -55,16 +62,13 @@ class PromoFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Поиск"))
     status = django_filters.MultipleChoiceFilter(choices=Promo.Status.choices, label=_("Статус"))
     supplier = django_filters.ModelChoiceFilter(queryset=Supplier.objects.none(), label=_("Поставщик"))
-    category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(), method="filter_category",
-                                                label=_("Категория"))
+    category = IdChoiceFilter(queryset=Category.objects.all(), method="filter_category", label=_("Категория"))
     mechanic = django_filters.ChoiceFilter(choices=Promo.Mechanic.choices, label=_("Механика"))
     active_on = django_filters.DateFilter(method="filter_active_on", label=_("Действует на дату"))
     period_from = django_filters.DateFilter(field_name="end", lookup_expr="gte", label=_("Период с"))
     period_to = django_filters.DateFilter(field_name="start", lookup_expr="lte", label=_("Период по"))
-    branch = django_filters.ModelChoiceFilter(queryset=Branch.objects.all(), method="filter_branch",
-                                              label=_("Филиал"))
-    region = django_filters.ModelChoiceFilter(queryset=Region.objects.all(), method="filter_region",
-                                              label=_("Регион"))
+    branch = IdChoiceFilter(queryset=Branch.objects.all(), method="filter_branch", label=_("Филиал"))
+    region = IdChoiceFilter(queryset=Region.objects.all(), method="filter_region", label=_("Регион"))
 
     class Meta:
         model = Promo

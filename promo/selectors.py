@@ -14,7 +14,7 @@ from branches.targeting import Targeting
 from promo.models import Promo, PromoEvent, PromoLine, PromoRevision, PromoUpload
 from promo.services.corrections import FIELD_LABELS
 from suppliers.models import Product, Supplier
-from suppliers.querysets import DECIDE
+from suppliers.querysets import DECIDE, VIEW
 from suppliers.roles import is_category_manager, is_marketer, is_staff_role, is_supplier_user
 
 
@@ -37,6 +37,27 @@ def home_counts(*, user) -> dict:
     if is_marketer(user):
         counts["uploads"] = PromoUpload.objects.restrict(user).count()
     return counts
+
+
+def promo_list(*, user, action: str = VIEW):
+    """The promos ``user`` may see (or decide), with what a list shows: supplier, the revision
+    in force and line counts by decision, in one query per page."""
+    return (
+        Promo.objects.restrict(user, action)
+        .select_related("supplier", "approved_revision")
+        .annotate(
+            lines_total=Count("lines"),
+            lines_pending=Count("lines", filter=Q(lines__decision=PromoLine.Decision.PENDING)),
+            lines_accepted=Count("lines", filter=Q(lines__decision=PromoLine.Decision.ACCEPTED)),
+            lines_rejected=Count("lines", filter=Q(lines__decision=PromoLine.Decision.REJECTED)),
+        )
+    )
+
+
+def promo_comments(*, promo: Promo, user):
+    """A promo's comment thread as ``user`` may read it: internal comments for chain staff only."""
+    comments = promo.comments.select_related("author").order_by("created_at", "pk")
+    return comments if is_staff_role(user) else comments.filter(internal=False)
 
 
 # --- a promo's history timeline ----------------------------------------------------------

@@ -1,0 +1,214 @@
+"""The promo API: list and read promos, move them through the workflow, read their history,
+comment. Thin over promo/services/approval.py and promo/selectors.py.
+
+The queryset is restricted before the lookup (STYLE.md §5), so another supplier's promo, or a
+promo with no line in a manager's categories, is a 404. The services check permissions again
+and answer with the same messages as the pages: a visible promo the caller may not act on is
+a 403, a stale ``version`` a 409, invalid input a 400; the body is ``{"detail", "code"}``."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from promo.api.filters import PromoAPIFilterSet
+from promo.api.serializers import (
+    CommentBodySerializer,
+    CommentSerializer,
+    DecideBodySerializer,
+    ErrorSerializer,
+    ExtendBodySerializer,
+    HistoryEntrySerializer,
+    PromoDetailSerializer,
+    PromoLineSerializer,
+    PromoSerializer,
+    ReasonBodySerializer,
+)
+from promo.models import PromoLine
+from promo.selectors import promo_comments, promo_history, promo_list
+from promo.services import approval
+from promo.services.approval import ApprovalError, NotAllowedError, StaleVersionError
+from promo.services.comments import comment_add
+from suppliers.roles import is_marketer
+
+EXTENSION_REQUESTED = _("Запрос на продление отправлен маркетологам.")
+CANCELLATION_REQUESTED = _("Запрос на отмену отправлен маркетологам.")
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Invalid input (a reason missing, a date out of range)."),
+    403: OpenApiResponse(ErrorSerializer, description="Not signed in, or not allowed to act on this promo."),
+    404: OpenApiResponse(ErrorSerializer, description="No such promo among those the caller may see."),
+    409: OpenApiResponse(ErrorSerializer, description="The promo changed since `version`: reload and retry."),
+}
+ACCEPTED = OpenApiResponse(ErrorSerializer, description="The request was recorded for the marketers.")
+
+
+def error_response(exc: ApprovalError) -> Response:
+    if isinstance(exc, StaleVersionError):
+        code = status.HTTP_409_CONFLICT
+    elif isinstance(exc, NotAllowedError):
+        code = status.HTTP_404_NOT_FOUND if exc.code == "not_found" else status.HTTP_403_FORBIDDEN
+    else:
+        code = status.HTTP_400_BAD_REQUEST
+    return Response({"detail": exc.message, "code": exc.code}, status=code)
+
+
+def _action_schema(body, summary: str, *, extra: dict | None = None):
+    return extend_schema(summary=summary, request=body, responses={200: PromoDetailSerializer, **ERRORS,
+                                                                   **(extra or {})})
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List promos the caller may see"),
+    retrieve=extend_schema(summary="A promo with its lines"),
+)
+class PromoViewSet(viewsets.ReadOnlyModelViewSet):
+    """Promos: every promo for marketers, its own for a supplier user, those with lines in his
+    categories for a category manager. Filters: `status` (repeatable), `supplier`, `category`,
+    `mechanic`, `active_on`, `period_from`/`period_to`, `branch`, `region`; `search` by code
+    or name. Every action takes the `version` the caller saw."""
+
+    filterset_class = PromoAPIFilterSet
+    ordering_fields = ["start", "end", "created_at", "name", "status"]
+    ordering = ["-created_at", "-pk"]
+
+    def get_queryset(self):
+        queryset = promo_list(user=self.request.user)
+        if self.action != "list":
+            lines = PromoLine.objects.select_related("product__category", "decided_by").order_by("product__article")
+            queryset = queryset.prefetch_related(Prefetch("lines", queryset=lines))
+        return queryset
+
+    def get_serializer_class(self):
+        return PromoSerializer if self.action == "list" else PromoDetailSerializer
+
+    def _promo_response(self, promo, code=status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=promo.pk)
+        return Response(self.get_serializer(fresh).data, status=code)
+
+    def _body(self, serializer_class):
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def _transition(self, serializer_class, call) -> Response:
+        promo = self.get_object()
+        data = self._body(serializer_class)
+        try:
+            call(promo, data)
+        except ApprovalError as exc:
+            return error_response(exc)
+        return self._promo_response(promo)
+
+    @_action_schema(CommentBodySerializer, "Submit for approval (the promo's supplier or a marketer)")
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._transition(CommentBodySerializer, lambda promo, data: approval.promo_submit(
+            promo=promo, actor=request.user, version=data["version"], comment=data["comment"]))
+
+    @_action_schema(CommentBodySerializer, "Accept every pending line of the caller's categories")
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._transition(CommentBodySerializer, lambda promo, data: approval.promo_approve(
+            promo=promo, actor=request.user, version=data["version"], comment=data["comment"]))
+
+    @_action_schema(ReasonBodySerializer, "Reject every pending line of the caller's categories (reason required)")
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._transition(ReasonBodySerializer, lambda promo, data: approval.promo_reject(
+            promo=promo, actor=request.user, version=data["version"], reason=data["reason"]))
+
+    @_action_schema(ReasonBodySerializer, "Withdraw a draft or submitted promo (its supplier or a marketer)")
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        return self._transition(ReasonBodySerializer, lambda promo, data: approval.promo_withdraw(
+            promo=promo, actor=request.user, version=data["version"], reason=data["reason"]))
+
+    @_action_schema(ReasonBodySerializer, "Cancel a promo in force (marketer, reason required)")
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._transition(ReasonBodySerializer, lambda promo, data: approval.promo_cancel(
+            promo=promo, actor=request.user, version=data["version"], reason=data["reason"]))
+
+    @_action_schema(ExtendBodySerializer, "Extend to a later end (marketer); a supplier's call asks the marketers",
+                    extra={202: ACCEPTED})
+    @action(detail=True, methods=["post"])
+    def extend(self, request, pk=None):
+        promo = self.get_object()
+        data = self._body(ExtendBodySerializer)
+        requesting = not is_marketer(request.user)
+        try:
+            if requesting:
+                # A supplier cannot extend; its call becomes a request for the marketers.
+                approval.promo_request_extension(promo=promo, actor=request.user, new_end=data["new_end"],
+                                                 reason=data["reason"], version=data["version"])
+            else:
+                approval.promo_extend(promo=promo, actor=request.user, new_end=data["new_end"],
+                                      reason=data["reason"], version=data["version"])
+        except ApprovalError as exc:
+            return error_response(exc)
+        if requesting:
+            return Response({"detail": str(EXTENSION_REQUESTED), "code": "extension_requested"},
+                            status=status.HTTP_202_ACCEPTED)
+        return self._promo_response(promo)
+
+    @extend_schema(summary="Ask the marketers to cancel (the promo's supplier, reason required)",
+                   request=ReasonBodySerializer, responses={202: ACCEPTED, **ERRORS})
+    @action(detail=True, methods=["post"], url_path="request-cancellation")
+    def request_cancellation(self, request, pk=None):
+        promo = self.get_object()
+        data = self._body(ReasonBodySerializer)
+        try:
+            approval.promo_request_cancellation(promo=promo, actor=request.user, reason=data["reason"],
+                                                version=data["version"])
+        except ApprovalError as exc:
+            return error_response(exc)
+        return Response({"detail": str(CANCELLATION_REQUESTED), "code": "cancellation_requested"},
+                        status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(summary="Accept or reject one line (a reject needs a reason)", request=DecideBodySerializer,
+                   responses={200: PromoLineSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], url_path=r"lines/(?P<line_id>\d+)/decide")
+    def decide(self, request, pk=None, line_id=None):
+        promo = self.get_object()
+        line = get_object_or_404(promo.lines.select_related("product__category", "decided_by"), pk=line_id)
+        data = self._body(DecideBodySerializer)
+        try:
+            line = approval.line_decide(line=line, actor=request.user, decision=data["decision"],
+                                        reason=data["reason"], version=data["version"])
+        except ApprovalError as exc:
+            return error_response(exc)
+        line = PromoLine.objects.select_related("product__category", "decided_by").get(pk=line.pk)
+        context = {**self.get_serializer_context(), "mechanics": {promo.pk: promo.mechanic}}
+        return Response(PromoLineSerializer(line, context=context).data)
+
+    @extend_schema(summary="The promo's timeline: events and field changes, who / when / old -> new",
+                   responses={200: HistoryEntrySerializer(many=True), 403: ERRORS[403], 404: ERRORS[404]})
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request, pk=None):
+        promo = self.get_object()
+        entries = promo_history(promo=promo, user=request.user)
+        return Response(HistoryEntrySerializer(entries, many=True).data)
+
+    @extend_schema(methods=["GET"], summary="The comment thread (internal comments for chain staff only)",
+                   responses={200: CommentSerializer(many=True), 403: ERRORS[403], 404: ERRORS[404]})
+    @extend_schema(methods=["POST"], summary="Add a comment (internal: chain staff only)",
+                   request=CommentSerializer, responses={201: CommentSerializer, **ERRORS})
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def comments(self, request, pk=None):
+        promo = self.get_object()
+        if request.method == "GET":
+            return Response(CommentSerializer(promo_comments(promo=promo, user=request.user), many=True).data)
+        body = CommentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            comment = comment_add(promo=promo, actor=request.user, text=body.validated_data["text"],
+                                  internal=body.validated_data["internal"])
+        except ApprovalError as exc:
+            return error_response(exc)
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)

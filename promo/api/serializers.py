@@ -1,0 +1,194 @@
+"""Representations of promos for the API, and the bodies of the workflow actions.
+
+Action bodies only parse input; the rules (who may, which status, reasons, dates, values)
+are checked by the services, so the API answers with the same messages as the pages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from promo import mechanics
+from promo.models import Promo, PromoComment, PromoLine
+from suppliers.models import Category, Product, Supplier
+from suppliers.roles import is_staff_role
+
+
+class _SupplierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Supplier
+        fields = ["id", "code", "name"]
+
+
+class _CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "code", "name"]
+
+
+class _ProductSerializer(serializers.ModelSerializer):
+    category = _CategorySerializer(read_only=True)
+
+    class Meta:
+        model = Product
+        fields = ["id", "article", "ean", "name", "category"]
+
+
+def line_unit_price(line: PromoLine, mechanic: str) -> Decimal | None:
+    """The effective unit price of a line under its promo's mechanic (None if incomplete)."""
+    try:
+        return mechanics.promo_price(mechanic, line.regular_price, discount_percent=line.discount_percent,
+                                     price=line.promo_price, n=line.n, m=line.m)
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+
+
+class PromoLineSerializer(serializers.ModelSerializer):
+    """A line with its terms, the effective price and discount (promo/mechanics.py) and the
+    category manager's decision. ``margin`` (promo price minus purchase price) is the chain's
+    internal figure: ``null`` for supplier users."""
+
+    product = _ProductSerializer(read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    effective_price = serializers.SerializerMethodField(help_text="Unit price under the mechanic.")
+    effective_discount_percent = serializers.SerializerMethodField(help_text="Discount off the regular price, %.")
+    margin = serializers.SerializerMethodField(help_text="Effective price minus purchase price (staff only).")
+
+    class Meta:
+        model = PromoLine
+        fields = ["id", "product", "regular_price", "discount_percent", "promo_price", "n", "m",
+                  "compensation_percent", "comment", "decision", "decision_reason", "decided_by", "decided_at",
+                  "effective_price", "effective_discount_percent", "margin"]
+
+    def _price(self, line: PromoLine) -> Decimal | None:
+        return line_unit_price(line, self.context["mechanics"][line.promo_id])
+
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True))
+    def get_effective_price(self, line: PromoLine):
+        price = self._price(line)
+        return None if price is None else f"{price:.2f}"
+
+    @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True))
+    def get_effective_discount_percent(self, line: PromoLine):
+        price = self._price(line)
+        return None if price is None else f"{mechanics.effective_discount_percent(line.regular_price, price):.2f}"
+
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True))
+    def get_margin(self, line: PromoLine):
+        price = self._price(line)
+        if price is None or not is_staff_role(self.context["request"].user):
+            return None
+        value = mechanics.margin(price, line.product.purchase_price)
+        return None if value is None else f"{value:.2f}"
+
+
+class PromoSerializer(serializers.ModelSerializer):
+    """A promo as listed: its newest terms, status, the revision in force and line counts.
+    ``version`` must come back with every action (optimistic locking)."""
+
+    code = serializers.CharField(read_only=True)
+    supplier = _SupplierSerializer(read_only=True)
+    mechanic_display = serializers.CharField(source="get_mechanic_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    phase = serializers.SerializerMethodField(help_text="upcoming / running / finished for a promo in force.")
+    approved_revision = serializers.IntegerField(source="approved_revision.number", read_only=True,
+                                                 allow_null=True, default=None,
+                                                 help_text="Number of the revision in force (exports read it).")
+    lines_total = serializers.IntegerField(read_only=True)
+    lines_pending = serializers.IntegerField(read_only=True)
+    lines_accepted = serializers.IntegerField(read_only=True)
+    lines_rejected = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Promo
+        fields = ["id", "code", "name", "supplier", "mechanic", "mechanic_display", "start", "end", "targeting",
+                  "status", "status_display", "phase", "revision", "version", "approved_revision",
+                  "lines_total", "lines_pending", "lines_accepted", "lines_rejected", "created_at", "updated_at"]
+
+    @extend_schema_field(serializers.ChoiceField(choices=["upcoming", "running", "finished"], allow_null=True))
+    def get_phase(self, promo: Promo):
+        return promo.phase(timezone.localdate())
+
+
+class PromoDetailSerializer(PromoSerializer):
+    """A promo with its lines."""
+
+    lines = serializers.SerializerMethodField()
+
+    class Meta(PromoSerializer.Meta):
+        fields = [*PromoSerializer.Meta.fields, "lines"]
+
+    @extend_schema_field(PromoLineSerializer(many=True))
+    def get_lines(self, promo: Promo):
+        context = {**self.context, "mechanics": {promo.pk: promo.mechanic}}
+        return PromoLineSerializer(promo.lines.all(), many=True, context=context).data
+
+
+class VersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1, help_text="The promo version the caller saw.")
+
+
+class CommentBodySerializer(VersionSerializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReasonBodySerializer(VersionSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ExtendBodySerializer(ReasonBodySerializer):
+    new_end = serializers.DateField(help_text="The new last day (ISO 8601).")
+
+
+class DecideBodySerializer(ReasonBodySerializer):
+    decision = serializers.ChoiceField(choices=[PromoLine.Decision.ACCEPTED, PromoLine.Decision.REJECTED])
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What went wrong, for people (Russian by default).")
+    code = serializers.CharField(help_text="What went wrong, for programs.")
+
+
+class HistoryChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.CharField()
+    new = serializers.CharField()
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    """One entry of a promo's timeline (promo.selectors.promo_history)."""
+
+    kind = serializers.CharField()
+    kind_display = serializers.CharField()
+    actor = serializers.SerializerMethodField()
+    actor_name = serializers.CharField()
+    when = serializers.DateTimeField()
+    summary = serializers.CharField()
+    reason = serializers.CharField()
+    changes = serializers.SerializerMethodField()
+    internal = serializers.BooleanField()
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_actor(self, entry: dict):
+        return entry["actor"].get_username() if entry["actor"] else None
+
+    @extend_schema_field(HistoryChangeSerializer(many=True))
+    def get_changes(self, entry: dict):
+        return [{"field": field, "old": old, "new": new} for field, old, new in entry["changes"]]
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    internal = serializers.BooleanField(required=False, default=False,
+                                        help_text="For chain staff only; never shown to suppliers.")
+
+    class Meta:
+        model = PromoComment
+        fields = ["id", "author", "text", "internal", "created_at"]
+        read_only_fields = ["id", "author", "created_at"]
+        extra_kwargs = {"text": {"allow_blank": True}}
