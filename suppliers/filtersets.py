@@ -2,6 +2,7 @@
 may see (STYLE.md §5)."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -13,9 +14,16 @@ def _user(request):
     return getattr(request, "user", None)
 
 
+def _active_filter():
+    """«Все / Да / Нет» rather than the default «Неизвестно» for an unset choice."""
+    return django_filters.BooleanFilter(label=_("Активен"), widget=forms.Select(choices=[
+        ("", _("Все")), ("true", _("Да")), ("false", _("Нет")),
+    ]))
+
+
 class SupplierFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Поиск"))
-    active = django_filters.BooleanFilter(label=_("Активен"))
+    active = _active_filter()
 
     class Meta:
         model = Supplier
@@ -40,7 +48,7 @@ class ProductFilterSet(django_filters.FilterSet):
         queryset=lambda request: Supplier.objects.restrict(_user(request)), label=_("Поставщик"),
         empty_label=_("Все поставщики"),
     )
-    active = django_filters.BooleanFilter(label=_("Активен"))
+    active = _active_filter()
 
     class Meta:
         model = Product
