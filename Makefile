@@ -30,11 +30,13 @@ migrate: install ## Apply database migrations (SQLite under var/ unless DATABASE
 demo: migrate ## Load the reference data and the demo users (idempotent)
 	$(PY) manage.py seed_demo
 
+# Ctrl+C stops runserver; the trap then gives the worker a warm shutdown by sending TERM to its
+# main process only (TERM to its pool children as well can leave it hanging).
 run: demo ## Install, migrate, load demo data, serve http://127.0.0.1:8000 with a Celery worker
 	@echo "Starting the Celery worker (filesystem broker, no server needed) and the web server..."
-	@trap 'kill 0' EXIT INT TERM; \
-	$(VENV)/bin/celery -A config worker -B -l warning --concurrency 2 \
-	  --schedule var/celery/beat-schedule >var/celery/worker.log 2>&1 & \
+	@$(VENV)/bin/celery -A config worker -B -l warning --concurrency 2 \
+	  --schedule var/celery/beat-schedule >var/celery/worker.log 2>&1 & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	echo "Portal: http://$(HOST):$(PORT)/   (e-mails are written to var/mail/, worker log: var/celery/worker.log)"; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
