@@ -4,7 +4,8 @@ comment. Thin over promo/services/approval.py and promo/selectors.py.
 The queryset is restricted before the lookup (STYLE.md §5), so another supplier's promo, or a
 promo with no line in a manager's categories, is a 404. The services check permissions again
 and answer with the same messages as the pages: a visible promo the caller may not act on is
-a 403, a stale ``version`` a 409, invalid input a 400; the body is ``{"detail", "code"}``."""
+a 403, a stale ``version`` a 409, invalid input a 400, no credentials a 401; the body is
+``{"detail", "code"}``."""
 
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ CANCELLATION_REQUESTED = _("Запрос на отмену отправлен м
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input (a reason missing, a date out of range)."),
-    403: OpenApiResponse(ErrorSerializer, description="Not signed in, or not allowed to act on this promo."),
+    401: OpenApiResponse(ErrorSerializer, description="Not signed in."),
+    403: OpenApiResponse(ErrorSerializer, description="Not allowed to act on this promo."),
     404: OpenApiResponse(ErrorSerializer, description="No such promo among those the caller may see."),
     409: OpenApiResponse(ErrorSerializer, description="The promo changed since `version`: reload and retry."),
 }
@@ -188,7 +190,7 @@ class PromoViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(PromoLineSerializer(line, context=context).data)
 
     @extend_schema(summary="The promo's timeline: events and field changes, who / when / old -> new",
-                   responses={200: HistoryEntrySerializer(many=True), 403: ERRORS[403], 404: ERRORS[404]})
+                   responses={200: HistoryEntrySerializer(many=True), 401: ERRORS[401], 404: ERRORS[404]})
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
         promo = self.get_object()
@@ -196,7 +198,7 @@ class PromoViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(HistoryEntrySerializer(entries, many=True).data)
 
     @extend_schema(methods=["GET"], summary="The comment thread (internal comments for chain staff only)",
-                   responses={200: CommentSerializer(many=True), 403: ERRORS[403], 404: ERRORS[404]})
+                   responses={200: CommentSerializer(many=True), 401: ERRORS[401], 404: ERRORS[404]})
     @extend_schema(methods=["POST"], summary="Add a comment (internal: chain staff only)",
                    request=CommentSerializer, responses={201: CommentSerializer, **ERRORS})
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
