@@ -106,3 +106,40 @@ def test_the_layout_uses_local_assets_only(client_for):
         assert f"/static/{asset}" in html
         assert finders.find(asset), asset
     assert "https://" not in html.split("<body")[0]
+
+
+def test_admin_lists_open_for_the_administrator(client_for):
+    from tests.factories import PromoLineFactory
+
+    PromoLineFactory()
+    client = client_for("admin")
+    for name in ("branches/branch", "branches/region", "branches/branchgroup", "suppliers/supplier",
+                 "suppliers/product", "suppliers/category", "suppliers/supplieruser", "promo/promo",
+                 "promo/promoupload", "promo/promorevision", "promo/promoevent", "promo/promocomment"):
+        response = client.get(f"/admin/{name}/")
+        assert response.status_code == 200, name
+
+
+def test_admin_cannot_change_a_promos_state(client_for):
+    from tests.factories import PromoLineFactory
+
+    # given a draft promo with a line
+    line = PromoLineFactory()
+    promo = line.promo
+    client = client_for("admin")
+    url = f"/admin/promo/promo/{promo.pk}/change/"
+    html = client.get(url).content.decode()
+    # then status, version and the approved revision are shown, not editable
+    for field in ("status", "version", "approved_revision", "start", "end"):
+        assert f'name="{field}"' not in html, field
+    assert 'name="name"' in html
+    # and a forged POST cannot move the status
+    client.post(url, {"name": "Новое имя", "status": "approved", "version": 99,
+                      "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "1",
+                      "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "1000",
+                      "lines-0-id": line.pk, "lines-0-promo": promo.pk})
+    promo.refresh_from_db()
+    assert promo.name == "Новое имя"
+    assert promo.status == "draft" and promo.version == 1
+    # and promos are never added by hand
+    assert client.get("/admin/promo/promo/add/").status_code == 403
