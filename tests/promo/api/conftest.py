@@ -1,7 +1,18 @@
 import pytest
 from rest_framework.test import APIClient
 
-from tests.promo.services.conftest import frozen_today, world  # noqa: F401  (shared fixtures)
+from tests.promo.services import world as cast
+
+
+@pytest.fixture(autouse=True)
+def frozen_today():
+    with cast.frozen_today():
+        yield
+
+
+@pytest.fixture
+def world(db):
+    return cast.build_world()
 
 
 @pytest.fixture

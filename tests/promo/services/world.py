@@ -4,10 +4,13 @@ category and a marketer (built with tests/factories.py, independent of the demo 
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+import time_machine
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
@@ -25,6 +28,14 @@ from tests.factories import (
 )
 
 TODAY = date(2026, 11, 23)
+
+
+@contextmanager
+def frozen_today():
+    """Date rules (lead time, finished promos) read «today»: pin it, let the clock tick."""
+    moment = datetime(TODAY.year, TODAY.month, TODAY.day, 10, 0, tzinfo=ZoneInfo("Asia/Novosibirsk"))
+    with time_machine.travel(moment, tick=True):
+        yield
 
 
 @dataclass
