@@ -1,0 +1,288 @@
+"""PDF documents (STYLE.md §7): a promo's approval sheet («Лист согласования») and a branch's
+price tags («Ценники») for a date.
+
+Both are HTML templates under templates/promo/pdf/ rendered by weasyprint. The fonts are the
+DejaVu Sans files shipped in static/fonts/, declared with ``@font-face`` and embedded in the
+PDF, so Cyrillic renders the same on any machine; the renderer may read local files only (no
+network, no system fonts by name). Data is read in a fixed number of queries, never one per
+line: the sheet reads the promo's lines and events once, the tags read the frozen lines of
+the approved revisions in force (``PromoRevision.lines``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+
+import barcode
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from branches.models import Branch
+from branches.targeting import Targeting, resolve
+from promo import mechanics
+from promo.models import Promo, PromoEvent, PromoLine
+from suppliers.roles import is_staff_role
+from suppliers.validators import is_valid_ean
+
+FONT_FAMILY = "PortalSans"  # a name of our own: never matched against the system's fonts
+FONT_FILES = {"normal": "fonts/DejaVuSans.ttf", "bold": "fonts/DejaVuSans-Bold.ttf"}
+
+# Kinds that are decisions on the sheet («who decided what, when»).
+DECISION_KINDS = frozenset({
+    PromoEvent.Kind.PROMO_SUBMITTED, PromoEvent.Kind.LINE_DECIDED, PromoEvent.Kind.PROMO_APPROVED,
+    PromoEvent.Kind.PROMO_REJECTED, PromoEvent.Kind.PROMO_WITHDRAWN, PromoEvent.Kind.PROMO_CANCELLED,
+    PromoEvent.Kind.PROMO_EXTENDED,
+})
+TAGS_PER_ROW = 3
+ROWS_PER_PAGE = 7
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+
+def _static_file(relative: str) -> Path:
+    found = finders.find(relative)
+    if not found:
+        raise FileNotFoundError(f"static file {relative} is missing")
+    return Path(found).resolve()
+
+
+@lru_cache(maxsize=1)
+def font_face_css() -> str:
+    """``@font-face`` rules pointing at the shipped TTF files (file:// URLs)."""
+    rules = []
+    for weight, relative in FONT_FILES.items():
+        rules.append(
+            f"@font-face {{ font-family: '{FONT_FAMILY}'; font-weight: {weight}; "
+            f"src: url('{_static_file(relative).as_uri()}') format('truetype'); }}"
+        )
+    return "\n".join(rules)
+
+
+def render_pdf(template_name: str, context: dict) -> bytes:
+    """Render a template of templates/promo/pdf/ to PDF bytes with the embedded fonts."""
+    # Imported on first use: weasyprint parses its stylesheets on import, which every web
+    # and worker process would otherwise pay at start-up.
+    from weasyprint import HTML, URLFetcher
+    from weasyprint.text.fonts import FontConfiguration
+
+    html = render_to_string(template_name, {
+        **context, "font_face_css": mark_safe(font_face_css()), "font_family": FONT_FAMILY,
+    })
+    static_root = _static_file(FONT_FILES["normal"]).parent.parent
+    fetcher = URLFetcher(allowed_protocols={"file", "data"})
+    document = HTML(string=html, base_url=static_root.as_uri() + "/", url_fetcher=fetcher)
+    return document.write_pdf(font_config=FontConfiguration())
+
+
+# --- prices ------------------------------------------------------------------------------
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def line_prices(mechanic: str, *, regular, discount_percent=None, promo_price=None, n=None,
+                m=None) -> tuple[Decimal | None, Decimal | None]:
+    """(effective unit price, effective discount %) of a line by promo/mechanics.py; (None,
+    None) when the line lacks what its mechanic needs."""
+    regular = _decimal(regular)
+    if regular is None:
+        return None, None
+    try:
+        unit = mechanics.promo_price(mechanic, regular, discount_percent=_decimal(discount_percent),
+                                     price=_decimal(promo_price), n=n, m=m)
+    except (TypeError, ValueError, ZeroDivisionError, InvalidOperation):
+        return None, None
+    return unit, mechanics.effective_discount_percent(regular, unit)
+
+
+# --- the approval sheet ------------------------------------------------------------------
+
+
+def _name(user) -> str:
+    return (user.get_full_name() or user.username) if user else ""
+
+
+def promo_sheet_context(*, promo: Promo, user) -> dict:
+    """Everything «Лист согласования» shows. A supplier user never sees internal events."""
+    promo = (Promo.objects.select_related("supplier", "approved_revision", "created_by")
+             .get(pk=promo.pk))
+    lines = list(promo.lines.select_related("product__category", "decided_by").order_by("product__article"))
+    rows = []
+    for line in lines:
+        unit, discount = line_prices(promo.mechanic, regular=line.regular_price,
+                                     discount_percent=line.discount_percent, promo_price=line.promo_price,
+                                     n=line.n, m=line.m)
+        rows.append({"line": line, "unit_price": unit, "discount": discount,
+                     "decided_by": _name(line.decided_by)})
+    events = promo.events.select_related("actor").order_by("created_at", "pk")
+    if not is_staff_role(user):
+        events = events.filter(internal=False)
+    events = list(events)
+    revisions = list(promo.revisions.select_related("created_by").order_by("number")
+                     .only("number", "reason", "created_at", "diff", "created_by"))
+    counts = {decision: sum(1 for line in lines if line.decision == decision) for decision in PromoLine.Decision}
+    return {
+        "promo": promo,
+        "targeting_text": Targeting.from_json(promo.targeting).describe(),
+        "rows": rows,
+        "counts": {str(PromoLine.Decision(k).label): v for k, v in counts.items()},
+        "decisions": [e for e in events if e.kind in DECISION_KINDS],
+        "events": events,
+        "revisions": revisions,
+        "printed_by": _name(user),
+    }
+
+
+def promo_sheet_pdf(*, promo: Promo, user) -> bytes:
+    """«Лист согласования» of ``promo`` as PDF: terms, lines with regular price, promo price
+    and effective discount, decisions with who and when, the history summary. The caller has
+    already checked that ``user`` may see the promo (``Promo.objects.restrict``)."""
+    return render_pdf("promo/pdf/promo_sheet.html", promo_sheet_context(promo=promo, user=user))
+
+
+# --- price tags --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PriceTag:
+    """One shelf tag: a product of a promo line running in a branch on a day."""
+
+    name: str
+    article: str
+    ean: str
+    regular_price: Decimal
+    unit_price: Decimal | None
+    discount: Decimal | None
+    mechanic: str
+    n: int | None
+    m: int | None
+    start: date
+    end: date
+    promo_code: str
+    shown_discount: Decimal | None = None
+
+    @property
+    def barcode_svg(self) -> str:
+        return ean_svg(self.ean)
+
+
+def shown_discount(mechanic: str, *, discount_percent, effective: Decimal | None) -> Decimal | None:
+    """The «−15%» of a tag: the promised percent of a percent promo, the effective discount
+    rounded down to whole percent for a fixed price (never promise more than is given), none
+    for N+M (the tag says «2+1»)."""
+    if mechanic == mechanics.PERCENT:
+        return _decimal(discount_percent)
+    if mechanic == mechanics.FIXED_PRICE and effective:
+        return effective.to_integral_value(rounding=ROUND_DOWN)
+    return None
+
+
+@lru_cache(maxsize=8192)
+def ean_svg(ean: str) -> str:
+    """The EAN-13 / EAN-8 bars of ``ean`` as one inline SVG path (python-barcode encodes,
+    we draw: one path per code keeps thousands of tags light). Empty for a bad code."""
+    kind = {13: barcode.EAN13, 8: barcode.EAN8}.get(len(ean or ""))
+    # python-barcode would quietly draw a corrected check digit: a wrong code gets no bars.
+    if kind is None or not is_valid_ean(ean):
+        return ""
+    pattern = kind(ean).build()[0]
+    quiet = 7
+    parts = []
+    x = 0
+    while x < len(pattern):
+        if pattern[x] == "1":
+            width = len(pattern[x:]) - len(pattern[x:].lstrip("1"))
+            parts.append(f"M{x + quiet} 0h{width}v40h-{width}z")
+            x += width
+        else:
+            x += 1
+    return mark_safe(
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="bars" viewBox="0 0 {len(pattern) + 2 * quiet} 40" '
+        f'preserveAspectRatio="none"><path d="{"".join(parts)}" fill="#000"/></svg>'
+    )
+
+
+def running_promos(*, branch: Branch, day: date, user=None) -> list[Promo]:
+    """Promos whose approved revision is in force on ``day`` and targets ``branch`` on that
+    day (the revision's own rules, resolved by branches.targeting). With ``user``, only the
+    promos that person may see. One query per distinct rule set, not per promo."""
+    promos = (Promo.objects.in_force_on(day).exclude(status__in=Promo.Status.final())
+              .select_related("approved_revision").order_by("pk"))
+    if user is not None:
+        promos = promos.filter(pk__in=Promo.objects.restrict(user).values("pk"))
+    covers: dict[str, bool] = {}
+    running = []
+    for promo in promos:
+        rules = Targeting.from_json(promo.approved_revision.targeting)
+        key = repr(rules)
+        if key not in covers:
+            covers[key] = resolve(rules, on=day).filter(pk=branch.pk).exists()
+        if covers[key]:
+            running.append(promo)
+    return running
+
+
+def price_tags_for(*, branch: Branch, day: date, user=None) -> list[PriceTag]:
+    """The tags of every not-rejected line of the promos running in ``branch`` on ``day``,
+    sorted by product name."""
+    tags = []
+    for promo in running_promos(branch=branch, day=day, user=user):
+        revision = promo.approved_revision
+        for line in revision.lines:
+            if line.get("decision") == PromoLine.Decision.REJECTED:
+                continue
+            unit, discount = line_prices(
+                revision.mechanic, regular=line.get("regular_price"),
+                discount_percent=line.get("discount_percent"), promo_price=line.get("promo_price"),
+                n=line.get("n"), m=line.get("m"),
+            )
+            tags.append(PriceTag(
+                name=line.get("name") or "", article=line.get("article") or "", ean=line.get("ean") or "",
+                regular_price=_decimal(line.get("regular_price")) or Decimal("0"), unit_price=unit,
+                discount=discount, mechanic=revision.mechanic, n=line.get("n"), m=line.get("m"),
+                start=revision.start, end=revision.end, promo_code=promo.code,
+                shown_discount=shown_discount(revision.mechanic, discount_percent=line.get("discount_percent"),
+                                              effective=discount),
+            ))
+    tags.sort(key=lambda tag: (tag.name.casefold(), tag.article))
+    return tags
+
+
+def _pages(tags: list[PriceTag]) -> list[list[list[PriceTag | None]]]:
+    """Pages of rows of tags; the last row is padded with None so every tag keeps its size."""
+    per_page = TAGS_PER_ROW * ROWS_PER_PAGE
+    pages = []
+    for start in range(0, len(tags), per_page):
+        page: list[PriceTag | None] = list(tags[start:start + per_page])
+        page += [None] * (-len(page) % TAGS_PER_ROW)
+        pages.append([page[i:i + TAGS_PER_ROW] for i in range(0, len(page), TAGS_PER_ROW)])
+    return pages
+
+
+def price_tags_pdf(*, branch: Branch, day: date, user=None, tags: list[PriceTag] | None = None) -> bytes:
+    """«Ценники»: an A4 PDF of shelf tags (3 × 7 a page) for every promo line running in
+    ``branch`` on ``day``: product, old price struck through, promo price or «2+1», period,
+    EAN barcode. An empty day gives one page saying there is nothing to print. ``tags``, if
+    the caller has already listed them (:func:`price_tags_for`), saves reading them again."""
+    if tags is None:
+        tags = price_tags_for(branch=branch, day=day, user=user)
+    return render_pdf("promo/pdf/price_tags.html", {
+        "branch": branch, "day": day, "pages": _pages(tags), "count": len(tags),
+        "nplusm": mechanics.N_PLUS_M,
+    })
+
+
+def branch_by_code(code: str) -> Branch | None:
+    return Branch.objects.filter(code__iexact=(code or "").strip()).first()
+

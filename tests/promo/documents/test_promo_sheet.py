@@ -1,0 +1,113 @@
+"""«Лист согласования»: one promo's terms, lines with prices, decisions and history as PDF,
+from the promo page and the API, restricted like the promo."""
+
+import pytest
+from django.urls import reverse
+
+from promo.models import PromoEvent
+from promo.services.documents import promo_sheet_context
+from promo.services.events import event_record
+from tests.factories import PromoLineFactory
+from tests.promo.documents.conftest import s001_products
+from tests.promo.documents.pdf import embedded_fonts, pdf_text
+
+pytestmark = pytest.mark.django_db
+
+
+def sheet_url(promo) -> str:
+    return reverse("promo:promo_sheet_pdf", args=[promo.pk])
+
+
+def test_the_sheet_holds_terms_prices_decisions_and_history_in_cyrillic(client_for, percent_promo, demo_user):
+    # given the manager approved the promo with a comment
+    event_record(kind=PromoEvent.Kind.PROMO_APPROVED, actor=demo_user("manager"), promo=percent_promo,
+                 from_status="submitted", to_status="approved", reason="Согласовано с закупками")
+
+    # when the marketer downloads the approval sheet
+    response = client_for("marketer").get(sheet_url(percent_promo))
+
+    # then it is a PDF with the terms, each line's prices and the decisions with who and when
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content)
+    assert "Лист согласования" in text
+    assert f"{percent_promo.code} «Зимняя распродажа»" in text
+    assert "S001" in text
+    assert "01.02.2027 – 28.02.2027" in text
+    assert "319,90" in text and "271,92" in text and "15,00 %" in text  # regular, promo, discount
+    assert "490,90" in text and "392,72" in text and "20,00 %" in text
+    assert "Цена выше рынка" in text
+    assert "КМ (все категории)" in text
+    assert "Согласовано с закупками" in text
+    assert "первая ревизия" in text
+
+
+def test_the_fonts_are_embedded(client_for, percent_promo):
+    response = client_for("marketer").get(sheet_url(percent_promo))
+
+    assert embedded_fonts(response.content) >= {"PortalSans", "PortalSans-Bold"}
+
+
+@pytest.mark.parametrize(("username", "status"), [
+    ("marketer", 200),
+    ("s001", 200),       # the promo's own supplier
+    ("manager3", 200),   # manages the lines' categories
+    ("s002", 404),       # another supplier
+    ("manager1", 404),   # manages other categories
+])
+def test_the_sheet_is_restricted_like_the_promo(client_for, percent_promo, username, status):
+    assert client_for(username).get(sheet_url(percent_promo)).status_code == status
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client, percent_promo):
+    response = client.get(sheet_url(percent_promo))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_a_supplier_never_sees_internal_events_on_the_sheet(client_for, percent_promo, demo_user):
+    # given an internal comment of the manager
+    event_record(kind=PromoEvent.Kind.COMMENT_ADDED, actor=demo_user("manager"), promo=percent_promo,
+                 reason="Маржа под вопросом", internal=True, notify=False)
+
+    # then chain staff see it on the sheet, the supplier does not
+    assert "Маржа под вопросом" in pdf_text(client_for("marketer").get(sheet_url(percent_promo)).content)
+    assert "Маржа под вопросом" not in pdf_text(client_for("s001").get(sheet_url(percent_promo)).content)
+
+
+def test_the_promo_page_links_the_sheet(client_for, percent_promo):
+    page = client_for("marketer").get(percent_promo.get_absolute_url()).content.decode()
+
+    assert f'href="{sheet_url(percent_promo)}"' in page
+
+
+@pytest.mark.parametrize(("username", "status"), [("s001", 200), ("marketer", 200), ("s002", 404)])
+def test_the_api_serves_the_sheet_restricted_like_the_promo(api_client, demo_user, percent_promo, username, status):
+    api_client.force_authenticate(demo_user(username))
+
+    response = api_client.get(f"/api/v1/promos/{percent_promo.pk}/sheet.pdf", HTTP_ACCEPT="application/pdf")
+
+    assert response.status_code == status
+    if status == 200:
+        assert response["Content-Type"] == "application/pdf"
+        assert "Зимняя распродажа" in pdf_text(response.content)
+
+
+def test_the_api_refuses_anonymous_callers(api_client, percent_promo):
+    response = api_client.get(f"/api/v1/promos/{percent_promo.pk}/sheet.pdf")
+
+    assert response.status_code in (401, 403)
+
+
+def test_the_sheet_reads_lines_in_a_fixed_number_of_queries(percent_promo, demo_user, django_assert_max_num_queries):
+    # given a promo with 40 more lines
+    for product in s001_products(45)[3:43]:
+        PromoLineFactory(promo=percent_promo, product=product)
+    marketer = demo_user("marketer")
+
+    with django_assert_max_num_queries(10):
+        context = promo_sheet_context(promo=percent_promo, user=marketer)
+        for row in context["rows"]:
+            str(row["line"].product.category.name)
+    assert len(context["rows"]) == 42
