@@ -38,7 +38,8 @@ class ExportRunListView(MarketerRequiredMixin, ListView):
     def get_queryset(self):
         return (ExportRun.objects.restrict(self.request.user)
                 .select_related("started_by")
-                .annotate(file_count=Count("files"), record_total=Sum("files__records")))
+                .annotate(file_count=Count("files"), record_total=Sum("files__records"))
+                .order_by("-business_date", "-number"))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
