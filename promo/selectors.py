@@ -284,9 +284,10 @@ def promo_history(*, promo: Promo, user) -> list[dict]:
     for entry in standalone:
         entry.pop("last_at")
 
+    by_id = {event.pk: event for event in events}
     for entry in entries:
-        if not entry["changes"] and entry["event_id"] is not None:
-            entry["changes"] = _payload_changes(next(e for e in events if e.pk == entry["event_id"]), formatter)
+        if not entry["changes"]:
+            entry["changes"] = _payload_changes(by_id[entry["event_id"]], formatter)
     timeline = entries + standalone
     timeline.sort(key=lambda entry: (entry["when"], entry["event_id"] or 0))
     return timeline

@@ -90,6 +90,8 @@ LINE_NOT_IN_PROMO = _("Строка не относится к этому про
 NOTHING_TO_CHANGE = _("Укажите, что изменить: сдвиг дат, скидку или компенсацию.")
 LINES_NOT_FOUND = _("Часть выбранных строк не найдена или недоступна.")
 MASS_CORRECTION_INVALID = _("Корректировка не применена: ошибок — %(count)s. Исправьте и повторите.")
+VERSION_INVALID = _("Неверная версия промо, обновите страницу.")
+SHIFT_INVALID = _("Сдвиг дат должен быть целым числом дней.")
 
 UNDO_DECISION_FIELDS = ["decision", "decision_reason", "decided_by", "decided_at", "updated_at"]
 
@@ -171,11 +173,21 @@ def _stale_error(promo: Promo) -> StaleVersionError:
     return StaleVersionError(STALE_VERSION_BY % {"who": _user_name(last.history_user), "when": when})
 
 
+def _as_version(version) -> int | None:
+    if version is None or version == "":
+        return None
+    try:
+        return int(version)
+    except (TypeError, ValueError):
+        raise ApprovalError(VERSION_INVALID, code="version_invalid") from None
+
+
 def _check_version(promo: Promo, *, actor, version, action: str) -> bool:
     """True if the call may go on. A stale version is refused, unless it is the same person
     repeating the very action that consumed that version (a double click): then False, and
     the caller returns without change."""
-    if version is None or int(version) == promo.version:
+    version = _as_version(version)
+    if version is None or version == promo.version:
         return True
     last = promo.events.order_by("-created_at", "-pk").first()
     if (last is not None and actor is not None and last.actor_id == actor.pk
@@ -420,7 +432,10 @@ def lines_decide(*, promo: Promo, actor, decisions: dict[int, tuple[str, str]],
     transaction, one event. Every line must be the manager's, or nothing is decided."""
     if not decisions:
         raise ApprovalError(NO_DECISIONS, code="no_decisions")
-    cleaned = {int(pk): _clean_decision(*value) for pk, value in decisions.items()}
+    try:
+        cleaned = {int(pk): _clean_decision(*value) for pk, value in decisions.items()}
+    except (TypeError, ValueError):
+        raise ApprovalError(LINES_NOT_FOUND, code="lines_invalid") from None
     action = "lines_decide:" + ",".join(f"{pk}={cleaned[pk][0]}" for pk in sorted(cleaned))
     with transaction.atomic():
         _lock(promo)
@@ -548,7 +563,7 @@ def _request(promo: Promo, *, actor, kind: str, reason: str, version, payload: d
         if not _is_own_supplier(promo, actor):
             _check_visible(promo, actor)
             raise NotAllowedError(SUPPLIER_ONLY)
-        if version is not None and int(version) != promo.version:
+        if _as_version(version) not in (None, promo.version):
             raise _stale_error(promo)
         if not (_in_force(promo) or promo.status == Status.SUBMITTED):
             raise NotAllowedError(NOT_IN_FORCE, code="not_in_force")
@@ -744,7 +759,11 @@ def promo_set_targeting(*, promo: Promo, actor, targeting: Targeting, reason: st
 
 
 def _line_ids(lines) -> list[int]:
-    return sorted({line if isinstance(line, int) else line.pk for line in lines})
+    """Primary keys of PromoLine objects or ids (ints or digit strings from a form)."""
+    try:
+        return sorted({int(line) if isinstance(line, int | str) else line.pk for line in lines})
+    except (TypeError, ValueError):
+        raise ApprovalError(LINES_NOT_FOUND, code="lines_invalid") from None
 
 
 def _mass_plan(lines: list[PromoLine], promos: dict[int, Promo], *, shift_days, discount_percent,
@@ -776,11 +795,23 @@ def _mass_plan(lines: list[PromoLine], promos: dict[int, Promo], *, shift_days, 
     return plan
 
 
-def _check_mass_input(actor, *, shift_days, discount_percent, compensation_percent) -> None:
+def _mass_input(actor, *, shift_days, discount_percent, compensation_percent) -> dict:
+    """Check the role and normalise the form's values (blank means «leave as is»)."""
     if not is_marketer(actor):
         raise NotAllowedError(MARKETER_ONLY)
-    if not shift_days and discount_percent in (None, "") and compensation_percent in (None, ""):
+    blank = (None, "")
+    try:
+        shift_days = 0 if shift_days in blank else int(shift_days)
+    except (TypeError, ValueError):
+        raise ApprovalError(SHIFT_INVALID, code="shift_invalid") from None
+    values = {
+        "shift_days": shift_days,
+        "discount_percent": None if discount_percent in blank else discount_percent,
+        "compensation_percent": None if compensation_percent in blank else compensation_percent,
+    }
+    if not shift_days and values["discount_percent"] is None and values["compensation_percent"] is None:
         raise ApprovalError(NOTHING_TO_CHANGE, code="nothing_to_change")
+    return values
 
 
 def mass_correction_preview(*, actor, lines, shift_days: int | None = None, discount_percent=None,
@@ -788,13 +819,12 @@ def mass_correction_preview(*, actor, lines, shift_days: int | None = None, disc
     """What a mass correction would change, with an error per change that breaks a rule.
     Reads only: nothing is written, nothing is sent. ``lines`` are PromoLine objects or ids;
     lines the marketer cannot see are ignored."""
-    _check_mass_input(actor, shift_days=shift_days, discount_percent=discount_percent,
-                      compensation_percent=compensation_percent)
+    values = _mass_input(actor, shift_days=shift_days, discount_percent=discount_percent,
+                         compensation_percent=compensation_percent)
     rows = list(PromoLine.objects.restrict(actor).filter(pk__in=_line_ids(lines))
                 .select_related("promo", "product"))
     promos = {row.promo_id: row.promo for row in rows}
-    return _mass_plan(rows, promos, shift_days=shift_days, discount_percent=discount_percent,
-                      compensation_percent=compensation_percent, today=_today(today))
+    return _mass_plan(rows, promos, today=_today(today), **values)
 
 
 def mass_correction_apply(*, actor, line_ids: Iterable[int], reason: str, shift_days: int | None = None,
@@ -805,13 +835,13 @@ def mass_correction_apply(*, actor, line_ids: Iterable[int], reason: str, shift_
     gets one new revision and one ``mass_corrected`` event without its own notification;
     one digest event (no promo; the payload lists every promo and its changes) is what the
     notification layer announces, one message per recipient."""
-    _check_mass_input(actor, shift_days=shift_days, discount_percent=discount_percent,
-                      compensation_percent=compensation_percent)
+    values = _mass_input(actor, shift_days=shift_days, discount_percent=discount_percent,
+                         compensation_percent=compensation_percent)
     reason = _require(reason)
     ids = _line_ids(line_ids)
     if not ids:
         raise ApprovalError(NO_DECISIONS, code="no_lines")
-    versions = {int(k): int(v) for k, v in (versions or {}).items()}
+    versions = {int(k): _as_version(v) for k, v in (versions or {}).items()}
     with transaction.atomic():
         rows = list(PromoLine.objects.restrict(actor).filter(pk__in=ids).select_related("product"))
         if len(rows) != len(ids):
@@ -820,12 +850,11 @@ def mass_correction_apply(*, actor, line_ids: Iterable[int], reason: str, shift_
         promos = {p.pk: p for p in Promo.objects.select_for_update().filter(
             pk__in={row.promo_id for row in rows}).order_by("pk")}
         for promo in promos.values():
-            if promo.pk in versions and versions[promo.pk] != promo.version:
+            if versions.get(promo.pk) not in (None, promo.version):
                 raise _stale_error(promo)
         for row in rows:
             row.promo = promos[row.promo_id]
-        plan = _mass_plan(rows, promos, shift_days=shift_days, discount_percent=discount_percent,
-                          compensation_percent=compensation_percent, today=_today(today))
+        plan = _mass_plan(rows, promos, today=_today(today), **values)
         errors = [change for change in plan if change.error]
         if errors:
             raise MassCorrectionError(MASS_CORRECTION_INVALID % {"count": len(errors)}, changes=plan)

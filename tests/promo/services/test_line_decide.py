@@ -75,3 +75,11 @@ def test_last_line_decided_settles_the_promo(world):
     promo.refresh_from_db()
     assert promo.status == Promo.Status.APPROVED
     assert promo.lines.filter(decision=Decision.REJECTED).count() == 1
+
+
+def test_a_version_that_is_not_a_number_is_refused(world):
+    promo = world.promo()
+    with pytest.raises(approval.ApprovalError) as caught:
+        approval.line_decide(line=world.line(promo), actor=world.manager_a, decision="accepted", version="abc")
+    assert caught.value.message == str(approval.VERSION_INVALID)
+    assert world.line(promo).decision == Decision.PENDING

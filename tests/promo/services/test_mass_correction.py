@@ -134,3 +134,16 @@ def test_only_a_marketer_corrects_in_bulk(world, role):
     assert caught.value.message == str(approval.MARKETER_ONLY)
     with pytest.raises(approval.NotAllowedError):
         approval.mass_correction_apply(actor=world.actor(role), line_ids=[line.pk], reason="x", shift_days=3)
+
+
+def test_form_values_are_parsed_and_garbage_is_refused(world):
+    # given a promo, when a form posts ids and numbers as text, then they are understood
+    promo = world.promo(categories=("a",))
+    line = world.line(promo)
+    changes = approval.mass_correction_preview(actor=world.marketer, lines=[str(line.pk)], shift_days="3",
+                                               discount_percent="", compensation_percent="55,5")
+    assert {c.field for c in changes} == {"start", "end", "compensation_percent"}
+    # and a shift that is not a number is refused with a message, not an error page
+    with pytest.raises(approval.ApprovalError) as caught:
+        approval.mass_correction_preview(actor=world.marketer, lines=[line.pk], shift_days="неделя")
+    assert caught.value.message == str(approval.SHIFT_INVALID)
