@@ -38,7 +38,11 @@ class PromoQuerySet(models.QuerySet):
 
     def in_force_on(self, day):
         """Promos whose approved revision runs on ``day`` (approved, not cancelled)."""
-        return self.filter(approved_revision__start__lte=day, approved_revision__end__gte=day)
+        from promo.models import Promo
+
+        return self.filter(approved_revision__start__lte=day, approved_revision__end__gte=day).exclude(
+            status=Promo.Status.CANCELLED
+        )
 
     def pending_review(self):
         from promo.models import Promo
