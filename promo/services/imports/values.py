@@ -12,6 +12,7 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from suppliers.validators import is_valid_ean
@@ -157,6 +158,18 @@ def parse_ean(raw: Any) -> str | None:
     check digit is wrong."""
     if raw is None:
         return None
+    if isinstance(raw, str):
+        return _ean_from_text(raw)
+    return _ean(raw)
+
+
+@lru_cache(maxsize=16384)
+def _ean_from_text(raw: str) -> str | None:
+    # A bulk sheet repeats each product in many promos: the text of an EAN is parsed once.
+    return _ean(raw)
+
+
+def _ean(raw: Any) -> str | None:
     numeric = not isinstance(raw, str)
     if isinstance(raw, bool):
         raise ValueProblem("barcode_checksum", {"value": str(raw), "reason": "length"})
@@ -292,6 +305,18 @@ def parse_mechanic(raw: Any) -> tuple[str, int | None, int | None]:
     «Цена» / «Фикс. цена» / "fixed price" -> ("fixed_price", None, None); "2+1", "3 + 2",
     «3 по цене 2» -> ("n_plus_m", N, M). Raises ``value_required`` when empty,
     ``nplusm_invalid`` when N or M is below 1 and ``mechanic_unknown`` for anything else."""
+    if isinstance(raw, str):
+        return _mechanic_from_text(raw)
+    return _mechanic(raw)
+
+
+@lru_cache(maxsize=1024)
+def _mechanic_from_text(raw: str) -> tuple[str, int | None, int | None]:
+    # A sheet holds a handful of distinct mechanic spellings: each is parsed once.
+    return _mechanic(raw)
+
+
+def _mechanic(raw: Any) -> tuple[str, int | None, int | None]:
     text = parse_text(raw)
     if text is None:
         raise ValueProblem("value_required")
