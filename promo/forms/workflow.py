@@ -145,7 +145,7 @@ class LineDecisionsForm(VersionedForm):
     line. ``accept_rest`` turns lines left undecided into accepted ones."""
 
     ACCEPT, REJECT = PromoLine.Decision.ACCEPTED, PromoLine.Decision.REJECTED
-    CHOICES = [("", "—"), (ACCEPT, _("Принять")), (REJECT, _("Отклонить"))]
+    CHOICES = [("", _("не решено")), (ACCEPT, _("Принять")), (REJECT, _("Отклонить"))]
     # The inputs sit in the lines table, outside the <form> element, and join it by its id.
     HTML_ID = "lines-form"
 
@@ -303,8 +303,11 @@ class CalendarFilterForm(PromoScopeMixin, forms.Form):
     category = forms.ModelChoiceField(label=_("Категория"), required=False, queryset=Category.objects.none())
     supplier = forms.ModelChoiceField(label=_("Поставщик"), required=False, queryset=Supplier.objects.none())
 
-    def __init__(self, *args, user=None, today: date | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, user=None, today: date | None = None, **kwargs):
+        if data is not None and not data.get("weeks"):
+            data = data.copy()
+            data["weeks"] = "12"
+        super().__init__(data, *args, **kwargs)
         self.today = today or date.today()
         self._restrict_choices(user)
 

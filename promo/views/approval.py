@@ -12,7 +12,6 @@ from django.db.models import Count, DateTimeField, Exists, F, Min, OuterRef, Q, 
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django_filters.views import FilterView
@@ -147,7 +146,6 @@ class ApprovalQueueView(CategoryManagerRequiredMixin, FilterView):
         context.update({
             "promos": page,
             "totals": totals,
-            "oldest_age": timezone.now() - totals["oldest"] if totals["oldest"] else None,
             "sort": self.sort_key(),
             "sorts": SORT_LABELS,
             "only_conflicts": self.request.GET.get("conflicts") == "1",

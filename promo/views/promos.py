@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django_filters.views import FilterView
 
-from branches.targeting import resolve
+from branches.targeting import Targeting, resolve
 from promo import mechanics
 from promo.filtersets import PromoFilterSet
 from promo.forms import workflow as wf
@@ -122,7 +122,7 @@ class LineRow:
     margin: Decimal | None = None
     margin_percent: Decimal | None = None
     diff_class: str = ""
-    changes: dict = field(default_factory=dict)
+    changes: list = field(default_factory=list)
     conflicts: list = field(default_factory=list)
     decidable: bool = False
     decision_field: object = None
@@ -162,9 +162,34 @@ def line_rows(promo: Promo, lines, *, show_purchase: bool, diff: dict, conflicts
             row.diff_class = "diff-added"
         elif line.product_id in changed:
             row.diff_class = "diff-changed"
-            row.changes = changed[line.product_id]
+            row.changes = [(field_label(PromoLine, name), old, new)
+                           for name, (old, new) in changed[line.product_id].items()]
         rows.append(row)
     return rows
+
+
+def field_label(model, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
+
+
+def terms_changes(terms: dict) -> list[tuple[str, str, str]]:
+    """The promo-level changes of a revision diff as (label, old, new) texts."""
+
+    def text(name, value):
+        if value in (None, ""):
+            return "—"
+        if name in ("start", "end"):
+            return date.fromisoformat(value).strftime("%d.%m.%Y")
+        if name == "targeting":
+            return Targeting.from_json(value).describe()
+        if name == "mechanic":
+            return str(Promo.Mechanic(value).label) if value in Promo.Mechanic.values else value
+        return str(value)
+
+    return [(field_label(Promo, name), text(name, old), text(name, new)) for name, (old, new) in terms.items()]
 
 
 def visible_comments(promo: Promo, user):
@@ -270,6 +295,7 @@ class PromoPage:
             "revision": revision,
             "diff": diff,
             "diff_counts": revision.diff_counts() if diff else {},
+            "terms_changes": terms_changes(diff.get("terms") or {}),
             "targeting_text": rules.describe(),
             "branch_count": resolve(rules, on=on, until=promo.end).count(),
             "comments": visible_comments(promo, self.user),

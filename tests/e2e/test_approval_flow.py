@@ -1,0 +1,97 @@
+"""The whole approval path in a real headless Chromium: s001 uploads its clean sheet and
+submits the percent promo; the category manager rejects one line with a reason and accepts
+the rest; s001 sees the promo approved with the rejected line and its reason.
+
+Chromium is the system one (/usr/bin/chromium, Debian's package), never a downloaded browser.
+The screenshot of the approval screen is left in tests/artifacts/ (gitignored)."""
+
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect, sync_playwright
+
+from promo.models import Promo, PromoLine
+
+WORKBOOK = Path(__file__).resolve().parents[1] / "data" / "workbooks" / "s001_discount_clean.xlsx"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+REJECTED_ARTICLE = "A100001"
+REJECT_REASON = "Скидка не согласована с бюджетом категории"
+TIMEOUT_MS = 30_000
+
+
+def login(page, base_url: str, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(base_url + reverse("login"))
+    form = page.locator("form:has(input[name=username])")
+    form.locator("input[name=username]").fill(username)
+    form.locator("input[name=password]").fill("demo")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(base_url + reverse("home"))
+
+
+@pytest.mark.e2e
+def test_upload_submit_decide_and_see_the_decision(live_server, demo_data, tmp_path, monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM queries
+    # are safe here (nothing else touches the connection meanwhile).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    ARTIFACTS.mkdir(exist_ok=True)
+    base = live_server.url
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+            locale="ru-RU", viewport={"width": 1400, "height": 1000},
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        try:
+            # given s001 signed in, uploading its clean sheet on the upload page
+            login(page, base, "s001")
+            page.goto(base + reverse("promo:upload_create"))
+            upload_form = page.locator("form:has(input[name=file])")
+            upload_form.locator("input[name=file]").set_input_files(str(WORKBOOK))
+            upload_form.locator("button[type=submit]").click()
+            page.wait_for_load_state()
+
+            # when s001 opens its percent promo from its list and submits it
+            page.goto(base + reverse("promo:promo_list") + "?mechanic=percent")
+            page.locator("table.promo-list tbody tr a").first.click()
+            expect(page.locator("h1")).to_contain_text("Апрельские скидки")
+            page.locator("form[data-action=submit] button[type=submit]").click()
+            expect(page.locator(".messages")).to_contain_text("отправлено на согласование")
+            promo = Promo.objects.get(supplier__code="S001", mechanic=Promo.Mechanic.PERCENT)
+            assert promo.status == Promo.Status.SUBMITTED
+
+            # and the category manager finds it in his queue, rejects one line with a reason
+            # and accepts the rest
+            login(page, base, "manager")
+            page.goto(base + reverse("promo:approval_queue"))
+            page.locator(f"tr[data-promo='{promo.code}'] a").click()
+            row = page.locator(f"tr[data-article='{REJECTED_ARTICLE}']")
+            row.locator("input[type=radio][value=rejected]").check()
+            row.locator("input[name^=reason_]").fill(REJECT_REASON)
+            page.screenshot(path=str(ARTIFACTS / "approval_screen.png"), full_page=True)
+            page.locator("#lines-form button[name=accept_rest]").click()
+            expect(page.locator(".messages")).to_contain_text("Решения по строкам сохранены")
+
+            # then s001 sees the promo approved, the one rejected line with its reason, the
+            # other lines accepted
+            login(page, base, "s001")
+            page.goto(base + reverse("promo:promo_detail", args=[promo.pk]))
+            expect(page.locator(".page-head .badge.approved")).to_have_text("Согласовано")
+            rejected = page.locator(f"tr[data-article='{REJECTED_ARTICLE}'] td.decision")
+            expect(rejected).to_contain_text("Отклонено")
+            expect(rejected).to_contain_text(REJECT_REASON)
+            expect(page.locator("td.decision .badge.accepted")).to_have_count(promo.lines.count() - 1)
+        finally:
+            context.close()
+
+    promo.refresh_from_db()
+    assert promo.status == Promo.Status.APPROVED
+    decisions = dict(promo.lines.values_list("product__article", "decision"))
+    assert decisions.pop(REJECTED_ARTICLE) == PromoLine.Decision.REJECTED
+    assert set(decisions.values()) == {PromoLine.Decision.ACCEPTED}

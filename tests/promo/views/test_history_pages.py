@@ -1,0 +1,100 @@
+"""History: a promo's timeline (who, when, old -> new) and the marketers' activity log with
+its .xlsx download."""
+
+import io
+import re
+from datetime import timedelta
+
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from promo.models import PromoEvent
+from promo.services.approval import line_correct, promo_approve, promo_reject, promo_submit
+from promo.services.comments import comment_add
+
+LOG = reverse("promo:activity_log")
+
+
+def test_promo_history_is_one_timeline(client_for, make_promo, demo_user):
+    # given a promo submitted by s001, corrected by the manager, commented internally, approved
+    promo = make_promo(status="draft", lines=1)
+    line = promo.lines.get()
+    promo_submit(promo=promo, actor=demo_user("s001"), version=promo.version, comment="Прошу согласовать")
+    line_correct(line=line, actor=demo_user("manager3"), reason="Скидка по договору", version=promo.version,
+                 discount_percent="20")
+    promo.refresh_from_db()
+    comment_add(promo=promo, actor=demo_user("manager3"), text="Маржа низкая", internal=True)
+    promo_approve(promo=promo, actor=demo_user("manager3"), version=promo.version)
+
+    # when the manager and the supplier open its history
+    staff = client_for("manager3").get(reverse("promo:promo_history", args=[promo.pk])).content.decode()
+    supplier = client_for("s001").get(reverse("promo:promo_history", args=[promo.pk])).content.decode()
+
+    # then the manager sees every step with who, the reason and old -> new
+    assert "Прошу согласовать" in staff and "Скидка по договору" in staff
+    assert re.search(r'<td class="old">15\.00</td><td class="new">20\.00</td>', staff)
+    assert "КМ 3" in staff and "Маржа низкая" in staff
+    assert staff.index("Прошу согласовать") < staff.index("Скидка по договору")
+    # and the supplier the same without the internal comment
+    assert "Скидка по договору" in supplier and "Маржа низкая" not in supplier
+
+
+def test_activity_log_lists_and_filters_events(client_for, make_promo, demo_user):
+    # given a submission and an approval
+    promo = make_promo(status="draft")
+    promo_submit(promo=promo, actor=demo_user("s001"), version=promo.version)
+    promo_approve(promo=promo, actor=demo_user("manager3"), version=promo.version)
+    client = client_for("marketer")
+
+    # when the marketer opens the log, then filters it by kind and by actor
+    everything = client.get(LOG)
+    approvals = client.get(LOG, {"kind": PromoEvent.Kind.PROMO_APPROVED})
+    by_s001 = client.get(LOG, {"actor": demo_user("s001").pk})
+
+    # then each lists what matches
+    kinds = {event.kind for event in everything.context["events"]}
+    assert {PromoEvent.Kind.PROMO_SUBMITTED, PromoEvent.Kind.PROMO_APPROVED} <= kinds
+    assert {event.kind for event in approvals.context["events"]} == {PromoEvent.Kind.PROMO_APPROVED}
+    assert {event.actor.username for event in by_s001.context["events"]} == {"s001"}
+    assert promo.code in everything.content.decode()
+
+
+def test_activity_log_xlsx_opens_and_lists_the_events(client_for, make_promo, demo_user):
+    # given two promos submitted, one also rejected with a reason
+    first, second = make_promo(status="draft"), make_promo(status="draft")
+    for promo in (first, second):
+        promo_submit(promo=promo, actor=demo_user("s001"), version=promo.version)
+    promo_reject(promo=second, actor=demo_user("manager3"), reason="Не по плану", version=second.version)
+
+    # when the marketer downloads the log as .xlsx
+    response = client_for("marketer").get(LOG, {"format": "xlsx"})
+
+    # then it is a workbook with a header and one row per event, newest first
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "attachment" in response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Когда", "Событие", "Промо")
+    events = PromoEvent.objects.order_by("-created_at", "-pk")
+    assert len(rows) - 1 == events.count() == 3
+    assert rows[1][1] == "Отклонено" and rows[1][2] == second.code and rows[1][7] == "Не по плану"
+    assert {row[2] for row in rows[1:]} == {first.code, second.code}
+    assert rows[1][0] - rows[-1][0] >= timedelta(0)
+
+
+def test_activity_log_xlsx_follows_the_filter(client_for, make_promo, demo_user):
+    # given submissions of two promos
+    first, second = make_promo(status="draft"), make_promo(status="draft")
+    for promo in (first, second):
+        promo_submit(promo=promo, actor=demo_user("s001"), version=promo.version)
+    promo_approve(promo=first, actor=demo_user("manager3"), version=first.version)
+
+    # when the marketer downloads only the approvals
+    response = client_for("marketer").get(LOG, {"format": "xlsx", "kind": PromoEvent.Kind.PROMO_APPROVED})
+
+    # then the workbook holds just that event
+    rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active
+                .iter_rows(values_only=True))
+    assert [row[2] for row in rows[1:]] == [first.code]
+

@@ -1,0 +1,45 @@
+"""Each role's home page shows what that person works on, with links."""
+
+from django.urls import reverse
+
+HOME = reverse("home")
+
+
+def test_manager_home_shows_his_queue(client_for, make_promo):
+    # given a promo waiting for manager3 and a draft
+    waiting = make_promo()
+    draft = make_promo(status="draft")
+
+    # when manager3 opens the home page
+    page = client_for("manager3").get(HOME).content.decode()
+
+    # then it lists the waiting promo and links to the queue
+    assert waiting.code in page and draft.code not in page
+    assert f'href="{reverse("promo:approval_queue")}"' in page
+
+
+def test_supplier_home_shows_its_own_promos(client_for, make_promo):
+    # given promos of S001 and S002
+    own = make_promo(supplier="S001")
+    foreign = make_promo(supplier="S002")
+
+    # when s001 opens the home page
+    page = client_for("s001").get(HOME).content.decode()
+
+    # then only its own promo is listed, with a link to its list; no queue
+    assert own.code in page and foreign.code not in page
+    assert f'href="{reverse("promo:promo_list")}"' in page
+    assert reverse("promo:approval_queue") not in page
+
+
+def test_marketer_home_links_everything(client_for, make_promo):
+    # given a promo
+    promo = make_promo()
+
+    # when the marketer opens the home page
+    page = client_for("marketer").get(HOME).content.decode()
+
+    # then it links to every workspace page and lists the recent promo
+    for name in ("promo_list", "calendar", "mass_correction", "activity_log"):
+        assert f'href="{reverse(f"promo:{name}")}"' in page
+    assert promo.code in page

@@ -1,0 +1,185 @@
+"""The marketer's workspace: the calendar picture, the targeting editor with its preview,
+and mass corrections (select, preview, apply)."""
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from django.urls import reverse
+
+from branches.models import Branch, Region
+from branches.targeting import Targeting, resolve
+from promo.models import Promo, PromoEvent, PromoLine
+from suppliers.models import Supplier
+
+CALENDAR = reverse("promo:calendar")
+MASS = reverse("promo:mass_correction")
+
+
+def bars(page: str) -> list[str]:
+    """The promo codes drawn as bars in the calendar's SVG."""
+    svg = re.search(r"<svg[^>]*promo-calendar.*?</svg>", page, re.S)
+    assert svg, "no <svg> calendar"
+    assert svg.group(0).count('<rect class="bar ') == len(re.findall(r'data-promo="(P\d+)"', svg.group(0)))
+    return re.findall(r'data-promo="(P\d+)"', svg.group(0))
+
+
+def test_calendar_is_an_svg_with_one_bar_per_promo(client_for, make_promo):
+    # given three promos in April-May 2027, one withdrawn, and one far later
+    shown = [make_promo(start=date(2027, 4, 1)), make_promo(start=date(2027, 4, 20), status=Promo.Status.APPROVED),
+             make_promo(start=date(2027, 5, 3), status=Promo.Status.DRAFT)]
+    withdrawn = make_promo(start=date(2027, 4, 5), status=Promo.Status.WITHDRAWN)
+    later = make_promo(start=date(2027, 12, 1))
+
+    # when the marketer opens 12 weeks from the end of March
+    response = client_for("marketer").get(CALENDAR, {"start": "2027-03-31", "weeks": 12})
+
+    # then the picture has one bar per promo of the window, starting on that week's Monday
+    codes = bars(response.content.decode())
+    assert sorted(codes) == sorted(promo.code for promo in shown)
+    assert withdrawn.code not in codes and later.code not in codes
+    assert response.context["first"] == date(2027, 3, 29)
+    assert "<table" not in re.search(r'<div class="calendar card">.*?</div>', response.content.decode(), re.S).group(0)
+
+
+def test_calendar_bar_length_follows_the_dates(client_for, make_promo):
+    # given a 14-day promo and a 28-day promo in a 4-week window
+    short = make_promo(start=date(2027, 4, 5), days=14)
+    long = make_promo(start=date(2027, 4, 5), days=28)
+
+    # when drawn
+    response = client_for("marketer").get(CALENDAR, {"start": "2027-04-05", "weeks": 4})
+
+    # then the longer bar is twice as wide and both start at the same x
+    by_code = {bar.promo.code: bar for bar in response.context["bars"]}
+    assert by_code[long.code].width == 2 * by_code[short.code].width
+    assert by_code[long.code].x == by_code[short.code].x
+
+
+def test_calendar_filters(client_for, make_promo):
+    # given promos of S001 and S002, one targeted to a single region
+    s001 = make_promo(supplier="S001")
+    s002 = make_promo(supplier="S002", targeting={"regions": [1]})
+    client = client_for("marketer")
+    other_region = Region.objects.exclude(pk=1).first()
+
+    # when filtered by supplier, by category and by region
+    by_supplier = bars(client.get(CALENDAR, {"start": "2027-03-29",
+                                             "supplier": Supplier.objects.get(code="S002").pk}).content.decode())
+    category = s001.lines.first().product.category
+    by_category = bars(client.get(CALENDAR, {"start": "2027-03-29", "category": category.pk}).content.decode())
+    by_region = bars(client.get(CALENDAR, {"start": "2027-03-29", "region": other_region.pk}).content.decode())
+
+    # then each shows the promos that match
+    assert by_supplier == [s002.code]
+    assert s001.code in by_category and s002.code not in by_category
+    assert by_region == [s001.code]
+
+
+def test_targeting_preview_shows_branches_without_saving(client_for, make_promo):
+    # given a promo for the whole chain
+    promo = make_promo()
+    region = Region.objects.get(pk=1)
+    excluded = Branch.objects.filter(region=region).order_by("code").first()
+    expected = resolve(Targeting(regions=(region.pk,), exclude=(excluded.pk,)), on=promo.start, until=promo.end)
+    data = {"version": promo.version, "regions": [region.pk], "exclude": [excluded.pk], "preview": "1"}
+    client = client_for("marketer")
+
+    # when the marketer previews one region minus a branch, as a page and through htmx
+    page = client.post(reverse("promo:targeting_edit", args=[promo.pk]), data).content.decode()
+    partial = client.post(reverse("promo:targeting_edit", args=[promo.pk]), data, HTTP_HX_REQUEST="true")
+
+    # then both show the resolved count and the branches, and nothing is saved
+    count = expected.count()
+    assert f'<span class="resolved-count">{count}</span>' in page
+    assert expected.first().code in page and f"<span class=\"mono\">{excluded.code}</span>" not in page
+    assert f'<span class="resolved-count">{count}</span>' in partial.content.decode()
+    assert "<html" not in partial.content.decode()
+    promo.refresh_from_db()
+    assert promo.targeting == {"chain": True}
+
+
+def test_targeting_save_and_stale(client_for, make_promo):
+    # given a promo, and the version the editor showed
+    promo = make_promo()
+    seen = promo.version
+    client = client_for("marketer")
+    url = reverse("promo:targeting_edit", args=[promo.pk])
+
+    # when the marketer saves one region, then posts another change with the old version
+    saved = client.post(url, {"version": seen, "regions": [1], "reason": "Только Алтай"})
+    stale = client.post(url, {"version": seen, "regions": [2], "reason": "Другой регион"})
+
+    # then the first is stored with an event, the second is refused and keeps its choice
+    promo.refresh_from_db()
+    assert saved.status_code == 302
+    assert Targeting.from_json(promo.targeting) == Targeting(regions=(1,))
+    assert promo.events.filter(kind=PromoEvent.Kind.TARGETING_CHANGED).count() == 1
+    assert stale.status_code == 409
+    assert "обновите страницу" in stale.content.decode()
+    assert re.search(r'<option value="2" selected>', stale.content.decode())
+
+
+def test_mass_correction_preview_then_apply(client_for, make_promo):
+    # given two submitted promos of S001
+    first, second = make_promo(lines=2), make_promo(lines=2)
+    client = client_for("marketer")
+    query = f"?supplier={first.supplier_id}"
+    line_ids = list(PromoLine.objects.filter(promo__in=[first, second]).values_list("pk", flat=True))
+
+    # when the marketer selects S001's lines, previews a 20 % discount, then applies it
+    selected = client.get(MASS + query)
+    preview = client.post(MASS + query, {"line_ids": line_ids, "discount_percent": "20", "action": "preview"})
+    versions = {f"version_{p.pk}": p.version for p in (first, second)}
+    applied = client.post(MASS + query, {"line_ids": line_ids, "discount_percent": "20", "action": "apply",
+                                         "reason": "Единая скидка", **versions})
+
+    # then the selection lists the lines, the preview shows old -> new without writing, and
+    # the apply changes every line with a new revision per promo
+    assert all(f'name="line_ids" value="{pk}"' in selected.content.decode() for pk in line_ids)
+    assert len(preview.context["preview"]) == 4
+    assert all(change.old == Decimal("15.00") and change.new == Decimal("20.00") for change in preview.context["preview"])
+    assert applied.status_code == 302
+    assert set(PromoLine.objects.filter(pk__in=line_ids).values_list("discount_percent", flat=True)) == {
+        Decimal("20.00")}
+    for promo in (first, second):
+        promo.refresh_from_db()
+        assert promo.revision == 2
+
+
+def test_mass_correction_preview_writes_nothing(client_for, make_promo):
+    # given a submitted promo
+    promo = make_promo(lines=1)
+    line = promo.lines.get()
+
+    # when the marketer only previews a date shift
+    response = client_for("marketer").post(MASS + f"?promo={promo.code}",
+                                           {"line_ids": [line.pk], "shift_days": "7", "action": "preview"})
+
+    # then the new dates are shown and nothing changed
+    page = response.content.decode()
+    assert "08.04.2027" in page and "Применить" in page
+    promo.refresh_from_db()
+    assert promo.start == date(2027, 4, 1) and promo.version == 1
+
+
+def test_mass_correction_apply_needs_a_reason_and_fresh_versions(client_for, make_promo):
+    # given a promo whose preview was computed at version 1, changed since
+    promo = make_promo(lines=1)
+    line = promo.lines.get()
+    client = client_for("marketer")
+    data = {"line_ids": [line.pk], "compensation_percent": "30", "action": "apply", f"version_{promo.pk}": 1}
+
+    # when the marketer applies without a reason, then with a reason but a stale version
+    no_reason = client.post(MASS + f"?promo={promo.code}", data)
+    Promo.objects.filter(pk=promo.pk).update(version=2)
+    stale = client.post(MASS + f"?promo={promo.code}", {**data, "reason": "Компенсация 30 %"})
+
+    # then the first asks for the reason and still shows the preview, the second is told to
+    # refresh and keeps the reason typed; the line is unchanged
+    assert no_reason.status_code == 400 and "Укажите причину" in no_reason.content.decode()
+    assert no_reason.context["preview"]
+    assert stale.status_code == 409 and "обновите страницу" in stale.content.decode()
+    assert "Компенсация 30 %" in stale.content.decode()
+    line.refresh_from_db()
+    assert line.compensation_percent == Decimal("50.00")

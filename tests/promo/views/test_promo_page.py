@@ -1,0 +1,251 @@
+"""The promo page: terms, prices by the mechanic, margin against the purchase price (staff
+only), the diff of a revision, overlap conflicts, decision controls only for the manager's
+own lines, and the comment thread (internal comments never reach suppliers)."""
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from django.urls import reverse
+
+from branches.models import Region
+from branches.targeting import Targeting, resolve
+from promo.models import Promo, PromoComment, PromoLine
+from promo.services.revisions import revision_record
+from suppliers.models import Category, Product
+from tests.factories import ProductFactory, PromoLineFactory
+
+
+def row_html(page: str, article: str) -> str:
+    """The <tr> of one line on the promo page."""
+    match = re.search(rf'<tr[^>]*data-article="{article}"[^>]*>.*?</tr>', page, re.S)
+    assert match, f"no row for {article}"
+    return match.group(0)
+
+
+def test_prices_discount_and_margin_for_staff(client_for, make_promo):
+    # given A100002 (regular 490.90, purchase 277.72) at 45 % off, below cost, and at 15 % off
+    deep = make_promo(discount=Decimal("45.00"), products=[Product.objects.get(article="A100002")])
+    mild = make_promo(discount=Decimal("15.00"), products=[Product.objects.get(article="A100002")])
+    client = client_for("manager3")
+
+    # when the category manager opens them
+    deep_row = row_html(client.get(deep.get_absolute_url()).content.decode(), "A100002")
+    mild_row = row_html(client.get(mild.get_absolute_url()).content.decode(), "A100002")
+
+    # then each line shows regular and promo price, discount and margin; below cost in red
+    assert "490,90" in deep_row and "270,00" in deep_row and "45,00 %" in deep_row
+    assert "277,72" in deep_row and "-7,72" in deep_row and "ниже закупки" in deep_row
+    assert "below-cost" in deep_row.split(">")[0]
+    assert 'class="num margin bad"' in deep_row
+    assert "417,27" in mild_row and "139,55" in mild_row
+    assert "below-cost" not in mild_row.split(">")[0] and "ниже закупки" not in mild_row
+
+
+def test_supplier_never_sees_purchase_prices(client_for, make_promo):
+    # given the same promo
+    promo = make_promo(discount=Decimal("45.00"), lines=2)
+
+    # when its supplier opens it
+    page = client_for("s001").get(promo.get_absolute_url()).content.decode()
+
+    # then prices and discounts are there, purchase prices and margins are not
+    assert "270,00" in page
+    assert "277,72" not in page
+    assert "Маржа" not in page and "ниже закупки" not in page
+
+
+def test_fixed_price_and_n_plus_m_effective_discount(client_for, make_promo):
+    # given a fixed-price promo (A100026: 491.90 -> 393.52) and an N+M promo (2+1)
+    fixed = make_promo(mechanic=Promo.Mechanic.FIXED_PRICE, lines=0)
+    PromoLineFactory(promo=fixed, product=Product.objects.get(article="A100026"), discount_percent=None,
+                     promo_price=Decimal("393.52"))
+    nplusm = make_promo(mechanic=Promo.Mechanic.N_PLUS_M, lines=0)
+    PromoLineFactory(promo=nplusm, product=Product.objects.get(article="A100003"), discount_percent=None,
+                     n=2, m=1)
+    client = client_for("marketer")
+
+    # when the marketer opens them
+    fixed_row = row_html(client.get(fixed.get_absolute_url()).content.decode(), "A100026")
+    nplusm_row = row_html(client.get(nplusm.get_absolute_url()).content.decode(), "A100003")
+
+    # then the effective discount follows the mechanic
+    assert "393,52" in fixed_row and "20,00 %" in fixed_row
+    assert "2+1" in nplusm_row and "259,27" in nplusm_row and "33,33 %" in nplusm_row
+
+
+def test_revision_diff_is_highlighted(client_for, make_promo):
+    # given a promo whose second revision changed one discount, added one line and removed one
+    promo = make_promo(lines=3)
+    first, second, third = promo.lines.select_related("product").order_by("product__article")
+    second.discount_percent = Decimal("25.00")
+    second.save()
+    third.delete()
+    PromoLineFactory(promo=promo, product=Product.objects.get(article="A100010"))
+    promo.revision = 2
+    promo.save()
+    revision_record(promo=promo, reason="Исправленный файл")
+
+    # when the manager opens it
+    page = client_for("manager3").get(promo.get_absolute_url()).content.decode()
+
+    # then the changed line shows old -> new, the added one is marked, the removed one listed
+    assert "diff-changed" in row_html(page, second.product.article).split(">")[0]
+    assert "15 → 25" in row_html(page, second.product.article)
+    assert "diff-added" in row_html(page, "A100010").split(">")[0]
+    assert re.search(rf'<tr class="diff-removed"><td class="mono">{third.product.article}</td>', page)
+    assert "diff-" not in row_html(page, first.product.article).split(">")[0]
+    assert "Изменения ревизии 2 против 1" in page
+
+
+def test_conflicts_link_to_the_other_promo(client_for, make_promo):
+    # given two live promos of the same product over overlapping days in the whole chain
+    product = Product.objects.get(article="A100001")
+    promo = make_promo(products=[product])
+    other = make_promo(products=[product], start=date(2027, 4, 15), status=Promo.Status.APPROVED)
+
+    # when the manager opens the first
+    page = client_for("manager3").get(promo.get_absolute_url()).content.decode()
+
+    # then the line links to the other promo
+    row = row_html(page, "A100001")
+    assert re.search(rf'<a class="conflict" href="{other.get_absolute_url()}"[^>]*>{other.code}</a>', row)
+
+
+def test_manager_gets_controls_only_for_lines_he_decides(client_for, make_promo):
+    # given a promo of S001 with its C13/C15 lines and one line of a C01 product
+    promo = make_promo(lines=2)
+    foreign = PromoLineFactory(promo=promo, product=ProductFactory(
+        supplier=promo.supplier, category=Category.objects.get(code="C01")))
+
+    # when manager3 (C13-C18) and manager1 (C01-C06) open it
+    page3 = client_for("manager3").get(promo.get_absolute_url()).content.decode()
+    page1 = client_for("manager1").get(promo.get_absolute_url()).content.decode()
+
+    # then each has decision inputs for his own lines only
+    own = promo.lines.exclude(pk=foreign.pk)
+    for line in own:
+        assert f'name="decision_{line.pk}"' in page3
+        assert f'name="decision_{line.pk}"' not in page1
+    assert f'name="decision_{foreign.pk}"' not in page3
+    assert f'name="decision_{foreign.pk}"' in page1
+
+
+def test_line_decisions_with_accept_rest(client_for, make_promo):
+    # given a submitted promo of three lines
+    promo = make_promo(lines=3)
+    first, second, third = promo.lines.order_by("product__article")
+
+    # when the manager rejects one with a reason and accepts the rest
+    response = client_for("manager3").post(
+        reverse("promo:lines_decide", args=[promo.pk]),
+        {"version": promo.version, f"decision_{second.pk}": "rejected", f"reason_{second.pk}": "Дорого",
+         "accept_rest": "1"},
+    )
+
+    # then the promo is approved with that one line rejected and its reason kept
+    promo.refresh_from_db()
+    assert response.status_code == 302
+    assert promo.status == Promo.Status.APPROVED
+    decisions = dict(promo.lines.values_list("pk", "decision"))
+    assert decisions == {first.pk: "accepted", second.pk: "rejected", third.pk: "accepted"}
+    assert PromoLine.objects.get(pk=second.pk).decision_reason == "Дорого"
+
+
+def test_reject_line_without_reason_keeps_the_input(client_for, make_promo):
+    # given a submitted promo
+    promo = make_promo(lines=2)
+    line = promo.lines.first()
+
+    # when the manager rejects a line without a reason
+    response = client_for("manager3").post(
+        reverse("promo:lines_decide", args=[promo.pk]),
+        {"version": promo.version, f"decision_{line.pk}": "rejected"},
+    )
+
+    # then he is told why, his choice is still ticked, and nothing is decided
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Укажите причину отклонения" in page
+    assert re.search(rf'<input type="radio" name="decision_{line.pk}" value="rejected"[^>]*checked', page)
+    assert set(promo.lines.values_list("decision", flat=True)) == {PromoLine.Decision.PENDING}
+
+
+def test_internal_comments_are_for_staff_only(client_for, make_promo, demo_user):
+    # given a promo with an open and an internal comment
+    promo = make_promo()
+    PromoComment.objects.create(promo=promo, author=demo_user("manager3"), text="Открытый вопрос")
+    PromoComment.objects.create(promo=promo, author=demo_user("manager3"), text="Только для своих",
+                                internal=True)
+
+    # when its supplier and the manager open the page
+    supplier_page = client_for("s001").get(promo.get_absolute_url()).content.decode()
+    manager_page = client_for("manager3").get(promo.get_absolute_url()).content.decode()
+
+    # then the supplier sees only the open one and has no «internal» checkbox
+    assert "Открытый вопрос" in supplier_page
+    assert "Только для своих" not in supplier_page
+    assert 'name="internal"' not in supplier_page
+    assert "Только для своих" in manager_page and 'name="internal"' in manager_page
+
+
+def test_supplier_cannot_post_an_internal_comment(client_for, make_promo):
+    # given a promo of S001
+    promo = make_promo()
+
+    # when its supplier posts a comment with «internal» forced into the form
+    response = client_for("s001").post(reverse("promo:comment_add", args=[promo.pk]),
+                                       {"text": "Когда решение?", "internal": "on"})
+
+    # then the comment is added as an open one
+    comment = promo.comments.get()
+    assert response.status_code == 302
+    assert comment.text == "Когда решение?" and comment.internal is False
+
+
+def test_staff_posts_an_internal_comment(client_for, make_promo):
+    # given a promo
+    promo = make_promo()
+
+    # when the manager posts an internal comment
+    client_for("manager3").post(reverse("promo:comment_add", args=[promo.pk]),
+                                {"text": "Проверить закупку", "internal": "on"})
+
+    # then it is stored as internal and the supplier's page does not show it
+    assert promo.comments.get().internal is True
+    assert "Проверить закупку" not in client_for("s001").get(promo.get_absolute_url()).content.decode()
+
+
+def test_supplier_never_sees_another_suppliers_promo(client_for, make_promo):
+    # given promos of S001 and S002
+    own = make_promo(supplier="S001")
+    foreign = make_promo(supplier="S002")
+    client = client_for("s001")
+
+    # when s001 looks at its list, the calendar and the foreign promo's pages
+    listing = client.get(reverse("promo:promo_list")).content.decode()
+    calendar = client.get(reverse("promo:calendar"), {"start": "2027-03-29"}).content.decode()
+
+    # then the foreign promo appears nowhere and its pages are not found
+    assert own.code in listing and own.code in calendar
+    assert foreign.code not in listing and foreign.code not in calendar
+    assert client.get(foreign.get_absolute_url()).status_code == 404
+    assert client.get(reverse("promo:promo_history", args=[foreign.pk])).status_code == 404
+
+
+def test_status_phase_and_targeting(client_for, make_promo):
+    # given an approved promo with its revision in force, targeted to one region
+    promo = make_promo(status=Promo.Status.APPROVED, targeting={"regions": [1]})
+    promo.approved_revision = promo.revisions.get()
+    promo.save()
+
+    # when the supplier opens it
+    page = client_for("s001").get(promo.get_absolute_url()).content.decode()
+
+    # then the status, the phase derived from the dates and the resolved branches show
+    assert '<span class="badge approved">Согласовано</span>' in page
+    assert "скоро начнётся" in page
+    count = resolve(Targeting(regions=(1,)), on=promo.start, until=promo.end).count()
+    assert Region.objects.get(pk=1).name in page
+    assert f'<span class="branch-count">{count} ' in page
+
