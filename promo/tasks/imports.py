@@ -1,3 +1,48 @@
-"""Celery tasks: processing large uploads."""
+"""Celery tasks: processing large uploads. Thin over promo/services/imports/importer: the
+task only loads the upload and the acting user (passed explicitly by id, never taken from a
+request) and calls the same service the page, the API and the command use."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+
+from promo.models import PromoUpload
+
+__all__ = ["upload_process_task"]
+
+logger = logging.getLogger(__name__)
+
+# A sheet of PROMO_UPLOAD_MAX_ROWS rows takes well under this; past it the upload is marked
+# failed instead of hanging in «processing».
+SOFT_TIME_LIMIT = 30 * 60
+
+
+@shared_task(name="promo.upload_process", ignore_result=True, soft_time_limit=SOFT_TIME_LIMIT,
+             time_limit=SOFT_TIME_LIMIT + 60)
+def upload_process_task(upload_id: int, actor_id: int) -> dict | None:
+    """Import a queued upload as ``actor_id``. Whatever goes wrong, the upload ends imported,
+    rejected or failed (with the reason), never stuck in processing."""
+    from promo.services.imports.importer import upload_fail, upload_process
+
+    upload = PromoUpload.objects.filter(pk=upload_id).first()
+    if upload is None:
+        logger.warning("Promo upload %s vanished before processing", upload_id)
+        return None
+    if upload.is_finished:
+        return None  # a redelivered message: the work is done
+    try:
+        actor = get_user_model().objects.get(pk=actor_id, is_active=True)
+        return upload_process(upload=upload, actor=actor).as_json()
+    except SoftTimeLimitExceeded:
+        upload_fail(upload=upload, reason=_("Превышено время обработки файла."))
+    except get_user_model().DoesNotExist:
+        upload_fail(upload=upload, reason=_("Пользователь, загрузивший файл, отключён или удалён."))
+    except Exception as error:  # noqa: BLE001 - the upload must record any crash
+        if upload.status != PromoUpload.Status.FAILED:
+            upload_fail(upload=upload, reason=f"{type(error).__name__}: {error}")
+    return None

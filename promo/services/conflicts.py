@@ -1,0 +1,125 @@
+"""Conflicts between promos: the same product, in intersecting branches, in overlapping
+periods of two live promos (submitted or approved, any supplier).
+
+The importer warns about them (``overlap``) and the approval screen shows them
+(:func:`promo_conflicts`). Both go through :func:`overlaps_find`, which checks any number of
+lines with a fixed number of queries: one per chunk of products for the competing lines, one
+for their promos and one per distinct targeting to expand the branches."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from branches.models import Branch
+from branches.targeting import Targeting
+from promo.models import Promo, PromoLine
+
+# Products per IN (...) list: keeps statements a sane size on a 100,000-line sheet.
+CHUNK = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class LineWindow:
+    """One line to check: its product, its promo's period and targeting. ``key`` is whatever
+    the caller uses to find the line again (a sheet row, a PromoLine)."""
+
+    key: Hashable
+    product_id: int
+    start: date
+    end: date
+    targeting: dict
+
+
+class BranchSets:
+    """Expands targeting rules to sets of branch ids, once per distinct rule set."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, frozenset[int]] = {}
+
+    def of(self, targeting: dict) -> frozenset[int]:
+        rules = Targeting.from_json(targeting)
+        key = repr(rules)
+        if key not in self._cache:
+            if rules.is_empty:
+                self._cache[key] = frozenset()
+            else:
+                self._cache[key] = frozenset(
+                    Branch.objects.filter(rules.branch_filter()).values_list("pk", flat=True).distinct()
+                )
+        return self._cache[key]
+
+
+def competing_products(*, product_ids: Iterable[int], first: date, last: date,
+                       exclude_promo_ids: Iterable[int] = ()) -> dict[int, set[int]]:
+    """``{product id: {promo ids}}``: the live promos other than ``exclude_promo_ids`` with a
+    line (not rejected) of one of ``product_ids`` in a period touching ``first``..``last``.
+    One query per chunk of products."""
+    product_ids = sorted(set(product_ids))
+    excluded = list(set(exclude_promo_ids))
+    found: dict[int, set[int]] = defaultdict(set)
+    for index in range(0, len(product_ids), CHUNK):
+        rows = (
+            PromoLine.objects.filter(
+                product_id__in=product_ids[index:index + CHUNK],
+                promo__in=Promo.objects.live().filter(start__lte=last, end__gte=first),
+            )
+            .exclude(decision=PromoLine.Decision.REJECTED)
+            .exclude(promo_id__in=excluded)
+            .values_list("product_id", "promo_id")
+        )
+        for product_id, promo_id in rows:
+            found[product_id].add(promo_id)
+    return dict(found)
+
+
+def overlaps_find(*, windows: Iterable[LineWindow], exclude_promo_ids: Iterable[int] = (),
+                  branch_sets: BranchSets | None = None) -> dict[Hashable, list[Promo]]:
+    """For each window, the live promos (other than ``exclude_promo_ids``) that have a line
+    of the same product, not rejected, in an overlapping period and intersecting branches.
+    Windows without a conflict are absent from the answer."""
+    windows = list(windows)
+    if not windows:
+        return {}
+    branch_sets = branch_sets or BranchSets()
+    # Competing lines: live promos whose period touches the span of the windows at all;
+    # the exact per-line period and branch checks happen below, in memory.
+    promo_ids_by_product = competing_products(
+        product_ids={w.product_id for w in windows}, first=min(w.start for w in windows),
+        last=max(w.end for w in windows), exclude_promo_ids=exclude_promo_ids,
+    )
+    if not promo_ids_by_product:
+        return {}
+
+    promo_ids = set().union(*promo_ids_by_product.values())
+    promos = {
+        promo.pk: promo
+        for promo in Promo.objects.filter(pk__in=promo_ids).select_related("supplier")
+    }
+    found: dict[Hashable, list[Promo]] = {}
+    for window in windows:
+        hits = []
+        for promo_id in sorted(promo_ids_by_product.get(window.product_id, ())):
+            other = promos[promo_id]
+            if other.start > window.end or other.end < window.start:
+                continue
+            if branch_sets.of(window.targeting) & branch_sets.of(other.targeting):
+                hits.append(other)
+        if hits:
+            found[window.key] = hits
+    return found
+
+
+def promo_conflicts(promo: Promo) -> list[tuple[PromoLine, Promo]]:
+    """The lines of ``promo`` that collide with another live promo, as (line, other promo)
+    pairs sorted by article and promo code (for the approval screen)."""
+    lines = list(promo.lines.select_related("product").order_by("product__article"))
+    windows = [
+        LineWindow(key=line.pk, product_id=line.product_id, start=promo.start, end=promo.end,
+                   targeting=promo.targeting)
+        for line in lines
+    ]
+    found = overlaps_find(windows=windows, exclude_promo_ids=[promo.pk])
+    return [(line, other) for line in lines for other in found.get(line.pk, [])]

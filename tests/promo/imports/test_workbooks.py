@@ -1,0 +1,80 @@
+"""Every sample workbook gives exactly its expected outcome (tests/data/workbooks/expected.json)
+through the command and through the API: ok, lines, promos, every [row, code] of its errors
+and warnings, and the exit code."""
+
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from promo.models import Promo, PromoLine, PromoRevision, PromoUpload
+
+WORKBOOKS = Path(__file__).resolve().parents[2] / "data" / "workbooks"
+EXPECTED = json.loads((WORKBOOKS / "expected.json").read_text(encoding="utf-8"))
+TODAY = "2026-11-23 10:00 +07:00"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def frozen_today():
+    with time_machine.travel(TODAY, tick=False):
+        yield
+
+
+def run_command(path: Path, *args: str) -> tuple[int, dict]:
+    out = StringIO()
+    try:
+        call_command("import_promos", str(path), *args, "--format", "json", stdout=out, stderr=StringIO())
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, json.loads(out.getvalue())
+
+
+def pairs(problems: list[dict]) -> list[list]:
+    return sorted([problem["row"], problem["code"]] for problem in problems)
+
+
+def assert_outcome(result: dict, expected: dict) -> None:
+    assert result["ok"] is expected["ok"]
+    assert result["lines"] == expected["lines"]
+    assert result["promos"] == expected["promos"]
+    assert pairs(result["errors"]) == sorted(expected["errors"])
+    assert pairs(result["warnings"]) == sorted(expected["warnings"])
+    for problem in result["errors"] + result["warnings"]:
+        assert set(problem) == {"row", "column", "code", "message"}
+        assert problem["message"] and problem["message"] != problem["code"]
+
+
+def counts() -> tuple[int, int, int]:
+    return Promo.objects.count(), PromoLine.objects.count(), PromoRevision.objects.count()
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_command_gives_the_expected_outcome(name):
+    expected = EXPECTED[name]
+    username = expected["supplier"].lower()
+    # given: the upload it is a correction of, when it has one
+    if "after" in expected:
+        code, _ = run_command(WORKBOOKS / expected["after"], "--as", username)
+        assert code == 0
+    before = counts()
+
+    # when: the supplier imports the sheet from the command line
+    code, result = run_command(WORKBOOKS / name, "--as", username)
+
+    # then: exactly the expected outcome and exit code
+    assert code == expected["exit"]
+    assert_outcome(result, expected)
+    assert set(result) == {"ok", "upload_id", "rows", "lines", "promos", "errors", "warnings", "revisions"}
+    if not expected["ok"]:
+        assert counts() == before
+        assert PromoUpload.objects.get(pk=result["upload_id"]).status == PromoUpload.Status.REJECTED
+    if "revision_diff" in expected:
+        assert counts()[0] == before[0]  # no new promo
+        diffs = [{k: r[k] for k in ("added", "removed", "changed")} for r in result["revisions"]]
+        assert diffs == [expected["revision_diff"]]
