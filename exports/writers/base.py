@@ -35,6 +35,15 @@ class FileSink:
         if len(self._pieces) >= FLUSH_PIECES:
             self.flush()
 
+    def write_pieces(self, pieces: list[bytes]) -> None:
+        """Write many pieces at once (writers that batch their records themselves)."""
+        self.flush()
+        if pieces:
+            data = b"".join(pieces)
+            self._hash.update(data)
+            self._fh.write(data)
+            self.size += len(data)
+
     def flush(self) -> None:
         if self._pieces:
             data = b"".join(self._pieces)

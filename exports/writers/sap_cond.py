@@ -16,6 +16,7 @@ from exports.writers.base import FileSink, Writer, WriteResult, two_decimals, xm
 from exports.writers.sap_common import MATNR_WIDTH, VAKEY_WIDTH, SapConfig
 
 PLANT_LIST_LIMIT = 20
+FLUSH_PIECES = 65536
 
 
 class SapConditionWriter(Writer):
@@ -57,59 +58,79 @@ class SapConditionWriter(Writer):
             for kschl in set(kschl_of.values())
         }
         tail = b"    </E1KOMG>\n  </IDOC>\n"
-        plant_parts: dict[str, bytes] = {}
-        matnr_parts: dict[str, bytes] = {}
+        # Every E1KONH block once per promo line (None: the line cannot be written).
+        bad_lines: dict[tuple[str, str], str] = {}
         konh: dict[LineRecord, bytes | None] = {}
+        promo_of: dict[LineRecord, int] = {}
+        for promo in promos:
+            for line in promo.lines:
+                konh[line] = self._konh(promo, line, kschl_of[promo.mechanic], bad_lines)
+                promo_of[line] = promo.pk
+        by_matnr: dict[str, tuple[bytes, bytes]] = {}
 
         too_long: dict[str, int] = defaultdict(int)
         overlaps: dict[tuple, list[str]] = defaultdict(list)
-        bad_lines: dict[tuple[str, str], str] = {}
         lines_seen: set[LineRecord] = set()
-        promo_ids = result.promo_ids
-        write = sink.write
+        pieces: list[bytes] = []
+        extend = pieces.extend
         records = 0
+        last_kschl = last_plant = None
+        plant_head = plant_mid = b""
+        before, after, plant_ok = "", None, True
 
-        write(b'<?xml version="1.0" encoding="UTF-8"?>\n<COND_A04>\n')
+        sink.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<COND_A04>\n')
         for kschl, plant, matnr, periods in condition_keys(promos, coded, kschl_of=kschl_of,
                                                             matnr_of=config.matnr):
-            if len(matnr) > matnr_width or len(plant) > werks_width:
+            if plant is not last_plant or kschl is not last_kschl:
+                # Records come sorted by KSCHL and WERKS: the plant's pieces change rarely.
+                last_kschl, last_plant = kschl, plant
+                plant_ok = len(plant) <= werks_width
+                before, after = _vakey_around_matnr(template, plant.ljust(werks_width))
+                plant_head = heads[kschl] + xml_text(before).encode()
+                plant_mid = (
+                    f"</{vakey_tag}>\n      <VKORG>{xml_text(config.vkorg)}</VKORG>"
+                    f"<VTWEG>{xml_text(config.vtweg)}</VTWEG><WERKS>{xml_text(plant)}</WERKS><MATNR>"
+                ).encode()
+            if not plant_ok or len(matnr) > matnr_width:
                 too_long[matnr if len(matnr) > matnr_width else f"WERKS {plant}"] += 1
                 continue
-            if len(periods) > 1:
+            if len(periods) == 1:
+                block = konh[periods[0][1]]
+                if block is None:
+                    continue
+                blocks = (block,)
+            else:
                 clash = _overlapping(periods)
                 if clash:
                     overlaps[(kschl, matnr, clash)].append(plant)
                     continue
-            blocks = []
-            for promo, line in periods:
-                block = konh.get(line, False)
-                if block is False:
-                    block = konh[line] = self._konh(promo, line, kschl, bad_lines)
-                if block is None:
-                    break
-                blocks.append(block)
+                blocks = tuple(konh[line] for _promo, line in periods)
+                if None in blocks:
+                    continue
+            matnr_bits = by_matnr.get(matnr)
+            if matnr_bits is None:
+                matnr_bits = by_matnr[matnr] = (xml_text(matnr).encode(), f"{xml_text(matnr)}</MATNR>\n".encode())
+            if after == "" and matnr:
+                # VAKEY = the plant's fixed part + MATNR (its trailing padding dropped).
+                extend((plant_head, matnr_bits[0], plant_mid, matnr_bits[1], *blocks, tail))
             else:
-                plant_part = plant_parts.get(plant)
-                if plant_part is None:
-                    plant_part = plant_parts[plant] = (
-                        f"</{vakey_tag}>\n      <VKORG>{xml_text(config.vkorg)}</VKORG>"
-                        f"<VTWEG>{xml_text(config.vtweg)}</VTWEG><WERKS>{xml_text(plant)}</WERKS><MATNR>"
-                    ).encode()
-                matnr_part = matnr_parts.get(matnr)
-                if matnr_part is None:
-                    matnr_part = matnr_parts[matnr] = f"{xml_text(matnr)}</MATNR>\n".encode()
-                vakey = template.format(WERKS=plant.ljust(werks_width), MATNR=matnr.ljust(matnr_width))
-                write(heads[kschl] + xml_text(vakey.rstrip()).encode() + plant_part + matnr_part
-                      + b"".join(blocks) + tail)
-                records += 1
-                for promo, line in periods:
-                    lines_seen.add(line)
-                    promo_ids.add(promo.pk)
-        write(b"</COND_A04>\n")
+                vakey = before if after is None else (before + matnr.ljust(matnr_width) + after).rstrip()
+                extend((heads[kschl], xml_text(vakey).encode(), plant_mid, matnr_bits[1], *blocks, tail))
+            records += 1
+            if len(periods) == 1:
+                lines_seen.add(periods[0][1])
+            else:
+                lines_seen.update(line for _promo, line in periods)
+            if len(pieces) >= FLUSH_PIECES:
+                sink.write_pieces(pieces)
+                pieces.clear()
+        sink.write_pieces(pieces)
+        sink.write(b"</COND_A04>\n")
 
         result.records = records
         result.lines = len(lines_seen)
-        result.promos = len(promo_ids)
+        result.promo_ids.update(promo_of[line] for line in lines_seen)
+        result.promos = len(result.promo_ids)
         for value, count in sorted(too_long.items()):
             result.errors.append(
                 _("{value}: длиннее поля SAP (MATNR {matnr}, WERKS {werks} знаков) — {count} записей не "
@@ -158,6 +179,14 @@ def _vakey_template(config: SapConfig) -> str:
         else:
             parts.append("{" + name + "}")
     return "".join(parts)
+
+
+def _vakey_around_matnr(template: str, werks: str) -> tuple[str, str | None]:
+    """The VAKEY of one plant split around MATNR: ``(before, after)``; ``after`` is None when
+    the layout has no MATNR (then ``before`` is the whole key)."""
+    text = template.format(WERKS=werks, MATNR="\x00")
+    head, found, rest = text.partition("\x00")
+    return (head, rest) if found else (text.rstrip(), None)
 
 
 def _overlapping(periods: list[tuple[PromoRecord, LineRecord]]) -> tuple[str, ...]:

@@ -187,3 +187,19 @@ def test_fixed_price_and_percent_values_in_smarket(export_root):
     rows = smarket_rows(run_night())
     assert rows[0][4] == "FIX"
     assert rows[0][10:17] == ["250,00", "", "199,90", "", "", rows[0][15], "12,50"]
+
+
+def test_sap_vakey_with_matnr_inside_the_key_and_a_too_long_article(export_root, settings):
+    # given a condition table keyed VKORG, MATNR, WERKS and one article longer than MATNR's 18
+    settings.SAP_VAKEY_LAYOUT = "VKORG:4,MATNR:18,WERKS:4"
+    branch = BranchFactory(sap_plant="Z234")
+    short = ProductFactory(article="A1")
+    too_long = ProductFactory(article="A" * 19)
+    approved_promo(products=[short, too_long], targeting={"branches": [branch.pk]})
+    # when exported
+    run = run_night()
+    # then the key is padded inside, trailing spaces dropped, and the long article is an error
+    idocs = ElementTree.fromstring(output(run, "sap_cond")).findall("IDOC")
+    assert [i.findtext("E1KOMG/VAKEY") for i in idocs] == ["1000A1" + " " * 16 + "Z234"]
+    cond = run.files.get(kind="sap_cond")
+    assert cond.records == 1 and len(cond.errors) == 1 and too_long.article in cond.errors[0]
