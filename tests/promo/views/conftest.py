@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from promo.models import Promo
+from promo.models import Promo, PromoLine
 from promo.services.revisions import revision_record
 from suppliers.models import Product, Supplier
 from tests.factories import PromoFactory, PromoLineFactory
@@ -30,5 +30,27 @@ def make_promo(db):
             PromoLineFactory(promo=promo, product=product, discount_percent=discount)
         revision_record(promo=promo)
         return promo
+
+    return make
+
+
+@pytest.fixture
+def bulk_promos(db):
+    """``bulk_promos(1000)``: submitted promos of the demo suppliers, one line each (distinct
+    products, so none collides with another), written with bulk_create."""
+
+    def make(count: int, *, start: date = date(2027, 5, 1)) -> list[Promo]:
+        products = list(Product.objects.select_related("supplier").order_by("pk")[:count])
+        promos = Promo.objects.bulk_create([
+            Promo(name=f"Массовое промо {index}", supplier=product.supplier, mechanic=Promo.Mechanic.PERCENT,
+                  start=start + timedelta(days=index % 20), end=start + timedelta(days=20 + index % 20),
+                  targeting={"chain": True}, status=Promo.Status.SUBMITTED)
+            for index, product in enumerate(products)
+        ])
+        PromoLine.objects.bulk_create([
+            PromoLine(promo=promo, product=product, discount_percent=15, regular_price=product.regular_price)
+            for promo, product in zip(promos, products, strict=True)
+        ])
+        return promos
 
     return make

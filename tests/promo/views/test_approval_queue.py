@@ -1,7 +1,7 @@
 """The category manager's approval screen: his queue with counts, the age of the oldest
 promo, filters, sorting and bulk decisions; and a flat query count with 1,000 promos."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 import time_machine
@@ -14,24 +14,7 @@ from suppliers.models import Product, Supplier
 QUEUE = reverse("promo:approval_queue")
 
 
-def bulk_promos(count: int, *, start=date(2027, 5, 1)) -> list[Promo]:
-    """``count`` submitted promos of the demo suppliers, one line each (distinct products, so
-    none collides with another), written with bulk_create."""
-    products = list(Product.objects.select_related("supplier").order_by("pk")[:count])
-    promos = Promo.objects.bulk_create([
-        Promo(name=f"Массовое промо {index}", supplier=product.supplier, mechanic=Promo.Mechanic.PERCENT,
-              start=start + timedelta(days=index % 20), end=start + timedelta(days=20 + index % 20),
-              targeting={"chain": True}, status=Promo.Status.SUBMITTED)
-        for index, product in enumerate(products)
-    ])
-    PromoLine.objects.bulk_create([
-        PromoLine(promo=promo, product=product, discount_percent=15, regular_price=product.regular_price)
-        for promo, product in zip(promos, products, strict=True)
-    ])
-    return promos
-
-
-def test_queue_of_1000_promos_keeps_a_flat_query_count(db, client_for, django_assert_max_num_queries):
+def test_queue_of_1000_promos_keeps_a_flat_query_count(bulk_promos, client_for, django_assert_max_num_queries):
     # given 1,000 promos waiting for the manager of every category
     bulk_promos(1000)
     client = client_for("manager")

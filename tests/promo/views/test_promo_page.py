@@ -249,3 +249,21 @@ def test_status_phase_and_targeting(client_for, make_promo):
     assert Region.objects.get(pk=1).name in page
     assert f'<span class="branch-count">{count} ' in page
 
+
+
+def test_promo_page_query_count_does_not_grow_with_lines(client_for, make_promo, django_assert_max_num_queries):
+    # given promos of 5 and of 40 lines
+    small = make_promo(lines=5)
+    large = make_promo(lines=40)
+    client = client_for("manager3")
+    client.get(reverse("home"))  # warms the per-process caches (content types)
+
+    # when the manager opens each (session, user, roles, grants, promo, lines, his lines,
+    # revision, overlaps, branches, comments, the correction form's choices)
+    with django_assert_max_num_queries(14) as small_queries:
+        client.get(small.get_absolute_url())
+    with django_assert_max_num_queries(14) as large_queries:
+        client.get(large.get_absolute_url())
+
+    # then the number of queries does not depend on the number of lines
+    assert len(large_queries) == len(small_queries)

@@ -1,0 +1,54 @@
+"""The promo list (a supplier's workspace, a marketer's overview): restricted rows, filters,
+and a query count that does not grow with the number of promos."""
+
+from django.urls import reverse
+
+from promo.models import Promo
+
+LIST = reverse("promo:promo_list")
+
+
+def test_promo_list_of_1000_keeps_a_flat_query_count(bulk_promos, client_for, django_assert_max_num_queries):
+    # given 1,000 promos
+    bulk_promos(1000)
+    client = client_for("marketer")
+    client.get(reverse("home"))  # warms the per-process caches (content types)
+
+    # when the marketer opens the list and a later page
+    with django_assert_max_num_queries(12) as first:
+        response = client.get(LIST)
+    with django_assert_max_num_queries(12) as later:
+        client.get(LIST, {"page": 9})
+
+    # then a page of 50 rows with a flat number of queries
+    assert response.context["paginator"].count == 1000
+    assert response.content.decode().count("<tr data-promo=") == 50
+    assert len(first) == len(later)
+
+
+def test_marketer_filters_by_status_and_mechanic(client_for, make_promo):
+    # given promos of different statuses and mechanics
+    submitted = make_promo()
+    draft = make_promo(status=Promo.Status.DRAFT)
+    fixed = make_promo(mechanic=Promo.Mechanic.FIXED_PRICE)
+    client = client_for("marketer")
+
+    # when the marketer filters
+    by_status = client.get(LIST, {"status": "draft"}).content.decode()
+    by_mechanic = client.get(LIST, {"mechanic": "fixed_price"}).content.decode()
+
+    # then each list holds what matches
+    assert draft.code in by_status and submitted.code not in by_status
+    assert fixed.code in by_mechanic and submitted.code not in by_mechanic
+
+
+def test_manager_lists_promos_of_his_categories(client_for, make_promo):
+    # given a promo of S001 (C13/C15)
+    promo = make_promo()
+
+    # when manager3 (C13-C18) and manager1 (C01-C06) open the list
+    own = client_for("manager3").get(LIST).content.decode()
+    other = client_for("manager1").get(LIST).content.decode()
+
+    # then only manager3 has it
+    assert promo.code in own and promo.code not in other
