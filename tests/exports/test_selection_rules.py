@@ -103,7 +103,7 @@ def test_a_draft_or_unapproved_promo_does_not_leave(export_root, products, branc
     assert output(run, "sap_bonusbuy").startswith(b"ACTION;BBY_EXT_ID;") and output(run, "sap_bonusbuy").count(b"\n") == 1
 
 
-@pytest.mark.parametrize("status", [Promo.Status.CANCELLED])
+@pytest.mark.parametrize("status", [Promo.Status.CANCELLED, Promo.Status.WITHDRAWN])
 def test_cancelled_promo_leaves_as_deletion_until_its_end(export_root, products, branches, status):
     # given a cancelled percent promo and a cancelled N+M promo
     targeting = targeting_of(*branches)
