@@ -259,13 +259,12 @@ def price_tags_for(*, branch: Branch, day: date, user=None) -> list[PriceTag]:
     return tags
 
 
-def _pages(tags: list[PriceTag]) -> list[list[list[PriceTag | None]]]:
-    """Pages of rows of tags; the last row is padded with None so every tag keeps its size."""
+def _pages(tags: list[PriceTag]) -> list[list[list[PriceTag]]]:
+    """Pages of rows of tags (the template places each by its row and column)."""
     per_page = TAGS_PER_ROW * ROWS_PER_PAGE
     pages = []
     for start in range(0, len(tags), per_page):
-        page: list[PriceTag | None] = list(tags[start:start + per_page])
-        page += [None] * (-len(page) % TAGS_PER_ROW)
+        page = tags[start:start + per_page]
         pages.append([page[i:i + TAGS_PER_ROW] for i in range(0, len(page), TAGS_PER_ROW)])
     return pages
 
