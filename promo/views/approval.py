@@ -12,7 +12,8 @@ from django.db.models import Count, DateTimeField, Exists, F, Min, OuterRef, Q, 
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django_filters.views import FilterView
 
@@ -161,7 +162,9 @@ class ApprovalBulkView(CategoryManagerRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request):
-        form = wf.BulkDecisionForm(request.POST, queryset=review_queue(request.user))
+        # Any promo the manager decides is a valid choice; one decided meanwhile by someone
+        # else is then refused by the service with its own message, the others go through.
+        form = wf.BulkDecisionForm(request.POST, queryset=Promo.objects.restrict(request.user, DECIDE))
         back = safe_next(request, reverse("promo:approval_queue"))
         if not form.is_valid():
             for error in form.errors.values():
@@ -182,9 +185,8 @@ class ApprovalBulkView(CategoryManagerRequiredMixin, View):
             else:
                 decided.append(promo.code)
         if decided:
-            messages.success(request, ngettext("Решение принято по %(n)d промо: %(codes)s.",
-                                               "Решение принято по %(n)d промо: %(codes)s.",
-                                               len(decided)) % {"n": len(decided), "codes": ", ".join(decided)})
+            messages.success(request, _("Решение принято по промо (%(n)d): %(codes)s.")
+                             % {"n": len(decided), "codes": ", ".join(decided)})
         for failure in failed:
             messages.error(request, failure)
         return redirect(back)

@@ -34,7 +34,7 @@ from promo.services.approval import ApprovalError, NotAllowedError, StaleVersion
 from promo.services.conflicts import promo_conflicts
 from promo.services.revisions import revision_current
 from suppliers.querysets import DECIDE
-from suppliers.roles import is_category_manager, is_marketer, is_staff_role, is_supplier_user
+from suppliers.roles import is_marketer, is_staff_role, is_supplier_user
 
 # Refusals a page shows as a message, with the HTTP status the API uses for them too: a stale
 # version or a move the promo's state forbids (409), invalid input (400). A refusal because of
@@ -459,11 +459,3 @@ class CommentAddView(PromoActionView):
         comments.comment_add(promo=promo, actor=self.request.user, text=form.cleaned_data["text"],
                              internal=form.cleaned_data.get("internal", False))
 
-
-def role_home_links(user) -> dict:
-    """Which workspaces to link from the home page and the menu."""
-    return {
-        "queue": is_category_manager(user) or user.is_superuser,
-        "marketer": is_marketer(user),
-        "supplier": is_supplier_user(user),
-    }

@@ -159,3 +159,22 @@ def test_queue_links_to_the_promo_page(client_for, make_promo, username):
 
     # then the row links to the promo page
     assert f'href="{promo.get_absolute_url()}"' in page
+
+
+def test_bulk_decides_the_rest_when_one_was_decided_meanwhile(client_for, make_promo):
+    # given two ticked promos, one approved by another manager since the queue was shown
+    waiting = make_promo()
+    decided = make_promo()
+    seen = {f"version_{p.pk}": p.version for p in (waiting, decided)}
+    client_for("manager").post(reverse("promo:promo_approve", args=[decided.pk]), {"version": decided.version})
+
+    # when manager3 accepts both from his stale queue page
+    response = client_for("manager3").post(reverse("promo:approval_bulk"),
+                                           {"decision": "accept", "promos": [waiting.pk, decided.pk], **seen},
+                                           follow=True)
+
+    # then the waiting one is approved and the other is named with the reason it was skipped
+    waiting.refresh_from_db()
+    page = response.content.decode()
+    assert waiting.status == Promo.Status.APPROVED
+    assert f"{decided.code}: Промо уже изменено" in page

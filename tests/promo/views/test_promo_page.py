@@ -247,7 +247,7 @@ def test_status_phase_and_targeting(client_for, make_promo):
     assert "скоро начнётся" in page
     count = resolve(Targeting(regions=(1,)), on=promo.start, until=promo.end).count()
     assert Region.objects.get(pk=1).name in page
-    assert f'<span class="branch-count">{count} ' in page
+    assert f'<span class="branch-count">{count}</span>' in page
 
 
 

@@ -1,0 +1,177 @@
+"""Upload pages: the upload form (a supplier's sheet, or a marketer's bulk file), the history
+of uploads, one upload with its errors, warnings and promos, its live progress (an htmx
+fragment polled while a large file is processed), the error workbook and the template.
+
+Thin over promo/services/imports: the views parse the form and call ``upload_submit``; every
+upload a user sees comes from ``PromoUpload.objects.restrict`` (a foreign upload is a 404)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import ListView
+
+from promo.forms.uploads import UploadForm
+from promo.models import PromoUpload
+from promo.services.imports.importer import (
+    XLSX_CONTENT_TYPE,
+    UploadRefused,
+    stored_problems,
+    upload_allowed,
+    upload_error_workbook,
+    upload_submit,
+)
+from promo.services.imports.template import build_template
+from suppliers.models import Supplier
+from suppliers.roles import is_supplier_user
+
+# The page lists this many errors; the error workbook has all of them.
+SHOWN_PROBLEMS = 200
+
+
+class UploaderRequiredMixin(LoginRequiredMixin):
+    """Supplier users and marketers upload sheets; other roles get a 403."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not upload_allowed(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+def uploads_for(user, *, lists: bool = False):
+    """The uploads ``user`` may see; ``lists`` leaves out the problem lists (a rejected bulk
+    file can carry 100,000 of them) where a list only needs their count from the summary."""
+    uploads = PromoUpload.objects.restrict(user).select_related("supplier", "uploaded_by")
+    return uploads.defer("errors", "warnings") if lists else uploads
+
+
+def upload_context(upload: PromoUpload) -> dict:
+    """What the upload page and its progress fragment show (a fixed number of queries)."""
+    context = {"upload": upload}
+    if not upload.is_finished:
+        return context
+    errors = stored_problems(upload.errors)
+    warnings = stored_problems(upload.warnings)
+    summary = upload.summary or {}
+    revised = {row["promo"]: row for row in summary.get("revisions", [])}
+    promos = list(upload.promos.select_related("supplier").annotate(line_count=Count("lines"))
+                  .order_by("pk"))
+    for promo in promos:
+        promo.revision_diff = revised.get(promo.code)
+    context.update({
+        "summary": summary,
+        "errors": errors[:SHOWN_PROBLEMS],
+        "errors_total": len(errors),
+        "warnings": warnings[:SHOWN_PROBLEMS],
+        "warnings_total": len(warnings),
+        "promos": promos,
+        "created": set(summary.get("created", [])),
+        "has_workbook": bool(upload.errors or upload.warnings) and upload.status == PromoUpload.Status.REJECTED,
+    })
+    return context
+
+
+class UploadCreateView(UploaderRequiredMixin, View):
+    """The upload page: drag and drop (or choose) a sheet; a small file answers at once, a
+    large one goes to the worker and its page shows the progress. «Только проверить» shows the
+    outcome without saving anything."""
+
+    template_name = "promo/uploads/upload_form.html"
+
+    def get(self, request):
+        return self.render(UploadForm(user=request.user))
+
+    def post(self, request):
+        form = UploadForm(request.POST, request.FILES, user=request.user)
+        if not form.is_valid():
+            return self.render(form, status=400)
+        data = form.cleaned_data
+        try:
+            upload, result = upload_submit(
+                actor=request.user, file=data["file"], original_name=data["file"].name,
+                supplier=data.get("supplier"), dry_run=data["dry_run"],
+            )
+        except UploadRefused as refused:
+            form.add_error("file", refused.message)
+            return self.render(form, status=400)
+        if data["dry_run"]:
+            return self.render(UploadForm(user=request.user), preview=result)
+        return redirect(upload.get_absolute_url())
+
+    def render(self, form, *, status: int = 200, preview=None):
+        return render(self.request, self.template_name, {
+            "form": form, "preview": preview,
+            "recent": uploads_for(self.request.user, lists=True).order_by("-created_at", "-pk")[:5],
+        }, status=status)
+
+
+class UploadListView(UploaderRequiredMixin, ListView):
+    """The history of uploads: a supplier's own, or every upload for a marketer."""
+
+    template_name = "promo/uploads/upload_list.html"
+    context_object_name = "uploads"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return (uploads_for(self.request.user, lists=True).annotate(promo_count=Count("promos"))
+                .order_by("-created_at", "-pk"))
+
+
+class UploadDetailView(LoginRequiredMixin, View):
+    template_name = "promo/uploads/upload_detail.html"
+
+    def get(self, request, pk):
+        upload = get_object_or_404(uploads_for(request.user), pk=pk)
+        return render(request, self.template_name, upload_context(upload))
+
+
+class UploadProgressView(LoginRequiredMixin, View):
+    """The status block of an upload page, polled by htmx while the upload is queued or
+    processing; once finished it carries the results and stops polling."""
+
+    def get(self, request, pk):
+        upload = get_object_or_404(uploads_for(request.user), pk=pk)
+        return render(request, "promo/uploads/_status.html", upload_context(upload))
+
+
+class UploadErrorWorkbookView(LoginRequiredMixin, View):
+    """The rejected sheet with every bad cell marked and the «Ошибки» list."""
+
+    def get(self, request, pk):
+        upload = get_object_or_404(uploads_for(request.user), pk=pk)
+        if not (upload.errors or upload.warnings):
+            raise Http404(_("У этой загрузки нет ошибок."))
+        return error_workbook_response(upload)
+
+
+def error_workbook_response(upload: PromoUpload) -> HttpResponse:
+    stem = upload.original_name.rsplit(".", 1)[0] or "upload"
+    response = HttpResponse(upload_error_workbook(upload), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(stem + '_errors.xlsx')}"
+    return response
+
+
+class TemplateDownloadView(UploaderRequiredMixin, View):
+    """«Скачать шаблон»: the .xlsx template in Russian or English (``?lang=en``), with the
+    supplier's own products (a marketer may pick one with ``?supplier=<id>``)."""
+
+    def get(self, request):
+        language = "en" if request.GET.get("lang") == "en" else "ru"
+        supplier = None
+        if is_supplier_user(request.user):
+            supplier = Supplier.objects.restrict(request.user).first()
+        elif request.GET.get("supplier", "").isdigit():
+            supplier = get_object_or_404(Supplier.objects.restrict(request.user), pk=request.GET["supplier"])
+        content = build_template(supplier=supplier, language=language, today=timezone.localdate())
+        name = "promo_template_en.xlsx" if language == "en" else "promo_template_ru.xlsx"
+        response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
