@@ -36,9 +36,10 @@ from promo.services.revisions import revision_current
 from suppliers.querysets import DECIDE
 from suppliers.roles import is_marketer, is_staff_role, is_supplier_user
 
-# Refusals a page shows as a message, with the HTTP status the API uses for them too: a stale
-# version or a move the promo's state forbids (409), invalid input (400). A refusal because of
-# the user's role or grants is a 403 page, and a promo the user cannot see a 404.
+# Refusals a page shows as a message on the promo page: a stale version (409, as in the API),
+# invalid input (400) and a move the promo's current state forbids (409 here: the user can
+# read why and go on, where the API answers 403). A refusal because of the user's role or
+# grants is a 403 page, and a promo the user cannot see a 404.
 STALE_STATUS = 409
 INVALID_STATUS = 400
 PERMISSION_CODES = {"not_allowed", "internal_for_staff", "lines_not_found"}
