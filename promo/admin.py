@@ -7,7 +7,16 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from promo.models import Promo, PromoComment, PromoEvent, PromoLine, PromoRevision, PromoUpload
+from promo.models import (
+    NotificationSettings,
+    OutboxMessage,
+    Promo,
+    PromoComment,
+    PromoEvent,
+    PromoLine,
+    PromoRevision,
+    PromoUpload,
+)
 from promo.models.promo import promo_pk_from_code
 
 
@@ -117,3 +126,23 @@ class PromoCommentAdmin(ReadOnlyAdmin):
     list_filter = ["internal", "created_at"]
     search_fields = ["text", "promo__name", "author__username"]
     list_select_related = ["promo", "author"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """The e-mail outbox: what was sent, what waits for a retry and why, what failed for good."""
+
+    list_display = ["created_at", "to_address", "subject", "status", "attempts", "next_attempt_at", "sent_at"]
+    list_filter = ["status", "language", "event__kind", "created_at"]
+    search_fields = ["to_address", "subject", "recipient__username", "last_error"]
+    list_select_related = ["event", "recipient"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(NotificationSettings)
+class NotificationSettingsAdmin(admin.ModelAdmin):
+    list_display = ["user", "language", "disabled_kinds", "updated_at"]
+    list_filter = ["language"]
+    search_fields = ["user__username", "user__email"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]

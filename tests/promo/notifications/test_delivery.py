@@ -225,3 +225,14 @@ def test_a_claimed_message_is_not_claimed_again_until_its_lease_ends(world):
     # and if the first worker died, the messages are due again once its lease ended
     with time_machine.travel(timezone.now() + timedelta(hours=1), tick=False):
         assert {m.pk for m in outbox_claim(limit=100)} == {m.pk for m in first}
+
+
+def test_administrators_can_look_at_the_outbox(client_for, world):
+    # given a message that failed and waits for a retry
+    event = event_record(kind=Kind.PROMO_SUBMITTED, actor=world.author, promo=world.promo)
+    OutboxMessage.objects.filter(event=event).update(attempts=2, last_error="SMTPServerDisconnected")
+
+    response = client_for("admin").get("/admin/promo/outboxmessage/?status=pending")
+
+    assert response.status_code == 200
+    assert world.colleague.email in response.content.decode()
