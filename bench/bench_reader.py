@@ -69,7 +69,7 @@ def generate(path: Path, rows: int) -> None:
     book.save(path)
 
 
-def run_case(case: str, path: str) -> dict:
+def run_case(case: str, path: str, expected_rows: int) -> dict:
     setup_django()
     rows = 0
     with timer() as took:
@@ -98,7 +98,7 @@ def run_case(case: str, path: str) -> dict:
         elif case == "reader+parse":
             rows = _read_and_parse(path)
         else:
-            rows = _error_workbook(path)
+            rows = _error_workbook(path, expected_rows)
     return {"case": case, "rows": rows, "seconds": took["seconds"], "peak_rss_mb": peak_rss_mb()}
 
 
@@ -124,20 +124,20 @@ def _read_and_parse(path: str) -> int:
     return rows
 
 
-def _error_workbook(path: str) -> int:
+def _error_workbook(path: str, rows: int) -> int:
     from promo.services.imports.error_workbook import build_error_workbook
     from promo.services.imports.problems import Problem
 
     problems = [Problem("discount_out_of_range", row, "Скидка, %", {"value": 150, "min": 1, "max": 90})
-                for row in range(2, ROWS + 2, 10)]
+                for row in range(2, rows + 2, 10)]
     content = build_error_workbook(source_path=path, problems=problems)
     assert len(content) > 0
-    return ROWS
+    return rows
 
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--case"]:
-        print(json.dumps(run_case(argv[1], argv[2])))
+        print(json.dumps(run_case(argv[1], argv[2], int(argv[3]))))
         return 0
     rows = int(argv[0]) if argv else ROWS
     setup_django()
@@ -152,7 +152,7 @@ def main(argv: list[str]) -> int:
         print(f"{'case':<18}{'rows':>10}{'seconds':>10}{'rows/s':>12}{'peak RSS, MB':>15}{'vs bare':>10}")
         bare = None
         for case in CASES:
-            done = subprocess.run([sys.executable, __file__, "--case", case, str(path)],
+            done = subprocess.run([sys.executable, __file__, "--case", case, str(path), str(rows)],
                                   capture_output=True, text=True, check=True)
             result = json.loads(done.stdout.strip().splitlines()[-1])
             bare = bare or result["seconds"]
