@@ -42,6 +42,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from promo.models import Promo, PromoEvent, PromoLine, PromoRevision, PromoUpload
 from promo.services.events import event_record
 from promo.services.imports import headers as h
+from promo.services.imports.error_workbook import build_error_workbook
 from promo.services.imports.problems import FileProblem, Problem
 from promo.services.imports.reader import SheetReader
 from promo.services.imports.validation import (
@@ -106,6 +107,14 @@ class ImportResult:
 
 
 # --- storing -----------------------------------------------------------------------------------
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def upload_allowed(user) -> bool:
+    """Supplier users and marketers (administrators included) upload promo sheets."""
+    return is_supplier_user(user) or is_marketer(user)
 
 
 def _upload_supplier(*, actor, supplier: Supplier | None) -> Supplier | None:
@@ -215,7 +224,7 @@ def estimate_rows(path: str | Path) -> int | None:
 
 
 @contextmanager
-def _local_path(upload: PromoUpload):
+def upload_local_path(upload: PromoUpload):
     """A filesystem path to the stored file (copied to a temp file for remote storages)."""
     try:
         yield Path(upload.file.path)
@@ -270,6 +279,9 @@ def _validate(*, upload: PromoUpload, actor, path: Path, today: date, progress: 
     """Read and validate the sheet; a file-level problem becomes the only error."""
     try:
         with SheetReader(path) as reader:
+            # The rows are taken out of the reader at once: closing a reader whose rows were
+            # never started must not depend on the row iterator.
+            rows = iter(reader)
             header = reader.header
             if upload.supplier_id is None and h.SUPPLIER not in header.columns:
                 # A bulk file names each row's supplier; without the column nothing can be checked.
@@ -278,7 +290,7 @@ def _validate(*, upload: PromoUpload, actor, path: Path, today: date, progress: 
             progress.start(reader.rows_total)
             validator = SheetValidator(actor=actor, header=header, supplier=upload.supplier, today=today,
                                        progress=progress)
-            validation = validator.run(reader)
+            validation = validator.run(rows)
             return validation, reader.sheet_title
     except FileProblem as problem:
         return Validation(errors=[problem.problem]), ""
@@ -331,7 +343,7 @@ def _process(*, upload: PromoUpload, dry_run: bool, today: date | None, progress
     upload.failure = ""
     upload.save(update_fields=["status", "started_at", "failure", "updated_at"])
 
-    with _local_path(upload) as path:
+    with upload_local_path(upload) as path:
         validation, sheet_title = _validate(upload=upload, actor=actor, path=path, today=today,
                                             progress=tracker)
     tracker.total = validation.rows
@@ -351,8 +363,8 @@ def _reject(*, upload: PromoUpload, actor, errors: list[Problem], warnings: list
         upload.status = PromoUpload.Status.REJECTED
         upload.errors = [problem_record(problem) for problem in errors]
         upload.warnings = [problem_record(problem) for problem in warnings]
-        upload.summary = {"rows": rows, "lines": 0, "promos": 0, "revisions": [],
-                          "duplicate_of": duplicate_of, "sheet": sheet_title}
+        upload.summary = {"rows": rows, "lines": 0, "promos": 0, "revisions": [], "errors": len(errors),
+                          "warnings": len(warnings), "duplicate_of": duplicate_of, "sheet": sheet_title}
         upload.finished_at = timezone.now()
         upload.save(update_fields=["status", "errors", "warnings", "summary", "finished_at", "updated_at"])
         if not dry_run:
@@ -627,6 +639,7 @@ def _save(*, upload: PromoUpload, actor, validation: Validation, dry_run: bool, 
             summary = {
                 "rows": validation.rows, "lines": validation.lines, "promos": len(touched),
                 "created": [promo.code for promo in created], "revisions": revisions, "sheet": sheet_title,
+                "errors": 0, "warnings": len(warnings),
             }
             upload.status = PromoUpload.Status.IMPORTED
             upload.errors = []
@@ -659,7 +672,7 @@ def _save(*, upload: PromoUpload, actor, validation: Validation, dry_run: bool, 
 
 def upload_is_large(upload: PromoUpload) -> bool:
     """Above PROMO_UPLOAD_ASYNC_ROWS rows a sheet goes to the worker."""
-    with _local_path(upload) as path:
+    with upload_local_path(upload) as path:
         estimate = estimate_rows(path)
     if estimate is not None:
         upload.rows_total = estimate
@@ -702,3 +715,12 @@ def upload_result(upload: PromoUpload) -> ImportResult:
         errors=stored_problems(upload.errors), warnings=stored_problems(upload.warnings),
         revisions=summary.get("revisions", []), duplicate_of=summary.get("duplicate_of"),
     )
+
+
+def upload_error_workbook(upload: PromoUpload) -> bytes:
+    """The uploaded workbook with every problem marked and the «Ошибки» sheet (messages in the
+    active language)."""
+    problems = [problem_from_record(record) for record in (upload.errors or []) + (upload.warnings or [])]
+    with upload_local_path(upload) as path:
+        return build_error_workbook(source_path=path, problems=problems,
+                                    sheet_title=(upload.summary or {}).get("sheet") or None)

@@ -1,0 +1,256 @@
+"""The uploads API: POST a promo sheet (multipart), follow its progress, read its errors,
+warnings and promos, download the error workbook. Thin over promo/services/imports/importer,
+the same service as the upload page, the command and the Celery task.
+
+The queryset is restricted before the lookup (``PromoUpload.objects.restrict``), so another
+supplier's upload is a 404."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from promo.api.serializers import ErrorSerializer
+from promo.models import PromoUpload
+from promo.services.imports.importer import (
+    XLSX_CONTENT_TYPE,
+    UploadRefused,
+    stored_problems,
+    upload_allowed,
+    upload_error_workbook,
+    upload_submit,
+)
+from suppliers.models import Supplier
+
+# --- serializers -------------------------------------------------------------------------------
+
+
+def extend_schema_field_list(serializer_class):
+    return extend_schema_field(serializer_class(many=True))
+
+
+class ProblemSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="Sheet row as Excel numbers it; 0 = the file as a whole.")
+    column = serializers.CharField(help_text="The column header as written in the file, or empty.")
+    code = serializers.CharField(help_text="Error or warning code of the import contract.")
+    message = serializers.CharField(help_text="What is wrong, for people (Russian by default).")
+
+
+class RevisionCountSerializer(serializers.Serializer):
+    promo = serializers.CharField(help_text="Promo code, e.g. P000123.")
+    added = serializers.IntegerField()
+    removed = serializers.IntegerField()
+    changed = serializers.IntegerField()
+
+
+class ImportResultSerializer(serializers.Serializer):
+    """The outcome of an import (the same JSON as ``import_promos --format json``)."""
+
+    ok = serializers.BooleanField(help_text="True: every line was saved; false: nothing was.")
+    upload_id = serializers.IntegerField(allow_null=True, help_text="Null for a dry run.")
+    rows = serializers.IntegerField(help_text="Data rows read.")
+    lines = serializers.IntegerField(help_text="Promo lines saved (after merging duplicates).")
+    promos = serializers.IntegerField(help_text="Promos created or revised.")
+    errors = ProblemSerializer(many=True)
+    warnings = ProblemSerializer(many=True)
+    revisions = RevisionCountSerializer(many=True)
+
+
+class UploadQueuedSerializer(serializers.Serializer):
+    upload_id = serializers.IntegerField()
+    status = serializers.CharField()
+    rows_total = serializers.IntegerField(help_text="Estimated rows; follow the upload for progress.")
+    url = serializers.CharField(help_text="The upload resource to poll.")
+
+
+class UploadCreateSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The promo sheet (.xlsx).")
+    supplier = serializers.CharField(
+        required=False, allow_blank=True,
+        help_text="Supplier code (S001) or INN; marketers only, omit for a bulk file with a "
+                  "«Поставщик» column. A supplier user's upload is always its own supplier's.",
+    )
+    dry_run = serializers.BooleanField(required=False, default=False,
+                                       help_text="Check everything, save nothing (200 with the result).")
+
+
+class UploadPromoSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    status = serializers.CharField()
+    revision = serializers.IntegerField()
+
+
+class UploadSerializer(serializers.ModelSerializer):
+    supplier = serializers.CharField(source="supplier.code", allow_null=True, default=None)
+    uploaded_by = serializers.CharField(source="uploaded_by.username")
+    progress = serializers.SerializerMethodField()
+    rows = serializers.SerializerMethodField()
+    lines = serializers.SerializerMethodField()
+    errors = serializers.SerializerMethodField()
+    warnings = serializers.SerializerMethodField()
+    revisions = serializers.SerializerMethodField()
+    promos = serializers.SerializerMethodField()
+    error_workbook = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PromoUpload
+        fields = ["id", "original_name", "sha256", "size", "supplier", "uploaded_by", "status", "progress",
+                  "rows", "lines", "errors", "warnings", "revisions", "promos", "failure", "error_workbook",
+                  "created_at", "started_at", "finished_at"]
+
+    def get_progress(self, upload) -> dict:
+        return {"rows_done": upload.rows_done, "rows_total": upload.rows_total,
+                "percent": upload.progress_percent}
+
+    def get_rows(self, upload) -> int:
+        return (upload.summary or {}).get("rows", 0)
+
+    def get_lines(self, upload) -> int:
+        return (upload.summary or {}).get("lines", 0)
+
+    @extend_schema_field_list(ProblemSerializer)
+    def get_errors(self, upload) -> list:
+        return stored_problems(upload.errors)
+
+    @extend_schema_field_list(ProblemSerializer)
+    def get_warnings(self, upload) -> list:
+        return stored_problems(upload.warnings)
+
+    @extend_schema_field_list(RevisionCountSerializer)
+    def get_revisions(self, upload) -> list:
+        return (upload.summary or {}).get("revisions", [])
+
+    @extend_schema_field_list(UploadPromoSerializer)
+    def get_promos(self, upload) -> list:
+        return [{"id": p.pk, "code": p.code, "name": p.name, "status": p.status, "revision": p.revision}
+                for p in upload.promos.all()]
+
+    def get_error_workbook(self, upload) -> str | None:
+        if not (upload.errors or upload.warnings):
+            return None
+        url = reverse("api:upload-error-workbook", args=[upload.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+class UploadListSerializer(serializers.ModelSerializer):
+    """An upload in a list: its counts, not its problem lists."""
+
+    supplier = serializers.CharField(source="supplier.code", allow_null=True, default=None)
+    uploaded_by = serializers.CharField(source="uploaded_by.username")
+    progress = serializers.SerializerMethodField()
+    errors_count = serializers.SerializerMethodField()
+    warnings_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PromoUpload
+        fields = ["id", "original_name", "supplier", "uploaded_by", "status", "progress", "errors_count",
+                  "warnings_count", "created_at", "finished_at"]
+
+    def get_progress(self, upload) -> dict:
+        return {"rows_done": upload.rows_done, "rows_total": upload.rows_total,
+                "percent": upload.progress_percent}
+
+    def get_errors_count(self, upload) -> int:
+        return (upload.summary or {}).get("errors", 0)
+
+    def get_warnings_count(self, upload) -> int:
+        return (upload.summary or {}).get("warnings", 0)
+
+
+# --- views ---------------------------------------------------------------------------------------
+
+REFUSED = {
+    400: OpenApiResponse(ErrorSerializer, description="Invalid request (no file, unknown supplier)."),
+    401: OpenApiResponse(ErrorSerializer, description="Not signed in."),
+    403: OpenApiResponse(ErrorSerializer, description="Only supplier users and marketers upload sheets."),
+    413: OpenApiResponse(ImportResultSerializer, description="The file is above the size cap; nothing stored."),
+}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Uploads the caller may see, newest first", responses=UploadListSerializer(many=True)),
+    retrieve=extend_schema(summary="One upload: status, progress, errors, warnings, promos",
+                           responses={200: UploadSerializer, 404: OpenApiResponse(ErrorSerializer)}),
+)
+class UploadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = UploadSerializer
+    parser_classes = [MultiPartParser, FormParser]
+    filter_backends: list = []
+
+    def get_queryset(self):
+        uploads = PromoUpload.objects.restrict(self.request.user).select_related("supplier", "uploaded_by")
+        if self.action == "list":
+            uploads = uploads.defer("errors", "warnings")
+        return uploads.order_by("-created_at", "-pk")
+
+    def get_serializer_class(self):
+        return UploadListSerializer if self.action == "list" else UploadSerializer
+
+    @extend_schema(
+        summary="Upload a promo sheet",
+        description="A small sheet is imported at once: 201 with the result (``ok`` false and the "
+                    "errors when it is rejected: nothing is saved then). A sheet above "
+                    "PROMO_UPLOAD_ASYNC_ROWS rows is queued: 202 with the upload id, whose progress "
+                    "``GET /api/v1/uploads/{id}/`` shows. ``dry_run``: 200 with the result, nothing kept.",
+        request={"multipart/form-data": UploadCreateSerializer},
+        responses={201: ImportResultSerializer, 200: ImportResultSerializer, 202: UploadQueuedSerializer,
+                   **REFUSED},
+    )
+    def create(self, request):
+        if not upload_allowed(request.user):
+            raise PermissionDenied(_("Загружать акции могут поставщики и маркетологи."))
+        body = UploadCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        supplier = None
+        if data.get("supplier"):
+            value = data["supplier"].strip()
+            supplier = Supplier.objects.restrict(request.user).filter(
+                Q(code__iexact=value) | Q(inn=value)).first()
+            if supplier is None:
+                return Response({"detail": _("Поставщик «%(value)s» не найден.") % {"value": value},
+                                 "code": "supplier_unknown"}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            upload, result = upload_submit(actor=request.user, file=data["file"], original_name=data["file"].name,
+                                           supplier=supplier, dry_run=data["dry_run"])
+        except UploadRefused as refused:
+            if refused.problem is None:
+                return Response({"detail": refused.message, "code": "refused"}, status=status.HTTP_403_FORBIDDEN)
+            return Response({"ok": False, "upload_id": None, "rows": 0, "lines": 0, "promos": 0,
+                             "errors": [refused.problem.as_dict()], "warnings": [], "revisions": []},
+                            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        if result is None:
+            return Response({"upload_id": upload.pk, "status": upload.status, "rows_total": upload.rows_total,
+                             "url": reverse("api:upload-detail", args=[upload.pk])},
+                            status=status.HTTP_202_ACCEPTED)
+        return Response(result.as_json(), status=status.HTTP_200_OK if data["dry_run"] else status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="The rejected sheet with every bad cell marked and a sheet «Ошибки»",
+        responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY, 404: OpenApiResponse(ErrorSerializer)},
+    )
+    @action(detail=True, methods=["get"], url_path="error-workbook", url_name="error-workbook")
+    def error_workbook(self, request, pk=None):
+        upload = get_object_or_404(self.get_queryset(), pk=pk)
+        if not (upload.errors or upload.warnings):
+            return Response({"detail": _("У этой загрузки нет ошибок."), "code": "no_errors"},
+                            status=status.HTTP_404_NOT_FOUND)
+        stem = upload.original_name.rsplit(".", 1)[0] or "upload"
+        response = HttpResponse(upload_error_workbook(upload), content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(stem + '_errors.xlsx')}"
+        return response

@@ -1,0 +1,233 @@
+"""Upload pages: the form (drag and drop, template links, the marketer's supplier choice), the
+history, one upload with its errors, warnings, promos and error workbook, the live progress
+fragment, and who may see what."""
+
+from io import BytesIO
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from promo.models import Promo, PromoUpload
+from promo.services.imports.importer import upload_create
+from suppliers.models import Product
+from tests.promo.imports import sheets
+from tests.promo.imports.sheets import line
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def frozen_today():
+    import time_machine
+
+    with time_machine.travel("2026-11-23 10:00 +07:00", tick=False):
+        yield
+
+
+def products(code: str, count: int) -> list[Product]:
+    return list(Product.objects.filter(supplier__code=code).order_by("article")[:count])
+
+
+def post_sheet(client, rows, **data):
+    return client.post(reverse("promo:upload_create"), {"file": sheets.uploaded(rows), **data})
+
+
+def test_the_upload_page_offers_a_drop_zone_the_file_field_and_the_templates(client_for):
+    page = client_for("s001").get(reverse("promo:upload_create"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'name="file"' in html and "data-dropzone" in html and 'enctype="multipart/form-data"' in html
+    assert "Скачать шаблон" in html
+    assert f'{reverse("promo:template_download")}?lang=ru' in html
+    assert f'{reverse("promo:template_download")}?lang=en' in html
+    assert "data-once" in html  # the button is disabled after the first submit
+    assert 'name="supplier"' not in html  # a supplier user uploads for its own supplier only
+
+
+def test_the_nav_links_to_uploads_for_suppliers_and_marketers(client_for):
+    html = client_for("s001").get(reverse("home")).content.decode()
+    assert "Загрузить акции" in html and "Мои загрузки" in html
+    html = client_for("marketer").get(reverse("home")).content.decode()
+    assert "Загрузить акции" in html and ">Загрузки<" in html
+
+
+def test_a_small_file_is_imported_at_once_and_its_page_links_the_promos(client_for):
+    # given / when: s001 posts a valid sheet
+    client = client_for("s001")
+    response = post_sheet(client, [line(p) for p in products("S001", 3)])
+
+    # then: to the upload's page, which shows the result and links the new promo
+    upload = PromoUpload.objects.get()
+    assert response.status_code == 302 and response["Location"] == upload.get_absolute_url()
+    page = client.get(upload.get_absolute_url()).content.decode()
+    promo = Promo.objects.get(uploads=upload)
+    assert "Загружено" in page
+    assert promo.get_absolute_url() in page and promo.code in page
+    assert "hx-trigger" not in page  # finished: no polling
+
+
+def test_a_rejected_file_shows_every_error_with_row_column_and_message_and_the_workbook_link(client_for):
+    client = client_for("s001")
+    a, b = products("S001", 2)
+    post_sheet(client, [line(a), line(b, **{"Скидка, %": 150, "Механика": "Скидка %"}), line(a, **{"Скидка, %": 20})])
+
+    upload = PromoUpload.objects.get()
+    page = client.get(upload.get_absolute_url()).content.decode()
+    assert upload.status == "rejected"
+    assert 'data-code="discount_out_of_range" data-row="3"' in page
+    assert 'data-code="duplicate_conflict" data-row="4"' in page
+    assert "Скидка 150 % вне допустимого диапазона" in page
+    assert "<td>Скидка, %</td>" in page
+    assert reverse("promo:upload_error_workbook", args=[upload.pk]) in page
+
+
+def test_the_error_workbook_marks_the_bad_cells_and_lists_the_errors(client_for):
+    client = client_for("s001")
+    post_sheet(client, [line(products("S001", 1)[0], **{"Скидка, %": 150})])
+    upload = PromoUpload.objects.get()
+
+    response = client.get(reverse("promo:upload_error_workbook", args=[upload.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    book = load_workbook(BytesIO(response.content))
+    assert "Ошибки" in book.sheetnames
+    errors = [row for row in book["Ошибки"].iter_rows(values_only=True) if any(row)]
+    assert any("150" in str(cell) for row in errors for cell in row)
+
+
+def test_a_marketer_chooses_the_supplier_or_none_for_a_bulk_file(client_for):
+    client = client_for("marketer")
+    html = client.get(reverse("promo:upload_create")).content.decode()
+    assert 'name="supplier"' in html and "сводный файл" in html
+
+    rows = [{"Поставщик": "S002", **line(p)} for p in products("S002", 2)]
+    response = client.post(reverse("promo:upload_create"),
+                           {"file": sheets.uploaded(rows, header=sheets.BULK_HEADER), "supplier": ""})
+
+    upload = PromoUpload.objects.get()
+    assert response.status_code == 302
+    assert upload.status == "imported" and upload.supplier is None
+    assert Promo.objects.get(uploads=upload).supplier.code == "S002"
+
+
+def test_a_dry_run_shows_the_outcome_and_saves_nothing(client_for):
+    client = client_for("s001")
+    response = post_sheet(client, [line(products("S001", 1)[0], **{"Скидка, %": 150})], dry_run="on")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "ничего не сохранено" in html and 'data-code="discount_out_of_range"' in html
+    assert not PromoUpload.objects.exists()
+
+
+def test_a_file_that_is_not_a_workbook_is_a_clear_error_not_a_500(client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for("s001")
+    response = client.post(reverse("promo:upload_create"),
+                           {"file": SimpleUploadedFile("promo.xlsx", "Артикул;Скидка\nA1;10\n".encode())})
+
+    upload = PromoUpload.objects.get()
+    page = client.get(response["Location"]).content.decode()
+    assert upload.status == "rejected"
+    assert "а не книга Excel" in page and "«Книга Excel (.xlsx)»" in page
+
+
+def test_a_file_above_the_cap_is_refused_on_the_form(client_for, settings):
+    settings.PROMO_UPLOAD_MAX_BYTES = 100
+    response = post_sheet(client_for("s001"), [line(products("S001", 1)[0])])
+    assert response.status_code == 400
+    assert "МБ" in response.content.decode()
+    assert not PromoUpload.objects.exists()
+
+
+def test_a_queued_upload_shows_a_live_progress_bar_polled_by_htmx(client_for, demo_user):
+    client = client_for("s001")
+    upload = upload_create(actor=demo_user("s001"), file=sheets.uploaded([line(products("S001", 1)[0])]),
+                           original_name="big.xlsx")
+    PromoUpload.objects.filter(pk=upload.pk).update(status="processing", rows_done=1200, rows_total=3000)
+    progress_url = reverse("promo:upload_progress", args=[upload.pk])
+
+    page = client.get(upload.get_absolute_url()).content.decode()
+    fragment = client.get(progress_url, HTTP_HX_REQUEST="true").content.decode()
+
+    for html in (page, fragment):
+        assert f'hx-get="{progress_url}"' in html and 'hx-trigger="every 1s"' in html
+        assert "1200 из 3000" in html and "width: 40%" in html
+    assert "<html" not in fragment  # a fragment, swapped in place
+
+    # when the upload finishes, the fragment carries the result and stops polling
+    PromoUpload.objects.filter(pk=upload.pk).update(status="rejected", rows_done=3000, errors=[
+        {"row": 5, "column": "Скидка, %", "code": "discount_out_of_range", "message": "",
+         "params": {"value": "150", "min": 1, "max": 90}}])
+    fragment = client.get(progress_url, HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-trigger" not in fragment
+    assert "Скидка 150 % вне допустимого диапазона" in fragment
+
+
+def test_the_history_lists_own_uploads_only(client_for, demo_user):
+    for username in ("s001", "s002"):
+        upload_create(actor=demo_user(username), file=sheets.uploaded([line(products(username.upper(), 1)[0])]),
+                      original_name=f"{username}.xlsx")
+
+    html = client_for("s001").get(reverse("promo:upload_list")).content.decode()
+
+    assert "s001.xlsx" in html and "s002.xlsx" not in html
+
+
+def test_another_suppliers_upload_is_a_404(client_for, demo_user):
+    upload = upload_create(actor=demo_user("s002"), file=sheets.uploaded([line(products("S002", 1)[0])]),
+                           original_name="s002.xlsx")
+    client = client_for("s001")
+    for name in ("upload_detail", "upload_progress", "upload_error_workbook"):
+        assert client.get(reverse(f"promo:{name}", args=[upload.pk])).status_code == 404
+
+
+def test_category_managers_have_no_upload_pages(client_for):
+    client = client_for("manager")
+    assert client.get(reverse("promo:upload_create")).status_code == 403
+    assert client.get(reverse("promo:upload_list")).status_code == 403
+
+
+def test_anonymous_users_are_sent_to_the_login(client):
+    response = client.get(reverse("promo:upload_create"))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_the_template_downloads_in_both_languages(client_for, lang):
+    response = client_for("s001").get(reverse("promo:template_download"), {"lang": lang})
+    assert response.status_code == 200
+    book = load_workbook(BytesIO(response.content), read_only=True)
+    header = next(book.worksheets[0].iter_rows(max_row=1, values_only=True))
+    assert ("Штрихкод" if lang == "ru" else "Barcode") in header
+
+
+def test_the_history_page_query_count_stays_flat(client_for, demo_user, django_assert_max_num_queries):
+    # given: many uploads with promos
+    s001 = demo_user("s001")
+    for index in range(15):
+        upload = upload_create(actor=s001, file=sheets.uploaded([line(products("S001", 1)[0])]),
+                               original_name=f"{index}.xlsx")
+        upload.promos.add(*Promo.objects.filter(pk__in=[]))
+    client = client_for("s001")
+
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("promo:upload_list"))
+    assert response.status_code == 200 and response.content.decode().count("data-upload=") == 15
+
+
+def test_the_upload_page_query_count_does_not_grow_with_its_promos(client_for, demo_user,
+                                                                    django_assert_max_num_queries):
+    # given: a bulk upload that created many promos
+    rows = [{"Поставщик": p.supplier.code, **line(p, **{"Название акции": f"Акция {i}"})}
+            for i, p in enumerate(Product.objects.select_related("supplier").order_by("pk")[:40])]
+    client = client_for("marketer")
+    client.post(reverse("promo:upload_create"), {"file": sheets.uploaded(rows, header=sheets.BULK_HEADER)})
+    upload = PromoUpload.objects.get()
+    assert upload.promos.count() == 40
+
+    with django_assert_max_num_queries(12):
+        response = client.get(upload.get_absolute_url())
+    assert response.content.decode().count("data-promo=") == 40
