@@ -52,7 +52,7 @@ def test_upload_submit_decide_and_see_the_decision(live_server, demo_data, tmp_p
             upload_form = page.locator("form:has(input[name=file])")
             upload_form.locator("input[name=file]").set_input_files(str(WORKBOOK))
             upload_form.locator("button[type=submit]").click()
-            expect(page.locator("#upload-status .badge")).to_have_text("Загружено")
+            expect(page.locator("#upload-status .badge.upload-imported")).to_have_text("Загружено")
 
             # when s001 opens its percent promo from its list and submits it
             page.goto(base + reverse("promo:promo_list") + "?mechanic=percent")
