@@ -47,7 +47,8 @@ from promo.services.imports.values import (
 )
 from suppliers.models import Product, Supplier
 
-CHUNK_ROWS = 2000
+# Rows per product look-up and per progress update.
+CHUNK_ROWS = 1000
 # Product names are compared after folding; below this similarity they "differ noticeably"
 # (a typo or a dropped word passes, another product's name does not).
 NAME_SIMILARITY = 0.85

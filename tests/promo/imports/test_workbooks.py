@@ -78,3 +78,54 @@ def test_command_gives_the_expected_outcome(name):
         assert counts()[0] == before[0]  # no new promo
         diffs = [{k: r[k] for k in ("added", "removed", "changed")} for r in result["revisions"]]
         assert diffs == [expected["revision_diff"]]
+
+
+def post_via_api(client, path: Path) -> tuple[int, dict]:
+    with path.open("rb") as handle:
+        response = client.post("/api/v1/uploads/", {"file": handle}, format="multipart")
+    return response.status_code, response.json()
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_api_gives_the_expected_outcome(name, demo_user):
+    from rest_framework.test import APIClient
+
+    expected = EXPECTED[name]
+    client = APIClient()
+    client.force_authenticate(demo_user(expected["supplier"].lower()))
+    if "after" in expected:
+        status, body = post_via_api(client, WORKBOOKS / expected["after"])
+        assert status == 201 and body["ok"]
+    before = counts()
+
+    # when: the supplier posts the sheet to the API
+    status, result = post_via_api(client, WORKBOOKS / name)
+
+    # then: the upload is created and its result is exactly the expected one
+    assert status == 201
+    assert_outcome(result, expected)
+    if not expected["ok"]:
+        assert counts() == before
+    if "revision_diff" in expected:
+        assert counts()[0] == before[0]
+        diffs = [{k: r[k] for k in ("added", "removed", "changed")} for r in result["revisions"]]
+        assert diffs == [expected["revision_diff"]]
+    detail = client.get(f"/api/v1/uploads/{result['upload_id']}/").json()
+    assert detail["status"] == ("imported" if expected["ok"] else "rejected")
+    assert sorted([e["row"], e["code"]] for e in detail["errors"]) == sorted(expected["errors"])
+
+
+def test_the_second_identical_upload_exits_3_naming_the_first(tmp_path):
+    # given: s001's sheet imported once
+    code, first = run_command(WORKBOOKS / "s001_discount_clean.xlsx", "--as", "s001")
+    assert code == 0
+    before = counts()
+
+    # when: the very same file again
+    code, second = run_command(WORKBOOKS / "s001_discount_clean.xlsx", "--as", "s001")
+
+    # then: exit 3, file_duplicate naming the first upload, nothing saved
+    assert code == 3
+    assert pairs(second["errors"]) == [[0, "file_duplicate"]]
+    assert f"№ {first['upload_id']}" in second["errors"][0]["message"]
+    assert counts() == before
