@@ -23,7 +23,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from promo.api.serializers import ErrorSerializer
-from promo.models import PromoUpload
+from promo.models import Promo, PromoUpload
 from promo.services.imports.importer import (
     XLSX_CONTENT_TYPE,
     UploadRefused,
@@ -136,8 +136,9 @@ class UploadSerializer(serializers.ModelSerializer):
 
     @extend_schema_field_list(UploadPromoSerializer)
     def get_promos(self, upload) -> list:
+        user = self.context["request"].user
         return [{"id": p.pk, "code": p.code, "name": p.name, "status": p.status, "revision": p.revision}
-                for p in upload.promos.all()]
+                for p in Promo.objects.restrict(user).filter(uploads=upload).order_by("pk")]
 
     def get_error_workbook(self, upload) -> str | None:
         if not (upload.errors or upload.warnings):

@@ -20,7 +20,7 @@ from django.views import View
 from django.views.generic import ListView
 
 from promo.forms.uploads import UploadForm
-from promo.models import PromoUpload
+from promo.models import Promo, PromoUpload
 from promo.services.imports.importer import (
     XLSX_CONTENT_TYPE,
     UploadRefused,
@@ -53,7 +53,7 @@ def uploads_for(user, *, lists: bool = False):
     return uploads.defer("errors", "warnings") if lists else uploads
 
 
-def upload_context(upload: PromoUpload) -> dict:
+def upload_context(upload: PromoUpload, user) -> dict:
     """What the upload page and its progress fragment show (a fixed number of queries)."""
     context = {"upload": upload}
     if not upload.is_finished:
@@ -62,8 +62,8 @@ def upload_context(upload: PromoUpload) -> dict:
     warnings = stored_problems(upload.warnings)
     summary = upload.summary or {}
     revised = {row["promo"]: row for row in summary.get("revisions", [])}
-    promos = list(upload.promos.select_related("supplier").annotate(line_count=Count("lines"))
-                  .order_by("pk"))
+    promos = list(Promo.objects.restrict(user).filter(uploads=upload).select_related("supplier")
+                  .annotate(line_count=Count("lines")).order_by("pk"))
     for promo in promos:
         promo.revision_diff = revised.get(promo.code)
     context.update({
@@ -130,7 +130,7 @@ class UploadDetailView(LoginRequiredMixin, View):
 
     def get(self, request, pk):
         upload = get_object_or_404(uploads_for(request.user), pk=pk)
-        return render(request, self.template_name, upload_context(upload))
+        return render(request, self.template_name, upload_context(upload, request.user))
 
 
 class UploadProgressView(LoginRequiredMixin, View):
@@ -139,7 +139,7 @@ class UploadProgressView(LoginRequiredMixin, View):
 
     def get(self, request, pk):
         upload = get_object_or_404(uploads_for(request.user), pk=pk)
-        return render(request, "promo/uploads/_status.html", upload_context(upload))
+        return render(request, "promo/uploads/_status.html", upload_context(upload, request.user))
 
 
 class UploadErrorWorkbookView(LoginRequiredMixin, View):

@@ -37,6 +37,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from promo.models import Promo, PromoEvent, PromoLine, PromoRevision, PromoUpload
@@ -66,7 +67,8 @@ _DIMENSION = re.compile(rb'<dimension[^>]*ref="[A-Z]+\d+:?[A-Z]*(\d*)"')
 # Rough size of one sheet row in the unzipped XML, for a file without a declared dimension.
 _BYTES_PER_ROW = 400
 
-REASON_IMPORT = "Загрузка файла"
+# The change reason of the history rows and revisions an import writes.
+REASON_IMPORT = gettext_lazy("Загрузка файла")
 
 
 class UploadRefused(Exception):
@@ -505,6 +507,7 @@ def _create_promos(*, candidates: list[PromoCandidate], upload: PromoUpload, act
     ``promo_created`` event each, all in bulk (a fixed number of statements)."""
     if not candidates:
         return []
+    reason = str(REASON_IMPORT)
     promos = [
         Promo(name=c.name, supplier_id=c.supplier_id, mechanic=c.mechanic, start=c.start, end=c.end,
               targeting=c.targeting, status=Promo.Status.DRAFT, revision=1, version=1, created_by=actor,
@@ -516,11 +519,11 @@ def _create_promos(*, candidates: list[PromoCandidate], upload: PromoUpload, act
          "end": p.end, "targeting": p.targeting, "status": p.status, "revision": 1, "version": 1,
          "created_by_id": actor.pk}
         for p in promos
-    ], actor=actor, reason=REASON_IMPORT, now=now)
+    ], actor=actor, reason=reason, now=now)
     for promo, pk in zip(promos, ids, strict=True):
         promo.pk = pk
     bulk_insert(PromoLine, [_line_values(line, promo.pk) for promo, c in zip(promos, candidates, strict=True)
-                            for line in c.lines.values()], actor=actor, reason=REASON_IMPORT, now=now,
+                            for line in c.lines.values()], actor=actor, reason=reason, now=now,
                 scope=("promo_id", ids))
     # Revision 1 of a new promo has nothing to compare with: it is frozen straight from the
     # candidate lines (revision_record would read every promo back one by one).
@@ -528,15 +531,15 @@ def _create_promos(*, candidates: list[PromoCandidate], upload: PromoUpload, act
         {"promo_id": promo.pk, "number": 1, "name": promo.name, "mechanic": promo.mechanic,
          "start": promo.start, "end": promo.end, "targeting": promo.targeting, "diff": {},
          "lines": [_snapshot_row(line) for line in sorted(c.lines.values(), key=lambda line: line.article)],
-         "upload_id": upload.pk, "reason": REASON_IMPORT, "created_by_id": actor.pk}
+         "upload_id": upload.pk, "reason": reason, "created_by_id": actor.pk}
         for promo, c in zip(promos, candidates, strict=True)
-    ], actor=actor, reason=REASON_IMPORT, now=now)
+    ], actor=actor, reason=reason, now=now)
     # The upload's own event announces them (one digest): these are not notified.
     bulk_insert(PromoEvent, [
         {"kind": PromoEvent.Kind.PROMO_CREATED, "promo_id": promo.pk, "upload_id": upload.pk,
          "actor_id": actor.pk, "to_status": promo.status, "payload": {"lines": len(c.lines), "revision": 1}}
         for promo, c in zip(promos, candidates, strict=True)
-    ], actor=actor, reason=REASON_IMPORT, now=now)
+    ], actor=actor, reason=reason, now=now)
     return promos
 
 
@@ -646,7 +649,7 @@ def _save(*, upload: PromoUpload, actor, validation: Validation, dry_run: bool, 
             upload.warnings = warnings
             upload.summary = summary
             upload.finished_at = timezone.now()
-            upload._change_reason = REASON_IMPORT
+            upload._change_reason = str(REASON_IMPORT)
             upload.save(update_fields=["status", "errors", "warnings", "summary", "finished_at", "updated_at"])
             if not dry_run:
                 event_record(

@@ -30,8 +30,10 @@ def products(code: str, count: int) -> list[Product]:
 
 
 def submit(user, rows, *, header=sheets.HEADER, supplier=None, dry_run=False, name="promo.xlsx"):
-    return upload_submit(actor=user, file=sheets.uploaded(rows, header=header, name=name),
-                         original_name=name, supplier=supplier, dry_run=dry_run, today=TODAY)
+    """``rows`` as a new sheet, or the very same bytes again (``rows`` given as bytes)."""
+    content = rows if isinstance(rows, bytes) else sheets.workbook_bytes(rows, header=header)
+    return upload_submit(actor=user, file=SimpleUploadedFile(name, content), original_name=name,
+                         supplier=supplier, dry_run=dry_run, today=TODAY)
 
 
 def counts() -> tuple:
@@ -268,11 +270,11 @@ def test_an_identical_duplicate_row_is_merged_with_a_warning(demo_user):
 
 def test_the_same_file_again_is_refused_naming_the_first_upload(demo_user):
     s001 = demo_user("s001")
-    rows = [line(p) for p in products("S001", 2)]
-    first, _ = submit(s001, rows)
+    content = sheets.workbook_bytes([line(p) for p in products("S001", 2)])
+    first, _ = submit(s001, content)
     before = counts()
 
-    second, result = submit(s001, rows)
+    second, result = submit(s001, content)
 
     assert not result.ok and result.duplicate_of == first.pk
     assert pairs(result) == [(0, "file_duplicate")]
@@ -284,11 +286,12 @@ def test_the_same_file_again_is_refused_naming_the_first_upload(demo_user):
 
 def test_the_same_file_for_another_supplier_is_not_a_duplicate(demo_user):
     # The rule is per supplier: a marketer's bulk upload is its own scope.
-    rows = [{"Поставщик": "S001", **line(p)} for p in products("S001", 2)]
-    submit(demo_user("marketer"), rows, header=sheets.BULK_HEADER)
-    _upload, result = submit(demo_user("marketer"), rows, header=sheets.BULK_HEADER,
-                             supplier=Supplier.objects.get(code="S001"))
-    assert [e["code"] for e in result.errors] != ["file_duplicate"]
+    content = sheets.workbook_bytes([{"Поставщик": "S001", **line(p)} for p in products("S001", 2)],
+                                    header=sheets.BULK_HEADER)
+    first, _ = submit(demo_user("marketer"), content)
+    _upload, result = submit(demo_user("marketer"), content, supplier=Supplier.objects.get(code="S001"))
+    assert first.status == "imported"
+    assert "file_duplicate" not in [e["code"] for e in result.errors]
 
 
 # --- revisions --------------------------------------------------------------------------------------------
@@ -443,3 +446,53 @@ def test_the_task_skips_an_upload_already_finished(demo_user):
     upload, _ = submit(demo_user("s001"), [line(products("S001", 1)[0])])
     assert upload_process_task(upload.pk, upload.uploaded_by_id) is None
     assert Promo.objects.filter(uploads=upload).count() == 1
+
+
+def test_an_unnamed_promo_is_revised_by_mechanic_and_period(demo_user):
+    s001 = demo_user("s001")
+    a, b = products("S001", 2)
+    upload, _ = submit(s001, [line(a, **{"Название акции": None}), line(b, **{"Название акции": None})])
+    promo = upload.promos.get()
+
+    _upload2, result = submit(s001, [line(a, **{"Название акции": None, "Скидка, %": 25})])
+
+    assert result.revisions == [{"promo": promo.code, "added": 0, "removed": 1, "changed": 1}]
+    promo.refresh_from_db()
+    assert promo.revision == 2 and promo.lines.count() == 1
+
+
+# --- a double submit ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_file_submitted_twice_at_once_is_imported_once(demo_data, demo_user):
+    """Two requests with the same file race each other: the advisory lock lets one import it
+    and the other finds it imported (file_duplicate), whatever the timing."""
+    import threading
+
+    from django.db import connection
+
+    s001 = demo_user("s001")
+    content = sheets.workbook_bytes([line(p) for p in products("S001", 20)])
+    barrier = threading.Barrier(2)
+    results = []
+
+    def send():
+        try:
+            barrier.wait()
+            _upload, result = upload_submit(actor=s001, file=SimpleUploadedFile("p.xlsx", content),
+                                            original_name="p.xlsx", today=TODAY)
+            results.append(result)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(result.ok for result in results) == [False, True]
+    refused = next(result for result in results if not result.ok)
+    assert [e["code"] for e in refused.errors] == ["file_duplicate"]
+    assert Promo.objects.count() == 1 and PromoLine.objects.count() == 20
