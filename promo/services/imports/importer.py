@@ -682,6 +682,17 @@ def upload_is_large(upload: PromoUpload) -> bool:
     return estimate is not None and estimate > settings.PROMO_UPLOAD_ASYNC_ROWS
 
 
+def _enqueue(*, upload: PromoUpload, actor) -> None:
+    """Hand a queued upload to the worker (after the commit, so the worker finds it). A broker
+    that cannot be reached fails the upload with the reason rather than leaving it queued."""
+    from promo.tasks.imports import upload_process_task
+
+    try:
+        upload_process_task.delay(upload.pk, actor.pk)
+    except Exception as error:  # noqa: BLE001 - any broker error ends the same way
+        upload_fail(upload=upload, reason=_("Очередь обработки недоступна: %(error)s") % {"error": error})
+
+
 def upload_submit(*, actor, file, original_name: str, supplier: Supplier | None = None,
                   dry_run: bool = False, today: date | None = None) -> tuple[PromoUpload, ImportResult | None]:
     """Store a sheet and import it at once, or queue it for the worker when it is large
@@ -701,10 +712,8 @@ def upload_submit(*, actor, file, original_name: str, supplier: Supplier | None 
         return upload, result
     upload = upload_create(actor=actor, file=file, original_name=original_name, supplier=supplier)
     if upload_is_large(upload):
-        from promo.tasks.imports import upload_process_task
-
         upload.save(update_fields=["rows_total", "updated_at"])
-        transaction.on_commit(lambda: upload_process_task.delay(upload.pk, actor.pk))
+        transaction.on_commit(lambda: _enqueue(upload=upload, actor=actor))
         return upload, None
     return upload, upload_process(upload=upload, today=today, actor=actor)
 

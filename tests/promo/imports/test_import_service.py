@@ -496,3 +496,19 @@ def test_the_same_file_submitted_twice_at_once_is_imported_once(demo_data, demo_
     refused = next(result for result in results if not result.ok)
     assert [e["code"] for e in refused.errors] == ["file_duplicate"]
     assert Promo.objects.count() == 1 and PromoLine.objects.count() == 20
+
+
+def test_an_unreachable_broker_fails_the_queued_upload_instead_of_leaving_it_queued(
+        demo_user, settings, monkeypatch, django_capture_on_commit_callbacks):
+    settings.PROMO_UPLOAD_ASYNC_ROWS = 1
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(upload_process_task, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload, result = submit(demo_user("s001"), [line(p) for p in products("S001", 3)])
+
+    assert result is None
+    upload.refresh_from_db()
+    assert upload.status == PromoUpload.Status.FAILED and "broker down" in upload.failure
