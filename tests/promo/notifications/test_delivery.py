@@ -3,14 +3,12 @@ once the server accepted the message, retried with backoff during an outage, nev
 
 import email
 import smtplib
-import socket
 from datetime import timedelta
 from email import policy
 from email.header import decode_header, make_header
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
@@ -22,55 +20,6 @@ from promo.tasks.notifications import outbox_send
 
 Kind = PromoEvent.Kind
 pytestmark = pytest.mark.django_db
-
-
-class Mailbox:
-    """An aiosmtpd handler keeping what it accepted; ``refuse`` makes it reject the data."""
-
-    def __init__(self):
-        self.envelopes = []
-        self.refuse = False
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.refuse:
-            return "554 5.6.0 Message refused"
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_port(settings):
-    """Point the portal at SMTP on 127.0.0.1:<a free port> (nothing listens there yet)."""
-    port = free_port()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 5
-    return port
-
-
-@pytest.fixture
-def smtp_server(smtp_port):
-    """Start a real SMTP server on the configured port: ``start()`` returns its mailbox."""
-    controllers = []
-
-    def start() -> Mailbox:
-        mailbox = Mailbox()
-        controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
-        controller.start()
-        controllers.append(controller)
-        return mailbox
-
-    yield start
-    for controller in controllers:
-        controller.stop()
 
 
 def submit(world, django_capture_on_commit_callbacks):
