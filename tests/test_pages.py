@@ -143,3 +143,21 @@ def test_admin_cannot_change_a_promos_state(client_for):
     assert promo.status == "draft" and promo.version == 1
     # and promos are never added by hand
     assert client.get("/admin/promo/promo/add/").status_code == 403
+
+
+def test_ui_is_russian_even_for_an_english_browser(client_for):
+    # given s001 whose browser asks for English, without having used the language switch
+    client = client_for("s001")
+    # when the home page is opened
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    # then the portal speaks Russian (the default) until the person picks English
+    assert response.headers["Content-Language"] == "ru"
+    assert "Выйти" in response.content.decode()
+
+
+def test_forbidden_page_explains_in_russian(client_for):
+    # given a supplier user, when he opens the staff-only supplier list
+    response = client_for("s001").get("/suppliers/")
+    # then a 403 page in the portal's layout says so
+    assert response.status_code == 403
+    assert "Нет доступа" in response.content.decode()
