@@ -46,16 +46,18 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from guardian.utils import get_user_obj_perms_model
 
 from branches.targeting import Targeting
 from promo.models import OutboxMessage, Promo, PromoEvent, PromoLine, PromoRevision
+from promo.services.corrections import FIELD_LABELS as CORRECTION_LABELS
+from promo.services.corrections import fmt_date
 from suppliers.models import Category, SupplierUser
 from suppliers.roles import CATEGORY_DECIDE_PERM, Role
 
@@ -72,22 +74,6 @@ DEFAULT_LANGUAGE = "ru"
 # A digest lists at most this many changes per promo; the page has the rest.
 MAX_CHANGES = 50
 
-FIELD_LABELS = {
-    "name": gettext_lazy("название"),
-    "mechanic": gettext_lazy("механика"),
-    "start": gettext_lazy("начало"),
-    "end": gettext_lazy("окончание"),
-    "targeting": gettext_lazy("филиалы"),
-    "discount_percent": gettext_lazy("скидка, %"),
-    "promo_price": gettext_lazy("промо-цена"),
-    "regular_price": gettext_lazy("регулярная цена"),
-    "compensation_percent": gettext_lazy("компенсация поставщика, %"),
-    "n": gettext_lazy("N (купить)"),
-    "m": gettext_lazy("M (в подарок)"),
-    "comment": gettext_lazy("комментарий"),
-    "decision": gettext_lazy("решение"),
-    "status": gettext_lazy("статус"),
-}
 MONEY_FIELDS = frozenset({"promo_price", "regular_price"})
 BLANK_LINES = re.compile(r"\n\s*\n(\s*\n)+")
 
@@ -233,6 +219,18 @@ def _url_of(obj=None, *names: str) -> str:
     return absolute_url(reverse("home"))
 
 
+def field_label(name: str) -> str:
+    """A field's name as people read it: the corrections' labels, else the model's."""
+    if name in CORRECTION_LABELS:
+        return str(CORRECTION_LABELS[name])
+    for model in (PromoLine, Promo):
+        try:
+            return str(model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            continue
+    return name
+
+
 def _format_value(field_name: str, value, targeting_cache: dict) -> str:
     if value is None or value == "":
         return "—"
@@ -248,10 +246,10 @@ def _format_value(field_name: str, value, targeting_cache: dict) -> str:
     if field_name == "status" and value in Promo.Status.values:
         return str(Promo.Status(value).label)
     if isinstance(value, date):
-        return value.strftime("%d.%m.%Y")
+        return fmt_date(value)
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
-            return date.fromisoformat(value).strftime("%d.%m.%Y")
+            return fmt_date(date.fromisoformat(value))
         except ValueError:
             return value
     if field_name in MONEY_FIELDS:
@@ -286,7 +284,7 @@ def changes_from(data, targeting_cache: dict | None = None) -> list[Change]:
 
     def add(what, field_name, value) -> None:
         old, new = _old_new(value)
-        label = str(FIELD_LABELS.get(field_name, field_name))
+        label = field_label(field_name)
         rows.append(Change(str(what or ""), label, _format_value(field_name, old, cache),
                            _format_value(field_name, new, cache)))
 

@@ -163,7 +163,6 @@ class PriceTag:
     ean: str
     regular_price: Decimal
     unit_price: Decimal | None
-    discount: Decimal | None
     mechanic: str
     n: int | None
     m: int | None
@@ -250,7 +249,7 @@ def price_tags_for(*, branch: Branch, day: date, user=None) -> list[PriceTag]:
             tags.append(PriceTag(
                 name=line.get("name") or "", article=line.get("article") or "", ean=line.get("ean") or "",
                 regular_price=_decimal(line.get("regular_price")) or Decimal("0"), unit_price=unit,
-                discount=discount, mechanic=revision.mechanic, n=line.get("n"), m=line.get("m"),
+                mechanic=revision.mechanic, n=line.get("n"), m=line.get("m"),
                 start=revision.start, end=revision.end, promo_code=promo.code,
                 shown_discount=shown_discount(revision.mechanic, discount_percent=line.get("discount_percent"),
                                               effective=discount),
