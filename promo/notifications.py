@@ -30,7 +30,8 @@ Payload contract (read defensively: every key is optional)
     ``lines``       ``line_decided``: ``[{"article", "name", "decision", "reason"}]``.
     ``request``     ``extension_requested``: ``{"new_end": "2027-03-01"}``.
     ``text``        ``comment_added``: the comment (else ``event.reason``).
-    ``run_id``, ``date``, ``reason``, ``warnings``   export events (``promo=None``).
+    ``run_id``, ``run``, ``date``, ``reason``, ``warnings``, ``errors`` (+ ``*_total``)
+                    export events (``promo=None``); the link goes to the run's page.
     ``date``        date-based events (``starts_tomorrow``, ``started``, ``finished``): the day
                     they are about, which also makes them idempotent.
 """
@@ -430,15 +431,30 @@ class EventMessages:
         }
 
     def export_context(self) -> dict:
-        warnings = self.payload.get("warnings") or []
-        if not isinstance(warnings, list):
-            warnings = [warnings]
+        def messages(key: str) -> list[str]:
+            items = self.payload.get(key) or []
+            items = items if isinstance(items, list) else [items]
+            return [str(i.get("message") or i) if isinstance(i, dict) else str(i) for i in items][:100]
+
+        warnings, errors = messages("warnings"), messages("errors")
+        run_id = _as_pk(self.payload.get("run_id"))
+        totals = {key: self.payload.get(f"{key}_total") for key in ("warnings", "errors")}
+        run_url = None
+        if run_id is not None:
+            try:
+                run_url = absolute_url(reverse("exports:run_detail", args=[run_id]))
+            except NoReverseMatch:
+                run_url = None
         return {
-            "run_id": self.payload.get("run_id"),
+            "run_id": run_id,
+            "run": self.payload.get("run") or run_id,
             "date": _format_value("date", self.payload.get("date"), {}),
             "reason": self.payload.get("reason") or self.event.reason,
-            "warnings": [w.get("message") or str(w) if isinstance(w, dict) else str(w) for w in warnings][:100],
-            "url": _url_of(None, "exports:run_list", "exports:export_list", "exports:index"),
+            "warnings": warnings,
+            "errors": errors,
+            "more": max(0, (totals["warnings"] or len(warnings)) - len(warnings))
+            + max(0, (totals["errors"] or len(errors)) - len(errors)),
+            "url": run_url or _url_of(None, "exports:run_list"),
         }
 
     def subject(self, promos: list[dict], upload: dict | None, export: dict | None) -> str:

@@ -116,15 +116,23 @@ def test_a_mass_correction_digest_shows_each_supplier_its_own_promos_only(world)
     assert world.promo.code in everything and foreign.code in everything
 
 
-def test_export_warnings_list_the_warnings(world):
-    event = event_record(kind=Kind.EXPORT_WARNINGS, payload={
-        "run_id": 12, "date": "2027-02-01", "warnings": ["Филиал B0007 без кода SAP"],
+def test_export_warnings_list_the_problems_and_link_the_run(world):
+    # when the exports record a run with warnings and errors (as exports/services.py does)
+    event = event_record(kind=Kind.EXPORT_WARNINGS, internal=True, payload={
+        "run_id": 12, "run": "20270201_01", "date": "2027-02-01",
+        "warnings": ["Филиал B0007 без кода SAP"], "errors": ["P000001: нет цены"],
+        "warnings_total": 3, "errors_total": 1,
     })
 
+    # then the marketers read the run, each problem, how many more there are, and the run's page
     message = message_to(event, "marketer")
     assert message.subject == "[Промо-портал] Выгрузка с предупреждениями: 01.02.2027"
-    assert "Филиал B0007 без кода SAP" in message.body_text
-    assert "Филиал B0007 без кода SAP" in message.body_html
+    for body in (message.body_text, message.body_html):
+        assert "20270201_01" in body
+        assert "Филиал B0007 без кода SAP" in body
+        assert "P000001: нет цены" in body
+        assert "…и ещё: 2" in body
+        assert "http://127.0.0.1:8000/exports/12/" in body
 
 
 def test_html_escapes_what_users_typed(world):
