@@ -229,10 +229,12 @@ def estimate_rows(path: str | Path) -> int | None:
 def upload_local_path(upload: PromoUpload):
     """A filesystem path to the stored file (copied to a temp file for remote storages)."""
     try:
-        yield Path(upload.file.path)
-        return
+        local = upload.file.path
     except NotImplementedError:
-        pass
+        local = None
+    if local is not None:
+        yield Path(local)
+        return
     with tempfile.NamedTemporaryFile(suffix=".xlsx") as temp:
         with upload.file.open("rb") as source:
             shutil.copyfileobj(source, temp)
