@@ -116,6 +116,9 @@ WARNING_CODES = frozenset({"duplicate_merged", "name_mismatch", "regular_price_m
 
 # More specific texts, chosen by params["reason"].
 VARIANTS: dict[tuple[str, str], Any] = {
+    ("price_invalid", "not_positive"): _(
+        "Цена должна быть больше нуля, а в файле «{value}». Укажите промо-цену в рублях, например 199,90."
+    ),
     ("file_unreadable", "too_large"): _(
         "Файл больше {max_mb} МБ. Разбейте его на несколько файлов поменьше и загрузите их по очереди."
     ),

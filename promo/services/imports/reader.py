@@ -262,7 +262,10 @@ class SheetReader:
 
     def close(self) -> None:
         if self._rows is not None:
-            self._rows.close()
+            # A generator has close(); a plain iterator (itertools.chain) has nothing to release.
+            close = getattr(self._rows, "close", None)
+            if close is not None:
+                close()
             self._rows = None
         if self._engine is not None:
             self._engine.close()

@@ -108,3 +108,11 @@ def test_file_problem_carries_its_problem():
     assert error.problem == Problem("file_unreadable", 0)
     assert error.problem.params == {"reason": "broken"}
     assert "повреждён" in error.problem.message
+
+
+def test_a_zero_promo_price_is_explained_as_not_positive():
+    # given the validator's problem for a promo price of 0
+    problem = Problem("price_invalid", row=7, column="Промо-цена", params={"value": "0", "reason": "not_positive"})
+    # then the message says the price must be above zero, not that it is not a number
+    assert "больше нуля" in str(problem.message)
+    assert "не является числом" not in str(problem.message)

@@ -424,3 +424,12 @@ def test_datetime_and_number_cells_come_back_raw(tmp_path, engine):
     assert v.parse_ean(row.cells["ean"]) == "4614155800444"
     assert v.parse_date(row.cells["start"]) == date(2027, 6, 1)
     assert v.parse_date(row.cells["end"]) == date(2027, 6, 30)
+
+
+def test_a_reader_closed_before_reading_rows_releases_the_file():
+    # given an opened reader whose rows were never iterated
+    reader = SheetReader(WORKBOOKS / "s001_discount_clean.xlsx")
+    # when it is closed, then nothing fails, and it cannot be read afterwards
+    reader.close()
+    with pytest.raises(RuntimeError):
+        iter(reader)
