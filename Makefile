@@ -24,7 +24,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed ## Create .venv and install the pinned dependencies (with test/lint extras)
 
 migrate: install ## Apply database migrations (SQLite under var/ unless DATABASE_URL is set)
-	@mkdir -p var/media var/mail var/exports var/celery/queue var/celery/processed
+	@mkdir -p var/media var/mail var/exports var/celery/queue var/celery/processed var/celery/control
 	$(PY) manage.py migrate --noinput -v0
 
 demo: migrate ## Load the reference data and the demo users (idempotent)
