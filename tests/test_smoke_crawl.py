@@ -1,0 +1,131 @@
+"""Smoke crawl: a realistic portal (sample workbooks imported, promos submitted, approved,
+rejected, commented, corrected, exported), then every page reachable from the home page and
+every API list, for each demo role. No response may be a server error, and every page must
+render as a Russian page (no left-over template syntax, no «None» in place of a value)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.test import Client
+
+from exports.services import export_run
+from promo.models import Promo, PromoUpload
+from promo.services.approval import promo_approve, promo_reject, promo_submit
+from promo.services.comments import comment_add
+from promo.services.imports.importer import upload_submit
+from suppliers.models import Supplier
+from tests.crawler import crawl
+
+WORKBOOKS = Path(__file__).resolve().parent / "data" / "workbooks"
+TODAY = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Novosibirsk"))
+ROLES = ["anonymous", "s001", "s002", "manager", "manager1", "marketer", "admin"]
+
+pytestmark = pytest.mark.django_db
+
+
+def user(username: str):
+    return get_user_model().objects.get(username=username)
+
+
+def import_workbook(name: str, username: str) -> PromoUpload:
+    actor = user(username)
+    with (WORKBOOKS / name).open("rb") as file:
+        upload, result = upload_submit(actor=actor, file=file, original_name=name, today=TODAY.date())
+    assert result is not None
+    return upload
+
+
+def build_portal() -> dict:
+    """The state a crawl should meet: imports that succeeded and failed, a revision, promos in
+    every status a day of work leaves behind, comments, and an export run."""
+    for name, username in [("s001_discount_clean.xlsx", "s001"), ("s002_nplusm_clean.xlsx", "s002"),
+                           ("s004_english_headers.xlsx", "s004"), ("s003_messy_valid.xlsx", "s003"),
+                           ("s003_messy_errors.xlsx", "s003"), ("s003_not_a_workbook.xlsx", "s003")]:
+        import_workbook(name, username)
+    s001, s002 = (Supplier.objects.get(code=code) for code in ("S001", "S002"))
+    first, second = Promo.objects.filter(supplier=s001).order_by("pk")
+    (nplusm,) = Promo.objects.filter(supplier=s002)
+    for promo, username in [(first, "s001"), (second, "s001"), (nplusm, "s002")]:
+        promo_submit(promo=promo, actor=user(username))
+    manager = user("manager")
+    promo_approve(promo=first, actor=manager, comment="Согласовано")
+    promo_reject(promo=second, actor=manager, reason="Скидка слишком мала")
+    comment_add(promo=first, actor=user("s001"), text="Просим начать раньше")
+    comment_add(promo=first, actor=manager, text="Только для сети", internal=True)
+    # A corrected re-upload makes a new revision (with its diff) of the s001 promos.
+    import_workbook("s001_discount_corrected.xlsx", "s001")
+    first.refresh_from_db()
+    run = export_run(business_date=first.start, actor=user("marketer"))
+    return {"approved": first, "rejected": second, "submitted": nplusm, "run": run}
+
+
+@pytest.fixture(scope="module")
+def portal(django_db_setup, django_db_blocker):
+    """Built once for the module and removed at its end: the crawl only reads."""
+    with django_db_blocker.unblock(), time_machine.travel(TODAY, tick=True):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield build_portal()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def client_as(username: str) -> Client:
+    client = Client()
+    if username != "anonymous":
+        client.force_login(user(username))
+    return client
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_every_page_reachable_from_home_renders(portal, username):
+    # given: the portal after a day of work, and a person of this role
+    client = client_as(username)
+
+    # when: they follow every link from the home page, three links deep
+    report = crawl(client, "/")
+
+    # then: no server error, every page in Russian with its values filled in
+    assert not report.problems, "\n".join(report.problems)
+    assert len(report.visited) > (2 if username == "anonymous" else 10)
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_every_api_list_answers(portal, username):
+    # given: the API root lists the endpoints
+    client = client_as(username)
+    root = client.get("/api/v1/", HTTP_ACCEPT="application/json")
+    assert root.status_code < 500
+    endpoints = root.json() if root.status_code == 200 else {}
+
+    # when: the person reads every list, and the first item of it
+    problems = []
+    for name, url in endpoints.items():
+        response = client.get(url, HTTP_ACCEPT="application/json")
+        # then: an answer, never a server error; a list gives its items
+        if response.status_code >= 500:
+            problems.append(f"{name}: {url} -> {response.status_code}")
+            continue
+        if response.status_code != 200:
+            continue
+        body = response.json()
+        items = body.get("results", []) if isinstance(body, dict) else body
+        if items and "id" in items[0]:
+            detail = client.get(f"{url.rstrip('/')}/{items[0]['id']}/", HTTP_ACCEPT="application/json")
+            if detail.status_code >= 500:
+                problems.append(f"{name} detail: {detail.status_code}")
+    assert not problems, problems
+    if username == "anonymous":
+        assert root.status_code in (401, 403) or all(
+            client.get(url).status_code in (401, 403) for url in endpoints.values())
+    else:
+        assert {"promos", "uploads", "products", "branches"} <= set(endpoints)
