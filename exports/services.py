@@ -15,7 +15,7 @@ import os
 import re
 import time
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -40,6 +40,7 @@ ERROR_NO_SYSTEM = _("Не выбрана ни одна система.")
 ERROR_NOT_ALLOWED = _("Запускать выгрузки могут только маркетологи.")
 ERROR_NUMBER = _("Не удалось выделить номер выгрузки за {date}.")
 ERROR_FAILED = _("Выгрузка {run} не удалась: {reason}")
+ERROR_STALE = _("Выгрузка прервана: процесс остановился, не закончив работу (дольше {minutes} мин без результата).")
 ERROR_SET10_URL = _("Не задан адрес Set Retail 10 (SET10_URL).")
 ERROR_SET10_PENDING = _("Set Retail 10 не сообщил результат пакета {ti} после {attempts} запросов статуса.")
 MANIFEST = "manifest.json"
@@ -84,10 +85,27 @@ def _next_number(business_date: date, root: Path) -> int:
     return used + 1
 
 
+def export_runs_fail_stale() -> int:
+    """Mark as failed the runs left «running» by a worker that died mid-run (killed, machine
+    restarted), so the page never shows them running forever; their folders hold only temp
+    files (files are renamed and the manifest written only at the very end)."""
+    minutes = settings.EXPORT_RUN_TIMEOUT_MINUTES
+    cutoff = timezone.now() - timedelta(minutes=minutes)
+    stale = list(ExportRun.objects.filter(status=ExportRun.Status.RUNNING, started_at__lt=cutoff))
+    for run in stale:
+        folder = Path(run.folder)
+        if folder.is_dir():
+            for leftover in folder.glob(".*.part"):
+                leftover.unlink(missing_ok=True)
+        _fail(run, reason=str(ERROR_STALE.format(minutes=minutes)))
+    return len(stale)
+
+
 def export_run_queue(*, business_date: date, systems: Iterable[str] | str = ALL_SYSTEMS, actor=None,
                      out_dir: str | Path | None = None) -> ExportRun:
     """Create the run record (status queued) with its number and folder; :func:`export_run`
     executes it (directly, or in the Celery task the page and the API start)."""
+    export_runs_fail_stale()
     systems = parse_systems(systems)
     root = Path(out_dir or settings.EXPORT_ROOT)
     for _attempt in range(5):

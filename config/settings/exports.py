@@ -9,6 +9,7 @@ from config.env import BASE_DIR, env, env_bool, env_int
 # Run and folder layout: EXPORT_ROOT/<YYYYMMDD>_<NN>/ with the files and manifest.json.
 EXPORT_ROOT = env("EXPORT_ROOT", str(BASE_DIR / "var" / "exports"))
 EXPORT_HORIZON_DAYS = env_int("EXPORT_HORIZON_DAYS", 30)
+EXPORT_RUN_TIMEOUT_MINUTES = env_int("EXPORT_RUN_TIMEOUT_MINUTES", 60)  # a run «running» longer has died
 EXPORT_NIGHTLY_AT = env("EXPORT_NIGHTLY_AT", "02:00")  # local time (TIME_ZONE), "HH:MM"
 EXPORT_NIGHTLY_HOUR, EXPORT_NIGHTLY_MINUTE = (int(part) for part in EXPORT_NIGHTLY_AT.split(":", 1))
 

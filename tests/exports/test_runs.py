@@ -123,3 +123,18 @@ def test_queries_do_not_grow_with_the_number_of_promos(export_root, django_asser
         run = export_run(business_date=NIGHT)
     assert run.status == ExportRun.Status.SUCCEEDED
     assert run.promo_rows.count() == 30
+
+
+def test_a_run_left_running_by_a_dead_worker_is_marked_failed_by_the_next_run(export_root, time_machine):
+    # given a run that started two hours ago and never finished (its worker was killed)
+    time_machine.move_to("2026-09-20 00:00:00+07:00")
+    dead = export_run(business_date=NIGHT)
+    ExportRun.objects.filter(pk=dead.pk).update(status=ExportRun.Status.RUNNING, finished_at=None)
+    time_machine.move_to("2026-09-20 02:00:00+07:00")
+    # when the next run starts
+    export_run(business_date=NIGHT)
+    # then the dead one is failed with a reason, and the failure is recorded for the marketers
+    dead.refresh_from_db()
+    assert dead.status == ExportRun.Status.FAILED
+    assert "прервана" in dead.error
+    assert PromoEvent.objects.filter(kind=PromoEvent.Kind.EXPORT_FAILED, payload__run_id=dead.pk).exists()
