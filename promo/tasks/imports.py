@@ -8,7 +8,9 @@ import logging
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from promo.models import PromoUpload
@@ -27,7 +29,7 @@ SOFT_TIME_LIMIT = 30 * 60
 def upload_process_task(upload_id: int, actor_id: int) -> dict | None:
     """Import a queued upload as ``actor_id``. Whatever goes wrong, the upload ends imported,
     rejected or failed (with the reason), never stuck in processing."""
-    from promo.services.imports.importer import upload_fail, upload_process
+    from promo.services.imports.importer import upload_error_workbook, upload_fail, upload_process
 
     upload = PromoUpload.objects.filter(pk=upload_id).first()
     if upload is None:
@@ -37,7 +39,13 @@ def upload_process_task(upload_id: int, actor_id: int) -> dict | None:
         return None  # a redelivered message: the work is done
     try:
         actor = get_user_model().objects.get(pk=actor_id, is_active=True)
-        return upload_process(upload=upload, actor=actor).as_json()
+        result = upload_process(upload=upload, actor=actor)
+        if result.errors and not result.duplicate_of:
+            # Prepare the annotated workbook now: for a large sheet it takes a while, and the
+            # supplier will download it next.
+            with translation.override(settings.LANGUAGE_CODE):
+                upload_error_workbook(upload)
+        return result.as_json()
     except SoftTimeLimitExceeded:
         upload_fail(upload=upload, reason=_("Превышено время обработки файла."))
     except get_user_model().DoesNotExist:

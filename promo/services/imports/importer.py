@@ -33,8 +33,10 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -731,10 +733,22 @@ def upload_result(upload: PromoUpload) -> ImportResult:
     )
 
 
+def _error_workbook_name(upload: PromoUpload, language: str) -> str:
+    return f"uploads/errors/{upload.pk}_{upload.sha256[:12]}_{language}.xlsx"
+
+
 def upload_error_workbook(upload: PromoUpload) -> bytes:
     """The uploaded workbook with every problem marked and the «Ошибки» sheet (messages in the
-    active language)."""
+    active language). Built once per language and kept in the media storage: rewriting a
+    100,000-row sheet takes half a minute, so a second download (or the one the worker
+    prepared for a large rejected file) is served from the stored copy."""
+    name = _error_workbook_name(upload, translation.get_language() or settings.LANGUAGE_CODE)
+    if default_storage.exists(name):
+        with default_storage.open(name, "rb") as stored:
+            return stored.read()
     problems = [problem_from_record(record) for record in (upload.errors or []) + (upload.warnings or [])]
     with upload_local_path(upload) as path:
-        return build_error_workbook(source_path=path, problems=problems,
-                                    sheet_title=(upload.summary or {}).get("sheet") or None)
+        content = build_error_workbook(source_path=path, problems=problems,
+                                       sheet_title=(upload.summary or {}).get("sheet") or None)
+    default_storage.save(name, ContentFile(content))
+    return content

@@ -97,6 +97,44 @@ def test_the_error_workbook_marks_the_bad_cells_and_lists_the_errors(client_for)
     assert any("150" in str(cell) for row in errors for cell in row)
 
 
+def test_the_error_workbook_is_built_once_per_language_and_kept(client_for, monkeypatch):
+    # given a rejected upload whose error workbook was downloaded once
+    client = client_for("s001")
+    post_sheet(client, [line(products("S001", 1)[0], **{"Скидка, %": 150})])
+    upload = PromoUpload.objects.get()
+    first = client.get(reverse("promo:upload_error_workbook", args=[upload.pk]))
+
+    # when it is downloaded again, building it anew is not needed
+    from promo.services.imports import importer
+
+    def must_not_build(**kwargs):
+        raise AssertionError("the stored error workbook should have been served")
+
+    monkeypatch.setattr(importer, "build_error_workbook", must_not_build)
+    second = client.get(reverse("promo:upload_error_workbook", args=[upload.pk]))
+
+    # then the same workbook comes back
+    assert second.status_code == 200 and second.content == first.content
+
+
+def test_the_worker_prepares_the_error_workbook_of_a_rejected_queued_upload(demo_user):
+    # given a queued upload with an error, processed by the import task
+    from django.core.files.storage import default_storage
+
+    from promo.services.imports.importer import _error_workbook_name
+    from promo.tasks.imports import upload_process_task
+
+    s001 = demo_user("s001")
+    upload = upload_create(actor=s001, file=sheets.uploaded([line(products("S001", 1)[0], **{"Скидка, %": 150})]),
+                           original_name="big.xlsx")
+    upload_process_task(upload.pk, s001.pk)
+
+    # then the annotated workbook is already stored for the supplier's download
+    upload.refresh_from_db()
+    assert upload.status == "rejected"
+    assert default_storage.exists(_error_workbook_name(upload, "ru"))
+
+
 def test_a_marketer_chooses_the_supplier_or_none_for_a_bulk_file(client_for):
     client = client_for("marketer")
     html = client.get(reverse("promo:upload_create")).content.decode()
