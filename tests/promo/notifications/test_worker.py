@@ -37,7 +37,8 @@ def filesystem_broker(tmp_path):
     app.conf.update(
         broker_url="filesystem://", task_always_eager=False,
         broker_transport_options={"data_folder_in": str(queue), "data_folder_out": str(queue),
-                                  "processed_folder": str(processed)},
+                                  "processed_folder": str(processed),
+                                  "control_folder": str(tmp_path / "control")},
     )
     _reset_producer_pool()
     yield app
