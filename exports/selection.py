@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from branches.targeting import Targeting, resolve
 from promo.models import Promo
@@ -44,7 +45,7 @@ WARNING_LIST_LIMIT = 10
 
 # Branch code field per system, with the words used in warnings.
 CODE_FIELDS = {
-    "sap": ("sap_plant", "SAP (завод WERKS)"),
+    "sap": ("sap_plant", gettext_lazy("SAP (завод WERKS)")),
     "smarket": ("smarket_id", "S-Market"),
     "setretail": ("setretail_shop", "Set Retail"),
 }

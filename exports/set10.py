@@ -14,6 +14,8 @@ import urllib.request
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
+from django.utils.translation import gettext as _
+
 ACTIONS_PATH = "/SET-ERPIntegration/AdvertisingActionsImport"
 FEEDBACK_PATH = "/SET-ERPIntegration/SET/FeedbackWS"
 ACTIONS_NS = "http://ws.discounts.ERPIntegration.crystals.ru/"
@@ -56,9 +58,9 @@ def _post(url: str, payload: bytes, action: str, timeout: float) -> bytes:
             return response.read()
     except urllib.error.HTTPError as exc:
         detail = exc.read()[:500].decode("utf-8", "replace")
-        raise Set10Unavailable(f"Set10 ответил HTTP {exc.code}: {detail}") from exc
+        raise Set10Unavailable(_("Set10 ответил HTTP {code}: {detail}").format(code=exc.code, detail=detail)) from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise Set10Unavailable(f"Set10 недоступен: {exc}") from exc
+        raise Set10Unavailable(_("Set10 недоступен: {error}").format(error=exc)) from exc
 
 
 def _ti(ti: str) -> str:
@@ -73,7 +75,7 @@ def import_actions(*, base_url: str, data: bytes, ti: str, timeout: float) -> by
                    ACTIONS_NS + "importActionsWithTi", timeout)
     fault = _find(_parse(answer), "Fault")
     if fault is not None:
-        raise Set10Unavailable("Set10 вернул SOAP Fault: " + " ".join(fault.itertext()).strip()[:500])
+        raise Set10Unavailable(_("Set10 вернул SOAP Fault: {detail}").format(detail=" ".join(fault.itertext()).strip()[:500]))
     return answer
 
 
@@ -97,7 +99,7 @@ def read_status(answer: bytes) -> PackageStatus:
             try:
                 decoded = base64.b64decode(returned.text.strip())
             except (binascii.Error, ValueError) as exc:
-                raise Set10Unavailable(f"Set10 ответил не base64: {exc}") from exc
+                raise Set10Unavailable(_("Set10 ответил не base64: {error}").format(error=exc)) from exc
             document = _parse(decoded)
             element = _find(document, "import")
     if element is None:
@@ -121,7 +123,7 @@ def _parse(data: bytes):
     try:
         return ElementTree.fromstring(data)
     except ElementTree.ParseError as exc:
-        raise Set10Unavailable(f"Set10 ответил не XML: {exc}") from exc
+        raise Set10Unavailable(_("Set10 ответил не XML: {error}").format(error=exc)) from exc
 
 
 def _local(tag) -> str:
