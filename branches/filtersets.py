@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, BranchGroup, City, Region
+from config.parsing import parse_id
 
 
 def _user(request):
@@ -35,10 +36,10 @@ class BranchFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        region = (self.data.get("region") or "") if self.data else ""
-        if region.isdigit():
+        region = parse_id(self.data.get("region")) if self.data else None
+        if region is not None:
             # Only the region's cities, so the two selects cannot contradict each other.
-            cities = City.objects.restrict(_user(self.request)).filter(region_id=int(region))
+            cities = City.objects.restrict(_user(self.request)).filter(region_id=region)
             self.filters["city"].queryset = cities
         self.form.fields["q"].widget.attrs.update(placeholder=_("код, название или адрес"))
         self.form.fields["open_on"].widget.attrs.update(placeholder=_("дд.мм.гггг"))

@@ -4,6 +4,8 @@ integrator can fetch the catalogue in fewer calls without asking for everything 
 
 from rest_framework.pagination import PageNumberPagination
 
+from config.parsing import parse_id
+
 PAGE_SIZES = (25, 50, 100, 250)
 DEFAULT_PAGE_SIZE = 50
 
@@ -23,8 +25,8 @@ class PerPageMixin:
     paginate_by = DEFAULT_PAGE_SIZE
 
     def get_paginate_by(self, queryset):
-        value = self.request.GET.get("per_page", "")
-        return int(value) if value.isdigit() and int(value) in PAGE_SIZES else self.paginate_by
+        value = parse_id(self.request.GET.get("per_page"))
+        return value if value in PAGE_SIZES else self.paginate_by
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from branches.models import Branch, Region
+from config.parsing import parse_id
 from promo.models import Promo, PromoLine
 from promo.models.promo import promo_pk_from_code
 from suppliers.models import Category, Supplier
@@ -86,7 +87,7 @@ class PromoFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         query = Q(name__icontains=value)
-        pk = promo_pk_from_code(value) or (int(value) if value.isdigit() else None)
+        pk = promo_pk_from_code(value) or parse_id(value)
         if pk is not None:
             query |= Q(pk=pk)
         return queryset.filter(query)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, BranchGroup, City, Region
 from branches.targeting import Targeting
+from config.parsing import parse_id
 from promo.filtersets import filter_targeting
 from promo.models import Promo, PromoEvent, PromoLine
 from suppliers.models import Category, Supplier
@@ -212,7 +213,7 @@ class BulkDecisionForm(forms.Form):
         self.queryset = queryset
         if self.is_bound and queryset is not None:
             # Only ids of the manager's own queue are valid choices (restricted, STYLE.md §5).
-            posted = [value for value in self.data.getlist("promos") if str(value).isdigit()]
+            posted = {parse_id(value) for value in self.data.getlist("promos")} - {None}
             allowed = queryset.filter(pk__in=posted).values_list("pk", flat=True)
             self.fields["promos"].choices = [(pk, pk) for pk in allowed]
 
@@ -221,13 +222,12 @@ class BulkDecisionForm(forms.Form):
         if cleaned.get("decision") == self.REJECT and not (cleaned.get("reason") or "").strip():
             self.add_error("reason", REASON_REQUIRED)
         for pk in cleaned.get("promos") or ():
-            value = self.data.get(f"version_{pk}", "")
-            if not str(value).isdigit():
+            if parse_id(self.data.get(f"version_{pk}")) is None:
                 raise forms.ValidationError(_("Страница устарела, обновите её."))
         return cleaned
 
     def versions(self) -> dict[int, int]:
-        return {pk: int(self.data[f"version_{pk}"]) for pk in self.cleaned_data["promos"]}
+        return {pk: parse_id(self.data[f"version_{pk}"]) for pk in self.cleaned_data["promos"]}
 
 
 class TargetingForm(VersionedForm):
@@ -296,6 +296,10 @@ class PromoScopeMixin:
 class CalendarFilterForm(PromoScopeMixin, forms.Form):
     """The calendar's window (from a Monday, a number of weeks) and its filters."""
 
+    # Weeks a window may start in; far beyond them the «earlier» / «later» steps would leave
+    # the calendar (date.min, date.max) and there are no promos anyway.
+    FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
     start = forms.DateField(label=_("С недели"), required=False, widget=DATE_WIDGET)
     weeks = forms.TypedChoiceField(label=_("Недель"), required=False, coerce=int, empty_value=12,
                                    choices=[(n, n) for n in (4, 8, 12, 26, 52)])
@@ -310,6 +314,15 @@ class CalendarFilterForm(PromoScopeMixin, forms.Form):
         super().__init__(data, *args, **kwargs)
         self.today = today or date.today()
         self._restrict_choices(user)
+
+    def clean_start(self):
+        start = self.cleaned_data.get("start")
+        if start is not None and not self.FIRST_DAY <= start <= self.LAST_DAY:
+            raise forms.ValidationError(
+                _("Выберите неделю между %(first)s и %(last)s."),
+                params={"first": self.FIRST_DAY.strftime("%d.%m.%Y"), "last": self.LAST_DAY.strftime("%d.%m.%Y")},
+            )
+        return start
 
     def window(self) -> tuple[date, int]:
         data = self.cleaned_data if self.is_valid() else {}
@@ -398,7 +411,7 @@ class MassCorrectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.lines_queryset = lines
         if self.is_bound and lines is not None:
-            posted = [value for value in self.data.getlist("line_ids") if str(value).isdigit()]
+            posted = {parse_id(value) for value in self.data.getlist("line_ids")} - {None}
             allowed = lines.filter(pk__in=posted).values_list("pk", flat=True)
             self.fields["line_ids"].choices = [(pk, pk) for pk in allowed]
 
@@ -425,9 +438,9 @@ class MassCorrectionForm(forms.Form):
         }
 
     def versions(self) -> dict[int, int]:
-        return {int(key.removeprefix("version_")): int(value) for key, value in self.data.items()
-                if key.startswith("version_") and key.removeprefix("version_").isdigit()
-                and str(value).isdigit()}
+        versions = {parse_id(key.removeprefix("version_")): parse_id(value) for key, value in self.data.items()
+                    if key.startswith("version_")}
+        return {pk: version for pk, version in versions.items() if pk is not None and version is not None}
 
 
 class ActivityLogFilterForm(forms.Form):

@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from branches.models import TimeStampedModel
 from branches.targeting import Targeting
+from config.parsing import parse_id
 from promo.querysets import PromoLineQuerySet, PromoQuerySet
 from suppliers.models import Product, Supplier
 
@@ -27,9 +28,7 @@ def promo_code(pk: int) -> str:
 def promo_pk_from_code(code: str) -> int | None:
     """``P000123`` -> 123; anything else -> None."""
     code = (code or "").strip().upper()
-    if code.startswith(CODE_PREFIX) and code[1:].isdigit():
-        return int(code[1:])
-    return None
+    return parse_id(code[1:]) if code.startswith(CODE_PREFIX) else None
 
 
 class Mechanic(models.TextChoices):

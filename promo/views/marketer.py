@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from branches.targeting import Targeting, resolve
+from config.parsing import parse_id
 from promo.forms import workflow as wf
 from promo.models import Promo, PromoLine
 from promo.services import approval
@@ -113,7 +114,7 @@ class MassCorrectionView(MarketerRequiredMixin, View):
     def render_page(self, request, *, select, lines, form, preview=None, status=200):
         shown = list(lines[:MASS_LIMIT + 1])
         # Ticked lines: all of the selection at first, then what the user ticked.
-        checked = ({int(v) for v in request.POST.getlist("line_ids") if v.isdigit()}
+        checked = ({parse_id(v) for v in request.POST.getlist("line_ids")} - {None}
                    if request.method == "POST" else {line.pk for line in shown})
         context = {
             "select": select,

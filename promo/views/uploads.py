@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
+from config.parsing import parse_id
 from promo.forms.uploads import UploadForm
 from promo.models import Promo, PromoUpload
 from promo.services.imports.importer import (
@@ -168,8 +169,8 @@ class TemplateDownloadView(UploaderRequiredMixin, View):
         supplier = None
         if is_supplier_user(request.user):
             supplier = Supplier.objects.restrict(request.user).first()
-        elif request.GET.get("supplier", "").isdigit():
-            supplier = get_object_or_404(Supplier.objects.restrict(request.user), pk=request.GET["supplier"])
+        elif (supplier_id := parse_id(request.GET.get("supplier"))) is not None:
+            supplier = get_object_or_404(Supplier.objects.restrict(request.user), pk=supplier_id)
         content = build_template(supplier=supplier, language=language, today=timezone.localdate())
         name = "promo_template_en.xlsx" if language == "en" else "promo_template_ru.xlsx"
         response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)

@@ -3,9 +3,14 @@
 import re
 from datetime import date
 
+import pytest
 from django.urls import reverse
 
+from promo.models import Promo, PromoLine
+
 CALENDAR = reverse("promo:calendar")
+BULK = reverse("promo:approval_bulk")
+MASS = reverse("promo:mass_correction")
 
 
 def test_calendar_later_and_earlier_links_move_the_window(client_for, make_promo):
@@ -24,3 +29,66 @@ def test_calendar_later_and_earlier_links_move_the_window(client_for, make_promo
     assert later.context["first"] == date(2027, 5, 3)
     assert earlier.context["first"] == date(2027, 4, 5)
     assert later.context["form"].cleaned_data["region"].pk == 1
+
+
+@pytest.mark.parametrize("start", ["0001-01-01", "0001-01-03", "9999-12-31"])
+def test_calendar_far_out_of_range_is_a_message_not_a_crash(db, client_for, start):
+    # given: a start week typed (or linked) far outside any promo
+    client = client_for("marketer")
+
+    # when
+    response = client.get(CALENDAR, {"start": start})
+
+    # then: the calendar of this week, with the reason the date was not taken
+    assert response.status_code == 200
+    assert "Выберите неделю между 01.01.2000 и 31.12.2099." in response.content.decode()
+    assert response.context["first"] <= date.today() <= response.context["last"]
+
+
+def test_bulk_decision_with_a_stray_character_for_an_id_or_version_decides_nothing(client_for, make_promo):
+    # given: a promo waiting in the manager's queue
+    promo = make_promo()
+    client = client_for("manager")
+
+    # when: the form comes back with «²» (a digit to str.isdigit, not to int) as id or version
+    bad_id = client.post(BULK, {"promos": ["²"], "version_²": "²", "decision": "accept"}, follow=True)
+    bad_version = client.post(BULK, {"promos": [promo.pk], f"version_{promo.pk}": "²", "decision": "accept"},
+                              follow=True)
+
+    # then: back to the queue with a Russian message each time, and the promo still waiting
+    assert "Промо ² недоступно." in bad_id.content.decode()
+    assert "Страница устарела, обновите её." in bad_version.content.decode()
+    promo.refresh_from_db()
+    assert promo.status == Promo.Status.SUBMITTED
+    assert not promo.lines.exclude(decision=PromoLine.Decision.PENDING).exists()
+
+
+def test_mass_correction_with_a_stray_line_id_is_a_form_error(client_for, make_promo):
+    # given: a promo's line and a tick list holding a stray «²»
+    promo = make_promo()
+    line = promo.lines.first()
+
+    # when: the marketer asks for a preview
+    response = client_for("marketer").post(f"{MASS}?promo={promo.code}",
+                                           {"line_ids": ["²", line.pk], "shift_days": "1", "action": "preview"})
+
+    # then: 400 and the reason; nothing changed
+    assert response.status_code == 400
+    assert "Строка ² недоступна." in response.content.decode()
+    promo.refresh_from_db()
+    assert promo.start == date(2027, 4, 1)
+
+
+@pytest.mark.parametrize("query", [{"q": "P²"}, {"q": "²"}, {"q": "P" + "9" * 30}])
+def test_promo_search_for_an_odd_code_finds_nothing(client_for, make_promo, query):
+    make_promo()
+    response = client_for("marketer").get(reverse("promo:promo_list"), query)
+    assert response.status_code == 200
+    assert response.context["paginator"].count == 0
+
+
+def test_mass_correction_filter_by_an_odd_code_selects_nothing(client_for, make_promo):
+    make_promo()
+    response = client_for("marketer").get(MASS, {"promo": "P²"})
+    assert response.status_code == 200
+    assert response.context["lines"] == []
