@@ -164,6 +164,10 @@ VARIANTS: dict[tuple[str, str], Any] = {
         "превратил его в число с потерей цифр: задайте колонке текстовый формат."
     ),
     ("value_required", "ean_or_article"): _("Не заполнены ни «Штрихкод», ни «Артикул»: нужен хотя бы один."),
+    ("nplusm_invalid", "too_large"): _(
+        "Механика «{value}»: в N+M каждое число должно быть не больше {max}, например «2+1» "
+        "(купи 2, третий в подарок)."
+    ),
 }
 
 # The params each message template uses ("column" comes from Problem.column when not given).

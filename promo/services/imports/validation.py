@@ -338,9 +338,10 @@ class SheetValidator:
             return None, specs
         if price is None:
             return None, (("value_required", h.PROMO_PRICE, {}),)
-        if price <= 0:
+        # Excel formulas leave float noise (342.6749999): prices are kept in kopecks, so a price
+        # that rounds to 0,00 is no price either.
+        if _money(price) <= 0:
             return None, (("price_invalid", h.PROMO_PRICE, {"value": price, "reason": "not_positive"}),)
-        # Excel formulas leave float noise (342.6749999): prices are kept in kopecks.
         return _money(price), _NO_SPECS
 
     def _compensation_check(self, raw: Any, percent_format: bool) -> tuple[Decimal | None, tuple]:

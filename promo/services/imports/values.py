@@ -294,6 +294,9 @@ _FIXED_WORDS = {
     "цена", "фиксцена", "фиксированнаяцена", "фикс", "спеццена", "специальнаяцена",
     "ценапоакции", "промоцена", "fixedprice", "fixed", "price", "promoprice", "specialprice",
 }
+# The largest N or M of an «N+M» (a box of 99 is already more than a shelf offer; the lines
+# store them as small integers).
+NPLUSM_MAX = 99
 _N_PLUS_M = re.compile(r"^(\d+)\s*\+\s*(\d+)$")
 # «3 по цене 2», «3 за 2»: three for the price of two, that is 2+1.
 _N_FOR_M = re.compile(r"^(\d+)\s*(?:по\s*цене|за|for(?:\s*the\s*price\s*of)?)\s*(\d+)$")
@@ -328,6 +331,8 @@ def _mechanic(raw: Any) -> tuple[str, int | None, int | None]:
             n, m = (second, first - second) if as_total else (first, second)
             if n < 1 or m < 1:
                 raise ValueProblem("nplusm_invalid", {"value": shown})
+            if n > NPLUSM_MAX or m > NPLUSM_MAX:
+                raise ValueProblem("nplusm_invalid", {"value": shown, "reason": "too_large", "max": NPLUSM_MAX})
             return N_PLUS_M, n, m
     key = _MECHANIC_NOISE.sub("", lowered)
     if key in _PERCENT_WORDS:
