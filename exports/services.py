@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 ERROR_UNKNOWN_SYSTEM = _("Неизвестная система «{value}»: допустимы sap, smarket, setretail или all.")
 ERROR_NO_SYSTEM = _("Не выбрана ни одна система.")
 ERROR_NOT_ALLOWED = _("Запускать выгрузки могут только маркетологи.")
+ERROR_DATE_RANGE = _("Дата выгрузки должна быть между {first} и {last}.")
 ERROR_NUMBER = _("Не удалось выделить номер выгрузки за {date}.")
 ERROR_FAILED = _("Выгрузка {run} не удалась: {reason}")
 ERROR_STALE = _("Выгрузка прервана: процесс остановился, не закончив работу (дольше {minutes} мин без результата).")
@@ -46,10 +47,18 @@ ERROR_SET10_PENDING = _("Set Retail 10 не сообщил результат п
 MANIFEST = "manifest.json"
 EVENT_LIST_LIMIT = 50
 _RUN_FOLDER = re.compile(r"^(\d{8})_(\d{2,})$")
+# Business dates a marketer may ask for: a typo such as 0001 or 9999 would otherwise queue a
+# run that fails in the worker (the horizon runs past date.max) or exports nothing.
+FIRST_BUSINESS_DATE, LAST_BUSINESS_DATE = date(2000, 1, 1), date(2099, 12, 31)
 
 
 class ExportError(ValueError):
-    """Bad input for a run (unknown system...); the message is for the person who asked."""
+    """Bad input for a run (unknown system...); the message is for the person who asked and
+    ``field`` names the input it is about."""
+
+    def __init__(self, message: str, *, field: str = "system"):
+        super().__init__(message)
+        self.field = field
 
 
 def parse_systems(value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -126,6 +135,9 @@ def export_run_request(*, business_date: date, systems: Iterable[str] | str, act
     request's transaction commits. Only marketers and administrators may start a run."""
     if not is_marketer(actor):
         raise PermissionDenied(str(ERROR_NOT_ALLOWED))
+    if not FIRST_BUSINESS_DATE <= business_date <= LAST_BUSINESS_DATE:
+        raise ExportError(str(ERROR_DATE_RANGE).format(first=f"{FIRST_BUSINESS_DATE:%d.%m.%Y}",
+                                                       last=f"{LAST_BUSINESS_DATE:%d.%m.%Y}"), field="date")
     run = export_run_queue(business_date=business_date, systems=systems, actor=actor)
     from exports.tasks import export_run_task
 

@@ -57,7 +57,7 @@ class ExportRunStartView(MarketerRequiredMixin, View):
                 run = export_run_request(business_date=form.cleaned_data["date"],
                                          systems=parse_systems(form.cleaned_data["system"]), actor=request.user)
             except ExportError as exc:
-                form.add_error(None, str(exc))
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc))
             else:
                 messages.success(request, _("Выгрузка {run} поставлена в очередь.").format(run=run.name))
                 return redirect(run)

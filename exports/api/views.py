@@ -44,7 +44,7 @@ class ExportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
                 business_date=body.validated_data.get("date") or timezone.localdate(),
                 systems=parse_systems(body.validated_data["system"]), actor=request.user)
         except ExportError as exc:
-            return Response({"system": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({exc.field: [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
         run.refresh_from_db()
         return Response(ExportRunSerializer(run, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
