@@ -133,6 +133,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.pagination.PortalPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.api_exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Promo Portal API",
