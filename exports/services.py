@@ -30,6 +30,7 @@ from exports.models import ALL_SYSTEMS, ExportFile, ExportRun, ExportRunPromo
 from exports.selection import DELETE, Selection, select
 from exports.writers import FileSink, WriteResult, writers_for
 from promo.models import PromoEvent
+from promo.services.corrections import FIRST_PROMO_DAY, LAST_PROMO_DAY
 from promo.services.events import event_record
 from suppliers.roles import is_marketer
 
@@ -47,9 +48,9 @@ ERROR_SET10_PENDING = _("Set Retail 10 не сообщил результат п
 MANIFEST = "manifest.json"
 EVENT_LIST_LIMIT = 50
 _RUN_FOLDER = re.compile(r"^(\d{8})_(\d{2,})$")
-# Business dates a marketer may ask for: a typo such as 0001 or 9999 would otherwise queue a
-# run that fails in the worker (the horizon runs past date.max) or exports nothing.
-FIRST_BUSINESS_DATE, LAST_BUSINESS_DATE = date(2000, 1, 1), date(2099, 12, 31)
+# Business dates a marketer may ask for: the days promos may run on. A typo such as 0001 or
+# 9999 would otherwise queue a run that fails in the worker (the horizon runs past date.max).
+FIRST_BUSINESS_DATE, LAST_BUSINESS_DATE = FIRST_PROMO_DAY, LAST_PROMO_DAY
 
 
 class ExportError(ValueError):

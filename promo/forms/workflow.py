@@ -19,6 +19,7 @@ from branches.targeting import Targeting
 from config.parsing import parse_id
 from promo.filtersets import filter_targeting
 from promo.models import Promo, PromoEvent, PromoLine
+from promo.services.corrections import FIRST_PROMO_DAY, LAST_PROMO_DAY
 from suppliers.models import Category, Supplier
 
 REASON_REQUIRED = _("Укажите причину.")
@@ -296,9 +297,9 @@ class PromoScopeMixin:
 class CalendarFilterForm(PromoScopeMixin, forms.Form):
     """The calendar's window (from a Monday, a number of weeks) and its filters."""
 
-    # Weeks a window may start in; far beyond them the «earlier» / «later» steps would leave
-    # the calendar (date.min, date.max) and there are no promos anyway.
-    FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+    # Weeks a window may start in: the days promos may run on. Far beyond them the «earlier» /
+    # «later» steps would leave the calendar (date.min, date.max).
+    FIRST_DAY, LAST_DAY = FIRST_PROMO_DAY, LAST_PROMO_DAY
 
     start = forms.DateField(label=_("С недели"), required=False, widget=DATE_WIDGET)
     weeks = forms.TypedChoiceField(label=_("Недель"), required=False, coerce=int, empty_value=12,

@@ -19,6 +19,11 @@ from django.utils.translation import gettext_lazy as _
 
 from promo import mechanics
 
+# The days a promo may run on, whoever sets them (sheet, correction, extension). Far outside,
+# a typo such as 9999 passes every other rule and then breaks date arithmetic downstream
+# (the day after the end, an export horizon past date.max).
+FIRST_PROMO_DAY, LAST_PROMO_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
 # Line fields a correction may change (what the chain negotiates with the supplier).
 CORRECTABLE_LINE_FIELDS = ("discount_percent", "promo_price", "compensation_percent")
 
@@ -46,6 +51,7 @@ VALUE_NOT_A_NUMBER = _("«%(value)s» — не число.")
 FIELD_NOT_FOR_MECHANIC = _("Поле «%(field)s» не меняется у механики «%(mechanic)s».")
 FIELD_NOT_CORRECTABLE = _("Поле «%(field)s» нельзя корректировать.")
 PERIOD_REVERSED = _("Окончание (%(end)s) раньше начала (%(start)s).")
+PERIOD_OUT_OF_RANGE = _("Даты промо должны быть между %(first)s и %(last)s.")
 PERIOD_TOO_LONG = _("Промо длится %(days)s дней, а можно не больше %(max)s.")
 START_TOO_SOON = _("Начало должно быть не раньше %(earliest)s (за %(lead)s дней до старта).")
 END_IN_PAST = _("Окончание (%(end)s) уже прошло.")
@@ -73,6 +79,8 @@ def parse_decimal(value: Any) -> Decimal | None:
 def period_error(*, start: date, end: date, old_start: date | None, today: date) -> str:
     """The first broken rule of a promo period, or ``""``. The lead time applies only when the
     start moves (a running promo may still get a later end)."""
+    if not (FIRST_PROMO_DAY <= start <= LAST_PROMO_DAY and FIRST_PROMO_DAY <= end <= LAST_PROMO_DAY):
+        return str(PERIOD_OUT_OF_RANGE % {"first": fmt_date(FIRST_PROMO_DAY), "last": fmt_date(LAST_PROMO_DAY)})
     if end < start:
         return str(PERIOD_REVERSED % {"start": fmt_date(start), "end": fmt_date(end)})
     days = (end - start).days + 1

@@ -32,6 +32,7 @@ from django.utils import translation
 from branches.targeting import TargetingCatalog, TargetingParseError
 from promo.models import Promo
 from promo.services.conflicts import LineWindow, competing_products, overlaps_find
+from promo.services.corrections import FIRST_PROMO_DAY, LAST_PROMO_DAY
 from promo.services.imports import headers as h
 from promo.services.imports.problems import Problem
 from promo.services.imports.values import (
@@ -306,6 +307,10 @@ class SheetValidator:
             value, found = self._parsed(name, parse_date, raw)
             if value is None and not found:
                 found = (("value_required", name, {}),)
+            elif value is not None and not FIRST_PROMO_DAY <= value <= LAST_PROMO_DAY:
+                found = (("date_invalid", name, {"value": value, "reason": "out_of_range",
+                                                 "first": FIRST_PROMO_DAY, "last": LAST_PROMO_DAY}),)
+                value = None
             specs.extend(found)
             values.append(value)
         start, end = values

@@ -62,3 +62,18 @@ def test_the_template_for_an_odd_supplier_id_is_the_plain_template(client_for, s
     # then: the template without a supplier's products, not a server error
     assert response.status_code == 200
     assert response["Content-Type"] == XLSX_CONTENT_TYPE
+
+
+def test_a_date_in_a_far_year_is_an_error_on_its_cell(demo_user):
+    # given: a start and an end in the year 9999 (a typo passing every other date rule)
+    product = Product.objects.filter(supplier__code="S001").order_by("article").first()
+
+    # when
+    _upload, result = submit(demo_user("s001"), [line(product, **{"Начало": date(9999, 6, 1),
+                                                                  "Окончание": date(9999, 6, 30)})])
+
+    # then: date_invalid on both cells with the range in Russian; nothing saved
+    assert [(e["row"], e["code"], e["column"]) for e in result.errors] == [
+        (2, "date_invalid", "Начало"), (2, "date_invalid", "Окончание")]
+    assert "между 01.01.2000 и 31.12.2099" in result.errors[0]["message"]
+    assert not PromoLine.objects.filter(product=product).exists()

@@ -92,3 +92,19 @@ def test_mass_correction_filter_by_an_odd_code_selects_nothing(client_for, make_
     response = client_for("marketer").get(MASS, {"promo": "P²"})
     assert response.status_code == 200
     assert response.context["lines"] == []
+
+
+@pytest.mark.parametrize(("start", "end"), [("9999-12-01", "9999-12-31"), ("2099-12-25", "2100-01-05")])
+def test_a_point_correction_to_a_far_year_is_refused(client_for, make_promo, start, end):
+    # given: a submitted promo in April 2027
+    promo = make_promo()
+
+    # when: the marketer types a year far away (every other date rule would pass)
+    response = client_for("marketer").post(reverse("promo:promo_correct", args=[promo.pk]),
+                                           {"version": promo.version, "start": start, "end": end, "reason": "опечатка"})
+
+    # then: 400 with the reason; the dates are unchanged
+    assert response.status_code == 400
+    assert "Даты промо должны быть между 01.01.2000 и 31.12.2099." in response.content.decode()
+    promo.refresh_from_db()
+    assert (promo.start, promo.end) == (date(2027, 4, 1), date(2027, 4, 30))
