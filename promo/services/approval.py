@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import NoReturn
 
 from django.db import transaction
 from django.db.models import Count, Q
@@ -201,6 +202,13 @@ def _check_visible(promo: Promo, actor) -> None:
         raise NotAllowedError(NOT_VISIBLE, code="not_found")
 
 
+def _refuse(promo: Promo, actor, message) -> NoReturn:
+    """Refuse an action: a promo the actor cannot see is «not found» (a 404, as if it did not
+    exist), a visible one is refused with ``message`` (a 403)."""
+    _check_visible(promo, actor)
+    raise NotAllowedError(message)
+
+
 def _is_own_supplier(promo: Promo, actor) -> bool:
     return is_supplier_user(actor) and Supplier.objects.restrict(actor, CHANGE).filter(
         pk=promo.supplier_id).exists()
@@ -293,8 +301,7 @@ def promo_submit(*, promo: Promo, actor, version: int | None = None, comment: st
     with transaction.atomic():
         _lock(promo)
         if not (_is_own_supplier(promo, actor) or is_marketer(actor)):
-            _check_visible(promo, actor)
-            raise NotAllowedError(NOT_SUPPLIER_OR_MARKETER)
+            _refuse(promo, actor, NOT_SUPPLIER_OR_MARKETER)
         if not _check_version(promo, actor=actor, version=version, action="submit"):
             return promo
         if promo.status == Status.SUBMITTED:
@@ -358,8 +365,7 @@ def _decide(promo: Promo, *, actor, decisions: list[tuple[PromoLine, str, str]],
 
 def _check_decider(promo: Promo, actor) -> None:
     if not _decidable(promo, actor).exists():
-        _check_visible(promo, actor)
-        raise NotAllowedError(NOT_CATEGORY_MANAGER)
+        _refuse(promo, actor, NOT_CATEGORY_MANAGER)
 
 
 def _check_submitted(promo: Promo) -> None:
@@ -414,8 +420,7 @@ def line_decide(*, line: PromoLine, actor, decision: str, reason: str = "",
     with transaction.atomic():
         _lock(promo)
         if not _decidable(promo, actor).filter(pk=line.pk).exists():
-            _check_visible(promo, actor)
-            raise NotAllowedError(NOT_LINE_MANAGER)
+            _refuse(promo, actor, NOT_LINE_MANAGER)
         if _check_version(promo, actor=actor, version=version, action=f"line_decide:{line.pk}:{decision}"):
             _check_submitted(promo)
             fresh = PromoLine.objects.select_related("product").get(pk=line.pk)
@@ -444,8 +449,7 @@ def lines_decide(*, promo: Promo, actor, decisions: dict[int, tuple[str, str]],
             _check_visible(promo, actor)
             raise ApprovalError(LINE_NOT_IN_PROMO, code="line_not_in_promo")
         if _decidable(promo, actor).filter(pk__in=cleaned).count() != len(cleaned):
-            _check_visible(promo, actor)
-            raise NotAllowedError(NOT_LINE_MANAGER)
+            _refuse(promo, actor, NOT_LINE_MANAGER)
         if not _check_version(promo, actor=actor, version=version, action=action):
             return promo
         _check_submitted(promo)
@@ -459,8 +463,7 @@ def promo_withdraw(*, promo: Promo, actor, version: int | None = None, reason: s
     with transaction.atomic():
         _lock(promo)
         if not (_is_own_supplier(promo, actor) or is_marketer(actor)):
-            _check_visible(promo, actor)
-            raise NotAllowedError(NOT_SUPPLIER_OR_MARKETER)
+            _refuse(promo, actor, NOT_SUPPLIER_OR_MARKETER)
         if not _check_version(promo, actor=actor, version=version, action="withdraw"):
             return promo
         if promo.status == Status.WITHDRAWN:
@@ -486,8 +489,7 @@ def promo_cancel(*, promo: Promo, actor, reason: str, version: int | None = None
     with transaction.atomic():
         _lock(promo)
         if not is_marketer(actor):
-            _check_visible(promo, actor)
-            raise NotAllowedError(MARKETER_ONLY)
+            _refuse(promo, actor, MARKETER_ONLY)
         if not _check_version(promo, actor=actor, version=version, action="cancel"):
             return promo
         if promo.status == Status.CANCELLED:
@@ -531,8 +533,7 @@ def promo_extend(*, promo: Promo, actor, new_end: date, version: int | None = No
     with transaction.atomic():
         _lock(promo)
         if not is_marketer(actor):
-            _check_visible(promo, actor)
-            raise NotAllowedError(MARKETER_ONLY)
+            _refuse(promo, actor, MARKETER_ONLY)
         action = f"extend:{new_end.isoformat()}"
         if not _check_version(promo, actor=actor, version=version, action=action):
             return promo
@@ -561,8 +562,7 @@ def _request(promo: Promo, *, actor, kind: str, reason: str, version, payload: d
     with transaction.atomic():
         _lock(promo)
         if not _is_own_supplier(promo, actor):
-            _check_visible(promo, actor)
-            raise NotAllowedError(SUPPLIER_ONLY)
+            _refuse(promo, actor, SUPPLIER_ONLY)
         if _as_version(version) not in (None, promo.version):
             raise _stale_error(promo)
         if not (_in_force(promo) or promo.status == Status.SUBMITTED):
@@ -619,8 +619,7 @@ def promo_correct(*, promo: Promo, actor, reason: str, version: int | None = Non
     with transaction.atomic():
         _lock(promo)
         if not (is_marketer(actor) or _decidable(promo, actor).exists()):
-            _check_visible(promo, actor)
-            raise NotAllowedError(CORRECTOR_ONLY)
+            _refuse(promo, actor, CORRECTOR_ONLY)
         new_start, new_end = start or promo.start, end or promo.end
         action = f"correct:{new_start.isoformat()}:{new_end.isoformat()}"
         if not _check_version(promo, actor=actor, version=version, action=action):
@@ -688,8 +687,7 @@ def line_correct(*, line: PromoLine, actor, reason: str, version: int | None = N
     with transaction.atomic():
         _lock(promo)
         if not (is_marketer(actor) or _decidable(promo, actor).filter(pk=line.pk).exists()):
-            _check_visible(promo, actor)
-            raise NotAllowedError(LINE_CORRECTOR_ONLY)
+            _refuse(promo, actor, LINE_CORRECTOR_ONLY)
         terms = ",".join(f"{key}={changes[key]}" for key in sorted(changes))
         action = f"line_correct:{line.pk}:{terms}"
         if _check_version(promo, actor=actor, version=version, action=action):
@@ -725,8 +723,7 @@ def promo_set_targeting(*, promo: Promo, actor, targeting: Targeting, reason: st
     with transaction.atomic():
         _lock(promo)
         if not is_marketer(actor):
-            _check_visible(promo, actor)
-            raise NotAllowedError(MARKETER_ONLY)
+            _refuse(promo, actor, MARKETER_ONLY)
         new = targeting.to_json()
         action = "targeting:" + str(sorted(new.items()))
         if not _check_version(promo, actor=actor, version=version, action=action):
