@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, BranchGroup, City, Region
@@ -150,7 +151,8 @@ class _Formatter:
                 return value
         if name in MONEY_FIELDS:
             try:
-                return f"{Decimal(str(value)):.2f}"
+                # In the reader's language: 15,00 in Russian, 15.00 in English.
+                return number_format(Decimal(str(value)), 2)
             except InvalidOperation:
                 return str(value)
         return str(value)

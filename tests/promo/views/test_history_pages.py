@@ -32,7 +32,7 @@ def test_promo_history_is_one_timeline(client_for, make_promo, demo_user):
 
     # then the manager sees every step with who, the reason and old -> new
     assert "Прошу согласовать" in staff and "Скидка по договору" in staff
-    assert re.search(r'<td class="old">15\.00</td><td class="new">20\.00</td>', staff)
+    assert re.search(r'<td class="old">15,00</td><td class="new">20,00</td>', staff)  # Russian decimal comma
     assert "КМ 3" in staff and "Маржа низкая" in staff
     assert staff.index("Прошу согласовать") < staff.index("Скидка по договору")
     # and the supplier the same without the internal comment
