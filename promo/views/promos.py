@@ -246,6 +246,10 @@ class PromoPage:
         supplier_side = is_supplier_user(user) or is_marketer(user)
         if supplier_side and status == Promo.Status.DRAFT:
             actions.add("submit")
+        if supplier_side and status == Promo.Status.REJECTED:
+            # The way on from a rejection is a corrected sheet (a new revision goes back to
+            # approval by itself); the page says so rather than leaving the supplier stuck.
+            actions.add("reupload")
         if supplier_side and promo.can_transition_to(Promo.Status.WITHDRAWN):
             actions.add("withdraw")
         if is_supplier_user(user) and status == Promo.Status.APPROVED:

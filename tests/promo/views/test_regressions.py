@@ -108,3 +108,18 @@ def test_a_point_correction_to_a_far_year_is_refused(client_for, make_promo, sta
     assert "Даты промо должны быть между 01.01.2000 и 31.12.2099." in response.content.decode()
     promo.refresh_from_db()
     assert (promo.start, promo.end) == (date(2027, 4, 1), date(2027, 4, 30))
+
+
+def test_a_rejected_promo_tells_its_supplier_how_to_go_on(client_for, make_promo):
+    # given a promo every line of which was rejected
+    promo = make_promo(status=Promo.Status.REJECTED)
+    promo.lines.update(decision=PromoLine.Decision.REJECTED, decision_reason="Дорого")
+    upload_url = reverse("promo:upload_create")
+
+    # when its supplier and a category manager open it
+    supplier = client_for("s001").get(promo.get_absolute_url()).content.decode()
+    manager = client_for("manager").get(promo.get_absolute_url()).content.decode()
+
+    # then the supplier is pointed to a corrected upload; the manager has nothing to do there
+    assert "Исправьте файл и" in supplier and f'href="{upload_url}"' in supplier
+    assert "Исправьте файл и" not in manager
