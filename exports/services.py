@@ -25,6 +25,7 @@ from django.db.models import F, Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from config.locks import advisory_xact_lock
 from exports import set10
 from exports.models import ALL_SYSTEMS, ExportFile, ExportRun, ExportRunPromo
 from exports.selection import DELETE, Selection, select
@@ -40,6 +41,7 @@ ERROR_UNKNOWN_SYSTEM = _("Неизвестная система «{value}»: д�
 ERROR_NO_SYSTEM = _("Не выбрана ни одна система.")
 ERROR_NOT_ALLOWED = _("Запускать выгрузки могут только маркетологи.")
 ERROR_DATE_RANGE = _("Дата выгрузки должна быть между {first} и {last}.")
+ERROR_ALREADY_QUEUED = _("Выгрузка {run} за {date} уже в очереди или выполняется: дождитесь её окончания.")
 ERROR_NUMBER = _("Не удалось выделить номер выгрузки за {date}.")
 ERROR_FAILED = _("Выгрузка {run} не удалась: {reason}")
 ERROR_STALE = _("Выгрузка прервана: процесс остановился, не закончив работу (дольше {minutes} мин без результата).")
@@ -139,11 +141,29 @@ def export_run_request(*, business_date: date, systems: Iterable[str] | str, act
     if not FIRST_BUSINESS_DATE <= business_date <= LAST_BUSINESS_DATE:
         raise ExportError(str(ERROR_DATE_RANGE).format(first=f"{FIRST_BUSINESS_DATE:%d.%m.%Y}",
                                                        last=f"{LAST_BUSINESS_DATE:%d.%m.%Y}"), field="date")
-    run = export_run_queue(business_date=business_date, systems=systems, actor=actor)
+    systems = parse_systems(systems)
+    with transaction.atomic():
+        # A double click (or an integrator's retry) queues one run, not two: the second request
+        # waits for the first and is told about its run.
+        advisory_xact_lock(f"export-run:{business_date.isoformat()}")
+        pending = _pending_run(business_date, systems)
+        if pending is not None:
+            raise ExportError(str(ERROR_ALREADY_QUEUED).format(run=pending.name, date=f"{business_date:%d.%m.%Y}"),
+                              field="date")
+        run = export_run_queue(business_date=business_date, systems=systems, actor=actor)
     from exports.tasks import export_run_task
 
     transaction.on_commit(lambda: export_run_task.delay(run.pk))
     return run
+
+
+def _pending_run(business_date: date, systems: tuple[str, ...]) -> ExportRun | None:
+    """A run of the date for any of ``systems`` that is queued or running and not yet stale
+    (a run stuck longer than the timeout does not block a new one)."""
+    cutoff = timezone.now() - timedelta(minutes=settings.EXPORT_RUN_TIMEOUT_MINUTES)
+    runs = ExportRun.objects.filter(business_date=business_date, created_at__gte=cutoff,
+                                    status__in=[ExportRun.Status.QUEUED, ExportRun.Status.RUNNING])
+    return next((run for run in runs.order_by("number") if set(run.systems) & set(systems)), None)
 
 
 def export_run(*, business_date: date | None = None, systems: Iterable[str] | str = ALL_SYSTEMS, actor=None,

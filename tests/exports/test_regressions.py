@@ -1,9 +1,12 @@
 """Regressions found by the quality pass on «Запустить выгрузку сейчас»: a business date
 nobody means (a typo of the year) is refused with the reason, on the page and in the API,
-instead of queueing a run that fails in the worker."""
+instead of queueing a run that fails in the worker; a double click queues one run."""
+
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from exports.models import ExportRun
 
@@ -40,3 +43,48 @@ def test_a_date_in_range_is_still_queued(api_client, demo_user, export_root):
     response = api_client.post("/api/v1/exports/", {"date": "2099-12-31", "system": "sap"}, format="json")
     assert response.status_code == 201
     assert ExportRun.objects.get().business_date.isoformat() == "2099-12-31"
+
+
+def test_a_double_click_on_run_now_queues_one_run(client_for, export_root):
+    # given a marketer who clicks «Запустить выгрузку сейчас» twice before the worker starts
+    client = client_for("marketer")
+    data = {"date": "2026-09-20", "system": "all"}
+
+    # when both posts arrive
+    first = client.post(reverse("exports:run_start"), data)
+    second = client.post(reverse("exports:run_start"), data)
+
+    # then one run is queued, and the second click is told which one
+    run = ExportRun.objects.get()
+    assert first.status_code == 302 and first.url == run.get_absolute_url()
+    assert second.status_code == 400
+    assert f"Выгрузка {run.name} за 20.09.2026 уже в очереди или выполняется" in second.content.decode()
+
+
+def test_the_api_refuses_a_second_run_while_one_is_queued_but_not_for_another_system(api_client, demo_user,
+                                                                                      export_root):
+    # given a queued SAP run of a date
+    api_client.force_authenticate(demo_user("marketer"))
+    api_client.post("/api/v1/exports/", {"date": "2026-09-20", "system": "sap"}, format="json")
+
+    # when SAP is asked again, and Set Retail
+    again = api_client.post("/api/v1/exports/", {"date": "2026-09-20", "system": "all"}, format="json")
+    other = api_client.post("/api/v1/exports/", {"date": "2026-09-20", "system": "setretail"}, format="json")
+
+    # then the overlapping request is a 400 under «date», the other system is queued
+    assert again.status_code == 400 and "уже в очереди или выполняется" in again.json()["date"][0]
+    assert other.status_code == 201
+    assert sorted(tuple(run.systems) for run in ExportRun.objects.all()) == [("sap",), ("setretail",)]
+
+
+def test_a_run_stuck_in_the_queue_past_the_timeout_does_not_block_a_new_one(api_client, demo_user, export_root,
+                                                                           settings):
+    # given a queued run two hours old (its worker never came)
+    api_client.force_authenticate(demo_user("marketer"))
+    api_client.post("/api/v1/exports/", {"date": "2026-09-20", "system": "sap"}, format="json")
+    ExportRun.objects.update(created_at=timezone.now() - timedelta(minutes=settings.EXPORT_RUN_TIMEOUT_MINUTES + 60))
+
+    # when the marketer starts it again, then a new run is queued
+    assert api_client.post("/api/v1/exports/", {"date": "2026-09-20", "system": "sap"},
+                           format="json").status_code == 201
+    assert ExportRun.objects.count() == 2

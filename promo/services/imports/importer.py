@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from config.locks import advisory_xact_lock
 from promo.models import Promo, PromoEvent, PromoLine, PromoRevision, PromoUpload
 from promo.services.events import event_record
 from promo.services.imports import headers as h
@@ -391,9 +392,7 @@ def _reject(*, upload: PromoUpload, actor, errors: list[Problem], warnings: list
 def _advisory_lock(sha256: str) -> None:
     """Serialise imports of the same file: a double submit waits here for the first one and
     then finds it imported."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(sha256[:15], 16)])
+    advisory_xact_lock(f"promo-upload:{sha256}")
 
 
 def _line_values(candidate: LineCandidate, promo_id: int) -> dict:
