@@ -3,9 +3,13 @@ never see them, in pages, the API, history or mail."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.locks import advisory_xact_lock
 from promo.models import Promo, PromoComment, PromoEvent
 from promo.services.approval import NOT_VISIBLE, ApprovalError, NotAllowedError
 from promo.services.events import event_record
@@ -16,11 +20,14 @@ COMMENT_TOO_LONG = _("Комментарий длиннее %(max)s символ
 INTERNAL_FOR_STAFF = _("Внутренние комментарии могут писать только сотрудники сети.")
 
 COMMENT_MAX_LENGTH = 5000
+# The same text from the same person within this time is a double click, not a new comment.
+REPEAT_WINDOW = timedelta(seconds=30)
 
 
 def comment_add(*, promo: Promo, actor, text: str, internal: bool = False) -> PromoComment:
     """Add a comment to a promo the actor can see; an internal one only by chain staff. One
-    ``comment_added`` event (internal if the comment is) tells the others."""
+    ``comment_added`` event (internal if the comment is) tells the others. The same comment
+    posted again at once (a double click, a client's retry) returns the first one."""
     if not Promo.objects.restrict(actor).filter(pk=promo.pk).exists():
         raise NotAllowedError(NOT_VISIBLE, code="not_found")
     if internal and not is_staff_role(actor):
@@ -31,6 +38,12 @@ def comment_add(*, promo: Promo, actor, text: str, internal: bool = False) -> Pr
     if len(text) > COMMENT_MAX_LENGTH:
         raise ApprovalError(COMMENT_TOO_LONG % {"max": COMMENT_MAX_LENGTH}, code="comment_too_long")
     with transaction.atomic():
+        advisory_xact_lock(f"promo-comment:{promo.pk}:{actor.pk}")
+        repeated = PromoComment.objects.filter(
+            promo=promo, author=actor, text=text, internal=internal,
+            created_at__gte=timezone.now() - REPEAT_WINDOW).order_by("-created_at").first()
+        if repeated is not None:
+            return repeated
         comment = PromoComment.objects.create(promo=promo, author=actor, text=text, internal=internal)
         event_record(kind=PromoEvent.Kind.COMMENT_ADDED, actor=actor, promo=promo, from_status=promo.status,
                      to_status=promo.status, reason=text, internal=internal,
