@@ -71,6 +71,11 @@ class ExportRun(models.Model):
         return f"{self.business_date:%Y%m%d}_{self.number:02d}"
 
     @property
+    def systems_display(self) -> str:
+        """The systems as people name them: «SAP, S-Market, Set Retail 10»."""
+        return ", ".join(str(System(code).label) if code in System.values else code for code in self.systems)
+
+    @property
     def is_nightly(self) -> bool:
         return self.started_by_id is None
 

@@ -88,3 +88,15 @@ def test_a_run_stuck_in_the_queue_past_the_timeout_does_not_block_a_new_one(api_
     assert api_client.post("/api/v1/exports/", {"date": "2026-09-20", "system": "sap"},
                            format="json").status_code == 201
     assert ExportRun.objects.count() == 2
+
+
+def test_run_pages_name_the_systems_as_people_do(client_for, export_root):
+    # given a queued run for all systems
+    client = client_for("marketer")
+    client.post(reverse("exports:run_start"), {"date": "2026-09-20", "system": "all"})
+    run = ExportRun.objects.get()
+
+    # when the list and the run's page are opened, then the systems read as their names
+    for url in (reverse("exports:run_list"), run.get_absolute_url()):
+        page = client.get(url).content.decode()
+        assert "SAP, S-Market, Set Retail 10" in page and "sap, smarket" not in page
