@@ -56,6 +56,7 @@ from django.utils.translation import gettext as _
 from guardian.utils import get_user_obj_perms_model
 
 from branches.targeting import Targeting
+from config.parsing import parse_id
 from promo.models import OutboxMessage, Promo, PromoEvent, PromoLine, PromoRevision
 from promo.services.corrections import FIELD_LABELS as CORRECTION_LABELS
 from promo.services.corrections import fmt_date
@@ -109,8 +110,8 @@ def _as_pk(item) -> int | None:
         return None
     if isinstance(item, int):
         return item
-    if isinstance(item, str) and item.strip().isdigit():
-        return int(item)
+    if isinstance(item, str):
+        return parse_id(item)
     return None
 
 

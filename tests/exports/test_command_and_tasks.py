@@ -65,6 +65,7 @@ def test_command_out_dir(export_root, example_promos, run_command, tmp_path):
 @pytest.mark.parametrize(("argv", "message"), [
     (("--date", "20.09.2026"), "Неверная дата «20.09.2026»"),
     (("--system", "1c"), "Неизвестная система «1c»"),
+    (("--date", "9999-01-01"), "Дата выгрузки должна быть между 01.01.2000 и 31.12.2099"),
 ])
 def test_command_refuses_bad_input_with_exit_1(export_root, run_command, argv, message):
     code, out, err = run_command(*argv)

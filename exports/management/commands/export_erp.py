@@ -11,7 +11,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from exports.models import ExportRun
-from exports.services import ExportError, export_run, parse_systems, run_manifest
+from exports.services import (
+    ERROR_DATE_RANGE,
+    FIRST_BUSINESS_DATE,
+    LAST_BUSINESS_DATE,
+    ExportError,
+    export_run,
+    parse_systems,
+    run_manifest,
+)
 
 
 class Command(BaseCommand):
@@ -36,6 +44,10 @@ class Command(BaseCommand):
 
 def _parse_date(value: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise CommandError(f"Неверная дата «{value}»: нужен формат ГГГГ-ММ-ДД.") from None
+    if not FIRST_BUSINESS_DATE <= day <= LAST_BUSINESS_DATE:
+        raise CommandError(str(ERROR_DATE_RANGE).format(first=f"{FIRST_BUSINESS_DATE:%d.%m.%Y}",
+                                                        last=f"{LAST_BUSINESS_DATE:%d.%m.%Y}"))
+    return day
