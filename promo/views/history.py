@@ -16,7 +16,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from config.spreadsheets import xlsx_text
-from promo.forms.workflow import ActivityLogFilterForm
+from promo.forms.filtersets import ActivityLogFilterForm
 from promo.models import Promo, PromoEvent
 from promo.selectors import promo_history
 from promo.views.promos import MarketerRequiredMixin

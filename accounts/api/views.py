@@ -1,4 +1,4 @@
-"""The API's token endpoints, under /api/v1/auth/ (``config/api.py``):
+"""The API's token endpoints, under /api/v1/auth/ (``accounts/api/urls.py``):
 
 - ``POST auth/token/`` (username, password; form or JSON) -> ``{"token", "expiry"}``: a new
   token each call; the path and the ``token`` field are what integrators used before;
@@ -13,7 +13,6 @@ address (``API_THROTTLE_RATES["token"]``)."""
 from __future__ import annotations
 
 from django.contrib.auth import authenticate, user_logged_in
-from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -97,9 +96,3 @@ class TokenRevokeView(APIView):
         token_revoke(token=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-
-urlpatterns = [
-    path("auth/token/", TokenObtainView.as_view(), name="auth-token"),
-    path("auth/token/rotate/", TokenRotateView.as_view(), name="auth-token-rotate"),
-    path("auth/token/revoke/", TokenRevokeView.as_view(), name="auth-token-revoke"),
-]
