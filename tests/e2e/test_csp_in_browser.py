@@ -15,6 +15,11 @@ from tests.e2e.test_approval_flow import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, lo
 from tests.factories import PromoFactory, PromoLineFactory
 
 
+# ReDoc's sidebar always shows its maker's logo from their CDN; the policy blocking it is the
+# policy working (no request leaves the portal), not a page that breaks.
+EXPECTED = ("https://cdn.redoc.ly/redoc/logo-mini.svg",)
+
+
 def csp_violations(page) -> list[str]:
     found: list[str] = []
     page.on("console", lambda message: found.append(message.text)
@@ -78,5 +83,5 @@ def test_pages_htmx_admin_and_api_docs_work_under_the_policy(live_server, demo_d
         finally:
             context.close()
 
-    # then the browser refused nothing under the policy and no script failed
-    assert violations == []
+    # then the browser refused nothing under the policy (but ReDoc's remote logo) and no script failed
+    assert [text for text in violations if not any(url in text for url in EXPECTED)] == []
