@@ -318,7 +318,7 @@ def test_detail_keeps_a_flat_query_count(world, api_as, django_assert_max_num_qu
         assert len(client.get(url(big)).json()["lines"]) == 80
 
 
-def test_the_schema_documents_the_promo_api_without_warnings(client_for):
+def test_the_schema_documents_the_promo_api_without_warnings(db, client_for):
     # given a fresh schema generation, then no promo view warned and every route is there
     GENERATOR_STATS.reset()
     schema = SchemaGenerator().get_schema(request=None, public=True)
