@@ -35,8 +35,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    # Redis (and other virtual transports): redelivery of unacknowledged messages.
+    # Redis: when an unacknowledged message is handed out again (see the docstring).
     else {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 6 * 3600)}
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://", "sentinel://"))
+    else {}
 )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
