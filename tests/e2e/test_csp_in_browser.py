@@ -14,7 +14,6 @@ from suppliers.models import Product, Supplier
 from tests.e2e.test_approval_flow import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, login
 from tests.factories import PromoFactory, PromoLineFactory
 
-
 # ReDoc's sidebar always shows its maker's logo from their CDN; the policy blocking it is the
 # policy working (no request leaves the portal), not a page that breaks.
 EXPECTED = ("https://cdn.redoc.ly/redoc/logo-mini.svg",)
