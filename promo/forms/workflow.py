@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, BranchGroup, City, Region
 from branches.targeting import Targeting
+from branches.widgets import BranchPicker, Picker, branch_choices, city_choices
 from config.parsing import parse_id
 from promo.models import Promo, PromoLine
 
@@ -244,9 +245,19 @@ class TargetingForm(VersionedForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("action", "targeting")
         super().__init__(*args, **kwargs)
-        for name in ("regions", "cities", "groups", "branches", "exclude"):
-            self.fields[name].widget.attrs["size"] = 8
-        self.fields["cities"].label_from_instance = lambda city: f"{city.name} ({city.region.name})"
+        # Searchable pickers with chips (branches.widgets, static/js/pickers.js); branches and
+        # cities grouped by region and city, the branches read once for both branch fields.
+        find, find_branch = _("Найти"), _("Найти: код, название или город")
+        branches = branch_choices()
+        pickers = {
+            "regions": Picker(placeholder=find), "cities": Picker(choices=city_choices(), placeholder=find),
+            "groups": Picker(placeholder=find),
+            "branches": BranchPicker(choices=branches, placeholder=find_branch),
+            "exclude": BranchPicker(choices=branches, placeholder=find_branch),
+        }
+        for name, widget in pickers.items():
+            widget.choices = widget.choices or self.fields[name].choices
+            self.fields[name].widget = widget
 
     @classmethod
     def initial_for(cls, promo: Promo) -> dict:
