@@ -57,3 +57,16 @@ def margin(unit_price: Decimal, purchase_price: Decimal | None) -> Decimal | Non
     if purchase_price is None:
         return None
     return money(Decimal(unit_price) - Decimal(purchase_price))
+
+
+def unit_price(mechanic: str, regular, *, discount_percent=None, price=None, n=None,
+               m=None) -> Decimal | None:
+    """:func:`promo_price` of values as stored (numbers or their text), or None when the line
+    lacks what its mechanic needs (a percent promo without its percent, N+M without N)."""
+    try:
+        return promo_price(mechanic, Decimal(str(regular)),
+                           discount_percent=None if discount_percent in (None, "") else Decimal(str(discount_percent)),
+                           price=None if price in (None, "") else Decimal(str(price)),
+                           n=None if n in (None, "") else int(n), m=None if m in (None, "") else int(m))
+    except (TypeError, ValueError, ArithmeticError):
+        return None
