@@ -31,7 +31,7 @@ from promo.forms import workflow as wf
 from promo.models import Promo, PromoComment, PromoLine
 from promo.services import approval, comments
 from promo.services.approval import ApprovalError, NotAllowedError, StaleVersionError
-from promo.services.conflicts import promo_conflicts
+from promo.services.conflicts import promo_conflict_details
 from promo.services.revisions import revision_current
 from suppliers.querysets import DECIDE
 from suppliers.roles import is_marketer, is_staff_role, is_supplier_user
@@ -139,8 +139,8 @@ def line_rows(promo: Promo, lines, *, show_purchase: bool, diff: dict, conflicts
     changed = {row["product_id"]: row.get("fields", {}) for row in diff.get("changed", [])}
     added = {row["product_id"] for row in diff.get("added", [])}
     by_line: dict[int, list] = {}
-    for line, other in conflicts:
-        by_line.setdefault(line.pk, []).append(other)
+    for conflict in conflicts:
+        by_line.setdefault(conflict.line.pk, []).append(conflict)
     rows = []
     for line in lines:
         row = LineRow(line=line, conflicts=by_line.get(line.pk, []), decidable=line.pk in decidable)
@@ -274,7 +274,8 @@ class PromoPage:
         diff = revision.diff if revision is not None and revision.number > 1 else {}
         staff = is_staff_role(self.user)
         rows = line_rows(promo, lines, show_purchase=staff, diff=diff,
-                         conflicts=promo_conflicts(promo) if staff else [], decidable=decidable)
+                         conflicts=promo_conflict_details(promo, user=self.user, lines=lines),
+                         decidable=decidable)
         forms = {}
         for name, form_class in self.FORMS.items():
             forms[name] = bound.get(name) or form_class(initial=self._initial(name), action=name)
