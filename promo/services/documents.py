@@ -23,7 +23,7 @@ from django.utils.safestring import mark_safe
 
 from branches.models import Branch
 from branches.targeting import Targeting, resolve
-from promo import mechanics
+from promo import economics, mechanics
 from promo.models import Promo, PromoEvent, PromoLine
 from suppliers.roles import is_staff_role
 from suppliers.validators import is_valid_ean
@@ -118,17 +118,23 @@ def promo_sheet_context(*, promo: Promo, user) -> dict:
     promo = (Promo.objects.select_related("supplier", "approved_revision", "created_by")
              .get(pk=promo.pk))
     lines = list(promo.lines.select_related("product__category", "decided_by").order_by("product__article"))
+    staff = is_staff_role(user)
     rows = []
     for line in lines:
         unit, discount = line_prices(promo.mechanic, regular=line.regular_price,
                                      discount_percent=line.discount_percent, promo_price=line.promo_price,
                                      n=line.n, m=line.m)
         rows.append({"line": line, "unit_price": unit, "discount": discount,
+                     "economics": economics.of_line(line, promo.mechanic) if staff else None,
                      "decided_by": _name(line.decided_by)})
     events = promo.events.select_related("actor").order_by("created_at", "pk")
-    if not is_staff_role(user):
+    if not staff:
         events = events.filter(internal=False)
     events = list(events)
+    labels = dict(Promo.Status.choices)
+    for event in events:
+        # The status a decision led to, as people read it («На согласовании», not «submitted»).
+        event.to_status_label = labels.get(event.to_status, event.to_status)
     revisions = list(promo.revisions.select_related("created_by").order_by("number")
                      .only("number", "reason", "created_at", "diff", "created_by"))
     counts = {decision: sum(1 for line in lines if line.decision == decision) for decision in PromoLine.Decision}
@@ -141,6 +147,9 @@ def promo_sheet_context(*, promo: Promo, user) -> dict:
         "events": events,
         "revisions": revisions,
         "printed_by": _name(user),
+        # The chain's margin after compensation is for staff only (the supplier prints the sheet too).
+        "show_margin": staff,
+        "plan": economics.plan_totals((row["line"], row["economics"]) for row in rows) if staff else None,
     }
 
 

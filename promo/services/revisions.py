@@ -13,7 +13,8 @@ from decimal import Decimal
 from promo.models import Promo, PromoRevision
 
 # Line fields compared between revisions (what a supplier or a correction can change).
-LINE_FIELDS = ("discount_percent", "promo_price", "n", "m", "regular_price", "compensation_percent", "comment")
+LINE_FIELDS = ("discount_percent", "promo_price", "n", "m", "regular_price", "compensation_percent", "comment",
+               "planned_quantity")
 TERM_FIELDS = ("name", "mechanic", "start", "end", "targeting")
 
 

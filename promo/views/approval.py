@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django_filters.views import FilterView
 
+from promo import economics
 from promo.filtersets import PromoFilterSet
 from promo.forms import workflow as wf
 from promo.models import Promo, PromoEvent, PromoLine
@@ -142,8 +143,12 @@ class ApprovalQueueView(CategoryManagerRequiredMixin, FilterView):
         totals = queue.aggregate(total=Count("pk", distinct=True), oldest=Min("submitted_at"))
         page = list(context["object_list"])
         conflicts = conflicting_promo_ids(page)
+        # The worst line margin after compensation of each promo on the page: one query for
+        # the page, the math in promo/mechanics.py.
+        worst = economics.worst_margins(page)
         for promo in page:
             promo.has_conflict = promo.pk in conflicts
+            promo.worst_line = worst.get(promo.pk)
         context.update({
             "promos": page,
             "totals": totals,

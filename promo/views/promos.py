@@ -25,7 +25,7 @@ from django.views import View
 from django_filters.views import FilterView
 
 from branches.targeting import Targeting, resolve
-from promo import mechanics
+from promo import economics, mechanics
 from promo.filtersets import PromoFilterSet
 from promo.forms import workflow as wf
 from promo.models import Promo, PromoComment, PromoLine
@@ -122,6 +122,7 @@ class LineRow:
     purchase_price: Decimal | None = None
     margin: Decimal | None = None
     margin_percent: Decimal | None = None
+    economics: object = None
     diff_class: str = ""
     changes: list = field(default_factory=list)
     conflicts: list = field(default_factory=list)
@@ -154,11 +155,11 @@ def line_rows(promo: Promo, lines, *, show_purchase: bool, diff: dict, conflicts
             # An incomplete line (e.g. a fixed price without a price) shows dashes.
             row.unit_price = None
         if show_purchase:
+            # The chain's margin after the supplier's compensation (promo/economics.py).
             row.purchase_price = line.product.purchase_price
-            if row.unit_price is not None:
-                row.margin = mechanics.margin(row.unit_price, row.purchase_price)
-                if row.margin is not None and row.unit_price > 0:
-                    row.margin_percent = mechanics.money(row.margin * 100 / row.unit_price)
+            row.economics = economics.of_line(line, promo.mechanic)
+            if row.economics is not None:
+                row.margin, row.margin_percent = row.economics.margin, row.economics.margin_percent
         if line.product_id in added:
             row.diff_class = "diff-added"
         elif line.product_id in changed:
@@ -307,6 +308,7 @@ class PromoPage:
             "comments": visible_comments(promo, self.user),
             "show_purchase": staff,
             "decision_summary": self._summary(lines),
+            "plan": economics.plan_totals((row.line, row.economics) for row in rows) if staff else None,
             "in_force_other": (promo.approved_revision is not None
                                and promo.approved_revision.number != promo.revision),
         }

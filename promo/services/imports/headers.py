@@ -31,10 +31,11 @@ COMPENSATION = "compensation"
 BRANCHES = "branches"
 COMMENT = "comment"
 SUPPLIER = "supplier"
+PLANNED_QUANTITY = "planned_quantity"
 
 FIELDS = (
     PROMO_NAME, ARTICLE, EAN, PRODUCT_NAME, MECHANIC, DISCOUNT, PROMO_PRICE, REGULAR_PRICE,
-    START, END, COMPENSATION, BRANCHES, COMMENT, SUPPLIER,
+    START, END, COMPENSATION, BRANCHES, COMMENT, SUPPLIER, PLANNED_QUANTITY,
 )
 # Mechanic, start, end, plus at least one of EAN and article.
 REQUIRED = (MECHANIC, START, END)
@@ -56,6 +57,7 @@ LABELS: dict[str, Any] = {
     BRANCHES: _("Филиалы"),
     COMMENT: _("Комментарий"),
     SUPPLIER: _("Поставщик"),
+    PLANNED_QUANTITY: _("План, шт"),
 }
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -113,6 +115,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     SUPPLIER: (
         "Поставщик", "Код поставщика", "ИНН поставщика", "ИНН", "Supplier", "Supplier code", "Supplier INN",
         "Vendor", "Vendor code",
+    ),
+    PLANNED_QUANTITY: (
+        "План, шт", "План шт", "План", "План продаж", "План продаж, шт", "План, штук", "Плановое количество",
+        "Плановые продажи", "Прогноз продаж", "Прогноз, шт", "Кол-во по плану", "Planned quantity",
+        "Planned units", "Plan", "Plan, pcs", "Sales plan", "Forecast", "Forecast, pcs",
     ),
 }
 

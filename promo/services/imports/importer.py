@@ -65,7 +65,7 @@ logger = logging.getLogger(__name__)
 BATCH = 2000
 # Line fields a re-upload may change (the diff compares the same ones, see revisions.py).
 TERM_FIELDS = ("discount_percent", "promo_price", "n", "m", "regular_price", "compensation_percent",
-               "comment")
+               "comment", "planned_quantity")
 _DIMENSION = re.compile(rb'<dimension[^>]*ref="[A-Z]+\d+:?[A-Z]*(\d*)"')
 # Rough size of one sheet row in the unzipped XML, for a file without a declared dimension.
 _BYTES_PER_ROW = 400
@@ -401,7 +401,7 @@ def _line_values(candidate: LineCandidate, promo_id: int) -> dict:
         "discount_percent": candidate.discount_percent, "promo_price": candidate.promo_price,
         "n": candidate.n, "m": candidate.m, "regular_price": candidate.regular_price,
         "compensation_percent": candidate.compensation_percent, "comment": candidate.comment,
-        "source_row": candidate.row,
+        "planned_quantity": candidate.planned_quantity, "source_row": candidate.row,
     }
 
 
@@ -551,6 +551,7 @@ def _line_changes(line: PromoLine, candidate: LineCandidate) -> bool:
         "discount_percent": candidate.discount_percent, "promo_price": candidate.promo_price,
         "n": candidate.n, "m": candidate.m, "regular_price": candidate.regular_price,
         "compensation_percent": candidate.compensation_percent, "comment": candidate.comment,
+        "planned_quantity": candidate.planned_quantity,
     }
     changed = False
     for name in TERM_FIELDS:

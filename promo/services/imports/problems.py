@@ -80,6 +80,10 @@ MESSAGES: dict[str, Any] = {
     ),
     "period_too_long": _("Акция длится {length} дн., а допустимо не больше {max} дн. Разбейте её на части."),
     "compensation_out_of_range": _("Компенсация поставщика {value} % должна быть от 0 до 100 %."),
+    "quantity_invalid": _(
+        "«{value}» в колонке «{column}» — не целое число штук. Укажите план продаж в штуках, "
+        "например 1200, или оставьте ячейку пустой."
+    ),
     "branch_unknown": _(
         "Филиал, регион или город «{value}» не найден. Укажите «Все», название региона или города "
         "либо коды филиалов через «;»."
@@ -110,7 +114,7 @@ ERROR_CODES = frozenset({
     "article_barcode_mismatch", "mechanic_unknown", "discount_out_of_range", "price_invalid",
     "price_not_below_regular", "nplusm_invalid", "date_invalid", "period_reversed",
     "start_too_soon", "period_too_long", "compensation_out_of_range", "branch_unknown",
-    "duplicate_conflict",
+    "duplicate_conflict", "quantity_invalid",
 })
 WARNING_CODES = frozenset({"duplicate_merged", "name_mismatch", "regular_price_mismatch", "overlap"})
 

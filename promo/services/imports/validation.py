@@ -44,6 +44,7 @@ from promo.services.imports.values import (
     parse_discount,
     parse_ean,
     parse_mechanic,
+    parse_quantity,
     parse_text,
 )
 from suppliers.models import Product, Supplier
@@ -73,11 +74,12 @@ class LineCandidate:
     regular_price: Decimal
     compensation_percent: Decimal | None
     comment: str
+    planned_quantity: int | None = None
 
     def terms(self) -> tuple:
         """What makes two rows of the same product the same line."""
         return (self.discount_percent, self.promo_price, self.n, self.m, self.compensation_percent,
-                self.comment)
+                self.comment, self.planned_quantity)
 
 
 @dataclass(slots=True)
@@ -134,6 +136,7 @@ class _Parsed:
     discount: Decimal | None = None
     price: Decimal | None = None
     compensation: Decimal | None = None
+    planned: int | None = None
     targeting: Any = None
     article: str | None = None
     ean: str | None = None
@@ -406,6 +409,9 @@ class SheetValidator:
                                                       lambda: self._compensation_check(raw, flag))
             specs.extend(found)
 
+        parsed.planned, found = self._cell(cells, h.PLANNED_QUANTITY, parse_quantity)
+        specs.extend(found)
+
         raw = cells.get(h.BRANCHES)
         parsed.targeting, found = self._cached(h.BRANCHES, _key(raw), lambda: self._branches_check(raw))
         specs.extend(found)
@@ -529,6 +535,7 @@ class SheetValidator:
             row=parsed.row, product_id=product_id, article=article, ean=ean, name=name,
             discount_percent=parsed.discount, promo_price=parsed.price, n=parsed.n, m=parsed.m,
             regular_price=regular, compensation_percent=parsed.compensation, comment=comment,
+            planned_quantity=parsed.planned,
         )
         earlier = group.lines.get(product_id)
         if earlier is None:

@@ -340,3 +340,17 @@ def _mechanic(raw: Any) -> tuple[str, int | None, int | None]:
     if key in _FIXED_WORDS:
         return FIXED_PRICE, None, None
     raise ValueProblem("mechanic_unknown", {"value": shown})
+
+
+def parse_quantity(raw: Any) -> int | None:
+    """A whole number of units («План, шт»): 1200, "1 200", "1200 шт", 1200.0; None when empty.
+    Raises ``ValueProblem("quantity_invalid", {"value"})`` for a fraction, a negative number or
+    text."""
+    if isinstance(raw, str):
+        raw = re.sub(r"\s*(шт\.?|штук|pcs\.?|units?)\s*$", "", raw.strip(), flags=re.IGNORECASE)
+    value, percent = _number(raw, "quantity_invalid")
+    if value is None:
+        return None
+    if percent or value < 0 or value != value.to_integral_value() or value > 2_000_000_000:
+        raise ValueProblem("quantity_invalid", {"value": _shown(raw)})
+    return int(value)

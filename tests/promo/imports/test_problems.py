@@ -20,6 +20,8 @@ CONTRACT_ERRORS = {
     "article_barcode_mismatch", "mechanic_unknown", "discount_out_of_range", "price_invalid",
     "price_not_below_regular", "nplusm_invalid", "date_invalid", "period_reversed", "start_too_soon",
     "period_too_long", "compensation_out_of_range", "branch_unknown", "duplicate_conflict",
+    # issue 14: the optional «План, шт» column holds whole units
+    "quantity_invalid",
 }
 CONTRACT_WARNINGS = {"duplicate_merged", "name_mismatch", "regular_price_mismatch", "overlap"}
 
