@@ -1,28 +1,49 @@
-"""Rules for corrected values: the dates of a promo and the terms of a line.
+"""Point corrections of a promo's terms: its dates (:func:`promo_correct`), one line
+(:func:`line_correct`), its branches (:func:`promo_set_targeting`) and a later end
+(:func:`promo_extend`); plus what mass corrections share with them (:class:`LineChange`, the
+value parsing and the rule messages).
 
-Point corrections, mass corrections and extensions check new values with the same limits as
-the import of a supplier sheet (settings ``PROMO_DISCOUNT_MIN/MAX``, ``PROMO_MAX_DAYS``,
-``PROMO_MIN_LEAD_DAYS``; price math from :mod:`promo.mechanics`). The checks here take plain
-values and return a Russian message (or ``""``), so they stay testable without a database;
-the services in :mod:`promo.services.approval` apply them and write the changes.
+New values keep the rules of :mod:`promo.rules` (the same as a supplier sheet's), worded by the
+one code -> message table (:func:`promo.services.imports.problems.rule_message`). A change of
+the terms makes a new revision; decided lines it touches need a decision again and an approved
+promo goes back to approval while its approved revision stays in force (the kernel,
+:mod:`promo.services.workflow`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from promo import mechanics
+from branches.targeting import Targeting
+from promo import mechanics, rules
+from promo.models import Promo, PromoEvent, PromoLine
+from promo.services.actions import require_role, require_state
+from promo.services.errors import InvalidError
+from promo.services.imports.problems import rule_message
+from promo.services.revisions import revision_freeze_decisions
+from promo.services.workflow import (
+    UNDO_DECISION_FIELDS,
+    back_to_approval,
+    check_version,
+    lock,
+    new_revision,
+    record,
+    require_reason,
+    reset_decisions,
+    save_lines,
+    save_promo,
+    today_or,
+)
 
-# The days a promo may run on, whoever sets them (sheet, correction, extension). Far outside,
-# a typo such as 9999 passes every other rule and then breaks date arithmetic downstream
-# (the day after the end, an export horizon past date.max).
-FIRST_PROMO_DAY, LAST_PROMO_DAY = date(2000, 1, 1), date(2099, 12, 31)
+Status = Promo.Status
+Decision = PromoLine.Decision
+Kind = PromoEvent.Kind
 
 # Line fields a correction may change (what the chain negotiates with the supplier).
 CORRECTABLE_LINE_FIELDS = ("discount_percent", "promo_price", "compensation_percent")
@@ -42,81 +63,13 @@ FIELD_LABELS = {
     "compensation_percent": _("компенсация поставщика, %"),
 }
 
-DISCOUNT_OUT_OF_RANGE = _("Скидка должна быть от %(min)s до %(max)s процентов.")
-DISCOUNT_REQUIRED = _("Укажите скидку.")
-PRICE_INVALID = _("Промо-цена должна быть больше нуля.")
-PRICE_NOT_BELOW_REGULAR = _("Промо-цена должна быть ниже регулярной цены (%(regular)s).")
-COMPENSATION_OUT_OF_RANGE = _("Компенсация поставщика должна быть от 0 до 100 процентов.")
-VALUE_NOT_A_NUMBER = _("«%(value)s» — не число.")
 FIELD_NOT_FOR_MECHANIC = _("Поле «%(field)s» не меняется у механики «%(mechanic)s».")
 FIELD_NOT_CORRECTABLE = _("Поле «%(field)s» нельзя корректировать.")
-PERIOD_REVERSED = _("Окончание (%(end)s) раньше начала (%(start)s).")
-PERIOD_OUT_OF_RANGE = _("Даты промо должны быть между %(first)s и %(last)s.")
-PERIOD_TOO_LONG = _("Промо длится %(days)s дней, а можно не больше %(max)s.")
-START_TOO_SOON = _("Начало должно быть не раньше %(earliest)s (за %(lead)s дней до старта).")
-END_IN_PAST = _("Окончание (%(end)s) уже прошло.")
+NO_TARGETING = _("Не выбран ни один филиал.")
 
 
 def fmt_date(value: date) -> str:
     return value.strftime("%d.%m.%Y")
-
-
-def parse_decimal(value: Any) -> Decimal | None:
-    """A number from a form, the API or a sheet (``15``, ``"15,5"``, ``Decimal``); empty -> None.
-    Raises ValueError with a Russian message for anything else."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    text = str(value).strip().replace(" ", "").replace(",", ".").rstrip("%")
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(str(VALUE_NOT_A_NUMBER % {"value": value})) from None
-    if not number.is_finite():
-        raise ValueError(str(VALUE_NOT_A_NUMBER % {"value": value}))
-    return mechanics.money(number)
-
-
-def period_error(*, start: date, end: date, old_start: date | None, today: date) -> str:
-    """The first broken rule of a promo period, or ``""``. The lead time applies only when the
-    start moves (a running promo may still get a later end)."""
-    if not (FIRST_PROMO_DAY <= start <= LAST_PROMO_DAY and FIRST_PROMO_DAY <= end <= LAST_PROMO_DAY):
-        return str(PERIOD_OUT_OF_RANGE % {"first": fmt_date(FIRST_PROMO_DAY), "last": fmt_date(LAST_PROMO_DAY)})
-    if end < start:
-        return str(PERIOD_REVERSED % {"start": fmt_date(start), "end": fmt_date(end)})
-    days = (end - start).days + 1
-    if days > settings.PROMO_MAX_DAYS:
-        return str(PERIOD_TOO_LONG % {"days": days, "max": settings.PROMO_MAX_DAYS})
-    if start != old_start:
-        earliest = today + timedelta(days=settings.PROMO_MIN_LEAD_DAYS)
-        if start < earliest:
-            return str(START_TOO_SOON % {"earliest": fmt_date(earliest),
-                                         "lead": settings.PROMO_MIN_LEAD_DAYS})
-    if end < today:
-        return str(END_IN_PAST % {"end": fmt_date(end)})
-    return ""
-
-
-def line_value_error(*, mechanic: str, mechanic_label: str, field_name: str, value: Decimal | None,
-                     regular_price: Decimal) -> str:
-    """Why ``value`` cannot be the new ``field_name`` of a line under ``mechanic``, or ``""``."""
-    if field_name not in CORRECTABLE_LINE_FIELDS:
-        return str(FIELD_NOT_CORRECTABLE % {"field": field_name})
-    if field_name not in MECHANIC_FIELDS.get(mechanic, set()):
-        return str(FIELD_NOT_FOR_MECHANIC % {"field": FIELD_LABELS[field_name], "mechanic": mechanic_label})
-    if field_name == "discount_percent":
-        if value is None:
-            return str(DISCOUNT_REQUIRED)
-        low, high = settings.PROMO_DISCOUNT_MIN, settings.PROMO_DISCOUNT_MAX
-        if not low <= value <= high:
-            return str(DISCOUNT_OUT_OF_RANGE % {"min": low, "max": high})
-    elif field_name == "promo_price":
-        if value is None or value <= 0:
-            return str(PRICE_INVALID)
-        if value >= regular_price:
-            return str(PRICE_NOT_BELOW_REGULAR % {"regular": f"{mechanics.money(regular_price):.2f}"})
-    elif field_name == "compensation_percent" and value is not None and not 0 <= value <= 100:
-        return str(COMPENSATION_OUT_OF_RANGE)
-    return ""
 
 
 def plain(value: Any) -> Any:
@@ -128,11 +81,66 @@ def plain(value: Any) -> Any:
     return value
 
 
+# --- rules, worded -------------------------------------------------------------------------
+
+
+def rule_text(problem: rules.RuleProblem) -> str:
+    """A broken rule as a sheet words it, the field named as on the forms («Скидка, %»)."""
+    label = str(FIELD_LABELS.get(problem.field, ""))
+    return rule_message(problem, column=label[:1].upper() + label[1:])
+
+
+def raise_rules(problems: list[rules.RuleProblem]) -> None:
+    """Refuse with the code of the first broken rule and the messages of all."""
+    if problems:
+        raise InvalidError(" ".join(rule_text(problem) for problem in problems), code=problems[0].code)
+
+
+def period_error(*, start: date, end: date, old_start: date | None, old_end: date | None, today: date) -> str:
+    """The messages of every broken rule of a new period, or ``""`` (:func:`promo.rules.period_problems`)."""
+    problems = rules.period_problems(start, end, today=today, old_start=old_start, old_end=old_end)
+    return " ".join(rule_text(problem) for problem in problems)
+
+
+def check_new_end(promo: Promo, new_end: date, today: date) -> None:
+    """An extension's (or an extension request's) new end: later than now, and a period the
+    rules allow (the start stays, so no lead time)."""
+    later = rules.extension_end(new_end, end=promo.end)
+    raise_rules([later] if later is not None else rules.period_problems(
+        promo.start, new_end, today=today, old_start=promo.start, old_end=promo.end))
+
+
+def parse_term(name: str, value: Any) -> tuple[Decimal | None, rules.RuleProblem | None]:
+    """A number from a form, the API or a sheet (``15``, ``"15,5"``, ``Decimal``), in kopecks;
+    empty -> None. Anything else is the rule problem «not a number» (``price_invalid``)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    text = str(value).strip().replace(" ", "").replace(",", ".").rstrip("%")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        return None, rules.RuleProblem("price_invalid", name, {"value": str(value).strip()})
+    return rules.kopecks(number), None
+
+
+def term_error(*, promo: Promo, line: PromoLine, field_name: str, value: Decimal | None) -> tuple[str, str]:
+    """Why ``value`` cannot be the new ``field_name`` of ``line``: (code, message), or ("", "")."""
+    if field_name not in CORRECTABLE_LINE_FIELDS:
+        return "field_not_correctable", str(FIELD_NOT_CORRECTABLE % {"field": field_name})
+    if field_name not in MECHANIC_FIELDS.get(promo.mechanic, set()):
+        return "field_not_for_mechanic", str(FIELD_NOT_FOR_MECHANIC % {
+            "field": FIELD_LABELS[field_name], "mechanic": promo.get_mechanic_display()})
+    problem = rules.term_problem(field_name, value, regular_price=line.regular_price)
+    return ("", "") if problem is None else (problem.code, rule_text(problem))
+
+
 @dataclass
 class LineChange:
-    """One planned change of a mass correction. ``line`` is None for the promo-level date
-    fields (``start``/``end``), which a date shift changes once per promo; ``error`` is a
-    Russian message when the change breaks a rule (then nothing of the batch is applied)."""
+    """One planned change of a correction. ``line`` is None for the promo-level date fields
+    (``start``/``end``), which a date shift changes once per promo; ``error`` is a Russian
+    message (and ``code`` its code) when the change breaks a rule (then nothing is applied)."""
 
     line: Any
     promo: Any
@@ -140,6 +148,7 @@ class LineChange:
     old: Any
     new: Any
     error: str = ""
+    code: str = ""
 
     @property
     def label(self) -> str:
@@ -153,11 +162,167 @@ class LineChange:
         return row
 
 
-@dataclass
-class MassCorrectionResult:
-    """What a mass correction changed: the promos touched (each with a new revision), every
-    change applied, and the one digest event announcing them."""
+def line_plan(line: PromoLine, promo: Promo, changes: dict) -> list[LineChange]:
+    """The planned changes of one line (values parsed, rules checked, unchanged ones dropped)."""
+    plan = []
+    for name, raw in changes.items():
+        old = getattr(line, name, None)
+        value, problem = parse_term(name, raw)
+        if problem is not None:
+            plan.append(LineChange(line=line, promo=promo, field=name, old=old, new=raw,
+                                   error=rule_text(problem), code=problem.code))
+            continue
+        if name in CORRECTABLE_LINE_FIELDS and old == value:
+            continue
+        code, error = term_error(promo=promo, line=line, field_name=name, value=value)
+        plan.append(LineChange(line=line, promo=promo, field=name, old=old, new=value, error=error, code=code))
+    return plan
 
-    promos: list = field(default_factory=list)
-    changes: list[LineChange] = field(default_factory=list)
-    event: Any = None
+
+def apply_line_plan(line: PromoLine, promo: Promo, plan: list[LineChange]) -> list[str]:
+    """Set the planned values on the line; a percent line's stored price follows its discount."""
+    fields = []
+    for change in plan:
+        setattr(line, change.field, change.new)
+        fields.append(change.field)
+    if "discount_percent" in fields and promo.mechanic == Promo.Mechanic.PERCENT and line.promo_price is not None:
+        line.promo_price = mechanics.percent_price(line.regular_price, line.discount_percent)
+        fields.append("promo_price")
+    if reset_decisions([line]):
+        fields += UNDO_DECISION_FIELDS
+    return fields
+
+
+# --- the services ----------------------------------------------------------------------------
+
+
+def promo_correct(*, promo: Promo, actor, reason: str, version: int | None = None,
+                  start: date | None = None, end: date | None = None, today: date | None = None) -> Promo:
+    """Correct the dates of a promo (a manager of any of its categories, or a marketer), with
+    a reason. New dates make a new revision; accepted lines need a decision again."""
+    with transaction.atomic():
+        lock(promo)
+        standing = require_role("correct", promo=promo, actor=actor)
+        new_start, new_end = start or promo.start, end or promo.end
+        action = f"correct:{new_start.isoformat()}:{new_end.isoformat()}"
+        if not check_version(promo, actor=actor, version=version, action=action):
+            return promo
+        require_state("correct", promo=promo, standing=standing, today=today)
+        if (new_start, new_end) == (promo.start, promo.end):
+            return promo
+        reason = require_reason(reason)
+        raise_rules(rules.period_problems(new_start, new_end, today=today_or(today), old_start=promo.start,
+                                          old_end=promo.end))
+        from_status, from_version = promo.status, promo.version
+        changes = [{"field": name, "old": plain(getattr(promo, name)), "new": plain(value)}
+                   for name, value in (("start", new_start), ("end", new_end)) if getattr(promo, name) != value]
+        promo.start, promo.end = new_start, new_end
+        fields = ["start", "end", "revision", *back_to_approval(promo)]
+        save_lines(reset_decisions(promo.lines.filter(decision=Decision.ACCEPTED)), actor=actor,
+                   reason=reason, fields=UNDO_DECISION_FIELDS)
+        new_revision(promo, actor=actor, reason=reason)
+        save_promo(promo, actor=actor, reason=reason, fields=fields)
+        record(promo, kind=Kind.PROMO_CORRECTED, actor=actor, from_status=from_status, reason=reason,
+               action=action, from_version=from_version, payload={"changes": changes})
+    return promo
+
+
+def line_correct(*, line: PromoLine, actor, reason: str, version: int | None = None, **changes) -> PromoLine:
+    """Correct the terms of one line (``discount_percent``, ``promo_price``,
+    ``compensation_percent``) by a manager of its category or a marketer, with a reason.
+    The values follow the import's rules; the corrected line needs a decision again, the
+    promo gets a new revision and, if approved, goes back to approval."""
+    promo = line.promo
+    with transaction.atomic():
+        lock(promo)
+        standing = require_role("line_correct", promo=promo, actor=actor, line_ids=[line.pk])
+        terms = ",".join(f"{key}={changes[key]}" for key in sorted(changes))
+        action = f"line_correct:{line.pk}:{terms}"
+        if check_version(promo, actor=actor, version=version, action=action):
+            require_state("line_correct", promo=promo, standing=standing)
+            fresh = PromoLine.objects.select_related("product").get(pk=line.pk)
+            plan = line_plan(fresh, promo, changes)
+            errors = [change for change in plan if change.error]
+            if errors:
+                raise InvalidError(" ".join(change.error for change in errors), code=errors[0].code)
+            if plan:
+                reason = require_reason(reason)
+                from_status, from_version = promo.status, promo.version
+                fields = apply_line_plan(fresh, promo, plan)
+                fresh._history_user, fresh._change_reason = actor, reason
+                fresh.save(update_fields=sorted({*fields, "updated_at"}))
+                promo_fields = ["revision", *back_to_approval(promo)]
+                new_revision(promo, actor=actor, reason=reason)
+                save_promo(promo, actor=actor, reason=reason, fields=promo_fields)
+                record(promo, kind=Kind.PROMO_CORRECTED, actor=actor, from_status=from_status,
+                       reason=reason, action=action, from_version=from_version,
+                       payload={"line_id": fresh.pk, "changes": [c.as_payload() for c in plan]})
+    line.refresh_from_db()
+    line.promo = promo
+    return line
+
+
+def promo_set_targeting(*, promo: Promo, actor, targeting: Targeting, reason: str = "",
+                        version: int | None = None) -> Promo:
+    """A marketer sets the branches a promo runs in (rules, not their expansion). Targeting is
+    the marketers' call, so it needs no category decision: a new revision is recorded and,
+    for an approved promo, put in force at once. If a successor revision is waiting, it gets
+    the new rules and the revision in force keeps its own until the successor is decided."""
+    with transaction.atomic():
+        lock(promo)
+        standing = require_role("targeting", promo=promo, actor=actor)
+        new = targeting.to_json()
+        action = "targeting:" + str(sorted(new.items()))
+        if not check_version(promo, actor=actor, version=version, action=action):
+            return promo
+        require_state("targeting", promo=promo, standing=standing)
+        if targeting.is_empty:
+            raise InvalidError(NO_TARGETING, code="no_targeting")
+        if Targeting.from_json(promo.targeting) == targeting:
+            return promo
+        reason = (reason or "").strip()
+        from_status, from_version = promo.status, promo.version
+        old_text = promo.rules.describe()
+        promo.targeting = new
+        new_revision(promo, actor=actor, reason=reason)
+        fields = ["targeting", "revision"]
+        if promo.status == Status.APPROVED:
+            promo.approved_revision = revision_freeze_decisions(promo=promo)
+            fields.append("approved_revision")
+        save_promo(promo, actor=actor, reason=reason, fields=fields)
+        record(promo, kind=Kind.TARGETING_CHANGED, actor=actor, from_status=from_status, reason=reason,
+               action=action, from_version=from_version,
+               payload={"changes": [{"field": "targeting", "old": old_text, "new": targeting.describe()}],
+                        "targeting": new})
+    return promo
+
+
+def promo_extend(*, promo: Promo, actor, new_end: date, version: int | None = None, reason: str = "",
+                 today: date | None = None) -> Promo:
+    """A marketer moves the end of a submitted or approved promo later. The new end makes a
+    new revision that goes to approval again (accepted lines back to pending) while the
+    approved revision stays in force. (A supplier asks instead:
+    :func:`promo.services.supplier_requests.promo_request_extension`.)"""
+    with transaction.atomic():
+        lock(promo)
+        standing = require_role("extend", promo=promo, actor=actor)
+        action = f"extend:{new_end.isoformat()}"
+        if not check_version(promo, actor=actor, version=version, action=action):
+            return promo
+        require_state("extend", promo=promo, standing=standing, today=today)
+        if promo.end == new_end:
+            return promo
+        check_new_end(promo, new_end, today_or(today))
+        reason = (reason or "").strip()
+        from_status, from_version, old_end = promo.status, promo.version, promo.end
+        promo.end = new_end
+        fields = ["end", "revision", *back_to_approval(promo)]
+        save_lines(reset_decisions(promo.lines.filter(decision=Decision.ACCEPTED)), actor=actor,
+                   reason=reason, fields=UNDO_DECISION_FIELDS)
+        new_revision(promo, actor=actor, reason=reason)
+        save_promo(promo, actor=actor, reason=reason, fields=fields)
+        record(promo, kind=Kind.PROMO_EXTENDED, actor=actor, from_status=from_status, reason=reason,
+               action=action, from_version=from_version,
+               payload={"changes": [{"field": "end", "old": plain(old_end), "new": plain(new_end)}]})
+    return promo
+

@@ -18,8 +18,8 @@ from branches.targeting import Targeting, resolve
 from config.parsing import parse_id
 from promo.forms import workflow as wf
 from promo.models import Promo, PromoLine
-from promo.services import approval
-from promo.services.approval import ApprovalError
+from promo.services import corrections, mass_corrections
+from promo.services.errors import WorkflowError
 from promo.views.promos import INVALID_STATUS, MarketerRequiredMixin, RoleRequiredMixin, refusal_status
 from suppliers.roles import is_marketer
 
@@ -83,10 +83,10 @@ class TargetingEditView(RoleRequiredMixin, View):
                 return render(request, "promo/inc/targeting_preview.html", context)
             return self.render_page(request, promo, form, rules=rules)
         try:
-            approval.promo_set_targeting(promo=promo, actor=request.user, targeting=rules,
+            corrections.promo_set_targeting(promo=promo, actor=request.user, targeting=rules,
                                          reason=form.cleaned_data["reason"],
                                          version=form.cleaned_data["version"])
-        except ApprovalError as exc:
+        except WorkflowError as exc:
             status = refusal_status(exc)
             messages.error(request, exc.message)
             promo.refresh_from_db()
@@ -144,16 +144,16 @@ class MassCorrectionView(MarketerRequiredMixin, View):
             return self.render_page(request, select=select, lines=lines, form=form, status=INVALID_STATUS)
         preview = None
         try:
-            preview = approval.mass_correction_preview(actor=request.user, lines=form.cleaned_data["line_ids"],
-                                                       **form.params())
+            preview = mass_corrections.mass_correction_preview(
+                actor=request.user, lines=form.cleaned_data["line_ids"], **form.params())
             if not (valid and form.is_apply):
                 # A preview, or an apply without its reason: show what would change.
                 return self.render_page(request, select=select, lines=lines, form=form, preview=preview,
                                         status=200 if valid else INVALID_STATUS)
-            approval.mass_correction_apply(actor=request.user, line_ids=form.cleaned_data["line_ids"],
-                                           reason=form.cleaned_data["reason"], versions=form.versions(),
-                                           **form.params())
-        except ApprovalError as exc:
+            mass_corrections.mass_correction_apply(
+                actor=request.user, line_ids=form.cleaned_data["line_ids"], reason=form.cleaned_data["reason"],
+                versions=form.versions(), **form.params())
+        except WorkflowError as exc:
             # Stale (someone changed a promo since the preview) or a broken rule: the message,
             # the changes as they are now, and the reason as typed.
             status = refusal_status(exc)

@@ -21,7 +21,7 @@ import difflib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -30,9 +30,9 @@ from django.db.models import Q
 from django.utils import translation
 
 from branches.targeting import TargetingCatalog, TargetingParseError
+from promo import rules
 from promo.models import Promo
 from promo.services.conflicts import LineWindow, competing_products, overlaps_find
-from promo.services.corrections import FIRST_PROMO_DAY, LAST_PROMO_DAY
 from promo.services.imports import headers as h
 from promo.services.imports.problems import Problem
 from promo.services.imports.values import (
@@ -138,6 +138,8 @@ class _Parsed:
     article: str | None = None
     ean: str | None = None
     ean_ok: bool = True
+    # Lead time / end-in-past problems not reported because the row revises a promo.
+    waived: tuple = ()
 
 
 def fold_name(text: str) -> str:
@@ -153,6 +155,10 @@ def money_text(value: Decimal) -> str:
 def _money(value: Decimal) -> Decimal:
     return value.quantize(_MONEY, rounding=ROUND_HALF_UP)
 
+
+# The sheet column of each field a rule names.
+_RULE_COLUMNS = {"start": h.START, "end": h.END, "discount_percent": h.DISCOUNT, "promo_price": h.PROMO_PRICE,
+                 "compensation_percent": h.COMPENSATION, "mechanic": h.MECHANIC}
 
 _MISSING = object()
 # A problem found in a cell, before it is tied to a row: (code, field, params).
@@ -187,14 +193,13 @@ class SheetValidator:
         self.result = Validation()
         self.titles = {name: header.titles.get(name) or str(h.LABELS[name]) for name in h.FIELDS}
         self.has = set(header.columns)
-        self.min_lead_days = settings.PROMO_MIN_LEAD_DAYS
-        self.earliest_start = self.today + timedelta(days=self.min_lead_days)
-        self.max_days = settings.PROMO_MAX_DAYS
-        self.discount_range = (settings.PROMO_DISCOUNT_MIN, settings.PROMO_DISCOUNT_MAX)
+        self.limits = rules.Limits.from_settings()
         self._caches: dict[str, dict] = {}
         self._products_by_article: dict[str, tuple | None] = {}
         self._products_by_ean: dict[str, tuple | None] = {}
         self._groups: dict[tuple, PromoCandidate] = {}
+        # Group key -> (the waived timely specs, every row of the group that had them).
+        self._waived: dict[tuple, tuple[tuple, list[int]]] = {}
         self._targeting_catalog: TargetingCatalog | None = None
         self._load_suppliers()
 
@@ -235,6 +240,7 @@ class SheetValidator:
             if not promo.named:
                 promo.name = self._unnamed(promo)
         self.result.matches = match_revisions(self.result.promos)
+        self._check_waived()
         self._check_overlaps()
         order = {title: index for index, title in enumerate(self._titles_in_sheet_order())}
         self.result.errors.sort(key=lambda p: (p.row, order.get(p.column, -1)))
@@ -300,62 +306,67 @@ class SheetValidator:
         except ValueProblem as problem:
             return None, ((problem.code, h.MECHANIC, problem.params),)
 
+    def _rule_spec(self, problem: rules.RuleProblem) -> Spec:
+        return problem.code, _RULE_COLUMNS[problem.field], problem.params
+
     def _period_check(self, raw_start: Any, raw_end: Any) -> tuple[tuple | None, tuple]:
+        """((start, end, timely specs), specs) of the two date cells. The timely problems (lead
+        time, end in the past) wait until the row's supplier and mechanic are known: a period
+        that is the one of the promo the row revises is kept, not set (promo/rules.py)."""
         specs: list[Spec] = []
         values = []
         for name, raw in ((h.START, raw_start), (h.END, raw_end)):
             value, found = self._parsed(name, parse_date, raw)
             if value is None and not found:
                 found = (("value_required", name, {}),)
-            elif value is not None and not FIRST_PROMO_DAY <= value <= LAST_PROMO_DAY:
-                found = (("date_invalid", name, {"value": value, "reason": "out_of_range",
-                                                 "first": FIRST_PROMO_DAY, "last": LAST_PROMO_DAY}),)
+            elif value is not None and (problem := rules.date_in_range(value, field=name)) is not None:
+                found = (self._rule_spec(problem),)
                 value = None
             specs.extend(found)
             values.append(value)
         start, end = values
         if start is None or end is None:
             return None, tuple(specs)
-        if end < start:
-            return None, (("period_reversed", h.END, {"start": start, "end": end}),)
-        if start < self.earliest_start:
-            specs.append(("start_too_soon", h.START, {"start": start, "earliest": self.earliest_start,
-                                                      "days": self.min_lead_days}))
-        length = (end - start).days + 1
-        if length > self.max_days:
-            specs.append(("period_too_long", h.END, {"length": length, "max": self.max_days}))
-        return (None if specs else (start, end)), tuple(specs)
+        problems = rules.period_problems(start, end, today=self.today, limits=self.limits)
+        static = tuple(self._rule_spec(p) for p in problems if p.code not in rules.TIMELY_CODES)
+        timely = tuple(self._rule_spec(p) for p in problems if p.code in rules.TIMELY_CODES)
+        if static:
+            return None, static + timely
+        return (start, end, timely), _NO_SPECS
+
+    def _revises(self, supplier_id: int, mechanic: str, start: date, end: date) -> bool:
+        """Is there a not-final promo of the supplier with this mechanic and period, which a
+        row with these values would revise (match_revisions decides for certain later)?"""
+        return self._cached("revises", (supplier_id, mechanic, start, end), lambda: (
+            Promo.objects.filter(supplier_id=supplier_id, mechanic=mechanic, start=start, end=end)
+            .exclude(status__in=Promo.Status.final()).exists(), _NO_SPECS))[0]
 
     def _discount_check(self, raw: Any, percent_format: bool) -> tuple[Decimal | None, tuple]:
         discount, specs = self._parsed(h.DISCOUNT, lambda value: _percent(value, percent_format), raw)
         if specs:
             return None, specs
-        if discount is None:
-            return None, (("value_required", h.DISCOUNT, {}),)
-        low, high = self.discount_range
-        if not low <= discount <= high:
-            return None, (("discount_out_of_range", h.DISCOUNT, {"value": discount, "min": low, "max": high}),)
-        return _money(discount), _NO_SPECS
+        problem = rules.discount_problem(discount, limits=self.limits)
+        if problem is not None:
+            return None, (self._rule_spec(problem),)
+        return rules.kopecks(discount), _NO_SPECS
 
     def _price_check(self, raw: Any) -> tuple[Decimal | None, tuple]:
         price, specs = self._parsed(h.PROMO_PRICE, parse_decimal, raw)
         if specs:
             return None, specs
-        if price is None:
-            return None, (("value_required", h.PROMO_PRICE, {}),)
-        # Excel formulas leave float noise (342.6749999): prices are kept in kopecks, so a price
-        # that rounds to 0,00 is no price either.
-        if _money(price) <= 0:
-            return None, (("price_invalid", h.PROMO_PRICE, {"value": price, "reason": "not_positive"}),)
-        return _money(price), _NO_SPECS
+        problem = rules.price_problem(price)
+        if problem is not None:
+            return None, (self._rule_spec(problem),)
+        return rules.kopecks(price), _NO_SPECS
 
     def _compensation_check(self, raw: Any, percent_format: bool) -> tuple[Decimal | None, tuple]:
         value, specs = self._parsed(h.COMPENSATION, lambda cell: _percent(cell, percent_format), raw)
         if value is None:
             return None, specs
-        if not 0 <= value <= 100:
-            return None, (("compensation_out_of_range", h.COMPENSATION, {"value": value}),)
-        return _money(value), _NO_SPECS
+        problem = rules.compensation_problem(value)
+        if problem is not None:
+            return None, (self._rule_spec(problem),)
+        return rules.kopecks(value), _NO_SPECS
 
     def _branches_check(self, raw: Any) -> tuple[Any, tuple]:
         text, specs = self._parsed(h.BRANCHES, parse_text, raw)
@@ -387,7 +398,13 @@ class SheetValidator:
                                      lambda: self._period_check(raw_start, raw_end))
         specs.extend(found)
         if period is not None:
-            parsed.start, parsed.end = period
+            parsed.start, parsed.end, timely = period
+            if timely:
+                if parsed.supplier_id is not None and parsed.mechanic is not None and self._revises(
+                        parsed.supplier_id, parsed.mechanic, parsed.start, parsed.end):
+                    parsed.waived = timely
+                else:
+                    specs.extend(timely)
 
         if parsed.mechanic == PERCENT:
             raw, flag = cells.get(h.DISCOUNT), bool(percent_format.get(h.DISCOUNT))
@@ -477,7 +494,7 @@ class SheetValidator:
             ):
                 self._problem(parsed, "product_other_supplier", h.ARTICLE if parsed.article else h.EAN,
                               value=parsed.article or parsed.ean)
-            elif parsed.price is not None and parsed.price >= regular:
+            elif parsed.price is not None and rules.price_below_regular(parsed.price, regular) is not None:
                 self._problem(parsed, "price_not_below_regular", h.PROMO_PRICE,
                               price=money_text(parsed.price), regular=money_text(regular))
         if parsed.problems:
@@ -524,6 +541,8 @@ class SheetValidator:
                 mechanic=parsed.mechanic, start=parsed.start, end=parsed.end,
                 targeting=parsed.targeting.to_json(),
             )
+        if parsed.waived:
+            self._waived.setdefault(key, (parsed.waived, []))[1].append(parsed.row)
         comment = self._text(parsed.cells, h.COMMENT) or ""
         line = LineCandidate(
             row=parsed.row, product_id=product_id, article=article, ean=ean, name=name,
@@ -552,6 +571,27 @@ class SheetValidator:
             mechanic = str(Promo.Mechanic(promo.mechanic).label)
         supplier = self._supplier_names.get(promo.supplier_id, "")
         return f"{supplier}: {mechanic} {promo.start:%d.%m.%Y}–{promo.end:%d.%m.%Y}"[:200]
+
+    def _check_waived(self) -> None:
+        """A promo whose rows were let off the lead time / end-in-past rules because they
+        looked like a revision, but that revises nothing after all (another name): the rules
+        apply to its new period, on each of its rows, and it is no promo of this sheet."""
+        if not self._waived:
+            return
+        keys = list(self._groups)
+        kept = []
+        for index, (key, promo) in enumerate(zip(keys, self.result.promos, strict=True)):
+            waived = self._waived.get(key)
+            if waived is None or index in self.result.matches:
+                kept.append(promo)
+                continue
+            specs, rows = waived
+            for row in rows:
+                for code, name, params in specs:
+                    self.result.errors.append(Problem(code, row, self.titles[name], params=params))
+        if len(kept) != len(self.result.promos):
+            self.result.promos = kept
+            self.result.matches = match_revisions(kept)
 
     def _check_overlaps(self) -> None:
         """``overlap`` warnings against other live promos (the promos this sheet revises are

@@ -9,8 +9,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from promo.models import PromoEvent
-from promo.services.approval import line_correct, promo_approve, promo_reject, promo_submit
 from promo.services.comments import comment_add
+from promo.services.corrections import line_correct
+from promo.services.transitions import promo_approve, promo_reject, promo_submit
 
 LOG = reverse("promo:activity_log")
 

@@ -110,7 +110,7 @@ def test_correct_dates_with_an_invalid_period_shows_the_rule(client_for, make_pr
 
     # then the page explains it and the dates are unchanged
     assert response.status_code == 400
-    assert "раньше начала" in response.content.decode()
+    assert "раньше даты начала" in response.content.decode()
     old_end = promo.end
     promo.refresh_from_db()
     assert promo.end == old_end
