@@ -335,3 +335,42 @@ def test_the_schema_documents_the_promo_api_without_warnings(client):
     documented = {p["name"] for p in paths["/api/v1/promos/"]["get"]["parameters"]}
     assert {"status", "supplier", "category", "mechanic", "active_on", "branch", "region", "search"} <= documented
     assert client.get("/api/schema/").status_code == 200
+
+
+def test_a_move_the_state_forbids_is_a_conflict_as_on_the_page(world, api_as):
+    # given an approved promo (its revision in force)
+    promo = world.promo(Promo.Status.APPROVED)
+    # when its supplier withdraws it through the API
+    response = post(api_as("supplier"), promo, "withdraw", world)
+    # then 409 (the page answers the same), with the service's message; nothing changed
+    assert response.status_code == 409
+    assert response.json() == {"detail": str(actions.WITHDRAW_IN_FORCE), "code": "in_force"}
+    assert Promo.objects.get(pk=promo.pk).version == 1
+
+
+@pytest.mark.parametrize(("role", "expected"), [
+    ("supplier", ["comment", "request_cancellation", "request_extension"]),
+    ("manager", ["comment", "correct", "line_correct"]),
+    ("marketer", ["cancel", "comment", "correct", "extend", "line_correct", "targeting"]),
+])
+def test_detail_lists_the_actions_the_caller_may_take(world, api_as, role, expected):
+    # given an approved promo, when each role reads it
+    promo = world.promo(Promo.Status.APPROVED)
+    body = api_as(role).get(url(promo)).json()
+    # then it lists what that role may do now, and each listed action goes through
+    assert body["actions"] == expected
+    if "request_cancellation" in expected:
+        assert post(api_as(role), promo, "request_cancellation", world).status_code == 202
+    if "cancel" in expected:
+        assert post(api_as(role), promo, "cancel", world).status_code == 200
+        assert api_as(role).get(url(promo)).json()["actions"] == ["comment"]
+
+
+def test_the_schema_documents_the_actions_and_the_conflicts(client):
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+    listed = components["PromoDetail"]["properties"]["actions"]
+    assert listed["type"] == "array"
+    names = components[listed["items"]["$ref"].rsplit("/", 1)[-1]]["enum"]
+    assert set(names) == set(actions.ACTIONS)
+    assert "state" in schema["paths"]["/api/v1/promos/{id}/withdraw/"]["post"]["responses"]["409"]["description"]
