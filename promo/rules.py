@@ -22,7 +22,8 @@ The rules (limits from settings, read through :class:`Limits`):
 - a supplier compensation from 0 to 100 % or none (``compensation_out_of_range``);
 - N and M of an «N+M» from 1 to 99 (``nplusm_invalid``, reason ``too_large`` above 99).
 
-Decisions where the entry points used to disagree (docs/development/rules.md lists them too):
+Decisions where the entry points used to disagree (docs/development/rules.md lists them too;
+the forms no longer set limits of their own either):
 
 1. *The lead time and «end in the past» apply to a period that is set, never to one that is
    kept.* A new promo from a sheet, a point correction of the dates, a mass date shift and an
