@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,9 +18,9 @@ from config.parsing import parse_id
 from promo.forms import workflow as wf
 from promo.models import Promo, PromoLine
 from promo.services import corrections, mass_corrections
+from promo.services.actions import require_role
 from promo.services.errors import WorkflowError
 from promo.views.promos import INVALID_STATUS, MarketerRequiredMixin, RoleRequiredMixin, refusal_status
-from suppliers.roles import is_marketer
 
 # The most lines one mass correction shows and changes; narrow the filter for more.
 MASS_LIMIT = 1000
@@ -50,10 +49,13 @@ class TargetingEditView(RoleRequiredMixin, View):
     template_name = "promo/targeting_edit.html"
 
     def get_promo(self, request, pk) -> Promo:
-        # Lookup first (a promo the user cannot see is a 404), then the role (403).
+        # Lookup first (a promo the user cannot see is a 404), then the role the service
+        # itself asks (403).
         promo = get_object_or_404(Promo.objects.restrict(request.user).select_related("supplier"), pk=pk)
-        if not is_marketer(request.user):
-            raise PermissionDenied
+        try:
+            require_role("targeting", promo=promo, actor=request.user)
+        except WorkflowError as exc:
+            refusal_status(exc)
         return promo
 
     def render_page(self, request, promo, form, *, rules: Targeting | None = None, status: int = 200):
