@@ -5,10 +5,6 @@ Three answers DRF or Django word in English whatever the language get a Russian 
   ``null`` body ("No data provided"): a message with a ``code``, like the API's other errors;
 - ``get_object_or_404``'s "No Promo matches the given query." (never translated): DRF's own
   translated «not found».
-A refusal of a promo service (promo/services/errors.py) becomes ``{"detail", "code"}`` with the
-status of its type, here and nowhere else in the API (the pages map the same types to the same
-statuses in ``promo.views.promos.refusal_status``): not found 404, not allowed 403, illegal in
-the promo's state or stale 409, invalid input 400.
 Everything else is DRF's own handling (its messages come from its catalogue, and from
 ``locale/ru`` for the ones it lacks)."""
 
@@ -20,15 +16,6 @@ from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
-
-from promo.services.errors import (
-    IllegalStateError,
-    InvalidError,
-    NotAllowedError,
-    NotFoundError,
-    StaleVersionError,
-    WorkflowError,
-)
 
 BODY_UNREADABLE = _("Тело запроса не удалось разобрать: пришлите корректный JSON "
                     "(или multipart/form-data для файла).")
@@ -42,24 +29,7 @@ def _is_no_data(exc: ValidationError) -> bool:
     return len(exc.detail) == 1 and [str(error) for error in errors or ()] == ["No data provided"]
 
 
-REFUSAL_STATUS = {
-    NotFoundError: 404,
-    NotAllowedError: 403,
-    IllegalStateError: 409,
-    StaleVersionError: 409,
-    InvalidError: 400,
-}
-
-
-def refusal_response(exc: WorkflowError) -> Response:
-    """The API's answer to a refused workflow action."""
-    status = next(code for kind, code in REFUSAL_STATUS.items() if isinstance(exc, kind))
-    return Response({"detail": exc.message, "code": exc.code}, status=status)
-
-
 def exception_handler(exc, context) -> Response | None:
-    if isinstance(exc, WorkflowError):
-        return refusal_response(exc)
     if isinstance(exc, ParseError) and str(exc.detail).startswith(("JSON parse error", "Multipart form parse error")):
         return Response({"detail": str(BODY_UNREADABLE), "code": "parse_error"}, status=exc.status_code)
     if isinstance(exc, Http404) and (not exc.args or _DJANGO_NOT_FOUND.match(str(exc.args[0]))):

@@ -1,7 +1,7 @@
 """The line and period rules of a promo, in one place. Pure functions over plain values (no
 database, no messages), like :mod:`promo.mechanics`: each returns a :class:`RuleProblem` (a
 code of the import contract plus params) or ``None``. The sheet import
-(``imports/validation.py``, ``imports/values.py``), point and mass corrections, extensions and
+(``imports/cells.py``, ``imports/values.py``), point and mass corrections, extensions and
 the supplier's extension request, the forms and the export date checks all call them; the
 messages are rendered at the edges from one code -> message table
 (``promo.services.imports.problems.MESSAGES``), so a sheet and a correction that break the same

@@ -1,11 +1,11 @@
 """The promo API: list and read promos, move them through the workflow, read their history,
 comment. Thin over the workflow services (promo/services/transitions.py, supplier_requests.py,
-corrections.py) and promo/selectors.py.
+point_corrections.py) and promo/selectors.py.
 
 The queryset is restricted before the lookup (STYLE.md §5), so another supplier's promo, or a
 promo with no line in a manager's categories, is a 404. The services check permissions again
 and answer with the same messages as the pages; their refusals map to statuses in one place
-(config/api_exceptions.py), with the same meaning as on the pages: a visible promo the caller
+(promo/api/errors.py), with the same meaning as on the pages: a visible promo the caller
 may not act on is a 403, a move the promo's state forbids or a stale ``version`` a 409, invalid
 input a 400, no credentials a 401; the body is ``{"detail", "code"}``. A promo's detail lists
 the ``actions`` the caller may take now (promo/services/actions.py)."""
@@ -20,6 +20,7 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from promo.api.errors import RefusalsMixin
 from promo.api.filters import PromoAPIFilterSet
 from promo.api.serializers import (
     CommentBodySerializer,
@@ -65,7 +66,7 @@ def _action_schema(body, summary: str, *, extra: dict | None = None):
     list=extend_schema(summary="List promos the caller may see"),
     retrieve=extend_schema(summary="A promo with its lines"),
 )
-class PromoViewSet(viewsets.ReadOnlyModelViewSet):
+class PromoViewSet(RefusalsMixin, viewsets.ReadOnlyModelViewSet):
     """Promos: every promo for marketers, its own for a supplier user, those with lines in his
     categories for a category manager. Filters: `status` (repeatable), `supplier`, `category`,
     `mechanic`, `active_on`, `period_from`/`period_to`, `branch`, `region`; `search` by code

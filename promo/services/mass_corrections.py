@@ -1,7 +1,7 @@
 """Mass corrections: a marketer shifts the dates or sets the discount or the compensation of
 many lines (of many promos) at once, first as a preview that writes nothing, then all or
 nothing with a reason. Every change keeps the rules of a point correction
-(:mod:`promo.services.corrections`); every touched promo gets one new revision, and one
+(:mod:`promo.services.point_corrections`); every touched promo gets one new revision, and one
 digest event announces the batch."""
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from promo import rules
 from promo.models import Promo, PromoEvent, PromoLine
 from promo.services.actions import MARKETER_ONLY, Standing, state_refusal
-from promo.services.corrections import LineChange, apply_line_plan, line_plan, period_error
+from promo.services.corrections import LineChange, line_plan, period_error
 from promo.services.errors import InvalidError, MassCorrectionError, NotAllowedError
 from promo.services.events import event_record
+from promo.services.point_corrections import apply_line_plan
 from promo.services.workflow import (
     UNDO_DECISION_FIELDS,
     as_version,

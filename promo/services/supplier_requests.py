@@ -12,8 +12,9 @@ from django.db import transaction
 
 from promo.models import Promo, PromoEvent
 from promo.services.actions import extension_is_request, require_role, require_state
-from promo.services.corrections import check_new_end, plain, promo_extend
+from promo.services.corrections import check_new_end, plain
 from promo.services.events import event_record
+from promo.services.point_corrections import promo_extend
 from promo.services.workflow import as_version, lock, require_reason, stale_error, today_or
 
 Kind = PromoEvent.Kind
@@ -61,7 +62,7 @@ def promo_extend_or_request(*, promo: Promo, actor, new_end: date, reason: str =
                             version: int | None = None, today: date | None = None) -> PromoEvent | None:
     """«Extend» for whoever calls it: a marketer extends (returns None); the promo's supplier
     asks the marketers to (returns the request event); anyone else is refused as by
-    :func:`~promo.services.corrections.promo_extend`."""
+    :func:`~promo.services.point_corrections.promo_extend`."""
     if extension_is_request(actor, promo):
         return promo_request_extension(promo=promo, actor=actor, new_end=new_end, reason=reason,
                                        version=version, today=today)

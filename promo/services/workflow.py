@@ -1,7 +1,7 @@
 """The workflow kernel: what every change to a promo does the same way (STYLE.md §4).
 
 A change of a promo, whichever use case makes it (:mod:`~promo.services.transitions`,
-:mod:`~promo.services.supplier_requests`, :mod:`~promo.services.corrections`,
+:mod:`~promo.services.supplier_requests`, :mod:`~promo.services.point_corrections`,
 :mod:`~promo.services.mass_corrections`, the corrected upload):
 
 1. runs in one transaction and :func:`lock` s the promo row (``select_for_update``) and reloads it;

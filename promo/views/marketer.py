@@ -15,9 +15,10 @@ from django.views import View
 
 from branches.targeting import Targeting, resolve
 from config.parsing import parse_id
+from promo.forms import filtersets
 from promo.forms import workflow as wf
 from promo.models import Promo, PromoLine
-from promo.services import corrections, mass_corrections
+from promo.services import mass_corrections, point_corrections
 from promo.services.actions import require_role
 from promo.services.errors import WorkflowError
 from promo.views.promos import INVALID_STATUS, MarketerRequiredMixin, RoleRequiredMixin, refusal_status
@@ -85,9 +86,9 @@ class TargetingEditView(RoleRequiredMixin, View):
                 return render(request, "promo/inc/targeting_preview.html", context)
             return self.render_page(request, promo, form, rules=rules)
         try:
-            corrections.promo_set_targeting(promo=promo, actor=request.user, targeting=rules,
-                                         reason=form.cleaned_data["reason"],
-                                         version=form.cleaned_data["version"])
+            point_corrections.promo_set_targeting(promo=promo, actor=request.user, targeting=rules,
+                                                  reason=form.cleaned_data["reason"],
+                                                  version=form.cleaned_data["version"])
         except WorkflowError as exc:
             status = refusal_status(exc)
             messages.error(request, exc.message)
@@ -107,7 +108,7 @@ class MassCorrectionView(MarketerRequiredMixin, View):
     template_name = "promo/mass_correction.html"
 
     def selection(self, request):
-        select = wf.MassSelectForm(request.GET or None, user=request.user)
+        select = filtersets.MassSelectForm(request.GET or None, user=request.user)
         lines = (select.lines(PromoLine.objects.restrict(request.user))
                  .select_related("promo__supplier", "product__category")
                  .order_by("promo_id", "product__article"))
@@ -240,7 +241,7 @@ class CalendarView(RoleRequiredMixin, View):
     template_name = "promo/calendar.html"
 
     def get(self, request):
-        form = wf.CalendarFilterForm(request.GET or None, user=request.user)
+        form = filtersets.CalendarFilterForm(request.GET or None, user=request.user)
         first, weeks = form.window()
         geometry = CalendarGeometry(first, weeks)
         promos = form.filter(

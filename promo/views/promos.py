@@ -30,7 +30,7 @@ from promo import mechanics
 from promo.filtersets import PromoFilterSet
 from promo.forms import workflow as wf
 from promo.models import Promo, PromoComment, PromoLine
-from promo.services import comments, corrections, supplier_requests, transitions
+from promo.services import comments, point_corrections, supplier_requests, transitions
 from promo.services.actions import Standing, promo_actions, require_role
 from promo.services.conflicts import promo_conflicts
 from promo.services.errors import (
@@ -47,7 +47,7 @@ from suppliers.roles import is_marketer, is_staff_role
 # A refusal the page shows as a message on the promo page with the user's input kept: a move
 # the promo's state forbids and a stale version (409), invalid input (400). A refusal because
 # of the user's role or grants is a 403 page, a promo the user cannot see a 404 (the API maps
-# the same types to the same statuses: config/api_exceptions.py).
+# the same types to the same statuses: promo/api/errors.py).
 CONFLICT_STATUS = 409
 INVALID_STATUS = 400
 
@@ -449,8 +449,8 @@ class PromoCorrectView(PromoActionView):
 
     def perform(self, promo, form):
         data = form.cleaned_data
-        corrections.promo_correct(promo=promo, actor=self.request.user, reason=data["reason"],
-                                  version=data["version"], start=data["start"], end=data["end"])
+        point_corrections.promo_correct(promo=promo, actor=self.request.user, reason=data["reason"],
+                                        version=data["version"], start=data["start"], end=data["end"])
 
 
 class LineCorrectView(PromoActionView):
@@ -464,8 +464,8 @@ class LineCorrectView(PromoActionView):
 
     def perform(self, promo, form):
         data = form.cleaned_data
-        corrections.line_correct(line=data["line"], actor=self.request.user, reason=data["reason"],
-                                 version=data["version"], **form.changes())
+        point_corrections.line_correct(line=data["line"], actor=self.request.user, reason=data["reason"],
+                                       version=data["version"], **form.changes())
 
 
 class CommentAddView(PromoActionView):

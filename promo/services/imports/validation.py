@@ -12,49 +12,37 @@ product with other terms is an error on the later row (``duplicate_conflict``). 
 ``name_mismatch``, ``regular_price_mismatch`` and ``overlap`` (another live promo already has the
 product in overlapping dates and branches).
 
-Nothing here writes to the database; :mod:`promo.services.imports.importer` saves the result.
+The checks of single cells (parsing and the rules of :mod:`promo.rules`) are in
+:mod:`~promo.services.imports.cells`, the matching of revisions in
+:mod:`~promo.services.imports.matching`. Nothing here writes to the database;
+:mod:`promo.services.imports.importer` saves the result.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils import translation
 
-from branches.targeting import TargetingCatalog, TargetingParseError
+from branches.targeting import TargetingCatalog
 from promo import rules
 from promo.models import Promo
 from promo.services.conflicts import LineWindow, competing_products, overlaps_find
 from promo.services.imports import headers as h
+from promo.services.imports.cells import NO_SPECS, CellChecks, Spec, cell_key, money_text, optional_money
+from promo.services.imports.matching import match_revisions, same_name
 from promo.services.imports.problems import Problem
-from promo.services.imports.values import (
-    FIXED_PRICE,
-    PERCENT,
-    ValueProblem,
-    parse_date,
-    parse_decimal,
-    parse_discount,
-    parse_ean,
-    parse_mechanic,
-    parse_text,
-)
+from promo.services.imports.values import FIXED_PRICE, PERCENT, parse_ean, parse_text
 from suppliers.models import Product, Supplier
 
 # Rows per product look-up and per progress update.
 CHUNK_ROWS = 1000
-# Product names are compared after folding; below this similarity they "differ noticeably"
-# (a typo or a dropped word passes, another product's name does not).
-NAME_SIMILARITY = 0.85
-_NAME_NOISE = re.compile(r"[\W_]+", re.UNICODE)
-_MONEY = Decimal("0.01")
 
 
 @dataclass(slots=True)
@@ -142,36 +130,7 @@ class _Parsed:
     waived: tuple = ()
 
 
-def fold_name(text: str) -> str:
-    """Case, ё, quotes, punctuation and spacing do not make two names different."""
-    return _NAME_NOISE.sub(" ", text.casefold().replace("ё", "е")).strip()
-
-
-def money_text(value: Decimal) -> str:
-    """Roubles as a user reads them: two decimals, a decimal comma (1234,50)."""
-    return f"{_money(value):.2f}".replace(".", ",")
-
-
-def _money(value: Decimal) -> Decimal:
-    return value.quantize(_MONEY, rounding=ROUND_HALF_UP)
-
-
-# The sheet column of each field a rule names.
-_RULE_COLUMNS = {"start": h.START, "end": h.END, "discount_percent": h.DISCOUNT, "promo_price": h.PROMO_PRICE,
-                 "compensation_percent": h.COMPENSATION, "mechanic": h.MECHANIC}
-
-_MISSING = object()
-# A problem found in a cell, before it is tied to a row: (code, field, params).
-Spec = tuple[str, str, dict]
-_NO_SPECS: tuple = ()
-
-
-def _key(raw: Any) -> Any:
-    """A cache key for a cell value: 1, 1.0 and True hash alike but may not parse alike."""
-    return raw if raw.__class__ is str else (raw.__class__, raw)
-
-
-class SheetValidator:
+class SheetValidator(CellChecks):
     """Validates the rows of one sheet for one upload.
 
     ``actor`` is who uploads (their product visibility decides ``product_other_supplier``);
@@ -258,123 +217,6 @@ class SheetValidator:
         return [self.header.titles[name] for name, _index in
                 sorted(self.header.columns.items(), key=lambda item: item[1])]
 
-    # --- cached checks ---------------------------------------------------------------------------
-
-    def _cached(self, name: str, key: Any, check: Callable[[], tuple[Any, tuple]]) -> tuple[Any, tuple]:
-        cache = self._caches.get(name)
-        if cache is None:
-            cache = self._caches[name] = {}
-        hit = cache.get(key, _MISSING)
-        if hit is _MISSING:
-            hit = cache[key] = check()
-        return hit
-
-    @staticmethod
-    def _parsed(name: str, parser: Callable, raw: Any) -> tuple[Any, tuple]:
-        """(value, ()) or (None, (problem spec,)) for one cell."""
-        try:
-            return parser(raw), _NO_SPECS
-        except ValueProblem as problem:
-            return None, ((problem.code, name, problem.params),)
-
-    def _cell(self, cells: dict, name: str, parser: Callable) -> tuple[Any, tuple]:
-        raw = cells.get(name)
-        if raw is None:
-            return None, _NO_SPECS
-        return self._cached(name, _key(raw), lambda: self._parsed(name, parser, raw))
-
-    def _text(self, cells: dict, name: str) -> str | None:
-        return self._cell(cells, name, parse_text)[0]
-
-    def _supplier_check(self, raw: Any) -> tuple[int | None, tuple]:
-        """The row's supplier: the upload's, or the «Поставщик» cell (INN or code)."""
-        text = parse_text(raw)
-        if text is None:
-            if self.supplier is not None:
-                return self.supplier.pk, _NO_SPECS
-            return None, (("value_required", h.SUPPLIER, {}),)
-        found = self._suppliers.get(text.casefold()) or self._suppliers.get(re.sub(r"\D", "", text))
-        if found is None or found.pk not in self._allowed_suppliers or (
-            self.supplier is not None and found.pk != self.supplier.pk
-        ):
-            return None, (("supplier_unknown", h.SUPPLIER, {"value": text}),)
-        return found.pk, _NO_SPECS
-
-    def _mechanic_check(self, raw: Any) -> tuple[tuple | None, tuple]:
-        try:
-            return parse_mechanic(raw), _NO_SPECS
-        except ValueProblem as problem:
-            return None, ((problem.code, h.MECHANIC, problem.params),)
-
-    def _rule_spec(self, problem: rules.RuleProblem) -> Spec:
-        return problem.code, _RULE_COLUMNS[problem.field], problem.params
-
-    def _period_check(self, raw_start: Any, raw_end: Any) -> tuple[tuple | None, tuple]:
-        """((start, end, timely specs), specs) of the two date cells. The timely problems (lead
-        time, end in the past) wait until the row's supplier and mechanic are known: a period
-        that is the one of the promo the row revises is kept, not set (promo/rules.py)."""
-        specs: list[Spec] = []
-        values = []
-        for name, raw in ((h.START, raw_start), (h.END, raw_end)):
-            value, found = self._parsed(name, parse_date, raw)
-            if value is None and not found:
-                found = (("value_required", name, {}),)
-            elif value is not None and (problem := rules.date_in_range(value, field=name)) is not None:
-                found = (self._rule_spec(problem),)
-                value = None
-            specs.extend(found)
-            values.append(value)
-        start, end = values
-        if start is None or end is None:
-            return None, tuple(specs)
-        problems = rules.period_problems(start, end, today=self.today, limits=self.limits)
-        static = tuple(self._rule_spec(p) for p in problems if p.code not in rules.TIMELY_CODES)
-        timely = tuple(self._rule_spec(p) for p in problems if p.code in rules.TIMELY_CODES)
-        if static:
-            return None, static + timely
-        return (start, end, timely), _NO_SPECS
-
-    def _revises(self, supplier_id: int, mechanic: str, start: date, end: date) -> bool:
-        """Is there a not-final promo of the supplier with this mechanic and period, which a
-        row with these values would revise (match_revisions decides for certain later)?"""
-        return self._cached("revises", (supplier_id, mechanic, start, end), lambda: (
-            Promo.objects.filter(supplier_id=supplier_id, mechanic=mechanic, start=start, end=end)
-            .exclude(status__in=Promo.Status.final()).exists(), _NO_SPECS))[0]
-
-    def _discount_check(self, raw: Any, percent_format: bool) -> tuple[Decimal | None, tuple]:
-        discount, specs = self._parsed(h.DISCOUNT, lambda value: _percent(value, percent_format), raw)
-        if specs:
-            return None, specs
-        problem = rules.discount_problem(discount, limits=self.limits)
-        if problem is not None:
-            return None, (self._rule_spec(problem),)
-        return rules.kopecks(discount), _NO_SPECS
-
-    def _price_check(self, raw: Any) -> tuple[Decimal | None, tuple]:
-        price, specs = self._parsed(h.PROMO_PRICE, parse_decimal, raw)
-        if specs:
-            return None, specs
-        problem = rules.price_problem(price)
-        if problem is not None:
-            return None, (self._rule_spec(problem),)
-        return rules.kopecks(price), _NO_SPECS
-
-    def _compensation_check(self, raw: Any, percent_format: bool) -> tuple[Decimal | None, tuple]:
-        value, specs = self._parsed(h.COMPENSATION, lambda cell: _percent(cell, percent_format), raw)
-        if value is None:
-            return None, specs
-        problem = rules.compensation_problem(value)
-        if problem is not None:
-            return None, (self._rule_spec(problem),)
-        return rules.kopecks(value), _NO_SPECS
-
-    def _branches_check(self, raw: Any) -> tuple[Any, tuple]:
-        text, specs = self._parsed(h.BRANCHES, parse_text, raw)
-        try:
-            return self._catalog().parse(text), specs
-        except TargetingParseError as error:
-            return None, (("branch_unknown", h.BRANCHES, {"value": "; ".join(error.unknown)}),)
-
     # --- parsing one row -----------------------------------------------------------------------
 
     def _parse(self, sheet_row) -> _Parsed:
@@ -384,17 +226,17 @@ class SheetValidator:
         specs: list[Spec] = []
 
         raw = cells.get(h.SUPPLIER)
-        parsed.supplier_id, found = self._cached("supplier", _key(raw), lambda: self._supplier_check(raw))
+        parsed.supplier_id, found = self._cached("supplier", cell_key(raw), lambda: self._supplier_check(raw))
         specs.extend(found)
 
         raw = cells.get(h.MECHANIC)
-        mechanic, found = self._cached(h.MECHANIC, _key(raw), lambda: self._mechanic_check(raw))
+        mechanic, found = self._cached(h.MECHANIC, cell_key(raw), lambda: self._mechanic_check(raw))
         specs.extend(found)
         if mechanic is not None:
             parsed.mechanic, parsed.n, parsed.m = mechanic
 
         raw_start, raw_end = cells.get(h.START), cells.get(h.END)
-        period, found = self._cached("period", (_key(raw_start), _key(raw_end)),
+        period, found = self._cached("period", (cell_key(raw_start), cell_key(raw_end)),
                                      lambda: self._period_check(raw_start, raw_end))
         specs.extend(found)
         if period is not None:
@@ -408,23 +250,23 @@ class SheetValidator:
 
         if parsed.mechanic == PERCENT:
             raw, flag = cells.get(h.DISCOUNT), bool(percent_format.get(h.DISCOUNT))
-            parsed.discount, found = self._cached("discount", (_key(raw), flag),
+            parsed.discount, found = self._cached("discount", (cell_key(raw), flag),
                                                   lambda: self._discount_check(raw, flag))
             specs.extend(found)
         elif parsed.mechanic == FIXED_PRICE:
             raw = cells.get(h.PROMO_PRICE)
-            parsed.price, found = self._cached(h.PROMO_PRICE, _key(raw), lambda: self._price_check(raw))
+            parsed.price, found = self._cached(h.PROMO_PRICE, cell_key(raw), lambda: self._price_check(raw))
             specs.extend(found)
 
         raw = cells.get(h.COMPENSATION)
         if raw is not None:
             flag = bool(percent_format.get(h.COMPENSATION))
-            parsed.compensation, found = self._cached(h.COMPENSATION, (_key(raw), flag),
+            parsed.compensation, found = self._cached(h.COMPENSATION, (cell_key(raw), flag),
                                                       lambda: self._compensation_check(raw, flag))
             specs.extend(found)
 
         raw = cells.get(h.BRANCHES)
-        parsed.targeting, found = self._cached(h.BRANCHES, _key(raw), lambda: self._branches_check(raw))
+        parsed.targeting, found = self._cached(h.BRANCHES, cell_key(raw), lambda: self._branches_check(raw))
         specs.extend(found)
 
         parsed.article, found = self._cell(cells, h.ARTICLE, parse_text)
@@ -513,12 +355,12 @@ class SheetValidator:
         written = cells.get(h.PRODUCT_NAME)
         if written is not None and written != name:
             text = self._text(cells, h.PRODUCT_NAME)
-            if text and not self._cached("same_name", (text, name), lambda: (_same_name(text, name), ()))[0]:
+            if text and not self._cached("same_name", (text, name), lambda: (same_name(text, name), ()))[0]:
                 self.result.warnings.append(Problem("name_mismatch", parsed.row, self.titles[h.PRODUCT_NAME],
                                                     params={"value": text, "expected": name}))
         raw = cells.get(h.REGULAR_PRICE)
         if raw is not None:
-            written = self._cached(h.REGULAR_PRICE, _key(raw), lambda: (_optional_money(raw), ()))[0]
+            written = self._cached(h.REGULAR_PRICE, cell_key(raw), lambda: (optional_money(raw), ()))[0]
             if written is not None and written != regular:
                 self.result.warnings.append(Problem(
                     "regular_price_mismatch", parsed.row, self.titles[h.REGULAR_PRICE],
@@ -527,12 +369,12 @@ class SheetValidator:
 
     def _promo_name(self, raw: Any) -> tuple[tuple[str, str], tuple]:
         name = " ".join((parse_text(raw) or "").split())[:200]
-        return (name, name.casefold()), _NO_SPECS
+        return (name, name.casefold()), NO_SPECS
 
     def _add_line(self, parsed: _Parsed, product: tuple) -> None:
         product_id, article, ean, name, _supplier, regular = product
         raw = parsed.cells.get(h.PROMO_NAME)
-        promo_name, folded = self._cached(h.PROMO_NAME, _key(raw), lambda: self._promo_name(raw))[0]
+        promo_name, folded = self._cached(h.PROMO_NAME, cell_key(raw), lambda: self._promo_name(raw))[0]
         key = (parsed.supplier_id, folded, parsed.mechanic, parsed.start, parsed.end, parsed.targeting)
         group = self._groups.get(key)
         if group is None:
@@ -622,59 +464,3 @@ class SheetValidator:
                     params={"value": lines[row].article, "promo": f"{other.code} «{other.name}»",
                             "start": other.start, "end": other.end},
                 ))
-
-
-def _percent(raw: Any, percent_format: bool) -> Decimal | None:
-    return parse_discount(raw, percent_format=percent_format)
-
-
-def _optional_money(raw: Any) -> Decimal | None:
-    """An informational price: unreadable text is simply not compared."""
-    try:
-        value = parse_decimal(raw)
-    except ValueProblem:
-        return None
-    return None if value is None else _money(value)
-
-
-def _same_name(written: str, catalogue: str) -> bool:
-    a, b = fold_name(written), fold_name(catalogue)
-    if a == b:
-        return True
-    return difflib.SequenceMatcher(None, a, b).ratio() >= NAME_SIMILARITY
-
-
-def match_revisions(promos: list[PromoCandidate], *, lock: bool = False) -> dict[int, Promo]:
-    """Which candidates are corrected re-uploads of a not-final promo of the same supplier:
-    same name (after folding), mechanic kind and period; or, for an unnamed candidate, same
-    mechanic kind and period (the promo named like the candidate first, else the newest).
-    Each existing promo is matched once. ``lock`` takes row locks (inside the saving
-    transaction) so two uploads cannot revise the same promo at once."""
-    if not promos:
-        return {}
-    existing = Promo.objects.filter(
-        supplier_id__in={p.supplier_id for p in promos},
-        start__gte=min(p.start for p in promos),
-        end__lte=max(p.end for p in promos),
-    ).exclude(status__in=Promo.Status.final()).order_by("-pk")
-    if lock:
-        existing = existing.select_for_update(of=("self",))
-    by_period: dict[tuple, list[Promo]] = {}
-    for promo in existing:
-        by_period.setdefault((promo.supplier_id, promo.mechanic, promo.start, promo.end), []).append(promo)
-    if not by_period:
-        return {}
-    taken: set[int] = set()
-    matches: dict[int, Promo] = {}
-    for index, candidate in enumerate(promos):
-        options = [p for p in by_period.get((candidate.supplier_id, candidate.mechanic, candidate.start,
-                                             candidate.end), []) if p.pk not in taken]
-        if not options:
-            continue
-        wanted = fold_name(candidate.name)
-        same_name = [p for p in options if fold_name(p.name) == wanted]
-        chosen = same_name[0] if same_name else (options[0] if not candidate.named else None)
-        if chosen is not None:
-            taken.add(chosen.pk)
-            matches[index] = chosen
-    return matches

@@ -13,7 +13,7 @@ from drf_spectacular.generators import SchemaGenerator
 from branches.models import Branch, Region
 from branches.targeting import Targeting
 from promo.models import Promo, PromoEvent, PromoLine
-from promo.services import actions, corrections, transitions
+from promo.services import actions, point_corrections, transitions
 from promo.services.comments import comment_add
 from tests.promo.services.world import MATRIX, TODAY, matrix_cases
 
@@ -277,9 +277,9 @@ class TestFilters:
         branch = Branch.objects.filter(region=region).order_by("pk").first()
         chain = world.promo()
         regional = world.promo()
-        corrections.promo_set_targeting(promo=regional, actor=world.marketer, targeting=Targeting(regions=(region.pk,)))
+        point_corrections.promo_set_targeting(promo=regional, actor=world.marketer, targeting=Targeting(regions=(region.pk,)))
         not_there = world.promo()
-        corrections.promo_set_targeting(promo=not_there, actor=world.marketer,
+        point_corrections.promo_set_targeting(promo=not_there, actor=world.marketer,
                                      targeting=Targeting(chain=True, exclude=(branch.pk,)))
         client = api_as("marketer")
         # then a branch of the region gets the chain-wide and the regional promo

@@ -13,7 +13,7 @@ from django.db import transaction
 from branches.models import Region
 from branches.targeting import Targeting
 from promo.models import Promo, PromoEvent, PromoLine
-from promo.services import corrections, supplier_requests, transitions
+from promo.services import point_corrections, supplier_requests, transitions
 from promo.services.actions import ACTIONS, promo_actions
 from promo.services.comments import comment_add
 from promo.services.errors import WorkflowError
@@ -49,7 +49,7 @@ def build(world, variant: str) -> Promo:
     else:
         # A revision in force with a successor waiting for approval (a correction made it).
         promo = world.promo(Status.APPROVED)
-        corrections.promo_correct(promo=promo, actor=world.marketer, reason="Короче",
+        point_corrections.promo_correct(promo=promo, actor=world.marketer, reason="Короче",
                                   end=promo.end - timedelta(days=2))
         if variant == "submitted_in_force":
             return promo
@@ -82,18 +82,18 @@ def call(action: str, world, promo: Promo, actor) -> None:
         "approve": lambda: transitions.promo_approve(promo=promo, actor=actor, version=version),
         "reject": lambda: transitions.promo_reject(promo=promo, actor=actor, reason="Нет", version=version),
         "cancel": lambda: transitions.promo_cancel(promo=promo, actor=actor, reason="Нет", version=version),
-        "extend": lambda: corrections.promo_extend(promo=promo, actor=actor, new_end=new_end, reason="Спрос",
+        "extend": lambda: point_corrections.promo_extend(promo=promo, actor=actor, new_end=new_end, reason="Спрос",
                                                    version=version),
         "request_extension": lambda: supplier_requests.promo_request_extension(
             promo=promo, actor=actor, new_end=new_end, reason="Спрос", version=version),
         "request_cancellation": lambda: supplier_requests.promo_request_cancellation(
             promo=promo, actor=actor, reason="Нет товара", version=version),
-        "correct": lambda: corrections.promo_correct(
+        "correct": lambda: point_corrections.promo_correct(
             promo=promo, actor=actor, reason="Сдвиг", version=version, start=TODAY + timedelta(days=40),
             end=TODAY + timedelta(days=50)),
-        "line_correct": lambda: corrections.line_correct(line=line, actor=actor, reason="Торг",
+        "line_correct": lambda: point_corrections.line_correct(line=line, actor=actor, reason="Торг",
                                                          discount_percent="20", version=version),
-        "targeting": lambda: corrections.promo_set_targeting(
+        "targeting": lambda: point_corrections.promo_set_targeting(
             promo=promo, actor=actor, targeting=Targeting(regions=(Region.objects.order_by("pk").first().pk,)),
             version=version),
         "comment": lambda: comment_add(promo=promo, actor=actor, text="Вопрос"),

@@ -8,7 +8,7 @@ import pytest
 from branches.models import Region
 from branches.targeting import Targeting
 from promo.models import Promo, PromoEvent
-from promo.services import corrections, errors, supplier_requests, transitions
+from promo.services import errors, point_corrections, supplier_requests, transitions
 from promo.services.comments import comment_add
 from tests.promo.services.world import MATRIX, matrix_cases
 
@@ -24,7 +24,7 @@ def perform(action: str, world, promo: Promo, actor):
                                                     version=promo.version),
         "withdraw": lambda: transitions.promo_withdraw(promo=promo, actor=actor, version=promo.version),
         "cancel": lambda: transitions.promo_cancel(promo=promo, actor=actor, reason="Нет", version=promo.version),
-        "extend": lambda: corrections.promo_extend(promo=promo, actor=actor, new_end=later, reason="Продажи",
+        "extend": lambda: point_corrections.promo_extend(promo=promo, actor=actor, new_end=later, reason="Продажи",
                                                 version=promo.version),
         "extend_or_request": lambda: supplier_requests.promo_extend_or_request(
             promo=promo, actor=actor, new_end=later, reason="Продажи", version=promo.version),
@@ -32,11 +32,11 @@ def perform(action: str, world, promo: Promo, actor):
             promo=promo, actor=actor, new_end=later, reason="Продажи", version=promo.version),
         "request_cancellation": lambda: supplier_requests.promo_request_cancellation(
             promo=promo, actor=actor, reason="Нет товара", version=promo.version),
-        "correct": lambda: corrections.promo_correct(promo=promo, actor=actor, reason="Сдвиг",
+        "correct": lambda: point_corrections.promo_correct(promo=promo, actor=actor, reason="Сдвиг",
                                                   end=promo.end - timedelta(days=1), version=promo.version),
-        "correct_line": lambda: corrections.line_correct(line=line, actor=actor, reason="Скидка",
+        "correct_line": lambda: point_corrections.line_correct(line=line, actor=actor, reason="Скидка",
                                                       discount_percent=20, version=promo.version),
-        "set_targeting": lambda: corrections.promo_set_targeting(
+        "set_targeting": lambda: point_corrections.promo_set_targeting(
             promo=promo, actor=actor, targeting=Targeting(regions=(Region.objects.first().pk,)),
             version=promo.version),
         "comment": lambda: comment_add(promo=promo, actor=actor, text="Вопрос"),

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 
 from promo.models import Promo, PromoEvent
-from promo.services import actions, corrections, errors, transitions, workflow
+from promo.services import actions, errors, point_corrections, transitions, workflow
 from tests.promo.services.world import TODAY
 
 
@@ -41,7 +41,7 @@ def test_only_a_promo_in_force_is_cancelled(world, status):
 def test_promo_in_force_with_a_waiting_successor_can_be_cancelled(world):
     # given an approved promo sent back to approval by a correction
     promo = world.promo(Promo.Status.APPROVED)
-    corrections.promo_correct(promo=promo, actor=world.marketer, reason="Короче", end=promo.end - timedelta(days=2))
+    point_corrections.promo_correct(promo=promo, actor=world.marketer, reason="Короче", end=promo.end - timedelta(days=2))
     # when a marketer cancels it, then the revision in force is cancelled too
     transitions.promo_cancel(promo=promo, actor=world.marketer, reason="Снимаем акцию")
     assert promo.status == Promo.Status.CANCELLED

@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 
 from promo.models import Promo, PromoEvent, PromoLine
-from promo.services import actions, corrections, errors, workflow
+from promo.services import actions, errors, point_corrections, workflow
 from tests.promo.services.world import TODAY
 
 Decision = PromoLine.Decision
@@ -17,7 +17,7 @@ def test_manager_corrects_the_dates_of_an_approved_promo(world):
     in_force = promo.approved_revision
     new_start, new_end = promo.start + timedelta(days=7), promo.end + timedelta(days=7)
     # when A's manager moves the dates with a reason
-    corrections.promo_correct(promo=promo, actor=world.manager_a, reason="Сдвиг по графику", start=new_start,
+    point_corrections.promo_correct(promo=promo, actor=world.manager_a, reason="Сдвиг по графику", start=new_start,
                            end=new_end, version=promo.version)
     # then a new revision waits for approval, accepted lines wait again, the rejected line
     # stays rejected, and the approved revision stays in force
@@ -37,14 +37,14 @@ def test_manager_corrects_the_dates_of_an_approved_promo(world):
 def test_correction_needs_a_reason(world):
     promo = world.promo()
     with pytest.raises(errors.InvalidError) as caught:
-        corrections.promo_correct(promo=promo, actor=world.marketer, reason="", end=promo.end - timedelta(days=1))
+        point_corrections.promo_correct(promo=promo, actor=world.marketer, reason="", end=promo.end - timedelta(days=1))
     assert caught.value.message == str(workflow.REASON_REQUIRED)
 
 
 def test_reversed_period_is_refused(world):
     promo = world.promo()
     with pytest.raises(errors.InvalidError) as caught:
-        corrections.promo_correct(promo=promo, actor=world.marketer, reason="x", end=promo.start - timedelta(days=1))
+        point_corrections.promo_correct(promo=promo, actor=world.marketer, reason="x", end=promo.start - timedelta(days=1))
     assert caught.value.code == "period_reversed"
     assert caught.value.message == (f"Дата окончания {promo.start - timedelta(days=1):%d.%m.%Y} раньше даты "
                                     f"начала {promo.start:%d.%m.%Y}.")
@@ -55,7 +55,7 @@ def test_start_keeps_the_lead_time_of_the_import(world):
     promo = world.promo()
     earliest = TODAY + timedelta(days=settings.PROMO_MIN_LEAD_DAYS)
     with pytest.raises(errors.InvalidError) as caught:
-        corrections.promo_correct(promo=promo, actor=world.marketer, reason="x", start=TODAY + timedelta(days=2),
+        point_corrections.promo_correct(promo=promo, actor=world.marketer, reason="x", start=TODAY + timedelta(days=2),
                                   today=TODAY)
     assert caught.value.code == "start_too_soon"
     assert caught.value.message == (f"Акция начинается {TODAY + timedelta(days=2):%d.%m.%Y}, а начать её можно "
@@ -65,7 +65,7 @@ def test_start_keeps_the_lead_time_of_the_import(world):
 
 def test_same_dates_change_nothing(world):
     promo = world.promo()
-    corrections.promo_correct(promo=promo, actor=world.marketer, reason="x", start=promo.start, end=promo.end)
+    point_corrections.promo_correct(promo=promo, actor=world.marketer, reason="x", start=promo.start, end=promo.end)
     assert (Promo.objects.get(pk=promo.pk).version, promo.events.count()) == (1, 0)
 
 
@@ -73,12 +73,12 @@ def test_same_dates_change_nothing(world):
 def test_final_or_rejected_promo_is_not_corrected(world, status):
     promo = world.promo(status)
     with pytest.raises(errors.IllegalStateError) as caught:
-        corrections.promo_correct(promo=promo, actor=world.marketer, reason="x", end=promo.end - timedelta(days=1))
+        point_corrections.promo_correct(promo=promo, actor=world.marketer, reason="x", end=promo.end - timedelta(days=1))
     assert caught.value.message == str(actions.NOT_CORRECTABLE % {"status": Promo.Status(status).label})
 
 
 def test_supplier_cannot_correct(world):
     promo = world.promo()
     with pytest.raises(errors.NotAllowedError) as caught:
-        corrections.promo_correct(promo=promo, actor=world.supplier_user, reason="x", end=promo.end - timedelta(days=1))
+        point_corrections.promo_correct(promo=promo, actor=world.supplier_user, reason="x", end=promo.end - timedelta(days=1))
     assert caught.value.message == str(actions.CORRECTOR_ONLY)

@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 
 from promo.models import Promo, PromoEvent, PromoLine
-from promo.services import actions, corrections, errors, supplier_requests, transitions
+from promo.services import actions, errors, point_corrections, supplier_requests, transitions
 
 Decision = PromoLine.Decision
 
@@ -14,7 +14,7 @@ def test_extension_goes_back_to_approval_while_the_approved_revision_stays_in_fo
     promo = world.promo(Promo.Status.APPROVED)
     in_force, old_end = promo.approved_revision, promo.end
     # when a marketer extends it by a week
-    corrections.promo_extend(promo=promo, actor=world.marketer, new_end=old_end + timedelta(days=7),
+    point_corrections.promo_extend(promo=promo, actor=world.marketer, new_end=old_end + timedelta(days=7),
                           reason="Хорошие продажи", version=promo.version)
     # then a new revision with the new end waits for the managers; revision 1 stays in force
     promo.refresh_from_db()
@@ -42,7 +42,7 @@ def test_extension_goes_back_to_approval_while_the_approved_revision_stays_in_fo
 def test_new_end_must_be_later(world):
     promo = world.promo(Promo.Status.APPROVED)
     with pytest.raises(errors.InvalidError) as caught:
-        corrections.promo_extend(promo=promo, actor=world.marketer, new_end=promo.end - timedelta(days=1))
+        point_corrections.promo_extend(promo=promo, actor=world.marketer, new_end=promo.end - timedelta(days=1))
     assert caught.value.code == "end_not_later"
     assert caught.value.message == (f"Новая дата окончания {promo.end - timedelta(days=1):%d.%m.%Y} должна быть "
                                     f"позже текущей ({promo.end:%d.%m.%Y}).")
@@ -52,7 +52,7 @@ def test_extension_keeps_the_maximum_length(world):
     promo = world.promo(Promo.Status.APPROVED)
     new_end = promo.start + timedelta(days=settings.PROMO_MAX_DAYS)
     with pytest.raises(errors.InvalidError) as caught:
-        corrections.promo_extend(promo=promo, actor=world.marketer, new_end=new_end)
+        point_corrections.promo_extend(promo=promo, actor=world.marketer, new_end=new_end)
     assert caught.value.code == "period_too_long"
     assert caught.value.message == (f"Акция длится {settings.PROMO_MAX_DAYS + 1} дн., а допустимо не больше "
                                     f"{settings.PROMO_MAX_DAYS} дн. Разбейте её на части.")
@@ -62,7 +62,7 @@ def test_extension_keeps_the_maximum_length(world):
 def test_draft_is_not_extended(world):
     promo = world.promo(Promo.Status.DRAFT)
     with pytest.raises(errors.IllegalStateError) as caught:
-        corrections.promo_extend(promo=promo, actor=world.marketer, new_end=promo.end + timedelta(days=3))
+        point_corrections.promo_extend(promo=promo, actor=world.marketer, new_end=promo.end + timedelta(days=3))
     assert caught.value.message == str(actions.NOT_IN_FORCE)
 
 
@@ -83,7 +83,7 @@ def test_only_a_marketer_extends(world):
     # given an approved promo, when its supplier calls the extension service itself
     promo = world.promo(Promo.Status.APPROVED)
     with pytest.raises(errors.NotAllowedError) as caught:
-        corrections.promo_extend(promo=promo, actor=world.supplier_user, new_end=promo.end + timedelta(days=5))
+        point_corrections.promo_extend(promo=promo, actor=world.supplier_user, new_end=promo.end + timedelta(days=5))
     # then it is refused: a supplier asks (above), a marketer extends
     assert caught.value.message == str(actions.MARKETER_ONLY)
     assert not promo.events.exists()
@@ -92,5 +92,5 @@ def test_only_a_marketer_extends(world):
 def test_category_manager_cannot_extend(world):
     promo = world.promo(Promo.Status.APPROVED)
     with pytest.raises(errors.NotAllowedError) as caught:
-        corrections.promo_extend(promo=promo, actor=world.manager_a, new_end=promo.end + timedelta(days=3))
+        point_corrections.promo_extend(promo=promo, actor=world.manager_a, new_end=promo.end + timedelta(days=3))
     assert caught.value.message == str(actions.MARKETER_ONLY)

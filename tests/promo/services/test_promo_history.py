@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from promo.models import Promo, PromoEvent
 from promo.selectors import promo_history
-from promo.services import corrections, supplier_requests, transitions
+from promo.services import point_corrections, supplier_requests, transitions
 from promo.services.comments import comment_add
 
 Kind = PromoEvent.Kind
@@ -17,7 +17,7 @@ def walk_the_workflow(world) -> Promo:
     transitions.promo_approve(promo=promo, actor=world.manager_a, comment="Ок по категории A")
     transitions.line_decide(line=world.line(promo, "b"), actor=world.manager_b, decision="rejected",
                          reason="Нет на полке")
-    corrections.promo_extend(promo=promo, actor=world.marketer, new_end=promo.end + timedelta(days=7),
+    point_corrections.promo_extend(promo=promo, actor=world.marketer, new_end=promo.end + timedelta(days=7),
                           reason="Хорошие продажи")
     transitions.promo_approve(promo=promo, actor=world.manager_a)
     transitions.promo_cancel(promo=promo, actor=world.marketer, reason="Поставщик снял товар")
@@ -88,7 +88,7 @@ def test_history_costs_a_fixed_number_of_queries(world, django_assert_max_num_qu
     promo = world.promo(categories=("a",) * 30 + ("b",) * 30)
     for round_ in range(3):
         comment_add(promo=promo, actor=world.manager_a, text=f"Круг {round_}")
-        corrections.promo_correct(promo=promo, actor=world.marketer, reason=f"Сдвиг {round_}",
+        point_corrections.promo_correct(promo=promo, actor=world.marketer, reason=f"Сдвиг {round_}",
                                end=promo.end - timedelta(days=1))
     transitions.promo_approve(promo=promo, actor=world.manager_a)
     transitions.promo_reject(promo=promo, actor=world.manager_b, reason="Нет")

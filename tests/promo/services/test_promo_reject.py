@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 
 from promo.models import Promo, PromoEvent, PromoLine
-from promo.services import corrections, errors, transitions
+from promo.services import errors, point_corrections, transitions
 
 Decision = PromoLine.Decision
 
@@ -55,7 +55,7 @@ def test_rejected_successor_leaves_the_approved_revision_in_force(world):
     # given an approved promo whose end a marketer moved (a successor revision waits)
     promo = world.promo(Promo.Status.APPROVED)
     in_force = promo.approved_revision
-    corrections.promo_extend(promo=promo, actor=world.marketer, new_end=promo.end + timedelta(days=7),
+    point_corrections.promo_extend(promo=promo, actor=world.marketer, new_end=promo.end + timedelta(days=7),
                           reason="Продлить на неделю")
     assert promo.status == Promo.Status.SUBMITTED
     # when both managers reject the successor

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 
 from promo.models import Promo, PromoEvent
-from promo.services import actions, corrections, errors, transitions
+from promo.services import actions, errors, point_corrections, transitions
 
 
 @pytest.mark.parametrize("status", [Promo.Status.DRAFT, Promo.Status.SUBMITTED])
@@ -34,7 +34,7 @@ def test_promo_in_force_cannot_be_withdrawn(world):
     with pytest.raises(errors.IllegalStateError) as caught:
         transitions.promo_withdraw(promo=promo, actor=world.supplier_user)
     assert caught.value.message == str(actions.WITHDRAW_IN_FORCE)
-    corrections.promo_correct(promo=promo, actor=world.marketer, reason="Короче", end=promo.end - timedelta(days=3))
+    point_corrections.promo_correct(promo=promo, actor=world.marketer, reason="Короче", end=promo.end - timedelta(days=3))
     assert promo.status == Promo.Status.SUBMITTED
     with pytest.raises(errors.IllegalStateError) as caught:
         transitions.promo_withdraw(promo=promo, actor=world.supplier_user)

@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from promo.models import Promo, PromoLine
-from promo.services import corrections
+from promo.services import point_corrections
 from promo.services.errors import InvalidError
 from promo.services.imports.importer import upload_submit
 from tests.factories import ProductFactory
@@ -56,12 +56,12 @@ def service_code(call) -> str | None:
 
 
 def correction_code(world, promo: Promo, **dates) -> str | None:
-    return service_code(lambda: corrections.promo_correct(promo=promo, actor=world.marketer, reason="Ошибка",
+    return service_code(lambda: point_corrections.promo_correct(promo=promo, actor=world.marketer, reason="Ошибка",
                                                           today=TODAY, **dates))
 
 
 def extension_code(world, promo: Promo, new_end: date) -> str | None:
-    return service_code(lambda: corrections.promo_extend(promo=promo, actor=world.marketer, new_end=new_end,
+    return service_code(lambda: point_corrections.promo_extend(promo=promo, actor=world.marketer, new_end=new_end,
                                                          reason="Спрос", today=TODAY))
 
 
@@ -188,7 +188,7 @@ def test_a_line_rule_gives_the_same_code_and_words_everywhere(world, client, cas
     sheet = sheet_codes(world, [new_row(world, **case.cells)])
     refusal = None
     try:
-        corrections.line_correct(line=line, actor=world.marketer, reason="Торг", **{case.field: case.value})
+        point_corrections.line_correct(line=line, actor=world.marketer, reason="Торг", **{case.field: case.value})
     except InvalidError as exc:
         refusal = exc
     client.force_login(world.marketer)

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from promo.models import PromoEvent
 from promo.services.comments import comment_add
-from promo.services.corrections import line_correct
+from promo.services.point_corrections import line_correct
 from promo.services.transitions import promo_approve, promo_reject, promo_submit
 
 LOG = reverse("promo:activity_log")

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from promo.models import Promo
-from promo.services import corrections
+from promo.services import point_corrections
 from tests.promo.services import world as cast
 
 
@@ -35,7 +35,7 @@ def page_of(client, user, promo) -> str:
 def test_a_promo_in_force_with_a_waiting_successor_offers_no_withdrawal(world, client):
     # given an approved promo whose corrected successor waits for approval
     promo = world.promo(Promo.Status.APPROVED)
-    corrections.promo_correct(promo=promo, actor=world.marketer, reason="Короче", end=promo.end - timedelta(days=2))
+    point_corrections.promo_correct(promo=promo, actor=world.marketer, reason="Короче", end=promo.end - timedelta(days=2))
 
     # when its supplier opens it
     page = page_of(client, world.supplier_user, promo)
