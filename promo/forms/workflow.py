@@ -282,7 +282,7 @@ class MassCorrectionForm(forms.Form):
         "required": _("Отметьте хотя бы одну строку."),
         "invalid_choice": _("Строка %(value)s недоступна."),
     })
-    shift_days = forms.IntegerField(label=_("Сдвиг дат, дней"), required=False, min_value=-366, max_value=366,
+    shift_days = forms.IntegerField(label=_("Сдвиг дат, дней"), required=False,
                                     widget=forms.NumberInput(attrs={"size": 5}))
     discount_percent = _number_field(_("Новая скидка, %"))
     compensation_percent = _number_field(_("Новая компенсация, %"))
