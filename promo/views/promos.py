@@ -19,6 +19,7 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -234,7 +235,8 @@ class PromoPage:
         self.request = request
         self.user = request.user
         self.promo = promo
-        self.today = today or date.today()
+        # The services' «today» (the portal's time zone), so the page offers what they allow.
+        self.today = today or timezone.localdate()
         self._standing: Standing | None = None
 
     def lines(self):
