@@ -30,14 +30,13 @@ from django.db.models import Q
 from django.utils import translation
 
 from branches.targeting import TargetingCatalog, TargetingParseError
+from promo.mechanics import FIXED_PRICE, PERCENT
 from promo.models import Promo
 from promo.services.conflicts import LineWindow, competing_products, overlaps_find
 from promo.services.corrections import FIRST_PROMO_DAY, LAST_PROMO_DAY
 from promo.services.imports import headers as h
 from promo.services.imports.problems import Problem
 from promo.services.imports.values import (
-    FIXED_PRICE,
-    PERCENT,
     ValueProblem,
     parse_date,
     parse_decimal,
