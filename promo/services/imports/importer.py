@@ -56,16 +56,14 @@ from promo.services.imports.validation import (
     Validation,
     match_revisions,
 )
-from promo.services.revisions import LINE_FIELDS, _plain, revision_record
+from promo.services.revisions import revision_record
+from promo.snapshots import LINE_TERMS, LineSnapshot
 from suppliers.models import Supplier
 from suppliers.roles import is_marketer, is_supplier_user
 
 logger = logging.getLogger(__name__)
 
 BATCH = 2000
-# Line fields a re-upload may change (the diff compares the same ones, see revisions.py).
-TERM_FIELDS = ("discount_percent", "promo_price", "n", "m", "regular_price", "compensation_percent",
-               "comment")
 _DIMENSION = re.compile(rb'<dimension[^>]*ref="[A-Z]+\d+:?[A-Z]*(\d*)"')
 # Rough size of one sheet row in the unzipped XML, for a file without a declared dimension.
 _BYTES_PER_ROW = 400
@@ -396,22 +394,10 @@ def _advisory_lock(sha256: str) -> None:
 
 
 def _line_values(candidate: LineCandidate, promo_id: int) -> dict:
+    """A new line's row for ``bulk_insert``."""
     return {
         "promo_id": promo_id, "product_id": candidate.product_id,
-        "discount_percent": candidate.discount_percent, "promo_price": candidate.promo_price,
-        "n": candidate.n, "m": candidate.m, "regular_price": candidate.regular_price,
-        "compensation_percent": candidate.compensation_percent, "comment": candidate.comment,
-        "source_row": candidate.row,
-    }
-
-
-def _snapshot_row(candidate: LineCandidate) -> dict:
-    """A new line as revisions.snapshot_lines freezes it (same keys, same value forms), so
-    the diff of the next revision compares like with like."""
-    return {
-        "product_id": candidate.product_id, "article": candidate.article, "ean": candidate.ean,
-        "name": candidate.name, **{name: _plain(getattr(candidate, name)) for name in LINE_FIELDS},
-        "decision": PromoLine.Decision.PENDING, "decision_reason": "",
+        **{name: getattr(candidate, name) for name in LINE_TERMS}, "source_row": candidate.row,
     }
 
 
@@ -533,7 +519,8 @@ def _create_promos(*, candidates: list[PromoCandidate], upload: PromoUpload, act
     bulk_insert(PromoRevision, [
         {"promo_id": promo.pk, "number": 1, "name": promo.name, "mechanic": promo.mechanic,
          "start": promo.start, "end": promo.end, "targeting": promo.targeting, "diff": {},
-         "lines": [_snapshot_row(line) for line in sorted(c.lines.values(), key=lambda line: line.article)],
+         "lines": [LineSnapshot.from_candidate(line).to_json()
+                   for line in sorted(c.lines.values(), key=lambda line: line.article)],
          "upload_id": upload.pk, "reason": reason, "created_by_id": actor.pk}
         for promo, c in zip(promos, candidates, strict=True)
     ], actor=actor, reason=reason, now=now)
@@ -547,15 +534,11 @@ def _create_promos(*, candidates: list[PromoCandidate], upload: PromoUpload, act
 
 
 def _line_changes(line: PromoLine, candidate: LineCandidate) -> bool:
-    new = {
-        "discount_percent": candidate.discount_percent, "promo_price": candidate.promo_price,
-        "n": candidate.n, "m": candidate.m, "regular_price": candidate.regular_price,
-        "compensation_percent": candidate.compensation_percent, "comment": candidate.comment,
-    }
     changed = False
-    for name in TERM_FIELDS:
-        if getattr(line, name) != new[name]:
-            setattr(line, name, new[name])
+    for name in LINE_TERMS:
+        new = getattr(candidate, name)
+        if getattr(line, name) != new:
+            setattr(line, name, new)
             changed = True
     return changed
 
@@ -585,7 +568,7 @@ def _revise(*, promo: Promo, candidate: PromoCandidate, current: list[PromoLine]
     reason = _("Исправленная загрузка № %(upload)s") % {"upload": upload.pk}
     if changed:
         bulk_update_with_history(
-            changed, PromoLine, [*TERM_FIELDS, "decision", "decision_reason", "decided_by", "decided_at",
+            changed, PromoLine, [*LINE_TERMS, "decision", "decision_reason", "decided_by", "decided_at",
                                  "source_row"],
             batch_size=BATCH, default_user=actor, default_change_reason=reason, default_date=now,
         )
