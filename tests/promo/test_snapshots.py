@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from exports.selection import select
 from promo import mechanics
 from promo.models import Promo, PromoRevision
-from promo.services.imports.importer import upload_submit
+from promo.services.imports.uploads import upload_submit
 from promo.services.revisions import stored_lines
 from promo.snapshots import LineSnapshot
 from suppliers.models import Product

@@ -12,7 +12,7 @@ product with other terms is an error on the later row (``duplicate_conflict``). 
 ``name_mismatch``, ``regular_price_mismatch`` and ``overlap`` (another live promo already has the
 product in overlapping dates and branches).
 
-Nothing here writes to the database; :mod:`promo.services.imports.importer` saves the result.
+Nothing here writes to the database; :mod:`promo.services.imports.saving` saves the result.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from promo.models import Promo, PromoLine, PromoUpload
-from promo.services.imports.importer import XLSX_CONTENT_TYPE, upload_submit
+from promo.services.imports.uploads import XLSX_CONTENT_TYPE, upload_submit
 from suppliers.models import Product
 from tests.promo.imports import sheets
 from tests.promo.imports.sheets import line
