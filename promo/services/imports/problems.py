@@ -264,8 +264,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, date):
         return value.strftime("%d.%m.%Y")
     if isinstance(value, Decimal):
-        text = format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
-        return text.replace(".", ",")
+        return _display(value)
     if isinstance(value, list | tuple | set | frozenset):
         return [_jsonable(item) for item in value]
     return value
