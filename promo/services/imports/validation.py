@@ -15,7 +15,7 @@ product in overlapping dates and branches).
 The checks of single cells (parsing and the rules of :mod:`promo.rules`) are in
 :mod:`~promo.services.imports.cells`, the matching of revisions in
 :mod:`~promo.services.imports.matching`. Nothing here writes to the database;
-:mod:`promo.services.imports.importer` saves the result.
+:mod:`promo.services.imports.saving` saves the result.
 """
 
 from __future__ import annotations
@@ -32,13 +32,14 @@ from django.utils import translation
 
 from branches.targeting import TargetingCatalog
 from promo import rules
+from promo.mechanics import FIXED_PRICE, PERCENT
 from promo.models import Promo
 from promo.services.conflicts import LineWindow, competing_products, overlaps_find
 from promo.services.imports import headers as h
 from promo.services.imports.cells import NO_SPECS, CellChecks, Spec, cell_key, money_text, optional_money
 from promo.services.imports.matching import match_revisions, same_name
 from promo.services.imports.problems import Problem
-from promo.services.imports.values import FIXED_PRICE, PERCENT, parse_ean, parse_text
+from promo.services.imports.values import parse_ean, parse_text
 from suppliers.models import Product, Supplier
 
 # Rows per product look-up and per progress update.

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from promo.models import Promo, PromoLine
 from promo.services import point_corrections
 from promo.services.errors import InvalidError
-from promo.services.imports.importer import upload_submit
+from promo.services.imports.uploads import upload_submit
 from tests.factories import ProductFactory
 from tests.promo.imports import sheets
 from tests.promo.services.world import TODAY
