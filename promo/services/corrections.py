@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from promo import mechanics
+from promo.changes import fmt_date, lazy_label
 
 # The days a promo may run on, whoever sets them (sheet, correction, extension). Far outside,
 # a typo such as 9999 passes every other rule and then breaks date arithmetic downstream
@@ -34,13 +35,8 @@ MECHANIC_FIELDS = {
     mechanics.N_PLUS_M: {"compensation_percent"},
 }
 
-FIELD_LABELS = {
-    "start": _("начало"),
-    "end": _("окончание"),
-    "discount_percent": _("скидка, %"),
-    "promo_price": _("промо-цена"),
-    "compensation_percent": _("компенсация поставщика, %"),
-}
+# The labels of the correctable fields, from the one change formatter (promo/changes.py).
+FIELD_LABELS = {name: lazy_label(name) for name in ("start", "end", *CORRECTABLE_LINE_FIELDS)}
 
 DISCOUNT_OUT_OF_RANGE = _("Скидка должна быть от %(min)s до %(max)s процентов.")
 DISCOUNT_REQUIRED = _("Укажите скидку.")
@@ -55,10 +51,6 @@ PERIOD_OUT_OF_RANGE = _("Даты промо должны быть между %(
 PERIOD_TOO_LONG = _("Промо длится %(days)s дней, а можно не больше %(max)s.")
 START_TOO_SOON = _("Начало должно быть не раньше %(earliest)s (за %(lead)s дней до старта).")
 END_IN_PAST = _("Окончание (%(end)s) уже прошло.")
-
-
-def fmt_date(value: date) -> str:
-    return value.strftime("%d.%m.%Y")
 
 
 def parse_decimal(value: Any) -> Decimal | None:
