@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from promo.forms.workflow import ActivityLogFilterForm
+from promo.forms.filtersets import ActivityLogFilterForm
 from promo.models import Promo, PromoEvent
 from promo.selectors import promo_history
 from promo.views.promos import MarketerRequiredMixin

@@ -218,6 +218,52 @@ def test_every_error_of_every_row_is_reported_in_one_pass(demo_user):
     assert pairs(result) == [(2, "mechanic_unknown"), (2, "date_invalid"), (3, "discount_out_of_range")]
 
 
+@pytest.mark.parametrize("mechanic", ["40000+1", "2+40000", "100+1", "200 за 1"])
+def test_an_n_plus_m_too_large_is_an_error_on_its_cell(demo_user, mechanic):
+    # given: a row whose N or M is beyond what a shelf offer (and the database) holds
+    product = Product.objects.filter(supplier__code="S001").order_by("article").first()
+    before = (Promo.objects.count(), PromoLine.objects.count())
+
+    # when: the supplier uploads it
+    upload, result = submit(demo_user("s001"), [line(product, **{"Механика": mechanic})])
+
+    # then: a rejected upload with the error on the mechanic cell, in Russian; nothing saved
+    assert not result.ok
+    assert [(e["row"], e["code"], e["column"]) for e in result.errors] == [(2, "nplusm_invalid", "Механика")]
+    assert "не больше 99" in result.errors[0]["message"]
+    assert upload.status == PromoUpload.Status.REJECTED
+    assert (Promo.objects.count(), PromoLine.objects.count()) == before
+
+
+def test_a_promo_price_that_rounds_to_zero_kopecks_is_refused(demo_user):
+    # given: a fixed price of a tenth of a kopeck (float noise of a formula)
+    product = Product.objects.filter(supplier__code="S001").order_by("article").first()
+
+    # when
+    _upload, result = submit(demo_user("s001"), [line(product, **{"Механика": "Цена", "Скидка, %": None,
+                                                                  "Промо-цена": 0.001})])
+
+    # then: the «price must be above zero» error, not a line at 0,00
+    assert [(e["row"], e["code"]) for e in result.errors] == [(2, "price_invalid")]
+    assert "больше нуля" in result.errors[0]["message"]
+    assert not PromoLine.objects.filter(product=product).exists()
+
+
+def test_a_date_in_a_far_year_is_an_error_on_its_cell(demo_user):
+    # given: a start and an end in the year 9999 (a typo passing every other date rule)
+    product = Product.objects.filter(supplier__code="S001").order_by("article").first()
+
+    # when
+    _upload, result = submit(demo_user("s001"), [line(product, **{"Начало": date(9999, 6, 1),
+                                                                  "Окончание": date(9999, 6, 30)})])
+
+    # then: date_invalid on both cells with the range in Russian; nothing saved
+    assert [(e["row"], e["code"], e["column"]) for e in result.errors] == [
+        (2, "date_invalid", "Начало"), (2, "date_invalid", "Окончание")]
+    assert "между 01.01.2000 и 31.12.2099" in result.errors[0]["message"]
+    assert not PromoLine.objects.filter(product=product).exists()
+
+
 @pytest.mark.parametrize(("values", "code"), [
     ({"Наименование": "Совсем другой товар"}, "name_mismatch"),
     ({"Регулярная цена": 1.0}, "regular_price_mismatch"),

@@ -9,7 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from promo.models import Promo, PromoUpload
-from promo.services.imports.importer import upload_create
+from promo.services.imports.importer import XLSX_CONTENT_TYPE, upload_create
 from suppliers.models import Product
 from tests.promo.imports import sheets
 from tests.promo.imports.sheets import line
@@ -240,6 +240,16 @@ def test_the_template_downloads_in_both_languages(client_for, lang):
     book = load_workbook(BytesIO(response.content), read_only=True)
     header = next(book.worksheets[0].iter_rows(max_row=1, values_only=True))
     assert ("Штрихкод" if lang == "ru" else "Barcode") in header
+
+
+@pytest.mark.parametrize("supplier", ["²", "abc", "9" * 30])
+def test_the_template_for_an_odd_supplier_id_is_the_plain_template(client_for, supplier):
+    # when: a marketer's template link carries something that is no supplier id
+    response = client_for("marketer").get(reverse("promo:template_download"), {"supplier": supplier})
+
+    # then: the template without a supplier's products, not a server error
+    assert response.status_code == 200
+    assert response["Content-Type"] == XLSX_CONTENT_TYPE
 
 
 def test_the_history_page_query_count_stays_flat(client_for, demo_user, django_assert_max_num_queries):

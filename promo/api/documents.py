@@ -1,4 +1,4 @@
-"""API routes: documents (registered by promo/api/urls.py).
+"""API views: documents (routed by promo/api/urls.py).
 
 GET /api/v1/promos/{id}/sheet.pdf: the promo's approval sheet, restricted like the promo
 (a promo the caller may not see is a 404)."""
@@ -6,7 +6,6 @@ GET /api/v1/promos/{id}/sheet.pdf: the promo's approval sheet, restricted like t
 import json
 
 from django.shortcuts import get_object_or_404
-from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -43,6 +42,3 @@ class PromoSheetPdfAPIView(APIView):
         promo = get_object_or_404(Promo.objects.restrict(request.user), pk=pk)
         return pdf_response(promo_sheet_pdf(promo=promo, user=request.user), filename=f"{promo.code}-sheet.pdf")
 
-
-def register(router) -> list:
-    return [path("promos/<int:pk>/sheet.pdf", PromoSheetPdfAPIView.as_view(), name="promo-sheet-pdf")]
