@@ -9,8 +9,8 @@ Modules
     :mod:`.recipients`   who is mailed (:func:`event_recipients`), which promos each may see
     :mod:`.messages`     subject, text and HTML from ``templates/promo/email/`` (:class:`EventMessages`);
                          the «old → new» rows come from :mod:`promo.changes`
-    :mod:`.outbox`       queueing (:func:`notify_event`) and delivery with retries and leases
-    :mod:`.tasks`        the ``promo.outbox_send`` Celery task
+    :mod:`.outbox`       queueing (:func:`notify_event`) and delivery with retries and leases;
+                         its Celery task ``promo.outbox_send`` is in promo/tasks/notifications.py
     :mod:`.preferences`  a person's settings (language, kinds switched off)
 
 Payload contract (read defensively: every key is optional)

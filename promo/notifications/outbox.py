@@ -4,7 +4,7 @@
 Queueing: one :class:`~promo.models.OutboxMessage` per recipient (:mod:`.recipients`), rendered
 in the recipient's language (:mod:`.messages`), written in the caller's transaction, so a change
 and its e-mails commit or roll back together; after the commit the ``promo.outbox_send`` task
-(:mod:`.tasks`) sends them. Queueing never talks to the mail server; delivery does.
+(promo/tasks/notifications.py) sends them. Queueing never talks to the mail server; delivery does.
 
 Delivery guarantees (:func:`outbox_deliver`):
 - a worker claims due rows with ``SELECT ... FOR UPDATE SKIP LOCKED`` and marks them
@@ -59,9 +59,10 @@ def notify_event(event: PromoEvent) -> list[OutboxMessage]:
 
 
 def _send_queued() -> None:
-    # The one accepted circle: this module enqueues its own task, and the task calls back into
-    # outbox_deliver_due. Imported here so that either module can be imported first.
-    from promo.notifications.tasks import outbox_send
+    # The one accepted circle: this module enqueues its own task, which calls back into
+    # outbox_deliver_due. Imported here: importing promo.tasks loads every task module of the
+    # app (and the services behind them), which must stay free to import this one.
+    from promo.tasks.notifications import outbox_send
 
     outbox_send.delay()
 

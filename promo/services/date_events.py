@@ -1,5 +1,5 @@
 """The date-based promo events: «starts tomorrow», «started» and «finished», recorded once per
-promo and day by a daily beat task (promo/tasks/date_events.py). Recording them is an ordinary
+promo and day by a daily beat task (promo/tasks/notifications.py). Recording them is an ordinary
 event (:func:`promo.services.events.event_record`), so they are mailed like any other."""
 
 from __future__ import annotations

@@ -32,6 +32,14 @@ PAGE_NOTE = re.compile(r'<small class="diff-note">(.*?): (.*?) → (.*?)</small>
 MAIL_ROW = re.compile(r"^  - (.+?): (.+) → (.+)$", re.M)
 
 
+@pytest.fixture(autouse=True)
+def default_language_afterwards():
+    """A page request activates its reader's language in this thread: the next test starts in
+    the default language again."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def unescaped(rows) -> set[tuple[str, ...]]:
     return {tuple(html.unescape(part) for part in row) for row in rows}
 

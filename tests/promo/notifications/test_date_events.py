@@ -7,7 +7,7 @@ import pytest
 
 from promo.models import OutboxMessage, Promo, PromoEvent
 from promo.services.revisions import revision_record
-from promo.tasks.date_events import promo_date_events
+from promo.tasks.notifications import promo_date_events
 from tests.factories import PromoFactory, PromoLineFactory
 
 Kind = PromoEvent.Kind

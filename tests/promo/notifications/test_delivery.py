@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from promo.models import OutboxMessage, PromoEvent
 from promo.notifications.outbox import outbox_claim
-from promo.notifications.tasks import outbox_send
 from promo.services.events import event_record
+from promo.tasks.notifications import outbox_send
 
 Kind = PromoEvent.Kind
 pytestmark = pytest.mark.django_db
