@@ -13,7 +13,7 @@ from openpyxl import Workbook
 
 from promo.models import OutboxMessage, Promo, PromoEvent, PromoLine
 from promo.services.events import event_record
-from promo.services.imports.importer import upload_submit
+from promo.services.imports.uploads import upload_submit
 from suppliers.models import Product, Supplier
 from tests.factories import PromoUploadFactory, marketer, supplier_user
 
