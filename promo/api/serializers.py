@@ -190,7 +190,7 @@ class HistoryEntrySerializer(serializers.Serializer):
 
     @extend_schema_field(HistoryChangeSerializer(many=True))
     def get_changes(self, entry: dict):
-        return [{"field": field, "old": old, "new": new} for field, old, new in entry["changes"]]
+        return [{"field": change.title, "old": change.old, "new": change.new} for change in entry["changes"]]
 
 
 class CommentSerializer(serializers.ModelSerializer):

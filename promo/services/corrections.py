@@ -17,6 +17,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from promo import mechanics, rules
+from promo.changes import lazy_label
 from promo.models import Promo, PromoLine
 from promo.services.errors import InvalidError
 from promo.services.imports.problems import rule_message
@@ -31,20 +32,11 @@ MECHANIC_FIELDS = {
     mechanics.N_PLUS_M: {"compensation_percent"},
 }
 
-FIELD_LABELS = {
-    "start": _("начало"),
-    "end": _("окончание"),
-    "discount_percent": _("скидка, %"),
-    "promo_price": _("промо-цена"),
-    "compensation_percent": _("компенсация поставщика, %"),
-}
+# The labels of the correctable fields, from the one change formatter (promo/changes.py).
+FIELD_LABELS = {name: lazy_label(name) for name in ("start", "end", *CORRECTABLE_LINE_FIELDS)}
 
 FIELD_NOT_FOR_MECHANIC = _("Поле «%(field)s» не меняется у механики «%(mechanic)s».")
 FIELD_NOT_CORRECTABLE = _("Поле «%(field)s» нельзя корректировать.")
-
-
-def fmt_date(value: date) -> str:
-    return value.strftime("%d.%m.%Y")
 
 
 def plain(value: Any) -> Any:

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,8 +26,9 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django_filters.views import FilterView
 
-from branches.targeting import Targeting, resolve
+from branches.targeting import resolve
 from promo import mechanics
+from promo.changes import ChangeFormatter, line_changes, terms_changes
 from promo.filtersets import PromoFilterSet
 from promo.forms import workflow as wf
 from promo.models import Promo, PromoComment, PromoLine
@@ -142,8 +143,11 @@ class LineRow:
         return self.margin is not None and self.margin < 0
 
 
-def line_rows(promo: Promo, lines, *, show_purchase: bool, diff: dict, conflicts, decidable: set[int]):
-    """Compute what the page shows for each line (prices through promo/mechanics.py)."""
+def line_rows(promo: Promo, lines, *, show_purchase: bool, diff: dict, conflicts, decidable: set[int],
+              formatter: ChangeFormatter | None = None):
+    """Compute what the page shows for each line (prices through promo/mechanics.py; the
+    revision's changes worded by promo/changes.py, as the history and the e-mails word them)."""
+    formatter = formatter or ChangeFormatter()
     changed = {row["product_id"]: row.get("fields", {}) for row in diff.get("changed", [])}
     added = {row["product_id"] for row in diff.get("added", [])}
     by_line: dict[int, list] = {}
@@ -171,34 +175,9 @@ def line_rows(promo: Promo, lines, *, show_purchase: bool, diff: dict, conflicts
             row.diff_class = "diff-added"
         elif line.product_id in changed:
             row.diff_class = "diff-changed"
-            row.changes = [(field_label(PromoLine, name), old, new)
-                           for name, (old, new) in changed[line.product_id].items()]
+            row.changes = formatter.rows(line_changes(changed[line.product_id]))
         rows.append(row)
     return rows
-
-
-def field_label(model, name: str) -> str:
-    try:
-        return str(model._meta.get_field(name).verbose_name)
-    except FieldDoesNotExist:
-        return name
-
-
-def terms_changes(terms: dict) -> list[tuple[str, str, str]]:
-    """The promo-level changes of a revision diff as (label, old, new) texts."""
-
-    def text(name, value):
-        if value in (None, ""):
-            return "—"
-        if name in ("start", "end"):
-            return date.fromisoformat(value).strftime("%d.%m.%Y")
-        if name == "targeting":
-            return Targeting.from_json(value).describe()
-        if name == "mechanic":
-            return str(Promo.Mechanic(value).label) if value in Promo.Mechanic.values else value
-        return str(value)
-
-    return [(field_label(Promo, name), text(name, old), text(name, new)) for name, (old, new) in terms.items()]
 
 
 def visible_comments(promo: Promo, user):
@@ -279,8 +258,10 @@ class PromoPage:
         revision = revision_current(promo)
         diff = revision.diff if revision is not None and revision.number > 1 else {}
         staff = is_staff_role(self.user)
+        formatter = ChangeFormatter()
         rows = line_rows(promo, lines, show_purchase=staff, diff=diff,
-                         conflicts=promo_conflicts(promo) if staff else [], decidable=decidable)
+                         conflicts=promo_conflicts(promo) if staff else [], decidable=decidable,
+                         formatter=formatter)
         forms = {}
         for name, form_class in self.FORMS.items():
             forms[name] = bound.get(name) or form_class(initial=self._initial(name), action=name)
@@ -306,7 +287,7 @@ class PromoPage:
             "revision": revision,
             "diff": diff,
             "diff_counts": revision.diff_counts() if diff else {},
-            "terms_changes": terms_changes(diff.get("terms") or {}),
+            "terms_changes": formatter.rows(terms_changes(diff.get("terms"))),
             "targeting_text": rules.describe(),
             "branch_count": resolve(rules, on=on, until=promo.end).count(),
             "comments": visible_comments(promo, self.user),
