@@ -183,8 +183,17 @@ class ExtendBodySerializer(ReasonBodySerializer):
     new_end = serializers.DateField(help_text="The new last day (ISO 8601).")
 
 
+BELOW_FLOOR_HELP = ("Accept lines under the price floor anyway, for this reason («согласовать ниже порога»); "
+                    "without it such lines are refused (400, code below_floor), saying by how much.")
+
+
 class DecideBodySerializer(ReasonBodySerializer):
     decision = serializers.ChoiceField(choices=[PromoLine.Decision.ACCEPTED, PromoLine.Decision.REJECTED])
+    below_floor_reason = serializers.CharField(required=False, allow_null=True, default=None, help_text=BELOW_FLOOR_HELP)
+
+
+class ApproveBodySerializer(CommentBodySerializer):
+    below_floor_reason = serializers.CharField(required=False, allow_null=True, default=None, help_text=BELOW_FLOOR_HELP)
 
 
 class ErrorSerializer(serializers.Serializer):

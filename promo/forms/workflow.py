@@ -53,8 +53,21 @@ class SubmitForm(VersionedForm):
     comment = _reason_field(required=False, label=_("Комментарий"))
 
 
+BELOW_FLOOR_LABEL = _("согласовать ниже порога")
+BELOW_FLOOR_REASON_LABEL = _("Причина согласования ниже порога")
+
+
 class ApproveForm(VersionedForm):
+    """Accept the manager's lines; ``below_floor`` with its reason lets lines under the price
+    floor through (the page drops both fields when no line of his is under it)."""
+
     comment = _reason_field(required=False, label=_("Комментарий"))
+    below_floor = forms.BooleanField(label=BELOW_FLOOR_LABEL, required=False)
+    below_floor_reason = _reason_field(required=False, label=BELOW_FLOOR_REASON_LABEL)
+
+    def floor_reason(self) -> str | None:
+        """The override reason when the box is ticked (the service requires it), else None."""
+        return self.cleaned_data.get("below_floor_reason", "") if self.cleaned_data.get("below_floor") else None
 
 
 class RejectForm(VersionedForm):
@@ -165,12 +178,25 @@ class LineDecisionsForm(VersionedForm):
                 widget=forms.TextInput(attrs={"size": 24, "placeholder": _("причина отклонения"),
                                               "form": self.HTML_ID}),
             )
+            # Accepting a line under the price floor: ticked, the reason field gives the reason.
+            self.fields[f"below_floor_{line.pk}"] = forms.BooleanField(
+                label=BELOW_FLOOR_LABEL, required=False,
+                widget=forms.CheckboxInput(attrs={"form": self.HTML_ID}),
+            )
 
     def decision_field(self, line):
         return self[f"decision_{line.pk}"]
 
     def reason_field(self, line):
         return self[f"reason_{line.pk}"]
+
+    def below_floor_field(self, line):
+        return self[f"below_floor_{line.pk}"]
+
+    def floor_overrides(self) -> dict[int, str]:
+        """``{line_id: reason}`` of the lines ticked «согласовать ниже порога»."""
+        return {line.pk: (self.cleaned_data.get(f"reason_{line.pk}") or "").strip() for line in self.lines
+                if self.cleaned_data.get(f"below_floor_{line.pk}")}
 
     def decisions(self, *, accept_rest: bool = False) -> dict[int, tuple[str, str]]:
         """``{line_id: (decision, reason)}`` for the lines whose choice differs from what is

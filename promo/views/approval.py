@@ -205,7 +205,7 @@ class PromoApproveView(PromoActionView):
 
     def perform(self, promo, form):
         transitions.promo_approve(promo=promo, actor=self.request.user, version=form.cleaned_data["version"],
-                               comment=form.cleaned_data["comment"])
+                                  comment=form.cleaned_data["comment"], below_floor_reason=form.floor_reason())
 
 
 class PromoRejectView(PromoActionView):
@@ -236,5 +236,5 @@ class LinesDecideView(PromoActionView):
     def perform(self, promo, form):
         decisions = form.decisions(accept_rest="accept_rest" in self.request.POST)
         transitions.lines_decide(promo=promo, actor=self.request.user, decisions=decisions,
-                              version=form.cleaned_data["version"])
+                                 version=form.cleaned_data["version"], floor_overrides=form.floor_overrides())
 

@@ -32,7 +32,7 @@ from promo.changes import ChangeFormatter, line_changes, terms_changes
 from promo.filtersets import PromoFilterSet
 from promo.forms import workflow as wf
 from promo.models import Promo, PromoComment, PromoLine
-from promo.services import comments, point_corrections, supplier_requests, transitions
+from promo.services import comments, floor, point_corrections, supplier_requests, transitions
 from promo.services.actions import Standing, promo_actions, require_role
 from promo.services.conflicts import promo_conflict_details
 from promo.services.errors import (
@@ -132,12 +132,14 @@ class LineRow:
     margin: Decimal | None = None
     margin_percent: Decimal | None = None
     economics: object = None
+    floor: object = None  # the price floor's problem (promo.rules.margin_floor_problem)
     diff_class: str = ""
     changes: list = field(default_factory=list)
     conflicts: list = field(default_factory=list)
     decidable: bool = False
     decision_field: object = None
     reason_field: object = None
+    below_floor_field: object = None
 
     @property
     def below_cost(self) -> bool:
@@ -172,6 +174,7 @@ def line_rows(promo: Promo, lines, *, show_purchase: bool, diff: dict, conflicts
             row.economics = economics.of_line(line, promo.mechanic)
             if row.economics is not None:
                 row.margin, row.margin_percent = row.economics.margin, row.economics.margin_percent
+                row.floor = floor.line_problem(line, promo.mechanic)
         if line.product_id in added:
             row.diff_class = "diff-added"
         elif line.product_id in changed:
@@ -276,6 +279,11 @@ class PromoPage:
             if row.decidable:
                 row.decision_field = forms["lines"].decision_field(row.line)
                 row.reason_field = forms["lines"].reason_field(row.line)
+                row.below_floor_field = forms["lines"].below_floor_field(row.line) if row.floor else None
+        if "approve" not in bound and not any(row.floor for row in rows if row.decidable):
+            # Nothing of his under the price floor: no «согласовать ниже порога» to offer.
+            for name in ("below_floor", "below_floor_reason"):
+                del forms["approve"].fields[name]
         rules = promo.rules
         on = max(self.today, promo.start) if self.today <= promo.end else promo.start
         return {

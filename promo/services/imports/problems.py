@@ -118,6 +118,11 @@ MESSAGES: dict[str, Any] = {
         "Товар {value} в эти же даты и в тех же филиалах уже участвует в акции {promo} "
         "({start} – {end})."
     ),
+    "margin_below_floor": _(
+        "Товар {value}: маржа сети после компенсации {margin} % ниже порога {floor} % — не хватает "
+        "{shortfall} п.п. ({shortfall_rub} ₽ за шт.). Категорийный менеджер сможет принять строку "
+        "только «ниже порога», с причиной."
+    ),
     # Rules only a correction or an extension can break.
     "end_not_later": _("Новая дата окончания {value} должна быть позже текущей ({end})."),
 }
@@ -130,7 +135,8 @@ ERROR_CODES = frozenset({
     "start_too_soon", "period_too_long", "compensation_out_of_range", "branch_unknown",
     "duplicate_conflict", "end_in_past", "quantity_invalid",
 })
-WARNING_CODES = frozenset({"duplicate_merged", "name_mismatch", "regular_price_mismatch", "overlap"})
+WARNING_CODES = frozenset({"duplicate_merged", "name_mismatch", "regular_price_mismatch", "overlap",
+                           "margin_below_floor"})
 SERVICE_CODES = frozenset({"end_not_later"})
 # Params that are money: a service passes Decimals, shown with two decimals (199,90).
 MONEY_PARAMS = frozenset({"price", "regular"})

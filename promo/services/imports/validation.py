@@ -9,8 +9,9 @@ repeated cells (dates, mechanics, discounts, branch texts) are parsed once.
 Valid rows group into promos by (supplier, promo name, mechanic kind, start, end, targeting);
 inside a promo an identical repeated product is merged (``duplicate_merged``), a repeated
 product with other terms is an error on the later row (``duplicate_conflict``). Warnings:
-``name_mismatch``, ``regular_price_mismatch`` and ``overlap`` (another live promo already has the
-product in overlapping dates and branches).
+``name_mismatch``, ``regular_price_mismatch``, ``overlap`` (another live promo already has the
+product in overlapping dates and branches) and ``margin_below_floor`` (the chain's margin after
+the supplier's compensation under the price floor, promo.services.floor).
 
 The checks of single cells (parsing and the rules of :mod:`promo.rules`) are in
 :mod:`~promo.services.imports.cells`, the matching of revisions in
@@ -34,6 +35,7 @@ from branches.targeting import TargetingCatalog
 from promo import rules
 from promo.mechanics import FIXED_PRICE, PERCENT
 from promo.models import Promo
+from promo.services import floor
 from promo.services.conflicts import LineWindow, competing_products, overlaps_find
 from promo.services.imports import headers as h
 from promo.services.imports.cells import NO_SPECS, CellChecks, Spec, cell_key, money_text, optional_money
@@ -204,6 +206,7 @@ class SheetValidator(CellChecks):
         self.result.matches = match_revisions(self.result.promos)
         self._check_waived()
         self._check_overlaps()
+        self._check_floor()
         order = {title: index for index, title in enumerate(self._titles_in_sheet_order())}
         self.result.errors.sort(key=lambda p: (p.row, order.get(p.column, -1)))
         self.result.warnings.sort(key=lambda p: (p.row, order.get(p.column, -1)))
@@ -441,6 +444,13 @@ class SheetValidator(CellChecks):
         if len(kept) != len(self.result.promos):
             self.result.promos = kept
             self.result.matches = match_revisions(kept)
+
+    def _check_floor(self) -> None:
+        """``margin_below_floor`` warnings: the chain's margin after compensation under the
+        price floor (promo.services.floor)."""
+        title = self.titles[h.ARTICLE if h.ARTICLE in self.has else h.EAN]
+        for row, article, problem in floor.candidate_problems(self.result.promos):
+            self.result.warnings.append(Problem(problem.code, row, title, params={"value": article, **problem.params}))
 
     def _check_overlaps(self) -> None:
         """``overlap`` warnings against other live promos (the promos this sheet revises are

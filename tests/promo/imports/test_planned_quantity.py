@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from promo.services.imports import headers as h
-from promo.services.imports.uploads import upload_submit
 from promo.services.imports.template import build_template
+from promo.services.imports.uploads import upload_submit
 from promo.services.imports.values import ValueProblem, parse_quantity
 from suppliers.models import Product
 from tests.promo.imports import sheets

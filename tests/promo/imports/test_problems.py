@@ -31,7 +31,8 @@ CONTRACT_ERRORS = {
     # issue 14: the optional «План, шт» column holds whole units
     "quantity_invalid",
 }
-CONTRACT_WARNINGS = {"duplicate_merged", "name_mismatch", "regular_price_mismatch", "overlap"}
+# issue 14: a line under the price floor (margin after compensation) is flagged at upload
+CONTRACT_WARNINGS = {"duplicate_merged", "name_mismatch", "regular_price_mismatch", "overlap", "margin_below_floor"}
 
 
 def test_every_contract_code_has_a_message_and_a_kind():
