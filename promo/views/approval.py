@@ -25,7 +25,7 @@ from promo.services import transitions
 from promo.services.conflicts import LineWindow, overlaps_find
 from promo.services.errors import WorkflowError
 from promo.views.promos import PromoActionView, RoleRequiredMixin, safe_next
-from suppliers.models import Category
+from suppliers.models import Category, Product
 from suppliers.querysets import DECIDE
 from suppliers.roles import is_category_manager
 
@@ -90,6 +90,12 @@ class ApprovalQueueFilterSet(PromoFilterSet):
     def __init__(self, *args, only_conflicts: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.only_conflicts = only_conflicts
+        # Only what can be in his queue: the categories he decides and the suppliers with
+        # products in them (subqueries, no lists of ids).
+        managed = Category.objects.restrict(self.request.user if self.request else None, DECIDE)
+        self.filters["category"].queryset = managed
+        self.filters["supplier"].queryset = self.filters["supplier"].queryset.filter(
+            Exists(Product.objects.filter(supplier=OuterRef("pk"), category__in=managed)))
 
     @property
     def qs(self):

@@ -171,7 +171,7 @@ def _copy_sheet(source_sheet, sheet, problems: list[Problem], header: HeaderMap 
 
 
 def _comment(problems: list[Problem]) -> Comment:
-    text = "\n".join(f"{problem.message} [{problem.code}]" for problem in problems)
+    text = "\n".join(problem.message for problem in problems)  # for people: no internal codes
     comment = Comment(text, COMMENT_AUTHOR)
     comment.width = 320
     comment.height = min(400, 60 + 18 * len(text) // 40)

@@ -201,8 +201,12 @@ def upload_local_path(upload: PromoUpload):
 
 
 def _duplicate_problem(earlier: PromoUpload) -> Problem:
-    return Problem("file_duplicate", 0, params={"upload_id": earlier.pk,
-                                                "uploaded_at": timezone.localtime(earlier.created_at)})
+    """The refusal of a file already imported: when, by whom and which upload it was."""
+    who = earlier.uploaded_by
+    return Problem("file_duplicate", 0, params={
+        "upload_id": earlier.pk, "uploaded_at": timezone.localtime(earlier.created_at),
+        "uploaded_by": (who.get_full_name() or who.username) if who else "—",
+    })
 
 
 class _Progress:

@@ -1,5 +1,6 @@
 """The rejected workbook comes back with its bad cells marked and a sheet «Ошибки»."""
 
+import re
 import zipfile
 from io import BytesIO
 from pathlib import Path
@@ -49,6 +50,9 @@ def test_bad_cell_is_red_with_its_message_as_a_comment(marked):
     # as are the discount of row 5 and the start date of row 11
     assert fill_of(sheet["F5"]) == ERROR_FILL.fgColor.rgb and "150 %" in sheet["F5"].comment.text
     assert sheet["I11"].comment.text.startswith("Дата «31.02.2027» не распознана")
+    # and no comment carries an internal code such as [barcode_checksum]
+    comments = [cell.comment.text for row in sheet.iter_rows() for cell in row if cell.comment]
+    assert comments and not [text for text in comments if re.search(r"\[[a-z_]+\]", text)]
 
 
 def test_problem_without_a_column_marks_the_whole_row(marked):
