@@ -48,6 +48,13 @@ def real_broker():
     saved = {key: celery_app.conf[key] for key in ("broker_url", "broker_transport_options", "task_always_eager")}
     celery_app.conf.update(broker_url=broker, broker_transport_options={}, task_always_eager=False)
     forget_connections()
+    # Create the transport's tables and declare every queue here, before the worker starts:
+    # kombu's SQLAlchemy transport does both on first use without a lock across processes, so
+    # a worker declaring its queues while this process publishes can make one of them fail
+    # on a unique constraint.
+    with celery_app.connection_for_write() as conn:
+        for queue in celery_app.conf.task_queues:
+            queue(conn.default_channel).declare()
     yield broker
     celery_app.conf.update(**saved)
     forget_connections()
