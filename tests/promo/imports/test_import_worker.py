@@ -48,13 +48,6 @@ def real_broker():
     saved = {key: celery_app.conf[key] for key in ("broker_url", "broker_transport_options", "task_always_eager")}
     celery_app.conf.update(broker_url=broker, broker_transport_options={}, task_always_eager=False)
     forget_connections()
-    # Create the transport's tables and declare every queue here, before the worker starts:
-    # kombu's SQLAlchemy transport does both on first use without a lock across processes, so
-    # a worker declaring its queues while this process publishes can make one of them fail
-    # on a unique constraint.
-    with celery_app.connection_for_write() as conn:
-        for queue in celery_app.conf.task_queues:
-            queue(conn.default_channel).declare()
     yield broker
     celery_app.conf.update(**saved)
     forget_connections()
@@ -85,6 +78,15 @@ def worker(real_broker, settings, tmp_path):
              "--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
         )
+    # Wait until the worker has declared its queues: kombu's SQLAlchemy transport creates its
+    # tables and queue rows on first use without a lock across processes, so publishing while
+    # the worker declares can fail on a unique constraint.
+    deadline = time.monotonic() + 60
+    while b" ready." not in log.read_bytes():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the worker did not start; its log:\n{log.read_text()[-3000:]}")
+        time.sleep(0.1)
     yield log
     process.terminate()
     try:
