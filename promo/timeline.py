@@ -128,3 +128,14 @@ def product_timeline(*, product: Product, user, first: date, last: date,
         ))
     return Timeline(product=product, first=first, last=last, regular_price=product.regular_price,
                     branch_count=len(scope), rows=rows, rule=rule)
+
+
+def first_approvals(promo_ids) -> dict[int, object]:
+    """``{promo id: when it was first approved}`` (one query): the tie-break of the rule for the
+    exports' and the price tags' own selections."""
+    found: dict[int, object] = {}
+    rows = (PromoEvent.objects.filter(promo_id__in=list(promo_ids), kind=PromoEvent.Kind.PROMO_APPROVED)
+            .order_by("promo_id", "created_at", "pk").values_list("promo_id", "created_at"))
+    for promo_id, created_at in rows:
+        found.setdefault(promo_id, created_at)
+    return found

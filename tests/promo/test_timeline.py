@@ -17,8 +17,10 @@ from hypothesis import strategies as st
 
 from branches.models import Branch, Region
 from branches.targeting import Targeting, resolve
+from exports.selection import select, shelf_setters
 from promo import mechanics
 from promo.models import Promo, PromoEvent, PromoLine
+from promo.services.documents import price_tags_for
 from promo.services.revisions import revision_freeze_decisions, revision_record
 from promo.timeline import product_timeline
 from suppliers.models import Product, Supplier
@@ -266,3 +268,40 @@ def test_queries_do_not_grow_with_the_promos(db, client_for, django_assert_max_n
     # given 2 promos, then 30 more, over every region: the same number of queries
     small = count(2)
     assert count(30) <= small + len(regions)  # one query per distinct targeting at most
+
+
+@pytest.mark.django_db
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plan=st.lists(st.tuples(st.integers(0, 12), st.integers(1, 15), st.sampled_from(["10", "15", "15", "25"]),
+                               st.sampled_from(["chain", "region", "city"]), st.integers(0, 3)),
+                     min_size=1, max_size=5),
+       offset=st.integers(0, 20))
+def test_the_timeline_agrees_with_the_export_and_the_price_tags_for_the_day(plan, offset, demo_user):
+    with transaction.atomic():
+        # given random approved promos of one product over the chain, a region or a city
+        product = Product.objects.filter(supplier__code="S001").order_by("article").first()
+        region = Region.objects.order_by("code").first()
+        city = Branch.objects.filter(region=region).order_by("code").first().city
+        targets = {"chain": {"chain": True}, "region": {"regions": [region.pk]}, "city": {"cities": [city.pk]}}
+        for start, days, discount, target, hour in plan:
+            shelf_promo(product, start=FIRST + timedelta(days=start), days=days, discount=discount,
+                        targeting=targets[target], approved_at=timezone.make_aware(datetime(2027, 1, 1, 8 + hour)))
+        day = FIRST + timedelta(days=offset)
+        # (branches open all along: the export also leaves out a branch closing before a promo ends)
+        steady = dict(Branch.objects.filter(region=region, closed__isnull=True, opened__lt=FIRST)
+                      .values_list("pk", "code"))
+
+        # when the timeline, the export of that night and the price tags of that day are read
+        timeline = product_timeline(product=product, user=demo_user("marketer"), first=day, last=day,
+                                    branches=Branch.objects.filter(pk__in=steady))
+        on_shelf = {(code, row.promo) for row in timeline.rows if row.status == "approved" for code in row.branches}
+        exported = {(steady[branch], code) for (branch, product_id), code
+                    in shelf_setters(select(business_date=day)).items()
+                    if product_id == product.pk and branch in steady}
+        some_branch = Branch.objects.get(pk=min(steady))
+        tags = {tag.promo_code for tag in price_tags_for(branch=some_branch, day=day) if tag.article == product.article}
+
+        # then all three name the same promo for each branch
+        assert on_shelf == exported
+        assert tags == {code for branch, code in on_shelf if branch == some_branch.code}
+        transaction.set_rollback(True)
