@@ -27,7 +27,8 @@ def test_search_a_city_pick_three_branches_and_see_the_count(live_server, demo_d
                          targeting={"chain": True})
     berdsk = list(Branch.objects.open_on(start).filter(city__name="Бердск").order_by("code"))
     achinsk = list(Branch.objects.open_on(start).filter(city__name="Ачинск").order_by("code"))
-    assert len(berdsk) >= 3 and achinsk
+    chernogorsk = list(Branch.objects.open_on(start).filter(city__name="Черногорск"))
+    assert len(berdsk) >= 3 and achinsk and chernogorsk
 
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
@@ -74,12 +75,18 @@ def test_search_a_city_pick_three_branches_and_see_the_count(live_server, demo_d
             picker.locator(".item", has_text=berdsk[0].code).locator(".remove").click()
             expect(preview.locator(".resolved-count")).to_have_text(str(2 + len(achinsk)))
 
+            # and picks a whole city from the keyboard (Ctrl+Enter on a highlighted branch)
+            search.fill("Черногорск")
+            expect(dropdown.locator(".optgroup-header")).to_contain_text("Черногорск")
+            search.press("Control+Enter")
+            expect(preview.locator(".resolved-count")).to_have_text(str(2 + len(achinsk) + len(chernogorsk)))
+
             search.fill("Кан")
             expect(dropdown.locator(".optgroup-header").first).to_contain_text("Канск")
             page.screenshot(path=str(ARTIFACTS / "branch_picker.png"))
 
             # and saves
-            page.locator("textarea[name=reason]").fill("Только Бердск и Ачинск")
+            page.locator("textarea[name=reason]").fill("Бердск, Ачинск и Черногорск")
             page.locator("button[name=save]").click()
             expect(page.locator(".msg-success")).to_contain_text("Филиалы промо сохранены")
         finally:
@@ -88,5 +95,5 @@ def test_search_a_city_pick_three_branches_and_see_the_count(live_server, demo_d
     # then the promo targets the picked branches, and the browser reported no policy violation
     promo.refresh_from_db()
     assert promo.targeting["chain"] is False
-    assert set(promo.targeting["branches"]) == {b.pk for b in berdsk[1:3] + achinsk}
+    assert set(promo.targeting["branches"]) == {b.pk for b in berdsk[1:3] + achinsk + chernogorsk}
     assert violations == []
