@@ -1,9 +1,12 @@
 """SAP percent and fixed-price promos: ``sap_cond_a04_<YYYYMMDD>_<NN>.xml``, IDoc COND_A04 as XML
 (erp-formats.md §2.1). One IDoc per condition type × plant × article, one E1KONH per promo period
 on that key; IDocs sorted by KSCHL, WERKS, MATNR. No wall-clock time: CREDAT is the business date.
+A record key is the VAKEY fields + KSCHL (per promo: each promo is one period on the key); a
+deletion is the period that was sent with ``LOEVM_KO=X``.
 
 Output is assembled from pre-encoded fragments (the control record per run, the E1KONH block per
-promo line, the key parts per plant and article), so a record costs a few concatenations."""
+promo line, the key parts per plant and article), so a record costs a few concatenations and the
+time grows linearly with the records (:func:`exports.records.condition_keys`)."""
 
 from __future__ import annotations
 
@@ -11,8 +14,9 @@ from collections import defaultdict
 
 from django.utils.translation import gettext as _
 
-from exports.selection import FIX, PCT, LineRecord, PromoRecord, Selection, condition_keys
-from exports.writers.base import FileSink, Writer, WriteResult, two_decimals, xml_text
+from exports.records import Night, Part, condition_keys
+from exports.selection import FIX, PCT, LineRecord, PromoRecord
+from exports.writers.base import FileSink, Writer, WriteResult, term, two_decimals, xml_text
 from exports.writers.sap_common import MATNR_WIDTH, VAKEY_WIDTH, SapConfig
 
 PLANT_LIST_LIMIT = 20
@@ -27,16 +31,34 @@ class SapConditionWriter(Writer):
 
     def __init__(self, config: SapConfig | None = None):
         self.config = config or SapConfig.from_settings()
+        self.kschl_of = {PCT: self.config.kschl_pct, FIX: self.config.kschl_fix}
 
-    def write(self, selection: Selection, sink: FileSink, result: WriteResult) -> None:
+    def wanted(self, selection) -> list[PromoRecord]:
+        return selection.with_mechanics(PCT, FIX)
+
+    def identity(self, promo: PromoRecord) -> str:
+        return self.kschl_of[promo.mechanic]
+
+    def line_key(self, line: LineRecord) -> str:
+        return self.config.matnr(line)
+
+    def head_terms(self, promo: PromoRecord) -> dict[str, str]:
+        return {"start": term(promo.start), "end": term(promo.end)}
+
+    def line_terms(self, promo: PromoRecord, line: LineRecord) -> dict[str, str]:
+        if promo.mechanic == PCT:
+            return {"discount_percent": term(line.discount_percent)}
+        return {"promo_price": term(line.promo_price)}
+
+    def write(self, night: Night, sink: FileSink, result: WriteResult) -> None:
         config = self.config
-        promos = selection.with_mechanics(PCT, FIX)
-        coded = selection.coded("sap", promos)
-        result.warnings += coded.warnings
-        kschl_of = {PCT: config.kschl_pct, FIX: config.kschl_fix}
+        parts = night.parts
+        result.warnings += night.warnings
 
         layout_width = sum(width for _name, width in config.vakey_layout)
-        vakey_tag = "VAKEY" if layout_width <= VAKEY_WIDTH else "VAKEY_LONG"
+        long_key = layout_width > VAKEY_WIDTH
+        s4 = config.s4_long_fields
+        vakey_tag = "VAKEY_LONG" if long_key and not s4 else "VAKEY"
         widths = dict(config.vakey_layout)
         template = _vakey_template(config)
         werks_width = widths.get("WERKS", 4)
@@ -47,25 +69,27 @@ class SapConditionWriter(Writer):
             f"<MESTYP>COND_A</MESTYP><SNDPOR>{xml_text(config.sndpor)}</SNDPOR><SNDPRT>LS</SNDPRT>"
             f"<SNDPRN>{xml_text(config.sndprn)}</SNDPRN><RCVPOR>{xml_text(config.rcvpor)}</RCVPOR>"
             f"<RCVPRT>LS</RCVPRT><RCVPRN>{xml_text(config.rcvprn)}</RCVPRN>"
-            f"<CREDAT>{selection.business_date:%Y%m%d}</CREDAT><CRETIM>000000</CRETIM></EDI_DC40>"
+            f"<CREDAT>{night.business_date:%Y%m%d}</CREDAT><CRETIM>000000</CRETIM></EDI_DC40>"
         )
-        heads = {
+        kschls = {part.identity for part in parts}
+        openers = {
             kschl: (
                 f'  <IDOC BEGIN="1">\n    {dc40}\n    <E1KOMG SEGMENT="1">\n'
                 f"      <KVEWE>A</KVEWE><KOTABNR>{xml_text(config.kotabnr)}</KOTABNR><KAPPL>V</KAPPL>"
-                f"<KSCHL>{xml_text(kschl)}</KSCHL><{vakey_tag}>"
+                f"<KSCHL>{xml_text(kschl)}</KSCHL>"
             ).encode()
-            for kschl in set(kschl_of.values())
+            for kschl in kschls
         }
+        heads = {kschl: opener + f"<{vakey_tag}>".encode() for kschl, opener in openers.items()}
         tail = b"    </E1KOMG>\n  </IDOC>\n"
         # Every E1KONH block once per promo line (None: the line cannot be written).
         bad_lines: dict[tuple[str, str], str] = {}
         konh: dict[LineRecord, bytes | None] = {}
-        promo_of: dict[LineRecord, int] = {}
-        for promo in promos:
-            for line in promo.lines:
-                konh[line] = self._konh(promo, line, kschl_of[promo.mechanic], bad_lines)
-                promo_of[line] = promo.pk
+        ident: dict[LineRecord, tuple[int, str, str]] = {}
+        for part in parts:
+            for line, key in zip(part.lines, part.keys, strict=True):
+                konh[line] = self._konh(part.promo, line, part.identity, bad_lines)
+                ident[line] = (part.promo.pk, part.promo.code, key)
         by_matnr: dict[str, tuple[bytes, bytes]] = {}
 
         too_long: dict[str, int] = defaultdict(int)
@@ -73,14 +97,13 @@ class SapConditionWriter(Writer):
         lines_seen: set[LineRecord] = set()
         pieces: list[bytes] = []
         extend = pieces.extend
-        records = 0
+        records = deletions = 0
         last_kschl = last_plant = None
         plant_head = plant_mid = b""
         before, after, plant_ok = "", None, True
 
         sink.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<COND_A04>\n')
-        for kschl, plant, matnr, periods in condition_keys(promos, coded, kschl_of=kschl_of,
-                                                            matnr_of=config.matnr):
+        for kschl, plant, matnr, periods in condition_keys(parts):
             if plant is not last_plant or kschl is not last_kschl:
                 # Records come sorted by KSCHL and WERKS: the plant's pieces change rarely.
                 last_kschl, last_plant = kschl, plant
@@ -93,34 +116,50 @@ class SapConditionWriter(Writer):
                 ).encode()
             if not plant_ok or len(matnr) > matnr_width:
                 too_long[matnr if len(matnr) > matnr_width else f"WERKS {plant}"] += 1
+                self._refuse(result, periods, plant, matnr)
                 continue
             if len(periods) == 1:
-                block = konh[periods[0][1]]
+                part, line = periods[0]
+                block = konh[line]
                 if block is None:
+                    self._refuse(result, periods, plant, matnr)
                     continue
                 blocks = (block,)
+                deletions += part.deleted
             else:
                 clash = _overlapping(periods)
                 if clash:
+                    # The live periods of this key are refused; deletions on it still go.
                     overlaps[(kschl, matnr, clash)].append(plant)
+                    self._refuse(result, periods, plant, matnr)
+                    periods = [(part, line) for part, line in periods if part.deleted]
+                kept = [(part, line) for part, line in periods if konh[line] is not None]
+                if len(kept) < len(periods):
+                    self._refuse(result, [(p, line) for p, line in periods if konh[line] is None], plant, matnr)
+                if not kept:
                     continue
-                blocks = tuple(konh[line] for _promo, line in periods)
-                if None in blocks:
-                    continue
-            matnr_bits = by_matnr.get(matnr)
-            if matnr_bits is None:
-                matnr_bits = by_matnr[matnr] = (xml_text(matnr).encode(), f"{xml_text(matnr)}</MATNR>\n".encode())
-            if after == "" and matnr:
-                # VAKEY = the plant's fixed part + MATNR (its trailing padding dropped).
-                extend((plant_head, matnr_bits[0], plant_mid, matnr_bits[1], *blocks, tail))
-            else:
+                periods = kept
+                blocks = tuple(konh[line] for _part, line in periods)
+                deletions += sum(part.deleted for part, _line in periods)
+            if s4:
                 vakey = before if after is None else (before + matnr.ljust(matnr_width) + after).rstrip()
-                extend((heads[kschl], xml_text(vakey).encode(), plant_mid, matnr_bits[1], *blocks, tail))
+                extend((openers[kschl], self._s4_key(vakey, plant, matnr), *blocks, tail))
+            else:
+                matnr_bits = by_matnr.get(matnr)
+                if matnr_bits is None:
+                    matnr_bits = by_matnr[matnr] = (xml_text(matnr).encode(),
+                                                    f"{xml_text(matnr)}</MATNR>\n".encode())
+                if after == "" and matnr:
+                    # VAKEY = the plant's fixed part + MATNR (its trailing padding dropped).
+                    extend((plant_head, matnr_bits[0], plant_mid, matnr_bits[1], *blocks, tail))
+                else:
+                    vakey = before if after is None else (before + matnr.ljust(matnr_width) + after).rstrip()
+                    extend((heads[kschl], xml_text(vakey).encode(), plant_mid, matnr_bits[1], *blocks, tail))
             records += 1
             if len(periods) == 1:
                 lines_seen.add(periods[0][1])
             else:
-                lines_seen.update(line for _promo, line in periods)
+                lines_seen.update(line for _part, line in periods)
             if len(pieces) >= FLUSH_PIECES:
                 sink.write_pieces(pieces)
                 pieces.clear()
@@ -128,8 +167,10 @@ class SapConditionWriter(Writer):
         sink.write(b"</COND_A04>\n")
 
         result.records = records
-        result.lines = len(lines_seen)
-        result.promo_ids.update(promo_of[line] for line in lines_seen)
+        result.deletions = deletions
+        seen = {ident[line] for line in lines_seen}
+        result.lines = len({(code, key) for _pk, code, key in seen})
+        result.promo_ids.update(pk for pk, _code, _key in seen)
         result.promos = len(result.promo_ids)
         for value, count in sorted(too_long.items()):
             result.errors.append(
@@ -142,6 +183,25 @@ class SapConditionWriter(Writer):
                                               plants=_plants(plants)))
         result.errors += [message for _key, message in sorted(bad_lines.items())]
 
+    @staticmethod
+    def _refuse(result: WriteResult, periods: list[tuple[Part, LineRecord]], plant: str, matnr: str) -> None:
+        """The live records of ``periods`` at ``plant`` were not written: not sent tonight."""
+        for part, _line in periods:
+            if not part.deleted:
+                result.refuse(part.promo.code, matnr, (plant,))
+
+    def _s4_key(self, vakey: str, plant: str, matnr: str) -> bytes:
+        """E1KOMG key fields with the S/4HANA long fields next to the short ones (a short field
+        only when the value fits it)."""
+        config = self.config
+        short_vakey = f"<VAKEY>{xml_text(vakey)}</VAKEY>" if len(vakey) <= VAKEY_WIDTH else ""
+        short_matnr = f"<MATNR>{xml_text(matnr)}</MATNR>" if len(matnr) <= MATNR_WIDTH else ""
+        return (
+            f"{short_vakey}<VAKEY_LONG>{xml_text(vakey)}</VAKEY_LONG>\n      <VKORG>{xml_text(config.vkorg)}</VKORG>"
+            f"<VTWEG>{xml_text(config.vtweg)}</VTWEG><WERKS>{xml_text(plant)}</WERKS>{short_matnr}"
+            f"<MATNR_LONG>{xml_text(matnr)}</MATNR_LONG>\n"
+        ).encode()
+
     def _konh(self, promo: PromoRecord, line: LineRecord, kschl: str, bad_lines: dict) -> bytes | None:
         config = self.config
         if promo.mechanic == PCT:
@@ -151,15 +211,18 @@ class SapConditionWriter(Writer):
                         code=promo.code, article=line.article)
                 return None
             sign = "-" if config.pct_sign == "-" else ""
-            amount = f"<KBETR>{sign}{two_decimals(line.discount_percent * config.pct_scale)}</KBETR><KONWA>%</KONWA>"
+            krech = f"<KRECH>{xml_text(config.krech_pct)}</KRECH>" if config.krech_pct else ""
+            amount = (f"{krech}<KBETR>{sign}{two_decimals(line.discount_percent * config.pct_scale)}</KBETR>"
+                      "<KONWA>%</KONWA>")
         else:
             if line.promo_price is None:
                 bad_lines[(promo.code, line.article)] = _(
                     "Промо {code}, {article}: нет промо-цены — не выгружено.").format(
                         code=promo.code, article=line.article)
                 return None
-            amount = (f"<KBETR>{two_decimals(line.promo_price)}</KBETR><KONWA>RUB</KONWA>"
-                      f"<KPEIN>1</KPEIN><KMEIN>{xml_text(config.unit)}</KMEIN>")
+            krech = f"<KRECH>{xml_text(config.krech_fix)}</KRECH>" if config.krech_fix else ""
+            amount = (f"{krech}<KBETR>{two_decimals(line.promo_price)}</KBETR><KONWA>RUB</KONWA>"
+                      f"<KPEIN>1</KPEIN><KMEIN>{xml_text(config.cond_unit)}</KMEIN>")
         deletion = "<LOEVM_KO>X</LOEVM_KO>" if promo.deleted else ""
         return (
             f'      <E1KONH SEGMENT="1"><DATAB>{promo.start:%Y%m%d}</DATAB><DATBI>{promo.end:%Y%m%d}</DATBI>\n'
@@ -189,10 +252,10 @@ def _vakey_around_matnr(template: str, werks: str) -> tuple[str, str | None]:
     return (head, rest) if found else (text.rstrip(), None)
 
 
-def _overlapping(periods: list[tuple[PromoRecord, LineRecord]]) -> tuple[str, ...]:
+def _overlapping(periods: list[tuple[Part, LineRecord]]) -> tuple[str, ...]:
     """Codes of the live (not deleted) promos whose periods overlap on one key; empty if none.
     ``periods`` is sorted by start."""
-    live = [promo for promo, _ in periods if not promo.deleted]
+    live = [part.promo for part, _ in periods if not part.deleted]
     clash: set[str] = set()
     latest = None
     for promo in live:

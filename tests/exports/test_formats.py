@@ -88,7 +88,7 @@ def test_larger_case_parses_with_the_right_counts(export_root):
     assert {i.findtext("EDI_DC40/CREDAT") for i in idocs} == {"20270110"}
     fix_konp = next(i for i in idocs if i.findtext("E1KOMG/KSCHL") == "VKA0").find("E1KOMG/E1KONH/E1KONP")
     assert [(c.tag, c.text) for c in fix_konp] == [("KSCHL", "VKA0"), ("KBETR", "199.90"), ("KONWA", "RUB"),
-                                                    ("KPEIN", "1"), ("KMEIN", "ST")]
+                                                    ("KPEIN", "1"), ("KMEIN", "PCE")]
     # and the Set Retail XML: one action per promo, sorted by code, shops of each promo
     actions = ElementTree.fromstring(output(run, "setretail")).findall("AdvertisingAction")
     assert [a.get("external-code") for a in actions] == sorted(p.code for p in (pct, fix, nm, regional))
