@@ -106,25 +106,30 @@ class Held:
     deleted_by: int | None = None
 
 
-def _terms(part: Part) -> list:
-    return [part.deleted, part.identity, encode_promo(part.promo), list(part.codes),
-            [[key, encode_line(line)] for line, key in zip(part.lines, part.keys, strict=True)]]
+def encode_part(part: Part) -> dict:
+    """What a part says, as plain values (which run sent it is not part of it)."""
+    return {"deleted": part.deleted, "identity": part.identity, "promo": encode_promo(part.promo),
+            "codes": list(part.codes),
+            "lines": [{"key": key, **encode_line(line)} for line, key in zip(part.lines, part.keys, strict=True)]}
+
+
+def _digest(encoded: list[dict]) -> str:
+    text = json.dumps(encoded, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def digest_of(parts: list[Part]) -> str:
     """A fingerprint of what the parts say (not which run sent them)."""
-    text = json.dumps([_terms(part) for part in parts], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return _digest([encode_part(part) for part in parts])
 
 
-def encode_state(held: list[Held]) -> dict:
-    return {"parts": [
-        {"deleted": h.part.deleted, "identity": h.part.identity, "promo": encode_promo(h.part.promo),
-         "codes": list(h.part.codes),
-         "lines": [{"key": key, **encode_line(line)} for line, key in zip(h.part.lines, h.part.keys, strict=True)],
-         "sent_by": h.sent_by, "deleted_by": h.deleted_by}
-        for h in held
-    ]}
+def encode_state(held: list[Held]) -> tuple[dict, str]:
+    """The stored state of an entry and its digest (encoded once)."""
+    parts = [encode_part(h.part) for h in held]
+    digest = _digest(parts)
+    for data, h in zip(parts, held, strict=True):
+        data["sent_by"], data["deleted_by"] = h.sent_by, h.deleted_by
+    return {"parts": parts}, digest
 
 
 def decode_state(state: dict, intern: dict | None = None) -> list[Held]:
@@ -179,6 +184,7 @@ class PromoPlan:
     held: list[Held] | None = None
     row_pk: int | None = None
     deletions: list[Held] = field(default_factory=list)
+    live_digest: str | None = None
     # After settle:
     new_state: list[Held] | None = None
     counts: Counts = field(default_factory=Counts)
@@ -319,7 +325,7 @@ class KindPlan:
 
         state: list[Held] = []
         if live is not None:
-            fingerprint = digest_of([live])
+            fingerprint = plan.live_digest or digest_of([live])
             sent_by = next((h.sent_by for h in old_live if digest_of([h.part]) == fingerprint), None) or run_id
             state += [Held(part, sent_by) for part in self._minus_refused(live, refused)]
             # Records refused tonight stay as the system holds them (sent before, not replaced).
@@ -497,7 +503,8 @@ def plan(writer, selection: Selection, business_date: date) -> KindPlan:
         promo_plan = kind_plan.promos.get(code)
         if promo_plan is not None:
             promo_plan.row_pk = pk
-            if digest != digest_of([promo_plan.live]):
+            promo_plan.live_digest = digest_of([promo_plan.live])
+            if digest != promo_plan.live_digest:
                 slow[pk] = code
         elif ends is not None and ends >= business_date:
             kind_plan.promos[code] = PromoPlan(code=code, row_pk=pk)
@@ -573,9 +580,10 @@ def _entry(kind_plan: KindPlan, promo_plan: PromoPlan, run, promo_id: int | None
     from exports.models import ExportLedgerEntry
 
     state = promo_plan.new_state
+    encoded, digest = encode_state(state)
     return ExportLedgerEntry(
         kind=kind_plan.kind, system=kind_plan.system, promo_code=promo_plan.code, promo_id=promo_id,
-        state=encode_state(state), digest=digest_of([held.part for held in state]),
+        state=encoded, digest=digest,
         ends=max(held.part.promo.end for held in state),
         records=sum(kind_plan._records(held.part) for held in state if not held.part.deleted),
         deleting=sum(kind_plan._records(held.part) for held in state if held.part.deleted),

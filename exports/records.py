@@ -14,10 +14,13 @@ one at a time."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import chain
+from itertools import chain, groupby
+from operator import itemgetter
 
 from exports.selection import LineRecord, PromoRecord
 
@@ -108,10 +111,10 @@ def records(parts: list[Part]) -> Iterator[tuple[Part, object, LineRecord, str]]
                 yield group[index], code, line, key
 
 
-def condition_keys(parts: list[Part]) -> Iterator[tuple[str, str, str, list[tuple[Part, LineRecord]]]]:
+def condition_keys(parts: list[Part]) -> Iterator[tuple[str, str, str, list[tuple[Part, LineRecord, bool]]]]:
     """SAP condition records ``(KSCHL, WERKS, MATNR, periods)`` sorted by KSCHL, WERKS, MATNR;
-    ``periods`` = the ``(part, line)`` pairs on that key sorted by start, end (a deletion before
-    an insert of the same period, so the insert wins), promo code.
+    ``periods`` = the ``(part, line, live)`` triples on that key sorted by start, end (a deletion
+    before an insert of the same period, so the insert wins), promo code.
 
     Linear in records: the keys of a plant are merged from the (pre-sorted) entries of the parts
     that cover it, so a plant costs what it writes; plants covered by the same parts (the usual
@@ -121,13 +124,13 @@ def condition_keys(parts: list[Part]) -> Iterator[tuple[str, str, str, list[tupl
         by_kschl.setdefault(part.identity, []).append(index)
     for kschl in sorted(by_kschl):
         indices = by_kschl[kschl]
-        entries = {
-            index: sorted(
-                (key, part.promo.start, part.promo.end, not part.deleted, part.promo.code, index, position, line)
+        entries = {}
+        for index in indices:
+            part = parts[index]
+            live = not part.deleted
+            entries[index] = sorted(
+                (key, part.promo.start, part.promo.end, live, part.promo.code, index, position, line)
                 for position, (line, key) in enumerate(zip(part.lines, part.keys, strict=True)))
-            for index in indices
-            for part in (parts[index],)
-        }
         plant_parts: dict[str, list[int]] = {}
         for index in indices:
             for plant in parts[index].codes:
@@ -138,23 +141,31 @@ def condition_keys(parts: list[Part]) -> Iterator[tuple[str, str, str, list[tupl
             coverage = tuple(plant_parts[plant])
             keys = cache.get(coverage)
             if keys is None:
-                keys = _group_by_matnr(parts, sorted(chain.from_iterable(entries[index] for index in coverage))
-                                       if len(coverage) > 1 else entries[coverage[0]])
-                size = sum(len(periods) for _matnr, periods in keys)
-                if cached + size > COVERAGE_CACHE_ENTRIES:
+                merged = (sorted(chain.from_iterable(entries[index] for index in coverage))
+                          if len(coverage) > 1 else entries[coverage[0]])
+                keys = _group_by_matnr(parts, merged)
+                if cached + len(merged) > COVERAGE_CACHE_ENTRIES:
                     cache.clear()
                     cached = 0
                 cache[coverage] = keys
-                cached += size
+                cached += len(merged)
             for matnr, periods in keys:
                 yield kschl, plant, matnr, periods
 
 
-def _group_by_matnr(parts: list[Part], entries) -> list[tuple[str, list[tuple[Part, LineRecord]]]]:
-    grouped: list[tuple[str, list]] = []
-    for entry in entries:
-        if grouped and grouped[-1][0] == entry[0]:
-            grouped[-1][1].append((parts[entry[5]], entry[7]))
-        else:
-            grouped.append((entry[0], [(parts[entry[5]], entry[7])]))
-    return grouped
+def _group_by_matnr(parts: list[Part], entries) -> list[tuple[str, list[tuple[Part, LineRecord, bool]]]]:
+    return [(matnr, [(parts[entry[5]], entry[7], entry[3]) for entry in group])
+            for matnr, group in groupby(entries, key=itemgetter(0))]
+
+
+@contextmanager
+def paused_gc():
+    """Write millions of small, acyclic objects without the cyclic garbage collector scanning
+    the whole heap again and again (which makes a writer slower the more promos it holds)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from config.spreadsheets import csv_text
-from exports.records import Night, Part, records, tally
+from exports.records import Night, Part, paused_gc, records, tally
 from exports.selection import FIX, NM, PCT, LineRecord, PromoRecord
 from exports.writers.base import FileSink, Writer, WriteResult, term, two_decimals
 from exports.writers.sap_common import SapConfig
@@ -69,25 +69,26 @@ class SapBonusBuyWriter(Writer):
         records_written = 0
         last_part = None
         head = b""
-        for part, plant, line, key in records(night.parts):
-            if part is not last_part:
-                last_part = part
-                head = heads.get(part)
-                if head is None:
-                    promo = part.promo
-                    head = heads[part] = (
-                        f"{'D' if promo.deleted else 'I'};{clean(promo.code)};"
-                        f"{self._description(promo)};{promo.start:%Y%m%d};{promo.end:%Y%m%d};"
-                        f"{clean(config.vkorg)};{clean(config.vtweg)};"
-                    ).encode()
-            tail = tails.get(line)
-            if tail is None:
-                tail = tails[line] = self._tail(part.promo, line, grant_mode, extra, key)
-            plant_part = plants.get(plant)
-            if plant_part is None:
-                plant_part = plants[plant] = f"{clean(plant)};".encode()
-            write(head + plant_part + tail)
-            records_written += 1
+        with paused_gc():
+            for part, plant, line, key in records(night.parts):
+                if part is not last_part:
+                    last_part = part
+                    head = heads.get(part)
+                    if head is None:
+                        promo = part.promo
+                        head = heads[part] = (
+                            f"{'D' if promo.deleted else 'I'};{clean(promo.code)};"
+                            f"{self._description(promo)};{promo.start:%Y%m%d};{promo.end:%Y%m%d};"
+                            f"{clean(config.vkorg)};{clean(config.vtweg)};"
+                        ).encode()
+                tail = tails.get(line)
+                if tail is None:
+                    tail = tails[line] = self._tail(part.promo, line, grant_mode, extra, key)
+                plant_part = plants.get(plant)
+                if plant_part is None:
+                    plant_part = plants[plant] = f"{clean(plant)};".encode()
+                write(head + plant_part + tail)
+                records_written += 1
         result.records = records_written
         result.deletions = sum(part.records for part in night.parts if part.deleted)
         tally(night.parts, result)

@@ -14,7 +14,7 @@ from collections import defaultdict
 
 from django.utils.translation import gettext as _
 
-from exports.records import Night, Part, condition_keys
+from exports.records import Night, Part, condition_keys, paused_gc
 from exports.selection import FIX, PCT, LineRecord, PromoRecord
 from exports.writers.base import FileSink, Writer, WriteResult, term, two_decimals, xml_text
 from exports.writers.sap_common import MATNR_WIDTH, VAKEY_WIDTH, SapConfig
@@ -85,92 +85,101 @@ class SapConditionWriter(Writer):
         # Every E1KONH block once per promo line (None: the line cannot be written).
         bad_lines: dict[tuple[str, str], str] = {}
         konh: dict[LineRecord, bytes | None] = {}
-        ident: dict[LineRecord, tuple[int, str, str]] = {}
         for part in parts:
-            for line, key in zip(part.lines, part.keys, strict=True):
+            for line in part.lines:
                 konh[line] = self._konh(part.promo, line, part.identity, bad_lines)
-                ident[line] = (part.promo.pk, part.promo.code, key)
+        any_bad = bool(bad_lines)
+        # Only keys on which two live periods overlap at all need the check per plant.
+        may_clash = _may_clash(parts)
         by_matnr: dict[str, tuple[bytes, bytes]] = {}
 
         too_long: dict[str, int] = defaultdict(int)
         overlaps: dict[tuple, list[str]] = defaultdict(list)
-        lines_seen: set[LineRecord] = set()
+        skipped: dict[tuple[str, str], set] = defaultdict(set)
         pieces: list[bytes] = []
         extend = pieces.extend
-        records = deletions = 0
+        records = 0
         last_kschl = last_plant = None
         plant_head = plant_mid = b""
         before, after, plant_ok = "", None, True
 
         sink.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<COND_A04>\n')
-        for kschl, plant, matnr, periods in condition_keys(parts):
-            if plant is not last_plant or kschl is not last_kschl:
-                # Records come sorted by KSCHL and WERKS: the plant's pieces change rarely.
-                last_kschl, last_plant = kschl, plant
-                plant_ok = len(plant) <= werks_width
-                before, after = _vakey_around_matnr(template, plant.ljust(werks_width))
-                plant_head = heads[kschl] + xml_text(before).encode()
-                plant_mid = (
-                    f"</{vakey_tag}>\n      <VKORG>{xml_text(config.vkorg)}</VKORG>"
-                    f"<VTWEG>{xml_text(config.vtweg)}</VTWEG><WERKS>{xml_text(plant)}</WERKS><MATNR>"
-                ).encode()
-            if not plant_ok or len(matnr) > matnr_width:
-                too_long[matnr if len(matnr) > matnr_width else f"WERKS {plant}"] += 1
-                self._refuse(result, periods, plant, matnr)
-                continue
-            if len(periods) == 1:
-                part, line = periods[0]
-                block = konh[line]
-                if block is None:
-                    self._refuse(result, periods, plant, matnr)
+        with paused_gc():
+            for kschl, plant, matnr, periods in condition_keys(parts):
+                if plant is not last_plant or kschl is not last_kschl:
+                    # Records come sorted by KSCHL and WERKS: the plant's pieces change rarely.
+                    last_kschl, last_plant = kschl, plant
+                    plant_ok = len(plant) <= werks_width
+                    before, after = _vakey_around_matnr(template, plant.ljust(werks_width))
+                    plant_head = heads[kschl] + xml_text(before).encode()
+                    plant_mid = (
+                        f"</{vakey_tag}>\n      <VKORG>{xml_text(config.vkorg)}</VKORG>"
+                        f"<VTWEG>{xml_text(config.vtweg)}</VTWEG><WERKS>{xml_text(plant)}</WERKS><MATNR>"
+                    ).encode()
+                if not plant_ok or len(matnr) > matnr_width:
+                    too_long[matnr if len(matnr) > matnr_width else f"WERKS {plant}"] += 1
+                    _skip(result, skipped, periods, plant, matnr)
                     continue
-                blocks = (block,)
-                deletions += part.deleted
-            else:
-                clash = _overlapping(periods)
-                if clash:
-                    # The live periods of this key are refused; deletions on it still go.
-                    overlaps[(kschl, matnr, clash)].append(plant)
-                    self._refuse(result, periods, plant, matnr)
-                    periods = [(part, line) for part, line in periods if part.deleted]
-                kept = [(part, line) for part, line in periods if konh[line] is not None]
-                if len(kept) < len(periods):
-                    self._refuse(result, [(p, line) for p, line in periods if konh[line] is None], plant, matnr)
-                if not kept:
-                    continue
-                periods = kept
-                blocks = tuple(konh[line] for _part, line in periods)
-                deletions += sum(part.deleted for part, _line in periods)
-            if s4:
-                vakey = before if after is None else (before + matnr.ljust(matnr_width) + after).rstrip()
-                extend((openers[kschl], self._s4_key(vakey, plant, matnr), *blocks, tail))
-            else:
-                matnr_bits = by_matnr.get(matnr)
-                if matnr_bits is None:
-                    matnr_bits = by_matnr[matnr] = (xml_text(matnr).encode(),
-                                                    f"{xml_text(matnr)}</MATNR>\n".encode())
-                if after == "" and matnr:
-                    # VAKEY = the plant's fixed part + MATNR (its trailing padding dropped).
-                    extend((plant_head, matnr_bits[0], plant_mid, matnr_bits[1], *blocks, tail))
+                if len(periods) == 1:
+                    block = konh[periods[0][1]]
+                    if block is None:
+                        _skip(result, skipped, periods, plant, matnr)
+                        continue
+                    blocks = (block,)
                 else:
+                    if (kschl, matnr) in may_clash:
+                        clash = _overlapping(periods)
+                        if clash:
+                            # The live periods of this key are refused; deletions on it still go.
+                            overlaps[(kschl, matnr, clash)].append(plant)
+                            _skip(result, skipped, [p for p in periods if p[2]], plant, matnr)
+                            periods = [p for p in periods if not p[2]]
+                    if any_bad:
+                        _skip(result, skipped, [p for p in periods if konh[p[1]] is None], plant, matnr)
+                        periods = [p for p in periods if konh[p[1]] is not None]
+                    if not periods:
+                        continue
+                    blocks = [konh[line] for _part, line, _live in periods]
+                if s4:
                     vakey = before if after is None else (before + matnr.ljust(matnr_width) + after).rstrip()
-                    extend((heads[kschl], xml_text(vakey).encode(), plant_mid, matnr_bits[1], *blocks, tail))
-            records += 1
-            if len(periods) == 1:
-                lines_seen.add(periods[0][1])
-            else:
-                lines_seen.update(line for _part, line in periods)
-            if len(pieces) >= FLUSH_PIECES:
-                sink.write_pieces(pieces)
-                pieces.clear()
+                    extend((openers[kschl], self._s4_key(vakey, plant, matnr), *blocks, tail))
+                else:
+                    matnr_bits = by_matnr.get(matnr)
+                    if matnr_bits is None:
+                        matnr_bits = by_matnr[matnr] = (xml_text(matnr).encode(),
+                                                        f"{xml_text(matnr)}</MATNR>\n".encode())
+                    if after == "" and matnr:
+                        # VAKEY = the plant's fixed part + MATNR (its trailing padding dropped).
+                        extend((plant_head, matnr_bits[0], plant_mid, matnr_bits[1], *blocks, tail))
+                    else:
+                        vakey = before if after is None else (before + matnr.ljust(matnr_width) + after).rstrip()
+                        extend((heads[kschl], xml_text(vakey).encode(), plant_mid, matnr_bits[1], *blocks, tail))
+                records += 1
+                if len(pieces) >= FLUSH_PIECES:
+                    sink.write_pieces(pieces)
+                    pieces.clear()
         sink.write_pieces(pieces)
         sink.write(b"</COND_A04>\n")
 
         result.records = records
-        result.deletions = deletions
-        seen = {ident[line] for line in lines_seen}
-        result.lines = len({(code, key) for _pk, code, key in seen})
-        result.promo_ids.update(pk for pk, _code, _key in seen)
+        # Counted from the parts: a record is written unless refused (live) or skipped (deletion).
+        seen: set[tuple[str, str]] = set()
+        for part in parts:
+            code = part.promo.code
+            blocked = result.refused.get(code, {}) if not part.deleted else None
+            all_codes = None
+            for key in part.keys:
+                stopped = blocked.get(key) if blocked is not None else skipped.get((code, key))
+                if stopped:
+                    all_codes = all_codes or set(part.codes)
+                    if all_codes <= stopped:
+                        continue
+                seen.add((code, key))
+                result.promo_ids.add(part.promo.pk)
+            if part.deleted:
+                result.deletions += part.records
+        result.deletions -= sum(len(plants) for plants in skipped.values())
+        result.lines = len(seen)
         result.promos = len(result.promo_ids)
         for value, count in sorted(too_long.items()):
             result.errors.append(
@@ -182,13 +191,6 @@ class SapConditionWriter(Writer):
                   "заводах {plants}.").format(kschl=kschl, matnr=matnr, promos=", ".join(clash),
                                               plants=_plants(plants)))
         result.errors += [message for _key, message in sorted(bad_lines.items())]
-
-    @staticmethod
-    def _refuse(result: WriteResult, periods: list[tuple[Part, LineRecord]], plant: str, matnr: str) -> None:
-        """The live records of ``periods`` at ``plant`` were not written: not sent tonight."""
-        for part, _line in periods:
-            if not part.deleted:
-                result.refuse(part.promo.code, matnr, (plant,))
 
     def _s4_key(self, vakey: str, plant: str, matnr: str) -> bytes:
         """E1KOMG key fields with the S/4HANA long fields next to the short ones (a short field
@@ -252,10 +254,43 @@ def _vakey_around_matnr(template: str, werks: str) -> tuple[str, str | None]:
     return (head, rest) if found else (text.rstrip(), None)
 
 
-def _overlapping(periods: list[tuple[Part, LineRecord]]) -> tuple[str, ...]:
+def _skip(result: WriteResult, skipped: dict, periods, plant: str, matnr: str) -> None:
+    """The records of ``periods`` at ``plant`` were not written: a live one is refused (not sent
+    tonight, the ledger keeps what it held), a deletion is counted out."""
+    for part, _line, live in periods:
+        if live:
+            result.refuse(part.promo.code, matnr, (plant,))
+        else:
+            skipped[(part.promo.code, matnr)].add(plant)
+
+
+def _may_clash(parts: list[Part]) -> set[tuple[str, str]]:
+    """``(KSCHL, MATNR)`` on which two live periods of different promos overlap in time (at some
+    plant or other): only those keys are checked plant by plant."""
+    periods: dict[tuple[str, str], list] = defaultdict(list)
+    for part in parts:
+        if not part.deleted:
+            for key in part.keys:
+                periods[(part.identity, key)].append((part.promo.start, part.promo.end, part.promo.code))
+    clashing = set()
+    for key, spans in periods.items():
+        if len(spans) < 2:
+            continue
+        spans.sort()
+        latest_end, latest_code = spans[0][1], spans[0][2]
+        for start, end, code in spans[1:]:
+            if start <= latest_end and code != latest_code:
+                clashing.add(key)
+                break
+            if end > latest_end:
+                latest_end, latest_code = end, code
+    return clashing
+
+
+def _overlapping(periods: list[tuple[Part, LineRecord, bool]]) -> tuple[str, ...]:
     """Codes of the live (not deleted) promos whose periods overlap on one key; empty if none.
     ``periods`` is sorted by start."""
-    live = [part.promo for part, _ in periods if not part.deleted]
+    live = [part.promo for part, _line, is_live in periods if is_live]
     clash: set[str] = set()
     latest = None
     for promo in live:

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from config.spreadsheets import csv_text
-from exports.records import Night, Part, records, tally
+from exports.records import Night, Part, paused_gc, records, tally
 from exports.selection import FIX, NM, PCT, LineRecord, PromoRecord
 from exports.writers.base import FileSink, Writer, WriteResult, term, two_decimals
 
@@ -66,20 +66,21 @@ class SMarketWriter(Writer):
         records_written = deletions = 0
         last_part = None
         head = b""
-        for part, store, line, _key in records(night.parts):
-            if part is not last_part:
-                last_part = part
-                head = heads.get(part)
-                if head is None:
-                    head = heads[part] = self._head(part.promo)
-            tail = tails.get(line)
-            if tail is None:
-                tail = tails[line] = self._tail(part.promo, line)
-            store_part = stores.get(store)
-            if store_part is None:
-                store_part = stores[store] = f"{store};".encode(self.encoding)
-            write(head + store_part + tail)
-            records_written += 1
+        with paused_gc():
+            for part, store, line, _key in records(night.parts):
+                if part is not last_part:
+                    last_part = part
+                    head = heads.get(part)
+                    if head is None:
+                        head = heads[part] = self._head(part.promo)
+                tail = tails.get(line)
+                if tail is None:
+                    tail = tails[line] = self._tail(part.promo, line)
+                store_part = stores.get(store)
+                if store_part is None:
+                    store_part = stores[store] = f"{store};".encode(self.encoding)
+                write(head + store_part + tail)
+                records_written += 1
         for part in night.parts:
             if part.deleted:
                 deletions += part.records
