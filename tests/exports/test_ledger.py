@@ -497,3 +497,42 @@ def test_the_reconciliation_names_promos_and_what_changed(busy_nights):
     one = api.get(f"/api/v1/exports/{second.pk}/changes/", {"promo": repriced.code, "kind": "sap_cond"}).json()
     assert [entry["code"] for entry in one["results"]] == [repriced.code]
     assert [item["kind"] for item in one["results"][0]["files"]] == ["sap_cond"]
+
+
+CHANGES = {
+    "retargeting": lambda promo, branches, products: approve_revision(
+        promo, targeting={"branches": [branches[0].pk, branches[1].pk]}),
+    "removed line": lambda promo, branches, products: approve_revision(promo, remove=[products[1]]),
+    "rejected line": lambda promo, branches, products: approve_revision(promo, reject=[products[1]]),
+    "cancellation": lambda promo, branches, products: Promo.objects.filter(pk=promo.pk).update(
+        status=Promo.Status.CANCELLED),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_each_change_deletes_in_all_four_files_until_the_sent_period_ends(export_root, chain, change):
+    branches, products = chain
+    pct, nm = two_promos(branches, products)
+    first = run_night(NIGHT)
+    # given the change on both promos after the first night
+    for promo in (pct, nm):
+        CHANGES[change](promo, branches, products)
+    # when the next nights are exported
+    nights = [run_night(NEXT), run_night(END)]
+    after_end = run_night(END + timedelta(days=1))
+    # then every file of the next night and of the last day of the period carries deletions of
+    # records the first night sent (Set Retail: reduced or deleted actions), the same both nights
+    for kind, read in READERS.items():
+        sent = {key for key, (action, _value) in read(first).items() if action != "D"}
+        for run in nights:
+            records = read(run)
+            if kind == "setretail":
+                before = read(first)
+                assert records and all(records[code] != before[code] for code in records), (change, kind)
+                assert {action for action, _v in records.values()} == ({"D"} if change == "cancellation" else {"I"})
+            else:
+                assert deletions(records) and deletions(records) <= sent, (change, kind)
+        assert deletions(read(nights[0])) == deletions(read(nights[1])), (change, kind)
+        # and once the period that was sent has ended nothing is deleted any more
+        assert deletions(read(after_end)) == set(), (change, kind)
+    assert not ExportLedgerEntry.objects.exists()
