@@ -7,30 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from exports.querysets import ExportRunPromoQuerySet, ExportRunQuerySet, MarketerOnlyQuerySet
-
-
-class PlainJSONEncoder(DjangoJSONEncoder):
-    """JSON with Cyrillic as it is (no ``\\uXXXX``): the ledger's state is large, and every
-    escape would cost a backslash to quote on the way to the database."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs["ensure_ascii"] = False
-        super().__init__(*args, **kwargs)
-
-
-class LedgerJSONField(models.JSONField):
-    """A JSONField whose rows ``bulk_create`` inserts as plain VALUES: Django's UNNEST path sends
-    each column as an array, and quoting every JSON text as an array element (in Python) is what
-    a night's ledger write would spend most of its time on."""
-
-    def get_placeholder(self, value, compiler, connection):
-        return "%s"
 
 
 class System(models.TextChoices):
@@ -225,7 +206,7 @@ class ExportLedgerEntry(models.Model):
     promo_code = models.CharField(_("код промо"), max_length=20)
     promo = models.ForeignKey("promo.Promo", on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="export_ledger", verbose_name=_("промо"))
-    state = LedgerJSONField(_("отправлено"), default=dict, encoder=PlainJSONEncoder)
+    state = models.JSONField(_("отправлено"), default=dict)
     digest = models.CharField(_("отпечаток"), max_length=64)
     ends = models.DateField(_("до"), help_text=_("Последний день отправленных периодов: после него запись уходит."))
     records = models.PositiveBigIntegerField(_("записей действует"), default=0)
@@ -289,7 +270,7 @@ class ExportChange(models.Model):
     deleted = models.PositiveBigIntegerField(_("удалено"), default=0)
     repeated = models.PositiveBigIntegerField(_("удаление повторено"), default=0)
     unchanged = models.PositiveBigIntegerField(_("без изменений"), default=0)
-    detail = LedgerJSONField(_("подробности"), default=dict, blank=True, encoder=PlainJSONEncoder)
+    detail = models.JSONField(_("подробности"), default=dict, blank=True)
     created_at = models.DateTimeField(_("создано"), auto_now_add=True)
 
     objects = MarketerOnlyQuerySet.as_manager()

@@ -26,10 +26,10 @@ class ExportRunQuerySet(MarketerOnlyQuerySet):
 class ExportRunPromoQuerySet(models.QuerySet):
     def restrict(self, user, action: str = "view"):
         """Rows of the promos ``user`` may see (marketers: all)."""
-        from promo.models import Promo
-
+        # The promo model through the relation, not an import (querysets import no models).
+        promo_model = self.model._meta.get_field("promo").related_model
         if not _signed_in(user):
             return self.none()
         if is_marketer(user):
             return self
-        return self.filter(promo__in=Promo.objects.restrict(user, action))
+        return self.filter(promo__in=promo_model.objects.restrict(user, action))

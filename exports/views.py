@@ -19,16 +19,15 @@ from django.views.generic import DetailView, ListView
 
 from branches.models import Branch
 from config.parsing import parse_id
+from exports.delivery import export_file_resend, latest_set10_file
 from exports.forms import ExportPreviewForm, ExportRunForm
 from exports.models import ExportFile, ExportRun
 from exports.reconciliation import FIELD_LABELS, KIND_LABELS, filtered, reconciliation_of_run
 from exports.selection import CODE_FIELDS
 from exports.services import (
     ExportError,
-    export_file_resend,
     export_preview,
     export_run_request,
-    latest_set10_file,
     parse_systems,
 )
 from promo.models.promo import promo_code, promo_pk_from_code

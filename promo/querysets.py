@@ -3,7 +3,11 @@
 - marketers and administrators: every promo;
 - supplier users: promos of the suppliers they were granted;
 - category managers: promos with at least one line in a category they decide.
-Filters are subqueries over the guardian grants, never lists of primary keys."""
+Filters are subqueries over the guardian grants, never lists of primary keys.
+
+The promo models are reached through ``self.model`` (``self.model.Status``, the ``lines`` and
+``promo`` relations), never imported here: ``promo.models`` imports this module, so an import
+back would be a circle."""
 
 from django.db import models
 from django.db.models import Exists, OuterRef
@@ -22,39 +26,31 @@ class PromoQuerySet(models.QuerySet):
         if is_supplier_user(user) and action != DECIDE:
             return self.filter(supplier__in=Supplier.objects.restrict(user, action))
         if is_category_manager(user) or user.is_superuser:
-            from promo.models import PromoLine
-
+            line_model = self.model._meta.get_field("lines").related_model
             managed = Category.objects.restrict(user, DECIDE)
-            return self.filter(Exists(PromoLine.objects.filter(
+            return self.filter(Exists(line_model.objects.filter(
                 promo=OuterRef("pk"), product__category__in=managed,
             )))
         return self.none()
 
     def live(self):
         """Promos that count for conflicts: submitted, or approved and in force."""
-        from promo.models import Promo
-
-        return self.filter(status__in=[Promo.Status.SUBMITTED, Promo.Status.APPROVED])
+        return self.filter(status__in=[self.model.Status.SUBMITTED, self.model.Status.APPROVED])
 
     def in_force_on(self, day):
         """Promos whose approved revision runs on ``day`` (approved, not cancelled)."""
-        from promo.models import Promo
-
         return self.filter(approved_revision__start__lte=day, approved_revision__end__gte=day).exclude(
-            status=Promo.Status.CANCELLED
+            status=self.model.Status.CANCELLED
         )
 
     def pending_review(self):
-        from promo.models import Promo
-
-        return self.filter(status=Promo.Status.SUBMITTED)
+        return self.filter(status=self.model.Status.SUBMITTED)
 
 
 class PromoLineQuerySet(models.QuerySet):
     def restrict(self, user, action: str = VIEW):
         """Lines of visible promos; for ``decide``, only lines of the manager's categories."""
-        from promo.models import Promo
-
+        promo_model = self.model._meta.get_field("promo").related_model
         if action == DECIDE:
             return self.filter(product__category__in=Category.objects.restrict(user, DECIDE))
-        return self.filter(promo__in=Promo.objects.restrict(user, action))
+        return self.filter(promo__in=promo_model.objects.restrict(user, action))

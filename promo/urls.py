@@ -1,6 +1,50 @@
-"""Promo pages. Each area keeps its patterns in promo/urlconf/<area>.py."""
+"""Promo pages: uploads, the promo list and page with its transitions (POST only), the approval
+queue, history, the marketer's workspace, notification settings and the PDF documents."""
 
-from promo.urlconf import documents, notifications, uploads, workflow
+from django.urls import path
+
+from promo.views import approval, documents, history, marketer, notifications, promos, uploads
 
 app_name = "promo"
-urlpatterns = uploads.urlpatterns + workflow.urlpatterns + notifications.urlpatterns + documents.urlpatterns
+urlpatterns = [
+    # Uploads: the form, the history, one upload with its live progress and error workbook,
+    # and the template download.
+    path("uploads/", uploads.UploadListView.as_view(), name="upload_list"),
+    path("uploads/new/", uploads.UploadCreateView.as_view(), name="upload_create"),
+    path("uploads/template/", uploads.TemplateDownloadView.as_view(), name="template_download"),
+    path("uploads/<int:pk>/", uploads.UploadDetailView.as_view(), name="upload_detail"),
+    path("uploads/<int:pk>/progress/", uploads.UploadProgressView.as_view(), name="upload_progress"),
+    path("uploads/<int:pk>/errors.xlsx", uploads.UploadErrorWorkbookView.as_view(), name="upload_error_workbook"),
+    # The promo list and page.
+    path("", promos.PromoListView.as_view(), name="promo_list"),
+    path("<int:pk>/", promos.PromoDetailView.as_view(), name="promo_detail"),
+    path("<int:pk>/history/", history.PromoHistoryView.as_view(), name="promo_history"),
+    path("<int:pk>/targeting/", marketer.TargetingEditView.as_view(), name="targeting_edit"),
+    # Transitions and other changes, posted from the promo page.
+    path("<int:pk>/submit/", promos.PromoSubmitView.as_view(), name="promo_submit"),
+    path("<int:pk>/withdraw/", promos.PromoWithdrawView.as_view(), name="promo_withdraw"),
+    path("<int:pk>/request-extension/", promos.PromoRequestExtensionView.as_view(),
+         name="promo_request_extension"),
+    path("<int:pk>/request-cancellation/", promos.PromoRequestCancellationView.as_view(),
+         name="promo_request_cancellation"),
+    path("<int:pk>/cancel/", promos.PromoCancelView.as_view(), name="promo_cancel"),
+    path("<int:pk>/extend/", promos.PromoExtendView.as_view(), name="promo_extend"),
+    path("<int:pk>/correct/", promos.PromoCorrectView.as_view(), name="promo_correct"),
+    path("<int:pk>/lines/correct/", promos.LineCorrectView.as_view(), name="line_correct"),
+    path("<int:pk>/comments/", promos.CommentAddView.as_view(), name="comment_add"),
+    path("<int:pk>/approve/", approval.PromoApproveView.as_view(), name="promo_approve"),
+    path("<int:pk>/reject/", approval.PromoRejectView.as_view(), name="promo_reject"),
+    path("<int:pk>/lines/decide/", approval.LinesDecideView.as_view(), name="lines_decide"),
+    # The category manager's screen.
+    path("queue/", approval.ApprovalQueueView.as_view(), name="approval_queue"),
+    path("queue/decide/", approval.ApprovalBulkView.as_view(), name="approval_bulk"),
+    # Marketer's workspace and history.
+    path("calendar/", marketer.CalendarView.as_view(), name="calendar"),
+    path("mass-correction/", marketer.MassCorrectionView.as_view(), name="mass_correction"),
+    path("activity/", history.ActivityLogView.as_view(), name="activity_log"),
+    # Notification settings.
+    path("notifications/", notifications.NotificationSettingsView.as_view(), name="notification_settings"),
+    # Documents (PDF).
+    path("<int:pk>/sheet.pdf", documents.PromoSheetPdfView.as_view(), name="promo_sheet_pdf"),
+    path("price-tags.pdf", documents.PriceTagsView.as_view(), name="price_tags"),
+]

@@ -67,16 +67,17 @@ class ProductQuerySet(models.QuerySet):
     def restrict(self, user, action: str = VIEW):
         """Supplier users see and act on their suppliers' products only; chain staff view
         every product; deciding follows the category grants."""
-        from suppliers.models import Category, Supplier
-
+        # Through the relations, not an import: suppliers.models imports this module.
+        category_model = self.model._meta.get_field("category").related_model
+        supplier_model = self.model._meta.get_field("supplier").related_model
         if not _signed_in(user):
             return self.none()
         if action == DECIDE:
-            return self.filter(category__in=Category.objects.restrict(user, DECIDE))
+            return self.filter(category__in=category_model.objects.restrict(user, DECIDE))
         if is_marketer(user):
             return self
         if is_supplier_user(user):
-            return self.filter(supplier__in=Supplier.objects.restrict(user, action))
+            return self.filter(supplier__in=supplier_model.objects.restrict(user, action))
         if action == VIEW and is_category_manager(user):
             return self
         return self.none()

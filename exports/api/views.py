@@ -17,11 +17,11 @@ from exports.api.serializers import (
     ExportRunCreateSerializer,
     ExportRunSerializer,
 )
+from exports.delivery import export_file_resend
 from exports.models import ExportFile, ExportRun
 from exports.reconciliation import KIND_LABELS, filtered, reconciliation_of_run
 from exports.services import (
     ExportError,
-    export_file_resend,
     export_preview,
     export_run_request,
     parse_systems,

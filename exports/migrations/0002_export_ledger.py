@@ -3,7 +3,6 @@
 # files a run did not write (an empty Set10 night).
 
 import django.db.models.deletion
-import exports.models
 from django.db import migrations, models
 
 
@@ -60,7 +59,7 @@ class Migration(migrations.Migration):
                 ('deleted', models.PositiveBigIntegerField(default=0, verbose_name='удалено')),
                 ('repeated', models.PositiveBigIntegerField(default=0, verbose_name='удаление повторено')),
                 ('unchanged', models.PositiveBigIntegerField(default=0, verbose_name='без изменений')),
-                ('detail', exports.models.LedgerJSONField(blank=True, default=dict, encoder=exports.models.PlainJSONEncoder, verbose_name='подробности')),
+                ('detail', models.JSONField(blank=True, default=dict, verbose_name='подробности')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='создано')),
                 ('promo', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='export_changes', to='promo.promo', verbose_name='промо')),
                 ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='exports.exportrun', verbose_name='выгрузка')),
@@ -79,7 +78,7 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(max_length=30, verbose_name='файл')),
                 ('system', models.CharField(choices=[('sap', 'SAP'), ('smarket', 'S-Market'), ('setretail', 'Set Retail 10')], max_length=10, verbose_name='система')),
                 ('promo_code', models.CharField(max_length=20, verbose_name='код промо')),
-                ('state', exports.models.LedgerJSONField(default=dict, encoder=exports.models.PlainJSONEncoder, verbose_name='отправлено')),
+                ('state', models.JSONField(default=dict, verbose_name='отправлено')),
                 ('digest', models.CharField(max_length=64, verbose_name='отпечаток')),
                 ('ends', models.DateField(help_text='Последний день отправленных периодов: после него запись уходит.', verbose_name='до')),
                 ('records', models.PositiveBigIntegerField(default=0, verbose_name='записей действует')),

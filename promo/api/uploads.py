@@ -1,5 +1,5 @@
 """The uploads API: POST a promo sheet (multipart), follow its progress, read its errors,
-warnings and promos, download the error workbook. Thin over promo/services/imports/importer,
+warnings and promos, download the error workbook. Thin over promo/services/imports/uploads,
 the same service as the upload page, the command and the Celery task.
 
 The queryset is restricted before the lookup (``PromoUpload.objects.restrict``), so another
@@ -24,10 +24,10 @@ from rest_framework.response import Response
 
 from promo.api.serializers import ErrorSerializer
 from promo.models import Promo, PromoUpload
-from promo.services.imports.importer import (
+from promo.services.imports.problems import stored_problems
+from promo.services.imports.uploads import (
     XLSX_CONTENT_TYPE,
     UploadRefused,
-    stored_problems,
     upload_allowed,
     upload_error_workbook,
     upload_submit,

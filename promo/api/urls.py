@@ -1,10 +1,14 @@
 """API routes of the promo app, registered on the project router (config/api.py)."""
 
-from promo.api import routes_documents, routes_promos, routes_uploads
+from django.urls import path
+
+from promo.api.documents import PromoSheetPdfAPIView
+from promo.api.promos import PromoViewSet
+from promo.api.uploads import UploadViewSet
 
 
 def register(router) -> list:
-    patterns: list = []
-    for module in (routes_uploads, routes_promos, routes_documents):
-        patterns += module.register(router) or []
-    return patterns
+    """Register viewsets on ``router``; return extra URL patterns (non-viewset endpoints)."""
+    router.register("uploads", UploadViewSet, basename="upload")
+    router.register("promos", PromoViewSet, basename="promo")
+    return [path("promos/<int:pk>/sheet.pdf", PromoSheetPdfAPIView.as_view(), name="promo-sheet-pdf")]

@@ -8,14 +8,13 @@ from simple_history.models import HistoricalRecords
 
 from branches.models import TimeStampedModel
 from suppliers.models import Supplier
+from suppliers.roles import is_marketer, is_supplier_user
 
 
 class PromoUploadQuerySet(models.QuerySet):
     def restrict(self, user, action: str = "view"):
         """Marketers see every upload; a supplier user sees its suppliers' uploads and its
         own; category managers see none (they work with promos, not files)."""
-        from suppliers.roles import is_marketer, is_supplier_user
-
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
         if is_marketer(user):

@@ -16,6 +16,7 @@ from django.views import View
 
 from branches.targeting import Targeting, resolve
 from config.parsing import parse_id
+from promo.forms import filtersets
 from promo.forms import workflow as wf
 from promo.models import Promo, PromoLine
 from promo.services import approval
@@ -105,7 +106,7 @@ class MassCorrectionView(MarketerRequiredMixin, View):
     template_name = "promo/mass_correction.html"
 
     def selection(self, request):
-        select = wf.MassSelectForm(request.GET or None, user=request.user)
+        select = filtersets.MassSelectForm(request.GET or None, user=request.user)
         lines = (select.lines(PromoLine.objects.restrict(request.user))
                  .select_related("promo__supplier", "product__category")
                  .order_by("promo_id", "product__article"))
@@ -238,7 +239,7 @@ class CalendarView(RoleRequiredMixin, View):
     template_name = "promo/calendar.html"
 
     def get(self, request):
-        form = wf.CalendarFilterForm(request.GET or None, user=request.user)
+        form = filtersets.CalendarFilterForm(request.GET or None, user=request.user)
         first, weeks = form.window()
         geometry = CalendarGeometry(first, weeks)
         promos = form.filter(

@@ -113,6 +113,15 @@ def test_a_page_number_past_the_end_is_a_404_not_a_500(client_for):
     assert client_for("marketer").get(PRODUCTS, {"page": 9999}).status_code == 404
 
 
+def test_product_list_ignores_an_odd_page_size(client_for):
+    # when: «²» stands where a page size belongs
+    response = client_for("marketer").get(reverse("suppliers:product_list"), {"per_page": "²"})
+
+    # then: the default page size
+    assert response.status_code == 200
+    assert len(response.context["object_list"]) == 50
+
+
 def test_a_bad_filter_value_shows_an_empty_list_not_an_error(client_for):
     response = client_for("marketer").get(PRODUCTS, {"category": "abc", "supplier": "999999"})
     assert response.status_code == 200

@@ -4,7 +4,8 @@ Every bad cell is filled (red for an error, yellow for a warning) and carries a 
 its message; a problem without a column marks its whole row; a first sheet «Ошибки» lists them
 all. The source is read with openpyxl read-only and written with a write-only workbook, one row
 at a time, so a 100,000-row file costs no more memory than a small one. Text is always written
-as text: a cell such as ``=HYPERLINK(...)`` or ``+7 913...`` never turns into a formula.
+as text (``config.spreadsheets.xlsx_text``): a cell such as ``=HYPERLINK(...)`` or ``+7 913...``
+never turns into a formula.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
+from config.spreadsheets import xlsx_text
 from promo.services.imports.headers import HEADER_SEARCH_ROWS, HeaderMap, fold, scan_header
 from promo.services.imports.problems import FileProblem, Problem
 from promo.services.imports.reader import check_file
@@ -34,10 +36,7 @@ COMMENT_AUTHOR = "Promo Portal"
 def text_cell(sheet, value: Any) -> WriteOnlyCell:
     """A write-only cell; a string is stored as a string whatever it starts with (openpyxl
     would store "=..." as a formula: CSV/formula injection)."""
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-    return cell
+    return xlsx_text(WriteOnlyCell(sheet, value=value))
 
 
 def build_error_workbook(*, source_path: str | Path, problems: list[Problem],

@@ -5,6 +5,9 @@ Every code of the import contract (samples/README.md) has a Russian message temp
 ``MESSAGES``; ``PARAMS`` documents which params each template uses. A few codes have more
 specific variants chosen by ``params["reason"]`` (``VARIANTS``), e.g. ``file_unreadable`` for an
 .xls file, a CSV renamed to .xlsx or a file above the size cap.
+
+An upload stores its problems as records (:func:`problem_record`: the dict plus the params as
+displayed) and renders them again in the active language (:func:`stored_problems`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 MESSAGES: dict[str, Any] = {
@@ -247,3 +251,38 @@ class FileProblem(Exception):
     @classmethod
     def make(cls, code: str, row: int = 0, **params: Any) -> FileProblem:
         return cls(Problem(code, row, params=params))
+
+
+# --- stored on the upload -------------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    """Message params as stored on the upload (JSON), displayed the way messages show them."""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%d.%m.%Y %H:%M") if timezone.is_aware(value) \
+            else value.strftime("%d.%m.%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, Decimal):
+        return _display(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+def problem_record(problem: Problem) -> dict:
+    """A problem as stored on the upload: its dict plus the params, so the message can be
+    rendered again in another language."""
+    record = problem.as_dict()
+    record["params"] = {key: _jsonable(value) for key, value in problem.params.items()}
+    return record
+
+
+def problem_from_record(record: dict) -> Problem:
+    return Problem(record.get("code", ""), record.get("row", 0), record.get("column", ""),
+                   params=record.get("params") or {})
+
+
+def stored_problems(records: list[dict]) -> list[dict]:
+    """Stored problems with the message rendered in the active language."""
+    return [problem_from_record(record).as_dict() for record in records or []]

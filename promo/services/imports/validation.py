@@ -12,7 +12,7 @@ product with other terms is an error on the later row (``duplicate_conflict``). 
 ``name_mismatch``, ``regular_price_mismatch`` and ``overlap`` (another live promo already has the
 product in overlapping dates and branches).
 
-Nothing here writes to the database; :mod:`promo.services.imports.importer` saves the result.
+Nothing here writes to the database; :mod:`promo.services.imports.saving` saves the result.
 """
 
 from __future__ import annotations
@@ -30,14 +30,13 @@ from django.db.models import Q
 from django.utils import translation
 
 from branches.targeting import TargetingCatalog, TargetingParseError
+from promo.mechanics import FIXED_PRICE, PERCENT
 from promo.models import Promo
 from promo.services.conflicts import LineWindow, competing_products, overlaps_find
 from promo.services.corrections import FIRST_PROMO_DAY, LAST_PROMO_DAY
 from promo.services.imports import headers as h
 from promo.services.imports.problems import Problem
 from promo.services.imports.values import (
-    FIXED_PRICE,
-    PERCENT,
     ValueProblem,
     parse_date,
     parse_decimal,

@@ -15,11 +15,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from promo.mechanics import FIXED_PRICE, N_PLUS_M, PERCENT, plain_decimal
 from suppliers.validators import is_valid_ean
-
-PERCENT = "percent"
-FIXED_PRICE = "fixed_price"
-N_PLUS_M = "n_plus_m"
 
 
 class ValueProblem(ValueError):
@@ -129,11 +126,11 @@ def parse_decimal(raw: Any, code: str = "price_invalid") -> Decimal | None:
     return value
 
 
-def _plain(value: Decimal) -> Decimal:
-    """25.00 after scaling a fraction reads as 25, 15.500 as 15.5 (never 1E+2)."""
-    if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
-    return value.normalize()
+def _percent_of(fraction: Decimal) -> Decimal:
+    """A fraction as a percentage with the digits it was written with: 0.25 -> 25, 0.155 ->
+    15.5, 1 -> 100 (never 1E+2). ``scaleb`` moves the decimal point, so no trailing zeros are
+    made up the way ``* 100`` makes them (0.155 * 100 = 15.500)."""
+    return plain_decimal(fraction.scaleb(2))
 
 
 def parse_discount(raw: Any, *, percent_format: bool = False, code: str = "price_invalid") -> Decimal | None:
@@ -145,9 +142,9 @@ def parse_discount(raw: Any, *, percent_format: bool = False, code: str = "price
     if value is None:
         return None
     if percent_format and not isinstance(raw, str):
-        return _plain(value * 100)
+        return _percent_of(value)
     if not explicit_percent and 0 < value < 1:
-        return _plain(value * 100)
+        return _percent_of(value)
     return value
 
 

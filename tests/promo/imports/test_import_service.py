@@ -1,5 +1,6 @@
-"""The import service (promo/services/imports/importer.py) as the page, the API, the command
-and the task use it: all or nothing, every error at once, dedup, revisions, events, progress."""
+"""The import service (promo/services/imports/uploads.py and saving.py) as the page, the API,
+the command and the task use it: all or nothing, every error at once, dedup, revisions, events,
+progress."""
 
 from datetime import date
 from decimal import Decimal
@@ -8,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from promo.models import Promo, PromoEvent, PromoLine, PromoRevision, PromoUpload
-from promo.services.imports.importer import (
+from promo.services.imports.uploads import (
     UploadRefused,
     upload_create,
     upload_process,
@@ -84,7 +85,8 @@ def test_an_accepted_file_creates_draft_promos_with_revision_one_and_events(demo
     assert promo.code == f"P{promo.pk:06d}"
     revision = promo.revisions.get()
     assert revision.number == 1 and revision.upload == upload
-    assert revision.lines == snapshot_lines(promo)
+    # (frozen exactly as a revision recorded from the saved lines would be)
+    assert revision.lines == [line.to_json() for line in snapshot_lines(promo)]
     # history rows exist for the promo and each line (bulk, with the uploader)
     assert promo.history.get().history_user == s001
     assert PromoLine.history.filter(promo_id=promo.pk, history_type="+").count() == 3
@@ -216,6 +218,52 @@ def test_every_error_of_every_row_is_reported_in_one_pass(demo_user):
     _upload, result = submit(demo_user("s001"), rows)
 
     assert pairs(result) == [(2, "mechanic_unknown"), (2, "date_invalid"), (3, "discount_out_of_range")]
+
+
+@pytest.mark.parametrize("mechanic", ["40000+1", "2+40000", "100+1", "200 за 1"])
+def test_an_n_plus_m_too_large_is_an_error_on_its_cell(demo_user, mechanic):
+    # given: a row whose N or M is beyond what a shelf offer (and the database) holds
+    product = Product.objects.filter(supplier__code="S001").order_by("article").first()
+    before = (Promo.objects.count(), PromoLine.objects.count())
+
+    # when: the supplier uploads it
+    upload, result = submit(demo_user("s001"), [line(product, **{"Механика": mechanic})])
+
+    # then: a rejected upload with the error on the mechanic cell, in Russian; nothing saved
+    assert not result.ok
+    assert [(e["row"], e["code"], e["column"]) for e in result.errors] == [(2, "nplusm_invalid", "Механика")]
+    assert "не больше 99" in result.errors[0]["message"]
+    assert upload.status == PromoUpload.Status.REJECTED
+    assert (Promo.objects.count(), PromoLine.objects.count()) == before
+
+
+def test_a_promo_price_that_rounds_to_zero_kopecks_is_refused(demo_user):
+    # given: a fixed price of a tenth of a kopeck (float noise of a formula)
+    product = Product.objects.filter(supplier__code="S001").order_by("article").first()
+
+    # when
+    _upload, result = submit(demo_user("s001"), [line(product, **{"Механика": "Цена", "Скидка, %": None,
+                                                                  "Промо-цена": 0.001})])
+
+    # then: the «price must be above zero» error, not a line at 0,00
+    assert [(e["row"], e["code"]) for e in result.errors] == [(2, "price_invalid")]
+    assert "больше нуля" in result.errors[0]["message"]
+    assert not PromoLine.objects.filter(product=product).exists()
+
+
+def test_a_date_in_a_far_year_is_an_error_on_its_cell(demo_user):
+    # given: a start and an end in the year 9999 (a typo passing every other date rule)
+    product = Product.objects.filter(supplier__code="S001").order_by("article").first()
+
+    # when
+    _upload, result = submit(demo_user("s001"), [line(product, **{"Начало": date(9999, 6, 1),
+                                                                  "Окончание": date(9999, 6, 30)})])
+
+    # then: date_invalid on both cells with the range in Russian; nothing saved
+    assert [(e["row"], e["code"], e["column"]) for e in result.errors] == [
+        (2, "date_invalid", "Начало"), (2, "date_invalid", "Окончание")]
+    assert "между 01.01.2000 и 31.12.2099" in result.errors[0]["message"]
+    assert not PromoLine.objects.filter(product=product).exists()
 
 
 @pytest.mark.parametrize(("values", "code"), [
@@ -425,7 +473,7 @@ def test_a_large_file_is_queued_and_the_task_imports_it(demo_user, settings, dja
 
 
 def test_a_crashing_task_marks_the_upload_failed_with_the_reason(demo_user, monkeypatch):
-    from promo.services.imports import importer
+    from promo.services.imports import uploads
 
     upload = upload_create(actor=demo_user("s001"), file=sheets.uploaded([line(products("S001", 1)[0])]),
                            original_name="p.xlsx")
@@ -433,7 +481,7 @@ def test_a_crashing_task_marks_the_upload_failed_with_the_reason(demo_user, monk
     def explode(**kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(importer, "_save", explode)
+    monkeypatch.setattr(uploads, "upload_save", explode)
     upload_process_task(upload.pk, upload.uploaded_by_id)
 
     upload.refresh_from_db()

@@ -1,5 +1,8 @@
 """Problems: every contract code has a clear message, params fill it, records are hashable."""
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from django.utils import translation
 
@@ -11,6 +14,8 @@ from promo.services.imports.problems import (
     WARNING_CODES,
     FileProblem,
     Problem,
+    problem_record,
+    stored_problems,
 )
 
 # samples/README.md, «The import contract».
@@ -116,3 +121,15 @@ def test_a_zero_promo_price_is_explained_as_not_positive():
     # then the message says the price must be above zero, not that it is not a number
     assert "больше нуля" in str(problem.message)
     assert "не является числом" not in str(problem.message)
+
+
+@pytest.mark.parametrize("value", [Decimal("95.50"), Decimal("95.5"), Decimal("150.00"), Decimal("2E+2"), 95.5])
+def test_a_stored_problem_reads_as_it_did_when_it_was_found(value):
+    # given a problem found in a sheet, with a decimal and a date among its params
+    problem = Problem("discount_out_of_range", 7, "Скидка, %", params={"value": value, "min": 1, "max": 90})
+    overlap = Problem("overlap", 8, "Артикул", params={"promo": "P000001", "start": date(2027, 3, 1),
+                                                       "end": date(2027, 3, 14)})
+    # when it is stored on the upload and shown again later
+    shown = stored_problems([problem_record(problem), problem_record(overlap)])
+    # then the user reads the same message as on the day of the upload
+    assert shown == [problem.as_dict(), overlap.as_dict()]

@@ -9,7 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from promo.models import Promo, PromoUpload
-from promo.services.imports.importer import upload_create
+from promo.services.imports.uploads import XLSX_CONTENT_TYPE, upload_create
 from suppliers.models import Product
 from tests.promo.imports import sheets
 from tests.promo.imports.sheets import line
@@ -105,12 +105,12 @@ def test_the_error_workbook_is_built_once_per_language_and_kept(client_for, monk
     first = client.get(reverse("promo:upload_error_workbook", args=[upload.pk]))
 
     # when it is downloaded again, building it anew is not needed
-    from promo.services.imports import importer
+    from promo.services.imports import uploads
 
     def must_not_build(**kwargs):
         raise AssertionError("the stored error workbook should have been served")
 
-    monkeypatch.setattr(importer, "build_error_workbook", must_not_build)
+    monkeypatch.setattr(uploads, "build_error_workbook", must_not_build)
     second = client.get(reverse("promo:upload_error_workbook", args=[upload.pk]))
 
     # then the same workbook comes back
@@ -121,7 +121,7 @@ def test_the_worker_prepares_the_error_workbook_of_a_rejected_queued_upload(demo
     # given a queued upload with an error, processed by the import task
     from django.core.files.storage import default_storage
 
-    from promo.services.imports.importer import _error_workbook_name
+    from promo.services.imports.uploads import _error_workbook_name
     from promo.tasks.imports import upload_process_task
 
     s001 = demo_user("s001")
@@ -192,7 +192,7 @@ def test_a_queued_upload_shows_a_live_progress_bar_polled_by_htmx(client_for, de
 
     for html in (page, fragment):
         assert f'hx-get="{progress_url}"' in html and 'hx-trigger="every 1s"' in html
-        assert "1200 из 3000" in html and "width: 40%" in html
+        assert "1200 из 3000" in html and 'value="40"' in html
     assert "<html" not in fragment  # a fragment, swapped in place
 
     # when the upload finishes, the fragment carries the result and stops polling
@@ -240,6 +240,16 @@ def test_the_template_downloads_in_both_languages(client_for, lang):
     book = load_workbook(BytesIO(response.content), read_only=True)
     header = next(book.worksheets[0].iter_rows(max_row=1, values_only=True))
     assert ("Штрихкод" if lang == "ru" else "Barcode") in header
+
+
+@pytest.mark.parametrize("supplier", ["²", "abc", "9" * 30])
+def test_the_template_for_an_odd_supplier_id_is_the_plain_template(client_for, supplier):
+    # when: a marketer's template link carries something that is no supplier id
+    response = client_for("marketer").get(reverse("promo:template_download"), {"supplier": supplier})
+
+    # then: the template without a supplier's products, not a server error
+    assert response.status_code == 200
+    assert response["Content-Type"] == XLSX_CONTENT_TYPE
 
 
 def test_the_history_page_query_count_stays_flat(client_for, demo_user, django_assert_max_num_queries):

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
 from promo.models import OutboxMessage, Promo, PromoEvent
-from promo.services.imports.importer import upload_submit
+from promo.services.imports.uploads import upload_submit
 from suppliers.models import Product, Supplier
 from tests.factories import marketer, supplier_user
 

@@ -12,6 +12,7 @@ from promo.models import Promo, PromoEvent, PromoLine
 from suppliers.models import Product, Supplier
 
 QUEUE = reverse("promo:approval_queue")
+BULK = reverse("promo:approval_bulk")
 
 
 def test_queue_of_1000_promos_keeps_a_flat_query_count(bulk_promos, client_for, django_assert_max_num_queries):
@@ -147,6 +148,24 @@ def test_bulk_decision_with_a_stale_version_is_refused(client_for, make_promo):
     assert "обновите страницу" in response.content.decode()
     assert promo.status == Promo.Status.SUBMITTED
     assert set(promo.lines.values_list("decision", flat=True)) == {PromoLine.Decision.PENDING}
+
+
+def test_bulk_decision_with_a_stray_character_for_an_id_or_version_decides_nothing(client_for, make_promo):
+    # given: a promo waiting in the manager's queue
+    promo = make_promo()
+    client = client_for("manager")
+
+    # when: the form comes back with «²» (a digit to str.isdigit, not to int) as id or version
+    bad_id = client.post(BULK, {"promos": ["²"], "version_²": "²", "decision": "accept"}, follow=True)
+    bad_version = client.post(BULK, {"promos": [promo.pk], f"version_{promo.pk}": "²", "decision": "accept"},
+                              follow=True)
+
+    # then: back to the queue with a Russian message each time, and the promo still waiting
+    assert "Промо ² недоступно." in bad_id.content.decode()
+    assert "Страница устарела, обновите её." in bad_version.content.decode()
+    promo.refresh_from_db()
+    assert promo.status == Promo.Status.SUBMITTED
+    assert not promo.lines.exclude(decision=PromoLine.Decision.PENDING).exists()
 
 
 @pytest.mark.parametrize("username", ["manager3", "manager"])

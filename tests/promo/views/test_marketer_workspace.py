@@ -5,6 +5,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from django.urls import reverse
 
 from branches.models import Branch, Region
@@ -74,6 +75,38 @@ def test_calendar_filters(client_for, make_promo):
     assert by_supplier == [s002.code]
     assert s001.code in by_category and s002.code not in by_category
     assert by_region == [s001.code]
+
+
+def test_calendar_later_and_earlier_links_move_the_window(client_for, make_promo):
+    # given the calendar of 4 weeks from 05.04.2027 with a region filter
+    client = client_for("marketer")
+    page = client.get(CALENDAR, {"start": "2027-04-05", "weeks": 4, "region": 1}).content.decode()
+
+    # when the marketer follows «позже» and then «раньше»
+    later_href, = re.findall(r'<a href="([^"]*)">[^<]*позже', page)
+    later = client.get(CALENDAR + later_href.replace("&amp;", "&"))
+    earlier_href, = re.findall(r'<a href="([^"]*)">[^<]*раньше', later.content.decode())
+    earlier = client.get(CALENDAR + earlier_href.replace("&amp;", "&"))
+
+    # then the window moves four weeks each way and keeps the filter
+    assert later_href.startswith("?") and "??" not in later_href
+    assert later.context["first"] == date(2027, 5, 3)
+    assert earlier.context["first"] == date(2027, 4, 5)
+    assert later.context["form"].cleaned_data["region"].pk == 1
+
+
+@pytest.mark.parametrize("start", ["0001-01-01", "0001-01-03", "9999-12-31"])
+def test_calendar_far_out_of_range_is_a_message_not_a_crash(db, client_for, start):
+    # given: a start week typed (or linked) far outside any promo
+    client = client_for("marketer")
+
+    # when
+    response = client.get(CALENDAR, {"start": start})
+
+    # then: the calendar of this week, with the reason the date was not taken
+    assert response.status_code == 200
+    assert "Выберите неделю между 01.01.2000 и 31.12.2099." in response.content.decode()
+    assert response.context["first"] <= date.today() <= response.context["last"]
 
 
 def test_targeting_preview_shows_branches_without_saving(client_for, make_promo):
@@ -161,6 +194,29 @@ def test_mass_correction_preview_writes_nothing(client_for, make_promo):
     assert "08.04.2027" in page and "Применить" in page
     promo.refresh_from_db()
     assert promo.start == date(2027, 4, 1) and promo.version == 1
+
+
+def test_mass_correction_with_a_stray_line_id_is_a_form_error(client_for, make_promo):
+    # given: a promo's line and a tick list holding a stray «²»
+    promo = make_promo()
+    line = promo.lines.first()
+
+    # when: the marketer asks for a preview
+    response = client_for("marketer").post(f"{MASS}?promo={promo.code}",
+                                           {"line_ids": ["²", line.pk], "shift_days": "1", "action": "preview"})
+
+    # then: 400 and the reason; nothing changed
+    assert response.status_code == 400
+    assert "Строка ² недоступна." in response.content.decode()
+    promo.refresh_from_db()
+    assert promo.start == date(2027, 4, 1)
+
+
+def test_mass_correction_filter_by_an_odd_code_selects_nothing(client_for, make_promo):
+    make_promo()
+    response = client_for("marketer").get(MASS, {"promo": "P²"})
+    assert response.status_code == 200
+    assert response.context["lines"] == []
 
 
 def test_mass_correction_apply_needs_a_reason_and_fresh_versions(client_for, make_promo):

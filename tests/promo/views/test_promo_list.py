@@ -1,6 +1,7 @@
 """The promo list (a supplier's workspace, a marketer's overview): restricted rows, filters,
 and a query count that does not grow with the number of promos."""
 
+import pytest
 from django.urls import reverse
 
 from promo.models import Promo
@@ -40,6 +41,14 @@ def test_marketer_filters_by_status_and_mechanic(client_for, make_promo):
     # then each list holds what matches
     assert draft.code in by_status and submitted.code not in by_status
     assert fixed.code in by_mechanic and submitted.code not in by_mechanic
+
+
+@pytest.mark.parametrize("query", [{"q": "P²"}, {"q": "²"}, {"q": "P" + "9" * 30}])
+def test_promo_search_for_an_odd_code_finds_nothing(client_for, make_promo, query):
+    make_promo()
+    response = client_for("marketer").get(reverse("promo:promo_list"), query)
+    assert response.status_code == 200
+    assert response.context["paginator"].count == 0
 
 
 def test_manager_lists_promos_of_his_categories(client_for, make_promo):

@@ -250,6 +250,21 @@ def test_status_phase_and_targeting(client_for, make_promo):
     assert f'<span class="branch-count">{count}</span>' in page
 
 
+def test_a_rejected_promo_tells_its_supplier_how_to_go_on(client_for, make_promo):
+    # given a promo every line of which was rejected
+    promo = make_promo(status=Promo.Status.REJECTED)
+    promo.lines.update(decision=PromoLine.Decision.REJECTED, decision_reason="Дорого")
+    upload_url = reverse("promo:upload_create")
+
+    # when its supplier and a category manager open it
+    supplier = client_for("s001").get(promo.get_absolute_url()).content.decode()
+    manager = client_for("manager").get(promo.get_absolute_url()).content.decode()
+
+    # then the supplier is pointed to a corrected upload; the manager has nothing to do there
+    assert "Исправьте файл и" in supplier and f'href="{upload_url}"' in supplier
+    assert "Исправьте файл и" not in manager
+
+
 
 def test_promo_page_query_count_does_not_grow_with_lines(client_for, make_promo, django_assert_max_num_queries):
     # given promos of 5 and of 40 lines

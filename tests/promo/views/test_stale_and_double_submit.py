@@ -71,6 +71,27 @@ def test_double_click_decides_once(client_for, make_promo):
     assert promo.events.filter(kind=PromoEvent.Kind.PROMO_APPROVED).count() == 1
 
 
+def test_a_double_posted_comment_is_saved_once(client_for, make_promo, api_client, demo_user):
+    # given a supplier's promo
+    promo = make_promo()
+    url = reverse("promo:comment_add", args=[promo.pk])
+    client = client_for("s001")
+
+    # when the same comment arrives twice from the page, and twice more from the API
+    first = client.post(url, {"text": "Просим продлить"})
+    second = client.post(url, {"text": "Просим продлить"})
+    api_client.force_authenticate(demo_user("s001"))
+    api = [api_client.post(f"/api/v1/promos/{promo.pk}/comments/", {"text": "Вопрос по цене"}, format="json")
+           for _ in range(2)]
+
+    # then each comment is saved once, with one event; the answers are the same
+    assert first.status_code == second.status_code == 302
+    assert api[0].json()["id"] == api[1].json()["id"]
+    assert list(promo.comments.order_by("pk").values_list("text", flat=True)) == ["Просим продлить",
+                                                                               "Вопрос по цене"]
+    assert promo.events.filter(kind="comment_added").count() == 2
+
+
 def test_stale_line_decisions_keep_the_choices(client_for, make_promo):
     # given the page showed version 1, and the promo changed since
     promo = make_promo(lines=2)

@@ -1,9 +1,10 @@
 """The transitions posted from the promo page do what the user asked, record it, and send
 the user back to the promo with a message (POST-redirect-GET)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from django.urls import reverse
 
 from promo.models import Promo, PromoEvent, PromoLine
@@ -114,6 +115,22 @@ def test_correct_dates_with_an_invalid_period_shows_the_rule(client_for, make_pr
     old_end = promo.end
     promo.refresh_from_db()
     assert promo.end == old_end
+
+
+@pytest.mark.parametrize(("start", "end"), [("9999-12-01", "9999-12-31"), ("2099-12-25", "2100-01-05")])
+def test_a_point_correction_to_a_far_year_is_refused(client_for, make_promo, start, end):
+    # given: a submitted promo in April 2027
+    promo = make_promo()
+
+    # when: the marketer types a year far away (every other date rule would pass)
+    response = client_for("marketer").post(reverse("promo:promo_correct", args=[promo.pk]),
+                                           {"version": promo.version, "start": start, "end": end, "reason": "опечатка"})
+
+    # then: 400 with the reason; the dates are unchanged
+    assert response.status_code == 400
+    assert "Даты промо должны быть между 01.01.2000 и 31.12.2099." in response.content.decode()
+    promo.refresh_from_db()
+    assert (promo.start, promo.end) == (date(2027, 4, 1), date(2027, 4, 30))
 
 
 def test_promo_list_filters_for_a_supplier(client_for, make_promo):
