@@ -198,7 +198,7 @@ class ExportLedgerEntry(models.Model):
     """What one system file holds of one promo, as the portal sent it: the promo's parts with the
     terms, period, branch codes and product keys sent, live or being deleted (a deletion is sent
     every night until the period that was sent has ended), and the run that sent them.
-    ``state`` is read and written by exports/ledger.py only; ``digest`` fingerprints it so an
+    ``state`` is read and written by exports/ledger/ only; ``digest`` fingerprints it so an
     unchanged promo costs no comparison. One row per file kind (``kind``) and promo code."""
 
     kind = models.CharField(_("файл"), max_length=30)

@@ -36,7 +36,7 @@ PCT, FIX, NM = "PCT", "FIX", "NM"
 INSERT, DELETE = "insert", "delete"
 
 # A promo whose approved revision is in force is wanted while it is alive. Once it is cancelled (or
-# withdrawn after a correction) it is no longer wanted: the export ledger (exports/ledger.py) turns
+# withdrawn after a correction) it is no longer wanted: the export ledger (exports/ledger/) turns
 # what was sent of it into deletions, and a promo that never left produces none.
 INSERT_STATUSES = (Promo.Status.APPROVED, Promo.Status.SUBMITTED, Promo.Status.REJECTED)
 DELETE_STATUSES = (Promo.Status.CANCELLED, Promo.Status.WITHDRAWN)

@@ -2,7 +2,7 @@
 (:func:`export_run`) and the dry run of a date (:func:`export_preview`). A succeeded run queues
 the separate, retryable Set Retail delivery (exports/delivery.py).
 
-A run compares tonight's wanted records with the export ledger (exports/ledger.py), writes every
+A run compares tonight's wanted records with the export ledger (exports/ledger/), writes every
 file under a temp name in ``<root>/<YYYYMMDD>_<NN>/`` (live records and the deletions the ledger
 asks for), then, in one database transaction with its ExportFile rows and the new ledger state,
 renames them and writes ``manifest.json`` last. If anything fails, temp and final files of that

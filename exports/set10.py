@@ -10,7 +10,7 @@ rejected objects are child elements of ``import`` named after the object (``Adve
 with ``external-code``, ``good`` with ``marking-of-the-good``, ``internal-card``, ``cashUser``),
 each with ``errormessage`` and ``errortype``.
 
-Only transport and reading are here (stdlib HTTP, no state); exports/services.py decides what to
+Only transport and reading are here (stdlib HTTP, no state); exports/delivery.py decides what to
 record and when to retry."""
 
 from __future__ import annotations
