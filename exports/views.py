@@ -1,7 +1,8 @@
 """Marketer pages of the exports: the runs with status and counts, «run now», a run with its
 files to download, the manifest's warnings and Set Retail's answer («Отправить заново»), and
 «Что изменится на кассе» of a run or of a date before running it. Views only parse input and
-call exports/services.py and exports/delivery.py; every queryset goes through ``restrict`` (a foreign object is a 404)."""
+call exports/services.py and exports/delivery.py; every queryset goes through ``restrict`` (a
+foreign object is a 404)."""
 
 from __future__ import annotations
 
