@@ -111,10 +111,15 @@ def records(parts: list[Part]) -> Iterator[tuple[Part, object, LineRecord, str]]
                 yield group[index], code, line, key
 
 
-def condition_keys(parts: list[Part]) -> Iterator[tuple[str, str, str, list[tuple[Part, LineRecord, bool]]]]:
-    """SAP condition records ``(KSCHL, WERKS, MATNR, periods)`` sorted by KSCHL, WERKS, MATNR;
-    ``periods`` = the ``(part, line, live)`` triples on that key sorted by start, end (a deletion
-    before an insert of the same period, so the insert wins), promo code.
+# An entry of :func:`condition_keys`: one period (E1KONH) of one promo on one key.
+ENTRY_KEY, ENTRY_START, ENTRY_END, ENTRY_LIVE, ENTRY_CODE, ENTRY_PART, ENTRY_POSITION, ENTRY_LINE = range(8)
+
+
+def condition_keys(parts: list[Part]) -> Iterator[tuple[str, str, str, list[tuple]]]:
+    """SAP condition records ``(KSCHL, WERKS, MATNR, entries)`` sorted by KSCHL, WERKS, MATNR;
+    ``entries`` = the periods on that key, sorted by start, end (a deletion before an insert of
+    the same period, so the insert wins), promo code; each a tuple ``(MATNR, start, end, live,
+    promo code, part index, line position, line)`` (the ``ENTRY_*`` indices).
 
     Linear in records: the keys of a plant are merged from the (pre-sorted) entries of the parts
     that cover it, so a plant costs what it writes; plants covered by the same parts (the usual
@@ -131,8 +136,11 @@ def condition_keys(parts: list[Part]) -> Iterator[tuple[str, str, str, list[tupl
             entries[index] = sorted(
                 (key, part.promo.start, part.promo.end, live, part.promo.code, index, position, line)
                 for position, (line, key) in enumerate(zip(part.lines, part.keys, strict=True)))
+        # Parts in the order of their first product key: a plant's entries are then mostly in order
+        # already and the merge costs little more than a pass.
+        first_key = {index: entries[index][0][0] if entries[index] else "" for index in indices}
         plant_parts: dict[str, list[int]] = {}
-        for index in indices:
+        for index in sorted(indices, key=first_key.__getitem__):
             for plant in parts[index].codes:
                 plant_parts.setdefault(plant, []).append(index)
         cache: dict[tuple[int, ...], list] = {}
@@ -143,7 +151,7 @@ def condition_keys(parts: list[Part]) -> Iterator[tuple[str, str, str, list[tupl
             if keys is None:
                 merged = (sorted(chain.from_iterable(entries[index] for index in coverage))
                           if len(coverage) > 1 else entries[coverage[0]])
-                keys = _group_by_matnr(parts, merged)
+                keys = [(matnr, list(group)) for matnr, group in groupby(merged, key=itemgetter(0))]
                 if cached + len(merged) > COVERAGE_CACHE_ENTRIES:
                     cache.clear()
                     cached = 0
@@ -151,11 +159,6 @@ def condition_keys(parts: list[Part]) -> Iterator[tuple[str, str, str, list[tupl
                 cached += len(merged)
             for matnr, periods in keys:
                 yield kschl, plant, matnr, periods
-
-
-def _group_by_matnr(parts: list[Part], entries) -> list[tuple[str, list[tuple[Part, LineRecord, bool]]]]:
-    return [(matnr, [(parts[entry[5]], entry[7], entry[3]) for entry in group])
-            for matnr, group in groupby(entries, key=itemgetter(0))]
 
 
 @contextmanager

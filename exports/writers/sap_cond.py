@@ -14,7 +14,17 @@ from collections import defaultdict
 
 from django.utils.translation import gettext as _
 
-from exports.records import Night, Part, condition_keys, paused_gc
+from exports.records import (
+    ENTRY_CODE,
+    ENTRY_END,
+    ENTRY_LINE,
+    ENTRY_LIVE,
+    ENTRY_START,
+    Night,
+    Part,
+    condition_keys,
+    paused_gc,
+)
 from exports.selection import FIX, PCT, LineRecord, PromoRecord
 from exports.writers.base import FileSink, Writer, WriteResult, term, two_decimals, xml_text
 from exports.writers.sap_common import MATNR_WIDTH, VAKEY_WIDTH, SapConfig
@@ -121,7 +131,7 @@ class SapConditionWriter(Writer):
                     _skip(result, skipped, periods, plant, matnr)
                     continue
                 if len(periods) == 1:
-                    block = konh[periods[0][1]]
+                    block = konh[periods[0][ENTRY_LINE]]
                     if block is None:
                         _skip(result, skipped, periods, plant, matnr)
                         continue
@@ -132,14 +142,14 @@ class SapConditionWriter(Writer):
                         if clash:
                             # The live periods of this key are refused; deletions on it still go.
                             overlaps[(kschl, matnr, clash)].append(plant)
-                            _skip(result, skipped, [p for p in periods if p[2]], plant, matnr)
-                            periods = [p for p in periods if not p[2]]
+                            _skip(result, skipped, [p for p in periods if p[ENTRY_LIVE]], plant, matnr)
+                            periods = [p for p in periods if not p[ENTRY_LIVE]]
                     if any_bad:
-                        _skip(result, skipped, [p for p in periods if konh[p[1]] is None], plant, matnr)
-                        periods = [p for p in periods if konh[p[1]] is not None]
+                        _skip(result, skipped, [p for p in periods if konh[p[ENTRY_LINE]] is None], plant, matnr)
+                        periods = [p for p in periods if konh[p[ENTRY_LINE]] is not None]
                     if not periods:
                         continue
-                    blocks = [konh[line] for _part, line, _live in periods]
+                    blocks = [konh[entry[ENTRY_LINE]] for entry in periods]
                 if s4:
                     vakey = before if after is None else (before + matnr.ljust(matnr_width) + after).rstrip()
                     extend((openers[kschl], self._s4_key(vakey, plant, matnr), *blocks, tail))
@@ -257,11 +267,11 @@ def _vakey_around_matnr(template: str, werks: str) -> tuple[str, str | None]:
 def _skip(result: WriteResult, skipped: dict, periods, plant: str, matnr: str) -> None:
     """The records of ``periods`` at ``plant`` were not written: a live one is refused (not sent
     tonight, the ledger keeps what it held), a deletion is counted out."""
-    for part, _line, live in periods:
-        if live:
-            result.refuse(part.promo.code, matnr, (plant,))
+    for entry in periods:
+        if entry[ENTRY_LIVE]:
+            result.refuse(entry[ENTRY_CODE], matnr, (plant,))
         else:
-            skipped[(part.promo.code, matnr)].add(plant)
+            skipped[(entry[ENTRY_CODE], matnr)].add(plant)
 
 
 def _may_clash(parts: list[Part]) -> set[tuple[str, str]]:
@@ -287,17 +297,18 @@ def _may_clash(parts: list[Part]) -> set[tuple[str, str]]:
     return clashing
 
 
-def _overlapping(periods: list[tuple[Part, LineRecord, bool]]) -> tuple[str, ...]:
+def _overlapping(periods: list[tuple]) -> tuple[str, ...]:
     """Codes of the live (not deleted) promos whose periods overlap on one key; empty if none.
-    ``periods`` is sorted by start."""
-    live = [part.promo for part, _line, is_live in periods if is_live]
+    ``periods`` (entries of :func:`~exports.records.condition_keys`) is sorted by start."""
     clash: set[str] = set()
     latest = None
-    for promo in live:
-        if latest is not None and promo.start <= latest.end:
-            clash.update((latest.code, promo.code))
-        if latest is None or promo.end > latest.end:
-            latest = promo
+    for entry in periods:
+        if not entry[ENTRY_LIVE]:
+            continue
+        if latest is not None and entry[ENTRY_START] <= latest[ENTRY_END]:
+            clash.update((latest[ENTRY_CODE], entry[ENTRY_CODE]))
+        if latest is None or entry[ENTRY_END] > latest[ENTRY_END]:
+            latest = entry
     return tuple(sorted(clash))
 
 
