@@ -24,6 +24,18 @@ from datetime import date
 from django.utils.translation import gettext_lazy as _
 
 from exports.models import ExportChange, ExportRun
+from exports.selection import MECHANIC_CODES
+from promo.changes import (
+    DATE_FIELDS,
+    EMPTY,
+    MONEY_FIELDS,
+    PERCENT_FIELDS,
+    field_label,
+    fmt_date,
+    money_text,
+    percent_text,
+)
+from promo.models import Promo
 
 COUNT_NAMES = ("added", "changed", "deleted", "repeated", "unchanged")
 KIND_LABELS = {
@@ -33,22 +45,41 @@ KIND_LABELS = {
     "setretail": "Set Retail 10",
 }
 KIND_ORDER = ("sap_cond", "sap_bonusbuy", "smarket", "setretail")
-FIELD_LABELS = {
-    "start": _("Начало"),
-    "end": _("Окончание"),
-    "name": _("Название"),
-    "revision": _("Ревизия"),
-    "mechanic": _("Механика"),
+# Terms of the files that are no field of a promo or a line (the rest: promo.changes.field_label).
+FILE_TERM_LABELS = {
     "supplier_inn": _("ИНН поставщика"),
     "sap_vendor": _("Поставщик SAP"),
     "ean": "EAN",
-    "regular_price": _("Рег. цена"),
-    "discount_percent": _("Скидка, %"),
-    "promo_price": _("Промо-цена"),
-    "n": "N",
-    "m": "M",
-    "compensation": _("Компенсация, %"),
+    "compensation": None,  # the line's compensation_percent
 }
+_TERM_FIELDS = {"compensation": "compensation_percent"}
+_MECHANIC_OF_CODE = {code: mechanic for mechanic, code in MECHANIC_CODES.items()}
+
+
+def term_label(name: str) -> str:
+    """The name of a compared term as people read it (the promo page's and the history's labels)."""
+    label = FILE_TERM_LABELS.get(name)
+    return str(label) if label is not None else field_label(_TERM_FIELDS.get(name, name))
+
+
+def term_text(name: str, value) -> str:
+    """A compared value as the promo page and the history show it (promo/changes.py): money
+    ``199,90``, percents ``15``, dates ``dd.mm.yyyy``, the mechanic by its name."""
+    if value in (None, ""):
+        return EMPTY
+    field = _TERM_FIELDS.get(name, name)
+    try:
+        if field in MONEY_FIELDS:
+            return money_text(value)
+        if field in PERCENT_FIELDS:
+            return percent_text(value)
+        if field in DATE_FIELDS:
+            return fmt_date(date.fromisoformat(str(value)))
+    except (ValueError, ArithmeticError):
+        return str(value)
+    if field == "mechanic" and value in _MECHANIC_OF_CODE:
+        return str(Promo.Mechanic(_MECHANIC_OF_CODE[value]).label)
+    return str(value)
 
 
 def kind_label(kind: str) -> str:

@@ -34,7 +34,7 @@ from exports.reconciliation import reconciliation_of_plans
 from exports.selection import select
 from exports.writers import FileSink, WriteResult, writers_for
 from promo.models import Promo, PromoEvent
-from promo.services.corrections import FIRST_PROMO_DAY, LAST_PROMO_DAY
+from promo.rules import FIRST_PROMO_DAY, LAST_PROMO_DAY, date_in_range
 from promo.services.events import event_record
 from suppliers.roles import is_marketer
 
@@ -53,9 +53,15 @@ SKIPPED_SET10 = _("Нет ни одной акции для {system}: файл �
 MANIFEST = "manifest.json"
 EVENT_LIST_LIMIT = 50
 _RUN_FOLDER = re.compile(r"^(\d{8})_(\d{2,})$")
-# Business dates a marketer may ask for: the days promos may run on. A typo such as 0001 or
-# 9999 would otherwise queue a run that fails in the worker (the horizon runs past date.max).
-FIRST_BUSINESS_DATE, LAST_BUSINESS_DATE = FIRST_PROMO_DAY, LAST_PROMO_DAY
+
+
+def business_date_error(day: date) -> str | None:
+    """Why ``day`` cannot be exported, or None: a marketer may ask for the days promos may run
+    on (promo/rules.py). A typo such as 0001 or 9999 would otherwise queue a run that fails in
+    the worker (the horizon runs past date.max)."""
+    if date_in_range(day) is None:
+        return None
+    return str(ERROR_DATE_RANGE).format(first=f"{FIRST_PROMO_DAY:%d.%m.%Y}", last=f"{LAST_PROMO_DAY:%d.%m.%Y}")
 
 
 class ExportError(ValueError):
@@ -141,9 +147,9 @@ def export_run_request(*, business_date: date, systems: Iterable[str] | str, act
     request's transaction commits. Only marketers and administrators may start a run."""
     if not is_marketer(actor):
         raise PermissionDenied(str(ERROR_NOT_ALLOWED))
-    if not FIRST_BUSINESS_DATE <= business_date <= LAST_BUSINESS_DATE:
-        raise ExportError(str(ERROR_DATE_RANGE).format(first=f"{FIRST_BUSINESS_DATE:%d.%m.%Y}",
-                                                       last=f"{LAST_BUSINESS_DATE:%d.%m.%Y}"), field="date")
+    error = business_date_error(business_date)
+    if error is not None:
+        raise ExportError(error, field="date")
     systems = parse_systems(systems)
     with transaction.atomic():
         # A double click (or an integrator's retry) queues one run, not two: the second request
@@ -379,9 +385,9 @@ def export_preview(*, business_date: date, systems: Iterable[str] | str = ALL_SY
     (records the SAP writer would refuse, e.g. overlapping periods, count as wanted here)."""
     if actor is not None and not is_marketer(actor):
         raise PermissionDenied(str(ERROR_NOT_ALLOWED))
-    if not FIRST_BUSINESS_DATE <= business_date <= LAST_BUSINESS_DATE:
-        raise ExportError(str(ERROR_DATE_RANGE).format(first=f"{FIRST_BUSINESS_DATE:%d.%m.%Y}",
-                                                       last=f"{LAST_BUSINESS_DATE:%d.%m.%Y}"), field="date")
+    refusal = business_date_error(business_date)
+    if refusal:
+        raise ExportError(refusal, field="date")
     writers = writers_for(parse_systems(systems))
     selection = select(business_date=business_date)
     plans = [ledger.plan(writer, selection, business_date) for writer in writers]

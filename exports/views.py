@@ -23,7 +23,7 @@ from config.parsing import parse_id
 from exports.delivery import export_file_resend, latest_set10_file
 from exports.forms import ExportPreviewForm, ExportRunForm
 from exports.models import ExportFile, ExportRun
-from exports.reconciliation import FIELD_LABELS, KIND_LABELS, filtered, reconciliation_of_run
+from exports.reconciliation import KIND_LABELS, filtered, reconciliation_of_run
 from exports.selection import CODE_FIELDS
 from exports.services import (
     ExportError,
@@ -154,7 +154,7 @@ class ChangesMixin(MarketerRequiredMixin):
         page = Paginator(shown["promos"], CHANGES_PER_PAGE).get_page(request.GET.get("page"))
         context = {"data": data, "files": data["files"], "promos": page.object_list, "page_obj": page,
                    "kind": kind, "kinds": [(k, str(label)) for k, label in KIND_LABELS.items()],
-                   "promo_code": promo_code, "field_labels": {k: str(v) for k, v in FIELD_LABELS.items()}}
+                   "promo_code": promo_code}
         if promo_code:
             context["drill"] = shown["promos"][0] if shown["promos"] else None
             context["branch_names"] = _branch_names(context["drill"])

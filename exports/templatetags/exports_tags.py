@@ -6,16 +6,16 @@
   export ledger (live records with their period and revision, records being deleted and until
   when); one query. The promo page includes it through ``exports/inc/promo_exports.html``.
 - ``value|get_item:key``: a dict lookup in templates (empty for anything else);
-  ``value|term``: a compared value as people read it (ISO dates as dd.mm.yyyy)."""
+  ``value|term:name``, ``name|term_label``: a compared term as people read it."""
 
 import re
-from datetime import date
 
 from django import template
 
+from exports import reconciliation
 from exports.ledger import holdings
 from exports.models import ExportLedgerEntry, ExportRunPromo
-from exports.reconciliation import kind_label
+from exports.reconciliation import kind_label, term_text
 from suppliers.roles import is_marketer
 
 register = template.Library()
@@ -58,14 +58,18 @@ def get_item(mapping, key):
     return ""
 
 
-_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+@register.filter
+def term(value, name: str = ""):
+    """``{{ value|term:"end" }}``: a compared value as people read it (ISO dates as dd.mm.yyyy,
+    money and percents in the reader's format, the mechanic by its name)."""
+    if not name:
+        return term_text("start", value) if _ISO_DAY.match(str(value or "")) else value
+    return term_text(name, value)
 
 
 @register.filter
-def term(value):
-    if isinstance(value, str) and _ISO_DAY.match(value):
-        try:
-            return f"{date.fromisoformat(value):%d.%m.%Y}"
-        except ValueError:
-            return value
-    return value
+def term_label(name: str) -> str:
+    return reconciliation.term_label(name)
+
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")

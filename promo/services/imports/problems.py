@@ -8,6 +8,11 @@ specific variants chosen by ``params["reason"]`` (``VARIANTS``), e.g. ``file_unr
 
 An upload stores its problems as records (:func:`problem_record`: the dict plus the params as
 displayed) and renders them again in the active language (:func:`stored_problems`).
+
+It is the one code -> message table of the line and period rules (:mod:`promo.rules`) too: the
+services render a broken rule with :func:`rule_message`, so a correction and a sheet that break
+the same rule say it the same way. ``SERVICE_CODES`` are the rule codes only a correction or an
+extension can give (a sheet has no «current end» to extend).
 """
 
 from __future__ import annotations
@@ -84,6 +89,9 @@ MESSAGES: dict[str, Any] = {
     ),
     "period_too_long": _("Акция длится {length} дн., а допустимо не больше {max} дн. Разбейте её на части."),
     "compensation_out_of_range": _("Компенсация поставщика {value} % должна быть от 0 до 100 %."),
+    "end_in_past": _(
+        "Дата окончания {end} уже прошла: акция должна закончиться не раньше сегодняшнего дня ({today})."
+    ),
     "branch_unknown": _(
         "Филиал, регион или город «{value}» не найден. Укажите «Все», название региона или города "
         "либо коды филиалов через «;»."
@@ -106,6 +114,8 @@ MESSAGES: dict[str, Any] = {
         "Товар {value} в эти же даты и в тех же филиалах уже участвует в акции {promo} "
         "({start} – {end})."
     ),
+    # Rules only a correction or an extension can break.
+    "end_not_later": _("Новая дата окончания {value} должна быть позже текущей ({end})."),
 }
 
 ERROR_CODES = frozenset({
@@ -114,9 +124,12 @@ ERROR_CODES = frozenset({
     "article_barcode_mismatch", "mechanic_unknown", "discount_out_of_range", "price_invalid",
     "price_not_below_regular", "nplusm_invalid", "date_invalid", "period_reversed",
     "start_too_soon", "period_too_long", "compensation_out_of_range", "branch_unknown",
-    "duplicate_conflict",
+    "duplicate_conflict", "end_in_past",
 })
 WARNING_CODES = frozenset({"duplicate_merged", "name_mismatch", "regular_price_mismatch", "overlap"})
+SERVICE_CODES = frozenset({"end_not_later"})
+# Params that are money: a service passes Decimals, shown with two decimals (199,90).
+MONEY_PARAMS = frozenset({"price", "regular"})
 
 # More specific texts, chosen by params["reason"].
 VARIANTS: dict[tuple[str, str], Any] = {
@@ -238,6 +251,14 @@ class Problem:
 
     def as_dict(self) -> dict:
         return {"row": self.row, "column": self.column, "code": self.code, "message": self.message}
+
+
+def rule_message(problem, column: str = "") -> str:
+    """The message of a broken rule (a :class:`promo.rules.RuleProblem`) in the active language,
+    as a sheet would word it; ``column`` names the field («Скидка, %»)."""
+    params = {key: f"{value:.2f}".replace(".", ",") if key in MONEY_PARAMS and isinstance(value, Decimal)
+              else value for key, value in problem.params.items()}
+    return Problem(problem.code, 0, column, params=params).message
 
 
 class FileProblem(Exception):

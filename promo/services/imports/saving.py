@@ -25,6 +25,7 @@ from promo.services.events import event_record
 from promo.services.imports.problems import problem_record
 from promo.services.imports.validation import LineCandidate, PromoCandidate, Validation, match_revisions
 from promo.services.revisions import revision_record
+from promo.services.workflow import back_to_approval, reset_decisions
 from promo.snapshots import LINE_TERMS, LineSnapshot
 
 # The change reason of the history rows and revisions an import writes.
@@ -134,12 +135,10 @@ def _revise(*, promo: Promo, candidate: PromoCandidate, current: list[PromoLine]
     for pk, line in by_product.items():
         new = candidate.lines.get(pk)
         if new is not None and _line_changes(line, new):
-            line.decision = PromoLine.Decision.PENDING
-            line.decision_reason = ""
-            line.decided_by = None
-            line.decided_at = None
             line.source_row = new.row
             changed.append(line)
+    # New terms need a decision again (the workflow kernel's rule, as for a point correction).
+    reset_decisions(changed)
     targeting_changed = promo.targeting != candidate.targeting
     if not (added or removed or changed or targeting_changed):
         return None
@@ -161,9 +160,9 @@ def _revise(*, promo: Promo, candidate: PromoCandidate, current: list[PromoLine]
         bulk_insert(PromoLine, [_line_values(c, promo.pk) for c in added], actor=actor, reason=reason, now=now)
 
     from_status = promo.status
-    if promo.status in (Promo.Status.APPROVED, Promo.Status.REJECTED):
-        # Back for approval; an approved revision stays in force until the new one is decided.
-        promo.status = Promo.Status.SUBMITTED
+    # Back for approval (an approved or a rejected promo); a revision in force stays in force
+    # until the new one is decided.
+    back_to_approval(promo)
     promo.targeting = candidate.targeting
     promo.revision += 1
     promo.version += 1

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from promo.mechanics import FIXED_PRICE, N_PLUS_M, PERCENT, plain_decimal
+from promo.rules import nplusm_problem
 from suppliers.validators import is_valid_ean
 
 
@@ -291,9 +292,6 @@ _FIXED_WORDS = {
     "цена", "фиксцена", "фиксированнаяцена", "фикс", "спеццена", "специальнаяцена",
     "ценапоакции", "промоцена", "fixedprice", "fixed", "price", "promoprice", "specialprice",
 }
-# The largest N or M of an «N+M» (a box of 99 is already more than a shelf offer; the lines
-# store them as small integers).
-NPLUSM_MAX = 99
 _N_PLUS_M = re.compile(r"^(\d+)\s*\+\s*(\d+)$")
 # «3 по цене 2», «3 за 2»: three for the price of two, that is 2+1.
 _N_FOR_M = re.compile(r"^(\d+)\s*(?:по\s*цене|за|for(?:\s*the\s*price\s*of)?)\s*(\d+)$")
@@ -326,10 +324,12 @@ def _mechanic(raw: Any) -> tuple[str, int | None, int | None]:
         if match := pattern.match(lowered):
             first, second = int(match.group(1)), int(match.group(2))
             n, m = (second, first - second) if as_total else (first, second)
-            if n < 1 or m < 1:
-                raise ValueProblem("nplusm_invalid", {"value": shown})
-            if n > NPLUSM_MAX or m > NPLUSM_MAX:
-                raise ValueProblem("nplusm_invalid", {"value": shown, "reason": "too_large", "max": NPLUSM_MAX})
+            problem = nplusm_problem(n, m)
+            if problem is not None:
+                params = {"value": shown}
+                if "reason" in problem.params:
+                    params |= {"reason": problem.params["reason"], "max": problem.params["max"]}
+                raise ValueProblem(problem.code, params)
             return N_PLUS_M, n, m
     key = _MECHANIC_NOISE.sub("", lowered)
     if key in _PERCENT_WORDS:

@@ -10,6 +10,7 @@ from promo.services.imports.problems import (
     ERROR_CODES,
     MESSAGES,
     PARAMS,
+    SERVICE_CODES,
     VARIANTS,
     WARNING_CODES,
     FileProblem,
@@ -18,8 +19,10 @@ from promo.services.imports.problems import (
     stored_problems,
 )
 
-# samples/README.md, «The import contract».
+# samples/README.md, «The import contract», plus end_in_past (promo/rules.py: a sheet says an
+# end in the past as a correction does).
 CONTRACT_ERRORS = {
+    "end_in_past",
     "file_unreadable", "file_empty", "file_duplicate", "header_missing", "value_required",
     "product_not_found", "product_other_supplier", "supplier_unknown", "barcode_checksum",
     "article_barcode_mismatch", "mechanic_unknown", "discount_out_of_range", "price_invalid",
@@ -32,10 +35,12 @@ CONTRACT_WARNINGS = {"duplicate_merged", "name_mismatch", "regular_price_mismatc
 def test_every_contract_code_has_a_message_and_a_kind():
     assert ERROR_CODES == CONTRACT_ERRORS
     assert WARNING_CODES == CONTRACT_WARNINGS
-    assert set(MESSAGES) == CONTRACT_ERRORS | CONTRACT_WARNINGS
+    # and the rules only a correction or an extension can break are worded in the same table
+    assert {"end_not_later"} == SERVICE_CODES
+    assert set(MESSAGES) == CONTRACT_ERRORS | CONTRACT_WARNINGS | SERVICE_CODES
 
 
-@pytest.mark.parametrize("code", sorted(CONTRACT_ERRORS | CONTRACT_WARNINGS))
+@pytest.mark.parametrize("code", sorted(CONTRACT_ERRORS | CONTRACT_WARNINGS | SERVICE_CODES))
 def test_message_fills_every_documented_param(code):
     # given a problem with a value for each param its template uses
     params = {name: f"<{name}>" for name in PARAMS[code]}
