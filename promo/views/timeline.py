@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404, render
+from django.utils.formats import number_format
 from django.views import View
 
 from promo.forms.timeline import TimelineForm
@@ -42,7 +43,9 @@ class TimelineGeometry:
         self.days = (self.last - self.first).days + 1
         self.day_width = self.WIDTH / self.days
         prices = [row.unit_price for row in timeline.rows if row.unit_price is not None]
-        self.top_price = max([timeline.regular_price, *prices, Decimal("1")]) * Decimal("1.1")
+        # The price axis spans the prices drawn (with a margin), so that close prices stay apart.
+        self.top_price = max([timeline.regular_price, *prices, Decimal("1")]) * Decimal("1.05")
+        self.low_price = min([timeline.regular_price, *prices]) * Decimal("0.8")
         self.regular = timeline.regular_price
 
     @property
@@ -61,7 +64,8 @@ class TimelineGeometry:
         return round(self.LEFT + (day - self.first).days * self.day_width, 2)
 
     def y(self, price: Decimal) -> float:
-        return round(self.TOP + float((self.top_price - price) / self.top_price) * self.HEIGHT, 2)
+        span = self.top_price - self.low_price
+        return round(self.TOP + float((self.top_price - price) / span) * self.HEIGHT, 2)
 
     @property
     def regular_y(self) -> float:
@@ -82,9 +86,9 @@ class TimelineGeometry:
         # price is not said.
         price = row.unit_price if row.unit_price is not None else self.regular
         width = round(row.days * self.day_width, 2)
-        label = f"{row.promo or '…'} · {len(row.branches)}"
+        label = f"{row.promo} {number_format(row.unit_price, 2)}" if row.promo else "…"
         return Bar(row=row, x=self.x(row.start), y=self.y(price) - self.BAR / 2, width=width,
-                   label=label if width > 8 * len(label) else "")
+                   label=label if width > 6 * len(label) else (row.promo or "…") if width > 6 * 8 else "")
 
 
 def timeline_context(request, product: Product) -> tuple[dict, int]:
