@@ -1,10 +1,13 @@
 """Export runs: the one entry point for the nightly task, the command, the page and the API
 (:func:`export_run`), and the separate, retryable Set Retail delivery (:func:`export_file_deliver`).
 
-A run writes every file under a temp name in ``<root>/<YYYYMMDD>_<NN>/``, then, in one database
-transaction with its ExportFile rows, renames them and writes ``manifest.json`` last. If anything
-fails, temp and final files of that run are removed, no manifest exists, and the run is marked
-failed with the reason; marketers hear about it through a promo event."""
+A run writes every file under a temp name in a hidden staging folder next to
+``<root>/<YYYYMMDD>_<NN>/``, then, in one database transaction with its ExportFile rows, renames
+them, writes ``manifest.json`` and renames the staging folder to its final name, last: the run's
+folder appears complete or not at all (exports/recovery.py). If anything fails, the staging
+folder is removed and the run is marked failed with the reason; marketers hear about it through
+a promo event. A run whose worker died is queued again or failed by the reaper
+(:func:`export_runs_recover`, beat)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import time
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -28,6 +32,16 @@ from django.utils.translation import gettext_lazy as _
 from config.locks import advisory_xact_lock
 from exports import set10
 from exports.models import ALL_SYSTEMS, ExportFile, ExportRun, ExportRunPromo
+from exports.recovery import (
+    RunRecovery,
+    RunSuperseded,
+    run_claim,
+    run_heartbeat,
+    run_lock_claimed,
+    run_publish,
+    runs_recover,
+    staging_folder,
+)
 from exports.selection import DELETE, Selection, select
 from exports.writers import FileSink, WriteResult, writers_for
 from promo.models import PromoEvent
@@ -44,7 +58,6 @@ ERROR_DATE_RANGE = _("Дата выгрузки должна быть между
 ERROR_ALREADY_QUEUED = _("Выгрузка {run} за {date} уже в очереди или выполняется: дождитесь её окончания.")
 ERROR_NUMBER = _("Не удалось выделить номер выгрузки за {date}.")
 ERROR_FAILED = _("Выгрузка {run} не удалась: {reason}")
-ERROR_STALE = _("Выгрузка прервана: процесс остановился, не закончив работу (дольше {minutes} мин без результата).")
 ERROR_SET10_URL = _("Не задан адрес Set Retail 10 (SET10_URL).")
 ERROR_SET10_PENDING = _("Set Retail 10 не сообщил результат пакета {ti} после {attempts} запросов статуса.")
 MANIFEST = "manifest.json"
@@ -103,20 +116,23 @@ def _next_number(business_date: date, root: Path) -> int:
     return used + 1
 
 
+def export_runs_recover(*, now=None, restart: bool = True) -> RunRecovery:
+    """The reaper (beat, every RECOVERY_INTERVAL_SECONDS): a run whose worker died (its lease
+    ran out) is queued again for the worker, or failed with the reason; its staging folder is
+    removed (exports/recovery.py)."""
+    report = runs_recover(now=now, restart=restart, fail=lambda run, reason: _fail(run, reason=reason))
+    from exports.tasks import export_run_task
+
+    for pk in report.restarted:
+        transaction.on_commit(lambda pk=pk: export_run_task.delay(pk))
+    return report
+
+
 def export_runs_fail_stale() -> int:
-    """Mark as failed the runs left «running» by a worker that died mid-run (killed, machine
-    restarted), so the page never shows them running forever; their folders hold only temp
-    files (files are renamed and the manifest written only at the very end)."""
-    minutes = settings.EXPORT_RUN_TIMEOUT_MINUTES
-    cutoff = timezone.now() - timedelta(minutes=minutes)
-    stale = list(ExportRun.objects.filter(status=ExportRun.Status.RUNNING, started_at__lt=cutoff))
-    for run in stale:
-        folder = Path(run.folder)
-        if folder.is_dir():
-            for leftover in folder.glob(".*.part"):
-                leftover.unlink(missing_ok=True)
-        _fail(run, reason=str(ERROR_STALE.format(minutes=minutes)))
-    return len(stale)
+    """Fail the runs left «running» by a worker that died mid-run (killed, machine restarted)
+    before a new run is made: the new one supersedes them. Nothing of theirs is visible (their
+    staging folders are removed)."""
+    return len(export_runs_recover(restart=False).failed)
 
 
 def export_run_queue(*, business_date: date, systems: Iterable[str] | str = ALL_SYSTEMS, actor=None,
@@ -180,10 +196,7 @@ def export_run(*, business_date: date | None = None, systems: Iterable[str] | st
         run = export_run_queue(business_date=business_date or timezone.localdate(), systems=systems,
                                actor=actor, out_dir=out_dir)
     # Claim the run: a task delivered twice must not write the same folder twice.
-    claimed = ExportRun.objects.filter(pk=run.pk, status=ExportRun.Status.QUEUED).update(
-        status=ExportRun.Status.RUNNING, started_at=timezone.now())
-    run.refresh_from_db()
-    if not claimed:
+    if not run_claim(run):
         return run
 
     # Files, manifest and stored messages are in the portal's language, whoever started the run.
@@ -193,28 +206,42 @@ def export_run(*, business_date: date | None = None, systems: Iterable[str] | st
 
 def _execute(run: ExportRun) -> ExportRun:
     folder = Path(run.folder)
+    staging = staging_folder(run)
     sinks: list[FileSink] = []
+    published = False
     try:
         writers = writers_for(run.systems)
         selection = select(business_date=run.business_date)
-        folder.mkdir(parents=True, exist_ok=True)
+        run_heartbeat(run)
+        staging.mkdir(parents=True)
         results: list[WriteResult] = []
         for writer in writers:
             result = writer.result(run.name)
-            sink = FileSink(folder, result.name)
+            sink = FileSink(staging, result.name)
             sinks.append(sink)
             writer.write(selection, sink, result)
             sink.close()
             result.size, result.sha256 = sink.size, sink.sha256
             results.append(result)
+            run_heartbeat(run)
         with transaction.atomic():
+            run_lock_claimed(run)
             _record(run, selection, results)
             for sink in sinks:
                 sink.commit()
-            _write_manifest(run, selection, results)
+            _write_manifest(run, selection, results, folder=staging)
+            run_publish(staging, folder)
+            published = True
+    except RunSuperseded:
+        logger.warning("export run %s was taken over by another worker; this one stops", run.name)
+        _clean_up(staging, sinks)
+        run.refresh_from_db()
+        return run
     except Exception as exc:
         logger.exception("export run %s failed", run.name)
-        _clean_up(folder, sinks)
+        _clean_up(staging, sinks)
+        if published:  # the commit failed after the folder appeared: it must not stay
+            shutil.rmtree(folder, ignore_errors=True)
         return _fail(run, reason=str(exc) or type(exc).__name__)
 
     warnings = selection.warnings + [w for r in results for w in r.warnings]
@@ -245,7 +272,8 @@ def _record(run: ExportRun, selection: Selection, results: list[WriteResult]) ->
     run.status = ExportRun.Status.SUCCEEDED
     run.warnings = selection.warnings
     run.finished_at = timezone.now()
-    run.save(update_fields=["status", "warnings", "finished_at", "updated_at"])
+    run.lease_until = None
+    run.save(update_fields=["status", "warnings", "finished_at", "lease_until", "updated_at"])
 
 
 def manifest_of(run: ExportRun, selection_warnings: list[str], results: list[WriteResult]) -> dict:
@@ -288,8 +316,9 @@ def run_manifest(run: ExportRun) -> dict | None:
     }
 
 
-def _write_manifest(run: ExportRun, selection: Selection, results: list[WriteResult]) -> None:
-    folder = Path(run.folder)
+def _write_manifest(run: ExportRun, selection: Selection, results: list[WriteResult], *,
+                    folder: Path | None = None) -> None:
+    folder = Path(folder or run.folder)
     temp = folder / f".{MANIFEST}.part"
     with open(temp, "w", encoding="utf-8", newline="\n") as fh:
         json.dump(manifest_of(run, selection.warnings, results), fh, ensure_ascii=False, indent=2)
@@ -300,7 +329,8 @@ def _write_manifest(run: ExportRun, selection: Selection, results: list[WriteRes
 
 
 def _clean_up(folder: Path, sinks: list[FileSink]) -> None:
-    """Remove whatever this run put in its folder (temp files, renamed files, the manifest)."""
+    """Remove whatever this run put in its (staging) folder: temp files, renamed files, the
+    manifest, and the folder itself."""
     for sink in sinks:
         sink.discard()
         sink.final_path.unlink(missing_ok=True)
@@ -314,7 +344,8 @@ def _fail(run: ExportRun, *, reason: str) -> ExportRun:
     run.status = ExportRun.Status.FAILED
     run.error = reason
     run.finished_at = timezone.now()
-    run.save(update_fields=["status", "error", "finished_at", "updated_at"])
+    run.lease_until = None
+    run.save(update_fields=["status", "error", "finished_at", "lease_until", "updated_at"])
     event_record(kind=PromoEvent.Kind.EXPORT_FAILED, actor=run.started_by, internal=True,
                  reason=ERROR_FAILED.format(run=run.name, reason=reason), payload={
                      "run_id": run.pk, "run": run.name, "date": run.business_date.isoformat(), "reason": reason,
