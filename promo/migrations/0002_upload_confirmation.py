@@ -28,11 +28,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='historicalpromoupload',
-            name='preview',
-            field=models.JSONField(blank=True, default=dict, help_text='Что загрузка изменит, если её подтвердить: {fingerprint, promos: [...], created: [...]}', verbose_name='предпросмотр'),
-        ),
-        migrations.AddField(
-            model_name='historicalpromoupload',
             name='preview_expires_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='предпросмотр действует до'),
         ),

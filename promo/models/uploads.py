@@ -95,7 +95,8 @@ class PromoUpload(TimeStampedModel):
         help_text=_("Сколько раз обработку пришлось начать заново, потому что обработчик остановился."),
     )
 
-    history = HistoricalRecords(excluded_fields=["rows_done", "lease_until", "updated_at"])
+    # The preview can hold a large diff: kept once, on the upload, not in every history row.
+    history = HistoricalRecords(excluded_fields=["rows_done", "lease_until", "preview", "updated_at"])
     objects = PromoUploadQuerySet.as_manager()
 
     class Meta:
