@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('promo', '0001_initial'),
+        ('promo', '0003_upload_lease'),
     ]
 
     operations = [
