@@ -12,8 +12,9 @@ import pytest
 from django.db.models import Count, Max, Sum
 from django.test import Client
 
+from branches.models import Branch
 from exports.models import ExportRun
-from promo.models import Promo, PromoComment, PromoEvent, PromoLine, PromoUpload
+from promo.models import PriceTagJob, Promo, PromoComment, PromoEvent, PromoLine, PromoUpload
 from tests.test_smoke_crawl import portal, user  # noqa: F401  (the module's portal fixture)
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,7 @@ def snapshot() -> tuple:
     return (
         Promo.objects.aggregate(Sum("version"), *changed), PromoLine.objects.aggregate(*changed),
         PromoEvent.objects.count(), PromoComment.objects.count(), PromoUpload.objects.count(),
-        ExportRun.objects.count(),
+        ExportRun.objects.count(), PriceTagJob.objects.count(),
     )
 
 
@@ -117,6 +118,10 @@ def test_page_forms_refuse_bad_input(portal):  # noqa: F811
         callers["marketer"].post("/promo/uploads/new/", {"supplier": value})
     for day in ODD_DATES:
         callers["marketer"].post("/exports/start/", {"date": day, "system": "all"})
+    branch = Branch.objects.order_by("code").first()
+    for value in [*ODD_NUMBERS, *ODD_DATES]:
+        callers["s001"].post("/promo/price-tags.pdf", {"branch": value, "date": "2027-02-10"})
+        callers["s001"].post("/promo/price-tags.pdf", {"branch": branch.pk, "date": value})
 
     # then: never a server error, and nothing changed by a refused request
     problems = [problem for caller in callers.values() for problem in caller.problems]
@@ -170,6 +175,7 @@ def test_lists_and_filters_take_any_query(portal):  # noqa: F811
         "/promo/mass-correction/": ["promo", "supplier", "category", "region", "status", "active_from"],
         "/promo/activity/": ["kind", "actor", "supplier", "date_from", "date_to", "page"],
         "/promo/uploads/": ["page"], "/promo/uploads/template/": ["supplier", "lang"], "/exports/": ["page"],
+        "/promo/price-tags/": ["page"],
         "/branches/": ["q", "region", "city", "group", "open_on", "page", "per_page"],
         "/suppliers/": ["q", "page", "per_page"], "/suppliers/products/": ["q", "supplier", "category", "per_page"],
         "/api/v1/promos/": ["status", "supplier", "category", "active_on", "branch", "region", "search", "ordering",
