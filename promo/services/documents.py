@@ -6,7 +6,9 @@ DejaVu Sans files shipped in static/fonts/, declared with ``@font-face`` and emb
 PDF, so Cyrillic renders the same on any machine; the renderer may read local files only (no
 network, no system fonts by name). Data is read in a fixed number of queries, never one per
 line: the sheet reads the promo's lines and events once, the tags read the frozen lines of
-the approved revisions in force (``PromoRevision.lines``)."""
+the approved revisions in force (``PromoRevision.lines``). Price tags are laid out a bounded
+number of pages at a time and merged (:func:`price_tags_write`), so a branch of any size fits in
+flat memory; promo/services/price_tags.py decides between answering at once and the worker."""
 
 from __future__ import annotations
 
