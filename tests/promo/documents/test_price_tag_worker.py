@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 
+import kombu.pools
 import pytest
 from django.urls import reverse
 
@@ -21,6 +22,16 @@ TIMEOUT = 180
 
 
 @pytest.fixture
+def fresh_broker_pools():
+    """Leave no broker pool behind: kombu keeps one connection pool and one producer pool per
+    broker URL for the whole process, and the worker fixture's clean-up closes the connection
+    pool without forgetting them, so the next test on the same URL (test_import_worker.py) would
+    get a closed pool. Listed first, so this runs after every other clean-up."""
+    yield
+    kombu.pools.reset()
+
+
+@pytest.fixture
 def chunked_worker(monkeypatch, request):
     """The worker renders chunks of one page (a dozen pages here), so the progress moves."""
     monkeypatch.setenv("PROMO_PRICE_TAGS_CHUNK_PAGES", "1")
@@ -29,7 +40,7 @@ def chunked_worker(monkeypatch, request):
 
 @pytest.mark.worker
 def test_a_real_worker_renders_a_large_branch_and_its_owner_downloads_it(
-        demo_data, demo_user, settings, chunked_worker, client):
+        fresh_broker_pools, demo_data, demo_user, settings, chunked_worker, client):
     # given 250 running lines in B0001, more than the 200 answered at once here
     from branches.models import Branch
 
