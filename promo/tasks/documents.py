@@ -16,8 +16,8 @@ __all__ = ["price_tag_jobs_clean_task", "price_tags_render_task"]
 
 logger = logging.getLogger(__name__)
 
-# 5,000 tags take about two minutes on one core; past this the job is marked failed instead
-# of hanging in «готовится».
+# 5,000 tags take about a minute of CPU (two on a busy machine); past this the job is marked
+# failed instead of hanging in «готовится».
 SOFT_TIME_LIMIT = 30 * 60
 
 
