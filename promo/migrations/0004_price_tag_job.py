@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('branches', '0001_initial'),
-        ('promo', '0001_initial'),
+        ('promo', '0003_upload_lease'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
