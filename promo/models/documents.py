@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, TimeStampedModel
 
-# A job normally leaves the queue within seconds; past this its page says that something is wrong.
-QUEUE_PATIENCE = timedelta(minutes=10)
+# A job leaves the queue within seconds and writes its progress every few seconds while it
+# renders (``updated_at``); an unfinished job silent for longer has lost its worker or its message.
+STALL_AFTER = timedelta(minutes=10)
 
 
 class PriceTagJobQuerySet(models.QuerySet):
@@ -81,9 +82,10 @@ class PriceTagJob(TimeStampedModel):
         return min(100, round(100 * self.tags_done / self.tags_total))
 
     @property
-    def waiting_too_long(self) -> bool:
-        """Queued for more than QUEUE_PATIENCE: the page says so (no worker may be running)."""
-        return self.status == self.Status.QUEUED and timezone.now() - self.created_at > QUEUE_PATIENCE
+    def looks_stuck(self) -> bool:
+        """Unfinished and silent for STALL_AFTER: its page says so and offers to order again
+        (which fails this job and queues a new one), instead of a bar that never moves."""
+        return not self.is_finished and timezone.now() - self.updated_at > STALL_AFTER
 
     @property
     def is_finished(self) -> bool:

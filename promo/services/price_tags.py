@@ -8,7 +8,9 @@ whole pages, merged), so the memory of a request does not grow with the branch.
   the worker, reusing the person's unfinished job for the same branch and day;
 - :func:`price_tag_job_run` is what the worker runs: the progress goes to the job in
   autocommitted updates (another request sees the bar move), the PDF to MEDIA_ROOT;
-- :func:`price_tag_job_fail` marks a crash, so a job never stays «готовится» forever;
+- :func:`price_tag_job_fail` marks a crash, so a job never stays «готовится» forever; a job
+  whose worker died silently (no progress for ``STALL_AFTER``) says so on its page, and asking
+  again fails it and queues a new one;
 - :func:`price_tag_jobs_clean` removes jobs (and their files) older than
   PROMO_PRICE_TAGS_KEEP_DAYS.
 
@@ -28,6 +30,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from branches.models import Branch
 from promo.models import PriceTagJob
@@ -37,6 +40,8 @@ logger = logging.getLogger(__name__)
 
 # The bar moves at most this many times a job, whatever the number of tags (query counts stay flat).
 PROGRESS_STEPS = 20
+
+STALLED = _lazy("Подготовка остановилась: обработчик фоновых задач не отвечал. Ценники заказаны заново.")
 
 
 @dataclass
@@ -74,11 +79,14 @@ def price_tags_request(*, actor, branch: Branch, day: date, queue: bool = True) 
         return PriceTagsAnswer(tags=len(tags), file=out, pages=pages)
     if not queue:
         return PriceTagsAnswer(tags=len(tags))
-    unfinished = (PriceTagJob.objects.restrict(actor)
-                  .filter(branch=branch, day=day, status__in=[PriceTagJob.Status.QUEUED, PriceTagJob.Status.RUNNING])
-                  .order_by("-created_at", "-pk").first())
-    if unfinished is not None:
-        return PriceTagsAnswer(tags=len(tags), job=unfinished)  # a second click waits for the first
+    unfinished = list(PriceTagJob.objects.restrict(actor)
+                      .filter(branch=branch, day=day, status__in=[PriceTagJob.Status.QUEUED, PriceTagJob.Status.RUNNING])
+                      .order_by("-created_at", "-pk"))
+    for job in unfinished:
+        if not job.looks_stuck:
+            return PriceTagsAnswer(tags=len(tags), job=job)  # a second click waits for the first
+    for job in unfinished:  # its worker or its message is lost: this request replaces it
+        price_tag_job_fail(job=job, reason=STALLED)
     job = price_tag_job_create(actor=actor, branch=branch, day=day, tags_total=len(tags))
     transaction.on_commit(lambda: _enqueue(job))
     return PriceTagsAnswer(tags=len(tags), job=job)
@@ -112,7 +120,9 @@ class _Progress:
         step = max(1, total // PROGRESS_STEPS)
         if done < total and done - self.written < step:
             return
-        PriceTagJob.objects.filter(pk=self.job.pk).update(tags_done=done, tags_total=total)
+        # updated_at is the job's heartbeat (PriceTagJob.looks_stuck).
+        PriceTagJob.objects.filter(pk=self.job.pk).update(tags_done=done, tags_total=total,
+                                                          updated_at=timezone.now())
         self.written = done
 
 
@@ -125,15 +135,16 @@ def price_tag_job_run(job: PriceTagJob) -> PriceTagJob:
     if job.is_finished:
         return job  # a redelivered message: the work is done
     # Queued or running: running again only after a lost worker, whose message came back.
-    PriceTagJob.objects.filter(pk=job.pk).update(status=PriceTagJob.Status.RUNNING, started_at=timezone.now(),
-                                                 tags_done=0, failure="")
+    now = timezone.now()
+    PriceTagJob.objects.filter(pk=job.pk).update(status=PriceTagJob.Status.RUNNING, started_at=now,
+                                                 updated_at=now, tags_done=0, failure="")
     actor = job.requested_by
     if not actor.is_active:
         price_tag_job_fail(job=job, reason=_("Пользователь, заказавший ценники, отключён."))
         return job
     with translation.override(job.language or settings.LANGUAGE_CODE):
         tags = price_tags_for(branch=job.branch, day=job.day, user=actor)
-        PriceTagJob.objects.filter(pk=job.pk).update(tags_total=len(tags))
+        PriceTagJob.objects.filter(pk=job.pk).update(tags_total=len(tags), updated_at=timezone.now())
         with tempfile.TemporaryFile() as out:
             pages = price_tags_write(branch=job.branch, day=job.day, tags=tags, out=out, progress=_Progress(job))
             size = out.tell()
@@ -152,6 +163,7 @@ def price_tag_job_run(job: PriceTagJob) -> PriceTagJob:
 
 def price_tag_job_fail(*, job: PriceTagJob, reason: str) -> None:
     """Mark a job failed (a crash, not a user's mistake) with the reason the page shows."""
+    reason = str(reason)
     logger.error("Price tag job %s failed: %s", job.pk, reason)
     PriceTagJob.objects.filter(pk=job.pk).update(status=PriceTagJob.Status.FAILED, failure=reason[:2000],
                                                  finished_at=timezone.now())

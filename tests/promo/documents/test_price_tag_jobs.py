@@ -258,6 +258,45 @@ def test_a_job_waiting_long_in_the_queue_says_so(client_for, branch, demo_user):
         page = client.get(job.get_absolute_url()).content.decode()
 
     assert "Задание ждёт своей очереди дольше обычного" in page
+    assert "Заказать заново" in page and f'action="{reverse("promo:price_tags")}"' in page
+
+
+def test_a_job_whose_worker_died_says_so_and_ordering_again_replaces_it(
+        client_for, branch, large, demo_user, django_capture_on_commit_callbacks):
+    # given a job left «running» with 21 of 30 tags done by a worker that then died
+    running_lines(30)
+    stuck = PriceTagJob.objects.create(requested_by=demo_user("marketer"), branch=branch, day=DAY,
+                                       status=PriceTagJob.Status.RUNNING, tags_total=30, tags_done=21)
+    client = client_for("marketer")
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        # then after ten minutes without progress its page says it has stopped and offers to order again
+        page = client.get(stuck.get_absolute_url()).content.decode()
+        assert "Подготовка не продвигается больше 10 минут" in page and "Заказать заново" in page
+
+        # and ordering again fails the stuck job with the reason and prepares a new one
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_tags(client, branch)
+    stuck.refresh_from_db()
+    fresh = PriceTagJob.objects.exclude(pk=stuck.pk).get()
+    assert response["Location"] == fresh.get_absolute_url()
+    assert (stuck.status, stuck.failure) == (
+        PriceTagJob.Status.FAILED,
+        "Подготовка остановилась: обработчик фоновых задач не отвечал. Ценники заказаны заново.")
+    assert fresh.status == PriceTagJob.Status.SUCCEEDED
+
+
+def test_a_running_job_that_moves_is_not_stuck(branch, large, demo_user):
+    # given a job whose worker writes its progress
+    running_lines(30)
+    job = PriceTagJob.objects.create(requested_by=demo_user("marketer"), branch=branch, day=DAY)
+    later = timezone.now() + timedelta(minutes=11)
+
+    # when it is rendered eleven minutes after it was queued, its progress is a heartbeat
+    with time_machine.travel(later):
+        assert PriceTagJob.objects.get(pk=job.pk).looks_stuck  # queued for 11 minutes
+        _Progress(job)(21, 30)
+        assert not PriceTagJob.objects.get(pk=job.pk).looks_stuck
 
 
 def test_the_job_prints_in_the_language_it_was_asked_in(client_for, branch, large,
