@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('promo', '0003_upload_lease'),
+        ('promo', '0004_price_tag_job'),
     ]
 
     operations = [
