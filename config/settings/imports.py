@@ -5,6 +5,11 @@ from config.env import env, env_int
 PROMO_UPLOAD_MAX_BYTES = env_int("PROMO_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 PROMO_UPLOAD_MAX_UNCOMPRESSED_BYTES = env_int("PROMO_UPLOAD_MAX_UNCOMPRESSED_BYTES", 400 * 1024 * 1024)
 PROMO_UPLOAD_MAX_ROWS = env_int("PROMO_UPLOAD_MAX_ROWS", 200_000)
+# A value further right than this column (256 = IV, the last column of an .xls) is refused.
+PROMO_UPLOAD_MAX_COLUMNS = env_int("PROMO_UPLOAD_MAX_COLUMNS", 256)
+# Filled cells of a sheet (and strings of the shared strings table) a workbook may hold:
+# 200,000 rows of the 14-column bulk layout are 2.8 million.
+PROMO_UPLOAD_MAX_CELLS = env_int("PROMO_UPLOAD_MAX_CELLS", 3_000_000)
 PROMO_UPLOAD_ASYNC_ROWS = env_int("PROMO_UPLOAD_ASYNC_ROWS", 2_000)
 PROMO_DISCOUNT_MIN = env_int("PROMO_DISCOUNT_MIN", 1)
 PROMO_DISCOUNT_MAX = env_int("PROMO_DISCOUNT_MAX", 90)
@@ -13,3 +18,7 @@ PROMO_MIN_LEAD_DAYS = env_int("PROMO_MIN_LEAD_DAYS", 14)
 # Which library reads uploaded sheets: "calamine" (python-calamine, the default: several times
 # faster, see docs/development/import-reader.md) or "openpyxl" (read-only mode, sees number formats).
 PROMO_IMPORT_ENGINE = env("PROMO_IMPORT_ENGINE", "calamine")
+# calamine runs in a child process limited to this much memory (address space, MB) and waiting
+# at most this long for one answer; a file it cannot read within them is read with openpyxl.
+PROMO_IMPORT_SANDBOX_MB = env_int("PROMO_IMPORT_SANDBOX_MB", 256)
+PROMO_IMPORT_SANDBOX_SECONDS = env_int("PROMO_IMPORT_SANDBOX_SECONDS", 120)

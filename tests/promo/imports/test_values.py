@@ -1,6 +1,7 @@
 """Value parsers: the messy cells of the sample workbooks, and hypothesis properties."""
 
 import contextlib
+import unicodedata
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -177,9 +178,17 @@ def test_decimal_round_trips_through_its_spellings(value, group, point, suffix, 
     assert parse_decimal(text) == value
 
 
-@given(st.floats(allow_nan=False, allow_infinity=False))
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-9.99e9, max_value=9.99e9))
 def test_any_float_cell_parses_to_the_same_number(value):
     assert float(parse_decimal(value)) == value
+
+
+@given(st.one_of(st.floats(min_value=1e10, allow_infinity=False), st.floats(max_value=-1e10, allow_infinity=False),
+                 st.integers(min_value=10**10)))
+def test_a_number_of_ten_billion_or_more_is_too_large_never_a_decimal_error(value):
+    # 1e308 or 10^30 in a price cell: a clear refusal, not decimal.InvalidOperation later on
+    code, params = problem_of(parse_decimal, value)
+    assert (code, params["reason"]) == ("price_invalid", "too_large")
 
 
 @given(st.integers(min_value=1, max_value=99))
@@ -247,8 +256,14 @@ def test_n_or_m_below_one_is_invalid(n):
 
 
 @given(st.text())
-def test_text_never_fails_and_is_stripped(text):
-    result = parse_text(text)
+def test_text_is_stripped_or_refused_for_an_invisible_character(text):
+    try:
+        result = parse_text(text)
+    except ValueProblem as problem:
+        # only a control or format character (zero-width, bidi, BOM...) is refused
+        assert problem.code == "invisible_char"
+        assert any(unicodedata.category(char) in ("Cc", "Cf") and char not in "\t\n\r" for char in text)
+        return
     assert result is None or (result == result.strip() and result)
 
 
