@@ -36,6 +36,7 @@ from promo.services.corrections import FIRST_PROMO_DAY, LAST_PROMO_DAY
 from promo.services.imports import headers as h
 from promo.services.imports.problems import Problem
 from promo.services.imports.values import (
+    EXCEL_MAX_TEXT,
     FIXED_PRICE,
     PERCENT,
     ValueProblem,
@@ -50,6 +51,9 @@ from suppliers.models import Product, Supplier
 
 # Rows per product look-up and per progress update.
 CHUNK_ROWS = 1000
+# Texts are refused above the length their field stores, never cut (issue 11).
+PROMO_NAME_MAX = Promo._meta.get_field("name").max_length
+COMMENT_MAX = EXCEL_MAX_TEXT
 # Product names are compared after folding; below this similarity they "differ noticeably"
 # (a typo or a dropped word passes, another product's name does not).
 NAME_SIMILARITY = 0.85
@@ -138,6 +142,9 @@ class _Parsed:
     article: str | None = None
     ean: str | None = None
     ean_ok: bool = True
+    promo_name: tuple[str, str] = ("", "")  # (as it will be saved, folded for grouping)
+    comment: str = ""
+    regular: Decimal | None = None  # the regular price the sheet states (informational)
 
 
 def fold_name(text: str) -> str:
@@ -282,7 +289,9 @@ class SheetValidator:
 
     def _supplier_check(self, raw: Any) -> tuple[int | None, tuple]:
         """The row's supplier: the upload's, or the «Поставщик» cell (INN or code)."""
-        text = parse_text(raw)
+        text, specs = self._parsed(h.SUPPLIER, parse_text, raw)
+        if specs:
+            return None, specs
         if text is None:
             if self.supplier is not None:
                 return self.supplier.pk, _NO_SPECS
@@ -410,6 +419,19 @@ class SheetValidator:
         parsed.targeting, found = self._cached(h.BRANCHES, _key(raw), lambda: self._branches_check(raw))
         specs.extend(found)
 
+        # Informational and free-text cells are checked too: nothing is dropped or cut silently.
+        raw = cells.get(h.PROMO_NAME)
+        parsed.promo_name, found = self._cached(h.PROMO_NAME, _key(raw), lambda: self._promo_name(raw))
+        specs.extend(found)
+        parsed.comment, found = self._cell(cells, h.COMMENT, _comment)
+        parsed.comment = parsed.comment or ""
+        specs.extend(found)
+        specs.extend(self._cell(cells, h.PRODUCT_NAME, parse_text)[1])
+        raw = cells.get(h.REGULAR_PRICE)
+        if raw is not None:
+            parsed.regular, found = self._cached(h.REGULAR_PRICE, _key(raw), lambda: self._regular_check(raw))
+            specs.extend(found)
+
         parsed.article, found = self._cell(cells, h.ARTICLE, parse_text)
         specs.extend(found)
         parsed.ean, found = self._cell(cells, h.EAN, parse_ean)
@@ -499,23 +521,29 @@ class SheetValidator:
             if text and not self._cached("same_name", (text, name), lambda: (_same_name(text, name), ()))[0]:
                 self.result.warnings.append(Problem("name_mismatch", parsed.row, self.titles[h.PRODUCT_NAME],
                                                     params={"value": text, "expected": name}))
-        raw = cells.get(h.REGULAR_PRICE)
-        if raw is not None:
-            written = self._cached(h.REGULAR_PRICE, _key(raw), lambda: (_optional_money(raw), ()))[0]
-            if written is not None and written != regular:
-                self.result.warnings.append(Problem(
-                    "regular_price_mismatch", parsed.row, self.titles[h.REGULAR_PRICE],
-                    params={"value": money_text(written), "expected": money_text(regular)},
-                ))
+        if parsed.regular is not None and parsed.regular != regular:
+            self.result.warnings.append(Problem(
+                "regular_price_mismatch", parsed.row, self.titles[h.REGULAR_PRICE],
+                params={"value": money_text(parsed.regular), "expected": money_text(regular)},
+            ))
 
     def _promo_name(self, raw: Any) -> tuple[tuple[str, str], tuple]:
-        name = " ".join((parse_text(raw) or "").split())[:200]
-        return (name, name.casefold()), _NO_SPECS
+        """The promo name as it will be saved (spaces collapsed); refused above its field's length."""
+        text, specs = self._parsed(h.PROMO_NAME, parse_text, raw)
+        name = " ".join((text or "").split())
+        if len(name) > PROMO_NAME_MAX:
+            return ("", ""), (("text_too_long", h.PROMO_NAME, {"length": len(name), "max": PROMO_NAME_MAX}),)
+        return (name, name.casefold()), specs
+
+    def _regular_check(self, raw: Any) -> tuple[Decimal | None, tuple]:
+        """The regular price the sheet states: only compared with the catalogue, but a cell that
+        is not a price is an error, not an empty cell."""
+        value, specs = self._parsed(h.REGULAR_PRICE, parse_decimal, raw)
+        return (None if value is None else _money(value)), specs
 
     def _add_line(self, parsed: _Parsed, product: tuple) -> None:
         product_id, article, ean, name, _supplier, regular = product
-        raw = parsed.cells.get(h.PROMO_NAME)
-        promo_name, folded = self._cached(h.PROMO_NAME, _key(raw), lambda: self._promo_name(raw))[0]
+        promo_name, folded = parsed.promo_name
         key = (parsed.supplier_id, folded, parsed.mechanic, parsed.start, parsed.end, parsed.targeting)
         group = self._groups.get(key)
         if group is None:
@@ -524,7 +552,7 @@ class SheetValidator:
                 mechanic=parsed.mechanic, start=parsed.start, end=parsed.end,
                 targeting=parsed.targeting.to_json(),
             )
-        comment = self._text(parsed.cells, h.COMMENT) or ""
+        comment = parsed.comment
         line = LineCandidate(
             row=parsed.row, product_id=product_id, article=article, ean=ean, name=name,
             discount_percent=parsed.discount, promo_price=parsed.price, n=parsed.n, m=parsed.m,
@@ -588,13 +616,8 @@ def _percent(raw: Any, percent_format: bool) -> Decimal | None:
     return parse_discount(raw, percent_format=percent_format)
 
 
-def _optional_money(raw: Any) -> Decimal | None:
-    """An informational price: unreadable text is simply not compared."""
-    try:
-        value = parse_decimal(raw)
-    except ValueProblem:
-        return None
-    return None if value is None else _money(value)
+def _comment(raw: Any) -> str | None:
+    return parse_text(raw, max_length=COMMENT_MAX)
 
 
 def _same_name(written: str, catalogue: str) -> bool:
