@@ -31,17 +31,16 @@ from promo.services.imports.problems import FileProblem, Problem
 from promo.services.imports.sandbox import CalamineSandbox, SandboxFailed
 from promo.services.imports.values import CellError, clean_display
 
-__all__ = ["ENGINES", "SheetReader", "SheetRow", "check_file"]
+__all__ = ["ENGINES", "SheetReader", "SheetRow", "WorkbookSource", "check_file"]
 
 ENGINES = ("calamine", "openpyxl")
 _VISIBLE = "visible"
 
 
 # --- engines -----------------------------------------------------------------------------------
-# Each lists its worksheets as (name, state) and yields (row_number, values, percent_columns) for
-# every row, blank ones included, so row numbers are exactly Excel's; percent_columns is the set
-# of 0-based columns holding a number in a percent-formatted cell, or None when the engine cannot
-# see number formats.
+# Each lists its worksheets as (name, state) and yields (row_number, values, formats) for every
+# row, blank ones included, so row numbers are exactly Excel's; formats are the cells' number
+# formats, or None when the engine cannot see them (calamine).
 
 
 class _OpenpyxlEngine:
@@ -58,7 +57,7 @@ class _OpenpyxlEngine:
         self.book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
         self.sheets = [(sheet.title, sheet.sheet_state.lower()) for sheet in self.book.worksheets]
 
-    def rows(self, sheet_name: str) -> Iterator[tuple[int, tuple, set[int] | None]]:
+    def rows(self, sheet_name: str) -> Iterator[tuple[int, tuple, tuple | None]]:
         sheet = self.book[sheet_name]
         stats = self.survey.stats(sheet_name)
         limit = settings.PROMO_UPLOAD_MAX_CELLS
@@ -70,11 +69,7 @@ class _OpenpyxlEngine:
         sheet.reset_dimensions()
         for number, cells in enumerate(sheet.iter_rows(), start=1):
             values = tuple(CellError(cell.value) if cell.data_type == "e" else cell.value for cell in cells)
-            percent = {
-                index for index, cell in enumerate(cells)
-                if isinstance(cell.value, int | float) and "%" in (cell.number_format or "")
-            }
-            yield number, values, percent
+            yield number, values, tuple(cell.number_format for cell in cells)
             if values_left is not None:
                 values_left -= sum(1 for value in values if value is not None)
                 if values_left <= 0:
@@ -98,7 +93,7 @@ class _CalamineEngine:
         self.sheets = [(sheet.name, sheet.visible) for sheet in self.box.sheets]
         self._last_rows: dict[str, int | None] = {}
 
-    def rows(self, sheet_name: str) -> Iterator[tuple[int, tuple, set[int] | None]]:
+    def rows(self, sheet_name: str) -> Iterator[tuple[int, tuple, tuple | None]]:
         _start, end, rows = self.box.open_sheet(sheet_name)
         self._last_rows[sheet_name] = None if end is None else end[0] + 1
         stats = self.survey.stats(sheet_name)
@@ -133,6 +128,29 @@ def _open_engine(path: Path, engine: str, survey: Survey):
         raise unreadable("broken") from None
 
 
+class WorkbookSource:
+    """Every sheet of an uploaded workbook row by row, through the same engines and limits as
+    the reader (for the error workbook): ``with WorkbookSource(path, engine) as source:
+    for number, values, formats in source.rows(name)``. Raises ``FileProblem`` for a file the
+    reader refuses and ``SandboxFailed`` when calamine cannot read it (then use openpyxl)."""
+
+    def __init__(self, path: str | Path, engine: str):
+        path = Path(path)
+        check_file(path)
+        self._engine = _open_engine(path, engine, survey(path))
+        self.engine_name = engine
+        self.sheets = [name for name, _state in self._engine.sheets]
+
+    def rows(self, sheet_name: str) -> Iterator[tuple[int, tuple, tuple | None]]:
+        return SheetReader._guarded(self._engine.rows(sheet_name))
+
+    def __enter__(self) -> WorkbookSource:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._engine.close()
+
+
 # --- reader ------------------------------------------------------------------------------------
 
 
@@ -144,6 +162,13 @@ class SheetRow:
     cells: dict[str, Any]
     # field -> the cell had a % number format (only where the engine can tell; else empty).
     percent_format: dict[str, bool] = field(default_factory=dict)
+
+
+def _percent_format(columns: dict[str, int], values: tuple, formats: tuple) -> dict[str, bool]:
+    """field -> the cell holds a number in a percent-formatted cell."""
+    width = len(formats)
+    return {name: index < width and isinstance(values[index], int | float) and "%" in (formats[index] or "")
+            for name, index in columns.items()}
 
 
 def _is_blank(value: Any) -> bool:
@@ -238,7 +263,7 @@ class SheetReader:
         self._engine = _open_engine(self.path, engine_name, self.survey)
         chosen = self._choose(self._probe_all())
         self.header, self.sheet_title = chosen.header, chosen.name
-        self._check_duplicates(chosen.header)
+        self._check_duplicates(chosen)
         last_row = self._guarded_call(self._engine.last_row, chosen.name)
         self.rows_total = None if last_row is None else max(0, last_row - chosen.header.row)
         if chosen.rows is None:  # another sheet was probed after it: read it again
@@ -317,19 +342,22 @@ class SheetReader:
             raise FileProblem(Problem("sheet_hidden", 0, params={"sheets": [p.title for p in hidden]}))
         if any(probe.complete for probe in probes):
             raise FileProblem(Problem("file_empty", 0))
-        incomplete = [probe.header for probe in probes if probe.header is not None]
-        if not incomplete and not any(not _is_blank(value) for probe in probes
+        if not any(probe.header is not None for probe in probes) and not any(not _is_blank(value) for probe in probes
                                       for _n, values, _p in probe.head for value in values):
             raise FileProblem(Problem("file_empty", 0, params={"reason": "no_sheets"}))
-        best = max(incomplete, key=lambda header: len(header.columns), default=None) or HeaderMap(row=1)
-        raise FileProblem(Problem("header_missing", best.row, params={"missing": best.missing_labels()}))
+        best = max(((probe.header, probe.name) for probe in probes if probe.header is not None),
+                   key=lambda pair: len(pair[0].columns), default=(HeaderMap(row=1), probes[0].name if probes else ""))
+        # "sheet" tells the error workbook where the row is.
+        raise FileProblem(Problem("header_missing", best[0].row, params={
+            "missing": best[0].missing_labels(), "sheet": best[1]}))
 
     @staticmethod
-    def _check_duplicates(header: HeaderMap) -> None:
+    def _check_duplicates(chosen: _Probe) -> None:
+        header = chosen.header
         if header.duplicates:
             name, indexes = next(iter(header.duplicates.items()))
             raise FileProblem(Problem("header_duplicate", header.row, header.titles[name], params={
-                "columns": [column_letters(index + 1) for index in indexes]}))
+                "columns": [column_letters(index + 1) for index in indexes], "sheet": chosen.name}))
 
     # --- rows ---------------------------------------------------------------------------------------
 
@@ -345,7 +373,7 @@ class SheetReader:
         stream = iter(pending)
         while True:
             try:
-                for number, values, percent in stream:
+                for number, values, formats in stream:
                     if number <= last:
                         continue
                     last = number
@@ -360,10 +388,7 @@ class SheetReader:
                     count += 1
                     if count > limit:
                         raise unreadable("too_many_rows", max_rows=limit)
-                    percent_format = {} if percent is None else {
-                        name: index in percent for name, index in columns.items()
-                    }
-                    yield SheetRow(number, cells, percent_format)
+                    yield SheetRow(number, cells, {} if formats is None else _percent_format(columns, values, formats))
                 if stream is raw_rows:
                     return
                 stream = raw_rows
