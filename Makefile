@@ -7,9 +7,10 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.django.local
+SERVE_SETTINGS ?= config.django.production
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps browser-deps migrate demo run worker test test-fast bench lint format messages clean
+.PHONY: help install system-deps browser-deps migrate demo run worker serve test test-fast bench bench-web lint format messages clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -43,9 +44,13 @@ run: demo ## Install, migrate, load demo data, serve http://127.0.0.1:8000 with 
 worker: install ## Run only the Celery worker with beat (for a separate terminal)
 	$(VENV)/bin/celery -A config worker -B -l info
 
-system-deps: ## Install the Debian packages the tests need (PostgreSQL, Chromium) if missing
+serve: install ## Production: migrate, collectstatic, gunicorn + worker + beat on DATABASE_URL and CELERY_BROKER_URL
+	DJANGO_SETTINGS_MODULE=$(SERVE_SETTINGS) config/bin/serve
+
+system-deps: ## Install the Debian packages the tests need (PostgreSQL, Redis, Chromium) if missing
 	@need=""; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || need="$$need postgresql"; \
+	command -v redis-server >/dev/null 2>&1 || need="$$need redis-server"; \
 	test -x /usr/bin/chromium || need="$$need chromium chromium-driver"; \
 	command -v pdftotext >/dev/null 2>&1 || need="$$need poppler-utils"; \
 	fc-list 2>/dev/null | grep -qi dejavu || need="$$need fonts-dejavu-core"; \
@@ -55,14 +60,19 @@ system-deps: ## Install the Debian packages the tests need (PostgreSQL, Chromium
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$need >/dev/null; \
 	fi
 
-test: install system-deps ## Run the whole suite on a throwaway PostgreSQL cluster (started and removed here)
-	DJANGO_SETTINGS_MODULE=config.django.test config/bin/with-postgres $(VENV)/bin/pytest $(PYTEST_ARGS)
+test: install system-deps ## Run the whole suite on a throwaway PostgreSQL cluster and Redis (started and removed here)
+	DJANGO_SETTINGS_MODULE=config.django.test config/bin/with-redis config/bin/with-postgres $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test-fast: install ## Run the suite without the browser, worker and SMTP tests
 	DJANGO_SETTINGS_MODULE=config.django.test config/bin/with-postgres $(VENV)/bin/pytest -m "not e2e and not worker and not smtp" $(PYTEST_ARGS)
 
 bench: install system-deps ## Run the benchmarks (import, exports, PDF) on a throwaway PostgreSQL and print figures
 	DJANGO_SETTINGS_MODULE=config.django.test config/bin/with-postgres $(PY) bench/run.py $(BENCH_ARGS)
+
+# BENCH_WEB_USERS, BENCH_WEB_SECONDS, BENCH_WEB_WORKERS, BENCH_WEB_PROMOS... (bench/web/README.md)
+# shorten or resize the run; BENCH_WEB_ARGS passes options to bench/web (--help).
+bench-web: install system-deps ## Load benchmark: 10,000 promos, gunicorn, single-user pages and 50 users for 60 s
+	config/bin/with-postgres $(PY) -m bench.web $(BENCH_WEB_ARGS)
 
 lint: install ## ruff check and the migrations check
 	$(VENV)/bin/ruff check .

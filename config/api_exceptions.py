@@ -4,15 +4,20 @@ Three answers DRF or Django word in English whatever the language get a Russian 
 - a body it cannot parse ("JSON parse error - …", "Multipart form parse error - …") and a JSON
   ``null`` body ("No data provided"): a message with a ``code``, like the API's other errors;
 - ``get_object_or_404``'s "No Promo matches the given query." (never translated): DRF's own
-  translated «not found».
+  translated «not found»;
+- a throttled call (429): a Russian message saying when to try again, ``code: "throttled"``,
+  and the ``Retry-After`` header (seconds). A locked-out sign-in at the token endpoint answers
+  the same way with ``code: "locked_out"`` (``accounts/lockout.py``).
 Everything else is DRF's own handling (its messages come from its catalogue, and from
 ``locale/ru`` for the ones it lacks)."""
 
+import math
 import re
 
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import NotFound, ParseError, ValidationError
+from rest_framework import serializers
+from rest_framework.exceptions import APIException, NotFound, ParseError, Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -20,7 +25,15 @@ from rest_framework.views import exception_handler as drf_exception_handler
 BODY_UNREADABLE = _("Тело запроса не удалось разобрать: пришлите корректный JSON "
                     "(или multipart/form-data для файла).")
 BODY_EMPTY = _("В запросе нет данных: пришлите объект JSON с полями.")
+THROTTLED = _("Слишком много запросов: повторите через %(seconds)s с.")
 _DJANGO_NOT_FOUND = re.compile(r"^No \w+ matches the given query\.$")
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    """The body of a refusal that is not about one field (for the schema)."""
+
+    detail = serializers.CharField(help_text="What went wrong, for people (Russian by default).")
+    code = serializers.CharField(help_text="What went wrong, for programs (e.g. throttled, locked_out).")
 
 
 def _is_no_data(exc: ValidationError) -> bool:
@@ -36,4 +49,11 @@ def exception_handler(exc, context) -> Response | None:
         exc = NotFound()
     if isinstance(exc, ValidationError) and _is_no_data(exc):
         return Response({"detail": str(BODY_EMPTY), "code": "no_data"}, status=exc.status_code)
-    return drf_exception_handler(exc, context)
+    if isinstance(exc, Throttled):
+        wait = math.ceil(exc.wait or 1)
+        return Response({"detail": str(THROTTLED) % {"seconds": wait}, "code": "throttled"},
+                        status=exc.status_code, headers={"Retry-After": str(wait)})
+    response = drf_exception_handler(exc, context)
+    if isinstance(exc, APIException) and exc.status_code == 429 and isinstance(exc.detail, str):
+        response.data["code"] = exc.detail.code  # another 429 (the sign-in lockout): the same shape
+    return response

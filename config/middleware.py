@@ -1,9 +1,19 @@
-"""Language selection: Russian unless the person picked another language with the switch.
+"""The portal's own middleware.
 
+Language selection: Russian unless the person picked another language with the switch.
 Django's LocaleMiddleware also honours the browser's Accept-Language header, which would show
 an English UI to anyone whose browser is set to English; the portal's users expect Russian by
-default, so only the explicit choice (the language cookie set by /i18n/setlang/) counts."""
+default, so only the explicit choice (the language cookie set by /i18n/setlang/) counts.
 
+Content-Security-Policy: django-csp's middleware with one widening: pages the portal does not
+write itself (Django admin, DRF's browsable API) carry a few ``style=`` attributes, so under
+``settings.CSP_INLINE_STYLE_PATHS`` inline styles (never scripts) are allowed.
+
+Permissions-Policy: the browser features the portal never uses are switched off
+(``settings.PERMISSIONS_POLICY``)."""
+
+from csp.constants import UNSAFE_INLINE
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.utils import translation
 
@@ -21,3 +31,29 @@ class PortalLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+def permissions_policy_header(policy: dict[str, list[str]]) -> str:
+    """``{"camera": [], "fullscreen": ["self"]}`` -> ``camera=(), fullscreen=(self)``."""
+    return ", ".join(f"{feature}=({' '.join(origins)})" for feature, origins in policy.items())
+
+
+class PermissionsPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = permissions_policy_header(settings.PERMISSIONS_POLICY)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.header:
+            response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+
+class PortalCSPMiddleware(CSPMiddleware):
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only)
+        if (request.path_info.startswith(tuple(settings.CSP_INLINE_STYLE_PATHS))
+                and response.get("Content-Type", "").startswith("text/html")):
+            parts.update = {**(parts.update or {}), "style-src": [UNSAFE_INLINE]}
+        return parts

@@ -1,13 +1,15 @@
-"""URL map: pages per app, the API under /api/v1/, the schema and its docs page."""
+"""URL map: pages per app, the API under /api/v1/, the schema and its docs pages.
 
-from django.conf import settings
-from django.conf.urls.static import static
+Uploaded files (MEDIA_ROOT) have no URL in any settings layer: an original sheet is read only
+through the views that check who may see its upload (the upload page, the error workbook)."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from accounts.views import PortalLoginView
 from config.api import api_urlpatterns
+from config.api_docs import redoc_view, schema_view, swagger_view
 from promo.views.home import HomeView
 
 urlpatterns = [
@@ -16,15 +18,12 @@ urlpatterns = [
     path("branches/", include("branches.urls")),
     path("suppliers/", include("suppliers.urls")),
     path("exports/", include("exports.urls")),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", PortalLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_urlpatterns, "api"))),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("api/schema/", schema_view, name="schema"),
+    path("api/docs/", swagger_view, name="api-docs"),
+    path("api/redoc/", redoc_view, name="api-redoc"),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -4,6 +4,7 @@ so every test can use s001, manager, marketer and the 5,000 products."""
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 
 from suppliers.services.seed import seed_demo
 
@@ -12,6 +13,14 @@ from suppliers.services.seed import seed_demo
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         seed_demo()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """API throttle counters live in the (per-process) cache: each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

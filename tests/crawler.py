@@ -1,6 +1,8 @@
 """A breadth-first crawler for the smoke test: from a start page it follows every same-origin
-link (GET only) with the Django test client and reports each page that is a server error or
-does not render as a Russian page should.
+link (GET only) with the Django test client and reports each page that is a server error, does
+not render as a Russian page should, or breaks the Content-Security-Policy: no CSP header, or
+inline code the policy would block (a <script> without src, an on*= handler, a javascript: link;
+on the portal's own pages also a style= attribute).
 
 Links that only differ in their ids or query values (``/promo/12/``, ``/promo/13/``,
 ``?page=2``, ``?page=3``) have the same *shape*; a few of each shape are enough to exercise the
@@ -24,6 +26,12 @@ NONE_SHOWN = re.compile(r">\s*None\s*<")
 HTML_LANG = "<html lang=\"ru\""
 # Third-party pages (Swagger UI, ReDoc, the browsable API) have their own layout.
 FOREIGN_LAYOUT_PREFIXES = ("/api/",)
+# Pages whose templates are not the portal's: inline styles allowed there (config.middleware).
+FOREIGN_STYLE_PREFIXES = ("/admin/", "/api/")
+# <script> types a browser does not run (json_script's data blocks): CSP does not apply to them.
+DATA_SCRIPT_TYPES = {"application/json", "application/ld+json"}
+STRICT_SCRIPT_SRC = "script-src 'self'"
+EVENT_HANDLER = re.compile(r"on[a-z]+")
 
 
 class _Links(HTMLParser):
@@ -42,6 +50,46 @@ def links_of(html: str) -> list[str]:
     parser = _Links()
     parser.feed(html)
     return parser.hrefs
+
+
+class _InlineCode(HTMLParser):
+    """Collects what a strict Content-Security-Policy (script-src/style-src 'self') blocks."""
+
+    def __init__(self, *, styles: bool) -> None:
+        super().__init__()
+        self.styles = styles
+        self.found: list[str] = []
+        self._in_inline_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "script" and not values.get("src") and (values.get("type") or "") not in DATA_SCRIPT_TYPES:
+            self._in_inline_script = True
+        if tag == "style" and self.styles:
+            self.found.append("<style> element")
+        for name, value in attrs:
+            if EVENT_HANDLER.fullmatch(name):
+                self.found.append(f"<{tag} {name}=…> handler")
+            elif name in ("href", "src", "action", "formaction") and (value or "").strip().lower().startswith("javascript:"):
+                self.found.append(f"<{tag} {name}=\"javascript:…\">")
+            elif name == "style" and self.styles:
+                self.found.append(f"<{tag} style=\"{value}\">")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in_inline_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_inline_script and data.strip():
+            self.found.append(f"inline <script>: {data.strip()[:60]}")
+
+
+def inline_code(html: str, *, styles: bool = True) -> list[str]:
+    """Inline scripts, handlers and javascript: URLs in ``html`` (and, with ``styles``, inline
+    styles): each would be refused by the portal's Content-Security-Policy."""
+    parser = _InlineCode(styles=styles)
+    parser.feed(html)
+    return parser.found
 
 
 def normalise(href: str, base: str) -> str | None:
@@ -93,8 +141,14 @@ def check_page(url: str, response, source: str | None, report: CrawlReport) -> s
     if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
         return None
     html = response.content.decode()
-    if HTML_LANG not in html and not urlsplit(url).path.startswith(FOREIGN_LAYOUT_PREFIXES):
+    path = urlsplit(url).path
+    if HTML_LANG not in html and not path.startswith(FOREIGN_LAYOUT_PREFIXES):
         report.problem(url, "not a Russian page (no <html lang=\"ru\">)", source)
+    policy = response.get("Content-Security-Policy", "")
+    if STRICT_SCRIPT_SRC + ";" not in policy + ";":
+        report.problem(url, f"no strict Content-Security-Policy (got {policy!r})", source)
+    for found in inline_code(html, styles=not path.startswith(FOREIGN_STYLE_PREFIXES)):
+        report.problem(url, f"blocked by the CSP: {found}", source)
     for pattern, text in ((UNRENDERED, "unrendered template syntax"), (NONE_SHOWN, "«None» shown as a value")):
         found = pattern.search(html)
         if found:

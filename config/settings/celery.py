@@ -1,9 +1,26 @@
 """Celery. The default broker is kombu's filesystem transport: it needs no server, so
-``make run`` works on a bare machine; production points CELERY_BROKER_URL at Redis or RabbitMQ."""
+``make run`` works on a bare machine; production points CELERY_BROKER_URL at Redis
+(``redis://host:6379/0``; docs/operations.md, «Celery on Redis»).
+
+Delivery guarantees (the same for every broker):
+
+- ``acks_late``: a message is acknowledged when its task has finished, so a worker that dies in
+  the middle does not lose it; with ``retry_on_worker_lost`` a task whose pool process was killed
+  (OOM, SIGKILL) is sent again like a retry, at most ``max_retries`` times (3), never in a loop.
+- A stopping worker (TERM, ``make serve``'s Ctrl+C) finishes the tasks it runs before it exits
+  (warm shutdown), so a restart neither loses nor repeats them.
+- Every task is safe to run again: an upload that is finished is skipped, an export run is
+  claimed (queued -> running) once, the outbox claims its rows with a lease, a Set Retail file
+  already uploaded is only polled.
+- Redis redelivers a message that is not acknowledged within the visibility timeout. It must
+  exceed the longest task (an import: its hard time limit) and the longest countdown (the Set
+  Retail retries): ``CELERY_VISIBILITY_TIMEOUT``, 6 hours by default.
+"""
 
 from celery.schedules import crontab
+from kombu import Exchange, Queue
 
-from config.env import BASE_DIR, env, env_bool
+from config.env import BASE_DIR, env, env_bool, env_int
 from config.settings.exports import EXPORT_NIGHTLY_HOUR, EXPORT_NIGHTLY_MINUTE
 
 _CELERY_DIR = BASE_DIR / "var" / "celery"
@@ -18,13 +35,29 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
+    # Redis: when an unacknowledged message is handed out again (see the docstring).
+    else {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 6 * 3600)}
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://", "sentinel://"))
     else {}
 )
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_RETRY_ON_WORKER_LOST = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = False  # a lost task comes back as a bounded retry, not a requeue loop
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+
+# Three queues, so that a long import or export never holds up the mail: a worker started
+# without -Q consumes all three (make run, make serve); to scale out, start workers for one
+# queue each (`celery -A config worker -Q imports`), docs/operations.md.
+CELERY_TASK_DEFAULT_QUEUE = "celery"  # mail (the outbox), the date events: short tasks
+CELERY_TASK_QUEUES = tuple(Queue(name, Exchange(name), routing_key=name) for name in ("celery", "imports", "exports"))
+CELERY_TASK_ROUTES = {
+    "promo.upload_process": {"queue": "imports"},
+    "exports.tasks.*": {"queue": "exports"},
+}
 CELERY_TIMEZONE = env("TIME_ZONE", "Asia/Novosibirsk")
 CELERY_BEAT_SCHEDULE_FILENAME = str(_CELERY_DIR / "beat-schedule")
 

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from config.spreadsheets import xlsx_text
 from promo.forms.filtersets import ActivityLogFilterForm
 from promo.models import Promo, PromoEvent
 from promo.selectors import promo_history
@@ -82,7 +83,8 @@ def activity_xlsx_headers() -> list[str]:
 
 def activity_xlsx_response(events) -> FileResponse:
     """Write the events row by row (write-only workbook, the queryset read in chunks) to a
-    temporary file and stream it back: memory stays flat however long the log is."""
+    temporary file and stream it back: memory stays flat however long the log is. Every text
+    goes through ``xlsx_text``: a comment or a name written by a user stays text."""
     statuses = dict(Promo.Status.choices)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("События"))
@@ -100,8 +102,7 @@ def activity_xlsx_response(events) -> FileResponse:
         actor = (event.actor.get_full_name() or event.actor.username) if event.actor else ""
         when = WriteOnlyCell(sheet, value=timezone.localtime(event.created_at).replace(tzinfo=None))
         when.number_format = "DD.MM.YYYY HH:MM"
-        sheet.append([
-            when,
+        texts = (
             str(event.get_kind_display()),
             event.promo.code if event.promo else "",
             str(supplier) if supplier else "",
@@ -110,7 +111,8 @@ def activity_xlsx_response(events) -> FileResponse:
             str(statuses.get(event.to_status, event.to_status)),
             event.reason,
             _("да") if event.internal else "",
-        ])
+        )
+        sheet.append([when, *(xlsx_text(WriteOnlyCell(sheet, value=text)) for text in texts)])
     # FileResponse closes the file when the download is sent, and a TemporaryFile is gone
     # from the disk as soon as it is closed.
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115

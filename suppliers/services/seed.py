@@ -1,5 +1,8 @@
 """Loading the reference set (suppliers/data/reference, a copy of shared/samples/reference) and
-the demo users. Idempotent: a second run finds everything in place and changes nothing."""
+the demo users. Idempotent: a second run finds everything in place and changes nothing.
+
+Demo users share a published password, so they are refused where ``settings.DEMO_USERS_ALLOWED``
+is off (the production settings) unless the caller forces them (a demo or training stand)."""
 
 from __future__ import annotations
 
@@ -9,9 +12,11 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
 from branches.models import Branch, BranchGroup, City, Region
@@ -21,6 +26,15 @@ from suppliers.services.access import category_grant_manager, supplier_user_link
 
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
 DEMO_PASSWORD = "demo"
+DEMO_USERS_REFUSED = _(
+    "Демо-пользователи (admin, marketer, manager, s001…s100 с паролем «demo») в рабочей среде не "
+    "создаются: ничего не изменено. Справочники без пользователей: seed_demo --no-users; настоящих "
+    "пользователей заведите по docs/operations.md («Пользователи и роли»). Стенд для показа или "
+    "обучения: seed_demo --force-demo-users.")
+
+
+class DemoUsersRefused(Exception):
+    """Demo users asked for where they are not allowed (``DEMO_USERS_ALLOWED`` off)."""
 
 
 @dataclass
@@ -157,8 +171,14 @@ def seed_demo_users(*, report: SeedReport, password: str = DEMO_PASSWORD) -> See
     return report
 
 
-def seed_demo(*, with_users: bool = True) -> SeedReport:
+def seed_demo(*, with_users: bool = True, force_demo_users: bool = False) -> SeedReport:
+    """The reference set, the role groups, the demo branch group and (``with_users``) the demo
+    users. Raises :class:`DemoUsersRefused` before changing anything when demo users are not
+    allowed here and not forced."""
+    if with_users and not settings.DEMO_USERS_ALLOWED and not force_demo_users:
+        raise DemoUsersRefused(str(DEMO_USERS_REFUSED))
     report = seed_reference()
+    ensure_role_groups()  # real users get their roles from these groups in Django admin
     seed_demo_groups(report=report)
     if with_users:
         seed_demo_users(report=report)

@@ -1,15 +1,18 @@
-"""seed_demo loads exactly the reference set and the demo users, and is idempotent."""
+"""seed_demo loads exactly the reference set and the demo users, and is idempotent; under the
+production settings it refuses the demo users unless forced."""
 
 from io import StringIO
 
+import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from guardian.models import UserObjectPermission
 
 from branches.models import Branch, BranchGroup, City, Region
 from suppliers.models import Category, Product, Supplier, SupplierUser
 from suppliers.roles import Role, user_roles
+from tests.settings_layers import production_env, run_django
 
 
 def counts():
@@ -92,3 +95,38 @@ def test_demo_branch_group_holds_the_big_cities(db):
     cities = set(group.branches.values_list("city__name", flat=True))
     assert cities == {"Новосибирск", "Барнаул", "Кемерово", "Томск", "Омск", "Красноярск"}
     assert group.branches.count() == Branch.objects.filter(city__name__in=cities).count()
+
+
+def test_seed_demo_refuses_demo_users_where_they_are_not_allowed(db, settings):
+    # given the production rule (DEMO_USERS_ALLOWED off) and a database to protect
+    settings.DEMO_USERS_ALLOWED = False
+    get_user_model().objects.filter(username="s100").delete()
+    before = counts()
+
+    # when seed_demo is asked for the demo users, then it refuses and changes nothing
+    with pytest.raises(CommandError) as refusal:
+        call_command("seed_demo", stdout=StringIO())
+    assert "Демо-пользователи" in str(refusal.value) and "--force-demo-users" in str(refusal.value)
+    assert "--no-users" in str(refusal.value)
+    assert counts() == before
+
+
+def test_seed_demo_loads_reference_data_or_forced_demo_users_there(db, settings):
+    settings.DEMO_USERS_ALLOWED = False
+    get_user_model().objects.filter(username="s100").delete()
+    Group.objects.filter(name=Role.MARKETER.value).delete()
+    # the reference set alone is allowed, with the role groups real users are put in
+    call_command("seed_demo", "--no-users", stdout=StringIO())
+    assert not get_user_model().objects.filter(username="s100").exists()
+    assert Group.objects.filter(name=Role.MARKETER.value).exists()
+    # and the demo users when forced (a demo stand)
+    call_command("seed_demo", "--force-demo-users", stdout=StringIO())
+    assert get_user_model().objects.filter(username="s100").exists()
+
+
+def test_seed_demo_exits_non_zero_under_the_production_settings():
+    # given the production settings (the database is never reached: the refusal comes first)
+    result = run_django("config.django.production", ["manage.py", "seed_demo"], production_env())
+    # then exit code 1 with the reason, in Russian
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "в рабочей среде не создаются" in result.stderr

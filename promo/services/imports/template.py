@@ -4,6 +4,8 @@ Three sheets: «Акции» (the header row the reader recognises, a drop-down 
 date and number formats, one example row), «Инструкция» (every column and rule) and «Мои
 товары» (the supplier's own products to copy from). The workbook is written in write-only mode
 and the products are read with ``.iterator()``, so a supplier with a large range costs no memory.
+Catalogue text (product names, articles) is written through ``config.spreadsheets.xlsx_text``,
+so a name that starts with ``=`` stays a name.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from config.spreadsheets import xlsx_text
 from promo.services.imports import headers as h
 from suppliers.models import Product
 
@@ -154,7 +157,7 @@ def _promo_sheet(book: Workbook, *, supplier, language: str, today: date) -> Non
     example = _example_values(supplier=supplier, language=language, today=today)
     row = []
     for name in columns:
-        cell = WriteOnlyCell(sheet, value=example.get(name))
+        cell = xlsx_text(WriteOnlyCell(sheet, value=example.get(name)))
         cell.font = EXAMPLE_FONT
         if name in COLUMN_FORMATS:
             cell.number_format = COLUMN_FORMATS[name]
@@ -295,12 +298,12 @@ def _products_sheet(book: Workbook, *, supplier, language: str) -> None:
         .iterator(chunk_size=2000)
     )
     for article, ean, name, regular_price in products:
-        article_cell = WriteOnlyCell(sheet, value=article)
+        article_cell = xlsx_text(WriteOnlyCell(sheet, value=article))
         article_cell.number_format = TEXT_FORMAT
         # Text, so Excel shows all 13 digits and keeps a leading zero.
-        ean_cell = WriteOnlyCell(sheet, value=ean)
+        ean_cell = xlsx_text(WriteOnlyCell(sheet, value=ean))
         ean_cell.number_format = TEXT_FORMAT
-        name_cell = WriteOnlyCell(sheet, value=name)
+        name_cell = xlsx_text(WriteOnlyCell(sheet, value=name))
         price_cell = WriteOnlyCell(sheet, value=regular_price)
         price_cell.number_format = MONEY_FORMAT
         sheet.append([article_cell, ean_cell, name_cell, price_cell])

@@ -1,8 +1,11 @@
-"""python manage.py seed_demo: load the reference set and the demo users (idempotent)."""
+"""python manage.py seed_demo: load the reference set and the demo users (idempotent).
 
-from django.core.management.base import BaseCommand
+Under the production settings the demo users (a published password) are refused with exit code
+1 and nothing loaded, unless ``--force-demo-users``; ``--no-users`` loads the reference set only."""
 
-from suppliers.services.seed import DEMO_PASSWORD, seed_demo
+from django.core.management.base import BaseCommand, CommandError
+
+from suppliers.services.seed import DEMO_PASSWORD, DemoUsersRefused, seed_demo
 
 
 class Command(BaseCommand):
@@ -10,9 +13,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--no-users", action="store_true", help="Load reference data only.")
+        parser.add_argument("--force-demo-users", action="store_true",
+                            help="Create the demo users even under the production settings (a demo stand).")
 
     def handle(self, *args, **options):
-        report = seed_demo(with_users=not options["no_users"])
+        try:
+            report = seed_demo(with_users=not options["no_users"], force_demo_users=options["force_demo_users"])
+        except DemoUsersRefused as exc:
+            raise CommandError(str(exc)) from None
         created = ", ".join(f"{k}: {v}" for k, v in report.created.items() if v) or "nothing new"
         self.stdout.write(f"Reference data loaded ({created}).")
         if options["verbosity"] >= 1 and not options["no_users"]:
