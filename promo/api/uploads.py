@@ -19,9 +19,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 
+from config.multipart import MultiPartParser
 from promo.api.serializers import ErrorSerializer
 from promo.models import Promo, PromoUpload
 from promo.services.imports.importer import (
