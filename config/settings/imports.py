@@ -10,6 +10,9 @@ PROMO_UPLOAD_MAX_COLUMNS = env_int("PROMO_UPLOAD_MAX_COLUMNS", 256)
 # Filled cells of a sheet (and strings of the shared strings table) a workbook may hold:
 # 200,000 rows of the 14-column bulk layout are 2.8 million.
 PROMO_UPLOAD_MAX_CELLS = env_int("PROMO_UPLOAD_MAX_CELLS", 3_000_000)
+# Text all the cells hold, a shared string counted once per cell that shows it: a long string
+# repeated in every cell makes a small file unpack into gigabytes (the bulk layout: ~30 MB).
+PROMO_UPLOAD_MAX_TEXT_MB = env_int("PROMO_UPLOAD_MAX_TEXT_MB", 128)
 PROMO_UPLOAD_ASYNC_ROWS = env_int("PROMO_UPLOAD_ASYNC_ROWS", 2_000)
 PROMO_DISCOUNT_MIN = env_int("PROMO_DISCOUNT_MIN", 1)
 PROMO_DISCOUNT_MAX = env_int("PROMO_DISCOUNT_MAX", 90)

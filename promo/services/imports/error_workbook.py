@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable
 from contextlib import suppress
 from datetime import date, datetime, time, timedelta
@@ -36,9 +36,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
 from config.spreadsheets import formula_like, xlsx_text
+from promo.services.imports.engines import WorkbookSource
 from promo.services.imports.headers import HEADER_SEARCH_ROWS, HeaderMap, fold, scan_header
 from promo.services.imports.problems import FileProblem, Problem
-from promo.services.imports.reader import WorkbookSource
 from promo.services.imports.sandbox import SandboxFailed
 
 logger = logging.getLogger(__name__)
@@ -201,25 +201,62 @@ def _copy_sheet(rows: Iterable[tuple[int, tuple, tuple | None]], sheet, problems
             head.append(item)
             if item[0] >= HEADER_SEARCH_ROWS:
                 break
-    header = scan_header((number, values) for number, values, _formats in head) if problems else None
+    header = scan_header((number, values) for number, values, _formats in head
+                         if number <= HEADER_SEARCH_ROWS) if problems else None
     by_cell, by_row = _place(problems, header)
     last_column: dict[int, int] = defaultdict(int)
     for row, index in by_cell:
         last_column[row] = max(last_column[row], index + 1)
     header_width = max(header.columns.values()) + 1 if header and header.columns else 1
-    marked_rows = set(by_row) | {row for row, _index in by_cell}
-    written = 0
+    # Marked rows in order; one the engine does not give (a blank row) is written all the same.
+    marks = deque(sorted(set(by_row) | {row for row, _index in by_cell}))
+    write = _row_writer(sheet)
+
+    def marked(number: int, values: tuple = (), formats: tuple | None = None) -> None:
+        width = max(len(values), last_column.get(number, 0), header_width if by_row.get(number) else 0)
+        write(number, _marked_row(sheet, number, values, formats, by_cell, by_row, width))
+
     for number, values, formats in _chain(head, rows):
-        while written < number - 1:  # keep the row numbers of the source
-            sheet.append(())
-            written += 1
-        written = number
-        if number in marked_rows:
-            sheet.append(_marked_row(sheet, number, values, formats, by_cell, by_row,
-                                     max(len(values), last_column.get(number, 0),
-                                         header_width if by_row.get(number) else 0)))
+        while marks and marks[0] < number:
+            marked(marks.popleft())
+        if marks and marks[0] == number:
+            marks.popleft()
+            marked(number, values, formats)
         else:
-            sheet.append(_plain_row(sheet, values, formats))
+            write(number, _plain_row(sheet, values, formats))
+    while marks:
+        marked(marks.popleft())
+
+
+def _row_writer(sheet):
+    """Write a row under its own number (the source's blank rows are not written at all), on
+    the write-only sheet's writer (openpyxl 3.1: ``WriteOnlyWorksheet._write_rows`` numbers rows
+    1, 2, 3... itself, so an equivalent that takes the number replaces it)."""
+    sheet._get_writer()
+
+    def rows():
+        xf = sheet._writer.xf.send(True)
+        with xf.element("sheetData"):
+            try:
+                while True:
+                    number, values = yield
+                    sheet._writer.write_row(xf, sheet._values_to_row(values, number), number)
+            except GeneratorExit:
+                pass
+        sheet._writer.xf.send(None)
+
+    sheet._rows = rows()
+    next(sheet._rows)
+    last = 0
+
+    def write(number: int, values: list) -> None:
+        nonlocal last
+        if number <= last:
+            return  # rows come in order; a repeated row number is written once
+        last = number
+        sheet._rows.send((number, values))
+
+    return write
 
 
 def _chain(head: list, rows):

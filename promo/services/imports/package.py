@@ -7,10 +7,10 @@ directory declares (a zip bomb is refused without inflating it) and the workbook
 ``survey`` then inflates every part once through ``zipfile`` (which stops at the declared size
 and checks the CRC, so a part lying about its size fails here, in bounded memory) in 1 MB chunks
 and measures each worksheet on the way with byte counts and searches, never parsing XML and never
-doing Python work per cell: how many cells and values it holds, the row of its last value, where
-its error cells (``#N/A``) are. Parts declaring a DTD are refused: OOXML forbids them, and every
-entity trick (billion laughs, external entities) needs one. The reader decides from the survey
-which engine reads a sheet and when a sheet is read to its end.
+doing Python work per cell: how many cells it holds, how much text (a shared string counted in
+every cell that shows it), where its error cells (``#N/A``) are. Parts declaring a DTD are refused: OOXML forbids them, and every
+entity trick (billion laughs, external entities) needs one. What is beyond the caps is refused
+here, before any engine allocates anything.
 
 Nothing here trusts the file: every exception of zipfile, zlib or the XML parser becomes
 ``FileProblem(file_unreadable)`` with a reason.
@@ -23,6 +23,7 @@ import re
 import struct
 import zipfile
 import zlib
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,11 +181,10 @@ class SheetStats:
 
     part: str
     size: int = 0
-    cells: int = 0  # <c> elements: values and formatted empty cells
-    values: int = 0  # cells holding a value (<v> or an inline string)
-    cells_to_last_value: int = 0  # cells an engine that streams parses before the last value
-    last_row: int | None = None  # the row of the last value (None when the part does not say)
+    cells: int = 0  # elements whose name starts with "c": every cell, filled or only formatted
+    inline_text: bool = False  # holds inline strings or formula text (t="inlineStr", t="str")
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, 0-based column) -> "#N/A"
+    text_bytes: int = 0  # the text of its cells, shared strings expanded (an upper bound)
 
 
 @dataclass
@@ -192,6 +192,7 @@ class Survey:
     sheets: dict[str, SheetStats] = field(default_factory=dict)  # by sheet name
     shared_strings: int = 0
     shared_bytes: int = 0
+    shared_lengths: array = field(default_factory=lambda: array("I"))  # bytes of each shared string
 
     def stats(self, sheet_name: str) -> SheetStats | None:
         return self.sheets.get(sheet_name)
@@ -200,38 +201,119 @@ class Survey:
 def survey(path: str | Path) -> Survey:
     """Inflate every part once (CRC and declared size checked) and measure the worksheets;
     raises ``FileProblem(file_unreadable)`` for a damaged package (reason ``broken``) or one
-    whose content is more than the reader may take on (``too_many_cells``)."""
+    whose content is more than the reader may take on (``too_many_cells``, ``too_much_text``:
+    a long shared string repeated in every cell is counted every time)."""
     result = Survey()
     try:
         with zipfile.ZipFile(path) as archive:
             parts = _sheet_parts(archive)
             by_part = {part: name for name, part in parts.items()}
-            for entry in archive.infolist():
+            entries = sorted(archive.infolist(), key=lambda entry: entry.filename != _SHARED)  # strings first
+            for entry in entries:
                 scanner = _SheetScan(entry.filename) if entry.filename in by_part else None
-                xml = entry.filename.endswith((".xml", ".rels", ".vml"))
-                shared = entry.filename == "xl/sharedStrings.xml"
+                strings = _StringsScan(result) if entry.filename == _SHARED else None
+                prolog = entry.filename.endswith((".xml", ".rels", ".vml"))
                 previous = b""
                 with archive.open(entry) as stream:
                     while chunk := stream.read(_CHUNK):
-                        if xml and _declares_dtd(previous[-16:] + chunk):
-                            raise unreadable("broken")
-                        previous = chunk
+                        if prolog:
+                            # A DTD can only come before the first element.
+                            head = previous[-16:] + chunk
+                            if _declares_dtd(head):
+                                raise unreadable("broken")
+                            prolog = _FIRST_ELEMENT.search(head) is None
+                            previous = chunk
                         if scanner is not None:
                             scanner.feed(chunk)
-                        elif shared:
-                            result.shared_strings += chunk.count(b"<si") + chunk.count(b":si")
-                            result.shared_bytes += len(chunk)
+                        elif strings is not None:
+                            strings.feed(chunk)
                 if scanner is not None:
                     result.sheets[by_part[entry.filename]] = scanner.finish()
+                elif strings is not None:
+                    strings.finish()
+            _measure_text(archive, result)
     except FileProblem:
         raise
     except (*_ZIP_ERRORS, ElementTree.ParseError):
         raise unreadable("broken") from None
-    limit = settings.PROMO_UPLOAD_MAX_CELLS
-    counts = [stats.values for stats in result.sheets.values()] + [result.shared_strings]
-    if max(counts) > limit:
-        raise unreadable("too_many_cells", count=max(counts), max=limit)
+    if result.shared_strings > settings.PROMO_UPLOAD_MAX_CELLS:
+        raise unreadable("too_many_cells", count=result.shared_strings, max=settings.PROMO_UPLOAD_MAX_CELLS)
+    text_limit = settings.PROMO_UPLOAD_MAX_TEXT_MB * _MB
+    if sum(stats.text_bytes for stats in result.sheets.values()) > text_limit:
+        raise unreadable("too_much_text", max_mb=settings.PROMO_UPLOAD_MAX_TEXT_MB)
     return result
+
+
+_SHARED = "xl/sharedStrings.xml"
+_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
+_SHARED_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\bt\s*=\s*["\']s["\'][^>]*>\s*<(?:\w+:)?v\b[^>]*>\s*(\d{1,9})\s*<')
+
+
+class _StringsScan:
+    """Counts the shared strings and the bytes of each (the XML of its <si>, an upper bound of
+    its text), chunk by chunk."""
+
+    def __init__(self, result: Survey):
+        self.result = result
+        self.tail = b""
+        self.separator: bytes | None = None
+        self.in_string = False
+
+    def feed(self, chunk: bytes) -> None:
+        self.result.shared_bytes += len(chunk)
+        self._split(self.tail + chunk, last=False)
+
+    def finish(self) -> None:
+        self._split(self.tail, last=True)
+
+    def _split(self, buf: bytes, *, last: bool) -> None:
+        self.tail = b""
+        if self.separator is None:
+            match = re.search(rb"<(\w+:)?sst\b", buf)
+            if match is None:
+                self.tail = b"" if last else buf[-256:]
+                return
+            self.separator = b"<" + (match.group(1) or b"") + b"si"
+        if not self.in_string:
+            at = buf.find(self.separator)
+            if at < 0:
+                self.tail = b"" if last else buf[-len(self.separator):]
+                return
+            buf, self.in_string = buf[at + len(self.separator):], True
+        # the first piece continues the string in progress; the last one may be cut off
+        pieces = buf.split(self.separator)
+        if not last:
+            self.tail = pieces.pop()
+        lengths = self.result.shared_lengths
+        if len(lengths) + len(pieces) <= settings.PROMO_UPLOAD_MAX_CELLS:
+            lengths.extend(len(piece) + 3 for piece in pieces)
+        self.result.shared_strings += len(pieces)
+
+
+def _measure_text(archive: zipfile.ZipFile, result: Survey) -> None:
+    """The text each sheet's cells hold: inline text (bounded by the part's own bytes) plus the
+    shared strings its cells refer to. Counted exactly (one more pass over the part) only when
+    the cheap bound, every cell referring to the longest string, is above the limit."""
+    longest = max(result.shared_lengths, default=0)
+    limit = settings.PROMO_UPLOAD_MAX_TEXT_MB * _MB
+    lengths = result.shared_lengths
+    for stats in result.sheets.values():
+        inline = max(0, stats.size - 11 * stats.cells) if stats.inline_text else 0
+        shared = stats.cells * longest
+        if inline + shared > limit and longest:
+            shared = 0
+            tail = b""
+            with archive.open(stats.part) as stream:
+                while chunk := stream.read(_CHUNK):
+                    buf = tail + chunk
+                    cut = buf.rfind(b"</")
+                    cut = cut if cut > 0 else len(buf)
+                    for index in map(int, _SHARED_REF.findall(buf, 0, cut)):
+                        shared += lengths[index] if index < len(lengths) else 0
+                    tail = buf[cut:]
+                    if inline + shared > limit:
+                        break
+        stats.text_bytes = inline + shared
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -270,26 +352,21 @@ def _parse(data: bytes):
 
 
 class _SheetScan:
-    """Measures a worksheet part chunk by chunk with byte searches only (C speed): nothing is
+    """Measures a worksheet part chunk by chunk with byte counts only (C speed): nothing is
     done per cell in Python, so surveying a 100,000-row sheet costs a fraction of reading it.
-
     Chunks are cut before the last row start, so a row (and its cells) is seen whole."""
 
-    _LAST_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d{1,9})"')
     _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?\bt="e"[^>]*)>\s*<(?:\w+:)?v>([^<]{0,64})<')
     _REF = re.compile(rb'\br="([A-Za-z]{1,3})(\d{1,7})"')
 
     def __init__(self, part: str):
         self.stats = SheetStats(part=part)
         self.tail = b""
-        self.rows_seen = 0
-        self.last_row_number = 0
-        self.ordered_refs = True
 
     def feed(self, chunk: bytes) -> None:
         self.stats.size += len(chunk)
         buf = self.tail + chunk
-        cut = _row_start(buf, len(buf))
+        cut = max(buf.rfind(b"<row"), buf.rfind(b":row"))
         if cut <= 0:
             if len(buf) < 16 * _CHUNK:
                 self.tail = buf
@@ -301,54 +378,21 @@ class _SheetScan:
     def finish(self) -> SheetStats:
         self._scan(self.tail)
         self.tail = b""
-        if not self.ordered_refs:
-            self.stats.last_row = None
         return self.stats
 
     def _scan(self, buf: bytes) -> None:
-        if not buf:
-            return
         stats = self.stats
         # Every element whose name starts with "c" (cells, and a few such as <col> outside the
-        # sheet data) or "v": upper bounds of the cells and values, whatever the spelling.
-        cells = buf.count(b"<c") + buf.count(b":c")
-        values = buf.count(b"<v") + buf.count(b":v") + buf.count(b"<is") + buf.count(b":is")
-        rows = buf.count(b"<row") + buf.count(b":row")
-        if values:
-            last = max(buf.rfind(b"<v"), buf.rfind(b":v"), buf.rfind(b"<is"), buf.rfind(b":is"))
-            stats.cells_to_last_value = stats.cells + buf.count(b"<c", 0, last) + buf.count(b":c", 0, last)
-            start = _row_start(buf, last)
-            number = self.last_row_number if start < 0 else self._row_number(buf, start)
-            stats.last_row = max(stats.last_row or 0, number)
-        if rows:
-            self.last_row_number = self._row_number(buf, _row_start(buf, len(buf)), rows)
-            if self.last_row_number > EXCEL_MAX_ROWS:
-                raise unreadable("broken")
-        self.rows_seen += rows
-        stats.cells += cells
-        stats.values += values
+        # sheet data), whatever the prefix: an upper bound of the cells.
+        stats.cells += buf.count(b"<c") + (buf.count(b":c") if b":c" in buf else 0)
+        if not stats.inline_text and (b"inlineStr" in buf or b't="str"' in buf or b"t='str'" in buf):
+            stats.inline_text = True
         if b't="e"' in buf and len(stats.errors) < MAX_ERROR_CELLS:
             for attrs, text in self._ERROR_CELL.findall(buf):
                 ref = self._REF.search(attrs)
                 if ref is not None:
                     stats.errors[(int(ref.group(2)), column_index(ref.group(1).decode()) - 1)] = \
                         text.decode("utf-8", "replace").strip()
-
-    def _row_number(self, buf: bytes, start: int, rows_here: int | None = None) -> int:
-        """The number of the row element starting at ``start`` (its r, else counted)."""
-        match = self._LAST_ROW.match(buf, start)
-        if match is not None:
-            return int(match.group(1))
-        self.ordered_refs = False
-        return self.rows_seen + (rows_here if rows_here is not None else buf.count(b"<row", 0, start) + 1)
-
-
-def _row_start(buf: bytes, end: int) -> int:
-    """Where the last row element before ``end`` starts (its "<"), or -1."""
-    plain, prefixed = buf.rfind(b"<row", 0, end), buf.rfind(b":row", 0, end)
-    if prefixed > plain:
-        return buf.rfind(b"<", 0, prefixed)
-    return plain
 
 
 def column_index(letters: str) -> int:

@@ -25,130 +25,16 @@ from typing import Any
 
 from django.conf import settings
 
+from promo.services.imports.engines import ENGINES, WorkbookSource, guarded, open_engine
 from promo.services.imports.headers import HEADER_SEARCH_ROWS, HeaderMap, scan_header
-from promo.services.imports.package import Survey, check_file, column_letters, survey, unreadable
+from promo.services.imports.package import check_file, column_letters, survey, unreadable
 from promo.services.imports.problems import FileProblem, Problem
-from promo.services.imports.sandbox import CalamineSandbox, SandboxFailed
-from promo.services.imports.values import CellError, clean_display
+from promo.services.imports.sandbox import SandboxFailed
+from promo.services.imports.values import clean_display
 
 __all__ = ["ENGINES", "SheetReader", "SheetRow", "WorkbookSource", "check_file"]
 
-ENGINES = ("calamine", "openpyxl")
 _VISIBLE = "visible"
-
-
-# --- engines -----------------------------------------------------------------------------------
-# Each lists its worksheets as (name, state) and yields (row_number, values, formats) for every
-# row, blank ones included, so row numbers are exactly Excel's; formats are the cells' number
-# formats, or None when the engine cannot see them (calamine).
-
-
-class _OpenpyxlEngine:
-    name = "openpyxl"
-
-    def __init__(self, path: Path, survey: Survey):
-        import openpyxl
-
-        # openpyxl keeps the shared strings as Python objects: refuse what would not fit.
-        if survey.shared_bytes + 80 * survey.shared_strings > settings.PROMO_IMPORT_SANDBOX_MB * 1024 * 1024:
-            raise unreadable("too_big_uncompressed",
-                             max_mb=round(settings.PROMO_UPLOAD_MAX_UNCOMPRESSED_BYTES / 1024 / 1024))
-        self.survey = survey
-        self.book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
-        self.sheets = [(sheet.title, sheet.sheet_state.lower()) for sheet in self.book.worksheets]
-
-    def rows(self, sheet_name: str) -> Iterator[tuple[int, tuple, tuple | None]]:
-        sheet = self.book[sheet_name]
-        stats = self.survey.stats(sheet_name)
-        limit = settings.PROMO_UPLOAD_MAX_CELLS
-        if stats is not None and stats.cells_to_last_value > 2 * limit:
-            raise unreadable("too_many_cells", count=stats.cells_to_last_value, max=limit)
-        # The survey counted the values: once they are all read, the rest is formatting.
-        values_left = stats.values if stats is not None else None
-        # Declared dimensions can be wrong (and openpyxl would stop at them): read what is there.
-        sheet.reset_dimensions()
-        for number, cells in enumerate(sheet.iter_rows(), start=1):
-            values = tuple(CellError(cell.value) if cell.data_type == "e" else cell.value for cell in cells)
-            yield number, values, tuple(cell.number_format for cell in cells)
-            if values_left is not None:
-                values_left -= sum(1 for value in values if value is not None)
-                if values_left <= 0:
-                    return
-
-    def last_row(self, sheet_name: str) -> int | None:
-        stats = self.survey.stats(sheet_name)
-        return stats.last_row if stats is not None else None
-
-    def close(self) -> None:
-        self.book.close()
-
-
-class _CalamineEngine:
-    name = "calamine"
-
-    def __init__(self, path: Path, survey: Survey):
-        self.survey = survey
-        self.box = CalamineSandbox(path, memory_mb=settings.PROMO_IMPORT_SANDBOX_MB,
-                                   timeout=settings.PROMO_IMPORT_SANDBOX_SECONDS)
-        self.sheets = [(sheet.name, sheet.visible) for sheet in self.box.sheets]
-        self._last_rows: dict[str, int | None] = {}
-
-    def rows(self, sheet_name: str) -> Iterator[tuple[int, tuple, tuple | None]]:
-        _start, end, rows = self.box.open_sheet(sheet_name)
-        self._last_rows[sheet_name] = None if end is None else end[0] + 1
-        stats = self.survey.stats(sheet_name)
-        errors = stats.errors if stats is not None else {}
-        error_rows = {row for row, _column in errors}
-        try:
-            for number, values in enumerate(rows, start=1):
-                if number in error_rows:
-                    # calamine reads an error cell (#N/A, #DIV/0!) as an empty string.
-                    values = tuple(CellError(errors[(number, index)]) if (number, index) in errors else value
-                                   for index, value in enumerate(values))
-                yield number, values, None
-        finally:
-            rows.close()
-
-    def last_row(self, sheet_name: str) -> int | None:
-        return self._last_rows.get(sheet_name)
-
-    def close(self) -> None:
-        self.box.close()
-
-
-def _open_engine(path: Path, engine: str, survey: Survey):
-    if engine not in ENGINES:
-        raise ValueError(f"unknown import engine {engine!r}; expected one of {ENGINES}")
-    try:
-        return (_CalamineEngine if engine == "calamine" else _OpenpyxlEngine)(path, survey)
-    except (FileProblem, SandboxFailed):
-        raise
-    except Exception:
-        # Any parser failure on a file that passed check_file means a damaged workbook.
-        raise unreadable("broken") from None
-
-
-class WorkbookSource:
-    """Every sheet of an uploaded workbook row by row, through the same engines and limits as
-    the reader (for the error workbook): ``with WorkbookSource(path, engine) as source:
-    for number, values, formats in source.rows(name)``. Raises ``FileProblem`` for a file the
-    reader refuses and ``SandboxFailed`` when calamine cannot read it (then use openpyxl)."""
-
-    def __init__(self, path: str | Path, engine: str):
-        path = Path(path)
-        check_file(path)
-        self._engine = _open_engine(path, engine, survey(path))
-        self.engine_name = engine
-        self.sheets = [name for name, _state in self._engine.sheets]
-
-    def rows(self, sheet_name: str) -> Iterator[tuple[int, tuple, tuple | None]]:
-        return SheetReader._guarded(self._engine.rows(sheet_name))
-
-    def __enter__(self) -> WorkbookSource:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._engine.close()
 
 
 # --- reader ------------------------------------------------------------------------------------
@@ -260,7 +146,7 @@ class SheetReader:
     # --- choosing the sheet -----------------------------------------------------------------------
 
     def _start(self, engine_name: str) -> None:
-        self._engine = _open_engine(self.path, engine_name, self.survey)
+        self._engine = open_engine(self.path, engine_name, self.survey)
         chosen = self._choose(self._probe_all())
         self.header, self.sheet_title = chosen.header, chosen.name
         self._check_duplicates(chosen)
@@ -284,7 +170,7 @@ class SheetReader:
         """Probe every sheet holding values; the first visible one last, so that (as almost
         always) the sheet read is the one still open."""
         sheets = [(name, state) for name, state in self._engine.sheets
-                  if (stats := self.survey.stats(name)) is None or stats.values]
+                  if (stats := self.survey.stats(name)) is None or stats.cells]
         visible = [index for index, (_name, state) in enumerate(sheets) if state == _VISIBLE]
         if visible:
             sheets.append(sheets.pop(visible[0]))
@@ -305,7 +191,8 @@ class SheetReader:
             probe.head.append(item)
             if item[0] >= HEADER_SEARCH_ROWS:
                 break
-        probe.header = scan_header((number, values) for number, values, _percent in probe.head)
+        probe.header = scan_header((number, values) for number, values, _formats in probe.head
+                                   if number <= HEADER_SEARCH_ROWS)
         if probe.complete:
             columns = probe.header.columns.values()
             probe.has_data = any(number > probe.header.row and self._has_data(values, columns)
@@ -362,7 +249,7 @@ class SheetReader:
     # --- rows ---------------------------------------------------------------------------------------
 
     def _raw_rows(self, sheet_name: str):
-        return self._guarded(self._engine.rows(sheet_name))
+        return guarded(self._engine.rows(sheet_name))
 
     def _data_rows(self, sheet_name: str, pending: list, raw_rows, *, skip_to: int) -> Iterator[SheetRow]:
         columns = self.header.columns
@@ -395,18 +282,8 @@ class SheetReader:
             except SandboxFailed:
                 # calamine gave up halfway (time, memory): go on with openpyxl after the last row.
                 self._close_engine()
-                self._engine = _open_engine(self.path, "openpyxl", self.survey)
+                self._engine = open_engine(self.path, "openpyxl", self.survey)
                 stream = raw_rows = self._raw_rows(sheet_name)
-
-    @staticmethod
-    def _guarded(iterator):
-        """Pass rows through; a parser error halfway through a sheet is a damaged file."""
-        try:
-            yield from iterator
-        except (FileProblem, SandboxFailed):
-            raise
-        except Exception:
-            raise unreadable("broken") from None
 
     @staticmethod
     def _guarded_call(function, *args):
