@@ -4,8 +4,9 @@ Builds the catalogue of crafted files of ``tests/promo/imports/hostile.py`` (den
 shared-string bombs, entity tricks, far cells, odd values and structure) plus fixed-seed
 mutations of the sample workbooks, and for each, in a fresh process (so its peak RSS is its own,
 the calamine sandbox included), reads it with ``SheetReader`` and every value parser, then builds
-its error workbook. Prints per file the outcome, seconds and peak RSS (the process and its
-children), and the worst case.
+its error workbook. Prints per file the outcome, seconds and peak RSS (the process, and the
+calamine sandbox as it last was: one that died of its memory limit is not counted), and the
+worst case.
 
 Target: every file under 300 MB and a few seconds. Needs no database.
 ``python bench/bench_hostile.py [MUTATIONS]``; run by ``make bench``.
@@ -14,7 +15,6 @@ Target: every file under 300 MB and a few seconds. Needs no database.
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -57,9 +57,10 @@ def run_case(path: str) -> dict:
             sheet = None
         content = build_error_workbook(source_path=path, problems=problems or [Problem("file_empty", 0)],
                                        sheet_title=sheet)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"outcome": outcome, "seconds": took["seconds"], "rss_mb": peak_rss_mb(), "child_mb": children,
-            "workbook_kb": len(content) // 1024}
+    from promo.services.imports import sandbox
+
+    return {"outcome": outcome, "seconds": took["seconds"], "rss_mb": peak_rss_mb(),
+            "child_mb": sandbox.peak_memory_kb / 1024, "workbook_kb": len(content) // 1024}
 
 
 def main(argv: list[str]) -> int:
@@ -70,23 +71,26 @@ def main(argv: list[str]) -> int:
     from tests.promo.imports.hostile import crafted, mutated
 
     count = int(argv[0]) if argv else MUTATIONS
-    files = crafted() + mutated(seed=11, count=count)
-    print(f"{len(files)} files: {len(files) - count} crafted, {count} mutated samples (seed 11)")
-    print(f"{'file':<48}{'KB':>7}  {'outcome':<40}{'s':>7}{'RSS MB':>9}{'child MB':>10}")
     worst_time, worst_rss, failures = None, None, 0
     with tempfile.TemporaryDirectory(prefix="bench-hostile-") as folder:
-        for index, (name, data) in enumerate(files):
+        files = []
+        for index, (name, data) in enumerate(crafted() + mutated(seed=11, count=count)):
             path = Path(folder) / f"{index:03d}.xlsx"
             path.write_bytes(data)
+            files.append((name, path))
+        print(f"{len(files)} files: {len(files) - count} crafted, {count} mutated samples (seed 11)")
+        print(f"{'file':<48}{'KB':>7}  {'outcome':<40}{'s':>7}{'RSS MB':>9}{'child MB':>10}")
+        for name, path in files:
+            size = path.stat().st_size
             done = subprocess.run([sys.executable, __file__, "--case", str(path)], capture_output=True, text=True)
             if done.returncode != 0:
                 failures += 1
-                print(f"{name[:47]:<48}{len(data) // 1024:>7}  CRASHED (exit {done.returncode}): "
+                print(f"{name[:47]:<48}{size // 1024:>7}  CRASHED (exit {done.returncode}): "
                       f"{done.stderr.strip().splitlines()[-1:]}", flush=True)
                 continue
             result = json.loads(done.stdout.strip().splitlines()[-1])
             total = result["rss_mb"] + result["child_mb"]
-            print(f"{name[:47]:<48}{len(data) // 1024:>7}  {result['outcome'][:39]:<40}{result['seconds']:>7.2f}"
+            print(f"{name[:47]:<48}{size // 1024:>7}  {result['outcome'][:39]:<40}{result['seconds']:>7.2f}"
                   f"{result['rss_mb']:>9.0f}{result['child_mb']:>10.0f}", flush=True)
             if worst_time is None or result["seconds"] > worst_time[1]:
                 worst_time = (name, result["seconds"])

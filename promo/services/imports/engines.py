@@ -172,16 +172,28 @@ def guarded(iterator):
         raise unreadable("broken") from None
 
 
+def engines_for(survey: Survey, configured: str) -> list[str]:
+    """The engines to try, in order: the configured one (openpyxl first for a sparse sheet),
+    then openpyxl when calamine cannot read the file within its limits."""
+    if configured == "calamine" and not any(stats.sparse for stats in survey.sheets.values()):
+        return ["calamine", "openpyxl"]
+    return ["openpyxl"]
+
+
 class WorkbookSource:
     """Every sheet of an uploaded workbook row by row, through the same engines and limits as
-    the reader (for the error workbook): ``with WorkbookSource(path, engine) as source:
+    the reader (for the error workbook): ``with WorkbookSource(path) as source:
     for number, values, formats in source.rows(name)``. Raises ``FileProblem`` for a file the
-    reader refuses and ``SandboxFailed`` when calamine cannot read it (then use openpyxl)."""
+    reader refuses and ``SandboxFailed`` when calamine cannot read it: then
+    ``WorkbookSource(path, fallback=True)`` reads it with openpyxl."""
 
-    def __init__(self, path: str | Path, engine: str):
+    def __init__(self, path: str | Path, *, fallback: bool = False):
         path = Path(path)
         check_file(path)
-        self._engine = open_engine(path, engine, survey(path))
+        measured = survey(path)
+        engines = engines_for(measured, settings.PROMO_IMPORT_ENGINE)
+        engine = engines[-1] if fallback else engines[0]
+        self._engine = open_engine(path, engine, measured)
         self.engine_name = engine
         self.sheets = [name for name, _state in self._engine.sheets]
 

@@ -77,10 +77,9 @@ def build_error_workbook(*, source_path: str | Path, problems: list[Problem],
     else the first. A file that cannot be read as a workbook comes back as the list alone."""
     ordered = sorted(problems, key=lambda problem: (problem.row, problem.column, problem.code))
     sheet_title = sheet_title or next((p.params["sheet"] for p in ordered if p.params.get("sheet")), None)
-    engines = [settings.PROMO_IMPORT_ENGINE] + (["openpyxl"] if settings.PROMO_IMPORT_ENGINE != "openpyxl" else [])
-    for engine in engines:
+    for fallback in (False, True):
         try:
-            return _build(Path(source_path), ordered, sheet_title, engine)
+            return _build(Path(source_path), ordered, sheet_title, fallback)
         except FileProblem:
             break  # the reader refuses the file: its problem is in the list already
         except SandboxFailed:
@@ -91,9 +90,9 @@ def build_error_workbook(*, source_path: str | Path, problems: list[Problem],
     return _save(_list_only(ordered))
 
 
-def _build(path: Path, problems: list[Problem], sheet_title: str | None, engine: str) -> bytes:
+def _build(path: Path, problems: list[Problem], sheet_title: str | None, fallback: bool) -> bytes:
     errors_titles = _errors_titles()
-    with WorkbookSource(path, engine) as source:
+    with WorkbookSource(path, fallback=fallback) as source:
         target = _list_only(problems)
         try:
             names = [name for name in source.sheets if name not in errors_titles]

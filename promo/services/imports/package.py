@@ -40,6 +40,8 @@ EXCEL_MAX_COLUMNS = 16_384
 # Parts an engine parses whole into memory besides the sheets and the shared strings (workbook,
 # styles, relationships, theme, properties): a real one is a few hundred kilobytes.
 MAX_PARSED_PART_BYTES = 16 * 1024 * 1024
+# Beyond this row a sheet with few rows is read with openpyxl (see SheetStats.sparse).
+SPARSE_ROWS = 100_000
 # Error cells remembered per sheet (a sheet full of #N/A is refused on its first rows anyway).
 MAX_ERROR_CELLS = 10_000
 
@@ -182,9 +184,17 @@ class SheetStats:
     part: str
     size: int = 0
     cells: int = 0  # elements whose name starts with "c": every cell, filled or only formatted
+    rows: int = 0  # row elements
+    last_row: int = 0  # the number of the last row element
     inline_text: bool = False  # holds inline strings or formula text (t="inlineStr", t="str")
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, 0-based column) -> "#N/A"
     text_bytes: int = 0  # the text of its cells, shared strings expanded (an upper bound)
+
+    @property
+    def sparse(self) -> bool:
+        """Rows far apart (a value at row 1,048,576 under a short table): calamine would hold
+        every row in between, openpyxl streams past them."""
+        return self.last_row > SPARSE_ROWS and self.last_row > 4 * self.rows
 
 
 @dataclass
@@ -356,6 +366,7 @@ class _SheetScan:
     done per cell in Python, so surveying a 100,000-row sheet costs a fraction of reading it.
     Chunks are cut before the last row start, so a row (and its cells) is seen whole."""
 
+    _ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d{1,12})"')
     _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?\bt="e"[^>]*)>\s*<(?:\w+:)?v>([^<]{0,64})<')
     _REF = re.compile(rb'\br="([A-Za-z]{1,3})(\d{1,7})"')
 
@@ -385,6 +396,12 @@ class _SheetScan:
         # Every element whose name starts with "c" (cells, and a few such as <col> outside the
         # sheet data), whatever the prefix: an upper bound of the cells.
         stats.cells += buf.count(b"<c") + (buf.count(b":c") if b":c" in buf else 0)
+        rows = buf.count(b"<row") + (buf.count(b":row") if b":row" in buf else 0)
+        if rows:
+            stats.rows += rows
+            start = max(buf.rfind(b"<row"), buf.rfind(b"<", 0, max(buf.rfind(b":row"), 0) + 1))
+            match = self._ROW_NUMBER.match(buf, start) if start >= 0 else None
+            stats.last_row = int(match.group(1)) if match else stats.last_row + rows
         if not stats.inline_text and (b"inlineStr" in buf or b't="str"' in buf or b"t='str'" in buf):
             stats.inline_text = True
         if b't="e"' in buf and len(stats.errors) < MAX_ERROR_CELLS:

@@ -25,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 
-from promo.services.imports.engines import ENGINES, WorkbookSource, guarded, open_engine
+from promo.services.imports.engines import ENGINES, WorkbookSource, engines_for, guarded, open_engine
 from promo.services.imports.headers import HEADER_SEARCH_ROWS, HeaderMap, scan_header
 from promo.services.imports.package import check_file, column_letters, survey, unreadable
 from promo.services.imports.problems import FileProblem, Problem
@@ -104,12 +104,15 @@ class SheetReader:
         self._engine = None
         check_file(self.path)
         self.survey = survey(self.path)
+        first, *then = engines_for(self.survey, self.engine_name)
         try:
             try:
-                self._start(self.engine_name)
+                self._start(first)
             except SandboxFailed:
+                if not then:
+                    raise unreadable("broken") from None
                 self._fall_back()
-                self._start("openpyxl")
+                self._start(then[0])
         except BaseException:
             self.close()
             raise

@@ -171,6 +171,12 @@ def crafted() -> list[tuple[str, bytes]]:
                                                                        "1\u202e5", 46569, 46580]})),
         ("a promo name longer than its field", one_sheet({1: HEADER, 2: ["Я" * 5000, *ROW[1:]]})),
         ("data after 5,000 blank rows", one_sheet({**row, 5002: list(ROW)})),
+        ("rows formatted down to 1,048,576", raw_xlsx([("Акции", sheet_xml(row).replace(
+            "</sheetData>", "".join(f'<row r="{n}" s="1" customFormat="1"/>' for n in range(3, 1_048_577))
+            + "</sheetData>"), None)])),
+        ("300,000 rows of formatted empty cells", raw_xlsx([("Акции", sheet_xml(row).replace(
+            "</sheetData>", "".join(f'<row r="{n}">' + "".join(f'<c r="{column(c)}{n}" s="1"/>' for c in range(1, 15))
+                                    + "</row>" for n in range(3, 300_003)) + "</sheetData>"), None)])),
         ("the workbook part missing", _without("xl/workbook.xml")),
         ("empty zip", _empty_zip()),
         ("zip with a wrong CRC", _bad_crc()),
@@ -222,15 +228,52 @@ def _deflate_flip(source: bytes, rng: random.Random) -> bytes:
     return bytes(data)
 
 
+def _rezipped(source: bytes, change) -> bytes:
+    """The package with one part's XML changed by ``change(xml) -> xml`` (a valid zip again)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(source)) as old, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as new:
+        parts = [info.filename for info in old.infolist()]
+        target = "xl/worksheets/sheet1.xml" if "xl/worksheets/sheet1.xml" in parts else parts[0]
+        for name in parts:
+            data = old.read(name)
+            new.writestr(name, change(data) if name == target else data)
+    return buffer.getvalue()
+
+
+def _xml_mutation(kind: str, rng: random.Random):
+    def change(xml: bytes) -> bytes:
+        data = bytearray(xml)
+        if kind == "xml-flip":
+            for _flip in range(rng.randrange(1, 6)):
+                at = rng.randrange(len(data))
+                data[at] ^= 1 << rng.randrange(7)
+        elif kind == "xml-cut":
+            start = rng.randrange(len(data))
+            del data[start:start + rng.randrange(1, 200)]
+        else:  # xml-splice: a slice of the sheet repeated somewhere else
+            start = rng.randrange(len(data))
+            piece = data[start:start + rng.randrange(1, 400)]
+            at = rng.randrange(len(data))
+            data[at:at] = piece * rng.randrange(1, 4)
+        return bytes(data)
+    return change
+
+
 def mutated(seed: int, count: int) -> list[tuple[str, bytes]]:
-    """``count`` broken variants of the sample workbooks, the same for the same seed."""
+    """``count`` broken variants of the sample workbooks, the same for the same seed: damaged
+    zips (truncated, bits flipped, blocks zeroed, the deflate stream hit) and valid zips whose
+    sheet XML is damaged (bits flipped, bytes cut, slices repeated)."""
     rng = random.Random(seed)
     samples = sorted(path for path in WORKBOOKS.glob("*.xlsx") if "not_a_workbook" not in path.name)
+    kinds = ("truncate", "xml-flip", "bitflip", "xml-cut", "zero", "xml-splice", "deflate")
     files = []
     for index in range(count):
         path = samples[index % len(samples)]
         data = bytearray(path.read_bytes())
-        kind = ("truncate", "bitflip", "zero", "deflate")[index % 4]
+        kind = kinds[index % len(kinds)]
+        if kind.startswith("xml-"):
+            files.append((f"{path.stem} {kind} #{index}", _rezipped(bytes(data), _xml_mutation(kind, rng))))
+            continue
         if kind == "truncate":
             data = data[:rng.randrange(1, len(data))]
         elif kind == "bitflip":
