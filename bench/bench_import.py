@@ -86,7 +86,7 @@ def main() -> int:
     from django.utils import timezone
 
     from promo.models import Promo, PromoLine, PromoRevision
-    from promo.services.imports.importer import upload_create, upload_process
+    from promo.services.imports.uploads import upload_create, upload_process
 
     today = timezone.localdate()
     first_start = today + timedelta(days=21 + (7 - today.weekday()) % 7)  # a Monday, past the lead time

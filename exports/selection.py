@@ -15,14 +15,16 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from branches.targeting import Targeting, resolve
+from promo import mechanics
 from promo.models import Promo
+from promo.snapshots import LineSnapshot
 from suppliers.models import Product
 
 MECHANIC_CODES = {
@@ -38,8 +40,6 @@ INSERT, DELETE = "insert", "delete"
 INSERT_STATUSES = (Promo.Status.APPROVED, Promo.Status.SUBMITTED, Promo.Status.REJECTED)
 DELETE_STATUSES = (Promo.Status.CANCELLED, Promo.Status.WITHDRAWN)
 
-KOPECK = Decimal("0.01")
-HUNDRED = Decimal(100)
 PRODUCT_CHUNK = 2000
 WARNING_LIST_LIMIT = 10
 
@@ -81,10 +81,9 @@ class LineRecord:
 
     @property
     def computed_price(self) -> Decimal | None:
-        """PCT: regular × (100 − p) / 100, half up to kopecks; FIX: the price; NM: none."""
+        """PCT: ``mechanics.percent_price`` (half up to kopecks); FIX: the price; NM: none."""
         if self.discount_percent is not None:
-            return (self.regular_price * (HUNDRED - self.discount_percent) / HUNDRED).quantize(
-                KOPECK, rounding=ROUND_HALF_UP)
+            return mechanics.percent_price(self.regular_price, self.discount_percent)
         return self.promo_price
 
 
@@ -163,33 +162,13 @@ def _short_list(items: list[str]) -> str:
     return shown
 
 
-def _decimal(value) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
-def _int(value) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def as_entered(value) -> str:
+def as_entered(number: Decimal | None) -> str:
     """A percent as the person typed it: ``50`` stays ``50``, ``12.5`` becomes ``12.50``."""
-    number = _decimal(value)
     if number is None:
         return ""
     if number == number.to_integral_value():
-        # format "f": frozen revisions may hold exponent forms such as "5E+1" for 50.
-        return format(number.to_integral_value(), "f")
-    return str(number.quantize(KOPECK, rounding=ROUND_HALF_UP))
+        return str(mechanics.plain_decimal(number))
+    return str(mechanics.money(number))
 
 
 def _regular_prices(product_ids: set[int]) -> dict[int, Decimal]:
@@ -282,19 +261,21 @@ def select(*, business_date: date, horizon_days: int | None = None) -> Selection
 
 
 def _line_record(line: dict, prices: dict[int, Decimal]) -> LineRecord:
-    product_id = line.get("product_id")
-    regular = prices.get(product_id) or _decimal(line.get("regular_price")) or Decimal("0.00")
+    """A frozen revision row (``promo.snapshots.LineSnapshot``) with the product's regular price
+    of today."""
+    snapshot = LineSnapshot.from_json(line)
+    regular = prices.get(snapshot.product_id) or snapshot.regular_price or Decimal("0.00")
     return LineRecord(
-        product_id=product_id,
-        article=str(line.get("article") or ""),
-        ean=str(line.get("ean") or ""),
-        name=str(line.get("name") or ""),
-        discount_percent=_decimal(line.get("discount_percent")),
-        promo_price=_decimal(line.get("promo_price")),
-        n=_int(line.get("n")),
-        m=_int(line.get("m")),
+        product_id=snapshot.product_id,
+        article=snapshot.article,
+        ean=snapshot.ean,
+        name=snapshot.name,
+        discount_percent=snapshot.discount_percent,
+        promo_price=snapshot.promo_price,
+        n=snapshot.n,
+        m=snapshot.m,
         regular_price=regular,
-        compensation=as_entered(line.get("compensation_percent")),
+        compensation=as_entered(snapshot.compensation_percent),
     )
 
 

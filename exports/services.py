@@ -31,7 +31,7 @@ from exports.models import ALL_SYSTEMS, ExportFile, ExportRun, ExportRunPromo
 from exports.selection import DELETE, Selection, select
 from exports.writers import FileSink, WriteResult, writers_for
 from promo.models import PromoEvent
-from promo.services.corrections import FIRST_PROMO_DAY, LAST_PROMO_DAY
+from promo.rules import FIRST_PROMO_DAY, LAST_PROMO_DAY, date_in_range
 from promo.services.events import event_record
 from suppliers.roles import is_marketer
 
@@ -50,9 +50,15 @@ ERROR_SET10_PENDING = _("Set Retail 10 не сообщил результат п
 MANIFEST = "manifest.json"
 EVENT_LIST_LIMIT = 50
 _RUN_FOLDER = re.compile(r"^(\d{8})_(\d{2,})$")
-# Business dates a marketer may ask for: the days promos may run on. A typo such as 0001 or
-# 9999 would otherwise queue a run that fails in the worker (the horizon runs past date.max).
-FIRST_BUSINESS_DATE, LAST_BUSINESS_DATE = FIRST_PROMO_DAY, LAST_PROMO_DAY
+
+
+def business_date_error(day: date) -> str | None:
+    """Why ``day`` cannot be exported, or None: a marketer may ask for the days promos may run
+    on (promo/rules.py). A typo such as 0001 or 9999 would otherwise queue a run that fails in
+    the worker (the horizon runs past date.max)."""
+    if date_in_range(day) is None:
+        return None
+    return str(ERROR_DATE_RANGE).format(first=f"{FIRST_PROMO_DAY:%d.%m.%Y}", last=f"{LAST_PROMO_DAY:%d.%m.%Y}")
 
 
 class ExportError(ValueError):
@@ -138,9 +144,9 @@ def export_run_request(*, business_date: date, systems: Iterable[str] | str, act
     request's transaction commits. Only marketers and administrators may start a run."""
     if not is_marketer(actor):
         raise PermissionDenied(str(ERROR_NOT_ALLOWED))
-    if not FIRST_BUSINESS_DATE <= business_date <= LAST_BUSINESS_DATE:
-        raise ExportError(str(ERROR_DATE_RANGE).format(first=f"{FIRST_BUSINESS_DATE:%d.%m.%Y}",
-                                                       last=f"{LAST_BUSINESS_DATE:%d.%m.%Y}"), field="date")
+    error = business_date_error(business_date)
+    if error is not None:
+        raise ExportError(error, field="date")
     systems = parse_systems(systems)
     with transaction.atomic():
         # A double click (or an integrator's retry) queues one run, not two: the second request

@@ -4,6 +4,10 @@ so hypothesis can check them by the thousand.
 - percent: promo price = regular × (100 − p) / 100, rounded half up to kopecks;
 - fixed price: the promo price as given (must be below the regular price);
 - N+M: buy N, get M free; the effective price per unit = regular × N / (N + M).
+
+The mechanic names are defined here once: ``Promo.Mechanic`` (the stored choices) and the sheet's
+value parser take them from this module. So is the one decimal normaliser
+(:func:`plain_decimal`) that frozen revisions, import messages and exports write decimals with.
 """
 
 from __future__ import annotations
@@ -13,9 +17,19 @@ from decimal import ROUND_HALF_UP, Decimal
 PERCENT = "percent"
 FIXED_PRICE = "fixed_price"
 N_PLUS_M = "n_plus_m"
+MECHANICS = (PERCENT, FIXED_PRICE, N_PLUS_M)
 
 KOPECK = Decimal("0.01")
 HUNDRED = Decimal(100)
+
+
+def plain_decimal(value: Decimal) -> Decimal:
+    """A decimal in its plain written form: an integral value without fraction digits (20.00,
+    2E+1 and 20 all become 20), any other one with its digits as they are (12.50 stays 12.50).
+    ``str()`` of the result never shows an exponent, which ``normalize()`` would (20.00 -> 2E+1)."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value
 
 
 def money(value: Decimal) -> Decimal:

@@ -1,20 +1,14 @@
 """Visibility-aware reads of promos for pages and the API."""
 
 import bisect
-from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import timedelta
 
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Q
-from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from branches.models import Branch, BranchGroup, City, Region
-from branches.targeting import Targeting
-from promo.models import Promo, PromoEvent, PromoLine, PromoRevision, PromoUpload
-from promo.services.corrections import FIELD_LABELS
-from suppliers.models import Product, Supplier
+from promo.changes import LINE_ADDED, LINE_REMOVED, ChangeFormatter, payload_changes
+from promo.models import Promo, PromoEvent, PromoLine, PromoUpload
+from suppliers.models import Product
 from suppliers.querysets import DECIDE, VIEW
 from suppliers.roles import is_category_manager, is_marketer, is_staff_role, is_supplier_user
 
@@ -73,89 +67,6 @@ PROMO_HISTORY_FIELDS = ("name", "supplier", "mechanic", "start", "end", "targeti
                         "approved_revision")
 LINE_HISTORY_FIELDS = ("discount_percent", "promo_price", "n", "m", "regular_price", "compensation_percent",
                        "comment", "decision", "decision_reason")
-MONEY_FIELDS = {"discount_percent", "promo_price", "regular_price", "compensation_percent"}
-CHOICE_LABELS = {
-    "status": Promo.Status,
-    "mechanic": Promo.Mechanic,
-    "decision": PromoLine.Decision,
-}
-
-
-def _label(name: str) -> str:
-    for model in (Promo, PromoLine):
-        try:
-            return str(model._meta.get_field(name).verbose_name)
-        except FieldDoesNotExist:
-            continue
-    return str(FIELD_LABELS.get(name, name))
-
-
-class _Formatter:
-    """Turns stored values into what a person reads; names of related rows are loaded in
-    bulk first (:meth:`preload`), so formatting runs no query per value."""
-
-    def __init__(self):
-        self.suppliers: dict[int, str] = {}
-        self.revisions: dict[int, int] = {}
-        self.names: dict[str, dict[int, str]] = {}
-
-    def preload(self, *, supplier_ids: set, revision_ids: set, targetings: list) -> None:
-        if supplier_ids:
-            self.suppliers = {s.pk: str(s) for s in Supplier.objects.filter(pk__in=supplier_ids)}
-        if revision_ids:
-            self.revisions = dict(PromoRevision.objects.filter(pk__in=revision_ids).values_list("pk", "number"))
-        wanted: dict[str, set[int]] = {"regions": set(), "cities": set(), "groups": set(), "branches": set()}
-        for data in targetings:
-            if isinstance(data, dict):
-                for key in wanted:
-                    wanted[key].update(data.get(key) or ())
-                wanted["branches"].update(data.get("exclude") or ())
-        sources = {"regions": (Region, "name"), "cities": (City, "name"), "groups": (BranchGroup, "name"),
-                   "branches": (Branch, "code")}
-        for key, ids in wanted.items():
-            model, attr = sources[key]
-            self.names[key] = dict(model.objects.filter(pk__in=ids).values_list("pk", attr)) if ids else {}
-
-    def targeting(self, data) -> str:
-        if not isinstance(data, dict):
-            return str(data)
-        rules = Targeting.from_json(data)
-        parts = [str(_("Вся сеть"))] if rules.chain else []
-        for key in ("regions", "cities", "groups", "branches"):
-            parts += [self.names.get(key, {}).get(pk, f"#{pk}") for pk in getattr(rules, key)]
-        if rules.exclude:
-            excluded = ", ".join(self.names.get("branches", {}).get(pk, f"#{pk}") for pk in rules.exclude)
-            parts.append(str(_("кроме %(codes)s") % {"codes": excluded}))
-        return "; ".join(parts) or "—"
-
-    def value(self, name: str, value) -> str:
-        if value is None or value == "":
-            return "—"
-        if name in CHOICE_LABELS and value in CHOICE_LABELS[name].values:
-            return str(CHOICE_LABELS[name](value).label)
-        if name == "targeting":
-            return self.targeting(value)
-        if name == "supplier":
-            return self.suppliers.get(value, str(value))
-        if name == "approved_revision":
-            number = self.revisions.get(value)
-            return str(_("ревизия %(number)s") % {"number": number}) if number else str(value)
-        if isinstance(value, datetime):
-            return timezone.localtime(value).strftime("%d.%m.%Y %H:%M")
-        if isinstance(value, date):
-            return value.strftime("%d.%m.%Y")
-        if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
-            try:
-                return date.fromisoformat(value).strftime("%d.%m.%Y")
-            except ValueError:
-                return value
-        if name in MONEY_FIELDS:
-            try:
-                # In the reader's language: 15,00 in Russian, 15.00 in English.
-                return number_format(Decimal(str(value)), 2)
-            except InvalidOperation:
-                return str(value)
-        return str(value)
 
 
 def _record_diffs(records, fields: tuple[str, ...], model) -> list[tuple]:
@@ -203,7 +114,8 @@ def promo_history(*, promo: Promo, user) -> list[dict]:
     length of the history.
 
     Each entry: ``kind``, ``kind_display``, ``actor``, ``actor_name``, ``when``, ``summary``,
-    ``reason``, ``changes`` (list of ``(field, old, new)`` texts), ``internal``, ``event_id``,
+    ``reason``, ``changes`` (:class:`promo.changes.Change` rows, as the promo page and the
+    e-mails word them), ``internal``, ``event_id``,
     ``from_status``, ``to_status``."""
     staff = is_staff_role(user)
     events = list(
@@ -220,34 +132,29 @@ def promo_history(*, promo: Promo, user) -> list[dict]:
     articles = dict(Product.objects.filter(pk__in={r.product_id for r in line_records})
                     .values_list("pk", "article"))
 
-    formatter = _Formatter()
     promo_diffs = _record_diffs(promo_records, PROMO_HISTORY_FIELDS, Promo)
     line_diffs = _record_diffs(line_records, LINE_HISTORY_FIELDS, PromoLine)
-    supplier_ids, revision_ids, targetings = set(), set(), []
-    for _record, changes in promo_diffs:
-        for name, old, new in changes:
-            {"supplier": supplier_ids, "approved_revision": revision_ids}.get(name, set()).update(
-                value for value in (old, new) if value is not None)
-            if name == "targeting":
-                targetings += [old, new]
-    formatter.preload(supplier_ids=supplier_ids, revision_ids=revision_ids, targetings=targetings)
-
-    # Changes of one save, as readable rows: promo fields first, then lines by article.
-    rows: list[tuple] = []
+    # Changes of one save, as raw rows: promo fields first, then lines by article.
+    raw: list[tuple] = []
     for record, changes in promo_diffs:
-        rows.append((record, [(_label(name), formatter.value(name, old), formatter.value(name, new))
-                              for name, old, new in changes]))
+        raw.append((record, [("", name, old, new) for name, old, new in changes]))
     for record, changes in line_diffs:
         article = articles.get(record.product_id, "")
-        rows.append((record, [(f"{article}: {_label(name)}", formatter.value(name, old), formatter.value(name, new))
-                              for name, old, new in changes]))
+        raw.append((record, [(article, name, old, new) for name, old, new in changes]))
     created = promo_records[0].history_date if promo_records else promo.created_at
     for record in line_records:
         # Lines added by a later upload, and removed ones (the first upload's lines are the promo's creation).
         if record.history_type == "+" and record.history_date - created > HISTORY_LINK_WINDOW:
-            rows.append((record, [(articles.get(record.product_id, ""), "—", str(_("строка добавлена")))]))
+            raw.append((record, [(articles.get(record.product_id, ""), "", None, LINE_ADDED)]))
         elif record.history_type == "-":
-            rows.append((record, [(articles.get(record.product_id, ""), str(_("строка удалена")), "—")]))
+            raw.append((record, [(articles.get(record.product_id, ""), "", LINE_REMOVED, None)]))
+    payload_rows = {event.pk: payload_changes({"changes": event.payload.get("changes")})
+                    if isinstance(event.payload, dict) else [] for event in events}
+    # The names the values refer to (suppliers, revisions, regions...) in one query per kind.
+    formatter = ChangeFormatter()
+    formatter.load(row for _record, changes in raw for row in changes)
+    formatter.load(row for changes in payload_rows.values() for row in changes)
+    rows = [(record, [formatter.change(*change) for change in changes]) for record, changes in raw]
     rows.sort(key=lambda row: (row[0].history_date, row[0].history_id))
 
     entries: list[dict] = []
@@ -286,22 +193,10 @@ def promo_history(*, promo: Promo, user) -> list[dict]:
     for entry in standalone:
         entry.pop("last_at")
 
-    by_id = {event.pk: event for event in events}
     for entry in entries:
         if not entry["changes"]:
-            entry["changes"] = _payload_changes(by_id[entry["event_id"]], formatter)
+            # Old -> new rows the event carries itself (a request, a change without history rows).
+            entry["changes"] = [formatter.change(*row) for row in payload_rows[entry["event_id"]]]
     timeline = entries + standalone
     timeline.sort(key=lambda entry: (entry["when"], entry["event_id"] or 0))
     return timeline
-
-
-def _payload_changes(event: PromoEvent, formatter: _Formatter) -> list[tuple]:
-    """Old -> new rows an event carries itself (a request, a change without history rows)."""
-    changes = event.payload.get("changes") if isinstance(event.payload, dict) else None
-    rows = []
-    for item in changes if isinstance(changes, list) else []:
-        if isinstance(item, dict) and item.get("field"):
-            name = item["field"]
-            label = f"{item['article']}: {_label(name)}" if item.get("article") else _label(name)
-            rows.append((label, formatter.value(name, item.get("old")), formatter.value(name, item.get("new"))))
-    return rows

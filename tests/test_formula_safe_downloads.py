@@ -17,8 +17,8 @@ from openpyxl.cell import WriteOnlyCell
 
 from config.spreadsheets import formula_like, xlsx_text
 from promo.models import PromoUpload
-from promo.services.approval import promo_reject, promo_submit
 from promo.services.comments import comment_add
+from promo.services.transitions import promo_reject, promo_submit
 from suppliers.models import Product, Supplier
 from tests.factories import PromoFactory, PromoLineFactory
 from tests.promo.imports.sheets import HEADER

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from promo.services.imports.importer import upload_create
+from promo.services.imports.uploads import upload_create
 from suppliers.models import Product
 from tests.promo.imports import sheets
 from tests.settings_layers import production_env, run_django

@@ -18,9 +18,9 @@ from django.test import Client
 
 from exports.services import export_run
 from promo.models import Promo, PromoUpload
-from promo.services.approval import promo_approve, promo_reject, promo_submit
 from promo.services.comments import comment_add
-from promo.services.imports.importer import upload_submit
+from promo.services.imports.uploads import upload_submit
+from promo.services.transitions import promo_approve, promo_reject, promo_submit
 from suppliers.models import Supplier
 from tests.crawler import crawl
 

@@ -14,7 +14,7 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Promo Portal <promo-portal@localhost>")
 
-# The notification outbox (promo/tasks/notifications.py): a failed delivery is retried after
+# The notification outbox (promo/notifications/outbox.py): a failed delivery is retried after
 # RETRY_BASE seconds, doubling each time up to RETRY_MAX; after MAX_ATTEMPTS the message is
 # marked failed. A worker holds the rows it sends for LEASE seconds.
 NOTIFY_BATCH_SIZE = env_int("NOTIFY_BATCH_SIZE", 100)

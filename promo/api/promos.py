@@ -1,11 +1,14 @@
 """The promo API: list and read promos, move them through the workflow, read their history,
-comment. Thin over promo/services/approval.py and promo/selectors.py.
+comment. Thin over the workflow services (promo/services/transitions.py, supplier_requests.py,
+point_corrections.py) and promo/selectors.py.
 
 The queryset is restricted before the lookup (STYLE.md §5), so another supplier's promo, or a
 promo with no line in a manager's categories, is a 404. The services check permissions again
-and answer with the same messages as the pages: a visible promo the caller may not act on is
-a 403, a stale ``version`` a 409, invalid input a 400, no credentials a 401; the body is
-``{"detail", "code"}``."""
+and answer with the same messages as the pages; their refusals map to statuses in one place
+(promo/api/errors.py), with the same meaning as on the pages: a visible promo the caller
+may not act on is a 403, a move the promo's state forbids or a stale ``version`` a 409, invalid
+input a 400, no credentials a 401; the body is ``{"detail", "code"}``. A promo's detail lists
+the ``actions`` the caller may take now (promo/services/actions.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from promo.api.errors import RefusalsMixin
 from promo.api.filters import PromoAPIFilterSet
 from promo.api.serializers import (
     CommentBodySerializer,
@@ -32,32 +36,25 @@ from promo.api.serializers import (
 )
 from promo.models import PromoLine
 from promo.selectors import promo_comments, promo_history, promo_list
-from promo.services import approval
-from promo.services.approval import ApprovalError, NotAllowedError, StaleVersionError
+from promo.services import supplier_requests, transitions
 from promo.services.comments import comment_add
-from suppliers.roles import is_marketer
 
 EXTENSION_REQUESTED = _("Запрос на продление отправлен маркетологам.")
 CANCELLATION_REQUESTED = _("Запрос на отмену отправлен маркетологам.")
 
 ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid input (a reason missing, a date out of range)."),
+    400: OpenApiResponse(ErrorSerializer, description="Invalid input (a reason missing, a date out of range); "
+                                                      "`code` names the rule."),
     401: OpenApiResponse(ErrorSerializer, description="Not signed in."),
-    403: OpenApiResponse(ErrorSerializer, description="Not allowed to act on this promo."),
+    403: OpenApiResponse(ErrorSerializer, description="The caller's role or grants do not allow this action "
+                                                      "on this promo."),
     404: OpenApiResponse(ErrorSerializer, description="No such promo among those the caller may see."),
-    409: OpenApiResponse(ErrorSerializer, description="The promo changed since `version`: reload and retry."),
+    409: OpenApiResponse(ErrorSerializer, description="The promo's state does not allow this action now "
+                                                      "(e.g. `illegal_move`, `not_submitted`, `in_force`), or "
+                                                      "it changed since `version` (`stale_version`: reload "
+                                                      "and retry)."),
 }
 ACCEPTED = OpenApiResponse(ErrorSerializer, description="The request was recorded for the marketers.")
-
-
-def error_response(exc: ApprovalError) -> Response:
-    if isinstance(exc, StaleVersionError):
-        code = status.HTTP_409_CONFLICT
-    elif isinstance(exc, NotAllowedError):
-        code = status.HTTP_404_NOT_FOUND if exc.code == "not_found" else status.HTTP_403_FORBIDDEN
-    else:
-        code = status.HTTP_400_BAD_REQUEST
-    return Response({"detail": exc.message, "code": exc.code}, status=code)
 
 
 def _action_schema(body, summary: str, *, extra: dict | None = None):
@@ -69,7 +66,7 @@ def _action_schema(body, summary: str, *, extra: dict | None = None):
     list=extend_schema(summary="List promos the caller may see"),
     retrieve=extend_schema(summary="A promo with its lines"),
 )
-class PromoViewSet(viewsets.ReadOnlyModelViewSet):
+class PromoViewSet(RefusalsMixin, viewsets.ReadOnlyModelViewSet):
     """Promos: every promo for marketers, its own for a supplier user, those with lines in his
     categories for a category manager. Filters: `status` (repeatable), `supplier`, `category`,
     `mechanic`, `active_on`, `period_from`/`period_to`, `branch`, `region`; `search` by code
@@ -99,42 +96,40 @@ class PromoViewSet(viewsets.ReadOnlyModelViewSet):
         return serializer.validated_data
 
     def _transition(self, serializer_class, call) -> Response:
+        # A refusal propagates to the API's exception handler, which maps it to its status.
         promo = self.get_object()
         data = self._body(serializer_class)
-        try:
-            call(promo, data)
-        except ApprovalError as exc:
-            return error_response(exc)
+        call(promo, data)
         return self._promo_response(promo)
 
     @_action_schema(CommentBodySerializer, "Submit for approval (the promo's supplier or a marketer)")
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        return self._transition(CommentBodySerializer, lambda promo, data: approval.promo_submit(
+        return self._transition(CommentBodySerializer, lambda promo, data: transitions.promo_submit(
             promo=promo, actor=request.user, version=data["version"], comment=data["comment"]))
 
     @_action_schema(CommentBodySerializer, "Accept every pending line of the caller's categories")
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        return self._transition(CommentBodySerializer, lambda promo, data: approval.promo_approve(
+        return self._transition(CommentBodySerializer, lambda promo, data: transitions.promo_approve(
             promo=promo, actor=request.user, version=data["version"], comment=data["comment"]))
 
     @_action_schema(ReasonBodySerializer, "Reject every pending line of the caller's categories (reason required)")
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        return self._transition(ReasonBodySerializer, lambda promo, data: approval.promo_reject(
+        return self._transition(ReasonBodySerializer, lambda promo, data: transitions.promo_reject(
             promo=promo, actor=request.user, version=data["version"], reason=data["reason"]))
 
     @_action_schema(ReasonBodySerializer, "Withdraw a draft or submitted promo (its supplier or a marketer)")
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        return self._transition(ReasonBodySerializer, lambda promo, data: approval.promo_withdraw(
+        return self._transition(ReasonBodySerializer, lambda promo, data: transitions.promo_withdraw(
             promo=promo, actor=request.user, version=data["version"], reason=data["reason"]))
 
     @_action_schema(ReasonBodySerializer, "Cancel a promo in force (marketer, reason required)")
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        return self._transition(ReasonBodySerializer, lambda promo, data: approval.promo_cancel(
+        return self._transition(ReasonBodySerializer, lambda promo, data: transitions.promo_cancel(
             promo=promo, actor=request.user, version=data["version"], reason=data["reason"]))
 
     @_action_schema(ExtendBodySerializer, "Extend to a later end (marketer); a supplier's call asks the marketers",
@@ -143,18 +138,10 @@ class PromoViewSet(viewsets.ReadOnlyModelViewSet):
     def extend(self, request, pk=None):
         promo = self.get_object()
         data = self._body(ExtendBodySerializer)
-        requesting = not is_marketer(request.user)
-        try:
-            if requesting:
-                # A supplier cannot extend; its call becomes a request for the marketers.
-                approval.promo_request_extension(promo=promo, actor=request.user, new_end=data["new_end"],
-                                                 reason=data["reason"], version=data["version"])
-            else:
-                approval.promo_extend(promo=promo, actor=request.user, new_end=data["new_end"],
-                                      reason=data["reason"], version=data["version"])
-        except ApprovalError as exc:
-            return error_response(exc)
-        if requesting:
+        requested = supplier_requests.promo_extend_or_request(
+            promo=promo, actor=request.user, new_end=data["new_end"], reason=data["reason"],
+            version=data["version"])
+        if requested is not None:
             return Response({"detail": str(EXTENSION_REQUESTED), "code": "extension_requested"},
                             status=status.HTTP_202_ACCEPTED)
         return self._promo_response(promo)
@@ -165,11 +152,8 @@ class PromoViewSet(viewsets.ReadOnlyModelViewSet):
     def request_cancellation(self, request, pk=None):
         promo = self.get_object()
         data = self._body(ReasonBodySerializer)
-        try:
-            approval.promo_request_cancellation(promo=promo, actor=request.user, reason=data["reason"],
-                                                version=data["version"])
-        except ApprovalError as exc:
-            return error_response(exc)
+        supplier_requests.promo_request_cancellation(promo=promo, actor=request.user, reason=data["reason"],
+                                                     version=data["version"])
         return Response({"detail": str(CANCELLATION_REQUESTED), "code": "cancellation_requested"},
                         status=status.HTTP_202_ACCEPTED)
 
@@ -180,11 +164,8 @@ class PromoViewSet(viewsets.ReadOnlyModelViewSet):
         promo = self.get_object()
         line = get_object_or_404(promo.lines.select_related("product__category", "decided_by"), pk=line_id)
         data = self._body(DecideBodySerializer)
-        try:
-            line = approval.line_decide(line=line, actor=request.user, decision=data["decision"],
-                                        reason=data["reason"], version=data["version"])
-        except ApprovalError as exc:
-            return error_response(exc)
+        line = transitions.line_decide(line=line, actor=request.user, decision=data["decision"],
+                                       reason=data["reason"], version=data["version"])
         line = PromoLine.objects.select_related("product__category", "decided_by").get(pk=line.pk)
         context = {**self.get_serializer_context(), "mechanics": {promo.pk: promo.mechanic}}
         return Response(PromoLineSerializer(line, context=context).data)
@@ -208,9 +189,6 @@ class PromoViewSet(viewsets.ReadOnlyModelViewSet):
             return Response(CommentSerializer(promo_comments(promo=promo, user=request.user), many=True).data)
         body = CommentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            comment = comment_add(promo=promo, actor=request.user, text=body.validated_data["text"],
-                                  internal=body.validated_data["internal"])
-        except ApprovalError as exc:
-            return error_response(exc)
+        comment = comment_add(promo=promo, actor=request.user, text=body.validated_data["text"],
+                              internal=body.validated_data["internal"])
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)

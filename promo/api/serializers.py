@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from promo import mechanics
 from promo.models import Promo, PromoComment, PromoLine
+from promo.services.actions import ACTIONS, Standing, promo_actions
 from suppliers.models import Category, Product, Supplier
 from suppliers.roles import is_staff_role
 
@@ -114,12 +115,22 @@ class PromoSerializer(serializers.ModelSerializer):
 
 
 class PromoDetailSerializer(PromoSerializer):
-    """A promo with its lines."""
+    """A promo with its lines and the actions the caller may take on it now."""
 
     lines = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField(
+        help_text="What the caller may do with the promo now (the promo page offers the same): "
+                  "`submit`, `withdraw`, `approve`, `reject`, `lines` (decide lines), `cancel`, `extend`, "
+                  "`request_extension`, `request_cancellation`, `correct` (dates), `line_correct`, "
+                  "`targeting`, `comment`. An action not listed is refused.")
 
     class Meta(PromoSerializer.Meta):
-        fields = [*PromoSerializer.Meta.fields, "lines"]
+        fields = [*PromoSerializer.Meta.fields, "lines", "actions"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=list(ACTIONS))))
+    def get_actions(self, promo: Promo):
+        return sorted(promo_actions(self.context["request"].user, promo, timezone.localdate(),
+                                    standing=Standing(self.context["request"].user, promo, visible=True)))
 
     @extend_schema_field(PromoLineSerializer(many=True))
     def get_lines(self, promo: Promo):
@@ -179,7 +190,7 @@ class HistoryEntrySerializer(serializers.Serializer):
 
     @extend_schema_field(HistoryChangeSerializer(many=True))
     def get_changes(self, entry: dict):
-        return [{"field": field, "old": old, "new": new} for field, old, new in entry["changes"]]
+        return [{"field": change.title, "old": change.old, "new": change.new} for change in entry["changes"]]
 
 
 class CommentSerializer(serializers.ModelSerializer):

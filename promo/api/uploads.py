@@ -1,5 +1,5 @@
 """The uploads API: POST a promo sheet (multipart), follow its progress, read its errors,
-warnings and promos, download the error workbook. Thin over promo/services/imports/importer,
+warnings and promos, download the error workbook. Thin over promo/services/imports/uploads,
 the same service as the upload page, the command and the Celery task.
 
 The queryset is restricted before the lookup (``PromoUpload.objects.restrict``), so another
@@ -25,10 +25,10 @@ from rest_framework.response import Response
 from config.multipart import MultiPartParser
 from promo.api.serializers import ErrorSerializer
 from promo.models import Promo, PromoUpload
-from promo.services.imports.importer import (
+from promo.services.imports.problems import stored_problems
+from promo.services.imports.uploads import (
     XLSX_CONTENT_TYPE,
     UploadRefused,
-    stored_problems,
     upload_allowed,
     upload_error_workbook,
     upload_submit,
@@ -67,6 +67,7 @@ class ImportResultSerializer(serializers.Serializer):
     errors = ProblemSerializer(many=True)
     warnings = ProblemSerializer(many=True)
     revisions = RevisionCountSerializer(many=True)
+    sheet = serializers.CharField(help_text="The sheet that was read (empty when the file could not be read).")
 
 
 class UploadQueuedSerializer(serializers.Serializer):
@@ -234,7 +235,8 @@ class UploadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             if refused.problem is None:
                 return Response({"detail": refused.message, "code": "refused"}, status=status.HTTP_403_FORBIDDEN)
             return Response({"ok": False, "upload_id": None, "rows": 0, "lines": 0, "promos": 0,
-                             "errors": [refused.problem.as_dict()], "warnings": [], "revisions": []},
+                             "errors": [refused.problem.as_dict()], "warnings": [], "revisions": [],
+                             "sheet": ""},
                             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         if result is None:
             return Response({"upload_id": upload.pk, "status": upload.status, "rows_total": upload.rows_total,

@@ -18,7 +18,7 @@ from promo.filtersets import filter_targeting
 from promo.forms.workflow import DATE_WIDGET
 from promo.models import Promo, PromoEvent, PromoLine
 from promo.models.promo import promo_pk_from_code
-from promo.services.corrections import FIRST_PROMO_DAY, LAST_PROMO_DAY
+from promo.rules import FIRST_PROMO_DAY, LAST_PROMO_DAY
 from suppliers.models import Category, Supplier
 
 

@@ -3,7 +3,9 @@ mass corrections (the list filters are in promo/forms/filtersets.py).
 
 Every form that changes a promo carries the ``version`` the page was rendered with; the
 service compares it with the current one (optimistic locking), so the form never decides
-whether a move is allowed: it only parses input."""
+whether a move is allowed: it only parses input. Numbers and dates are parsed here, never
+limited: the limits are the rules of :mod:`promo.rules`, which the services apply and word
+as a sheet would."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from branches.models import Branch, BranchGroup, City, Region
 from branches.targeting import Targeting
 from config.parsing import parse_id
 from promo.models import Promo, PromoLine
+from promo.services.corrections import MECHANIC_FIELDS
 
 REASON_REQUIRED = _("Укажите причину.")
 REASON_LABEL = _("Причина")
@@ -28,10 +31,10 @@ def _reason_field(*, required: bool, label=REASON_LABEL) -> forms.CharField:
     )
 
 
-def _percent_field(label) -> forms.DecimalField:
-    return forms.DecimalField(label=label, required=False, min_value=0, max_value=100,
-                              max_digits=5, decimal_places=2, localize=True,
-                              widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6}))
+def _number_field(label, *, size: int = 6) -> forms.DecimalField:
+    """A number as typed (``15``, ``15,5``); its range is a rule the service checks."""
+    return forms.DecimalField(label=label, required=False, localize=True,
+                              widget=forms.TextInput(attrs={"inputmode": "decimal", "size": size}))
 
 
 class VersionedForm(forms.Form):
@@ -91,23 +94,25 @@ class PromoCorrectForm(VersionedForm):
 
 
 class LineCorrectForm(VersionedForm):
-    """A point correction of one line; only the fields filled in are changed."""
+    """A point correction of one line; only the fields filled in are changed. ``lines`` are
+    the lines the user may correct; ``mechanic`` keeps only the fields it uses."""
 
     line = forms.ModelChoiceField(label=_("Строка"), queryset=PromoLine.objects.none())
-    discount_percent = _percent_field(_("Скидка, %"))
-    promo_price = forms.DecimalField(label=_("Промо-цена"), required=False, min_value=0, max_digits=12,
-                                     decimal_places=2, localize=True,
-                                     widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 8}))
-    compensation_percent = _percent_field(_("Компенсация, %"))
+    discount_percent = _number_field(_("Скидка, %"))
+    promo_price = _number_field(_("Промо-цена"), size=8)
+    compensation_percent = _number_field(_("Компенсация, %"))
     reason = _reason_field(required=True, label=_("Причина корректировки"))
 
     CHANGE_FIELDS = ("discount_percent", "promo_price", "compensation_percent")
 
-    def __init__(self, *args, lines=None, **kwargs):
+    def __init__(self, *args, lines=None, mechanic: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if lines is not None:
             self.fields["line"].queryset = lines
         self.fields["line"].label_from_instance = lambda line: f"{line.product.article} {line.product.name}"
+        if mechanic in MECHANIC_FIELDS:
+            for name in set(self.CHANGE_FIELDS) - MECHANIC_FIELDS[mechanic]:
+                del self.fields[name]
 
     def clean(self):
         cleaned = super().clean()
@@ -117,7 +122,7 @@ class LineCorrectForm(VersionedForm):
 
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.CHANGE_FIELDS
-                if self.cleaned_data.get(name) is not None}
+                if name in self.fields and self.cleaned_data.get(name) is not None}
 
 
 class CommentForm(forms.Form):
@@ -277,10 +282,10 @@ class MassCorrectionForm(forms.Form):
         "required": _("Отметьте хотя бы одну строку."),
         "invalid_choice": _("Строка %(value)s недоступна."),
     })
-    shift_days = forms.IntegerField(label=_("Сдвиг дат, дней"), required=False, min_value=-366, max_value=366,
+    shift_days = forms.IntegerField(label=_("Сдвиг дат, дней"), required=False,
                                     widget=forms.NumberInput(attrs={"size": 5}))
-    discount_percent = _percent_field(_("Новая скидка, %"))
-    compensation_percent = _percent_field(_("Новая компенсация, %"))
+    discount_percent = _number_field(_("Новая скидка, %"))
+    compensation_percent = _number_field(_("Новая компенсация, %"))
     reason = _reason_field(required=False, label=_("Причина корректировки"))
     action = forms.ChoiceField(choices=[(PREVIEW, PREVIEW), (APPLY, APPLY)], widget=forms.HiddenInput)
 

@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 from branches.models import TimeStampedModel
 from branches.targeting import Targeting
 from config.parsing import parse_id
+from promo import mechanics
 from promo.querysets import PromoLineQuerySet, PromoQuerySet
 from suppliers.models import Product, Supplier
 
@@ -32,9 +33,11 @@ def promo_pk_from_code(code: str) -> int | None:
 
 
 class Mechanic(models.TextChoices):
-    PERCENT = "percent", _("Скидка %")
-    FIXED_PRICE = "fixed_price", _("Фиксированная цена")
-    N_PLUS_M = "n_plus_m", _("N+M")
+    """The stored mechanic of a promo; the names come from promo/mechanics.py (their price math)."""
+
+    PERCENT = mechanics.PERCENT, _("Скидка %")
+    FIXED_PRICE = mechanics.FIXED_PRICE, _("Фиксированная цена")
+    N_PLUS_M = mechanics.N_PLUS_M, _("N+M")
 
 
 class PromoStatus(models.TextChoices):

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from config.locks import advisory_xact_lock
 from promo.models import Promo, PromoComment, PromoEvent
-from promo.services.approval import NOT_VISIBLE, ApprovalError, NotAllowedError
+from promo.services.actions import require_role
+from promo.services.errors import InvalidError, NotAllowedError
 from promo.services.events import event_record
 from suppliers.roles import is_staff_role
 
@@ -28,15 +29,14 @@ def comment_add(*, promo: Promo, actor, text: str, internal: bool = False) -> Pr
     """Add a comment to a promo the actor can see; an internal one only by chain staff. One
     ``comment_added`` event (internal if the comment is) tells the others. The same comment
     posted again at once (a double click, a client's retry) returns the first one."""
-    if not Promo.objects.restrict(actor).filter(pk=promo.pk).exists():
-        raise NotAllowedError(NOT_VISIBLE, code="not_found")
+    require_role("comment", promo=promo, actor=actor)
     if internal and not is_staff_role(actor):
         raise NotAllowedError(INTERNAL_FOR_STAFF, code="internal_for_staff")
     text = (text or "").strip()
     if not text:
-        raise ApprovalError(COMMENT_EMPTY, code="comment_empty")
+        raise InvalidError(COMMENT_EMPTY, code="comment_empty")
     if len(text) > COMMENT_MAX_LENGTH:
-        raise ApprovalError(COMMENT_TOO_LONG % {"max": COMMENT_MAX_LENGTH}, code="comment_too_long")
+        raise InvalidError(COMMENT_TOO_LONG % {"max": COMMENT_MAX_LENGTH}, code="comment_too_long")
     with transaction.atomic():
         advisory_xact_lock(f"promo-comment:{promo.pk}:{actor.pk}")
         repeated = PromoComment.objects.filter(

@@ -25,6 +25,7 @@ from branches.models import Branch
 from branches.targeting import Targeting, resolve
 from promo import mechanics
 from promo.models import Promo, PromoEvent, PromoLine
+from promo.services.revisions import stored_lines
 from suppliers.roles import is_staff_role
 from suppliers.validators import is_valid_ean
 
@@ -238,20 +239,19 @@ def price_tags_for(*, branch: Branch, day: date, user=None) -> list[PriceTag]:
     tags = []
     for promo in running_promos(branch=branch, day=day, user=user):
         revision = promo.approved_revision
-        for line in revision.lines:
-            if line.get("decision") == PromoLine.Decision.REJECTED:
+        for line in stored_lines(revision):
+            if line.decision == PromoLine.Decision.REJECTED:
                 continue
             unit, discount = line_prices(
-                revision.mechanic, regular=line.get("regular_price"),
-                discount_percent=line.get("discount_percent"), promo_price=line.get("promo_price"),
-                n=line.get("n"), m=line.get("m"),
+                revision.mechanic, regular=line.regular_price, discount_percent=line.discount_percent,
+                promo_price=line.promo_price, n=line.n, m=line.m,
             )
             tags.append(PriceTag(
-                name=line.get("name") or "", article=line.get("article") or "", ean=line.get("ean") or "",
-                regular_price=_decimal(line.get("regular_price")) or Decimal("0"), unit_price=unit,
-                mechanic=revision.mechanic, n=line.get("n"), m=line.get("m"),
+                name=line.name, article=line.article, ean=line.ean,
+                regular_price=line.regular_price or Decimal("0"), unit_price=unit,
+                mechanic=revision.mechanic, n=line.n, m=line.m,
                 start=revision.start, end=revision.end, promo_code=promo.code,
-                shown_discount=shown_discount(revision.mechanic, discount_percent=line.get("discount_percent"),
+                shown_discount=shown_discount(revision.mechanic, discount_percent=line.discount_percent,
                                               effective=discount),
             ))
     tags.sort(key=lambda tag: (tag.name.casefold(), tag.article))

@@ -1,10 +1,12 @@
 """Recording business events. Every service that changes a promo calls :func:`event_record`
-inside its transaction; the notification outbox is filled from the event in that same
-transaction (promo/notifications), so a change and its e-mails commit or roll back together."""
+inside its transaction; the event is handed down to the notifications package
+(:func:`promo.notifications.notify_event`), which fills the outbox in that same transaction, so
+a change and its e-mails commit or roll back together."""
 
 from __future__ import annotations
 
 from promo.models import PromoEvent
+from promo.notifications import notify_event
 
 
 def event_record(
@@ -27,7 +29,5 @@ def event_record(
         to_status=to_status, reason=reason, internal=internal, payload=payload or {},
     )
     if notify:
-        from promo.notifications import notify_event
-
         notify_event(event)
     return event

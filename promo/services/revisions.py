@@ -8,63 +8,47 @@ frozen copy with the decisions (:func:`revision_freeze_decisions`) and points
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Iterable
 
 from promo.models import Promo, PromoRevision
+from promo.snapshots import LineSnapshot
 
-# Line fields compared between revisions (what a supplier or a correction can change).
-LINE_FIELDS = ("discount_percent", "promo_price", "n", "m", "regular_price", "compensation_percent", "comment")
+# Promo-level terms compared between revisions (the line terms: ``promo.snapshots.LINE_TERMS``).
 TERM_FIELDS = ("name", "mechanic", "start", "end", "targeting")
 
 
-def _plain(value):
-    if isinstance(value, Decimal):
-        # quantize, not normalize: Decimal("20.00").normalize() prints as "2E+1".
-        return str(value.quantize(Decimal(1))) if value == value.to_integral() else str(value)
-    return value
-
-
-def snapshot_lines(promo: Promo) -> list[dict]:
-    """The promo's current lines as plain JSON-able dicts, sorted by article (one query)."""
+def snapshot_lines(promo: Promo) -> list[LineSnapshot]:
+    """The promo's current lines as snapshots, sorted by article (one query)."""
     rows = promo.lines.select_related("product").order_by("product__article")
-    return [
-        {
-            "product_id": line.product_id,
-            "article": line.product.article,
-            "ean": line.product.ean,
-            "name": line.product.name,
-            **{name: _plain(getattr(line, name)) for name in LINE_FIELDS},
-            "decision": line.decision,
-            "decision_reason": line.decision_reason,
-        }
-        for line in rows
-    ]
+    return [LineSnapshot.from_line(line) for line in rows]
 
 
-def lines_diff(old: list[dict], new: list[dict]) -> dict:
-    """Compare two line snapshots by product: ``{"added": [...], "removed": [...],
-    "changed": [{"article", "product_id", "fields": {name: [old, new]}}]}``."""
-    before = {row["product_id"]: row for row in old}
-    after = {row["product_id"]: row for row in new}
+def stored_lines(revision: PromoRevision) -> list[LineSnapshot]:
+    """The frozen lines of a revision, in whatever form they were stored."""
+    return [LineSnapshot.from_json(row) for row in revision.lines or []]
+
+
+def lines_diff(old: Iterable[LineSnapshot], new: Iterable[LineSnapshot]) -> dict:
+    """Compare two sets of lines by product: ``{"added": [...], "removed": [...],
+    "changed": [{"article", "product_id", "fields": {name: [old, new]}}]}``, every row and
+    value in its stored JSON form, each list sorted by article."""
+    before = {line.product_id: line for line in old}
+    after = {line.product_id: line for line in new}
     added = [after[pk] for pk in after.keys() - before.keys()]
     removed = [before[pk] for pk in before.keys() - after.keys()]
     changed = []
     for pk in before.keys() & after.keys():
-        fields = {
-            name: [before[pk].get(name), after[pk].get(name)]
-            for name in LINE_FIELDS
-            if before[pk].get(name) != after[pk].get(name)
-        }
+        fields = after[pk].changes_from(before[pk])
         if fields:
-            changed.append({"product_id": pk, "article": after[pk]["article"], "fields": fields})
+            changed.append({"product_id": pk, "article": after[pk].article, "fields": fields})
 
-    def by_article(row):
-        return row["article"]
+    def by_article(line: LineSnapshot) -> str:
+        return line.article
 
     return {
-        "added": sorted(added, key=by_article),
-        "removed": sorted(removed, key=by_article),
-        "changed": sorted(changed, key=by_article),
+        "added": [line.to_json() for line in sorted(added, key=by_article)],
+        "removed": [line.to_json() for line in sorted(removed, key=by_article)],
+        "changed": sorted(changed, key=lambda row: row["article"]),
     }
 
 
@@ -90,11 +74,12 @@ def revision_record(*, promo: Promo, actor=None, upload=None, reason: str = "") 
     previous = promo.revisions.filter(number__lt=promo.revision).order_by("-number").first()
     diff = {}
     if previous is not None:
-        diff = lines_diff(previous.lines, lines)
+        diff = lines_diff(stored_lines(previous), lines)
         diff["terms"] = terms_diff(terms_of(previous), terms_of(promo))
     return PromoRevision.objects.create(
         promo=promo, number=promo.revision, name=promo.name, mechanic=promo.mechanic,
-        start=promo.start, end=promo.end, targeting=promo.targeting, lines=lines, diff=diff,
+        start=promo.start, end=promo.end, targeting=promo.targeting,
+        lines=[line.to_json() for line in lines], diff=diff,
         upload=upload, reason=reason, created_by=actor,
     )
 
@@ -108,6 +93,6 @@ def revision_freeze_decisions(*, promo: Promo) -> PromoRevision:
     revision = revision_current(promo)
     if revision is None:
         return revision_record(promo=promo)
-    revision.lines = snapshot_lines(promo)
+    revision.lines = [line.to_json() for line in snapshot_lines(promo)]
     revision.save(update_fields=["lines"])
     return revision

@@ -1,4 +1,4 @@
-"""Celery tasks: processing large uploads. Thin over promo/services/imports/importer: the
+"""Celery tasks: processing large uploads. Thin over promo/services/imports/uploads: the
 task only loads the upload and the acting user (passed explicitly by id, never taken from a
 request) and calls the same service the page, the API and the command use."""
 
@@ -29,7 +29,7 @@ SOFT_TIME_LIMIT = 30 * 60
 def upload_process_task(upload_id: int, actor_id: int) -> dict | None:
     """Import a queued upload as ``actor_id``. Whatever goes wrong, the upload ends imported,
     rejected or failed (with the reason), never stuck in processing."""
-    from promo.services.imports.importer import upload_error_workbook, upload_fail, upload_process
+    from promo.services.imports.uploads import upload_error_workbook, upload_fail, upload_process
 
     upload = PromoUpload.objects.filter(pk=upload_id).first()
     if upload is None:

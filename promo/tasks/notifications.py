@@ -1,6 +1,6 @@
-"""Celery tasks: sending the e-mail outbox and recording the date-based promo events.
-Both are thin over promo/services/notifications; the beat schedule is in
-config/settings/celery.py."""
+"""Celery tasks of notifications: sending the e-mail outbox and recording the date-based promo
+events. Thin over promo/notifications/outbox.py and promo/services/date_events.py; the beat
+schedule is in config/settings/celery.py."""
 
 from dataclasses import asdict
 from datetime import date
@@ -8,7 +8,8 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
-from promo.services.notifications import outbox_deliver_due, promo_date_events_record
+from promo.notifications.outbox import outbox_deliver_due
+from promo.services.date_events import promo_date_events_record
 
 __all__ = ["outbox_send", "promo_date_events"]
 

@@ -20,9 +20,9 @@ from django_filters.views import FilterView
 from promo.filtersets import PromoFilterSet
 from promo.forms import workflow as wf
 from promo.models import Promo, PromoEvent, PromoLine
-from promo.services import approval
-from promo.services.approval import ApprovalError
+from promo.services import transitions
 from promo.services.conflicts import LineWindow, overlaps_find
+from promo.services.errors import WorkflowError
 from promo.views.promos import PromoActionView, RoleRequiredMixin, safe_next
 from suppliers.models import Category
 from suppliers.querysets import DECIDE
@@ -176,11 +176,11 @@ class ApprovalBulkView(CategoryManagerRequiredMixin, View):
             promo = promos[pk]
             try:
                 if form.cleaned_data["decision"] == form.ACCEPT:
-                    approval.promo_approve(promo=promo, actor=request.user, version=version, comment="")
+                    transitions.promo_approve(promo=promo, actor=request.user, version=version, comment="")
                 else:
-                    approval.promo_reject(promo=promo, actor=request.user, version=version,
+                    transitions.promo_reject(promo=promo, actor=request.user, version=version,
                                           reason=form.cleaned_data["reason"])
-            except ApprovalError as exc:
+            except WorkflowError as exc:
                 failed.append(f"{promo.code}: {exc.message}")
             else:
                 decided.append(promo.code)
@@ -199,7 +199,7 @@ class PromoApproveView(PromoActionView):
     success_message = gettext_lazy("Ваши строки промо приняты.")
 
     def perform(self, promo, form):
-        approval.promo_approve(promo=promo, actor=self.request.user, version=form.cleaned_data["version"],
+        transitions.promo_approve(promo=promo, actor=self.request.user, version=form.cleaned_data["version"],
                                comment=form.cleaned_data["comment"])
 
 
@@ -210,7 +210,7 @@ class PromoRejectView(PromoActionView):
     success_message = gettext_lazy("Ваши строки промо отклонены.")
 
     def perform(self, promo, form):
-        approval.promo_reject(promo=promo, actor=self.request.user, reason=form.cleaned_data["reason"],
+        transitions.promo_reject(promo=promo, actor=self.request.user, reason=form.cleaned_data["reason"],
                               version=form.cleaned_data["version"])
 
 
@@ -230,6 +230,6 @@ class LinesDecideView(PromoActionView):
 
     def perform(self, promo, form):
         decisions = form.decisions(accept_rest="accept_rest" in self.request.POST)
-        approval.lines_decide(promo=promo, actor=self.request.user, decisions=decisions,
+        transitions.lines_decide(promo=promo, actor=self.request.user, decisions=decisions,
                               version=form.cleaned_data["version"])
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,10 +18,10 @@ from config.parsing import parse_id
 from promo.forms import filtersets
 from promo.forms import workflow as wf
 from promo.models import Promo, PromoLine
-from promo.services import approval
-from promo.services.approval import ApprovalError
+from promo.services import mass_corrections, point_corrections
+from promo.services.actions import require_role
+from promo.services.errors import WorkflowError
 from promo.views.promos import INVALID_STATUS, MarketerRequiredMixin, RoleRequiredMixin, refusal_status
-from suppliers.roles import is_marketer
 
 # The most lines one mass correction shows and changes; narrow the filter for more.
 MASS_LIMIT = 1000
@@ -51,10 +50,13 @@ class TargetingEditView(RoleRequiredMixin, View):
     template_name = "promo/targeting_edit.html"
 
     def get_promo(self, request, pk) -> Promo:
-        # Lookup first (a promo the user cannot see is a 404), then the role (403).
+        # Lookup first (a promo the user cannot see is a 404), then the role the service
+        # itself asks (403).
         promo = get_object_or_404(Promo.objects.restrict(request.user).select_related("supplier"), pk=pk)
-        if not is_marketer(request.user):
-            raise PermissionDenied
+        try:
+            require_role("targeting", promo=promo, actor=request.user)
+        except WorkflowError as exc:
+            refusal_status(exc)
         return promo
 
     def render_page(self, request, promo, form, *, rules: Targeting | None = None, status: int = 200):
@@ -84,10 +86,10 @@ class TargetingEditView(RoleRequiredMixin, View):
                 return render(request, "promo/inc/targeting_preview.html", context)
             return self.render_page(request, promo, form, rules=rules)
         try:
-            approval.promo_set_targeting(promo=promo, actor=request.user, targeting=rules,
-                                         reason=form.cleaned_data["reason"],
-                                         version=form.cleaned_data["version"])
-        except ApprovalError as exc:
+            point_corrections.promo_set_targeting(promo=promo, actor=request.user, targeting=rules,
+                                                  reason=form.cleaned_data["reason"],
+                                                  version=form.cleaned_data["version"])
+        except WorkflowError as exc:
             status = refusal_status(exc)
             messages.error(request, exc.message)
             promo.refresh_from_db()
@@ -145,16 +147,16 @@ class MassCorrectionView(MarketerRequiredMixin, View):
             return self.render_page(request, select=select, lines=lines, form=form, status=INVALID_STATUS)
         preview = None
         try:
-            preview = approval.mass_correction_preview(actor=request.user, lines=form.cleaned_data["line_ids"],
-                                                       **form.params())
+            preview = mass_corrections.mass_correction_preview(
+                actor=request.user, lines=form.cleaned_data["line_ids"], **form.params())
             if not (valid and form.is_apply):
                 # A preview, or an apply without its reason: show what would change.
                 return self.render_page(request, select=select, lines=lines, form=form, preview=preview,
                                         status=200 if valid else INVALID_STATUS)
-            approval.mass_correction_apply(actor=request.user, line_ids=form.cleaned_data["line_ids"],
-                                           reason=form.cleaned_data["reason"], versions=form.versions(),
-                                           **form.params())
-        except ApprovalError as exc:
+            mass_corrections.mass_correction_apply(
+                actor=request.user, line_ids=form.cleaned_data["line_ids"], reason=form.cleaned_data["reason"],
+                versions=form.versions(), **form.params())
+        except WorkflowError as exc:
             # Stale (someone changed a promo since the preview) or a broken rule: the message,
             # the changes as they are now, and the reason as typed.
             status = refusal_status(exc)

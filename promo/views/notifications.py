@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 
 from promo.forms.notifications import NotificationSettingsForm, kinds_for
-from promo.services.notifications import notification_settings_for, notification_settings_update
+from promo.notifications.preferences import notification_settings_for, notification_settings_update
 
 SAVED = _("Настройки уведомлений сохранены.")
 

@@ -3,8 +3,9 @@ marketer's overview), the promo page with its lines, decisions, diff, conflicts 
 thread, and the POST endpoints of the transitions.
 
 Every queryset is restricted before lookup (``Promo.objects.restrict``), so a foreign promo
-is a 404; a visible promo the service refuses to move for this user is a 403. The services
-decide; views parse forms, call them and show their messages."""
+is a 404. The page offers exactly the actions the services allow
+(:func:`promo.services.actions.promo_actions`); the services decide, views parse forms, call
+them and show their messages. A refusal maps to a status in one place, :func:`refusal_status`."""
 
 from __future__ import annotations
 
@@ -14,48 +15,56 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django_filters.views import FilterView
 
-from branches.targeting import Targeting, resolve
+from branches.targeting import resolve
 from promo import mechanics
+from promo.changes import ChangeFormatter, line_changes, terms_changes
 from promo.filtersets import PromoFilterSet
 from promo.forms import workflow as wf
 from promo.models import Promo, PromoComment, PromoLine
-from promo.services import approval, comments
-from promo.services.approval import ApprovalError, NotAllowedError, StaleVersionError
+from promo.services import comments, point_corrections, supplier_requests, transitions
+from promo.services.actions import Standing, promo_actions, require_role
 from promo.services.conflicts import promo_conflicts
+from promo.services.errors import (
+    IllegalStateError,
+    InvalidError,
+    NotAllowedError,
+    NotFoundError,
+    StaleVersionError,
+    WorkflowError,
+)
 from promo.services.revisions import revision_current
-from suppliers.querysets import DECIDE
-from suppliers.roles import is_marketer, is_staff_role, is_supplier_user
+from suppliers.roles import is_marketer, is_staff_role
 
-# Refusals a page shows as a message on the promo page: a stale version (409, as in the API),
-# invalid input (400) and a move the promo's current state forbids (409 here: the user can
-# read why and go on, where the API answers 403). A refusal because of the user's role or
-# grants is a 403 page, and a promo the user cannot see a 404.
-STALE_STATUS = 409
+# A refusal the page shows as a message on the promo page with the user's input kept: a move
+# the promo's state forbids and a stale version (409), invalid input (400). A refusal because
+# of the user's role or grants is a 403 page, a promo the user cannot see a 404 (the API maps
+# the same types to the same statuses: promo/api/errors.py).
+CONFLICT_STATUS = 409
 INVALID_STATUS = 400
-PERMISSION_CODES = {"not_allowed", "internal_for_staff", "lines_not_found"}
 
 
-def refusal_status(exc: ApprovalError) -> int:
+def refusal_status(exc: WorkflowError) -> int:
     """The status of a page showing ``exc``; raises 404 / 403 for visibility and permission."""
+    if isinstance(exc, NotFoundError):
+        raise Http404(exc.message)
     if isinstance(exc, NotAllowedError):
-        if exc.code == "not_found":
-            raise Http404(exc.message)
-        if exc.code in PERMISSION_CODES:
-            raise PermissionDenied(exc.message)
-        return STALE_STATUS
-    if isinstance(exc, StaleVersionError):
-        return STALE_STATUS
-    return INVALID_STATUS
+        raise PermissionDenied(exc.message)
+    if isinstance(exc, IllegalStateError | StaleVersionError):
+        return CONFLICT_STATUS
+    if isinstance(exc, InvalidError):
+        return INVALID_STATUS
+    raise TypeError(f"unmapped refusal {type(exc).__name__}")
 
 
 class RoleRequiredMixin(LoginRequiredMixin):
@@ -134,8 +143,11 @@ class LineRow:
         return self.margin is not None and self.margin < 0
 
 
-def line_rows(promo: Promo, lines, *, show_purchase: bool, diff: dict, conflicts, decidable: set[int]):
-    """Compute what the page shows for each line (prices through promo/mechanics.py)."""
+def line_rows(promo: Promo, lines, *, show_purchase: bool, diff: dict, conflicts, decidable: set[int],
+              formatter: ChangeFormatter | None = None):
+    """Compute what the page shows for each line (prices through promo/mechanics.py; the
+    revision's changes worded by promo/changes.py, as the history and the e-mails word them)."""
+    formatter = formatter or ChangeFormatter()
     changed = {row["product_id"]: row.get("fields", {}) for row in diff.get("changed", [])}
     added = {row["product_id"] for row in diff.get("added", [])}
     by_line: dict[int, list] = {}
@@ -163,34 +175,9 @@ def line_rows(promo: Promo, lines, *, show_purchase: bool, diff: dict, conflicts
             row.diff_class = "diff-added"
         elif line.product_id in changed:
             row.diff_class = "diff-changed"
-            row.changes = [(field_label(PromoLine, name), old, new)
-                           for name, (old, new) in changed[line.product_id].items()]
+            row.changes = formatter.rows(line_changes(changed[line.product_id]))
         rows.append(row)
     return rows
-
-
-def field_label(model, name: str) -> str:
-    try:
-        return str(model._meta.get_field(name).verbose_name)
-    except FieldDoesNotExist:
-        return name
-
-
-def terms_changes(terms: dict) -> list[tuple[str, str, str]]:
-    """The promo-level changes of a revision diff as (label, old, new) texts."""
-
-    def text(name, value):
-        if value in (None, ""):
-            return "—"
-        if name in ("start", "end"):
-            return date.fromisoformat(value).strftime("%d.%m.%Y")
-        if name == "targeting":
-            return Targeting.from_json(value).describe()
-        if name == "mechanic":
-            return str(Promo.Mechanic(value).label) if value in Promo.Mechanic.values else value
-        return str(value)
-
-    return [(field_label(Promo, name), text(name, old), text(name, new)) for name, (old, new) in terms.items()]
 
 
 def visible_comments(promo: Promo, user):
@@ -227,41 +214,39 @@ class PromoPage:
         self.request = request
         self.user = request.user
         self.promo = promo
-        self.today = today or date.today()
+        # The services' «today» (the portal's time zone), so the page offers what they allow.
+        self.today = today or timezone.localdate()
+        self._standing: Standing | None = None
 
     def lines(self):
         return (self.promo.lines.select_related("product__category", "decided_by")
                 .order_by("product__article"))
 
+    @property
+    def standing(self) -> Standing:
+        if self._standing is None:
+            # The promo was found through Promo.objects.restrict(user): it is visible.
+            self._standing = Standing(self.user, self.promo, visible=True)
+        return self._standing
+
     def decidable_ids(self) -> set[int]:
+        """The lines the user decides now (a submitted promo's lines of his categories)."""
         if self.promo.status != Promo.Status.SUBMITTED:
             return set()
-        return set(PromoLine.objects.restrict(self.user, DECIDE).filter(promo=self.promo)
-                   .values_list("pk", flat=True))
+        return set(self.standing.decidable)
 
-    def allowed_actions(self, decidable: set[int]) -> set[str]:
-        """Which forms to offer. Only a hint for the page: the service checks again."""
-        promo, user, status = self.promo, self.user, self.promo.status
-        actions: set[str] = {"comment"}
-        supplier_side = is_supplier_user(user) or is_marketer(user)
-        if supplier_side and status == Promo.Status.DRAFT:
-            actions.add("submit")
-        if supplier_side and status == Promo.Status.REJECTED:
-            # The way on from a rejection is a corrected sheet (a new revision goes back to
-            # approval by itself); the page says so rather than leaving the supplier stuck.
+    def correctable_lines(self):
+        """The lines the user may correct: any for a marketer, his categories' for a manager."""
+        lines = self.promo.lines.select_related("product")
+        return lines if self.standing.marketer else lines.filter(pk__in=list(self.standing.decidable))
+
+    def allowed_actions(self) -> set[str]:
+        """Which forms to offer: exactly the actions the services allow now, plus the hint
+        that a rejected promo goes on with a corrected sheet (the upload page, not an action
+        of this page: a new revision goes back to approval by itself)."""
+        actions = promo_actions(self.user, self.promo, self.today, standing=self.standing)
+        if self.promo.status == Promo.Status.REJECTED and (self.standing.own_supplier or self.standing.marketer):
             actions.add("reupload")
-        if supplier_side and promo.can_transition_to(Promo.Status.WITHDRAWN):
-            actions.add("withdraw")
-        if is_supplier_user(user) and status == Promo.Status.APPROVED:
-            actions |= {"request_extension", "request_cancellation"}
-        if decidable:
-            actions |= {"approve", "reject", "lines"}
-        if is_marketer(user) and status == Promo.Status.APPROVED:
-            actions |= {"cancel", "extend"}
-        if is_marketer(user) and not promo.is_final:
-            actions.add("targeting")
-        if (is_marketer(user) or decidable) and not promo.is_final:
-            actions |= {"correct", "line_correct"}
         return actions
 
     def context(self, bound: dict | None = None) -> dict:
@@ -269,19 +254,21 @@ class PromoPage:
         promo = self.promo
         lines = list(self.lines())
         decidable = self.decidable_ids()
-        actions = self.allowed_actions(decidable)
+        actions = self.allowed_actions()
         revision = revision_current(promo)
         diff = revision.diff if revision is not None and revision.number > 1 else {}
         staff = is_staff_role(self.user)
+        formatter = ChangeFormatter()
         rows = line_rows(promo, lines, show_purchase=staff, diff=diff,
-                         conflicts=promo_conflicts(promo) if staff else [], decidable=decidable)
+                         conflicts=promo_conflicts(promo) if staff else [], decidable=decidable,
+                         formatter=formatter)
         forms = {}
         for name, form_class in self.FORMS.items():
             forms[name] = bound.get(name) or form_class(initial=self._initial(name), action=name)
         forms["lines"] = bound.get("lines") or wf.LineDecisionsForm(
             lines=[line for line in lines if line.pk in decidable], initial={"version": promo.version})
         forms["line_correct"] = bound.get("line_correct") or wf.LineCorrectForm(
-            lines=promo.lines.select_related("product"), initial={"version": promo.version},
+            lines=self.correctable_lines(), mechanic=promo.mechanic, initial={"version": promo.version},
             action="line_correct")
         forms["comment"] = bound.get("comment") or wf.CommentForm(staff=staff)
         for row in rows:
@@ -300,7 +287,7 @@ class PromoPage:
             "revision": revision,
             "diff": diff,
             "diff_counts": revision.diff_counts() if diff else {},
-            "terms_changes": terms_changes(diff.get("terms") or {}),
+            "terms_changes": formatter.rows(terms_changes(diff.get("terms"))),
             "targeting_text": rules.describe(),
             "branch_count": resolve(rules, on=on, until=promo.end).count(),
             "comments": visible_comments(promo, self.user),
@@ -340,10 +327,13 @@ class PromoDetailView(LoginRequiredMixin, View):
 class PromoActionView(LoginRequiredMixin, View):
     """POST a form of the promo page to a service. Success: a message and a redirect (POST-
     redirect-GET). Failure: the page again with the user's input and the service's message
-    (409 for a stale version, so nothing is overwritten and nothing typed is lost)."""
+    (:func:`refusal_status`: nothing is overwritten and nothing typed is lost)."""
 
     http_method_names = ["post"]
     action: str = ""
+    # The action whose role predicate is checked before the form (a user who may not act at
+    # all gets the 403 of the service, whatever he typed); None: the service decides alone.
+    role_action: str | None = None
     success_message = gettext_lazy("Сохранено.")
 
     def get_queryset(self):
@@ -357,13 +347,18 @@ class PromoActionView(LoginRequiredMixin, View):
 
     def post(self, request, pk):
         promo = get_object_or_404(self.get_queryset(), pk=pk)
+        if self.role_action is not None:
+            try:
+                require_role(self.role_action, promo=promo, actor=request.user)
+            except WorkflowError as exc:
+                refusal_status(exc)
         form = self.get_form(promo)
         if not form.is_valid():
             messages.error(request, _("Проверьте заполнение формы."))
             return PromoPage(request, promo).render({self.action: form}, status=INVALID_STATUS)
         try:
             self.perform(promo, form)
-        except ApprovalError as exc:
+        except WorkflowError as exc:
             status = refusal_status(exc)
             messages.error(request, exc.message)
             # Show the promo as it is now, with the form as the user filled it in.
@@ -378,7 +373,7 @@ class PromoSubmitView(PromoActionView):
     success_message = gettext_lazy("Промо отправлено на согласование.")
 
     def perform(self, promo, form):
-        approval.promo_submit(promo=promo, actor=self.request.user, version=form.cleaned_data["version"],
+        transitions.promo_submit(promo=promo, actor=self.request.user, version=form.cleaned_data["version"],
                               comment=form.cleaned_data["comment"])
 
 
@@ -387,7 +382,7 @@ class PromoWithdrawView(PromoActionView):
     success_message = gettext_lazy("Промо отозвано.")
 
     def perform(self, promo, form):
-        approval.promo_withdraw(promo=promo, actor=self.request.user, version=form.cleaned_data["version"],
+        transitions.promo_withdraw(promo=promo, actor=self.request.user, version=form.cleaned_data["version"],
                                 reason=form.cleaned_data["reason"])
 
 
@@ -396,7 +391,7 @@ class PromoRequestExtensionView(PromoActionView):
     success_message = gettext_lazy("Запрос на продление отправлен.")
 
     def perform(self, promo, form):
-        approval.promo_request_extension(
+        supplier_requests.promo_request_extension(
             promo=promo, actor=self.request.user, new_end=form.cleaned_data["new_end"],
             reason=form.cleaned_data["reason"], version=form.cleaned_data["version"])
 
@@ -406,7 +401,7 @@ class PromoRequestCancellationView(PromoActionView):
     success_message = gettext_lazy("Запрос на отмену отправлен.")
 
     def perform(self, promo, form):
-        approval.promo_request_cancellation(promo=promo, actor=self.request.user,
+        supplier_requests.promo_request_cancellation(promo=promo, actor=self.request.user,
                                             reason=form.cleaned_data["reason"],
                                             version=form.cleaned_data["version"])
 
@@ -416,7 +411,7 @@ class PromoCancelView(PromoActionView):
     success_message = gettext_lazy("Промо отменено.")
 
     def perform(self, promo, form):
-        approval.promo_cancel(promo=promo, actor=self.request.user, reason=form.cleaned_data["reason"],
+        transitions.promo_cancel(promo=promo, actor=self.request.user, reason=form.cleaned_data["reason"],
                               version=form.cleaned_data["version"])
 
 
@@ -425,8 +420,10 @@ class PromoExtendView(PromoActionView):
     success_message = gettext_lazy("Промо продлено; новая ревизия ушла на согласование.")
 
     def perform(self, promo, form):
-        approval.promo_extend(promo=promo, actor=self.request.user, new_end=form.cleaned_data["new_end"],
-                              reason=form.cleaned_data["reason"], version=form.cleaned_data["version"])
+        # A supplier posting «extend» asks the marketers (the same rule as the API's).
+        supplier_requests.promo_extend_or_request(
+            promo=promo, actor=self.request.user, new_end=form.cleaned_data["new_end"],
+            reason=form.cleaned_data["reason"], version=form.cleaned_data["version"])
 
 
 class PromoCorrectView(PromoActionView):
@@ -435,22 +432,23 @@ class PromoCorrectView(PromoActionView):
 
     def perform(self, promo, form):
         data = form.cleaned_data
-        approval.promo_correct(promo=promo, actor=self.request.user, reason=data["reason"],
-                                  version=data["version"], start=data["start"], end=data["end"])
+        point_corrections.promo_correct(promo=promo, actor=self.request.user, reason=data["reason"],
+                                        version=data["version"], start=data["start"], end=data["end"])
 
 
 class LineCorrectView(PromoActionView):
-    action = "line_correct"
+    action = role_action = "line_correct"
     success_message = gettext_lazy("Строка исправлена.")
 
     def get_form(self, promo):
-        return wf.LineCorrectForm(self.request.POST, lines=promo.lines.select_related("product"),
+        page = PromoPage(self.request, promo)
+        return wf.LineCorrectForm(self.request.POST, lines=page.correctable_lines(), mechanic=promo.mechanic,
                                   action=self.action)
 
     def perform(self, promo, form):
         data = form.cleaned_data
-        approval.line_correct(line=data["line"], actor=self.request.user, reason=data["reason"],
-                                 version=data["version"], **form.changes())
+        point_corrections.line_correct(line=data["line"], actor=self.request.user, reason=data["reason"],
+                                       version=data["version"], **form.changes())
 
 
 class CommentAddView(PromoActionView):

@@ -22,15 +22,15 @@ from django.views.generic import ListView
 from config.parsing import parse_id
 from promo.forms.uploads import UploadForm
 from promo.models import Promo, PromoUpload
-from promo.services.imports.importer import (
+from promo.services.imports.problems import stored_problems
+from promo.services.imports.template import build_template
+from promo.services.imports.uploads import (
     XLSX_CONTENT_TYPE,
     UploadRefused,
-    stored_problems,
     upload_allowed,
     upload_error_workbook,
     upload_submit,
 )
-from promo.services.imports.template import build_template
 from suppliers.models import Supplier
 from suppliers.roles import is_supplier_user
 

@@ -11,15 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from exports.models import ExportRun
-from exports.services import (
-    ERROR_DATE_RANGE,
-    FIRST_BUSINESS_DATE,
-    LAST_BUSINESS_DATE,
-    ExportError,
-    export_run,
-    parse_systems,
-    run_manifest,
-)
+from exports.services import ExportError, business_date_error, export_run, parse_systems, run_manifest
 
 
 class Command(BaseCommand):
@@ -47,7 +39,7 @@ def _parse_date(value: str) -> date:
         day = date.fromisoformat(value.strip())
     except ValueError:
         raise CommandError(f"Неверная дата «{value}»: нужен формат ГГГГ-ММ-ДД.") from None
-    if not FIRST_BUSINESS_DATE <= day <= LAST_BUSINESS_DATE:
-        raise CommandError(str(ERROR_DATE_RANGE).format(first=f"{FIRST_BUSINESS_DATE:%d.%m.%Y}",
-                                                        last=f"{LAST_BUSINESS_DATE:%d.%m.%Y}"))
+    error = business_date_error(day)
+    if error is not None:
+        raise CommandError(error)
     return day

@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from promo.services.imports.importer import (
+from promo.services.imports.uploads import (
     ImportResult,
     UploadRefused,
     upload_create,

@@ -10,5 +10,10 @@ Reader layer (pure parsing, no database):
 - ``template``: the downloadable .xlsx template;
 - ``error_workbook``: the uploaded workbook returned with bad cells marked.
 
-Validation, dedup, revisions and saving build on top of these modules.
+On top of them:
+
+- ``validation``: rows in, promo candidates and every problem out (dedup, overlaps), no writes;
+- ``uploads``: the upload lifecycle, the one service of the page, the API, the command and the
+  task (create, submit, process, fail, queue, result, error workbook);
+- ``saving``: the save step, one transaction (new promos in bulk, corrected ones revised).
 """

@@ -5,6 +5,14 @@ Every code of the import contract (samples/README.md) has a Russian message temp
 ``MESSAGES``; ``PARAMS`` documents which params each template uses. A few codes have more
 specific variants chosen by ``params["reason"]`` (``VARIANTS``), e.g. ``file_unreadable`` for an
 .xls file, a CSV renamed to .xlsx or a file above the size cap.
+
+An upload stores its problems as records (:func:`problem_record`: the dict plus the params as
+displayed) and renders them again in the active language (:func:`stored_problems`).
+
+It is the one code -> message table of the line and period rules (:mod:`promo.rules`) too: the
+services render a broken rule with :func:`rule_message`, so a correction and a sheet that break
+the same rule say it the same way. ``SERVICE_CODES`` are the rule codes only a correction or an
+extension can give (a sheet has no «current end» to extend).
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 MESSAGES: dict[str, Any] = {
@@ -109,6 +118,9 @@ MESSAGES: dict[str, Any] = {
     ),
     "period_too_long": _("Акция длится {length} дн., а допустимо не больше {max} дн. Разбейте её на части."),
     "compensation_out_of_range": _("Компенсация поставщика {value} % должна быть от 0 до 100 %."),
+    "end_in_past": _(
+        "Дата окончания {end} уже прошла: акция должна закончиться не раньше сегодняшнего дня ({today})."
+    ),
     "branch_unknown": _(
         "Филиал, регион или город «{value}» не найден. Укажите «Все», название региона или города "
         "либо коды филиалов через «;»."
@@ -135,6 +147,8 @@ MESSAGES: dict[str, Any] = {
         "Товар {value} в эти же даты и в тех же филиалах уже участвует в акции {promo} "
         "({start} – {end})."
     ),
+    # Rules only a correction or an extension can break.
+    "end_not_later": _("Новая дата окончания {value} должна быть позже текущей ({end})."),
 }
 
 ERROR_CODES = frozenset({
@@ -143,13 +157,16 @@ ERROR_CODES = frozenset({
     "article_barcode_mismatch", "mechanic_unknown", "discount_out_of_range", "price_invalid",
     "price_not_below_regular", "nplusm_invalid", "date_invalid", "period_reversed",
     "start_too_soon", "period_too_long", "compensation_out_of_range", "branch_unknown",
-    "duplicate_conflict",
+    "duplicate_conflict", "end_in_past",
     # issue 11: nothing is lost without a word
     "header_duplicate", "sheet_hidden", "sheets_ambiguous", "cell_error", "invisible_char",
     "digit_not_ascii", "text_too_long",
 })
 WARNING_CODES = frozenset({"duplicate_merged", "name_mismatch", "regular_price_mismatch", "overlap",
                            "sheet_hidden_skipped"})
+SERVICE_CODES = frozenset({"end_not_later"})
+# Params that are money: a service passes Decimals, shown with two decimals (199,90).
+MONEY_PARAMS = frozenset({"price", "regular"})
 
 # More specific texts, chosen by params["reason"].
 VARIANTS: dict[tuple[str, str], Any] = {
@@ -289,6 +306,14 @@ class Problem:
         return {"row": self.row, "column": self.column, "code": self.code, "message": self.message}
 
 
+def rule_message(problem, column: str = "") -> str:
+    """The message of a broken rule (a :class:`promo.rules.RuleProblem`) in the active language,
+    as a sheet would word it; ``column`` names the field («Скидка, %»)."""
+    params = {key: f"{value:.2f}".replace(".", ",") if key in MONEY_PARAMS and isinstance(value, Decimal)
+              else value for key, value in problem.params.items()}
+    return Problem(problem.code, 0, column, params=params).message
+
+
 class FileProblem(Exception):
     """A problem with the file as a whole (unreadable, empty, no header): nothing else can be
     checked, so it stops the import at once."""
@@ -300,3 +325,38 @@ class FileProblem(Exception):
     @classmethod
     def make(cls, code: str, row: int = 0, **params: Any) -> FileProblem:
         return cls(Problem(code, row, params=params))
+
+
+# --- stored on the upload -------------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    """Message params as stored on the upload (JSON), displayed the way messages show them."""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%d.%m.%Y %H:%M") if timezone.is_aware(value) \
+            else value.strftime("%d.%m.%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, Decimal):
+        return _display(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+def problem_record(problem: Problem) -> dict:
+    """A problem as stored on the upload: its dict plus the params, so the message can be
+    rendered again in another language."""
+    record = problem.as_dict()
+    record["params"] = {key: _jsonable(value) for key, value in problem.params.items()}
+    return record
+
+
+def problem_from_record(record: dict) -> Problem:
+    return Problem(record.get("code", ""), record.get("row", 0), record.get("column", ""),
+                   params=record.get("params") or {})
+
+
+def stored_problems(records: list[dict]) -> list[dict]:
+    """Stored problems with the message rendered in the active language."""
+    return [problem_from_record(record).as_dict() for record in records or []]

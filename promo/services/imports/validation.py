@@ -12,41 +12,34 @@ product with other terms is an error on the later row (``duplicate_conflict``). 
 ``name_mismatch``, ``regular_price_mismatch`` and ``overlap`` (another live promo already has the
 product in overlapping dates and branches).
 
-Nothing here writes to the database; :mod:`promo.services.imports.importer` saves the result.
+The checks of single cells (parsing and the rules of :mod:`promo.rules`) are in
+:mod:`~promo.services.imports.cells`, the matching of revisions in
+:mod:`~promo.services.imports.matching`. Nothing here writes to the database;
+:mod:`promo.services.imports.saving` saves the result.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils import translation
 
-from branches.targeting import TargetingCatalog, TargetingParseError
+from branches.targeting import TargetingCatalog
+from promo import rules
+from promo.mechanics import FIXED_PRICE, PERCENT
 from promo.models import Promo
 from promo.services.conflicts import LineWindow, competing_products, overlaps_find
-from promo.services.corrections import FIRST_PROMO_DAY, LAST_PROMO_DAY
 from promo.services.imports import headers as h
+from promo.services.imports.cells import CellChecks, Spec, cell_key, money_text
+from promo.services.imports.matching import match_revisions, same_name
 from promo.services.imports.problems import Problem
-from promo.services.imports.values import (
-    EXCEL_MAX_TEXT,
-    FIXED_PRICE,
-    PERCENT,
-    ValueProblem,
-    parse_date,
-    parse_decimal,
-    parse_discount,
-    parse_ean,
-    parse_mechanic,
-    parse_text,
-)
+from promo.services.imports.values import EXCEL_MAX_TEXT, parse_ean, parse_text
 from suppliers.models import Product, Supplier
 
 # Rows per product look-up and per progress update.
@@ -54,11 +47,6 @@ CHUNK_ROWS = 1000
 # Texts are refused above the length their field stores, never cut (issue 11).
 PROMO_NAME_MAX = Promo._meta.get_field("name").max_length
 COMMENT_MAX = EXCEL_MAX_TEXT
-# Product names are compared after folding; below this similarity they "differ noticeably"
-# (a typo or a dropped word passes, another product's name does not).
-NAME_SIMILARITY = 0.85
-_NAME_NOISE = re.compile(r"[\W_]+", re.UNICODE)
-_MONEY = Decimal("0.01")
 
 
 @dataclass(slots=True)
@@ -142,37 +130,14 @@ class _Parsed:
     article: str | None = None
     ean: str | None = None
     ean_ok: bool = True
+    # Lead time / end-in-past problems not reported because the row revises a promo.
+    waived: tuple = ()
     promo_name: tuple[str, str] = ("", "")  # (as it will be saved, folded for grouping)
     comment: str = ""
     regular: Decimal | None = None  # the regular price the sheet states (informational)
 
 
-def fold_name(text: str) -> str:
-    """Case, ё, quotes, punctuation and spacing do not make two names different."""
-    return _NAME_NOISE.sub(" ", text.casefold().replace("ё", "е")).strip()
-
-
-def money_text(value: Decimal) -> str:
-    """Roubles as a user reads them: two decimals, a decimal comma (1234,50)."""
-    return f"{_money(value):.2f}".replace(".", ",")
-
-
-def _money(value: Decimal) -> Decimal:
-    return value.quantize(_MONEY, rounding=ROUND_HALF_UP)
-
-
-_MISSING = object()
-# A problem found in a cell, before it is tied to a row: (code, field, params).
-Spec = tuple[str, str, dict]
-_NO_SPECS: tuple = ()
-
-
-def _key(raw: Any) -> Any:
-    """A cache key for a cell value: 1, 1.0 and True hash alike but may not parse alike."""
-    return raw if raw.__class__ is str else (raw.__class__, raw)
-
-
-class SheetValidator:
+class SheetValidator(CellChecks):
     """Validates the rows of one sheet for one upload.
 
     ``actor`` is who uploads (their product visibility decides ``product_other_supplier``);
@@ -194,14 +159,13 @@ class SheetValidator:
         self.result = Validation()
         self.titles = {name: header.titles.get(name) or str(h.LABELS[name]) for name in h.FIELDS}
         self.has = set(header.columns)
-        self.min_lead_days = settings.PROMO_MIN_LEAD_DAYS
-        self.earliest_start = self.today + timedelta(days=self.min_lead_days)
-        self.max_days = settings.PROMO_MAX_DAYS
-        self.discount_range = (settings.PROMO_DISCOUNT_MIN, settings.PROMO_DISCOUNT_MAX)
+        self.limits = rules.Limits.from_settings()
         self._caches: dict[str, dict] = {}
         self._products_by_article: dict[str, tuple | None] = {}
         self._products_by_ean: dict[str, tuple | None] = {}
         self._groups: dict[tuple, PromoCandidate] = {}
+        # Group key -> (the waived timely specs, every row of the group that had them).
+        self._waived: dict[tuple, tuple[tuple, list[int]]] = {}
         self._targeting_catalog: TargetingCatalog | None = None
         self._load_suppliers()
 
@@ -242,6 +206,7 @@ class SheetValidator:
             if not promo.named:
                 promo.name = self._unnamed(promo)
         self.result.matches = match_revisions(self.result.promos)
+        self._check_waived()
         self._check_overlaps()
         order = {title: index for index, title in enumerate(self._titles_in_sheet_order())}
         self.result.errors.sort(key=lambda p: (p.row, order.get(p.column, -1)))
@@ -259,120 +224,6 @@ class SheetValidator:
         return [self.header.titles[name] for name, _index in
                 sorted(self.header.columns.items(), key=lambda item: item[1])]
 
-    # --- cached checks ---------------------------------------------------------------------------
-
-    def _cached(self, name: str, key: Any, check: Callable[[], tuple[Any, tuple]]) -> tuple[Any, tuple]:
-        cache = self._caches.get(name)
-        if cache is None:
-            cache = self._caches[name] = {}
-        hit = cache.get(key, _MISSING)
-        if hit is _MISSING:
-            hit = cache[key] = check()
-        return hit
-
-    @staticmethod
-    def _parsed(name: str, parser: Callable, raw: Any) -> tuple[Any, tuple]:
-        """(value, ()) or (None, (problem spec,)) for one cell."""
-        try:
-            return parser(raw), _NO_SPECS
-        except ValueProblem as problem:
-            return None, ((problem.code, name, problem.params),)
-
-    def _cell(self, cells: dict, name: str, parser: Callable) -> tuple[Any, tuple]:
-        raw = cells.get(name)
-        if raw is None:
-            return None, _NO_SPECS
-        return self._cached(name, _key(raw), lambda: self._parsed(name, parser, raw))
-
-    def _text(self, cells: dict, name: str) -> str | None:
-        return self._cell(cells, name, parse_text)[0]
-
-    def _supplier_check(self, raw: Any) -> tuple[int | None, tuple]:
-        """The row's supplier: the upload's, or the «Поставщик» cell (INN or code)."""
-        text, specs = self._parsed(h.SUPPLIER, parse_text, raw)
-        if specs:
-            return None, specs
-        if text is None:
-            if self.supplier is not None:
-                return self.supplier.pk, _NO_SPECS
-            return None, (("value_required", h.SUPPLIER, {}),)
-        found = self._suppliers.get(text.casefold()) or self._suppliers.get(re.sub(r"\D", "", text))
-        if found is None or found.pk not in self._allowed_suppliers or (
-            self.supplier is not None and found.pk != self.supplier.pk
-        ):
-            return None, (("supplier_unknown", h.SUPPLIER, {"value": text}),)
-        return found.pk, _NO_SPECS
-
-    def _mechanic_check(self, raw: Any) -> tuple[tuple | None, tuple]:
-        try:
-            return parse_mechanic(raw), _NO_SPECS
-        except ValueProblem as problem:
-            return None, ((problem.code, h.MECHANIC, problem.params),)
-
-    def _period_check(self, raw_start: Any, raw_end: Any) -> tuple[tuple | None, tuple]:
-        specs: list[Spec] = []
-        values = []
-        for name, raw in ((h.START, raw_start), (h.END, raw_end)):
-            value, found = self._parsed(name, parse_date, raw)
-            if value is None and not found:
-                found = (("value_required", name, {}),)
-            elif value is not None and not FIRST_PROMO_DAY <= value <= LAST_PROMO_DAY:
-                found = (("date_invalid", name, {"value": value, "reason": "out_of_range",
-                                                 "first": FIRST_PROMO_DAY, "last": LAST_PROMO_DAY}),)
-                value = None
-            specs.extend(found)
-            values.append(value)
-        start, end = values
-        if start is None or end is None:
-            return None, tuple(specs)
-        if end < start:
-            return None, (("period_reversed", h.END, {"start": start, "end": end}),)
-        if start < self.earliest_start:
-            specs.append(("start_too_soon", h.START, {"start": start, "earliest": self.earliest_start,
-                                                      "days": self.min_lead_days}))
-        length = (end - start).days + 1
-        if length > self.max_days:
-            specs.append(("period_too_long", h.END, {"length": length, "max": self.max_days}))
-        return (None if specs else (start, end)), tuple(specs)
-
-    def _discount_check(self, raw: Any, percent_format: bool) -> tuple[Decimal | None, tuple]:
-        discount, specs = self._parsed(h.DISCOUNT, lambda value: _percent(value, percent_format), raw)
-        if specs:
-            return None, specs
-        if discount is None:
-            return None, (("value_required", h.DISCOUNT, {}),)
-        low, high = self.discount_range
-        if not low <= discount <= high:
-            return None, (("discount_out_of_range", h.DISCOUNT, {"value": discount, "min": low, "max": high}),)
-        return _money(discount), _NO_SPECS
-
-    def _price_check(self, raw: Any) -> tuple[Decimal | None, tuple]:
-        price, specs = self._parsed(h.PROMO_PRICE, parse_decimal, raw)
-        if specs:
-            return None, specs
-        if price is None:
-            return None, (("value_required", h.PROMO_PRICE, {}),)
-        # Excel formulas leave float noise (342.6749999): prices are kept in kopecks, so a price
-        # that rounds to 0,00 is no price either.
-        if _money(price) <= 0:
-            return None, (("price_invalid", h.PROMO_PRICE, {"value": price, "reason": "not_positive"}),)
-        return _money(price), _NO_SPECS
-
-    def _compensation_check(self, raw: Any, percent_format: bool) -> tuple[Decimal | None, tuple]:
-        value, specs = self._parsed(h.COMPENSATION, lambda cell: _percent(cell, percent_format), raw)
-        if value is None:
-            return None, specs
-        if not 0 <= value <= 100:
-            return None, (("compensation_out_of_range", h.COMPENSATION, {"value": value}),)
-        return _money(value), _NO_SPECS
-
-    def _branches_check(self, raw: Any) -> tuple[Any, tuple]:
-        text, specs = self._parsed(h.BRANCHES, parse_text, raw)
-        try:
-            return self._catalog().parse(text), specs
-        except TargetingParseError as error:
-            return None, (("branch_unknown", h.BRANCHES, {"value": "; ".join(error.unknown)}),)
-
     # --- parsing one row -----------------------------------------------------------------------
 
     def _parse(self, sheet_row) -> _Parsed:
@@ -382,54 +233,60 @@ class SheetValidator:
         specs: list[Spec] = []
 
         raw = cells.get(h.SUPPLIER)
-        parsed.supplier_id, found = self._cached("supplier", _key(raw), lambda: self._supplier_check(raw))
+        parsed.supplier_id, found = self._cached("supplier", cell_key(raw), lambda: self._supplier_check(raw))
         specs.extend(found)
 
         raw = cells.get(h.MECHANIC)
-        mechanic, found = self._cached(h.MECHANIC, _key(raw), lambda: self._mechanic_check(raw))
+        mechanic, found = self._cached(h.MECHANIC, cell_key(raw), lambda: self._mechanic_check(raw))
         specs.extend(found)
         if mechanic is not None:
             parsed.mechanic, parsed.n, parsed.m = mechanic
 
         raw_start, raw_end = cells.get(h.START), cells.get(h.END)
-        period, found = self._cached("period", (_key(raw_start), _key(raw_end)),
+        period, found = self._cached("period", (cell_key(raw_start), cell_key(raw_end)),
                                      lambda: self._period_check(raw_start, raw_end))
         specs.extend(found)
         if period is not None:
-            parsed.start, parsed.end = period
+            parsed.start, parsed.end, timely = period
+            if timely:
+                if parsed.supplier_id is not None and parsed.mechanic is not None and self._revises(
+                        parsed.supplier_id, parsed.mechanic, parsed.start, parsed.end):
+                    parsed.waived = timely
+                else:
+                    specs.extend(timely)
 
         if parsed.mechanic == PERCENT:
             raw, flag = cells.get(h.DISCOUNT), bool(percent_format.get(h.DISCOUNT))
-            parsed.discount, found = self._cached("discount", (_key(raw), flag),
+            parsed.discount, found = self._cached("discount", (cell_key(raw), flag),
                                                   lambda: self._discount_check(raw, flag))
             specs.extend(found)
         elif parsed.mechanic == FIXED_PRICE:
             raw = cells.get(h.PROMO_PRICE)
-            parsed.price, found = self._cached(h.PROMO_PRICE, _key(raw), lambda: self._price_check(raw))
+            parsed.price, found = self._cached(h.PROMO_PRICE, cell_key(raw), lambda: self._price_check(raw))
             specs.extend(found)
 
         raw = cells.get(h.COMPENSATION)
         if raw is not None:
             flag = bool(percent_format.get(h.COMPENSATION))
-            parsed.compensation, found = self._cached(h.COMPENSATION, (_key(raw), flag),
+            parsed.compensation, found = self._cached(h.COMPENSATION, (cell_key(raw), flag),
                                                       lambda: self._compensation_check(raw, flag))
             specs.extend(found)
 
         raw = cells.get(h.BRANCHES)
-        parsed.targeting, found = self._cached(h.BRANCHES, _key(raw), lambda: self._branches_check(raw))
+        parsed.targeting, found = self._cached(h.BRANCHES, cell_key(raw), lambda: self._branches_check(raw))
         specs.extend(found)
 
         # Informational and free-text cells are checked too: nothing is dropped or cut silently.
         raw = cells.get(h.PROMO_NAME)
-        parsed.promo_name, found = self._cached(h.PROMO_NAME, _key(raw), lambda: self._promo_name(raw))
+        parsed.promo_name, found = self._cached(h.PROMO_NAME, cell_key(raw), lambda: self._promo_name(raw))
         specs.extend(found)
-        parsed.comment, found = self._cell(cells, h.COMMENT, _comment)
-        parsed.comment = parsed.comment or ""
+        comment, found = self._cell(cells, h.COMMENT, _comment)
+        parsed.comment = comment or ""
         specs.extend(found)
         specs.extend(self._cell(cells, h.PRODUCT_NAME, parse_text)[1])
         raw = cells.get(h.REGULAR_PRICE)
         if raw is not None:
-            parsed.regular, found = self._cached(h.REGULAR_PRICE, _key(raw), lambda: self._regular_check(raw))
+            parsed.regular, found = self._cached(h.REGULAR_PRICE, cell_key(raw), lambda: self._regular_check(raw))
             specs.extend(found)
 
         parsed.article, found = self._cell(cells, h.ARTICLE, parse_text)
@@ -499,7 +356,7 @@ class SheetValidator:
             ):
                 self._problem(parsed, "product_other_supplier", h.ARTICLE if parsed.article else h.EAN,
                               value=parsed.article or parsed.ean)
-            elif parsed.price is not None and parsed.price >= regular:
+            elif parsed.price is not None and rules.price_below_regular(parsed.price, regular) is not None:
                 self._problem(parsed, "price_not_below_regular", h.PROMO_PRICE,
                               price=money_text(parsed.price), regular=money_text(regular))
         if parsed.problems:
@@ -518,7 +375,7 @@ class SheetValidator:
         written = cells.get(h.PRODUCT_NAME)
         if written is not None and written != name:
             text = self._text(cells, h.PRODUCT_NAME)
-            if text and not self._cached("same_name", (text, name), lambda: (_same_name(text, name), ()))[0]:
+            if text and not self._cached("same_name", (text, name), lambda: (same_name(text, name), ()))[0]:
                 self.result.warnings.append(Problem("name_mismatch", parsed.row, self.titles[h.PRODUCT_NAME],
                                                     params={"value": text, "expected": name}))
         if parsed.regular is not None and parsed.regular != regular:
@@ -535,12 +392,6 @@ class SheetValidator:
             return ("", ""), (("text_too_long", h.PROMO_NAME, {"length": len(name), "max": PROMO_NAME_MAX}),)
         return (name, name.casefold()), specs
 
-    def _regular_check(self, raw: Any) -> tuple[Decimal | None, tuple]:
-        """The regular price the sheet states: only compared with the catalogue, but a cell that
-        is not a price is an error, not an empty cell."""
-        value, specs = self._parsed(h.REGULAR_PRICE, parse_decimal, raw)
-        return (None if value is None else _money(value)), specs
-
     def _add_line(self, parsed: _Parsed, product: tuple) -> None:
         product_id, article, ean, name, _supplier, regular = product
         promo_name, folded = parsed.promo_name
@@ -552,6 +403,8 @@ class SheetValidator:
                 mechanic=parsed.mechanic, start=parsed.start, end=parsed.end,
                 targeting=parsed.targeting.to_json(),
             )
+        if parsed.waived:
+            self._waived.setdefault(key, (parsed.waived, []))[1].append(parsed.row)
         comment = parsed.comment
         line = LineCandidate(
             row=parsed.row, product_id=product_id, article=article, ean=ean, name=name,
@@ -580,6 +433,27 @@ class SheetValidator:
             mechanic = str(Promo.Mechanic(promo.mechanic).label)
         supplier = self._supplier_names.get(promo.supplier_id, "")
         return f"{supplier}: {mechanic} {promo.start:%d.%m.%Y}–{promo.end:%d.%m.%Y}"[:200]
+
+    def _check_waived(self) -> None:
+        """A promo whose rows were let off the lead time / end-in-past rules because they
+        looked like a revision, but that revises nothing after all (another name): the rules
+        apply to its new period, on each of its rows, and it is no promo of this sheet."""
+        if not self._waived:
+            return
+        keys = list(self._groups)
+        kept = []
+        for index, (key, promo) in enumerate(zip(keys, self.result.promos, strict=True)):
+            waived = self._waived.get(key)
+            if waived is None or index in self.result.matches:
+                kept.append(promo)
+                continue
+            specs, rows = waived
+            for row in rows:
+                for code, name, params in specs:
+                    self.result.errors.append(Problem(code, row, self.titles[name], params=params))
+        if len(kept) != len(self.result.promos):
+            self.result.promos = kept
+            self.result.matches = match_revisions(kept)
 
     def _check_overlaps(self) -> None:
         """``overlap`` warnings against other live promos (the promos this sheet revises are
@@ -612,52 +486,5 @@ class SheetValidator:
                 ))
 
 
-def _percent(raw: Any, percent_format: bool) -> Decimal | None:
-    return parse_discount(raw, percent_format=percent_format)
-
-
 def _comment(raw: Any) -> str | None:
     return parse_text(raw, max_length=COMMENT_MAX)
-
-
-def _same_name(written: str, catalogue: str) -> bool:
-    a, b = fold_name(written), fold_name(catalogue)
-    if a == b:
-        return True
-    return difflib.SequenceMatcher(None, a, b).ratio() >= NAME_SIMILARITY
-
-
-def match_revisions(promos: list[PromoCandidate], *, lock: bool = False) -> dict[int, Promo]:
-    """Which candidates are corrected re-uploads of a not-final promo of the same supplier:
-    same name (after folding), mechanic kind and period; or, for an unnamed candidate, same
-    mechanic kind and period (the promo named like the candidate first, else the newest).
-    Each existing promo is matched once. ``lock`` takes row locks (inside the saving
-    transaction) so two uploads cannot revise the same promo at once."""
-    if not promos:
-        return {}
-    existing = Promo.objects.filter(
-        supplier_id__in={p.supplier_id for p in promos},
-        start__gte=min(p.start for p in promos),
-        end__lte=max(p.end for p in promos),
-    ).exclude(status__in=Promo.Status.final()).order_by("-pk")
-    if lock:
-        existing = existing.select_for_update(of=("self",))
-    by_period: dict[tuple, list[Promo]] = {}
-    for promo in existing:
-        by_period.setdefault((promo.supplier_id, promo.mechanic, promo.start, promo.end), []).append(promo)
-    if not by_period:
-        return {}
-    taken: set[int] = set()
-    matches: dict[int, Promo] = {}
-    for index, candidate in enumerate(promos):
-        options = [p for p in by_period.get((candidate.supplier_id, candidate.mechanic, candidate.start,
-                                             candidate.end), []) if p.pk not in taken]
-        if not options:
-            continue
-        wanted = fold_name(candidate.name)
-        same_name = [p for p in options if fold_name(p.name) == wanted]
-        chosen = same_name[0] if same_name else (options[0] if not candidate.named else None)
-        if chosen is not None:
-            taken.add(chosen.pk)
-            matches[index] = chosen
-    return matches

@@ -26,11 +26,9 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from promo.mechanics import FIXED_PRICE, N_PLUS_M, PERCENT, plain_decimal
+from promo.rules import nplusm_problem
 from suppliers.validators import is_valid_ean
-
-PERCENT = "percent"
-FIXED_PRICE = "fixed_price"
-N_PLUS_M = "n_plus_m"
 
 
 class ValueProblem(ValueError):
@@ -225,11 +223,11 @@ def parse_decimal(raw: Any, code: str = "price_invalid") -> Decimal | None:
     return value
 
 
-def _plain(value: Decimal) -> Decimal:
-    """25.00 after scaling a fraction reads as 25, 15.500 as 15.5 (never 1E+2)."""
-    if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
-    return value.normalize()
+def _percent_of(fraction: Decimal) -> Decimal:
+    """A fraction as a percentage with the digits it was written with: 0.25 -> 25, 0.155 ->
+    15.5, 1 -> 100 (never 1E+2). ``scaleb`` moves the decimal point, so no trailing zeros are
+    made up the way ``* 100`` makes them (0.155 * 100 = 15.500)."""
+    return plain_decimal(fraction.scaleb(2))
 
 
 def parse_discount(raw: Any, *, percent_format: bool = False, code: str = "price_invalid") -> Decimal | None:
@@ -241,9 +239,9 @@ def parse_discount(raw: Any, *, percent_format: bool = False, code: str = "price
     if value is None:
         return None
     if percent_format and not isinstance(raw, str):
-        return _plain(value * 100)
+        return _percent_of(value)
     if not explicit_percent and 0 < value < 1:
-        return _plain(value * 100)
+        return _percent_of(value)
     return value
 
 
@@ -402,12 +400,9 @@ _FIXED_WORDS = {
     "цена", "фиксцена", "фиксированнаяцена", "фикс", "спеццена", "специальнаяцена",
     "ценапоакции", "промоцена", "fixedprice", "fixed", "price", "promoprice", "specialprice",
 }
-# The largest N or M of an «N+M» (a box of 99 is already more than a shelf offer; the lines
-# store them as small integers).
-NPLUSM_MAX = 99
-_N_PLUS_M = re.compile(r"^(\d+)\s*\+\s*(\d+)$")
+_N_PLUS_M = re.compile(r"^(\d{1,9})\s*\+\s*(\d{1,9})$")
 # «3 по цене 2», «3 за 2»: three for the price of two, that is 2+1.
-_N_FOR_M = re.compile(r"^(\d+)\s*(?:по\s*цене|за|for(?:\s*the\s*price\s*of)?)\s*(\d+)$")
+_N_FOR_M = re.compile(r"^(\d{1,9})\s*(?:по\s*цене|за|for(?:\s*the\s*price\s*of)?)\s*(\d{1,9})$")
 _MECHANIC_NOISE = re.compile(r"[^\w%+]+|_+", re.UNICODE)
 
 
@@ -438,10 +433,12 @@ def _mechanic(raw: Any) -> tuple[str, int | None, int | None]:
         if match := pattern.match(lowered):
             first, second = int(match.group(1)), int(match.group(2))
             n, m = (second, first - second) if as_total else (first, second)
-            if n < 1 or m < 1:
-                raise ValueProblem("nplusm_invalid", {"value": shown})
-            if n > NPLUSM_MAX or m > NPLUSM_MAX:
-                raise ValueProblem("nplusm_invalid", {"value": shown, "reason": "too_large", "max": NPLUSM_MAX})
+            problem = nplusm_problem(n, m)
+            if problem is not None:
+                params = {"value": shown}
+                if "reason" in problem.params:
+                    params |= {"reason": problem.params["reason"], "max": problem.params["max"]}
+                raise ValueProblem(problem.code, params)
             return N_PLUS_M, n, m
     key = _MECHANIC_NOISE.sub("", lowered)
     if key in _PERCENT_WORDS:

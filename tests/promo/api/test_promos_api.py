@@ -13,11 +13,11 @@ from drf_spectacular.generators import SchemaGenerator
 from branches.models import Branch, Region
 from branches.targeting import Targeting
 from promo.models import Promo, PromoEvent, PromoLine
-from promo.services import approval
+from promo.services import actions, point_corrections, transitions
 from promo.services.comments import comment_add
 from tests.promo.services.world import MATRIX, TODAY, matrix_cases
 
-API_ACTIONS = ["submit", "approve", "reject", "decide_line", "withdraw", "cancel", "extend",
+API_ACTIONS = ["submit", "approve", "reject", "decide_line", "withdraw", "cancel", "extend_or_request",
                "request_cancellation", "comment"]
 STATUS_OF = {"+": None, "F": 403, "N": 404}
 
@@ -37,6 +37,7 @@ def post(client, promo, action: str, world, **extra):
         "withdraw": url(promo, "withdraw"),
         "cancel": url(promo, "cancel"),
         "extend": url(promo, "extend"),
+        "extend_or_request": url(promo, "extend"),
         "request_cancellation": url(promo, "request-cancellation"),
         "comment": url(promo, "comments"),
         "decide_line": url(promo, f"lines/{world.line(promo, 'a').pk}/decide"),
@@ -45,6 +46,7 @@ def post(client, promo, action: str, world, **extra):
         "reject": {"reason": "Нет"},
         "cancel": {"reason": "Нет"},
         "extend": {"new_end": later, "reason": "Продажи"},
+        "extend_or_request": {"new_end": later, "reason": "Продажи"},
         "request_cancellation": {"reason": "Нет товара"},
         "comment": {"text": "Вопрос"},
         "decide_line": {"decision": "accepted"},
@@ -76,13 +78,13 @@ def test_forbidden_answer_carries_the_service_message(world, api_as):
     promo = world.promo(Promo.Status.APPROVED)
     response = post(api_as("manager"), promo, "cancel", world)
     assert response.status_code == 403
-    assert response.json() == {"detail": str(approval.MARKETER_ONLY), "code": "not_allowed"}
+    assert response.json() == {"detail": str(actions.MARKETER_ONLY), "code": "not_allowed"}
 
 
 def test_stale_version_is_a_conflict_with_the_message(world, api_as):
     # given a promo B's manager decided after A's manager loaded it (version 1)
     promo = world.promo()
-    approval.promo_reject(promo=promo, actor=world.manager_b, reason="Дорого")
+    transitions.promo_reject(promo=promo, actor=world.manager_b, reason="Дорого")
     # when A's manager approves with version 1
     response = api_as("manager").post(url(promo, "approve"), {"version": 1}, format="json")
     # then 409 says the promo changed and to reload; nothing of his is decided
@@ -93,8 +95,8 @@ def test_stale_version_is_a_conflict_with_the_message(world, api_as):
 
 
 @pytest.mark.parametrize(("body", "message"), [
-    ({"version": 1}, str(approval.REJECT_REASON_REQUIRED)),
-    ({"version": 1, "reason": "   "}, str(approval.REJECT_REASON_REQUIRED)),
+    ({"version": 1}, str(transitions.REJECT_REASON_REQUIRED)),
+    ({"version": 1, "reason": "   "}, str(transitions.REJECT_REASON_REQUIRED)),
 ])
 def test_reject_without_reason_is_a_bad_request(world, api_as, body, message):
     promo = world.promo()
@@ -126,7 +128,9 @@ def test_bad_decision_and_bad_date_are_bad_requests(world, api_as):
                                        {"version": 1, "new_end": (approved.end - timedelta(days=1)).isoformat()},
                                        format="json")
     assert response.status_code == 400
-    assert response.json()["detail"] == str(approval.EXTEND_NOT_LATER % {"end": approved.end.strftime("%d.%m.%Y")})
+    assert response.json() == {"code": "end_not_later", "detail": (
+        f"Новая дата окончания {approved.end - timedelta(days=1):%d.%m.%Y} должна быть позже текущей "
+        f"({approved.end:%d.%m.%Y}).")}
 
 
 def test_line_of_another_promo_is_not_found(world, api_as):
@@ -273,9 +277,9 @@ class TestFilters:
         branch = Branch.objects.filter(region=region).order_by("pk").first()
         chain = world.promo()
         regional = world.promo()
-        approval.promo_set_targeting(promo=regional, actor=world.marketer, targeting=Targeting(regions=(region.pk,)))
+        point_corrections.promo_set_targeting(promo=regional, actor=world.marketer, targeting=Targeting(regions=(region.pk,)))
         not_there = world.promo()
-        approval.promo_set_targeting(promo=not_there, actor=world.marketer,
+        point_corrections.promo_set_targeting(promo=not_there, actor=world.marketer,
                                      targeting=Targeting(chain=True, exclude=(branch.pk,)))
         client = api_as("marketer")
         # then a branch of the region gets the chain-wide and the regional promo
@@ -331,3 +335,42 @@ def test_the_schema_documents_the_promo_api_without_warnings(db, client_for):
     documented = {p["name"] for p in paths["/api/v1/promos/"]["get"]["parameters"]}
     assert {"status", "supplier", "category", "mechanic", "active_on", "branch", "region", "search"} <= documented
     assert client_for("marketer").get("/api/schema/").status_code == 200
+
+
+def test_a_move_the_state_forbids_is_a_conflict_as_on_the_page(world, api_as):
+    # given an approved promo (its revision in force)
+    promo = world.promo(Promo.Status.APPROVED)
+    # when its supplier withdraws it through the API
+    response = post(api_as("supplier"), promo, "withdraw", world)
+    # then 409 (the page answers the same), with the service's message; nothing changed
+    assert response.status_code == 409
+    assert response.json() == {"detail": str(actions.WITHDRAW_IN_FORCE), "code": "in_force"}
+    assert Promo.objects.get(pk=promo.pk).version == 1
+
+
+@pytest.mark.parametrize(("role", "expected"), [
+    ("supplier", ["comment", "request_cancellation", "request_extension"]),
+    ("manager", ["comment", "correct", "line_correct"]),
+    ("marketer", ["cancel", "comment", "correct", "extend", "line_correct", "targeting"]),
+])
+def test_detail_lists_the_actions_the_caller_may_take(world, api_as, role, expected):
+    # given an approved promo, when each role reads it
+    promo = world.promo(Promo.Status.APPROVED)
+    body = api_as(role).get(url(promo)).json()
+    # then it lists what that role may do now, and each listed action goes through
+    assert body["actions"] == expected
+    if "request_cancellation" in expected:
+        assert post(api_as(role), promo, "request_cancellation", world).status_code == 202
+    if "cancel" in expected:
+        assert post(api_as(role), promo, "cancel", world).status_code == 200
+        assert api_as(role).get(url(promo)).json()["actions"] == ["comment"]
+
+
+def test_the_schema_documents_the_actions_and_the_conflicts(db):
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+    listed = components["PromoDetail"]["properties"]["actions"]
+    assert listed["type"] == "array"
+    names = components[listed["items"]["$ref"].rsplit("/", 1)[-1]]["enum"]
+    assert set(names) == set(actions.ACTIONS)
+    assert "state" in schema["paths"]["/api/v1/promos/{id}/withdraw/"]["post"]["responses"]["409"]["description"]

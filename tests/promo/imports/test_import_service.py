@@ -1,5 +1,6 @@
-"""The import service (promo/services/imports/importer.py) as the page, the API, the command
-and the task use it: all or nothing, every error at once, dedup, revisions, events, progress."""
+"""The import service (promo/services/imports/uploads.py and saving.py) as the page, the API,
+the command and the task use it: all or nothing, every error at once, dedup, revisions, events,
+progress."""
 
 from datetime import date
 from decimal import Decimal
@@ -8,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from promo.models import Promo, PromoEvent, PromoLine, PromoRevision, PromoUpload
-from promo.services.imports.importer import (
+from promo.services.imports.uploads import (
     UploadRefused,
     upload_create,
     upload_process,
@@ -84,7 +85,8 @@ def test_an_accepted_file_creates_draft_promos_with_revision_one_and_events(demo
     assert promo.code == f"P{promo.pk:06d}"
     revision = promo.revisions.get()
     assert revision.number == 1 and revision.upload == upload
-    assert revision.lines == snapshot_lines(promo)
+    # (frozen exactly as a revision recorded from the saved lines would be)
+    assert revision.lines == [line.to_json() for line in snapshot_lines(promo)]
     # history rows exist for the promo and each line (bulk, with the uploader)
     assert promo.history.get().history_user == s001
     assert PromoLine.history.filter(promo_id=promo.pk, history_type="+").count() == 3
@@ -471,7 +473,7 @@ def test_a_large_file_is_queued_and_the_task_imports_it(demo_user, settings, dja
 
 
 def test_a_crashing_task_marks_the_upload_failed_with_the_reason(demo_user, monkeypatch):
-    from promo.services.imports import importer
+    from promo.services.imports import uploads
 
     upload = upload_create(actor=demo_user("s001"), file=sheets.uploaded([line(products("S001", 1)[0])]),
                            original_name="p.xlsx")
@@ -479,7 +481,7 @@ def test_a_crashing_task_marks_the_upload_failed_with_the_reason(demo_user, monk
     def explode(**kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(importer, "_save", explode)
+    monkeypatch.setattr(uploads, "upload_save", explode)
     upload_process_task(upload.pk, upload.uploaded_by_id)
 
     upload.refresh_from_db()

@@ -16,7 +16,7 @@ from django.db import connection
 
 from config.celery import app as celery_app
 from promo.models import PromoUpload
-from promo.services.imports.importer import upload_submit
+from promo.services.imports.uploads import upload_submit
 from suppliers.models import Product
 from tests.promo.imports import sheets
 from tests.promo.imports.sheets import line

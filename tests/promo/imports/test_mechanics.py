@@ -8,6 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from promo import mechanics
+from promo.models import Promo
+from promo.services.imports.values import parse_mechanic
 
 KOPECK = Decimal("0.01")
 HALF_KOPECK = Decimal("0.005")
@@ -74,3 +76,27 @@ def test_margin_is_unit_price_minus_purchase_price(unit, purchase):
 def test_an_unknown_mechanic_is_refused():
     with pytest.raises(ValueError, match="unknown mechanic"):
         mechanics.promo_price("gift", Decimal("100"))
+
+
+@pytest.mark.parametrize("cell", ["Скидка %", "Фикс. цена", "2+1"])
+def test_every_mechanic_a_sheet_names_is_one_a_promo_stores_and_prices(cell):
+    # given a mechanic as a sheet spells it
+    kind, n, m = parse_mechanic(cell)
+    # then a promo can store it and the price math knows it
+    assert kind in Promo.Mechanic.values
+    assert mechanics.promo_price(kind, Decimal("100"), discount_percent=Decimal(10), price=Decimal(90), n=n, m=m)
+
+
+def test_the_stored_mechanics_are_the_ones_the_price_math_knows():
+    assert tuple(Promo.Mechanic.values) == mechanics.MECHANICS
+
+
+@given(value=st.decimals(allow_nan=False, allow_infinity=False, min_value=-10**12, max_value=10**12, places=4)
+       | st.integers(min_value=-10**12, max_value=10**12).map(lambda n: Decimal(n).scaleb(2).normalize()))
+def test_plain_decimal_keeps_the_value_and_never_shows_an_exponent(value):
+    plain = mechanics.plain_decimal(value)
+    assert plain == value and "E" not in str(plain)
+    if value == value.to_integral_value():
+        assert "." not in str(plain)
+    else:
+        assert plain.as_tuple() == value.as_tuple()  # 12.50 keeps its digits

@@ -1,5 +1,8 @@
 """Problems: every contract code has a clear message, params fill it, records are hashable."""
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from django.utils import translation
 
@@ -7,14 +10,19 @@ from promo.services.imports.problems import (
     ERROR_CODES,
     MESSAGES,
     PARAMS,
+    SERVICE_CODES,
     VARIANTS,
     WARNING_CODES,
     FileProblem,
     Problem,
+    problem_record,
+    stored_problems,
 )
 
-# samples/README.md, «The import contract».
+# samples/README.md, «The import contract», plus end_in_past (promo/rules.py: a sheet says an
+# end in the past as a correction does).
 CONTRACT_ERRORS = {
+    "end_in_past",
     "file_unreadable", "file_empty", "file_duplicate", "header_missing", "value_required",
     "product_not_found", "product_other_supplier", "supplier_unknown", "barcode_checksum",
     "article_barcode_mismatch", "mechanic_unknown", "discount_out_of_range", "price_invalid",
@@ -30,10 +38,12 @@ CONTRACT_WARNINGS = {"duplicate_merged", "name_mismatch", "regular_price_mismatc
 def test_every_contract_code_has_a_message_and_a_kind():
     assert ERROR_CODES == CONTRACT_ERRORS
     assert WARNING_CODES == CONTRACT_WARNINGS
-    assert set(MESSAGES) == CONTRACT_ERRORS | CONTRACT_WARNINGS
+    # and the rules only a correction or an extension can break are worded in the same table
+    assert {"end_not_later"} == SERVICE_CODES
+    assert set(MESSAGES) == CONTRACT_ERRORS | CONTRACT_WARNINGS | SERVICE_CODES
 
 
-@pytest.mark.parametrize("code", sorted(CONTRACT_ERRORS | CONTRACT_WARNINGS))
+@pytest.mark.parametrize("code", sorted(CONTRACT_ERRORS | CONTRACT_WARNINGS | SERVICE_CODES))
 def test_message_fills_every_documented_param(code):
     # given a problem with a value for each param its template uses
     params = {name: f"<{name}>" for name in PARAMS[code]}
@@ -119,3 +129,15 @@ def test_a_zero_promo_price_is_explained_as_not_positive():
     # then the message says the price must be above zero, not that it is not a number
     assert "больше нуля" in str(problem.message)
     assert "не является числом" not in str(problem.message)
+
+
+@pytest.mark.parametrize("value", [Decimal("95.50"), Decimal("95.5"), Decimal("150.00"), Decimal("2E+2"), 95.5])
+def test_a_stored_problem_reads_as_it_did_when_it_was_found(value):
+    # given a problem found in a sheet, with a decimal and a date among its params
+    problem = Problem("discount_out_of_range", 7, "Скидка, %", params={"value": value, "min": 1, "max": 90})
+    overlap = Problem("overlap", 8, "Артикул", params={"promo": "P000001", "start": date(2027, 3, 1),
+                                                       "end": date(2027, 3, 14)})
+    # when it is stored on the upload and shown again later
+    shown = stored_problems([problem_record(problem), problem_record(overlap)])
+    # then the user reads the same message as on the day of the upload
+    assert shown == [problem.as_dict(), overlap.as_dict()]

@@ -9,7 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from promo.models import Promo, PromoUpload
-from promo.services.imports.importer import XLSX_CONTENT_TYPE, upload_create
+from promo.services.imports.uploads import XLSX_CONTENT_TYPE, upload_create
 from suppliers.models import Product
 from tests.promo.imports import sheets
 from tests.promo.imports.sheets import line
@@ -105,12 +105,12 @@ def test_the_error_workbook_is_built_once_per_language_and_kept(client_for, monk
     first = client.get(reverse("promo:upload_error_workbook", args=[upload.pk]))
 
     # when it is downloaded again, building it anew is not needed
-    from promo.services.imports import importer
+    from promo.services.imports import uploads
 
     def must_not_build(**kwargs):
         raise AssertionError("the stored error workbook should have been served")
 
-    monkeypatch.setattr(importer, "build_error_workbook", must_not_build)
+    monkeypatch.setattr(uploads, "build_error_workbook", must_not_build)
     second = client.get(reverse("promo:upload_error_workbook", args=[upload.pk]))
 
     # then the same workbook comes back
@@ -121,7 +121,7 @@ def test_the_worker_prepares_the_error_workbook_of_a_rejected_queued_upload(demo
     # given a queued upload with an error, processed by the import task
     from django.core.files.storage import default_storage
 
-    from promo.services.imports.importer import _error_workbook_name
+    from promo.services.imports.uploads import _error_workbook_name
     from promo.tasks.imports import upload_process_task
 
     s001 = demo_user("s001")

@@ -14,8 +14,8 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
 from promo.models import OutboxMessage, PromoEvent
+from promo.notifications.outbox import outbox_claim
 from promo.services.events import event_record
-from promo.services.notifications import outbox_claim
 from promo.tasks.notifications import outbox_send
 
 Kind = PromoEvent.Kind

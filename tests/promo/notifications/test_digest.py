@@ -3,6 +3,7 @@ mail per line or per promo."""
 
 from collections import Counter
 from datetime import date, timedelta
+from decimal import Decimal
 from io import BytesIO
 
 import pytest
@@ -10,11 +11,13 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from promo.models import OutboxMessage, Promo, PromoEvent
-from promo.services.imports.importer import upload_submit
+from promo.models import OutboxMessage, Promo, PromoEvent, PromoLine
+from promo.services.events import event_record
+from promo.services.imports.uploads import upload_submit
 from suppliers.models import Product, Supplier
-from tests.factories import marketer, supplier_user
+from tests.factories import PromoUploadFactory, marketer, supplier_user
 
+Kind = PromoEvent.Kind
 pytestmark = pytest.mark.django_db
 
 HEADER = ("Название акции", "Артикул", "Штрихкод", "Наименование", "Механика", "Скидка, %", "Промо-цена",
@@ -69,3 +72,64 @@ def test_a_500_line_import_sends_one_digest_per_recipient(demo_user, django_capt
         assert promo.code in digest.body_text
         assert promo.code in digest.body_html
     assert messages.get(recipient=extra_marketer).body_text == digest.body_text
+
+
+def promos_of(world, count: int) -> list[Promo]:
+    """``count`` promos of the world's supplier, each with one line in the first category."""
+    promos = Promo.objects.bulk_create([
+        Promo(supplier=world.supplier, name=f"Неделя {index}", mechanic=Promo.Mechanic.PERCENT,
+              start=date(2027, 3, 1), end=date(2027, 3, 7), targeting={"chain": True})
+        for index in range(count)
+    ])
+    product = world.promo.lines.get(product__category=world.categories[0]).product
+    PromoLine.objects.bulk_create([
+        PromoLine(promo=promo, product=product, discount_percent=Decimal("15.00"),
+                  regular_price=product.regular_price) for promo in promos
+    ])
+    return promos
+
+
+# The queries of recording a digest event and queueing its mails (7 for an import, 9 for a mass
+# correction, which also finds the categories' managers), whatever the number of promos in it.
+DIGEST_QUERIES = 9
+
+
+@pytest.mark.parametrize("count", [3, 300])
+def test_an_import_digest_costs_the_same_queries_for_3_and_300_promos(world, count, django_assert_max_num_queries):
+    # given an upload of the supplier that touched ``count`` promos
+    promos = promos_of(world, count)
+    upload = PromoUploadFactory(supplier=world.supplier, uploaded_by=world.author)
+
+    # when its digest is recorded, then the queries do not grow with the promos
+    with django_assert_max_num_queries(DIGEST_QUERIES):
+        event = event_record(kind=Kind.UPLOAD_IMPORTED, actor=world.author, upload=upload,
+                             payload={"promos": [promo.pk for promo in promos], "rows": count})
+
+    # and the colleague's one digest lists every promo
+    digest = OutboxMessage.objects.get(event=event, recipient=world.colleague)
+    assert all(promo.code in digest.body_text for promo in promos)
+
+
+@pytest.mark.parametrize("count", [3, 300])
+def test_a_mass_correction_digest_costs_the_same_queries_for_3_and_300_promos(
+        world, count, django_assert_max_num_queries):
+    # given a mass correction of ``count`` promos, each with its own changes, some by promo id
+    promos = promos_of(world, count)
+    items = [{"promo_id": promo.pk, "changes": [
+        {"field": "start", "old": "2027-03-01", "new": "2027-03-08"},
+        {"field": "discount_percent", "article": "A1", "old": "15.00", "new": "20.00"},
+    ]} for promo in promos]
+    by_id = {str(promo.pk): [{"field": "promo_price", "article": "A2", "old": "99.90", "new": "89.90"}]
+             for promo in promos[::2]}
+
+    # when the digest is recorded, then the queries do not grow with the promos
+    with django_assert_max_num_queries(DIGEST_QUERIES):
+        event = event_record(kind=Kind.MASS_CORRECTED, actor=world.marketer, reason="Сдвиг",
+                             payload={"promos": items, "changes": by_id})
+
+    # and the category's manager reads each promo with its own changes, in one message
+    text = OutboxMessage.objects.get(event=event, recipient=world.managers[0]).body_text
+    assert text.count("начало: 01.03.2027 → 08.03.2027") == count
+    assert text.count("A1 · скидка, %: 15 → 20") == count
+    assert text.count("A2 · промо-цена: 99,90 → 89,90") == len(promos[::2])
+    assert not OutboxMessage.objects.filter(event=event, recipient=world.managers[2]).exists()

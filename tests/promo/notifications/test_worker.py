@@ -11,8 +11,8 @@ from django.db import connection, transaction
 
 from config.celery import app
 from promo.models import OutboxMessage, PromoEvent
+from promo.notifications.outbox import outbox_claim
 from promo.services.events import event_record
-from promo.services.notifications import outbox_claim
 
 Kind = PromoEvent.Kind
 
@@ -73,7 +73,7 @@ def test_a_real_worker_sends_the_outbox_after_the_commit(demo_data, world, smtp_
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_skips_the_messages_another_worker_is_claiming(demo_data, world, monkeypatch):
     # given queued messages (no worker runs: nothing sends them after the commit)
-    monkeypatch.setattr("promo.notifications._send_queued", lambda: None)
+    monkeypatch.setattr("promo.notifications.outbox._send_queued", lambda: None)
     event_record(kind=Kind.PROMO_SUBMITTED, actor=world.author, promo=world.promo)
     total = OutboxMessage.objects.count()
     held, release = threading.Event(), threading.Event()

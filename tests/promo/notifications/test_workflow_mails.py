@@ -6,7 +6,8 @@ from datetime import date
 import pytest
 
 from promo.models import OutboxMessage, PromoEvent, PromoLine
-from promo.services.approval import line_decide, mass_correction_apply, promo_approve, promo_submit
+from promo.services.mass_corrections import mass_correction_apply
+from promo.services.transitions import line_decide, promo_approve, promo_submit
 from tests.promo.notifications.conftest import recipients
 
 Kind = PromoEvent.Kind

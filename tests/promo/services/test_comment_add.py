@@ -1,7 +1,7 @@
 import pytest
 
 from promo.models import PromoEvent
-from promo.services import approval
+from promo.services import errors
 from promo.services.comments import COMMENT_EMPTY, INTERNAL_FOR_STAFF, comment_add
 
 
@@ -22,14 +22,14 @@ def test_manager_writes_an_internal_comment(world):
 
 def test_supplier_cannot_write_internal_comments(world):
     promo = world.promo()
-    with pytest.raises(approval.NotAllowedError) as caught:
+    with pytest.raises(errors.NotAllowedError) as caught:
         comment_add(promo=promo, actor=world.supplier_user, text="секрет", internal=True)
     assert caught.value.message == str(INTERNAL_FOR_STAFF)
     assert not promo.comments.exists()
 
 
 def test_empty_comment_is_refused(world):
-    with pytest.raises(approval.ApprovalError) as caught:
+    with pytest.raises(errors.InvalidError) as caught:
         comment_add(promo=world.promo(), actor=world.marketer, text="   ")
     assert caught.value.message == str(COMMENT_EMPTY)
 
@@ -37,6 +37,6 @@ def test_empty_comment_is_refused(world):
 @pytest.mark.parametrize("role", ["other_supplier", "other_manager", "anonymous"])
 def test_foreign_promo_is_not_found(world, role):
     promo = world.promo()
-    with pytest.raises(approval.NotAllowedError) as caught:
+    with pytest.raises(errors.NotFoundError) as caught:
         comment_add(promo=promo, actor=world.actor(role), text="Привет")
     assert caught.value.code == "not_found"

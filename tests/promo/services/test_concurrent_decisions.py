@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from promo.models import Promo, PromoEvent, PromoLine
-from promo.services import approval
+from promo.services import errors, transitions
 from promo.services.revisions import revision_record
 from suppliers.models import Category, Product
 from suppliers.querysets import DECIDE
@@ -39,15 +39,15 @@ def test_two_managers_at_once_exactly_one_wins(demo_data):
             barrier.wait(timeout=30)
             action()
             outcome[username] = "won"
-        except approval.StaleVersionError as exc:
+        except errors.StaleVersionError as exc:
             outcome[username] = exc.message
         finally:
             connection.close()
 
     threads = [
-        threading.Thread(target=press, args=("manager", lambda: approval.promo_approve(
+        threading.Thread(target=press, args=("manager", lambda: transitions.promo_approve(
             promo=Promo.objects.get(pk=promo.pk), actor=manager, version=seen_version))),
-        threading.Thread(target=press, args=("manager1", lambda: approval.promo_reject(
+        threading.Thread(target=press, args=("manager1", lambda: transitions.promo_reject(
             promo=Promo.objects.get(pk=promo.pk), actor=manager1, reason="Не в ассортименте",
             version=seen_version))),
     ]

@@ -1,7 +1,7 @@
 import pytest
 
 from promo.models import Promo, PromoEvent, PromoLine
-from promo.services import approval
+from promo.services import actions, errors, transitions, workflow
 
 Decision = PromoLine.Decision
 
@@ -11,7 +11,7 @@ def test_manager_decides_a_single_line(world):
     promo = world.promo()
     line = world.line(promo, "a")
     # when A's manager rejects one of his lines with a reason
-    decided = approval.line_decide(line=line, actor=world.manager_a, decision="rejected",
+    decided = transitions.line_decide(line=line, actor=world.manager_a, decision="rejected",
                                    reason="Цена ниже закупки", version=promo.version)
     # then the line carries the decision, the reason and who decided; one event records it
     assert (decided.decision, decided.decision_reason, decided.decided_by) == (
@@ -25,51 +25,51 @@ def test_manager_decides_a_single_line(world):
 
 def test_reject_of_a_line_needs_a_reason(world):
     promo = world.promo()
-    with pytest.raises(approval.ApprovalError) as caught:
-        approval.line_decide(line=world.line(promo), actor=world.manager_a, decision="rejected")
-    assert caught.value.message == str(approval.REJECT_REASON_REQUIRED)
+    with pytest.raises(errors.InvalidError) as caught:
+        transitions.line_decide(line=world.line(promo), actor=world.manager_a, decision="rejected")
+    assert caught.value.message == str(transitions.REJECT_REASON_REQUIRED)
 
 
 def test_unknown_decision_is_refused(world):
     promo = world.promo()
-    with pytest.raises(approval.ApprovalError) as caught:
-        approval.line_decide(line=world.line(promo), actor=world.manager_a, decision="pending")
-    assert caught.value.message == str(approval.DECISION_INVALID)
+    with pytest.raises(errors.InvalidError) as caught:
+        transitions.line_decide(line=world.line(promo), actor=world.manager_a, decision="pending")
+    assert caught.value.message == str(transitions.DECISION_INVALID)
 
 
 def test_line_of_another_category_is_not_his(world):
     # given a promo B's manager sees (it has a line of B), when he decides a line of A
     promo = world.promo()
-    with pytest.raises(approval.NotAllowedError) as caught:
-        approval.line_decide(line=world.line(promo, "a"), actor=world.manager_b, decision="accepted")
+    with pytest.raises(errors.NotAllowedError) as caught:
+        transitions.line_decide(line=world.line(promo, "a"), actor=world.manager_b, decision="accepted")
     # then he is refused and the line waits
-    assert caught.value.message == str(approval.NOT_LINE_MANAGER)
+    assert caught.value.message == str(actions.NOT_LINE_MANAGER)
     assert world.line(promo, "a").decision == Decision.PENDING
 
 
 def test_same_decision_again_changes_nothing(world):
     promo = world.promo()
     line = world.line(promo)
-    approval.line_decide(line=line, actor=world.manager_a, decision="accepted", version=1)
-    approval.line_decide(line=line, actor=world.manager_a, decision="accepted", version=1)
-    approval.line_decide(line=line, actor=world.manager_a, decision="accepted")
+    transitions.line_decide(line=line, actor=world.manager_a, decision="accepted", version=1)
+    transitions.line_decide(line=line, actor=world.manager_a, decision="accepted", version=1)
+    transitions.line_decide(line=line, actor=world.manager_a, decision="accepted")
     assert promo.events.count() == 1
 
 
 def test_manager_may_change_his_mind_while_submitted(world):
     promo = world.promo()
     line = world.line(promo)
-    approval.line_decide(line=line, actor=world.manager_a, decision="accepted")
-    approval.line_decide(line=line, actor=world.manager_a, decision="rejected", reason="Передумал")
+    transitions.line_decide(line=line, actor=world.manager_a, decision="accepted")
+    transitions.line_decide(line=line, actor=world.manager_a, decision="rejected", reason="Передумал")
     assert PromoLine.objects.get(pk=line.pk).decision == Decision.REJECTED
 
 
 def test_last_line_decided_settles_the_promo(world):
     # given a promo with one line per category
     promo = world.promo(categories=("a", "b"))
-    approval.line_decide(line=world.line(promo, "a"), actor=world.manager_a, decision="accepted")
+    transitions.line_decide(line=world.line(promo, "a"), actor=world.manager_a, decision="accepted")
     # when the last line is rejected
-    approval.line_decide(line=world.line(promo, "b"), actor=world.manager_b, decision="rejected",
+    transitions.line_decide(line=world.line(promo, "b"), actor=world.manager_b, decision="rejected",
                          reason="Нет места на полке")
     # then the promo is approved with one rejected line
     promo.refresh_from_db()
@@ -79,7 +79,7 @@ def test_last_line_decided_settles_the_promo(world):
 
 def test_a_version_that_is_not_a_number_is_refused(world):
     promo = world.promo()
-    with pytest.raises(approval.ApprovalError) as caught:
-        approval.line_decide(line=world.line(promo), actor=world.manager_a, decision="accepted", version="abc")
-    assert caught.value.message == str(approval.VERSION_INVALID)
+    with pytest.raises(errors.InvalidError) as caught:
+        transitions.line_decide(line=world.line(promo), actor=world.manager_a, decision="accepted", version="abc")
+    assert caught.value.message == str(workflow.VERSION_INVALID)
     assert world.line(promo).decision == Decision.PENDING

@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 
 from promo.models import Promo, PromoEvent, PromoLine, PromoRevision
-from promo.services import approval
-from promo.services.corrections import DISCOUNT_OUT_OF_RANGE, FIELD_NOT_FOR_MECHANIC
+from promo.services import actions, errors, mass_corrections, transitions, workflow
+from promo.services.corrections import FIELD_NOT_FOR_MECHANIC
 from tests.promo.services.world import TODAY
 
 Decision = PromoLine.Decision
@@ -28,7 +28,7 @@ def test_preview_lists_every_change_and_writes_nothing(world):
     lines = list(PromoLine.objects.filter(promo__in=[first, second]))
     before = snapshot()
     # when a marketer previews a 7-day shift and a 20 % discount on all their lines
-    changes = approval.mass_correction_preview(actor=world.marketer, lines=lines, shift_days=7,
+    changes = mass_corrections.mass_correction_preview(actor=world.marketer, lines=lines, shift_days=7,
                                                discount_percent="20", today=TODAY)
     # then each promo gets its start and end moved once and each line its discount, no errors
     assert snapshot() == before
@@ -44,12 +44,12 @@ def test_preview_reports_the_lines_a_rule_refuses(world):
     # given a fixed-price promo and a percent one
     fixed, percent = world.promo(mechanic=Promo.Mechanic.FIXED_PRICE, categories=("a",)), world.promo(categories=("a",))
     # when a marketer previews a 95 % discount on both
-    changes = approval.mass_correction_preview(actor=world.marketer, lines=list(PromoLine.objects.filter(
+    changes = mass_corrections.mass_correction_preview(actor=world.marketer, lines=list(PromoLine.objects.filter(
         promo__in=[fixed, percent])), discount_percent=95)
     # then each change carries the reason it cannot be applied
     errors = {c.promo.pk: c.error for c in changes}
     assert errors[fixed.pk] == str(FIELD_NOT_FOR_MECHANIC % {"field": "скидка, %", "mechanic": "Фиксированная цена"})
-    assert errors[percent.pk] == str(DISCOUNT_OUT_OF_RANGE % {"min": 1, "max": 90})
+    assert errors[percent.pk] == "Скидка 95 % вне допустимого диапазона: от 1 до 90 %."
 
 
 def test_apply_is_all_or_nothing(world):
@@ -57,12 +57,12 @@ def test_apply_is_all_or_nothing(world):
     good, bad = world.promo(categories=("a",)), world.promo(mechanic=Promo.Mechanic.FIXED_PRICE, categories=("a",))
     before = snapshot()
     # when a marketer sets a discount on the lines of both
-    with pytest.raises(approval.MassCorrectionError) as caught:
-        approval.mass_correction_apply(actor=world.marketer, line_ids=PromoLine.objects.filter(
+    with pytest.raises(errors.MassCorrectionError) as caught:
+        mass_corrections.mass_correction_apply(actor=world.marketer, line_ids=PromoLine.objects.filter(
             promo__in=[good, bad]).values_list("pk", flat=True), reason="Акция недели", discount_percent=20)
     # then nothing at all was written, and the error lists the refused change
     assert snapshot() == before
-    assert caught.value.message == str(approval.MASS_CORRECTION_INVALID % {"count": 1})
+    assert caught.value.message == str(mass_corrections.MASS_CORRECTION_INVALID % {"count": 1})
     assert [c.promo.pk for c in caught.value.changes if c.error] == [bad.pk]
 
 
@@ -74,7 +74,7 @@ def test_apply_makes_one_revision_and_one_event_per_promo_and_one_digest(world):
     in_force = approved.approved_revision
     selected = [world.line(approved, "a").pk, world.line(submitted, "a").pk]
     # when a marketer shifts both by 7 days and sets compensation 60 % on the selected lines
-    result = approval.mass_correction_apply(
+    result = mass_corrections.mass_correction_apply(
         actor=world.marketer, line_ids=selected, reason="Перенос каталога", shift_days=7,
         compensation_percent="60", versions={approved.pk: approved.version, submitted.pk: submitted.version},
         today=TODAY)
@@ -101,49 +101,49 @@ def test_apply_makes_one_revision_and_one_event_per_promo_and_one_digest(world):
 
 def test_apply_with_a_stale_version_writes_nothing(world):
     promo = world.promo(categories=("a",))
-    approval.promo_approve(promo=promo, actor=world.manager_a)
+    transitions.promo_approve(promo=promo, actor=world.manager_a)
     before = snapshot()
-    with pytest.raises(approval.StaleVersionError):
-        approval.mass_correction_apply(actor=world.marketer, line_ids=[world.line(promo).pk], reason="x",
+    with pytest.raises(errors.StaleVersionError):
+        mass_corrections.mass_correction_apply(actor=world.marketer, line_ids=[world.line(promo).pk], reason="x",
                                        compensation_percent=10, versions={promo.pk: 1})
     assert snapshot() == before
 
 
 def test_apply_needs_a_reason_and_something_to_change(world):
     line = world.line(world.promo())
-    with pytest.raises(approval.ApprovalError) as caught:
-        approval.mass_correction_apply(actor=world.marketer, line_ids=[line.pk], reason="", shift_days=3)
-    assert caught.value.message == str(approval.REASON_REQUIRED)
-    with pytest.raises(approval.ApprovalError) as caught:
-        approval.mass_correction_apply(actor=world.marketer, line_ids=[line.pk], reason="x")
-    assert caught.value.message == str(approval.NOTHING_TO_CHANGE)
+    with pytest.raises(errors.InvalidError) as caught:
+        mass_corrections.mass_correction_apply(actor=world.marketer, line_ids=[line.pk], reason="", shift_days=3)
+    assert caught.value.message == str(workflow.REASON_REQUIRED)
+    with pytest.raises(errors.InvalidError) as caught:
+        mass_corrections.mass_correction_apply(actor=world.marketer, line_ids=[line.pk], reason="x")
+    assert caught.value.message == str(mass_corrections.NOTHING_TO_CHANGE)
 
 
 def test_unknown_lines_refuse_the_batch(world):
     line = world.line(world.promo())
-    with pytest.raises(approval.NotAllowedError) as caught:
-        approval.mass_correction_apply(actor=world.marketer, line_ids=[line.pk, 10**9], reason="x", shift_days=3)
-    assert caught.value.message == str(approval.LINES_NOT_FOUND)
+    with pytest.raises(errors.NotAllowedError) as caught:
+        mass_corrections.mass_correction_apply(actor=world.marketer, line_ids=[line.pk, 10**9], reason="x", shift_days=3)
+    assert caught.value.message == str(mass_corrections.LINES_NOT_FOUND)
 
 
 @pytest.mark.parametrize("role", ["supplier", "manager"])
 def test_only_a_marketer_corrects_in_bulk(world, role):
     line = world.line(world.promo())
-    with pytest.raises(approval.NotAllowedError) as caught:
-        approval.mass_correction_preview(actor=world.actor(role), lines=[line], shift_days=3)
-    assert caught.value.message == str(approval.MARKETER_ONLY)
-    with pytest.raises(approval.NotAllowedError):
-        approval.mass_correction_apply(actor=world.actor(role), line_ids=[line.pk], reason="x", shift_days=3)
+    with pytest.raises(errors.NotAllowedError) as caught:
+        mass_corrections.mass_correction_preview(actor=world.actor(role), lines=[line], shift_days=3)
+    assert caught.value.message == str(actions.MARKETER_ONLY)
+    with pytest.raises(errors.NotAllowedError):
+        mass_corrections.mass_correction_apply(actor=world.actor(role), line_ids=[line.pk], reason="x", shift_days=3)
 
 
 def test_form_values_are_parsed_and_garbage_is_refused(world):
     # given a promo, when a form posts ids and numbers as text, then they are understood
     promo = world.promo(categories=("a",))
     line = world.line(promo)
-    changes = approval.mass_correction_preview(actor=world.marketer, lines=[str(line.pk)], shift_days="3",
+    changes = mass_corrections.mass_correction_preview(actor=world.marketer, lines=[str(line.pk)], shift_days="3",
                                                discount_percent="", compensation_percent="55,5")
     assert {c.field for c in changes} == {"start", "end", "compensation_percent"}
     # and a shift that is not a number is refused with a message, not an error page
-    with pytest.raises(approval.ApprovalError) as caught:
-        approval.mass_correction_preview(actor=world.marketer, lines=[line.pk], shift_days="неделя")
-    assert caught.value.message == str(approval.SHIFT_INVALID)
+    with pytest.raises(errors.InvalidError) as caught:
+        mass_corrections.mass_correction_preview(actor=world.marketer, lines=[line.pk], shift_days="неделя")
+    assert caught.value.message == str(mass_corrections.SHIFT_INVALID)

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 
 from promo.models import Promo, PromoEvent
-from promo.services import approval
+from promo.services import actions, errors, point_corrections, transitions, workflow
 from tests.promo.services.world import TODAY
 
 
@@ -11,7 +11,7 @@ def test_marketer_cancels_an_approved_promo(world):
     # given an approved promo
     promo = world.promo(Promo.Status.APPROVED)
     # when a marketer cancels it with a reason
-    approval.promo_cancel(promo=promo, actor=world.marketer, reason="Поставщик отказался", version=promo.version)
+    transitions.promo_cancel(promo=promo, actor=world.marketer, reason="Поставщик отказался", version=promo.version)
     # then it is cancelled, no longer running, and the event tells who and why
     promo.refresh_from_db()
     assert promo.status == Promo.Status.CANCELLED
@@ -24,46 +24,46 @@ def test_marketer_cancels_an_approved_promo(world):
 
 def test_cancel_needs_a_reason(world):
     promo = world.promo(Promo.Status.APPROVED)
-    with pytest.raises(approval.ApprovalError) as caught:
-        approval.promo_cancel(promo=promo, actor=world.marketer, reason="")
-    assert caught.value.message == str(approval.REASON_REQUIRED)
+    with pytest.raises(errors.InvalidError) as caught:
+        transitions.promo_cancel(promo=promo, actor=world.marketer, reason="")
+    assert caught.value.message == str(workflow.REASON_REQUIRED)
     assert Promo.objects.get(pk=promo.pk).status == Promo.Status.APPROVED
 
 
 @pytest.mark.parametrize("status", [Promo.Status.DRAFT, Promo.Status.SUBMITTED, Promo.Status.WITHDRAWN])
 def test_only_a_promo_in_force_is_cancelled(world, status):
     promo = world.promo(status)
-    with pytest.raises(approval.NotAllowedError) as caught:
-        approval.promo_cancel(promo=promo, actor=world.marketer, reason="Нет")
-    assert caught.value.message == str(approval.NOT_IN_FORCE)
+    with pytest.raises(errors.IllegalStateError) as caught:
+        transitions.promo_cancel(promo=promo, actor=world.marketer, reason="Нет")
+    assert caught.value.message == str(actions.NOT_IN_FORCE)
 
 
 def test_promo_in_force_with_a_waiting_successor_can_be_cancelled(world):
     # given an approved promo sent back to approval by a correction
     promo = world.promo(Promo.Status.APPROVED)
-    approval.promo_correct(promo=promo, actor=world.marketer, reason="Короче", end=promo.end - timedelta(days=2))
+    point_corrections.promo_correct(promo=promo, actor=world.marketer, reason="Короче", end=promo.end - timedelta(days=2))
     # when a marketer cancels it, then the revision in force is cancelled too
-    approval.promo_cancel(promo=promo, actor=world.marketer, reason="Снимаем акцию")
+    transitions.promo_cancel(promo=promo, actor=world.marketer, reason="Снимаем акцию")
     assert promo.status == Promo.Status.CANCELLED
 
 
 def test_finished_promo_is_not_cancelled(world):
     promo = world.promo(Promo.Status.APPROVED, start=TODAY - timedelta(days=30))
-    with pytest.raises(approval.NotAllowedError) as caught:
-        approval.promo_cancel(promo=promo, actor=world.marketer, reason="Поздно")
-    assert caught.value.message == str(approval.ALREADY_FINISHED)
+    with pytest.raises(errors.IllegalStateError) as caught:
+        transitions.promo_cancel(promo=promo, actor=world.marketer, reason="Поздно")
+    assert caught.value.message == str(actions.ALREADY_FINISHED)
 
 
 def test_cancel_twice_changes_nothing(world):
     promo = world.promo(Promo.Status.APPROVED)
-    approval.promo_cancel(promo=promo, actor=world.marketer, reason="Снимаем", version=1)
-    approval.promo_cancel(promo=promo, actor=world.marketer, reason="Снимаем", version=1)
+    transitions.promo_cancel(promo=promo, actor=world.marketer, reason="Снимаем", version=1)
+    transitions.promo_cancel(promo=promo, actor=world.marketer, reason="Снимаем", version=1)
     assert promo.events.count() == 1
 
 
 @pytest.mark.parametrize("role", ["supplier", "manager"])
 def test_only_a_marketer_cancels(world, role):
     promo = world.promo(Promo.Status.APPROVED)
-    with pytest.raises(approval.NotAllowedError) as caught:
-        approval.promo_cancel(promo=promo, actor=world.actor(role), reason="Хочу")
-    assert caught.value.message == str(approval.MARKETER_ONLY)
+    with pytest.raises(errors.NotAllowedError) as caught:
+        transitions.promo_cancel(promo=promo, actor=world.actor(role), reason="Хочу")
+    assert caught.value.message == str(actions.MARKETER_ONLY)

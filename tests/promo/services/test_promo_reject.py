@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 
 from promo.models import Promo, PromoEvent, PromoLine
-from promo.services import approval
+from promo.services import errors, point_corrections, transitions
 
 Decision = PromoLine.Decision
 
@@ -11,20 +11,20 @@ Decision = PromoLine.Decision
 def test_reject_needs_a_reason(world):
     # given a submitted promo, when A's manager rejects without a reason
     promo = world.promo()
-    with pytest.raises(approval.ApprovalError) as caught:
-        approval.promo_reject(promo=promo, actor=world.manager_a, reason="  ")
+    with pytest.raises(errors.InvalidError) as caught:
+        transitions.promo_reject(promo=promo, actor=world.manager_a, reason="  ")
     # then it is refused and nothing is decided
-    assert caught.value.message == str(approval.REJECT_REASON_REQUIRED)
+    assert caught.value.message == str(transitions.REJECT_REASON_REQUIRED)
     assert not promo.lines.exclude(decision=Decision.PENDING).exists()
 
 
 def test_all_lines_rejected_rejects_the_promo(world):
     # given A's manager rejected his lines
     promo = world.promo()
-    approval.promo_reject(promo=promo, actor=world.manager_a, reason="Нет бюджета")
+    transitions.promo_reject(promo=promo, actor=world.manager_a, reason="Нет бюджета")
     assert promo.status == Promo.Status.SUBMITTED
     # when B's manager rejects his
-    approval.promo_reject(promo=promo, actor=world.manager_b, reason="Пересечение акций")
+    transitions.promo_reject(promo=promo, actor=world.manager_b, reason="Пересечение акций")
     # then the promo is rejected, each line keeps its own reason, nothing is in force
     promo.refresh_from_db()
     assert promo.status == Promo.Status.REJECTED
@@ -38,9 +38,9 @@ def test_all_lines_rejected_rejects_the_promo(world):
 def test_partial_accept_approves_with_the_rejected_line(world):
     # given A's manager accepted his lines
     promo = world.promo()
-    approval.promo_approve(promo=promo, actor=world.manager_a)
+    transitions.promo_approve(promo=promo, actor=world.manager_a)
     # when B's manager rejects his only line
-    approval.promo_reject(promo=promo, actor=world.manager_b, reason="Ниже закупки")
+    transitions.promo_reject(promo=promo, actor=world.manager_b, reason="Ниже закупки")
     # then the promo is approved; the frozen revision carries the rejected line and its reason
     promo.refresh_from_db()
     assert promo.status == Promo.Status.APPROVED
@@ -55,12 +55,12 @@ def test_rejected_successor_leaves_the_approved_revision_in_force(world):
     # given an approved promo whose end a marketer moved (a successor revision waits)
     promo = world.promo(Promo.Status.APPROVED)
     in_force = promo.approved_revision
-    approval.promo_extend(promo=promo, actor=world.marketer, new_end=promo.end + timedelta(days=7),
+    point_corrections.promo_extend(promo=promo, actor=world.marketer, new_end=promo.end + timedelta(days=7),
                           reason="Продлить на неделю")
     assert promo.status == Promo.Status.SUBMITTED
     # when both managers reject the successor
-    approval.promo_reject(promo=promo, actor=world.manager_a, reason="Не продлеваем")
-    approval.promo_reject(promo=promo, actor=world.manager_b, reason="Не продлеваем")
+    transitions.promo_reject(promo=promo, actor=world.manager_a, reason="Не продлеваем")
+    transitions.promo_reject(promo=promo, actor=world.manager_b, reason="Не продлеваем")
     # then the newest revision is rejected but the approved one stays in force for exports
     promo.refresh_from_db()
     assert promo.status == Promo.Status.REJECTED

@@ -3,7 +3,7 @@ import pytest
 from branches.models import Region
 from branches.targeting import Targeting
 from promo.models import Promo, PromoEvent
-from promo.services import approval
+from promo.services import actions, errors, point_corrections
 
 
 def test_marketer_retargets_an_approved_promo_at_once(world):
@@ -11,7 +11,7 @@ def test_marketer_retargets_an_approved_promo_at_once(world):
     promo = world.promo(Promo.Status.APPROVED)
     region = Region.objects.order_by("pk").first()
     # when a marketer targets it to one region
-    approval.promo_set_targeting(promo=promo, actor=world.marketer, targeting=Targeting(regions=(region.pk,)),
+    point_corrections.promo_set_targeting(promo=promo, actor=world.marketer, targeting=Targeting(regions=(region.pk,)),
                                  reason="Только Сибирь", version=promo.version)
     # then the rules are stored and, needing no category decision, the new revision is in force
     promo.refresh_from_db()
@@ -26,20 +26,20 @@ def test_marketer_retargets_an_approved_promo_at_once(world):
 
 def test_empty_targeting_is_refused(world):
     promo = world.promo()
-    with pytest.raises(approval.ApprovalError) as caught:
-        approval.promo_set_targeting(promo=promo, actor=world.marketer, targeting=Targeting())
-    assert caught.value.message == str(approval.NO_TARGETING)
+    with pytest.raises(errors.InvalidError) as caught:
+        point_corrections.promo_set_targeting(promo=promo, actor=world.marketer, targeting=Targeting())
+    assert caught.value.message == str(actions.NO_TARGETING)
 
 
 def test_same_targeting_changes_nothing(world):
     promo = world.promo()
-    approval.promo_set_targeting(promo=promo, actor=world.marketer, targeting=Targeting.whole_chain())
+    point_corrections.promo_set_targeting(promo=promo, actor=world.marketer, targeting=Targeting.whole_chain())
     assert promo.events.count() == 0
 
 
 @pytest.mark.parametrize("role", ["supplier", "manager"])
 def test_only_a_marketer_targets(world, role):
     promo = world.promo()
-    with pytest.raises(approval.NotAllowedError) as caught:
-        approval.promo_set_targeting(promo=promo, actor=world.actor(role), targeting=Targeting(branches=(1,)))
-    assert caught.value.message == str(approval.MARKETER_ONLY)
+    with pytest.raises(errors.NotAllowedError) as caught:
+        point_corrections.promo_set_targeting(promo=promo, actor=world.actor(role), targeting=Targeting(branches=(1,)))
+    assert caught.value.message == str(actions.MARKETER_ONLY)

@@ -122,7 +122,9 @@ MATRIX = {
     "decide_line": (Promo.Status.SUBMITTED, "FN+FNFN"),
     "withdraw": (Promo.Status.SUBMITTED, "+NFFN+N"),
     "cancel": (Promo.Status.APPROVED, "FNFFN+N"),
-    "extend": (Promo.Status.APPROVED, "+NFFN+N"),
+    "extend": (Promo.Status.APPROVED, "FNFFN+N"),
+    # «extend» as the page and the API take it: the supplier's becomes a request.
+    "extend_or_request": (Promo.Status.APPROVED, "+NFFN+N"),
     "request_extension": (Promo.Status.APPROVED, "+NFFNFN"),
     "request_cancellation": (Promo.Status.APPROVED, "+NFFNFN"),
     "correct": (Promo.Status.SUBMITTED, "FN++N+N"),

@@ -9,8 +9,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from promo.models import PromoEvent
-from promo.services.approval import line_correct, promo_approve, promo_reject, promo_submit
 from promo.services.comments import comment_add
+from promo.services.point_corrections import line_correct
+from promo.services.transitions import promo_approve, promo_reject, promo_submit
 
 LOG = reverse("promo:activity_log")
 
@@ -21,7 +22,7 @@ def test_promo_history_is_one_timeline(client_for, make_promo, demo_user):
     line = promo.lines.get()
     promo_submit(promo=promo, actor=demo_user("s001"), version=promo.version, comment="Прошу согласовать")
     line_correct(line=line, actor=demo_user("manager3"), reason="Скидка по договору", version=promo.version,
-                 discount_percent="20")
+                 discount_percent="20,5")
     promo.refresh_from_db()
     comment_add(promo=promo, actor=demo_user("manager3"), text="Маржа низкая", internal=True)
     promo_approve(promo=promo, actor=demo_user("manager3"), version=promo.version)
@@ -32,7 +33,8 @@ def test_promo_history_is_one_timeline(client_for, make_promo, demo_user):
 
     # then the manager sees every step with who, the reason and old -> new
     assert "Прошу согласовать" in staff and "Скидка по договору" in staff
-    assert re.search(r'<td class="old">15,00</td><td class="new">20,00</td>', staff)  # Russian decimal comma
+    # (a percent as the promo page shows it, with the Russian decimal comma)
+    assert re.search(r'<td class="old">15</td><td class="new">20,50</td>', staff)
     assert "КМ 3" in staff and "Маржа низкая" in staff
     assert staff.index("Прошу согласовать") < staff.index("Скидка по договору")
     # and the supplier the same without the internal comment

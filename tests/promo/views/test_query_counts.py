@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from promo.models import PromoEvent, PromoLine
-from promo.services.approval import lines_decide
 from promo.services.comments import comment_add
+from promo.services.transitions import lines_decide
 from suppliers.models import Product
 
 START = date(2027, 4, 1)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.urls import reverse
 
 from promo.models import Promo, PromoEvent, PromoLine
-from promo.services.approval import promo_correct
+from promo.services.point_corrections import promo_correct
 
 
 def test_stale_reject_is_refused_and_keeps_the_reason(client_for, make_promo, demo_user):

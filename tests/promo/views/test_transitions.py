@@ -111,7 +111,7 @@ def test_correct_dates_with_an_invalid_period_shows_the_rule(client_for, make_pr
 
     # then the page explains it and the dates are unchanged
     assert response.status_code == 400
-    assert "раньше начала" in response.content.decode()
+    assert "раньше даты начала" in response.content.decode()
     old_end = promo.end
     promo.refresh_from_db()
     assert promo.end == old_end
@@ -128,7 +128,8 @@ def test_a_point_correction_to_a_far_year_is_refused(client_for, make_promo, sta
 
     # then: 400 with the reason; the dates are unchanged
     assert response.status_code == 400
-    assert "Даты промо должны быть между 01.01.2000 и 31.12.2099." in response.content.decode()
+    assert "вне допустимого диапазона: акция должна проходить между 01.01.2000 и 31.12.2099." in (
+        response.content.decode())
     promo.refresh_from_db()
     assert (promo.start, promo.end) == (date(2027, 4, 1), date(2027, 4, 30))
 

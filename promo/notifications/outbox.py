@@ -1,5 +1,10 @@
-"""Notification writes: delivering the e-mail outbox, recording the date-based promo events,
-and a person's notification settings. Who gets which message is decided in promo/notifications.
+"""The e-mail outbox: queueing an event's messages in the change's transaction
+(:func:`notify_event`) and delivering them with retries and leases (:func:`outbox_deliver`).
+
+Queueing: one :class:`~promo.models.OutboxMessage` per recipient (:mod:`.recipients`), rendered
+in the recipient's language (:mod:`.messages`), written in the caller's transaction, so a change
+and its e-mails commit or roll back together; after the commit the ``promo.outbox_send`` task
+(promo/tasks/notifications.py) sends them. Queueing never talks to the mail server; delivery does.
 
 Delivery guarantees (:func:`outbox_deliver`):
 - a worker claims due rows with ``SELECT ... FOR UPDATE SKIP LOCKED`` and marks them
@@ -18,29 +23,48 @@ from __future__ import annotations
 import logging
 import smtplib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-from promo.models import NotificationSettings, OutboxMessage, Promo, PromoEvent
-from promo.services.events import event_record
+from promo.models import OutboxMessage, PromoEvent
+from promo.notifications.messages import EventMessages
+from promo.notifications.recipients import event_recipients
 
 logger = logging.getLogger(__name__)
 
-Kind = PromoEvent.Kind
 
-ERROR_UNKNOWN_LANGUAGE = _("Неизвестный язык писем.")
-ERROR_UNKNOWN_KIND = _("Неизвестный вид события: %(kind)s.")
+def notify_event(event: PromoEvent) -> list[OutboxMessage]:
+    """Queue the e-mails for ``event``: one outbox row per recipient, written in the caller's
+    transaction; after the commit a Celery task sends them. Calling it twice for the same
+    event queues nothing new (unique event + recipient)."""
+    recipients = event_recipients(event)
+    if not recipients:
+        return []
+    messages = EventMessages(event)
+    rows = []
+    for recipient in recipients:
+        subject, text, html = messages.for_recipient(recipient)
+        rows.append(OutboxMessage(
+            event=event, recipient=recipient.user, to_address=recipient.user.email,
+            language=recipient.language, subject=subject, body_text=text, body_html=html,
+        ))
+    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    transaction.on_commit(_send_queued, robust=True)
+    return rows
 
-# A date-based event missed by a day or two (beat was down) is still sent, not older ones.
-DATE_EVENT_CATCH_UP_DAYS = 3
+
+def _send_queued() -> None:
+    # The one accepted circle: this module enqueues its own task, which calls back into
+    # outbox_deliver_due. Imported here: importing promo.tasks loads every task module of the
+    # app (and the services behind them), which must stay free to import this one.
+    from promo.tasks.notifications import outbox_send
+
+    outbox_send.delay()
 
 
 @dataclass
@@ -182,67 +206,3 @@ def outbox_deliver_due(*, max_batches: int = 50) -> DeliveryReport:
         if report.outage or report.claimed < settings.NOTIFY_BATCH_SIZE:
             break
     return total
-
-
-def _date_event_plan(today: date) -> list[tuple[str, Q, str]]:
-    """(kind, which approved revisions, the boundary date field) of each date-based event."""
-    catch_up = timedelta(days=DATE_EVENT_CATCH_UP_DAYS)
-    yesterday = today - timedelta(days=1)
-    return [
-        (Kind.STARTS_TOMORROW, Q(approved_revision__start=today + timedelta(days=1)), "start"),
-        (Kind.STARTED, Q(approved_revision__start__range=(today - catch_up, today),
-                         approved_revision__end__gte=today), "start"),
-        (Kind.FINISHED, Q(approved_revision__end__range=(yesterday - catch_up, yesterday)), "end"),
-    ]
-
-
-def promo_date_events_record(*, today: date) -> list[PromoEvent]:
-    """Record «starts tomorrow», «started» and «finished» for promos whose approved revision is
-    in force (not cancelled or withdrawn), each once: the event carries the date it is about
-    (``payload.date``) and is not recorded again for the same promo, kind and date. Running
-    it twice a day, or from two workers at once, records nothing twice (the promo rows are
-    locked while checking)."""
-    created: list[PromoEvent] = []
-    with transaction.atomic():
-        for kind, condition, boundary in _date_event_plan(today):
-            promos = list(
-                Promo.objects.select_for_update(of=("self",))
-                .filter(condition, approved_revision__isnull=False)
-                .exclude(status__in=Promo.Status.final())
-                .select_related("approved_revision").order_by("pk")
-            )
-            if not promos:
-                continue
-            done = set(PromoEvent.objects.filter(kind=kind, promo__in=promos)
-                       .values_list("promo_id", "payload__date"))
-            for promo in promos:
-                revision = promo.approved_revision
-                day = getattr(revision, boundary).isoformat()
-                if (promo.pk, day) in done:
-                    continue
-                created.append(event_record(
-                    kind=kind, promo=promo, payload={"date": day, "revision": revision.number},
-                ))
-    return created
-
-
-def notification_settings_for(user) -> NotificationSettings:
-    """The person's settings, or the defaults (every kind on, Russian) when they have none."""
-    existing = NotificationSettings.objects.filter(user=user).first()
-    return existing or NotificationSettings(user=user)
-
-
-def notification_settings_update(*, user, language: str, disabled_kinds) -> NotificationSettings:
-    """Save the language of a person's e-mails and the event kinds they switched off."""
-    if language not in dict(settings.LANGUAGES):
-        raise ValidationError({"language": ERROR_UNKNOWN_LANGUAGE})
-    kinds = sorted(set(disabled_kinds))
-    for kind in kinds:
-        if kind not in Kind.values:
-            raise ValidationError({"disabled_kinds": ERROR_UNKNOWN_KIND % {"kind": kind}})
-    prefs = notification_settings_for(user)
-    prefs.language = language
-    prefs.disabled_kinds = kinds
-    prefs.full_clean()
-    prefs.save()
-    return prefs

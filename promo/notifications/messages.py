@@ -1,0 +1,259 @@
+"""What a message says: subject, plain text and HTML of an event, rendered from the
+``templates/promo/email/`` templates in the recipient's language, with the «old → new» rows
+of :mod:`promo.changes` (the same texts the history and the promo page show).
+
+A digest (an import, a mass correction) lists every promo of the event a recipient may see;
+its per-promo changes are read from the payload once (:func:`digest_changes`), so building a
+digest is linear in promos and changes and its queries do not grow with them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from promo.changes import Change, ChangeFormatter, RawChange, payload_changes
+from promo.models import Promo, PromoEvent, PromoLine, PromoRevision
+from promo.notifications.kinds import (
+    DATE_KINDS,
+    DIGEST_KINDS,
+    EXPORT_KINDS,
+    UPLOAD_KINDS,
+    Kind,
+    as_pk,
+    event_promo_ids,
+)
+from promo.notifications.recipients import Recipient
+
+# A message lists at most this many changes (per promo in a digest); the page has the rest.
+MAX_CHANGES = 50
+BLANK_LINES = re.compile(r"\n\s*\n(\s*\n)+")
+
+
+def absolute_url(path: str) -> str:
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+def url_of(obj=None, *names: str) -> str:
+    """The absolute link to ``obj`` or the first named page that exists. A page another part
+    of the portal has not wired yet must not break the change that sends the mail."""
+    if obj is not None:
+        try:
+            return absolute_url(obj.get_absolute_url())
+        except NoReverseMatch:
+            pass
+    for name in names:
+        try:
+            return absolute_url(reverse(name))
+        except NoReverseMatch:
+            continue
+    return absolute_url(reverse("home"))
+
+
+def digest_changes(payload: dict) -> dict[int, list[RawChange]]:
+    """``{promo id: raw change rows}`` of a digest payload, in one pass: the changes inside
+    each ``promos`` item, then those keyed by promo id in ``changes`` (a mass correction)."""
+    rows: dict[int, list[RawChange]] = defaultdict(list)
+    for item in payload.get("promos") or []:
+        if isinstance(item, dict):
+            pk = as_pk(item)
+            if pk is not None:
+                rows[pk] += payload_changes(item)
+    by_id = payload.get("changes")
+    if isinstance(by_id, dict):
+        for key, part in by_id.items():
+            pk = as_pk(key)
+            if pk is None or not str(key).isdigit() or not isinstance(part, dict | list):
+                continue
+            rows[pk] += payload_changes(part if isinstance(part, dict) and "changes" in part else {"changes": part})
+    return rows
+
+
+class EventMessages:
+    """Renders the messages of one event: the facts are loaded once, each (language, visible
+    promos) variant is rendered once and shared by the recipients it fits."""
+
+    def __init__(self, event: PromoEvent):
+        self.event = event
+        self.payload = event.payload if isinstance(event.payload, dict) else {}
+        ids = event_promo_ids(event)
+        promos = Promo.objects.filter(pk__in=ids).select_related("supplier", "approved_revision")
+        by_pk = {promo.pk: promo for promo in promos}
+        self.promos = [by_pk[pk] for pk in ids if pk in by_pk]
+        self.digest = digest_changes(self.payload) if event.kind in DIGEST_KINDS else {}
+        self.raw_changes = self._event_changes()
+        self.formatter = ChangeFormatter()
+        self.formatter.load(row for rows in (self.raw_changes, *self.digest.values()) for row in rows)
+        # Texts depend on the language only: a promo's rows are formatted once per language.
+        self._promo_rows: dict[tuple[str, int], dict] = {}
+        self._rendered: dict = {}
+
+    def for_recipient(self, recipient: Recipient) -> tuple[str, str, str]:
+        key = (recipient.language, recipient.promo_ids)
+        if key not in self._rendered:
+            with translation.override(recipient.language):
+                self._rendered[key] = self.render(recipient.promo_ids)
+        return self._rendered[key]
+
+    def render(self, promo_ids: frozenset[int] | None = None) -> tuple[str, str, str]:
+        """``(subject, text, html)`` in the active language."""
+        promos = [p for p in self.promos if promo_ids is None or p.pk in promo_ids]
+        context = self.context(promos)
+        names = self.template_names()
+        text = render_to_string([f"{name}.txt" for name in names], context)
+        html = render_to_string([f"{name}.html" for name in names], context)
+        # Template tags leave runs of empty lines in the plain text: one is enough.
+        return context["subject"], BLANK_LINES.sub("\n\n", text).strip() + "\n", html
+
+    def template_names(self) -> list[str]:
+        kind = self.event.kind
+        if kind in EXPORT_KINDS:
+            family = "export"
+        elif kind in DIGEST_KINDS:
+            family = "digest"
+        elif kind in UPLOAD_KINDS:
+            family = "upload"
+        else:
+            family = "event"
+        return [f"promo/email/{kind}", f"promo/email/{family}", "promo/email/event"]
+
+    def changes(self, raw: list[RawChange]) -> list[Change]:
+        return [self.formatter.change(*row) for row in raw[:MAX_CHANGES]]
+
+    def promo_context(self, promo: Promo) -> dict:
+        key = (translation.get_language(), promo.pk)
+        if key not in self._promo_rows:
+            revision = promo.approved_revision if self.event.kind in DATE_KINDS else None
+            start, end = (revision.start, revision.end) if revision else (promo.start, promo.end)
+            self._promo_rows[key] = {
+                "code": promo.code, "name": promo.name, "supplier": str(promo.supplier),
+                "mechanic": promo.get_mechanic_display(), "start": start, "end": end,
+                "status": promo.get_status_display(), "url": url_of(promo),
+                "changes": self.changes(self.digest.get(promo.pk, [])),
+            }
+        return self._promo_rows[key]
+
+    def _event_changes(self) -> list[RawChange]:
+        rows = payload_changes(self.payload)
+        event = self.event
+        if not rows and event.kind == Kind.REVISION_CREATED and event.promo_id:
+            revision = (PromoRevision.objects.filter(promo_id=event.promo_id)
+                        .order_by("-number").only("diff").first())
+            if revision is not None:
+                rows = payload_changes({"diff": revision.diff})
+        return rows
+
+    def decided_lines(self) -> list[dict]:
+        lines = self.payload.get("lines")
+        if not isinstance(lines, list):
+            return []
+        rows = []
+        for line in lines:
+            if isinstance(line, dict):
+                decision = line.get("decision") or ""
+                rows.append({
+                    "article": line.get("article") or "", "name": line.get("name") or "",
+                    "decision": self.formatter.value("decision", decision) if decision else "",
+                    "rejected": decision == PromoLine.Decision.REJECTED,
+                    "reason": line.get("reason") or line.get("decision_reason") or "",
+                })
+        return rows[:MAX_CHANGES * 4]
+
+    def upload_context(self) -> dict | None:
+        upload = self.event.upload if self.event.upload_id else None
+        if upload is None:
+            return None
+        errors = [e for e in (upload.errors or []) if isinstance(e, dict)]
+        summary = upload.summary if isinstance(upload.summary, dict) else {}
+        return {
+            "name": upload.original_name,
+            "rows": summary.get("rows") or upload.rows_total,
+            "errors": errors[:20],
+            "errors_count": len(upload.errors or []),
+            "more_errors": max(0, len(errors) - 20),
+            "url": url_of(upload),
+        }
+
+    def export_context(self) -> dict:
+        def messages(key: str) -> list[str]:
+            items = self.payload.get(key) or []
+            items = items if isinstance(items, list) else [items]
+            return [str(i.get("message") or i) if isinstance(i, dict) else str(i) for i in items][:100]
+
+        warnings, errors = messages("warnings"), messages("errors")
+        run_id = as_pk(self.payload.get("run_id"))
+        totals = {key: self.payload.get(f"{key}_total") for key in ("warnings", "errors")}
+        run_url = None
+        if run_id is not None:
+            try:
+                run_url = absolute_url(reverse("exports:run_detail", args=[run_id]))
+            except NoReverseMatch:
+                run_url = None
+        return {
+            "run_id": run_id,
+            "run": self.payload.get("run") or run_id,
+            "date": self.formatter.value("date", self.payload.get("date")),
+            "reason": self.payload.get("reason") or self.event.reason,
+            "warnings": warnings,
+            "errors": errors,
+            "more": max(0, (totals["warnings"] or len(warnings)) - len(warnings))
+            + max(0, (totals["errors"] or len(errors)) - len(errors)),
+            "url": run_url or url_of(None, "exports:run_list"),
+        }
+
+    def subject(self, promos: list[dict], upload: dict | None, export: dict | None) -> str:
+        event = self.event
+        label = event.get_kind_display()
+        if event.kind in EXPORT_KINDS:
+            what = export["date"] if export["date"] != "—" else ""
+        elif event.kind in UPLOAD_KINDS and upload:
+            what = upload["name"]
+            if promos:
+                what = _("%(name)s, промо: %(count)d") % {"name": what, "count": len(promos)}
+        elif len(promos) == 1 and event.kind not in DIGEST_KINDS:
+            what = f"{promos[0]['code']} «{promos[0]['name']}»"
+        else:
+            what = _("промо: %(count)d") % {"count": len(promos)}
+        return f"[{_('Промо-портал')}] {label}: {what}".strip().rstrip(":")[:300]
+
+    def context(self, promos: list[Promo]) -> dict:
+        event = self.event
+        actor = event.actor
+        promo_rows = [self.promo_context(promo) for promo in promos]
+        upload = self.upload_context() if event.kind in UPLOAD_KINDS else None
+        export = self.export_context() if event.kind in EXPORT_KINDS else None
+        if export:
+            url = export["url"]
+        elif upload and (event.kind == Kind.UPLOAD_REJECTED or not promo_rows):
+            url = upload["url"]
+        elif len(promo_rows) == 1:
+            url = promo_rows[0]["url"]
+        else:
+            url = url_of(event.upload if event.upload_id else None)
+        value = self.formatter.value
+        return {
+            "subject": self.subject(promo_rows, upload, export),
+            "kind": event.kind,
+            "kind_label": event.get_kind_display(),
+            "actor": (actor.get_full_name() or actor.username) if actor else "",
+            "created_at": event.created_at,
+            "from_status": value("status", event.from_status) if event.from_status else "",
+            "to_status": value("status", event.to_status) if event.to_status else "",
+            "reason": event.reason,
+            "comment": self.payload.get("text") or self.payload.get("comment") or event.reason,
+            "date": value("date", self.payload.get("date")),
+            "promos": promo_rows,
+            "promo": promo_rows[0] if len(promo_rows) == 1 else None,
+            "changes": self.changes(self.raw_changes),
+            "lines": self.decided_lines(),
+            "upload": upload,
+            "export": export,
+            "url": url,
+            "settings_url": url_of(None, "promo:notification_settings"),
+        }

@@ -1,0 +1,68 @@
+"""Which promos of a sheet revise promos that exist: names are compared after folding, and a
+candidate with the same supplier, mechanic kind and period as a not-final promo is its next
+revision (:func:`match_revisions`). Used by validation and, under row locks, by the save step."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import TYPE_CHECKING
+
+from promo.models import Promo
+
+if TYPE_CHECKING:
+    from promo.services.imports.validation import PromoCandidate
+
+# Product names are compared after folding; below this similarity they "differ noticeably"
+# (a typo or a dropped word passes, another product's name does not).
+NAME_SIMILARITY = 0.85
+_NAME_NOISE = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def fold_name(text: str) -> str:
+    """Case, ё, quotes, punctuation and spacing do not make two names different."""
+    return _NAME_NOISE.sub(" ", text.casefold().replace("ё", "е")).strip()
+
+
+def same_name(written: str, catalogue: str) -> bool:
+    """The file's product name is the catalogue's, give or take a typo or a dropped word."""
+    a, b = fold_name(written), fold_name(catalogue)
+    if a == b:
+        return True
+    return difflib.SequenceMatcher(None, a, b).ratio() >= NAME_SIMILARITY
+
+
+def match_revisions(promos: list[PromoCandidate], *, lock: bool = False) -> dict[int, Promo]:
+    """Which candidates are corrected re-uploads of a not-final promo of the same supplier:
+    same name (after folding), mechanic kind and period; or, for an unnamed candidate, same
+    mechanic kind and period (the promo named like the candidate first, else the newest).
+    Each existing promo is matched once. ``lock`` takes row locks (inside the saving
+    transaction) so two uploads cannot revise the same promo at once."""
+    if not promos:
+        return {}
+    existing = Promo.objects.filter(
+        supplier_id__in={p.supplier_id for p in promos},
+        start__gte=min(p.start for p in promos),
+        end__lte=max(p.end for p in promos),
+    ).exclude(status__in=Promo.Status.final()).order_by("-pk")
+    if lock:
+        existing = existing.select_for_update(of=("self",))
+    by_period: dict[tuple, list[Promo]] = {}
+    for promo in existing:
+        by_period.setdefault((promo.supplier_id, promo.mechanic, promo.start, promo.end), []).append(promo)
+    if not by_period:
+        return {}
+    taken: set[int] = set()
+    matches: dict[int, Promo] = {}
+    for index, candidate in enumerate(promos):
+        options = [p for p in by_period.get((candidate.supplier_id, candidate.mechanic, candidate.start,
+                                             candidate.end), []) if p.pk not in taken]
+        if not options:
+            continue
+        wanted = fold_name(candidate.name)
+        named_alike = [p for p in options if fold_name(p.name) == wanted]
+        chosen = named_alike[0] if named_alike else (options[0] if not candidate.named else None)
+        if chosen is not None:
+            taken.add(chosen.pk)
+            matches[index] = chosen
+    return matches

@@ -1,0 +1,230 @@
+"""The save step of a promo sheet import: the validated promos go into the database in ONE
+transaction, all or nothing (the upload lifecycle around it: :mod:`.uploads`).
+
+A PostgreSQL advisory lock on the file's sha256 serialises two uploads of the same file (a
+double submit) and the duplicate check is repeated under it; the promos to revise are locked
+again. New promos are written in bulk with their lines, history, frozen revision 1 and events
+(``config.bulk.bulk_insert``: a fixed number of statements whatever the size); a promo the sheet
+corrects becomes its next revision (:func:`_revise`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_update_with_history
+
+from config.bulk import BATCH, bulk_insert
+from config.locks import advisory_xact_lock
+from promo.models import Promo, PromoEvent, PromoLine, PromoRevision, PromoUpload
+from promo.services.events import event_record
+from promo.services.imports.problems import problem_record
+from promo.services.imports.validation import LineCandidate, PromoCandidate, Validation, match_revisions
+from promo.services.revisions import revision_record
+from promo.services.workflow import back_to_approval, reset_decisions
+from promo.snapshots import LINE_TERMS, LineSnapshot
+
+# The change reason of the history rows and revisions an import writes.
+REASON_IMPORT = gettext_lazy("Загрузка файла")
+
+
+class AlreadyImported(Exception):
+    """The same file was imported while this upload was being validated (a double submit):
+    nothing was saved."""
+
+    def __init__(self, earlier: PromoUpload):
+        super().__init__(earlier.pk)
+        self.earlier = earlier
+
+
+@dataclass
+class Saved:
+    """What the save step wrote: how many promos the upload touched (created or revised) and the
+    diff counts of each revision (``[{promo: code, added, removed, changed}]``)."""
+
+    promos: int
+    revisions: list[dict]
+
+
+def earlier_import(upload: PromoUpload) -> PromoUpload | None:
+    """The first upload of the same file for the same supplier that was imported."""
+    return (PromoUpload.objects.filter(sha256=upload.sha256, supplier_id=upload.supplier_id,
+                                       status=PromoUpload.Status.IMPORTED)
+            .exclude(pk=upload.pk).order_by("created_at", "pk").first())
+
+
+def _advisory_lock(sha256: str) -> None:
+    """Serialise imports of the same file: a double submit waits here for the first one and
+    then finds it imported."""
+    advisory_xact_lock(f"promo-upload:{sha256}")
+
+
+def _line_values(candidate: LineCandidate, promo_id: int) -> dict:
+    """A new line's row for ``bulk_insert``."""
+    return {
+        "promo_id": promo_id, "product_id": candidate.product_id,
+        **{name: getattr(candidate, name) for name in LINE_TERMS}, "source_row": candidate.row,
+    }
+
+
+def _create_promos(*, candidates: list[PromoCandidate], upload: PromoUpload, actor, now) -> list[Promo]:
+    """New promos: draft, revision 1, their lines, the frozen revision 1 and a
+    ``promo_created`` event each, all in bulk (a fixed number of statements)."""
+    if not candidates:
+        return []
+    reason = str(REASON_IMPORT)
+    promos = [
+        Promo(name=c.name, supplier_id=c.supplier_id, mechanic=c.mechanic, start=c.start, end=c.end,
+              targeting=c.targeting, status=Promo.Status.DRAFT, revision=1, version=1, created_by=actor,
+              created_at=now, updated_at=now)
+        for c in candidates
+    ]
+    ids = bulk_insert(Promo, [
+        {"name": p.name, "supplier_id": p.supplier_id, "mechanic": p.mechanic, "start": p.start,
+         "end": p.end, "targeting": p.targeting, "status": p.status, "revision": 1, "version": 1,
+         "created_by_id": actor.pk}
+        for p in promos
+    ], actor=actor, reason=reason, now=now)
+    for promo, pk in zip(promos, ids, strict=True):
+        promo.pk = pk
+    bulk_insert(PromoLine, [_line_values(line, promo.pk) for promo, c in zip(promos, candidates, strict=True)
+                            for line in c.lines.values()], actor=actor, reason=reason, now=now,
+                scope=("promo_id", ids))
+    # Revision 1 of a new promo has nothing to compare with: it is frozen straight from the
+    # candidate lines (revision_record would read every promo back one by one).
+    bulk_insert(PromoRevision, [
+        {"promo_id": promo.pk, "number": 1, "name": promo.name, "mechanic": promo.mechanic,
+         "start": promo.start, "end": promo.end, "targeting": promo.targeting, "diff": {},
+         "lines": [LineSnapshot.from_candidate(line).to_json()
+                   for line in sorted(c.lines.values(), key=lambda line: line.article)],
+         "upload_id": upload.pk, "reason": reason, "created_by_id": actor.pk}
+        for promo, c in zip(promos, candidates, strict=True)
+    ], actor=actor, reason=reason, now=now)
+    # The upload's own event announces them (one digest): these are not notified.
+    bulk_insert(PromoEvent, [
+        {"kind": PromoEvent.Kind.PROMO_CREATED, "promo_id": promo.pk, "upload_id": upload.pk,
+         "actor_id": actor.pk, "to_status": promo.status, "payload": {"lines": len(c.lines), "revision": 1}}
+        for promo, c in zip(promos, candidates, strict=True)
+    ], actor=actor, reason=reason, now=now)
+    return promos
+
+
+def _line_changes(line: PromoLine, candidate: LineCandidate) -> bool:
+    changed = False
+    for name in LINE_TERMS:
+        new = getattr(candidate, name)
+        if getattr(line, name) != new:
+            setattr(line, name, new)
+            changed = True
+    return changed
+
+
+def _revise(*, promo: Promo, candidate: PromoCandidate, current: list[PromoLine], upload: PromoUpload,
+            actor, now) -> dict | None:
+    """Make ``candidate`` the next revision of ``promo``: changed lines updated (their
+    decisions back to pending), removed ones deleted, added ones created, unchanged ones keep
+    their decisions. Returns the diff counts, or None when the sheet changes nothing."""
+    by_product = {line.product_id: line for line in current}
+    added = [c for pk, c in candidate.lines.items() if pk not in by_product]
+    removed = [line for pk, line in by_product.items() if pk not in candidate.lines]
+    changed = []
+    for pk, line in by_product.items():
+        new = candidate.lines.get(pk)
+        if new is not None and _line_changes(line, new):
+            line.source_row = new.row
+            changed.append(line)
+    # New terms need a decision again (the workflow kernel's rule, as for a point correction).
+    reset_decisions(changed)
+    targeting_changed = promo.targeting != candidate.targeting
+    if not (added or removed or changed or targeting_changed):
+        return None
+
+    reason = _("Исправленная загрузка № %(upload)s") % {"upload": upload.pk}
+    if changed:
+        bulk_update_with_history(
+            changed, PromoLine, [*LINE_TERMS, "decision", "decision_reason", "decided_by", "decided_at",
+                                 "source_row"],
+            batch_size=BATCH, default_user=actor, default_change_reason=reason, default_date=now,
+        )
+    if removed:
+        for line in removed:
+            line._change_reason = reason
+        # simple-history records each deletion from the delete signal (a corrected sheet
+        # removes a handful of lines; the lines themselves go in one statement).
+        PromoLine.objects.filter(pk__in=[line.pk for line in removed]).delete()
+    if added:
+        bulk_insert(PromoLine, [_line_values(c, promo.pk) for c in added], actor=actor, reason=reason, now=now)
+
+    from_status = promo.status
+    # Back for approval (an approved or a rejected promo); a revision in force stays in force
+    # until the new one is decided.
+    back_to_approval(promo)
+    promo.targeting = candidate.targeting
+    promo.revision += 1
+    promo.version += 1
+    promo._change_reason = reason
+    promo.save(update_fields=["status", "targeting", "revision", "version", "updated_at"])
+    revision = revision_record(promo=promo, actor=actor, upload=upload, reason=reason)
+    counts = revision.diff_counts()
+    event_record(kind=PromoEvent.Kind.REVISION_CREATED, actor=actor, promo=promo, upload=upload,
+                 from_status=from_status, to_status=promo.status, reason=reason,
+                 payload={"revision": promo.revision, "diff": revision.diff, **counts}, notify=False)
+    return counts
+
+
+def upload_save(*, upload: PromoUpload, actor, validation: Validation, dry_run: bool, sheet_title: str) -> Saved:
+    """Save a validated sheet: create its new promos, revise the ones it corrects, mark the
+    upload imported and (unless ``dry_run``) record the ``upload_imported`` event, in one
+    transaction. Raises :class:`AlreadyImported` (nothing saved) when the same file was
+    imported meanwhile."""
+    now = timezone.now()
+    with transaction.atomic():
+        _advisory_lock(upload.sha256)
+        earlier = earlier_import(upload)
+        if earlier is not None:
+            raise AlreadyImported(earlier)
+        # Match again under row locks: the promos may have moved since validation.
+        matches = match_revisions(validation.promos, lock=True)
+        new = [c for index, c in enumerate(validation.promos) if index not in matches]
+        created = _create_promos(candidates=new, upload=upload, actor=actor, now=now)
+
+        current: dict[int, list[PromoLine]] = {}
+        for line in PromoLine.objects.filter(promo__in=[p.pk for p in matches.values()]):
+            current.setdefault(line.promo_id, []).append(line)
+        revisions = []
+        touched = list(created)
+        for index, promo in sorted(matches.items()):
+            counts = _revise(promo=promo, candidate=validation.promos[index],
+                             current=current.get(promo.pk, []), upload=upload, actor=actor, now=now)
+            touched.append(promo)
+            if counts is not None:
+                revisions.append({"promo": promo.code, **counts})
+
+        upload.promos.add(*[promo.pk for promo in touched])
+        warnings = [problem_record(problem) for problem in validation.warnings]
+        summary = {
+            "rows": validation.rows, "lines": validation.lines, "promos": len(touched),
+            "created": [promo.code for promo in created], "revisions": revisions, "sheet": sheet_title,
+            "errors": 0, "warnings": len(warnings),
+        }
+        upload.status = PromoUpload.Status.IMPORTED
+        upload.errors = []
+        upload.warnings = warnings
+        upload.summary = summary
+        upload.finished_at = timezone.now()
+        upload._change_reason = str(REASON_IMPORT)
+        upload.save(update_fields=["status", "errors", "warnings", "summary", "finished_at", "updated_at"])
+        if not dry_run:
+            event_record(
+                kind=PromoEvent.Kind.UPLOAD_IMPORTED, actor=actor, upload=upload,
+                payload={
+                    "promos": [promo.pk for promo in touched], "rows": validation.rows,
+                    "lines": validation.lines, "created": len(created), "revisions": revisions,
+                },
+                notify=True,
+            )
+        return Saved(promos=len(touched), revisions=revisions)

@@ -1,0 +1,405 @@
+"""The promo sheet import: ONE service behind the upload page, the API, the command and the
+Celery task (STYLE.md §6). This module is the upload's lifecycle; the save step is
+:mod:`promo.services.imports.saving`.
+
+- :func:`upload_create` stores the file (sha256, size, who, for which supplier);
+- :func:`upload_process` reads, validates and saves it, all or nothing;
+- :func:`upload_submit` does both, or queues a large file for the worker (:func:`upload_fail`
+  marks a crash; :func:`upload_result` and :func:`upload_error_workbook` give the outcome).
+
+Processing runs in two phases. Reading and validating (the slow part) runs outside any
+transaction and writes the progress (rows done of total) in its own autocommitted updates, so
+another request sees the bar move. Saving then runs in ONE transaction
+(:func:`~promo.services.imports.saving.upload_save`). Any error saves nothing: the upload is
+marked rejected with its errors, in a transaction of its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import tempfile
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+
+from promo.models import PromoEvent, PromoUpload
+from promo.services.events import event_record
+from promo.services.imports import headers as h
+from promo.services.imports.error_workbook import build_error_workbook
+from promo.services.imports.package import estimate_rows
+from promo.services.imports.problems import (
+    FileProblem,
+    Problem,
+    problem_from_record,
+    problem_record,
+    stored_problems,
+)
+from promo.services.imports.reader import SheetReader
+from promo.services.imports.saving import AlreadyImported, earlier_import, upload_save
+from promo.services.imports.validation import SheetValidator, Validation
+from suppliers.models import Supplier
+from suppliers.roles import is_marketer, is_supplier_user
+
+logger = logging.getLogger(__name__)
+
+
+
+class UploadRefused(Exception):
+    """The upload cannot even be stored (not allowed, too big, supplier not accessible). The
+    message is for the user; ``problem`` is set when it is an import problem code."""
+
+    def __init__(self, message: str, problem: Problem | None = None):
+        super().__init__(message)
+        self.message = message
+        self.problem = problem
+
+
+@dataclass
+class ImportResult:
+    """The outcome of one upload, as every edge (page, API, command) reports it."""
+
+    ok: bool
+    upload_id: int | None
+    rows: int = 0
+    lines: int = 0
+    promos: int = 0
+    errors: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    revisions: list[dict] = field(default_factory=list)  # [{promo: code, added, removed, changed}]
+    duplicate_of: int | None = None
+    sheet: str = ""  # the sheet that was read ("" when the file could not be read)
+
+    def as_json(self) -> dict:
+        return {
+            "ok": self.ok,
+            "upload_id": self.upload_id,
+            "rows": self.rows,
+            "lines": self.lines,
+            "promos": self.promos,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "revisions": self.revisions,
+            "sheet": self.sheet,
+        }
+
+
+# --- storing -----------------------------------------------------------------------------------
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def upload_allowed(user) -> bool:
+    """Supplier users and marketers (administrators included) upload promo sheets."""
+    return is_supplier_user(user) or is_marketer(user)
+
+
+def _upload_supplier(*, actor, supplier: Supplier | None) -> Supplier | None:
+    """A supplier user's upload is always its own supplier's; a marketer may name one or none
+    (a bulk file with a «Поставщик» column). Nobody else uploads promo sheets."""
+    if is_marketer(actor):
+        return supplier
+    if is_supplier_user(actor):
+        own = Supplier.objects.restrict(actor, "change")
+        if supplier is not None:
+            if not own.filter(pk=supplier.pk).exists():
+                raise UploadRefused(_("Загружать акции можно только от имени своего поставщика."))
+            return supplier
+        found = list(own[:2])
+        if len(found) != 1:
+            raise UploadRefused(_("Ваша учётная запись не привязана к поставщику: обратитесь к "
+                                  "администратору портала."))
+        return found[0]
+    raise PermissionDenied(_("Загружать акции могут поставщики и маркетологи."))
+
+
+def upload_create(*, actor, file, original_name: str, supplier: Supplier | None = None) -> PromoUpload:
+    """Store an uploaded sheet under MEDIA_ROOT with its sha256 and size. A file above the
+    size cap is refused before anything is stored."""
+    supplier = _upload_supplier(actor=actor, supplier=supplier)
+    size = getattr(file, "size", None)
+    if size is None:
+        file.seek(0, 2)
+        size = file.tell()
+    if size > settings.PROMO_UPLOAD_MAX_BYTES:
+        problem = Problem("file_unreadable", 0, params={
+            "reason": "too_large", "max_mb": round(settings.PROMO_UPLOAD_MAX_BYTES / 1024 / 1024),
+        })
+        raise UploadRefused(problem.message, problem)
+    digest = hashlib.sha256()
+    file.seek(0)
+    for chunk in iter(lambda: file.read(1024 * 1024), b""):
+        digest.update(chunk)
+    file.seek(0)
+    # The name as shown: printable characters only (a NUL cannot even be stored), never empty.
+    original_name = "".join(char for char in Path(original_name or "").name if char.isprintable()).strip()
+    original_name = original_name[:255] or "upload.xlsx"
+    sha256 = digest.hexdigest()
+    upload = PromoUpload(original_name=original_name, sha256=sha256, size=size, uploaded_by=actor,
+                         supplier=supplier, status=PromoUpload.Status.QUEUED)
+    # The digest first: a name of only punctuation ("!!!") still gives a valid file name.
+    stored_name = get_valid_filename(f"{sha256[:12]}_{original_name}")[:120]
+    upload.file.save(stored_name, File(file), save=False)
+    upload.save()
+    return upload
+
+
+# --- processing ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def upload_local_path(upload: PromoUpload):
+    """A filesystem path to the stored file (copied to a temp file for remote storages)."""
+    try:
+        local = upload.file.path
+    except NotImplementedError:
+        local = None
+    if local is not None:
+        yield Path(local)
+        return
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as temp:
+        with upload.file.open("rb") as source:
+            shutil.copyfileobj(source, temp)
+        temp.flush()
+        yield Path(temp.name)
+
+
+def _duplicate_problem(earlier: PromoUpload) -> Problem:
+    return Problem("file_duplicate", 0, params={"upload_id": earlier.pk,
+                                                "uploaded_at": timezone.localtime(earlier.created_at)})
+
+
+class _Progress:
+    """Writes rows done / total to the upload as validation goes. The update runs outside the
+    saving transaction (autocommit), so another connection sees it at once."""
+
+    def __init__(self, upload: PromoUpload, callback: Callable[[int, int], None] | None) -> None:
+        self.upload = upload
+        self.callback = callback
+        self.total = 0
+
+    def start(self, total: int | None) -> None:
+        self.total = total or 0
+        self._write(0)
+
+    def __call__(self, done: int) -> None:
+        self._write(done)
+
+    def _write(self, done: int) -> None:
+        self.total = max(self.total, done)
+        PromoUpload.objects.filter(pk=self.upload.pk).update(rows_done=done, rows_total=self.total)
+        self.upload.rows_done, self.upload.rows_total = done, self.total
+        if self.callback is not None:
+            self.callback(done, self.total)
+
+
+def _validate(*, upload: PromoUpload, actor, path: Path, today: date, progress: _Progress) -> tuple[
+        Validation, str]:
+    """Read and validate the sheet; a file-level problem becomes the only error."""
+    try:
+        with SheetReader(path) as reader:
+            # The rows are taken out of the reader at once: closing a reader whose rows were
+            # never started must not depend on the row iterator.
+            rows = iter(reader)
+            header = reader.header
+            if upload.supplier_id is None and h.SUPPLIER not in header.columns:
+                # A bulk file names each row's supplier; without the column nothing can be checked.
+                raise FileProblem(Problem("header_missing", header.row,
+                                          params={"missing": [str(h.LABELS[h.SUPPLIER])]}))
+            progress.start(reader.rows_total)
+            validator = SheetValidator(actor=actor, header=header, supplier=upload.supplier, today=today,
+                                       progress=progress)
+            validation = validator.run(rows)
+            # Sheet-level warnings (a hidden sheet with a table that was not read) come first.
+            validation.warnings = reader.warnings + validation.warnings
+            return validation, reader.sheet_title
+    except FileProblem as problem:
+        return Validation(errors=[problem.problem]), ""
+
+
+def upload_process(*, upload: PromoUpload, dry_run: bool = False, today: date | None = None,
+                   progress: Callable[[int, int], None] | None = None, actor=None) -> ImportResult:
+    """Import a stored upload all or nothing and return the result.
+
+    ``actor`` defaults to the uploader (whose permissions apply). With ``dry_run`` everything
+    is checked and saved inside a transaction that is rolled back: the result is exact, nothing
+    stays, no event is written and no mail goes out."""
+    if dry_run:
+        with transaction.atomic():
+            result = _process(upload=upload, dry_run=True, today=today, progress=progress, actor=actor)
+            transaction.set_rollback(True)
+        return result
+    try:
+        return _process(upload=upload, dry_run=False, today=today, progress=progress, actor=actor)
+    except Exception as error:
+        upload_fail(upload=upload, reason=f"{type(error).__name__}: {error}")
+        raise
+
+
+def upload_fail(*, upload: PromoUpload, reason: str) -> None:
+    """Mark an upload failed (a crash, not a user's mistake), so it is never left processing."""
+    logger.exception("Promo upload %s failed: %s", upload.pk, reason)
+    if transaction.get_connection().needs_rollback:
+        return  # the caller's transaction is broken; it rolls the upload back anyway
+    PromoUpload.objects.filter(pk=upload.pk).update(
+        status=PromoUpload.Status.FAILED, failure=reason[:2000], finished_at=timezone.now(),
+    )
+    upload.status = PromoUpload.Status.FAILED
+    upload.failure = reason[:2000]
+
+
+def _process(*, upload: PromoUpload, dry_run: bool, today: date | None, progress, actor) -> ImportResult:
+    upload.refresh_from_db()
+    actor = actor or upload.uploaded_by
+    today = today or timezone.localdate()
+    tracker = _Progress(upload, progress)
+
+    earlier = earlier_import(upload)
+    if earlier is not None:
+        return _reject(upload=upload, actor=actor, errors=[_duplicate_problem(earlier)], warnings=[],
+                       rows=0, dry_run=dry_run, duplicate_of=earlier.pk)
+
+    upload.status = PromoUpload.Status.PROCESSING
+    upload.started_at = timezone.now()
+    upload.failure = ""
+    upload.save(update_fields=["status", "started_at", "failure", "updated_at"])
+
+    with upload_local_path(upload) as path:
+        validation, sheet_title = _validate(upload=upload, actor=actor, path=path, today=today,
+                                            progress=tracker)
+    tracker.total = validation.rows
+    tracker(validation.rows)
+    if not validation.ok:
+        return _reject(upload=upload, actor=actor, errors=validation.errors, warnings=validation.warnings,
+                       rows=validation.rows, dry_run=dry_run, sheet_title=sheet_title)
+    try:
+        saved = upload_save(upload=upload, actor=actor, validation=validation, dry_run=dry_run,
+                            sheet_title=sheet_title)
+    except AlreadyImported as duplicate:
+        # The same file was imported while this one was being validated (a double submit).
+        return _reject(upload=upload, actor=actor, errors=[_duplicate_problem(duplicate.earlier)],
+                       warnings=[], rows=validation.rows, dry_run=dry_run, duplicate_of=duplicate.earlier.pk)
+    return ImportResult(
+        ok=True, upload_id=upload.pk, rows=validation.rows, lines=validation.lines, promos=saved.promos,
+        warnings=[problem.as_dict() for problem in validation.warnings], revisions=saved.revisions,
+        sheet=sheet_title,
+    )
+
+
+def _reject(*, upload: PromoUpload, actor, errors: list[Problem], warnings: list[Problem], rows: int,
+            dry_run: bool, duplicate_of: int | None = None, sheet_title: str = "") -> ImportResult:
+    """Nothing is saved; the upload keeps its errors (for the page, the API and the error
+    workbook) and one ``upload_rejected`` event announces it."""
+    with transaction.atomic():
+        upload.status = PromoUpload.Status.REJECTED
+        upload.errors = [problem_record(problem) for problem in errors]
+        upload.warnings = [problem_record(problem) for problem in warnings]
+        upload.summary = {"rows": rows, "lines": 0, "promos": 0, "revisions": [], "errors": len(errors),
+                          "warnings": len(warnings), "duplicate_of": duplicate_of, "sheet": sheet_title}
+        upload.finished_at = timezone.now()
+        upload.save(update_fields=["status", "errors", "warnings", "summary", "finished_at", "updated_at"])
+        if not dry_run:
+            event_record(kind=PromoEvent.Kind.UPLOAD_REJECTED, actor=actor, upload=upload,
+                         reason=errors[0].message if errors else "",
+                         payload={"errors": len(errors), "duplicate_of": duplicate_of}, notify=True)
+    return ImportResult(
+        ok=False, upload_id=upload.pk, rows=rows,
+        errors=[problem.as_dict() for problem in errors],
+        warnings=[problem.as_dict() for problem in warnings],
+        duplicate_of=duplicate_of, sheet=sheet_title,
+    )
+
+
+# --- one entry point for the edges ------------------------------------------------------------------
+
+
+def upload_is_large(upload: PromoUpload) -> bool:
+    """Above PROMO_UPLOAD_ASYNC_ROWS rows a sheet goes to the worker."""
+    with upload_local_path(upload) as path:
+        estimate = estimate_rows(path)
+    if estimate is not None:
+        upload.rows_total = estimate
+    return estimate is not None and estimate > settings.PROMO_UPLOAD_ASYNC_ROWS
+
+
+def _enqueue(*, upload: PromoUpload, actor) -> None:
+    """Hand a queued upload to the worker (after the commit, so the worker finds it). A broker
+    that cannot be reached fails the upload with the reason rather than leaving it queued."""
+    from promo.tasks.imports import upload_process_task
+
+    try:
+        upload_process_task.delay(upload.pk, actor.pk)
+    except Exception as error:  # noqa: BLE001 - any broker error ends the same way
+        upload_fail(upload=upload, reason=_("Очередь обработки недоступна: %(error)s") % {"error": error})
+
+
+def upload_submit(*, actor, file, original_name: str, supplier: Supplier | None = None,
+                  dry_run: bool = False, today: date | None = None) -> tuple[PromoUpload, ImportResult | None]:
+    """Store a sheet and import it at once, or queue it for the worker when it is large
+    (then the result is None and the upload shows the progress). A dry run is always
+    processed at once and leaves nothing behind, not even the upload."""
+    if dry_run:
+        upload = None
+        try:
+            with transaction.atomic():
+                upload = upload_create(actor=actor, file=file, original_name=original_name, supplier=supplier)
+                result = upload_process(upload=upload, dry_run=True, today=today, actor=actor)
+                transaction.set_rollback(True)
+        finally:
+            if upload is not None:
+                upload.file.delete(save=False)
+        result.upload_id = None
+        return upload, result
+    upload = upload_create(actor=actor, file=file, original_name=original_name, supplier=supplier)
+    if upload_is_large(upload):
+        upload.save(update_fields=["rows_total", "updated_at"])
+        transaction.on_commit(lambda: _enqueue(upload=upload, actor=actor))
+        return upload, None
+    return upload, upload_process(upload=upload, today=today, actor=actor)
+
+
+def upload_result(upload: PromoUpload) -> ImportResult:
+    """The stored outcome of a finished upload, messages in the active language."""
+    summary = upload.summary or {}
+    return ImportResult(
+        ok=upload.status == PromoUpload.Status.IMPORTED, upload_id=upload.pk,
+        rows=summary.get("rows", 0), lines=summary.get("lines", 0), promos=summary.get("promos", 0),
+        errors=stored_problems(upload.errors), warnings=stored_problems(upload.warnings),
+        revisions=summary.get("revisions", []), duplicate_of=summary.get("duplicate_of"),
+        sheet=summary.get("sheet") or "",
+    )
+
+
+def _error_workbook_name(upload: PromoUpload, language: str) -> str:
+    return f"uploads/errors/{upload.pk}_{upload.sha256[:12]}_{language}.xlsx"
+
+
+def upload_error_workbook(upload: PromoUpload) -> bytes:
+    """The uploaded workbook with every problem marked and the «Ошибки» sheet (messages in the
+    active language). Built once per language and kept in the media storage: rewriting a
+    100,000-row sheet takes half a minute, so a second download (or the one the worker
+    prepared for a large rejected file) is served from the stored copy."""
+    name = _error_workbook_name(upload, translation.get_language() or settings.LANGUAGE_CODE)
+    if default_storage.exists(name):
+        with default_storage.open(name, "rb") as stored:
+            return stored.read()
+    problems = [problem_from_record(record) for record in (upload.errors or []) + (upload.warnings or [])]
+    with upload_local_path(upload) as path:
+        content = build_error_workbook(source_path=path, problems=problems,
+                                       sheet_title=(upload.summary or {}).get("sheet") or None)
+    default_storage.save(name, ContentFile(content))
+    return content

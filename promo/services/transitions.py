@@ -1,0 +1,247 @@
+"""Status changes of a promo: submit, the managers' decisions (approve, reject, line by line),
+withdraw and cancel (STYLE.md §4; the steps every one takes are in
+:mod:`promo.services.workflow`, who may take them when in :mod:`promo.services.actions`).
+
+States: draft -> submitted -> approved | rejected; approved -> cancelled; draft or submitted ->
+withdrawn. Each line is decided by the managers of its product's category; a promo becomes
+approved when every line is decided and at least one accepted, rejected when every line is
+rejected, and otherwise stays submitted.
+
+If a successor revision of an approved promo is rejected (every line rejected) the promo
+shows ``rejected`` for the newest revision while the previous approved revision *stays in
+force*: exports go on reading it until a new revision is approved, or a marketer cancels the
+promo. For the same reason a promo in force cannot be withdrawn by its supplier (only
+cancelled by a marketer, on request).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from promo.models import Promo, PromoEvent, PromoLine
+from promo.services.actions import require_role, require_state, require_visible
+from promo.services.errors import InvalidError
+from promo.services.revisions import revision_freeze_decisions
+from promo.services.workflow import (
+    UNDO_DECISION_FIELDS,
+    check_version,
+    lock,
+    record,
+    require_reason,
+    reset_decisions,
+    save_lines,
+    save_promo,
+)
+
+Status = Promo.Status
+Decision = PromoLine.Decision
+Kind = PromoEvent.Kind
+
+REJECT_REASON_REQUIRED = _("Укажите причину отклонения.")
+DECISION_INVALID = _("Решение должно быть «принять» или «отклонить».")
+NO_DECISIONS = _("Не выбрано ни одной строки.")
+LINE_NOT_IN_PROMO = _("Строка не относится к этому промо.")
+LINES_INVALID = _("Часть выбранных строк не найдена или недоступна.")
+
+
+def _settle(promo: Promo) -> list[str]:
+    """Derive the status from the line decisions; returns the promo fields it changed.
+    Approval freezes the decisions into the current revision and puts it in force."""
+    counts = promo.lines.aggregate(
+        total=Count("pk"),
+        pending=Count("pk", filter=Q(decision=Decision.PENDING)),
+        accepted=Count("pk", filter=Q(decision=Decision.ACCEPTED)),
+    )
+    if not counts["total"] or counts["pending"]:
+        return []
+    if counts["accepted"]:
+        promo.status = Status.APPROVED
+        promo.approved_revision = revision_freeze_decisions(promo=promo)
+        return ["status", "approved_revision"]
+    # Every line rejected. A previously approved revision stays in force (module docstring).
+    promo.status = Status.REJECTED
+    return ["status"]
+
+
+def promo_submit(*, promo: Promo, actor, version: int | None = None, comment: str = "") -> Promo:
+    """Send a draft (or a rejected promo that got a new revision) for approval. For the
+    supplier of the promo or a marketer; every line starts undecided."""
+    with transaction.atomic():
+        lock(promo)
+        standing = require_role("submit", promo=promo, actor=actor)
+        if not check_version(promo, actor=actor, version=version, action="submit"):
+            return promo
+        if promo.status == Status.SUBMITTED:
+            return promo
+        require_state("submit", promo=promo, standing=standing)
+        from_status, from_version = promo.status, promo.version
+        reason = (comment or "").strip()
+        save_lines(reset_decisions(promo.lines.all()), actor=actor, reason=reason, fields=UNDO_DECISION_FIELDS)
+        promo.status = Status.SUBMITTED
+        save_promo(promo, actor=actor, reason=reason, fields=["status"])
+        record(promo, kind=Kind.PROMO_SUBMITTED, actor=actor, from_status=from_status, reason=reason,
+               action="submit", from_version=from_version)
+    return promo
+
+
+def _decide(promo: Promo, *, actor, decisions: list[tuple[PromoLine, str, str]], action: str,
+            comment: str = "") -> Promo:
+    """Apply line decisions of one manager and settle the promo, as one event. ``decisions``
+    holds (line, decision, reason) for lines already checked to be his."""
+    now = timezone.now()
+    changed: list[PromoLine] = []
+    details = []
+    for line, decision, reason in decisions:
+        if line.decision == decision and line.decision_reason == reason:
+            continue  # already so: a repeated click decides nothing twice
+        details.append({"line_id": line.pk, "article": line.product.article, "name": line.product.name,
+                        "decision": decision, "old_decision": line.decision, "reason": reason})
+        line.decision, line.decision_reason = decision, reason
+        line.decided_by, line.decided_at = actor, now
+        changed.append(line)
+    if not changed:
+        return promo
+    from_status, from_version = promo.status, promo.version
+    reasons = list(dict.fromkeys(r for _l, d, r in decisions if d == Decision.REJECTED and r))
+    reason = "; ".join([comment, *reasons] if comment else reasons)
+    save_lines(changed, actor=actor, reason=reason, fields=UNDO_DECISION_FIELDS)
+    fields = _settle(promo)
+    save_promo(promo, actor=actor, reason=reason, fields=fields)
+    kind = {Status.APPROVED: Kind.PROMO_APPROVED, Status.REJECTED: Kind.PROMO_REJECTED}.get(
+        promo.status if fields else None, Kind.LINE_DECIDED)
+    record(promo, kind=kind, actor=actor, from_status=from_status, reason=reason, action=action,
+           from_version=from_version,
+           payload={"lines": details,
+                    "accepted": sum(1 for d in details if d["decision"] == Decision.ACCEPTED),
+                    "rejected": sum(1 for d in details if d["decision"] == Decision.REJECTED)})
+    return promo
+
+
+def _pending_of(promo: Promo, standing) -> list[PromoLine]:
+    ids = [pk for pk, decision in standing.decidable.items() if decision == Decision.PENDING]
+    return list(promo.lines.filter(pk__in=ids).select_related("product"))
+
+
+def promo_approve(*, promo: Promo, actor, version: int | None = None, comment: str = "") -> Promo:
+    """Accept every pending line the manager decides (his categories), then settle the promo."""
+    with transaction.atomic():
+        lock(promo)
+        standing = require_role("approve", promo=promo, actor=actor)
+        if not check_version(promo, actor=actor, version=version, action="approve"):
+            return promo
+        require_state("approve", promo=promo, standing=standing)
+        return _decide(promo, actor=actor, action="approve", comment=(comment or "").strip(),
+                       decisions=[(line, Decision.ACCEPTED, "") for line in _pending_of(promo, standing)])
+
+
+def promo_reject(*, promo: Promo, actor, reason: str, version: int | None = None) -> Promo:
+    """Reject every pending line the manager decides, with a reason, then settle the promo."""
+    with transaction.atomic():
+        lock(promo)
+        standing = require_role("reject", promo=promo, actor=actor)
+        if not check_version(promo, actor=actor, version=version, action="reject"):
+            return promo
+        require_state("reject", promo=promo, standing=standing)
+        reason = require_reason(reason, REJECT_REASON_REQUIRED)
+        return _decide(promo, actor=actor, action="reject",
+                       decisions=[(line, Decision.REJECTED, reason) for line in _pending_of(promo, standing)])
+
+
+def _clean_decision(decision: str, reason: str) -> tuple[str, str]:
+    if decision not in (Decision.ACCEPTED, Decision.REJECTED):
+        raise InvalidError(DECISION_INVALID, code="decision_invalid")
+    reason = (reason or "").strip()
+    if decision == Decision.REJECTED:
+        require_reason(reason, REJECT_REASON_REQUIRED)
+    else:
+        reason = ""
+    return decision, reason
+
+
+def line_decide(*, line: PromoLine, actor, decision: str, reason: str = "",
+                version: int | None = None) -> PromoLine:
+    """Accept or reject one line (a reject needs a reason); a manager may change his mind while
+    the promo is still submitted. Settles the promo when this was the last open line."""
+    decision, reason = _clean_decision(decision, reason)
+    promo = line.promo
+    action = f"line_decide:{line.pk}:{decision}"
+    with transaction.atomic():
+        lock(promo)
+        standing = require_role("lines", promo=promo, actor=actor, line_ids=[line.pk])
+        if check_version(promo, actor=actor, version=version, action=action):
+            require_state("lines", promo=promo, standing=standing)
+            fresh = PromoLine.objects.select_related("product").get(pk=line.pk)
+            _decide(promo, actor=actor, action=action, decisions=[(fresh, decision, reason)])
+    line.refresh_from_db()
+    line.promo = promo
+    return line
+
+
+def lines_decide(*, promo: Promo, actor, decisions: dict[int, tuple[str, str]],
+                 version: int | None = None) -> Promo:
+    """Decide many lines of one promo at once (line id -> (decision, reason)): one
+    transaction, one event. Every line must be the manager's, or nothing is decided."""
+    if not decisions:
+        raise InvalidError(NO_DECISIONS, code="no_decisions")
+    try:
+        cleaned = {int(pk): _clean_decision(*value) for pk, value in decisions.items()}
+    except (TypeError, ValueError):
+        raise InvalidError(LINES_INVALID, code="lines_invalid") from None
+    action = "lines_decide:" + ",".join(f"{pk}={cleaned[pk][0]}" for pk in sorted(cleaned))
+    with transaction.atomic():
+        lock(promo)
+        lines = {line.pk: line for line in promo.lines.filter(pk__in=cleaned).select_related("product")}
+        if len(lines) != len(cleaned):
+            require_visible(promo=promo, actor=actor)
+            raise InvalidError(LINE_NOT_IN_PROMO, code="line_not_in_promo")
+        standing = require_role("lines", promo=promo, actor=actor, line_ids=cleaned)
+        if not check_version(promo, actor=actor, version=version, action=action):
+            return promo
+        require_state("lines", promo=promo, standing=standing)
+        return _decide(promo, actor=actor, action=action,
+                       decisions=[(lines[pk], *cleaned[pk]) for pk in sorted(cleaned)])
+
+
+def promo_withdraw(*, promo: Promo, actor, version: int | None = None, reason: str = "") -> Promo:
+    """The supplier takes back a draft or a submitted promo that is not in force yet
+    (a marketer may do it on the supplier's behalf)."""
+    with transaction.atomic():
+        lock(promo)
+        standing = require_role("withdraw", promo=promo, actor=actor)
+        if not check_version(promo, actor=actor, version=version, action="withdraw"):
+            return promo
+        if promo.status == Status.WITHDRAWN:
+            return promo
+        require_state("withdraw", promo=promo, standing=standing)
+        from_status, from_version = promo.status, promo.version
+        reason = (reason or "").strip()
+        promo.status = Status.WITHDRAWN
+        save_promo(promo, actor=actor, reason=reason, fields=["status"])
+        record(promo, kind=Kind.PROMO_WITHDRAWN, actor=actor, from_status=from_status, reason=reason,
+               action="withdraw", from_version=from_version)
+    return promo
+
+
+def promo_cancel(*, promo: Promo, actor, reason: str, version: int | None = None,
+                 today: date | None = None) -> Promo:
+    """A marketer cancels a promo in force (with a reason); exports drop it from then on."""
+    with transaction.atomic():
+        lock(promo)
+        standing = require_role("cancel", promo=promo, actor=actor)
+        if not check_version(promo, actor=actor, version=version, action="cancel"):
+            return promo
+        if promo.status == Status.CANCELLED:
+            return promo
+        require_state("cancel", promo=promo, standing=standing, today=today)
+        reason = require_reason(reason)
+        from_status, from_version = promo.status, promo.version
+        promo.status = Status.CANCELLED
+        save_promo(promo, actor=actor, reason=reason, fields=["status"])
+        record(promo, kind=Kind.PROMO_CANCELLED, actor=actor, from_status=from_status, reason=reason,
+               action="cancel", from_version=from_version)
+    return promo
