@@ -121,67 +121,81 @@ def _shared(strings: list[str]) -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN_NS}" count="{len(strings)}">{items}</sst>'
 
 
-def crafted() -> list[tuple[str, bytes]]:
-    """(what it tries, the file) for each class of hostile file."""
-    row = promo_rows()
-    files = [
-        ("far cell XFD1048576 (dense-array bomb)", one_sheet({**row, 1_048_576: [None] * 16383 + ["x"]})),
-        ("far cell in the last row, column A", one_sheet({**row, 1_048_576: ["x"]})),
-        ("declared dimension A1:XFD1048576", one_sheet(row, dimension="A1:XFD1048576")),
-        ("dimension beyond any integer", one_sheet(row, dimension="A1:F99999999999999")),
-        ("row number beyond Excel", one_sheet({**row, 99_999_999: ["x"]})),
-        ("billion laughs", one_sheet(promo_rows(), prolog=_billion_laughs())),
-        ("undefined entity", raw_xlsx([("Акции", sheet_xml(row).replace("Акция", "&nope;"), None)])),
-        ("external entity", one_sheet(row, prolog='<!DOCTYPE worksheet [<!ENTITY x SYSTEM "file:///etc/passwd">]>')),
-        ("malformed sheet XML", raw_xlsx([("Акции", sheet_xml(row)[:-40] + "<<<", None)])),
-        ("raw NaN, INF and 1e999 cells", one_sheet({1: HEADER, 2: ["A", "4614155800444", "Скидка %",
-                                                                     '<c r="D2"><v>NaN</v></c>', 46569, 46580],
-                                                    3: ["B", "4614155800444", "Скидка %", '<c r="D3"><v>INF</v></c>',
-                                                        '<c r="E3"><v>1e999</v></c>', 46580]})),
-        ("prices of 1e308 and 10^30", one_sheet({1: [*HEADER, "Промо-цена", "Регулярная цена"],
-                                                 2: ["A", "4614155800444", "Цена", None, 46569, 46580, 1e308, 10 ** 30],
-                                                 3: ["A", "4614155800444", "Цена", None, 46569, 46580, "1" * 400, 5]})),
-        ("control characters and NUL in text", one_sheet({1: HEADER, 2: ["A_x0000_B\x07", "4614155800444", "Скидка %",
-                                                                           15, 46569, 46580]})),
-        ("error cells", one_sheet({1: HEADER, 2: ["A", "4614155800444", "Скидка %",
-                                                  '<c r="D2" t="e"><v>#DIV/0!</v></c>', 46569, 46580]})),
-        ("shared-string amplification", raw_xlsx(
-            [("Акции", sheet_xml({1: HEADER, **{n: [f'<c r="A{n}" t="s"><v>0</v></c>'] for n in range(2, 20002)}}),
-              None)], shared=_shared(["я" * 30_000]))),
-        ("shared string index out of range", raw_xlsx(
-            [("Акции", sheet_xml({1: HEADER, 2: ['<c r="A2" t="s"><v>99</v></c>']}), None)], shared=_shared(["a"]))),
-        ("lowercase, spaced and 4-letter references", one_sheet({**row, 3: ['<c r="aaaa3"><v>1</v></c>'],
-                                                                 4: ["<c r = 'zz4'><v>1</v></c>"]})),
-        ("cells without references", raw_xlsx([("Акции", sheet_xml(row).replace(' r="A2"', "").replace(' r="B2"', ""),
-                                                None)])),
-        ("rows out of order", one_sheet({5: list(ROW), 1: HEADER, 3: list(ROW)})),
-        ("huge styles part", raw_xlsx([("Акции", sheet_xml(row), None)],
-                                      styles=f'<styleSheet xmlns="{MAIN_NS}"><cellXfs>'
-                                             + '<xf numFmtId="0"/>' * 200_000 + "</cellXfs></styleSheet>")),
-        ("hidden sheet before the visible one", raw_xlsx([("Скрытый", sheet_xml(promo_rows()), "hidden"),
-                                                          ("Акции", sheet_xml(promo_rows(2)), None)])),
-        ("data only on a very hidden sheet", raw_xlsx([("Акции", sheet_xml({1: HEADER}), None),
-                                                       ("Тайный", sheet_xml(promo_rows()), "veryHidden")])),
-        ("two data sheets", raw_xlsx([("Март", sheet_xml(promo_rows()), None), ("Апрель", sheet_xml(promo_rows()), None)])),
-        ("many empty sheets", raw_xlsx([(f"Лист{n}", sheet_xml({}), None) for n in range(300)])),
-        ("a header that appears twice", one_sheet({1: [*HEADER, "Скидка"], 2: [*ROW, 20]})),
-        ("non-ASCII digits", one_sheet({1: HEADER, 2: ["A", "4614155800444", "Скидка %", "1²", "٠١.٠٦.٢٠٢٧", 46580],
-                                        3: ["A", "４６１４１５５８００４４４", "Скидка %", "１５", 46569, 46580]})),
-        ("bidi and zero-width characters", one_sheet({1: HEADER, 2: ["Акция\u200b", "4614155800444", "Скидка %",
-                                                                       "1\u202e5", 46569, 46580]})),
-        ("a promo name longer than its field", one_sheet({1: HEADER, 2: ["Я" * 5000, *ROW[1:]]})),
-        ("data after 5,000 blank rows", one_sheet({**row, 5002: list(ROW)})),
-        ("rows formatted down to 1,048,576", raw_xlsx([("Акции", sheet_xml(row).replace(
-            "</sheetData>", "".join(f'<row r="{n}" s="1" customFormat="1"/>' for n in range(3, 1_048_577))
-            + "</sheetData>"), None)])),
-        ("300,000 rows of formatted empty cells", raw_xlsx([("Акции", sheet_xml(row).replace(
-            "</sheetData>", "".join(f'<row r="{n}">' + "".join(f'<c r="{column(c)}{n}" s="1"/>' for c in range(1, 15))
-                                    + "</row>" for n in range(3, 300_003)) + "</sheetData>"), None)])),
-        ("the workbook part missing", _without("xl/workbook.xml")),
-        ("empty zip", _empty_zip()),
-        ("zip with a wrong CRC", _bad_crc()),
-    ]
-    return files
+def crafted(*, heavy: bool = True) -> list[tuple[str, bytes]]:
+    """(what it tries, the file) for each class of hostile file; ``heavy`` adds the two that
+    take seconds to build (a million formatted rows, 4 million formatted cells)."""
+    return [(name, build()) for name, build in CRAFTED.items() if heavy or name not in HEAVY]
+
+
+_ROW = promo_rows()
+
+
+def _formatted_rows() -> bytes:
+    rows = "".join(f'<row r="{n}" s="1" customFormat="1"/>' for n in range(3, 1_048_577))
+    return raw_xlsx([("Акции", sheet_xml(_ROW).replace("</sheetData>", rows + "</sheetData>"), None)])
+
+
+def _formatted_cells() -> bytes:
+    rows = "".join(f'<row r="{n}">' + "".join(f'<c r="{column(c)}{n}" s="1"/>' for c in range(1, 15)) + "</row>"
+                   for n in range(3, 300_003))
+    return raw_xlsx([("Акции", sheet_xml(_ROW).replace("</sheetData>", rows + "</sheetData>"), None)])
+
+
+CRAFTED = {
+    "far cell XFD1048576 (dense-array bomb)": lambda: one_sheet({**_ROW, 1_048_576: [None] * 16383 + ["x"]}),
+    "far cell in the last row, column A": lambda: one_sheet({**_ROW, 1_048_576: ["x"]}),
+    "declared dimension A1:XFD1048576": lambda: one_sheet(_ROW, dimension="A1:XFD1048576"),
+    "dimension beyond any integer": lambda: one_sheet(_ROW, dimension="A1:F99999999999999"),
+    "row number beyond Excel": lambda: one_sheet({**_ROW, 99_999_999: ["x"]}),
+    "billion laughs": lambda: one_sheet(_ROW, prolog=_billion_laughs()),
+    "undefined entity": lambda: raw_xlsx([("Акции", sheet_xml(_ROW).replace("Акция", "&nope;"), None)]),
+    "external entity": lambda: one_sheet(_ROW, prolog='<!DOCTYPE worksheet [<!ENTITY x SYSTEM "file:///etc/passwd">]>'),
+    "malformed sheet XML": lambda: raw_xlsx([("Акции", sheet_xml(_ROW)[:-40] + "<<<", None)]),
+    "raw NaN, INF and 1e999 cells": lambda: one_sheet({
+        1: HEADER, 2: ["A", "4614155800444", "Скидка %", '<c r="D2"><v>NaN</v></c>', 46569, 46580],
+        3: ["B", "4614155800444", "Скидка %", '<c r="D3"><v>INF</v></c>', '<c r="E3"><v>1e999</v></c>', 46580]}),
+    "prices of 1e308 and 10^30": lambda: one_sheet({
+        1: [*HEADER, "Промо-цена", "Регулярная цена"],
+        2: ["A", "4614155800444", "Цена", None, 46569, 46580, 1e308, 10 ** 30],
+        3: ["A", "4614155800444", "Цена", None, 46569, 46580, "1" * 400, 5]}),
+    "control characters and NUL in text": lambda: one_sheet({
+        1: HEADER, 2: ["A_x0000_B\x07", "4614155800444", "Скидка %", 15, 46569, 46580]}),
+    "error cells": lambda: one_sheet({
+        1: HEADER, 2: ["A", "4614155800444", "Скидка %", '<c r="D2" t="e"><v>#DIV/0!</v></c>', 46569, 46580]}),
+    "shared-string amplification": lambda: raw_xlsx(
+        [("Акции", sheet_xml({1: HEADER, **{n: [f'<c r="A{n}" t="s"><v>0</v></c>'] for n in range(2, 20002)}}), None)],
+        shared=_shared(["я" * 30_000])),
+    "shared string index out of range": lambda: raw_xlsx(
+        [("Акции", sheet_xml({1: HEADER, 2: ['<c r="A2" t="s"><v>99</v></c>']}), None)], shared=_shared(["a"])),
+    "lowercase, spaced and 4-letter references": lambda: one_sheet({
+        **_ROW, 3: ['<c r="aaaa3"><v>1</v></c>'], 4: ["<c r = 'zz4'><v>1</v></c>"]}),
+    "cells without references": lambda: raw_xlsx(
+        [("Акции", sheet_xml(_ROW).replace(' r="A2"', "").replace(' r="B2"', ""), None)]),
+    "rows out of order": lambda: one_sheet({5: list(ROW), 1: HEADER, 3: list(ROW)}),
+    "huge styles part": lambda: raw_xlsx([("Акции", sheet_xml(_ROW), None)], styles=(
+        f'<styleSheet xmlns="{MAIN_NS}"><cellXfs>' + '<xf numFmtId="0"/>' * 200_000 + "</cellXfs></styleSheet>")),
+    "hidden sheet before the visible one": lambda: raw_xlsx([("Скрытый", sheet_xml(promo_rows()), "hidden"),
+                                                             ("Акции", sheet_xml(promo_rows(2)), None)]),
+    "data only on a very hidden sheet": lambda: raw_xlsx([("Акции", sheet_xml({1: HEADER}), None),
+                                                          ("Тайный", sheet_xml(promo_rows()), "veryHidden")]),
+    "two data sheets": lambda: raw_xlsx([("Март", sheet_xml(promo_rows()), None),
+                                         ("Апрель", sheet_xml(promo_rows()), None)]),
+    "many empty sheets": lambda: raw_xlsx([(f"Лист{n}", sheet_xml({}), None) for n in range(300)]),
+    "a header that appears twice": lambda: one_sheet({1: [*HEADER, "Скидка"], 2: [*ROW, 20]}),
+    "non-ASCII digits": lambda: one_sheet({
+        1: HEADER, 2: ["A", "4614155800444", "Скидка %", "1²", "٠١.٠٦.٢٠٢٧", 46580],
+        3: ["A", "４６１４１５５８００４４４", "Скидка %", "１５", 46569, 46580]}),
+    "bidi and zero-width characters": lambda: one_sheet({
+        1: HEADER, 2: ["Акция\u200b", "4614155800444", "Скидка %", "1\u202e5", 46569, 46580]}),
+    "a promo name longer than its field": lambda: one_sheet({1: HEADER, 2: ["Я" * 5000, *ROW[1:]]}),
+    "data after 5,000 blank rows": lambda: one_sheet({**_ROW, 5002: list(ROW)}),
+    "rows formatted down to 1,048,576": _formatted_rows,
+    "300,000 rows of formatted empty cells": _formatted_cells,
+    "the workbook part missing": lambda: _without("xl/workbook.xml"),
+    "empty zip": lambda: _empty_zip(),
+    "zip with a wrong CRC": lambda: _bad_crc(),
+}
+HEAVY = {"rows formatted down to 1,048,576", "300,000 rows of formatted empty cells"}
 
 
 def _without(part: str) -> bytes:
