@@ -34,7 +34,8 @@ _ALLOWED = {("datetime", "date"), ("datetime", "datetime"), ("datetime", "time")
 
 class SandboxFailed(Exception):
     """The child could not give the sheet: ``kind`` is "memory" (it ran out, or died), "time"
-    (no answer within the time limit) or "broken" (calamine refused the file)."""
+    (no answer within the time limit), "text_cut" (a text at calamine's length limit, which may
+    have been cut) or "broken" (calamine refused the file)."""
 
     def __init__(self, kind: str, detail: str = ""):
         super().__init__(f"{kind}: {detail}" if detail else kind)
@@ -108,6 +109,7 @@ class CalamineSandbox:
             self.close()
             raise SandboxFailed("broken", str(error)) from None
         if message[0] == "error":
+            self._pending = False  # the child waits for the next command
             raise SandboxFailed(message[1], message[2])
         return message
 
@@ -173,6 +175,14 @@ def _note_peak(pid: int) -> None:
         pass
 
 
+# calamine returns at most this many characters of a cell (Excel's limit), even when the file holds more.
+EXCEL_MAX_TEXT = 32_767
+
+
+class TextCut(Exception):
+    """A text at calamine's length limit: it may have been cut."""
+
+
 # --- the child ------------------------------------------------------------------------------------
 
 
@@ -194,7 +204,8 @@ def _child(path: str, memory_bytes: int) -> None:
         return pickle.loads(inbox.read(_HEADER.unpack(header)[0]))
 
     def failure(error: BaseException) -> tuple:
-        return ("error", "memory" if isinstance(error, MemoryError) else "broken", f"{type(error).__name__}: {error}")
+        kind = "memory" if isinstance(error, MemoryError) else "text_cut" if isinstance(error, TextCut) else "broken"
+        return ("error", kind, f"{type(error).__name__}: {error}")
 
     try:
         from python_calamine import CalamineWorkbook, SheetTypeEnum
@@ -223,9 +234,14 @@ def _child(path: str, memory_bytes: int) -> None:
                 padding = (None,) * start[1]
                 batch = []
                 for number, values in enumerate(sheet.iter_rows(), start=1):
-                    row = tuple(None if value == "" else value for value in values)
+                    row = tuple(None if value == "" else value for value in values) if "" in values \
+                        else tuple(values)
                     if not any(value is not None for value in row):
                         continue  # a blank row costs the pipe nothing: rows carry their number
+                    if any(value.__class__ is str and len(value) >= EXCEL_MAX_TEXT for value in row):
+                        # calamine cuts a text at Excel's cell limit: whether this one was cut,
+                        # only a reader that does not cut can tell
+                        raise TextCut(number)
                     batch.append((number, padding + row))
                     if len(batch) >= BATCH_ROWS:
                         send(("rows", batch))
