@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from promo.services.imports.values import (
     EXCEL_EPOCH,
+    CellError,
     ValueProblem,
     parse_date,
     parse_decimal,
@@ -276,3 +277,19 @@ def test_parsers_only_ever_raise_value_problems(text):
 
 def test_a_twelve_digit_text_is_the_upc_a_of_an_ean13():
     assert parse_ean("460262907378") == "0460262907378"
+
+
+CELL_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.integers(min_value=10 ** 20, max_value=10 ** 4000),
+    st.floats(), st.decimals(allow_nan=True, allow_infinity=True), st.dates(), st.datetimes(), st.text(),
+    st.text(alphabet="0123456789²³¹１２٠١٢.,+-eE%₽ \u200b\u202e\x00"), st.builds(CellError, st.text(max_size=10)),
+)
+
+
+@given(CELL_VALUES)
+def test_any_cell_value_gives_a_value_or_a_value_problem_never_another_exception(raw):
+    # whatever an engine hands over (huge integers, NaN, infinity, errors, odd digits): a parser
+    # answers with a value or a ValueProblem, never a crash the upload would show as a 500
+    for parser in (parse_decimal, parse_discount, parse_ean, parse_date, parse_mechanic, parse_text):
+        with contextlib.suppress(ValueProblem):
+            parser(raw)
