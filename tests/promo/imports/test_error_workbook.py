@@ -7,6 +7,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from promo.services.imports import error_workbook
 from promo.services.imports.error_workbook import ERROR_FILL, WARNING_FILL, build_error_workbook
 from promo.services.imports.problems import Problem
 from promo.services.imports.reader import SheetReader
@@ -166,3 +167,18 @@ def test_source_is_streamed_never_loaded_whole(monkeypatch, settings):
     monkeypatch.setattr(openpyxl, "load_workbook", spy)
     build_error_workbook(source_path=MESSY_ERRORS, problems=PROBLEMS)
     assert calls and all(call.get("read_only") for call in calls)
+
+
+@pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
+def test_plain_rows_written_as_text_are_the_cells_openpyxl_would_write(engine, settings, monkeypatch):
+    # given the error workbook built on the fast path (plain rows as XML text) ...
+    settings.PROMO_IMPORT_ENGINE = engine
+    fast = load(build_error_workbook(source_path=MESSY_ERRORS, problems=PROBLEMS))["Акции"]
+    # ... and with every row through openpyxl's own cells
+    monkeypatch.setattr(error_workbook._RowWriter, "_xml", lambda *args: None)
+    cells = load(build_error_workbook(source_path=MESSY_ERRORS, problems=PROBLEMS))["Акции"]
+    # then both hold the same values, types, number formats and marks, cell by cell
+    def seen(sheet):
+        return [[(cell.value, cell.data_type, cell.number_format, fill_of(cell)) for cell in row]
+                for row in sheet.iter_rows()]
+    assert seen(fast) == seen(cells)
