@@ -1,6 +1,7 @@
 """Celery tasks of the exports: the nightly run (beat, at EXPORT_NIGHTLY_AT; the schedule is
 declared in config/settings/celery.py), a run queued from the page or the API, and the Set Retail
-delivery with retries. They only parse their arguments and call exports/services.py."""
+delivery with retries. They only parse their arguments and call exports/services.py and
+exports/delivery.py."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from exports import set10
+from exports.delivery import export_file_deliver, export_file_delivery_give_up
 from exports.models import ExportFile, ExportRun
-from exports.services import export_file_deliver, export_file_delivery_give_up, export_run
+from exports.services import export_run
 
 __all__ = ["export_nightly", "export_run_task", "export_set10_deliver"]
 

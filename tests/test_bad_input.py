@@ -117,6 +117,11 @@ def test_page_forms_refuse_bad_input(portal):  # noqa: F811
         callers["marketer"].post("/promo/uploads/new/", {"supplier": value})
     for day in ODD_DATES:
         callers["marketer"].post("/exports/start/", {"date": day, "system": "all"})
+    run = portal["run"]
+    for export_file in run.files.all():
+        for caller in (callers["marketer"], callers["s001"]):
+            caller.post(f"/exports/{run.pk}/files/{export_file.pk}/resend/", {"file": BIG})
+    callers["marketer"].post(f"/exports/{run.pk}/files/{BIG}/resend/", {})
 
     # then: never a server error, and nothing changed by a refused request
     problems = [problem for caller in callers.values() for problem in caller.problems]
@@ -146,6 +151,11 @@ def test_api_actions_refuse_bad_input_in_russian(portal):  # noqa: F811
                                 {"version": approved.version, "decision": "accepted"}, api=True)
         callers["manager"].post(f"/api/v1/promos/{promo.pk}/lines/{BIG}/decide/",
                                 {"version": 1, "decision": "accepted"}, api=True)
+    run = portal["run"]
+    for export_file in run.files.all():
+        for caller in (callers["marketer"], callers["s001"]):
+            caller.post(f"/api/v1/exports/{run.pk}/files/{export_file.pk}/resend/", {"file": BIG}, api=True)
+    callers["marketer"].post(f"/api/v1/exports/{run.pk}/files/{BIG}/resend/", {}, api=True)
     for value in [*ODD_NUMBERS, *ODD_DATES]:
         callers["marketer"].post("/api/v1/exports/", {"date": value, "system": value}, api=True)
         callers["marketer"].post("/api/v1/uploads/", {"supplier": value}, api=True)
@@ -170,11 +180,15 @@ def test_lists_and_filters_take_any_query(portal):  # noqa: F811
         "/promo/mass-correction/": ["promo", "supplier", "category", "region", "status", "active_from"],
         "/promo/activity/": ["kind", "actor", "supplier", "date_from", "date_to", "page"],
         "/promo/uploads/": ["page"], "/promo/uploads/template/": ["supplier", "lang"], "/exports/": ["page"],
+        "/exports/preview/": ["date", "system", "promo", "kind", "page"],
+        f"/exports/{portal['run'].pk}/changes/": ["promo", "kind", "page"],
         "/branches/": ["q", "region", "city", "group", "open_on", "page", "per_page"],
         "/suppliers/": ["q", "page", "per_page"], "/suppliers/products/": ["q", "supplier", "category", "per_page"],
         "/api/v1/promos/": ["status", "supplier", "category", "active_on", "branch", "region", "search", "ordering",
                             "page", "page_size", "period_from"],
         "/api/v1/uploads/": ["status", "supplier", "page"], "/api/v1/exports/": ["status", "business_date", "page"],
+        "/api/v1/exports/preview/": ["date", "system", "promo", "kind", "page", "page_size"],
+        f"/api/v1/exports/{portal['run'].pk}/changes/": ["promo", "kind", "page", "page_size"],
         "/api/v1/products/": ["supplier", "category", "ean", "search", "page_size"],
         "/api/v1/branches/": ["region", "city", "open_on", "page_size"],
     }

@@ -78,6 +78,15 @@ def worker(real_broker, settings, tmp_path):
              "--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
         )
+    # Wait until the worker has declared its queues: kombu's SQLAlchemy transport creates its
+    # tables and queue rows on first use without a lock across processes, so publishing while
+    # the worker declares can fail on a unique constraint.
+    deadline = time.monotonic() + 60
+    while b" ready." not in log.read_bytes():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the worker did not start; its log:\n{log.read_text()[-3000:]}")
+        time.sleep(0.1)
     yield log
     process.terminate()
     try:
