@@ -25,8 +25,11 @@ ALL_SYSTEMS: tuple[str, ...] = (System.SAP, System.SMARKET, System.SETRETAIL)
 
 class ExportRun(models.Model):
     """One export of a business date: nightly (``started_by`` empty) or on demand. Its files live
-    in ``folder`` (``<EXPORT_ROOT>/<YYYYMMDD>_<NN>/``) next to ``manifest.json``; a failed run
-    leaves no manifest and no file under a final name, only ``error``."""
+    in ``folder`` (``<EXPORT_ROOT>/<YYYYMMDD>_<NN>/``) next to ``manifest.json``; the folder
+    appears only complete (written hidden, renamed at the end: exports/recovery.py), and a failed
+    run leaves no manifest and no file under a final name, only ``error``. While it runs, its
+    worker renews ``lease_until``; ``attempt`` counts the workers that took it, ``restarts`` the
+    times the reaper queued it again after its worker died."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("В очереди")
@@ -51,6 +54,12 @@ class ExportRun(models.Model):
     updated_at = models.DateTimeField(_("изменено"), auto_now=True)
     started_at = models.DateTimeField(_("начало"), null=True, blank=True)
     finished_at = models.DateTimeField(_("окончание"), null=True, blank=True)
+    lease_until = models.DateTimeField(_("обработчик отвечает до"), null=True, blank=True)
+    attempt = models.PositiveIntegerField(_("номер попытки"), default=0)
+    restarts = models.PositiveSmallIntegerField(
+        _("перезапусков"), default=0,
+        help_text=_("Сколько раз выгрузку пришлось начать заново, потому что обработчик остановился."),
+    )
 
     objects = ExportRunQuerySet.as_manager()
 

@@ -3,11 +3,13 @@
 the separate, retryable Set Retail delivery (exports/delivery.py).
 
 A run compares tonight's wanted records with the export ledger (exports/ledger/), writes every
-file under a temp name in ``<root>/<YYYYMMDD>_<NN>/`` (live records and the deletions the ledger
-asks for), then, in one database transaction with its ExportFile rows and the new ledger state,
-renames them and writes ``manifest.json`` last. If anything fails, temp and final files of that
-run are removed, no manifest exists, the ledger is as it was, and the run is marked failed with
-the reason; marketers hear about it through a promo event."""
+file under a temp name in a hidden staging folder next to ``<root>/<YYYYMMDD>_<NN>/`` (live
+records and the deletions the ledger asks for), then, in one database transaction with its
+ExportFile rows and the new ledger state, renames them, writes ``manifest.json`` and renames the
+staging folder to its final name, last: the run's folder appears complete or not at all
+(exports/recovery.py). If anything fails, the staging folder is removed, the ledger is as it was,
+and the run is marked failed with the reason; marketers hear about it through a promo event. A
+run whose worker died is queued again or failed by the reaper (:func:`export_runs_recover`, beat)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import json
 import logging
 import os
 import re
+import shutil
 from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
@@ -31,6 +34,16 @@ from config.locks import advisory_xact_lock
 from exports import ledger
 from exports.models import ALL_SYSTEMS, ExportFile, ExportRun, ExportRunPromo, System
 from exports.reconciliation import reconciliation_of_plans
+from exports.recovery import (
+    RunRecovery,
+    RunSuperseded,
+    run_claim,
+    run_heartbeat,
+    run_lock_claimed,
+    run_publish,
+    runs_recover,
+    staging_folder,
+)
 from exports.selection import select
 from exports.writers import FileSink, WriteResult, writers_for
 from promo.models import Promo, PromoEvent
@@ -47,7 +60,6 @@ ERROR_DATE_RANGE = _("Дата выгрузки должна быть между
 ERROR_ALREADY_QUEUED = _("Выгрузка {run} за {date} уже в очереди или выполняется: дождитесь её окончания.")
 ERROR_NUMBER = _("Не удалось выделить номер выгрузки за {date}.")
 ERROR_FAILED = _("Выгрузка {run} не удалась: {reason}")
-ERROR_STALE = _("Выгрузка прервана: процесс остановился, не закончив работу (дольше {minutes} мин без результата).")
 SKIPPED_SET10 = _("Нет ни одной акции для {system}: файл не записан и ничего не отправлено (схема Set Retail 10 "
                   "требует хотя бы одну акцию).")
 MANIFEST = "manifest.json"
@@ -106,20 +118,23 @@ def _next_number(business_date: date, root: Path) -> int:
     return used + 1
 
 
+def export_runs_recover(*, now=None, restart: bool = True) -> RunRecovery:
+    """The reaper (beat, every RECOVERY_INTERVAL_SECONDS): a run whose worker died (its lease
+    ran out) is queued again for the worker, or failed with the reason; its staging folder is
+    removed (exports/recovery.py)."""
+    report = runs_recover(now=now, restart=restart, fail=lambda run, reason: _fail(run, reason=reason))
+    from exports.tasks import export_run_task
+
+    for pk in report.restarted:
+        transaction.on_commit(lambda pk=pk: export_run_task.delay(pk))
+    return report
+
+
 def export_runs_fail_stale() -> int:
-    """Mark as failed the runs left «running» by a worker that died mid-run (killed, machine
-    restarted), so the page never shows them running forever; their folders hold only temp
-    files (files are renamed and the manifest written only at the very end)."""
-    minutes = settings.EXPORT_RUN_TIMEOUT_MINUTES
-    cutoff = timezone.now() - timedelta(minutes=minutes)
-    stale = list(ExportRun.objects.filter(status=ExportRun.Status.RUNNING, started_at__lt=cutoff))
-    for run in stale:
-        folder = Path(run.folder)
-        if folder.is_dir():
-            for leftover in folder.glob(".*.part"):
-                leftover.unlink(missing_ok=True)
-        _fail(run, reason=str(ERROR_STALE.format(minutes=minutes)))
-    return len(stale)
+    """Fail the runs left «running» by a worker that died mid-run (killed, machine restarted)
+    before a new run is made: the new one supersedes them. Nothing of theirs is visible (their
+    staging folders are removed)."""
+    return len(export_runs_recover(restart=False).failed)
 
 
 def export_run_queue(*, business_date: date, systems: Iterable[str] | str = ALL_SYSTEMS, actor=None,
@@ -183,10 +198,7 @@ def export_run(*, business_date: date | None = None, systems: Iterable[str] | st
         run = export_run_queue(business_date=business_date or timezone.localdate(), systems=systems,
                                actor=actor, out_dir=out_dir)
     # Claim the run: a task delivered twice must not write the same folder twice.
-    claimed = ExportRun.objects.filter(pk=run.pk, status=ExportRun.Status.QUEUED).update(
-        status=ExportRun.Status.RUNNING, started_at=timezone.now())
-    run.refresh_from_db()
-    if not claimed:
+    if not run_claim(run):
         return run
 
     # Files, manifest and stored messages are in the portal's language, whoever started the run.
@@ -196,12 +208,15 @@ def export_run(*, business_date: date | None = None, systems: Iterable[str] | st
 
 def _execute(run: ExportRun) -> ExportRun:
     folder = Path(run.folder)
+    staging = staging_folder(run)
     sinks: list[FileSink] = []
+    published = False
     try:
         writers = writers_for(run.systems)
         selection = select(business_date=run.business_date)
         plans = [ledger.plan(writer, selection, run.business_date) for writer in writers]
-        folder.mkdir(parents=True, exist_ok=True)
+        run_heartbeat(run)
+        staging.mkdir(parents=True)
         results: list[WriteResult] = []
         skipped: list[dict] = []
         warnings = list(selection.warnings)
@@ -214,7 +229,7 @@ def _execute(run: ExportRun) -> ExportRun:
                 kind_plan.settle(run_id=run.pk)
                 warnings += kind_plan.warnings
                 continue
-            sink = FileSink(folder, result.name)
+            sink = FileSink(staging, result.name)
             sinks.append(sink)
             writer.write(kind_plan.night(), sink, result)
             sink.close()
@@ -222,17 +237,28 @@ def _execute(run: ExportRun) -> ExportRun:
             kind_plan.settle(result.refused, run_id=run.pk)
             result.changes = kind_plan.summary()
             results.append(result)
+            run_heartbeat(run)
         with transaction.atomic():
+            run_lock_claimed(run)
             for kind_plan in plans:
                 ledger.save(kind_plan, run)
             ledger.purge_ended(run.business_date)
             _record(run, plans, results, warnings, skipped)
             for sink in sinks:
                 sink.commit()
-            _write_manifest(run, warnings, results, skipped)
+            _write_manifest(run, warnings, results, skipped, folder=staging)
+            run_publish(staging, folder)
+            published = True
+    except RunSuperseded:
+        logger.warning("export run %s was taken over by another worker; this one stops", run.name)
+        _clean_up(staging, sinks)
+        run.refresh_from_db()
+        return run
     except Exception as exc:
         logger.exception("export run %s failed", run.name)
-        _clean_up(folder, sinks)
+        _clean_up(staging, sinks)
+        if published:  # the commit failed after the folder appeared: it must not stay
+            shutil.rmtree(folder, ignore_errors=True)
         return _fail(run, reason=str(exc) or type(exc).__name__)
 
     warnings = warnings + [w for r in results for w in r.warnings]
@@ -282,7 +308,8 @@ def _record(run: ExportRun, plans: list[ledger.KindPlan], results: list[WriteRes
     run.warnings = warnings
     run.skipped = skipped
     run.finished_at = timezone.now()
-    run.save(update_fields=["status", "warnings", "skipped", "finished_at", "updated_at"])
+    run.lease_until = None
+    run.save(update_fields=["status", "warnings", "skipped", "finished_at", "lease_until", "updated_at"])
 
 
 def manifest_of(run: ExportRun, selection_warnings: list[str], results: list[WriteResult],
@@ -329,8 +356,9 @@ def run_manifest(run: ExportRun) -> dict | None:
     }
 
 
-def _write_manifest(run: ExportRun, warnings: list[str], results: list[WriteResult], skipped: list[dict]) -> None:
-    folder = Path(run.folder)
+def _write_manifest(run: ExportRun, warnings: list[str], results: list[WriteResult], skipped: list[dict], *,
+                    folder: Path | None = None) -> None:
+    folder = Path(folder or run.folder)
     temp = folder / f".{MANIFEST}.part"
     with open(temp, "w", encoding="utf-8", newline="\n") as fh:
         json.dump(manifest_of(run, warnings, results, skipped), fh, ensure_ascii=False, indent=2)
@@ -341,7 +369,8 @@ def _write_manifest(run: ExportRun, warnings: list[str], results: list[WriteResu
 
 
 def _clean_up(folder: Path, sinks: list[FileSink]) -> None:
-    """Remove whatever this run put in its folder (temp files, renamed files, the manifest)."""
+    """Remove whatever this run put in its (staging) folder: temp files, renamed files, the
+    manifest, and the folder itself."""
     for sink in sinks:
         sink.discard()
         sink.final_path.unlink(missing_ok=True)
@@ -355,7 +384,8 @@ def _fail(run: ExportRun, *, reason: str) -> ExportRun:
     run.status = ExportRun.Status.FAILED
     run.error = reason
     run.finished_at = timezone.now()
-    run.save(update_fields=["status", "error", "finished_at", "updated_at"])
+    run.lease_until = None
+    run.save(update_fields=["status", "error", "finished_at", "lease_until", "updated_at"])
     event_record(kind=PromoEvent.Kind.EXPORT_FAILED, actor=run.started_by, internal=True,
                  reason=ERROR_FAILED.format(run=run.name, reason=reason), payload={
                      "run_id": run.pk, "run": run.name, "date": run.business_date.isoformat(), "reason": reason,

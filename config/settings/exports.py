@@ -9,7 +9,13 @@ from config.env import BASE_DIR, env, env_bool, env_int
 # Run and folder layout: EXPORT_ROOT/<YYYYMMDD>_<NN>/ with the files and manifest.json.
 EXPORT_ROOT = env("EXPORT_ROOT", str(BASE_DIR / "var" / "exports"))
 EXPORT_HORIZON_DAYS = env_int("EXPORT_HORIZON_DAYS", 30)
-EXPORT_RUN_TIMEOUT_MINUTES = env_int("EXPORT_RUN_TIMEOUT_MINUTES", 60)  # a run «running» longer has died
+# A run «queued» this long without a worker taking it is failed (and no longer blocks a new one).
+EXPORT_RUN_TIMEOUT_MINUTES = env_int("EXPORT_RUN_TIMEOUT_MINUTES", 60)
+# Crash recovery (exports/recovery.py): a worker renews its run's lease after the selection and
+# each file; a run «running» whose lease ran out is queued again (at most
+# EXPORT_RUN_MAX_RESTARTS times, and only while no later run of its date exists), else failed.
+EXPORT_RUN_LEASE_SECONDS = env_int("EXPORT_RUN_LEASE_SECONDS", 10 * 60)
+EXPORT_RUN_MAX_RESTARTS = env_int("EXPORT_RUN_MAX_RESTARTS", 1)
 EXPORT_NIGHTLY_AT = env("EXPORT_NIGHTLY_AT", "02:00")  # local time (TIME_ZONE), "HH:MM"
 EXPORT_NIGHTLY_HOUR, EXPORT_NIGHTLY_MINUTE = (int(part) for part in EXPORT_NIGHTLY_AT.split(":", 1))
 
