@@ -1,5 +1,4 @@
-"""A large branch's price tags rendered by a REAL Celery worker (a subprocess, the worker of
-test_import_worker.py) through a real broker: the job goes from queued to succeeded while
+"""A large branch's price tags rendered by a REAL Celery worker (a subprocess, tests/workers.py) through a real broker: the job goes from queued to succeeded while
 another connection watches the progress grow, and its owner downloads the PDF the worker wrote
 under MEDIA_ROOT."""
 
@@ -7,7 +6,6 @@ from __future__ import annotations
 
 import time
 
-import kombu.pools
 import pytest
 from django.urls import reverse
 
@@ -16,19 +14,8 @@ from promo.services.price_tags import price_tags_request
 from tests.promo.documents.conftest import DAY
 from tests.promo.documents.pdf import pdf_pages
 from tests.promo.documents.tagdata import running_lines
-from tests.promo.imports.test_import_worker import real_broker, worker  # noqa: F401 - fixtures
 
 TIMEOUT = 180
-
-
-@pytest.fixture
-def fresh_broker_pools():
-    """Leave no broker pool behind: kombu keeps one connection pool and one producer pool per
-    broker URL for the whole process, and the worker fixture's clean-up closes the connection
-    pool without forgetting them, so the next test on the same URL (test_import_worker.py) would
-    get a closed pool. Listed first, so this runs after every other clean-up."""
-    yield
-    kombu.pools.reset()
 
 
 @pytest.fixture
@@ -40,7 +27,7 @@ def chunked_worker(monkeypatch, request):
 
 @pytest.mark.worker
 def test_a_real_worker_renders_a_large_branch_and_its_owner_downloads_it(
-        fresh_broker_pools, demo_data, demo_user, settings, chunked_worker, client):
+        demo_data, demo_user, settings, chunked_worker, client):
     # given 250 running lines in B0001, more than the 200 answered at once here
     from branches.models import Branch
 
