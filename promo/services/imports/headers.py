@@ -16,6 +16,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from promo.services.imports.problems import FileProblem, Problem
+from promo.services.imports.values import clean_display
 
 PROMO_NAME = "promo_name"
 ARTICLE = "article"
@@ -163,6 +164,8 @@ class HeaderMap:
     row: int
     columns: dict[str, int] = field(default_factory=dict)  # field -> 0-based column index
     titles: dict[str, str] = field(default_factory=dict)  # field -> header text as written
+    # field -> every 0-based column naming it, for a field named by more than one column
+    duplicates: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def missing(self) -> list[str]:
@@ -184,13 +187,18 @@ class HeaderMap:
 
 
 def map_header_row(row_number: int, values: Iterable[Any]) -> HeaderMap:
-    """Map one row's cells to fields; the first column naming a field wins."""
+    """Map one row's cells to fields. A field named by two columns maps to the first and is
+    listed in ``duplicates`` (the reader refuses such a header: which one is meant?)."""
     header = HeaderMap(row=row_number)
     for index, value in enumerate(values):
         name = match_header(value)
-        if name is not None and name not in header.columns:
-            header.columns[name] = index
-            header.titles[name] = str(value).strip()
+        if name is None:
+            continue
+        if name in header.columns:
+            header.duplicates.setdefault(name, [header.columns[name]]).append(index)
+            continue
+        header.columns[name] = index
+        header.titles[name] = clean_display(str(value)).strip()
     return header
 
 

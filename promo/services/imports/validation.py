@@ -36,16 +36,19 @@ from promo import rules
 from promo.mechanics import FIXED_PRICE, PERCENT
 from promo.models import Promo
 from promo.services import floor
-from promo.services.conflicts import LineWindow, competing_products, overlaps_find
 from promo.services.imports import headers as h
-from promo.services.imports.cells import NO_SPECS, CellChecks, Spec, cell_key, money_text, optional_money
+from promo.services.imports.cells import CellChecks, Spec, cell_key, money_text
 from promo.services.imports.matching import match_revisions, same_name
+from promo.services.imports.overlaps import overlap_warnings
 from promo.services.imports.problems import Problem
-from promo.services.imports.values import parse_ean, parse_quantity, parse_text
+from promo.services.imports.values import EXCEL_MAX_TEXT, parse_ean, parse_quantity, parse_text
 from suppliers.models import Product, Supplier
 
 # Rows per product look-up and per progress update.
 CHUNK_ROWS = 1000
+# Texts are refused above the length their field stores, never cut (issue 11).
+PROMO_NAME_MAX = Promo._meta.get_field("name").max_length
+COMMENT_MAX = EXCEL_MAX_TEXT
 
 
 @dataclass(slots=True)
@@ -133,6 +136,9 @@ class _Parsed:
     ean_ok: bool = True
     # Lead time / end-in-past problems not reported because the row revises a promo.
     waived: tuple = ()
+    promo_name: tuple[str, str] = ("", "")  # (as it will be saved, folded for grouping)
+    comment: str = ""
+    regular: Decimal | None = None  # the regular price the sheet states (informational)
 
 
 class SheetValidator(CellChecks):
@@ -278,6 +284,19 @@ class SheetValidator(CellChecks):
         parsed.targeting, found = self._cached(h.BRANCHES, cell_key(raw), lambda: self._branches_check(raw))
         specs.extend(found)
 
+        # Informational and free-text cells are checked too: nothing is dropped or cut silently.
+        raw = cells.get(h.PROMO_NAME)
+        parsed.promo_name, found = self._cached(h.PROMO_NAME, cell_key(raw), lambda: self._promo_name(raw))
+        specs.extend(found)
+        comment, found = self._cell(cells, h.COMMENT, _comment)
+        parsed.comment = comment or ""
+        specs.extend(found)
+        specs.extend(self._cell(cells, h.PRODUCT_NAME, parse_text)[1])
+        raw = cells.get(h.REGULAR_PRICE)
+        if raw is not None:
+            parsed.regular, found = self._cached(h.REGULAR_PRICE, cell_key(raw), lambda: self._regular_check(raw))
+            specs.extend(found)
+
         parsed.article, found = self._cell(cells, h.ARTICLE, parse_text)
         specs.extend(found)
         parsed.ean, found = self._cell(cells, h.EAN, parse_ean)
@@ -367,23 +386,23 @@ class SheetValidator(CellChecks):
             if text and not self._cached("same_name", (text, name), lambda: (same_name(text, name), ()))[0]:
                 self.result.warnings.append(Problem("name_mismatch", parsed.row, self.titles[h.PRODUCT_NAME],
                                                     params={"value": text, "expected": name}))
-        raw = cells.get(h.REGULAR_PRICE)
-        if raw is not None:
-            written = self._cached(h.REGULAR_PRICE, cell_key(raw), lambda: (optional_money(raw), ()))[0]
-            if written is not None and written != regular:
-                self.result.warnings.append(Problem(
-                    "regular_price_mismatch", parsed.row, self.titles[h.REGULAR_PRICE],
-                    params={"value": money_text(written), "expected": money_text(regular)},
-                ))
+        if parsed.regular is not None and parsed.regular != regular:
+            self.result.warnings.append(Problem(
+                "regular_price_mismatch", parsed.row, self.titles[h.REGULAR_PRICE],
+                params={"value": money_text(parsed.regular), "expected": money_text(regular)},
+            ))
 
     def _promo_name(self, raw: Any) -> tuple[tuple[str, str], tuple]:
-        name = " ".join((parse_text(raw) or "").split())[:200]
-        return (name, name.casefold()), NO_SPECS
+        """The promo name as it will be saved (spaces collapsed); refused above its field's length."""
+        text, specs = self._parsed(h.PROMO_NAME, parse_text, raw)
+        name = " ".join((text or "").split())
+        if len(name) > PROMO_NAME_MAX:
+            return ("", ""), (("text_too_long", h.PROMO_NAME, {"length": len(name), "max": PROMO_NAME_MAX}),)
+        return (name, name.casefold()), specs
 
     def _add_line(self, parsed: _Parsed, product: tuple) -> None:
         product_id, article, ean, name, _supplier, regular = product
-        raw = parsed.cells.get(h.PROMO_NAME)
-        promo_name, folded = self._cached(h.PROMO_NAME, cell_key(raw), lambda: self._promo_name(raw))[0]
+        promo_name, folded = parsed.promo_name
         key = (parsed.supplier_id, folded, parsed.mechanic, parsed.start, parsed.end, parsed.targeting)
         group = self._groups.get(key)
         if group is None:
@@ -394,7 +413,7 @@ class SheetValidator(CellChecks):
             )
         if parsed.waived:
             self._waived.setdefault(key, (parsed.waived, []))[1].append(parsed.row)
-        comment = self._text(parsed.cells, h.COMMENT) or ""
+        comment = parsed.comment
         line = LineCandidate(
             row=parsed.row, product_id=product_id, article=article, ean=ean, name=name,
             discount_percent=parsed.discount, promo_price=parsed.price, n=parsed.n, m=parsed.m,
@@ -453,31 +472,10 @@ class SheetValidator(CellChecks):
             self.result.warnings.append(Problem(problem.code, row, title, params={"value": article, **problem.params}))
 
     def _check_overlaps(self) -> None:
-        """``overlap`` warnings against other live promos (the promos this sheet revises are
-        replaced by it, so they do not count). Windows are built only for the products some
-        other live promo has at all."""
-        promos = self.result.promos
-        if not promos:
-            return
-        exclude = [promo.pk for promo in self.result.matches.values()]
-        competing = competing_products(
-            product_ids={pk for promo in promos for pk in promo.lines},
-            first=min(promo.start for promo in promos), last=max(promo.end for promo in promos),
-            exclude_promo_ids=exclude,
-        )
-        if not competing:
-            return
+        """``overlap`` warnings against other live promos (promo.services.imports.overlaps)."""
         title = self.titles[h.ARTICLE if h.ARTICLE in self.has else h.EAN]
-        lines = {line.row: line for promo in promos for line in promo.lines.values() if line.product_id in competing}
-        windows = [
-            LineWindow(key=line.row, product_id=line.product_id, start=promo.start, end=promo.end,
-                       targeting=promo.targeting)
-            for promo in promos for line in promo.lines.values() if line.row in lines
-        ]
-        for row, others in overlaps_find(windows=windows, exclude_promo_ids=exclude).items():
-            for other in others:
-                self.result.warnings.append(Problem(
-                    "overlap", row, title,
-                    params={"value": lines[row].article, "promo": f"{other.code} «{other.name}»",
-                            "start": other.start, "end": other.end},
-                ))
+        self.result.warnings.extend(overlap_warnings(self.result.promos, self.result.matches, title))
+
+
+def _comment(raw: Any) -> str | None:
+    return parse_text(raw, max_length=COMMENT_MAX)

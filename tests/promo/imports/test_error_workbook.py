@@ -76,13 +76,23 @@ def test_errors_sheet_lists_every_problem_first(marked):
     assert ("Штрихкод", "barcode_checksum") in [(column, code) for _row, column, code, _message in rows[1:]]
 
 
-def test_values_and_formats_of_the_source_are_kept(marked):
-    sheet = marked["Акции"]
+@pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
+def test_values_and_formats_of_the_source_are_kept(engine, settings):
+    # given the engine that reads the source
+    settings.PROMO_IMPORT_ENGINE = engine
+    # when the error workbook is built
+    sheet = load(build_error_workbook(source_path=MESSY_ERRORS, problems=PROBLEMS))["Акции"]
+    # then every value is kept as it was
     source = openpyxl.load_workbook(MESSY_ERRORS)["Акции"]
     assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [
         [cell.value for cell in row] for row in source.iter_rows()
     ]
-    assert sheet["I2"].number_format == source["I2"].number_format
+    # and a date is shown as a date: in its own format where the engine sees formats (openpyxl)
+    assert source["I2"].is_date and sheet["I2"].is_date
+    if engine == "openpyxl":
+        assert sheet["I2"].number_format == source["I2"].number_format
+    else:
+        assert sheet["I2"].number_format == "DD.MM.YYYY"
 
 
 def test_marked_workbook_can_be_fixed_and_uploaded_again(tmp_path):
@@ -148,15 +158,31 @@ def test_header_missing_marks_the_header_row():
     assert fill_of(sheet["A2"]) is None
 
 
-def test_source_is_read_read_only(monkeypatch):
-    # a 100,000-row upload must not be loaded as cell objects: the source is opened read-only
+def test_source_is_streamed_never_loaded_whole(monkeypatch, settings):
+    # a 100,000-row upload must not be loaded as cell objects: with openpyxl it is opened read-only
+    settings.PROMO_IMPORT_ENGINE = "openpyxl"
     calls = []
-    real = error_workbook.load_workbook
+    real = openpyxl.load_workbook
 
     def spy(*args, **kwargs):
         calls.append(kwargs)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(error_workbook, "load_workbook", spy)
+    monkeypatch.setattr(openpyxl, "load_workbook", spy)
     build_error_workbook(source_path=MESSY_ERRORS, problems=PROBLEMS)
     assert calls and all(call.get("read_only") for call in calls)
+
+
+@pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
+def test_plain_rows_written_as_text_are_the_cells_openpyxl_would_write(engine, settings, monkeypatch):
+    # given the error workbook built on the fast path (plain rows as XML text) ...
+    settings.PROMO_IMPORT_ENGINE = engine
+    fast = load(build_error_workbook(source_path=MESSY_ERRORS, problems=PROBLEMS))["Акции"]
+    # ... and with every row through openpyxl's own cells
+    monkeypatch.setattr(error_workbook._RowWriter, "_xml", lambda *args: None)
+    cells = load(build_error_workbook(source_path=MESSY_ERRORS, problems=PROBLEMS))["Акции"]
+    # then both hold the same values, types, number formats and marks, cell by cell
+    def seen(sheet):
+        return [[(cell.value, cell.data_type, cell.number_format, fill_of(cell)) for cell in row]
+                for row in sheet.iter_rows()]
+    assert seen(fast) == seen(cells)
