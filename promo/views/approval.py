@@ -8,9 +8,10 @@ from collections.abc import Iterable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, DateTimeField, Exists, F, Min, OuterRef, Q, Subquery
+from django.db.models import Count, DateTimeField, Exists, F, IntegerField, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
+from django.utils.functional import cached_property
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -65,8 +66,8 @@ def conflicting_promo_ids(promos: Iterable[Promo]) -> set[int]:
 
 def review_queue(user):
     """The manager's queue: submitted promos with a line of his categories, annotated with
-    when they were submitted and how many lines wait for him (no query per row)."""
-    managed = Category.objects.restrict(user, DECIDE)
+    when they were submitted (one index lookup per promo: ``promo_event_kind_idx``). Nothing
+    is grouped: the counts of lines are read for the page only (:func:`with_line_counts`)."""
     submitted_at = Subquery(
         PromoEvent.objects.filter(promo=OuterRef("pk"), kind=PromoEvent.Kind.PROMO_SUBMITTED)
         .order_by("-created_at").values("created_at")[:1],
@@ -75,13 +76,39 @@ def review_queue(user):
     return (
         Promo.objects.restrict(user, DECIDE).pending_review()
         .select_related("supplier")
-        .annotate(
-            submitted_at=Coalesce(submitted_at, F("updated_at")),
-            line_count=Count("lines"),
-            my_pending=Count("lines", filter=Q(lines__product__category__in=managed,
-                                               lines__decision=PromoLine.Decision.PENDING)),
-        )
+        .annotate(submitted_at=Coalesce(submitted_at, F("updated_at")))
     )
+
+
+def _pending_lines(user):
+    """The lines that wait for ``user``: of his categories, undecided."""
+    return PromoLine.objects.filter(product__category__in=Category.objects.restrict(user, DECIDE),
+                                    decision=PromoLine.Decision.PENDING)
+
+
+def with_pending_count(queryset, user):
+    """``queryset`` annotated with ``my_pending`` (a subquery per promo), for the one sort
+    that needs it for every promo of the queue rather than for a page."""
+    count = (_pending_lines(user).filter(promo=OuterRef("pk")).order_by().values("promo")
+             .annotate(n=Count("pk")).values("n"))
+    return queryset.annotate(my_pending=Coalesce(Subquery(count, output_field=IntegerField()), 0))
+
+
+def with_line_counts(promos: list[Promo], user) -> list[Promo]:
+    """Set ``line_count`` and ``my_pending`` (lines waiting for ``user``) on the promos of a
+    page, in one query whatever their number."""
+    if not promos:
+        return promos
+    managed = Category.objects.restrict(user, DECIDE)
+    counts = {row["promo_id"]: row for row in (
+        PromoLine.objects.filter(promo_id__in=[promo.pk for promo in promos]).order_by().values("promo_id")
+        .annotate(total=Count("pk"), pending=Count("pk", filter=Q(product__category__in=managed,
+                                                                  decision=PromoLine.Decision.PENDING))))}
+    for promo in promos:
+        row = counts.get(promo.pk, {})
+        promo.line_count = row.get("total", 0)
+        promo.my_pending = row.get("pending", 0)
+    return promos
 
 
 class ApprovalQueueFilterSet(PromoFilterSet):
@@ -135,7 +162,10 @@ class ApprovalQueueView(CategoryManagerRequiredMixin, FilterView):
         return sort if sort in SORTS else "age"
 
     def get_queryset(self):
-        return review_queue(self.request.user).order_by(*SORTS[self.sort_key()])
+        queryset = review_queue(self.request.user)
+        if self.sort_key() == "lines":
+            queryset = with_pending_count(queryset, self.request.user)
+        return queryset.order_by(*SORTS[self.sort_key()])
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
@@ -143,11 +173,28 @@ class ApprovalQueueView(CategoryManagerRequiredMixin, FilterView):
         kwargs["only_conflicts"] = self.request.GET.get("conflicts") == "1"
         return kwargs
 
+    @cached_property
+    def totals(self) -> dict:
+        """The whole queue's size and its oldest promo: one query."""
+        return review_queue(self.request.user).aggregate(total=Count("pk"), oldest=Min("submitted_at"))
+
+    def _unfiltered(self) -> bool:
+        filterset = self.filterset
+        if self.request.GET.get("conflicts") == "1":
+            return False
+        return not filterset.is_bound or (filterset.is_valid() and not any(
+            value not in (None, "") and value != [] for value in filterset.form.cleaned_data.values()))
+
+    def get_paginator(self, queryset, *args, **kwargs):
+        paginator = super().get_paginator(queryset, *args, **kwargs)
+        if self._unfiltered():
+            paginator.count = self.totals["total"]  # the same promos: not counted twice
+        return paginator
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        queue = review_queue(self.request.user)
-        totals = queue.aggregate(total=Count("pk", distinct=True), oldest=Min("submitted_at"))
-        page = list(context["object_list"])
+        totals = self.totals
+        page = with_line_counts(list(context["object_list"]), self.request.user)
         conflicts = conflicting_promo_ids(page)
         # The worst line margin after compensation of each promo on the page: one query for
         # the page, the math in promo/mechanics.py.

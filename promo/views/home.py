@@ -6,7 +6,7 @@ from django.views.generic import TemplateView
 
 from promo.models import PromoEvent
 from promo.selectors import home_counts
-from promo.views.approval import review_queue
+from promo.views.approval import review_queue, with_line_counts
 from promo.views.promos import promo_page_queryset
 from suppliers.roles import is_category_manager, is_marketer, is_supplier_user
 
@@ -22,7 +22,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
         user = self.request.user
         context["counts"] = home_counts(user=user)
         if is_category_manager(user) or user.is_superuser:
-            context["queue"] = list(review_queue(user).order_by("submitted_at", "pk")[:HOME_ROWS])
+            context["queue"] = with_line_counts(list(review_queue(user).order_by("submitted_at", "pk")[:HOME_ROWS]), user)
         if is_supplier_user(user) or is_marketer(user):
             context["recent_promos"] = list(promo_page_queryset(user).order_by("-updated_at", "-pk")[:HOME_ROWS])
         if is_marketer(user):
