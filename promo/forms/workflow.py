@@ -12,14 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import forms
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, BranchGroup, City, Region
 from branches.targeting import Targeting
 from branches.widgets import BranchPicker, Picker, branch_choices, city_choices
 from config.parsing import parse_id
+from config.widgets import FlatSelect
 from promo.models import Promo, PromoLine
 from promo.services.corrections import MECHANIC_FIELDS
 
@@ -109,28 +108,6 @@ class PromoCorrectForm(VersionedForm):
     start = forms.DateField(label=_("Начало"), widget=DATE_WIDGET)
     end = forms.DateField(label=_("Окончание"), widget=DATE_WIDGET)
     reason = _reason_field(required=True, label=_("Причина корректировки"))
-
-
-class FlatSelect(forms.Select):
-    """A ``<select>`` written in one pass of Python: the markup of ``forms.Select``, without a
-    template include per option (the line of a 300-line promo to correct is one of 300)."""
-
-    @staticmethod
-    def _attrs(attrs: dict) -> str:
-        """django/forms/widgets/attrs.html: `` name="value"``, a bare name for True, nothing for False."""
-        return format_html_join("", " {}{}", (
-            (name, "" if value is True else format_html('="{}"', value)) for name, value in attrs.items()
-            if value is not False))
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = []
-        for group_name, options, _index in widget["optgroups"]:
-            html = format_html_join("", '\n  <option value="{}"{}>{}</option>', (
-                (str(option["value"]), self._attrs(option["attrs"]), option["label"]) for option in options))
-            parts.append(format_html('\n  <optgroup label="{}">{}\n  </optgroup>', group_name, html) if group_name else html)
-        return format_html('<select name="{}"{}>{}\n</select>', widget["name"], self._attrs(widget["attrs"]),
-                           mark_safe("".join(parts)))  # noqa: S308 - the parts were escaped by format_html
 
 
 class LineCorrectForm(VersionedForm):

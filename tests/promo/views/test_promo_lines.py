@@ -15,7 +15,7 @@ from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from promo.forms.workflow import FlatSelect
+from config.widgets import FlatSelect, FlatSelectMultiple
 from promo.models import PromoLine
 from promo.views.promo_lines import Numbers
 from suppliers.models import Category, Product, Supplier
@@ -60,6 +60,10 @@ def test_the_flat_select_writes_what_the_select_writes(value):
     # when both widgets render them, then the markup is the same (up to blanks between tags)
     assert spaced(FlatSelect(choices=choices).render("line", value, attrs)) == spaced(
         forms.Select(choices=choices).render("line", value, attrs))
+    # and so for a multiple choice, with one or several values chosen
+    for chosen in (value, [value, 3], []):
+        assert spaced(FlatSelectMultiple(choices=choices).render("line", chosen, attrs)) == spaced(
+            forms.SelectMultiple(choices=choices).render("line", chosen, attrs))
 
 
 @pytest.fixture
