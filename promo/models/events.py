@@ -54,6 +54,12 @@ class PromoEvent(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("событие")
         verbose_name_plural = _("события")
+        indexes = [
+            # A promo's latest event of a kind (the queue's «submitted at», the history).
+            models.Index(fields=["promo", "kind", "-created_at"], name="promo_event_kind_idx"),
+            # The activity log, newest first.
+            models.Index(fields=["-created_at", "-id"], name="event_newest_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%d.%m.%Y %H:%M}"
