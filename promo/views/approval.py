@@ -11,8 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, DateTimeField, Exists, F, IntegerField, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
-from django.utils.functional import cached_property
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
