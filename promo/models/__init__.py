@@ -1,8 +1,10 @@
-"""Promo models: the promo and its lines, frozen revisions, uploads, events and comments."""
+"""Promo models: the promo and its lines, frozen revisions, uploads, events, comments and the
+suppliers' requests."""
 
 from promo.models.events import PromoComment, PromoEvent
 from promo.models.notifications import NotificationSettings, OutboxMessage
 from promo.models.promo import Promo, PromoLine, PromoRevision
+from promo.models.requests import SupplierRequest
 from promo.models.uploads import PromoUpload
 
 __all__ = [
@@ -14,4 +16,5 @@ __all__ = [
     "PromoLine",
     "PromoRevision",
     "PromoUpload",
+    "SupplierRequest",
 ]

@@ -51,6 +51,10 @@ class PromoUpload(TimeStampedModel):
                               default=Status.QUEUED, db_index=True)
     rows_total = models.PositiveIntegerField(_("строк всего"), default=0)
     rows_done = models.PositiveIntegerField(_("строк обработано"), default=0)
+    # The saving step, in lines written of lines to write (0 of 0 until it starts): the bar
+    # goes on moving after the sheet is read (promo/services/imports/progress.py).
+    save_total = models.PositiveIntegerField(_("сохранить строк"), default=0)
+    save_done = models.PositiveIntegerField(_("сохранено строк"), default=0)
     errors = models.JSONField(_("ошибки"), default=list, blank=True,
                               help_text=_("[{row, column, code, message, params}]"))
     warnings = models.JSONField(_("предупреждения"), default=list, blank=True)
@@ -62,7 +66,7 @@ class PromoUpload(TimeStampedModel):
     started_at = models.DateTimeField(_("начало обработки"), null=True, blank=True)
     finished_at = models.DateTimeField(_("окончание обработки"), null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["rows_done", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["rows_done", "save_total", "save_done", "updated_at"])
     objects = PromoUploadQuerySet.as_manager()
 
     class Meta:
@@ -77,11 +81,25 @@ class PromoUpload(TimeStampedModel):
     def get_absolute_url(self) -> str:
         return reverse("promo:upload_detail", args=[self.pk])
 
+    # The share of the bar for reading and checking the sheet; saving fills the rest.
+    READ_SHARE = 70
+
+    @property
+    def is_saving(self) -> bool:
+        return not self.is_finished and self.save_total > 0
+
     @property
     def progress_percent(self) -> int:
+        """Reading and checking the rows fill the bar up to READ_SHARE %, saving the lines
+        the rest; it shows 100 % only once the upload is finished."""
+        if self.is_finished:
+            return 100
+        if self.is_saving:
+            saved = min(self.save_done, self.save_total) / self.save_total
+            return min(99, self.READ_SHARE + round((100 - self.READ_SHARE) * saved))
         if not self.rows_total:
-            return 100 if self.status in (self.Status.IMPORTED, self.Status.REJECTED) else 0
-        return min(100, round(100 * self.rows_done / self.rows_total))
+            return 0
+        return min(self.READ_SHARE, round(self.READ_SHARE * self.rows_done / self.rows_total))
 
     @property
     def is_finished(self) -> bool:
