@@ -30,6 +30,8 @@ from promo.services.revisions import revision_freeze_decisions
 from promo.services.workflow import (
     UNDO_DECISION_FIELDS,
     check_version,
+    close_requests,
+    decision_clock,
     lock,
     record,
     require_reason,
@@ -68,9 +70,12 @@ def _settle(promo: Promo) -> list[str]:
     return ["status"]
 
 
-def promo_submit(*, promo: Promo, actor, version: int | None = None, comment: str = "") -> Promo:
+def promo_submit(*, promo: Promo, actor, version: int | None = None, comment: str = "",
+                 notify: bool = True) -> Promo:
     """Send a draft (or a rejected promo that got a new revision) for approval. For the
-    supplier of the promo or a marketer; every line starts undecided."""
+    supplier of the promo or a marketer; every line starts undecided and the decision clock
+    starts (:func:`~promo.services.workflow.decision_clock`). ``notify=False``: the caller
+    announces it (a bulk action's one digest)."""
     with transaction.atomic():
         lock(promo)
         standing = require_role("submit", promo=promo, actor=actor)
@@ -83,16 +88,18 @@ def promo_submit(*, promo: Promo, actor, version: int | None = None, comment: st
         reason = (comment or "").strip()
         save_lines(reset_decisions(promo.lines.all()), actor=actor, reason=reason, fields=UNDO_DECISION_FIELDS)
         promo.status = Status.SUBMITTED
-        save_promo(promo, actor=actor, reason=reason, fields=["status"])
+        save_promo(promo, actor=actor, reason=reason, fields=["status", *decision_clock(promo)])
         record(promo, kind=Kind.PROMO_SUBMITTED, actor=actor, from_status=from_status, reason=reason,
-               action="submit", from_version=from_version)
+               action="submit", from_version=from_version, notify=notify)
     return promo
 
 
 def _decide(promo: Promo, *, actor, decisions: list[tuple[PromoLine, str, str]], action: str,
-            comment: str = "") -> Promo:
+            comment: str = "", notify: bool = True) -> Promo:
     """Apply line decisions of one manager and settle the promo, as one event. ``decisions``
-    holds (line, decision, reason) for lines already checked to be his."""
+    holds (line, decision, reason) for lines already checked to be his. The event's reason is
+    ``comment``, what the manager said of the promo; a line's reason stays with its line (the
+    event's ``lines``), so a mail never words a line's reason as the promo's comment."""
     now = timezone.now()
     changed: list[PromoLine] = []
     details = []
@@ -108,14 +115,15 @@ def _decide(promo: Promo, *, actor, decisions: list[tuple[PromoLine, str, str]],
         return promo
     from_status, from_version = promo.status, promo.version
     reasons = list(dict.fromkeys(r for _l, d, r in decisions if d == Decision.REJECTED and r))
-    reason = "; ".join([comment, *reasons] if comment else reasons)
-    save_lines(changed, actor=actor, reason=reason, fields=UNDO_DECISION_FIELDS)
+    # The history rows say why each line was rejected; the event says what was said of the promo.
+    history_reason = "; ".join(dict.fromkeys(text for text in (comment, *reasons) if text))
+    save_lines(changed, actor=actor, reason=history_reason, fields=UNDO_DECISION_FIELDS)
     fields = _settle(promo)
-    save_promo(promo, actor=actor, reason=reason, fields=fields)
+    save_promo(promo, actor=actor, reason=history_reason, fields=fields)
     kind = {Status.APPROVED: Kind.PROMO_APPROVED, Status.REJECTED: Kind.PROMO_REJECTED}.get(
         promo.status if fields else None, Kind.LINE_DECIDED)
-    record(promo, kind=kind, actor=actor, from_status=from_status, reason=reason, action=action,
-           from_version=from_version,
+    record(promo, kind=kind, actor=actor, from_status=from_status, reason=comment, action=action,
+           from_version=from_version, notify=notify,
            payload={"lines": details,
                     "accepted": sum(1 for d in details if d["decision"] == Decision.ACCEPTED),
                     "rejected": sum(1 for d in details if d["decision"] == Decision.REJECTED)})
@@ -127,7 +135,8 @@ def _pending_of(promo: Promo, standing) -> list[PromoLine]:
     return list(promo.lines.filter(pk__in=ids).select_related("product"))
 
 
-def promo_approve(*, promo: Promo, actor, version: int | None = None, comment: str = "") -> Promo:
+def promo_approve(*, promo: Promo, actor, version: int | None = None, comment: str = "",
+                  notify: bool = True) -> Promo:
     """Accept every pending line the manager decides (his categories), then settle the promo."""
     with transaction.atomic():
         lock(promo)
@@ -135,12 +144,14 @@ def promo_approve(*, promo: Promo, actor, version: int | None = None, comment: s
         if not check_version(promo, actor=actor, version=version, action="approve"):
             return promo
         require_state("approve", promo=promo, standing=standing)
-        return _decide(promo, actor=actor, action="approve", comment=(comment or "").strip(),
+        return _decide(promo, actor=actor, action="approve", comment=(comment or "").strip(), notify=notify,
                        decisions=[(line, Decision.ACCEPTED, "") for line in _pending_of(promo, standing)])
 
 
-def promo_reject(*, promo: Promo, actor, reason: str, version: int | None = None) -> Promo:
-    """Reject every pending line the manager decides, with a reason, then settle the promo."""
+def promo_reject(*, promo: Promo, actor, reason: str, version: int | None = None,
+                 notify: bool = True) -> Promo:
+    """Reject every pending line the manager decides, with a reason (the promo's), then settle
+    the promo."""
     with transaction.atomic():
         lock(promo)
         standing = require_role("reject", promo=promo, actor=actor)
@@ -148,7 +159,7 @@ def promo_reject(*, promo: Promo, actor, reason: str, version: int | None = None
             return promo
         require_state("reject", promo=promo, standing=standing)
         reason = require_reason(reason, REJECT_REASON_REQUIRED)
-        return _decide(promo, actor=actor, action="reject",
+        return _decide(promo, actor=actor, action="reject", comment=reason, notify=notify,
                        decisions=[(line, Decision.REJECTED, reason) for line in _pending_of(promo, standing)])
 
 
@@ -207,7 +218,8 @@ def lines_decide(*, promo: Promo, actor, decisions: dict[int, tuple[str, str]],
                        decisions=[(lines[pk], *cleaned[pk]) for pk in sorted(cleaned)])
 
 
-def promo_withdraw(*, promo: Promo, actor, version: int | None = None, reason: str = "") -> Promo:
+def promo_withdraw(*, promo: Promo, actor, version: int | None = None, reason: str = "",
+                   notify: bool = True) -> Promo:
     """The supplier takes back a draft or a submitted promo that is not in force yet
     (a marketer may do it on the supplier's behalf)."""
     with transaction.atomic():
@@ -222,14 +234,16 @@ def promo_withdraw(*, promo: Promo, actor, version: int | None = None, reason: s
         reason = (reason or "").strip()
         promo.status = Status.WITHDRAWN
         save_promo(promo, actor=actor, reason=reason, fields=["status"])
+        close_requests(promo, actor=actor)
         record(promo, kind=Kind.PROMO_WITHDRAWN, actor=actor, from_status=from_status, reason=reason,
-               action="withdraw", from_version=from_version)
+               action="withdraw", from_version=from_version, notify=notify)
     return promo
 
 
 def promo_cancel(*, promo: Promo, actor, reason: str, version: int | None = None,
-                 today: date | None = None) -> Promo:
-    """A marketer cancels a promo in force (with a reason); exports drop it from then on."""
+                 today: date | None = None, notify: bool = True) -> Promo:
+    """A marketer cancels a promo in force (with a reason); exports drop it from then on, and
+    the supplier's open requests are closed."""
     with transaction.atomic():
         lock(promo)
         standing = require_role("cancel", promo=promo, actor=actor)
@@ -242,6 +256,7 @@ def promo_cancel(*, promo: Promo, actor, reason: str, version: int | None = None
         from_status, from_version = promo.status, promo.version
         promo.status = Status.CANCELLED
         save_promo(promo, actor=actor, reason=reason, fields=["status"])
+        close_requests(promo, actor=actor)
         record(promo, kind=Kind.PROMO_CANCELLED, actor=actor, from_status=from_status, reason=reason,
-               action="cancel", from_version=from_version)
+               action="cancel", from_version=from_version, notify=notify)
     return promo
