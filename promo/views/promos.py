@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -31,7 +31,7 @@ from promo import mechanics
 from promo.changes import ChangeFormatter, line_changes, terms_changes
 from promo.filtersets import PromoFilterSet
 from promo.forms import workflow as wf
-from promo.models import Promo, PromoComment, PromoLine
+from promo.models import Promo, PromoComment, PromoLine, SupplierRequest
 from promo.services import comments, point_corrections, supplier_requests, transitions
 from promo.services.actions import Standing, promo_actions, require_role
 from promo.services.conflicts import promo_conflicts
@@ -44,6 +44,7 @@ from promo.services.errors import (
     WorkflowError,
 )
 from promo.services.revisions import revision_current
+from promo.views.bulk_bar import bulk_context
 from suppliers.roles import is_marketer, is_staff_role
 
 # A refusal the page shows as a message on the promo page with the user's input kept: a move
@@ -52,6 +53,8 @@ from suppliers.roles import is_marketer, is_staff_role
 # the same types to the same statuses: promo/api/errors.py).
 CONFLICT_STATUS = 409
 INVALID_STATUS = 400
+# Answered requests the promo page shows under the open ones.
+ANSWERED_SHOWN = 3
 
 
 def refusal_status(exc: WorkflowError) -> int:
@@ -115,7 +118,11 @@ class PromoListView(LoginRequiredMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["today"] = date.today()
+        today = timezone.localdate()
+        context["today"] = today
+        page = list(context["object_list"])
+        context["object_list"] = page
+        context.update(bulk_context(self.request, page, source="list"))
         return context
 
 
@@ -249,9 +256,23 @@ class PromoPage:
             actions.add("reupload")
         return actions
 
+    def requests(self) -> tuple[list[SupplierRequest], list[SupplierRequest]]:
+        """The supplier's open requests of the promo and its last answered ones, in one query;
+        the open ones are the standing's too (the request and answer actions read them)."""
+        answered = (SupplierRequest.objects.filter(promo_id=self.promo.pk).exclude(status=SupplierRequest.Status.OPEN)
+                    .order_by("-answered_at", "-pk").values("pk")[:ANSWERED_SHOWN])
+        rows = list(SupplierRequest.objects.filter(promo_id=self.promo.pk)
+                    .filter(Q(status=SupplierRequest.Status.OPEN) | Q(pk__in=answered))
+                    .select_related("requested_by", "answered_by").order_by("created_at", "pk"))
+        open_ones = [row for row in rows if row.is_open]
+        self.standing.__dict__["open_requests"] = {row.kind: row for row in open_ones}
+        return open_ones, sorted((row for row in rows if not row.is_open),
+                                 key=lambda row: (row.answered_at, row.pk), reverse=True)
+
     def context(self, bound: dict | None = None) -> dict:
         bound = bound or {}
         promo = self.promo
+        open_requests, answered_requests = self.requests()
         lines = list(self.lines())
         decidable = self.decidable_ids()
         actions = self.allowed_actions()
@@ -278,6 +299,10 @@ class PromoPage:
         rules = promo.rules
         on = max(self.today, promo.start) if self.today <= promo.end else promo.start
         return {
+            "requests": [(request, bound.get(f"request_{request.pk}") or wf.RequestAnswerForm(request_id=request.pk))
+                         for request in open_requests],
+            "answered_requests": answered_requests,
+            "overdue": promo.is_overdue(self.today),
             "promo": promo,
             "rows": rows,
             "forms": forms,
