@@ -10,6 +10,7 @@ corrects becomes its next revision (:func:`_revise`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -71,9 +72,11 @@ def _line_values(candidate: LineCandidate, promo_id: int) -> dict:
     }
 
 
-def _create_promos(*, candidates: list[PromoCandidate], upload: PromoUpload, actor, now) -> list[Promo]:
+def _create_promos(*, candidates: list[PromoCandidate], upload: PromoUpload, actor, now,
+                   advance: Callable[[int], None]) -> list[Promo]:
     """New promos: draft, revision 1, their lines, the frozen revision 1 and a
-    ``promo_created`` event each, all in bulk (a fixed number of statements)."""
+    ``promo_created`` event each, all in bulk (a fixed number of statements). ``advance`` is
+    told half the lines once they are written, the other half with their revisions."""
     if not candidates:
         return []
     reason = str(REASON_IMPORT)
@@ -94,6 +97,8 @@ def _create_promos(*, candidates: list[PromoCandidate], upload: PromoUpload, act
     bulk_insert(PromoLine, [_line_values(line, promo.pk) for promo, c in zip(promos, candidates, strict=True)
                             for line in c.lines.values()], actor=actor, reason=reason, now=now,
                 scope=("promo_id", ids))
+    lines = sum(len(c.lines) for c in candidates)
+    advance(lines // 2)
     # Revision 1 of a new promo has nothing to compare with: it is frozen straight from the
     # candidate lines (revision_record would read every promo back one by one).
     bulk_insert(PromoRevision, [
@@ -104,6 +109,7 @@ def _create_promos(*, candidates: list[PromoCandidate], upload: PromoUpload, act
          "upload_id": upload.pk, "reason": reason, "created_by_id": actor.pk}
         for promo, c in zip(promos, candidates, strict=True)
     ], actor=actor, reason=reason, now=now)
+    advance(lines - lines // 2)
     # The upload's own event announces them (one digest): these are not notified.
     bulk_insert(PromoEvent, [
         {"kind": PromoEvent.Kind.PROMO_CREATED, "promo_id": promo.pk, "upload_id": upload.pk,
@@ -162,25 +168,31 @@ def _revise(*, promo: Promo, candidate: PromoCandidate, current: list[PromoLine]
     from_status = promo.status
     # Back for approval (an approved or a rejected promo); a revision in force stays in force
     # until the new one is decided.
-    back_to_approval(promo)
+    fields = back_to_approval(promo)
     promo.targeting = candidate.targeting
     promo.revision += 1
     promo.version += 1
     promo._change_reason = reason
-    promo.save(update_fields=["status", "targeting", "revision", "version", "updated_at"])
+    promo.save(update_fields=sorted({*fields, "status", "targeting", "revision", "version", "updated_at"}))
     revision = revision_record(promo=promo, actor=actor, upload=upload, reason=reason)
     counts = revision.diff_counts()
+    # The upload's digest tells the supplier and the marketers; a revision waiting for a
+    # decision is news for the category managers, who do not get upload digests.
     event_record(kind=PromoEvent.Kind.REVISION_CREATED, actor=actor, promo=promo, upload=upload,
                  from_status=from_status, to_status=promo.status, reason=reason,
-                 payload={"revision": promo.revision, "diff": revision.diff, **counts}, notify=False)
+                 payload={"revision": promo.revision, "diff": revision.diff, **counts},
+                 notify=promo.status == Promo.Status.SUBMITTED)
     return counts
 
 
-def upload_save(*, upload: PromoUpload, actor, validation: Validation, dry_run: bool, sheet_title: str) -> Saved:
+def upload_save(*, upload: PromoUpload, actor, validation: Validation, dry_run: bool, sheet_title: str,
+                progress: Callable[[int], None] | None = None) -> Saved:
     """Save a validated sheet: create its new promos, revise the ones it corrects, mark the
     upload imported and (unless ``dry_run``) record the ``upload_imported`` event, in one
     transaction. Raises :class:`AlreadyImported` (nothing saved) when the same file was
-    imported meanwhile."""
+    imported meanwhile. ``progress(lines)`` is told the lines saved by each step (a new
+    promo's lines, a corrected promo's) before the upload row itself is written."""
+    advance = progress or (lambda _lines: None)
     now = timezone.now()
     with transaction.atomic():
         _advisory_lock(upload.sha256)
@@ -190,7 +202,7 @@ def upload_save(*, upload: PromoUpload, actor, validation: Validation, dry_run: 
         # Match again under row locks: the promos may have moved since validation.
         matches = match_revisions(validation.promos, lock=True)
         new = [c for index, c in enumerate(validation.promos) if index not in matches]
-        created = _create_promos(candidates=new, upload=upload, actor=actor, now=now)
+        created = _create_promos(candidates=new, upload=upload, actor=actor, now=now, advance=advance)
 
         current: dict[int, list[PromoLine]] = {}
         for line in PromoLine.objects.filter(promo__in=[p.pk for p in matches.values()]):
@@ -203,6 +215,7 @@ def upload_save(*, upload: PromoUpload, actor, validation: Validation, dry_run: 
             touched.append(promo)
             if counts is not None:
                 revisions.append({"promo": promo.code, **counts})
+            advance(len(validation.promos[index].lines))
 
         upload.promos.add(*[promo.pk for promo in touched])
         warnings = [problem_record(problem) for problem in validation.warnings]

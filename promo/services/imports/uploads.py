@@ -10,8 +10,9 @@ Celery task (STYLE.md §6). This module is the upload's lifecycle; the save step
 Processing runs in two phases. Reading and validating (the slow part) runs outside any
 transaction and writes the progress (rows done of total) in its own autocommitted updates, so
 another request sees the bar move. Saving then runs in ONE transaction
-(:func:`~promo.services.imports.saving.upload_save`). Any error saves nothing: the upload is
-marked rejected with its errors, in a transaction of its own.
+(:func:`~promo.services.imports.saving.upload_save`) and reports the lines written on a
+connection of its own (:mod:`.progress`), so the bar goes on moving. Any error saves nothing:
+the upload is marked rejected with its errors, in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from promo.services.imports.problems import (
     problem_record,
     stored_problems,
 )
+from promo.services.imports.progress import SaveProgress
 from promo.services.imports.reader import SheetReader
 from promo.services.imports.saving import AlreadyImported, earlier_import, upload_save
 from promo.services.imports.validation import SheetValidator, Validation
@@ -306,9 +308,11 @@ def _process(*, upload: PromoUpload, dry_run: bool, today: date | None, progress
     if not validation.ok:
         return _reject(upload=upload, actor=actor, errors=validation.errors, warnings=validation.warnings,
                        rows=validation.rows, dry_run=dry_run, sheet_title=sheet_title)
+    saving = SaveProgress.for_upload(upload, total=validation.lines)
+    saving.start()
     try:
         saved = upload_save(upload=upload, actor=actor, validation=validation, dry_run=dry_run,
-                            sheet_title=sheet_title)
+                            sheet_title=sheet_title, progress=saving.advance)
     except AlreadyImported as duplicate:
         # The same file was imported while this one was being validated (a double submit).
         return _reject(upload=upload, actor=actor, errors=[_duplicate_problem(duplicate.earlier)],
