@@ -19,7 +19,7 @@ from django.views import View
 from promo.forms.bulk import BulkActionForm
 from promo.models import Promo
 from promo.services.actions import bulk_offers
-from promo.services.bulk import ACTION_LABELS, promos_bulk
+from promo.services.bulk import ACTION_LABELS, BULK_MAX, TOO_MANY, promos_bulk
 from promo.services.errors import InvalidError
 from promo.views.approval import ApprovalQueueFilterSet, review_queue
 from promo.views.promos import PromoListView, safe_next
@@ -55,9 +55,8 @@ class BulkActionView(LoginRequiredMixin, View):
             return self.render("promo/bulk_confirm.html", form=form, back=back, status=400)
         data = form.cleaned_data
         if data["select_all"]:
-            found = list(_matching(request, data["source"], data["query"]).order_by("pk")
+            items = list(_matching(request, data["source"], data["query"]).order_by("pk")
                          .values_list("pk", "version"))
-            items = found
         else:
             items = data["items"]
         if form.is_run:
@@ -75,8 +74,8 @@ class BulkActionView(LoginRequiredMixin, View):
 
     def confirm(self, form, items, *, back: str, status: int = 200):
         """The count, the first promos by code and name, how many the user may act on now."""
-        if not items:
-            form.add_error(None, NONE_MATCHING)
+        if not items or len(items) > BULK_MAX:
+            form.add_error(None, TOO_MANY % {"max": BULK_MAX} if items else NONE_MATCHING)
             return self.render("promo/bulk_confirm.html", form=form, back=back, status=400)
         action = form.cleaned_data["action"]
         ids = [pk for pk, _version in items]
