@@ -34,7 +34,7 @@ def snapshot() -> tuple:
     changed = (Max("updated_at"), Count("pk"))
     return (
         Promo.objects.aggregate(Sum("version"), *changed), PromoLine.objects.aggregate(*changed),
-        PromoEvent.objects.count(), PromoComment.objects.count(), PromoUpload.objects.count(),
+        PromoEvent.objects.count(), PromoComment.objects.count(), PromoUpload.objects.aggregate(*changed),
         ExportRun.objects.count(),
     )
 
@@ -130,10 +130,26 @@ def test_page_forms_refuse_bad_input(portal):  # noqa: F811
         caller.post(f"/promo/requests/{asked.pk}/decline/", {"reason": ""})
     callers["marketer"].post(f"/promo/requests/{asked.pk}/decline/", {"reason": "   "})
     callers["marketer"].post(f"/promo/requests/{asked.pk}/accept/", {"reason": "x" * 3000})
+    # the preview of an upload: odd fingerprints, another supplier, ids that do not exist
+    awaiting = portal["awaiting"]
+    for value in [*ODD_VERSIONS, "0" * 64, "f" * 65]:
+        callers["s001"].post(f"/promo/uploads/{awaiting.pk}/confirm/", {"fingerprint": value})
+    for name in ("s002", "manager"):
+        callers[name].post(f"/promo/uploads/{awaiting.pk}/confirm/", {"fingerprint": awaiting.preview["fingerprint"]})
+        callers[name].post(f"/promo/uploads/{awaiting.pk}/cancel/", {})
+    for action in ("confirm", "cancel"):
+        callers["s001"].post(f"/promo/uploads/{BIG}/{action}/", {})
+        callers["s001"].post(f"/promo/uploads/{portal['imported'].pk}/{action}/", {})
+    run = portal["run"]
+    for export_file in run.files.all():
+        for caller in (callers["marketer"], callers["s001"]):
+            caller.post(f"/exports/{run.pk}/files/{export_file.pk}/resend/", {"file": BIG})
+    callers["marketer"].post(f"/exports/{run.pk}/files/{BIG}/resend/", {})
 
-    # then: never a server error, and nothing changed by a refused request
+    # then: never a server error, and nothing changed by a refused request; the preview still waits
     problems = [problem for caller in callers.values() for problem in caller.problems]
     assert not problems, "\n".join(problems)
+    assert PromoUpload.objects.get(pk=awaiting.pk).status == PromoUpload.Status.AWAITING_CONFIRMATION
 
 
 def test_api_actions_refuse_bad_input_in_russian(portal):  # noqa: F811
@@ -171,9 +187,24 @@ def test_api_actions_refuse_bad_input_in_russian(portal):  # noqa: F811
     callers["marketer"].post("/api/v1/promos/bulk/", {"action": "submit", "promos": [
         {"id": approved.pk, "version": 1}, {"id": approved.pk, "version": 2}]}, api=True)
     callers["marketer"].post(f"/api/v1/requests/{BIG}/accept/", {"reason": "r"}, api=True)
+    run = portal["run"]
+    for export_file in run.files.all():
+        for caller in (callers["marketer"], callers["s001"]):
+            caller.post(f"/api/v1/exports/{run.pk}/files/{export_file.pk}/resend/", {"file": BIG}, api=True)
+    callers["marketer"].post(f"/api/v1/exports/{run.pk}/files/{BIG}/resend/", {}, api=True)
     for value in [*ODD_NUMBERS, *ODD_DATES]:
         callers["marketer"].post("/api/v1/exports/", {"date": value, "system": value}, api=True)
         callers["marketer"].post("/api/v1/uploads/", {"supplier": value}, api=True)
+    awaiting = portal["awaiting"]
+    for value in [*ODD_VERSIONS, None, [], "0" * 64]:
+        callers["s001"].post(f"/api/v1/uploads/{awaiting.pk}/confirm/", {"fingerprint": value}, api=True)
+    callers["s001"].post(f"/api/v1/uploads/{awaiting.pk}/confirm/", "[1, 2]", api=True)
+    for name in ("s002", "manager"):
+        for action in ("confirm", "cancel"):
+            callers[name].post(f"/api/v1/uploads/{awaiting.pk}/{action}/", {}, api=True)
+    for action in ("confirm", "cancel"):
+        callers["s001"].post(f"/api/v1/uploads/{portal['imported'].pk}/{action}/", {}, api=True)
+        callers["s001"].post(f"/api/v1/uploads/{BIG}/{action}/", {}, api=True)
     for raw in ("{not json", "", "null"):
         before = snapshot()
         response = callers["marketer"].client.post(f"/api/v1/promos/{submitted.pk}/comments/", raw,
@@ -184,6 +215,7 @@ def test_api_actions_refuse_bad_input_in_russian(portal):  # noqa: F811
     # then: 4xx answers in Russian, never a server error, nothing changed by a refusal
     problems = [problem for caller in callers.values() for problem in caller.problems]
     assert not problems, "\n".join(problems)
+    assert PromoUpload.objects.get(pk=awaiting.pk).status == PromoUpload.Status.AWAITING_CONFIRMATION
 
 
 def test_lists_and_filters_take_any_query(portal):  # noqa: F811
@@ -196,11 +228,15 @@ def test_lists_and_filters_take_any_query(portal):  # noqa: F811
         "/promo/activity/": ["kind", "actor", "supplier", "date_from", "date_to", "page"],
         "/promo/requests/": ["status", "page"], "/api/v1/requests/": ["status", "kind", "promo", "page", "ordering"],
         "/promo/uploads/": ["page"], "/promo/uploads/template/": ["supplier", "lang"], "/exports/": ["page"],
+        "/exports/preview/": ["date", "system", "promo", "kind", "page"],
+        f"/exports/{portal['run'].pk}/changes/": ["promo", "kind", "page"],
         "/branches/": ["q", "region", "city", "group", "open_on", "page", "per_page"],
         "/suppliers/": ["q", "page", "per_page"], "/suppliers/products/": ["q", "supplier", "category", "per_page"],
         "/api/v1/promos/": ["status", "supplier", "category", "active_on", "branch", "region", "search", "ordering",
                             "page", "page_size", "period_from"],
         "/api/v1/uploads/": ["status", "supplier", "page"], "/api/v1/exports/": ["status", "business_date", "page"],
+        "/api/v1/exports/preview/": ["date", "system", "promo", "kind", "page", "page_size"],
+        f"/api/v1/exports/{portal['run'].pk}/changes/": ["promo", "kind", "page", "page_size"],
         "/api/v1/products/": ["supplier", "category", "ean", "search", "page_size"],
         "/api/v1/branches/": ["region", "city", "open_on", "page_size"],
     }

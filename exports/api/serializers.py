@@ -12,8 +12,9 @@ class ExportFileSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ExportFile
-        fields = ["id", "system", "name", "size", "sha256", "promos", "lines", "records", "warnings", "errors",
-                  "delivery_status", "delivery_detail", "download_url"]
+        fields = ["id", "system", "kind", "name", "size", "sha256", "promos", "lines", "records", "deletions",
+                  "changes", "warnings", "errors", "delivery_status", "delivery_detail", "delivery_ti", "rejections",
+                  "resends", "download_url"]
 
     def get_download_url(self, obj) -> str:
         request = self.context.get("request")
@@ -29,7 +30,7 @@ class ExportRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = ExportRun
         fields = ["id", "name", "business_date", "number", "systems", "status", "started_by", "created_at",
-                  "started_at", "finished_at", "error", "warnings", "files"]
+                  "started_at", "finished_at", "error", "warnings", "skipped", "files"]
         read_only_fields = fields
 
 
@@ -38,6 +39,17 @@ class ExportRunCreateSerializer(serializers.Serializer):
 
     date = serializers.DateField(required=False, input_formats=["%Y-%m-%d", "%d.%m.%Y"],
                                  error_messages={"invalid": _("Дата в формате ГГГГ-ММ-ДД.")})
+    system = serializers.ChoiceField(choices=SYSTEM_CHOICES, default="all",
+                                     error_messages={"invalid_choice": _("Неизвестная система «{input}»: "
+                                                                         "допустимы sap, smarket, setretail или all.")})
+
+
+class ExportPreviewQuerySerializer(serializers.Serializer):
+    """``GET /api/v1/exports/preview/?date=2026-09-20[&system=all][&promo=P000101][&kind=smarket]``."""
+
+    date = serializers.DateField(input_formats=["%Y-%m-%d"],
+                                 error_messages={"invalid": _("Дата в формате ГГГГ-ММ-ДД."),
+                                                 "required": _("Укажите дату выгрузки.")})
     system = serializers.ChoiceField(choices=SYSTEM_CHOICES, default="all",
                                      error_messages={"invalid_choice": _("Неизвестная система «{input}»: "
                                                                          "допустимы sap, smarket, setretail или all.")})

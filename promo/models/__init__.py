@@ -5,7 +5,7 @@ from promo.models.events import PromoComment, PromoEvent
 from promo.models.notifications import NotificationSettings, OutboxMessage
 from promo.models.promo import Promo, PromoLine, PromoRevision
 from promo.models.requests import SupplierRequest
-from promo.models.uploads import PromoUpload
+from promo.models.uploads import PromoUpload, UploadSaveProgress
 
 __all__ = [
     "NotificationSettings",
@@ -17,4 +17,5 @@ __all__ = [
     "PromoRevision",
     "PromoUpload",
     "SupplierRequest",
+    "UploadSaveProgress",
 ]

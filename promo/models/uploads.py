@@ -12,6 +12,13 @@ from suppliers.roles import is_marketer, is_supplier_user
 
 
 class PromoUploadQuerySet(models.QuerySet):
+    def with_saving(self):
+        """Annotate the saving step's progress of the current attempt (``saving_done``,
+        ``saving_total``: :class:`UploadSaveProgress`), for the progress bar."""
+        progress = UploadSaveProgress.objects.filter(upload_id=models.OuterRef("pk"), attempt=models.OuterRef("attempt"))
+        return self.annotate(saving_done=models.Subquery(progress.values("done")[:1]),
+                             saving_total=models.Subquery(progress.values("total")[:1]))
+
     def restrict(self, user, action: str = "view"):
         """Marketers see every upload; a supplier user sees its suppliers' uploads and its
         own; category managers see none (they work with promos, not files)."""
@@ -27,16 +34,57 @@ class PromoUploadQuerySet(models.QuerySet):
         return self.filter(uploaded_by=user)
 
 
+class UploadSaveProgress(models.Model):
+    """How far the saving step of an upload's attempt got: lines written of lines to write.
+
+    The saving transaction holds the upload's row locked until it commits, so this is written on
+    a connection of its own (promo/services/imports/progress.py) into a table of its own, and it
+    names the upload by id without a foreign key (checking one would wait for that lock). Rows of
+    an earlier attempt are ignored."""
+
+    upload_id = models.BigIntegerField(_("загрузка"))
+    attempt = models.PositiveIntegerField(_("попытка"))
+    done = models.PositiveIntegerField(_("сохранено строк"), default=0)
+    total = models.PositiveIntegerField(_("сохранить строк"), default=0)
+    updated_at = models.DateTimeField(_("изменено"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("сохранение загрузки")
+        verbose_name_plural = _("сохранение загрузок")
+        constraints = [models.UniqueConstraint(fields=["upload_id", "attempt"], name="upload_save_progress_once")]
+
+    def __str__(self) -> str:
+        return f"#{self.upload_id}/{self.attempt}: {self.done}/{self.total}"
+
+
 class PromoUpload(TimeStampedModel):
-    """One uploaded sheet. Its state (progress, errors, result) lives here, never in temp
-    files, so any web server or worker can show or continue it."""
+    """One uploaded sheet. Its state (progress, errors, result, the preview waiting for a
+    confirmation, the lease of the process working on it) lives here, never in temp files, so
+    any web server or worker can show, confirm or continue it.
+
+    - ``awaiting_confirmation``: the sheet would remove lines from a promo or change a promo
+      the uploader did not name; nothing is saved until someone confirms ``preview`` (the diff
+      per promo and the fingerprint of exactly what will be applied) before
+      ``preview_expires_at``; a cancelled or expired preview ends ``cancelled``.
+    - While queued or processing, ``lease_until`` is renewed as the work goes (every chunk of
+      rows); a lease that runs out means the process died, and the reaper
+      (``promo.services.imports.recovery``) queues the upload again (``restarts`` + 1) or
+      fails it with the reason. ``attempt`` counts the times a process took the upload: a
+      process whose attempt is no longer the upload's writes nothing."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("В очереди")
         PROCESSING = "processing", _("Обрабатывается")
+        AWAITING_CONFIRMATION = "awaiting_confirmation", _("Ждёт подтверждения")
         IMPORTED = "imported", _("Загружено")
         REJECTED = "rejected", _("Отклонено")
+        CANCELLED = "cancelled", _("Отменено")
         FAILED = "failed", _("Сбой")
+
+        @classmethod
+        def working(cls) -> tuple[str, ...]:
+            """A process has it or is about to: its lease is watched."""
+            return (cls.QUEUED, cls.PROCESSING)
 
     file = models.FileField(_("файл"), upload_to="uploads/%Y/%m/", max_length=300)
     original_name = models.CharField(_("имя файла"), max_length=255)
@@ -47,14 +95,10 @@ class PromoUpload(TimeStampedModel):
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="uploads", verbose_name=_("поставщик"),
                                  help_text=_("Пусто для сводного файла маркетолога с колонкой «Поставщик»."))
-    status = models.CharField(_("статус"), max_length=20, choices=Status.choices,
+    status = models.CharField(_("статус"), max_length=30, choices=Status.choices,
                               default=Status.QUEUED, db_index=True)
     rows_total = models.PositiveIntegerField(_("строк всего"), default=0)
     rows_done = models.PositiveIntegerField(_("строк обработано"), default=0)
-    # The saving step, in lines written of lines to write (0 of 0 until it starts): the bar
-    # goes on moving after the sheet is read (promo/services/imports/progress.py).
-    save_total = models.PositiveIntegerField(_("сохранить строк"), default=0)
-    save_done = models.PositiveIntegerField(_("сохранено строк"), default=0)
     errors = models.JSONField(_("ошибки"), default=list, blank=True,
                               help_text=_("[{row, column, code, message, params}]"))
     warnings = models.JSONField(_("предупреждения"), default=list, blank=True)
@@ -65,15 +109,34 @@ class PromoUpload(TimeStampedModel):
     failure = models.TextField(_("причина сбоя"), blank=True)
     started_at = models.DateTimeField(_("начало обработки"), null=True, blank=True)
     finished_at = models.DateTimeField(_("окончание обработки"), null=True, blank=True)
+    preview = models.JSONField(
+        _("предпросмотр"), default=dict, blank=True,
+        help_text=_("Что загрузка изменит, если её подтвердить: {fingerprint, promos: [...], created: [...]}"),
+    )
+    preview_expires_at = models.DateTimeField(_("предпросмотр действует до"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                     blank=True, related_name="+", verbose_name=_("подтвердил"))
+    confirmed_at = models.DateTimeField(_("подтверждено"), null=True, blank=True)
+    queued_at = models.DateTimeField(_("поставлено в очередь"), null=True, blank=True)
+    lease_until = models.DateTimeField(_("обработчик отвечает до"), null=True, blank=True)
+    attempt = models.PositiveIntegerField(_("номер попытки обработки"), default=0)
+    restarts = models.PositiveSmallIntegerField(
+        _("перезапусков"), default=0,
+        help_text=_("Сколько раз обработку пришлось начать заново, потому что обработчик остановился."),
+    )
 
-    history = HistoricalRecords(excluded_fields=["rows_done", "save_total", "save_done", "updated_at"])
+    # The preview can hold a large diff: kept once, on the upload, not in every history row.
+    history = HistoricalRecords(excluded_fields=["rows_done", "lease_until", "preview", "updated_at"])
     objects = PromoUploadQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("загрузка файла")
         verbose_name_plural = _("загрузки файлов")
-        indexes = [models.Index(fields=["supplier", "sha256"])]
+        indexes = [
+            models.Index(fields=["supplier", "sha256"]),
+            models.Index(fields=["status", "lease_until"], name="upload_lease_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.original_name}"
@@ -85,14 +148,24 @@ class PromoUpload(TimeStampedModel):
     READ_SHARE = 70
 
     @property
+    def save_done(self) -> int:
+        """Lines the saving step has written (annotated by ``with_saving()``; 0 otherwise)."""
+        return getattr(self, "saving_done", None) or 0
+
+    @property
+    def save_total(self) -> int:
+        return getattr(self, "saving_total", None) or 0
+
+    @property
     def is_saving(self) -> bool:
-        return not self.is_finished and self.save_total > 0
+        return self.is_working and self.save_total > 0
 
     @property
     def progress_percent(self) -> int:
         """Reading and checking the rows fill the bar up to READ_SHARE %, saving the lines
-        the rest; it shows 100 % only once the upload is finished."""
-        if self.is_finished:
+        the rest (read with ``PromoUpload.objects.with_saving()``); it shows 100 % only once no
+        process works on it any more (finished, or read and waiting for a confirmation)."""
+        if not self.is_working:
             return 100
         if self.is_saving:
             saved = min(self.save_done, self.save_total) / self.save_total
@@ -102,5 +175,16 @@ class PromoUpload(TimeStampedModel):
         return min(self.READ_SHARE, round(self.READ_SHARE * self.rows_done / self.rows_total))
 
     @property
+    def is_working(self) -> bool:
+        """Queued or processing: the page follows its progress."""
+        return self.status in self.Status.working()
+
+    @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.IMPORTED, self.Status.REJECTED, self.Status.FAILED)
+        """Nothing more will happen to it (a preview waiting for a confirmation is not)."""
+        return self.status in (self.Status.IMPORTED, self.Status.REJECTED, self.Status.CANCELLED,
+                               self.Status.FAILED)
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        return self.status == self.Status.AWAITING_CONFIRMATION

@@ -1,14 +1,14 @@
 """The saving step's progress, seen while it runs.
 
 Reading and checking a sheet write their progress in autocommitted updates (the upload
-lifecycle, :mod:`.uploads`). Saving runs in ONE transaction, so an update of the upload row
-made there would only be seen once it is all over, and the bar would sit full. Instead,
-:class:`SaveProgress` writes ``save_done`` / ``save_total`` on a connection of its own: a
-short-lived thread (Django opens one connection per thread) that updates the row, commits and
-closes. The saving transaction only ever holds a share lock on the upload row (foreign keys to
-it) until its last step, after the last progress write, so the update never waits for it; a
-lock timeout guards the rest. Progress is best effort: a failed write is skipped, never the
-import.
+lifecycle, :mod:`.uploads`, and its lease, :mod:`.leases`). Saving runs in ONE transaction that
+holds the upload's row locked (:func:`~promo.services.imports.leases.lock_claimed`), so nothing
+written there is seen before it is all over, and the bar would sit full. Instead,
+:class:`SaveProgress` writes lines done / total into :class:`~promo.models.UploadSaveProgress`
+(a table of its own, naming the upload and its attempt without a foreign key, so the locked row
+is never waited for) on a connection of its own: a short-lived thread (Django opens one
+connection per thread) that writes, commits and closes. A lock timeout guards the rest.
+Progress is best effort: a failed write is skipped, never the import.
 
 On SQLite (``make run``) a second writer would wait for the saving transaction, and an upload
 created inside an outer transaction (a dry run, a test) is not visible to another connection:
@@ -22,7 +22,7 @@ import threading
 
 from django.db import connection, connections
 
-from promo.models import PromoUpload
+from promo.models import PromoUpload, UploadSaveProgress
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +31,12 @@ LOCK_TIMEOUT_MS = 2000
 JOIN_TIMEOUT_S = 5
 
 
-def _write_apart(upload_id: int, fields: dict) -> None:
+def _write_apart(upload_id: int, attempt: int, fields: dict) -> None:
     def run() -> None:
         try:
             with connection.cursor() as cursor:
                 cursor.execute(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
-            PromoUpload.objects.filter(pk=upload_id).update(**fields)
+            UploadSaveProgress.objects.update_or_create(upload_id=upload_id, attempt=attempt, defaults=fields)
         except Exception:  # noqa: BLE001 - progress is best effort
             logger.warning("saving progress of upload %s not written", upload_id, exc_info=True)
         finally:
@@ -70,6 +70,11 @@ class SaveProgress:
         self._publish()
 
     def _publish(self) -> None:
-        self.upload.save_total, self.upload.save_done = self.total, self.done
+        self.upload.saving_total, self.upload.saving_done = self.total, self.done
         if self.live:
-            _write_apart(self.upload.pk, {"save_total": self.total, "save_done": self.done})
+            _write_apart(self.upload.pk, self.upload.attempt, {"total": self.total, "done": self.done})
+
+    def clear(self) -> None:
+        """The saving step is over (saved, refused or waiting for a confirmation): its rows go."""
+        if self.live:
+            UploadSaveProgress.objects.filter(upload_id=self.upload.pk).delete()

@@ -23,7 +23,7 @@ def seen_from_another_connection(upload_id: int) -> tuple[int, int, int, str]:
         from django.db import connections
 
         try:
-            row = PromoUpload.objects.get(pk=upload_id)
+            row = PromoUpload.objects.with_saving().get(pk=upload_id)
             found["row"] = (row.save_done, row.save_total, row.progress_percent, row.status)
         finally:
             connections.close_all()
