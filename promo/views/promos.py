@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -196,7 +196,10 @@ def visible_comments(promo: Promo, user):
 
 
 def promo_page_queryset(user):
-    return Promo.objects.restrict(user).select_related("supplier", "approved_revision", "created_by")
+    # Whether the supplier ever asked anything: most promos never did, and their page then
+    # spends no query on requests.
+    return (Promo.objects.restrict(user).select_related("supplier", "approved_revision", "created_by")
+            .annotate(has_requests=Exists(SupplierRequest.objects.filter(promo=OuterRef("pk")))))
 
 
 class PromoPage:
@@ -259,6 +262,9 @@ class PromoPage:
     def requests(self) -> tuple[list[SupplierRequest], list[SupplierRequest]]:
         """The supplier's open requests of the promo and its last answered ones, in one query;
         the open ones are the standing's too (the request and answer actions read them)."""
+        if not getattr(self.promo, "has_requests", True):
+            self.standing.__dict__["open_requests"] = {}
+            return [], []
         answered = (SupplierRequest.objects.filter(promo_id=self.promo.pk).exclude(status=SupplierRequest.Status.OPEN)
                     .order_by("-answered_at", "-pk").values("pk")[:ANSWERED_SHOWN])
         rows = list(SupplierRequest.objects.filter(promo_id=self.promo.pk)

@@ -274,10 +274,10 @@ def test_promo_page_query_count_does_not_grow_with_lines(client_for, make_promo,
     client.get(reverse("home"))  # warms the per-process caches (content types)
 
     # when the manager opens each (session, user, roles, grants, promo, lines, his lines,
-    # revision, overlaps, branches, comments, the suppliers' requests, the correction form's choices)
-    with django_assert_max_num_queries(15) as small_queries:
+    # revision, overlaps, branches, comments, the correction form's choices)
+    with django_assert_max_num_queries(14) as small_queries:
         client.get(small.get_absolute_url())
-    with django_assert_max_num_queries(15) as large_queries:
+    with django_assert_max_num_queries(14) as large_queries:
         client.get(large.get_absolute_url())
 
     # then the number of queries does not depend on the number of lines

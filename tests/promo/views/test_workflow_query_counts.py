@@ -92,3 +92,25 @@ def test_the_bulk_confirmation_is_flat(client_for, busy, django_assert_max_num_q
         response = client.post(reverse("promo:promo_bulk"), data)
     assert len(response.context["items"]) == 305
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize(("username", "cap"), [("s001", 13), ("manager", 16), ("marketer", 16)])
+def test_the_promo_page_with_requests_is_flat(client_for, make_promo, demo_user, django_assert_max_num_queries,
+                                              username, cap):
+    # given a promo with one open request, and one with an open request and 30 answered ones
+    def asked(answered: int) -> Promo:
+        promo = make_promo(status=Promo.Status.APPROVED)
+        rows = [SupplierRequest(promo=promo, kind=SupplierRequest.Kind.CANCELLATION, reason=f"Вопрос {index}",
+                                requested_by=demo_user("s001"), status=SupplierRequest.Status.DECLINED,
+                                answered_by=demo_user("marketer"), answer="Нет", answered_at=timezone.now())
+                for index in range(answered)]
+        rows.append(SupplierRequest(promo=promo, kind=SupplierRequest.Kind.EXTENSION, reason="Остатки",
+                                    new_end=promo.end + timedelta(days=5), requested_by=demo_user("s001")))
+        SupplierRequest.objects.bulk_create(rows)
+        return promo
+
+    few, many = asked(0), asked(30)
+    client = client_for(username)
+    # when each page is opened, then the same number of queries (the requests: one of them)
+    small, large = counts(client, django_assert_max_num_queries, cap, few.get_absolute_url(), many.get_absolute_url())
+    assert small == large
