@@ -53,4 +53,12 @@ urlpatterns = [
     # Documents (PDF).
     path("<int:pk>/sheet.pdf", documents.PromoSheetPdfView.as_view(), name="promo_sheet_pdf"),
     path("price-tags.pdf", documents.PriceTagsView.as_view(), name="price_tags"),
+    # Price tags of a large branch, prepared by the worker: the person's jobs, one job with its
+    # live progress, and its PDF.
+    path("price-tags/", documents.PriceTagJobListView.as_view(), name="price_tag_jobs"),
+    path("price-tags/<int:pk>/", documents.PriceTagJobDetailView.as_view(), name="price_tag_job"),
+    path("price-tags/<int:pk>/progress/", documents.PriceTagJobProgressView.as_view(),
+         name="price_tag_job_progress"),
+    path("price-tags/<int:pk>/price-tags.pdf", documents.PriceTagJobDownloadView.as_view(),
+         name="price_tag_job_download"),
 ]

@@ -12,8 +12,9 @@ import pytest
 from django.db.models import Count, Max, Sum
 from django.test import Client
 
+from branches.models import Branch
 from exports.models import ExportRun
-from promo.models import Promo, PromoComment, PromoEvent, PromoLine, PromoUpload
+from promo.models import PriceTagJob, Promo, PromoComment, PromoEvent, PromoLine, PromoUpload
 from tests.test_smoke_crawl import portal, user  # noqa: F401  (the module's portal fixture)
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,7 @@ def snapshot() -> tuple:
     return (
         Promo.objects.aggregate(Sum("version"), *changed), PromoLine.objects.aggregate(*changed),
         PromoEvent.objects.count(), PromoComment.objects.count(), PromoUpload.objects.aggregate(*changed),
-        ExportRun.objects.count(),
+        ExportRun.objects.count(), PriceTagJob.objects.count(),
     )
 
 
@@ -130,6 +131,10 @@ def test_page_forms_refuse_bad_input(portal):  # noqa: F811
         caller.post(f"/promo/requests/{asked.pk}/decline/", {"reason": ""})
     callers["marketer"].post(f"/promo/requests/{asked.pk}/decline/", {"reason": "   "})
     callers["marketer"].post(f"/promo/requests/{asked.pk}/accept/", {"reason": "x" * 3000})
+    branch = Branch.objects.order_by("code").first()
+    for value in [*ODD_NUMBERS, *ODD_DATES]:
+        callers["s001"].post("/promo/price-tags.pdf", {"branch": value, "date": "2027-02-10"})
+        callers["s001"].post("/promo/price-tags.pdf", {"branch": branch.pk, "date": value})
     # the preview of an upload: odd fingerprints, another supplier, ids that do not exist
     awaiting = portal["awaiting"]
     for value in [*ODD_VERSIONS, "0" * 64, "f" * 65]:
@@ -228,6 +233,7 @@ def test_lists_and_filters_take_any_query(portal):  # noqa: F811
         "/promo/activity/": ["kind", "actor", "supplier", "date_from", "date_to", "page"],
         "/promo/requests/": ["status", "page"], "/api/v1/requests/": ["status", "kind", "promo", "page", "ordering"],
         "/promo/uploads/": ["page"], "/promo/uploads/template/": ["supplier", "lang"], "/exports/": ["page"],
+        "/promo/price-tags/": ["page"],
         "/exports/preview/": ["date", "system", "promo", "kind", "page"],
         f"/exports/{portal['run'].pk}/changes/": ["promo", "kind", "page"],
         "/branches/": ["q", "region", "city", "group", "open_on", "page", "per_page"],

@@ -200,6 +200,7 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 DEMO_USERS_ALLOWED = True
 
 from config.settings.celery import *  # noqa: E402,F403
+from config.settings.documents import *  # noqa: E402,F403
 from config.settings.email import *  # noqa: E402,F403
 from config.settings.exports import *  # noqa: E402,F403
 from config.settings.imports import *  # noqa: E402,F403

@@ -57,6 +57,8 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"  # mail (the outbox), the date events: shor
 CELERY_TASK_QUEUES = tuple(Queue(name, Exchange(name), routing_key=name) for name in ("celery", "imports", "exports"))
 CELERY_TASK_ROUTES = {
     "promo.upload_process": {"queue": "imports"},
+    # A large branch's price tags take minutes, like an export: never in front of the mail.
+    "promo.price_tags_render": {"queue": "exports"},
     "exports.tasks.*": {"queue": "exports"},
     # The reaper is short and must not wait behind the long run of a stuck export worker.
     "exports.tasks.export_runs_recover": {"queue": "celery"},
@@ -86,6 +88,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "promo.decision_deadlines",
         "schedule": crontab(hour=PROMO_DEADLINES_HOUR, minute=PROMO_DEADLINES_MINUTE),
     },
+    # Prepared price tag PDFs are kept PROMO_PRICE_TAGS_KEEP_DAYS days, then removed.
+    "price-tag-jobs-clean": {"task": "promo.price_tag_jobs_clean", "schedule": crontab(hour=3, minute=30)},
     # The nightly ERP export (exports.tasks.export_nightly) at EXPORT_NIGHTLY_AT, local time.
     "exports-nightly": {
         "task": "exports.tasks.export_nightly",

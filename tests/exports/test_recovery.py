@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from exports.models import ExportRun
@@ -24,6 +23,7 @@ from exports.writers import FileSink
 from promo.models import Promo, PromoEvent
 from tests.exports.conftest import NIGHT, approved_promo
 from tests.factories import BranchFactory, ProductFactory, SupplierFactory
+from tests.workers import child_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,12 +61,6 @@ def visible(root: Path) -> list[Path]:
                   if not any(part.startswith(".") for part in path.relative_to(root).parts))
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
 def later(seconds: int):
     return timezone.now() + timedelta(seconds=seconds)
 
@@ -81,7 +75,7 @@ def test_an_export_killed_between_two_file_renames_leaves_nothing_that_looks_com
     # when: its worker process is killed after renaming its first file, before the second
     child = subprocess.run(
         [sys.executable, "-c", KILL_BETWEEN_RENAMES, str(run.pk)], cwd=ROOT, capture_output=True, timeout=120,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.django.test", "DATABASE_URL": database_url(),
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.django.test", "DATABASE_URL": child_database_url(),
              "EXPORT_ROOT": str(export_root)},
     )
     assert child.returncode == -9, child.stderr.decode()[-3000:]

@@ -9,116 +9,22 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import date
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from promo.models import Promo, PromoUpload
 from promo.services.imports.uploads import upload_submit
 from suppliers.models import Product
 from tests.promo.imports import sheets
 from tests.promo.imports.sheets import line
+from tests.workers import start_worker, stop_worker
 
-ROOT = Path(__file__).resolve().parents[3]
 ROWS = 2500  # above PROMO_UPLOAD_ASYNC_ROWS (2,000): the upload is queued for the worker
 TIMEOUT = 180
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
-def forget_connections() -> None:
-    """Drop the app's cached broker connections and producers (made for the other broker), and
-    kombu's global producer pools (keyed by broker: a second test on the same broker would get
-    the pool closed by the first)."""
-    from kombu import pools
-
-    if celery_app._pool is not None:
-        celery_app.pool.force_close_all()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    pools.reset()
-
-
-@pytest.fixture
-def real_broker():
-    """Point the producer (this process) at the broker the worker reads, with eager mode off,
-    and restore the eager test configuration afterwards."""
-    broker = f"sqla+postgresql+psycopg://{database_url()}"
-    saved = {key: celery_app.conf[key] for key in ("broker_url", "broker_transport_options", "task_always_eager")}
-    celery_app.conf.update(broker_url=broker, broker_transport_options={}, task_always_eager=False)
-    forget_connections()
-    yield broker
-    celery_app.conf.update(**saved)
-    forget_connections()
-    # kombu caches one SQLAlchemy engine per broker URL; its idle connection would keep the
-    # test database from being dropped.
-    from kombu.transport.sqlalchemy import Channel
-
-    for engine, _session in Channel._engines.values():
-        engine.dispose()
-    Channel._engines.clear()
-
-
-def start_worker(broker: str, media_root, log: Path, **extra_env: str) -> subprocess.Popen:
-    """``celery -A config worker`` as a subprocess (in a session of its own, so a signal to
-    its group reaches every process of it) against the test database and media; returns once
-    the worker says it is ready."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.django.test",
-        "DATABASE_URL": f"postgres://{database_url()}",
-        "CELERY_BROKER_URL": broker,
-        "MEDIA_ROOT": str(media_root),
-        **extra_env,
-    }
-    celery = Path(sys.executable).with_name("celery")
-    start = log.stat().st_size if log.exists() else 0
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            [str(celery), "-A", "config", "worker", "--pool", "solo", "--loglevel", "info",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    # Wait until the worker has declared its queues: kombu's SQLAlchemy transport creates its
-    # tables and queue rows on first use without a lock across processes, so publishing while
-    # the worker declares can fail on a unique constraint.
-    deadline = time.monotonic() + 60
-    while b" ready." not in log.read_bytes()[start:]:
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the worker did not start; its log:\n{log.read_text()[-3000:]}")
-        time.sleep(0.1)
-    return process
-
-
-def stop_worker(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-@pytest.fixture
-def worker(real_broker, settings, tmp_path):
-    log = tmp_path / "worker.log"
-    process = start_worker(real_broker, settings.MEDIA_ROOT, log)
-    yield log
-    stop_worker(process)
 
 
 @pytest.mark.worker
@@ -182,7 +88,7 @@ def test_a_worker_killed_mid_import_is_recovered_by_the_reaper(demo_data, demo_u
 
     # given: a worker whose leases last LEASE seconds, and a bulk sheet of 10,000 lines
     log = tmp_path / "worker.log"
-    first = start_worker(real_broker, settings.MEDIA_ROOT, log, PROMO_UPLOAD_LEASE_SECONDS=str(LEASE))
+    first = start_worker(real_broker, log, MEDIA_ROOT=str(settings.MEDIA_ROOT), PROMO_UPLOAD_LEASE_SECONDS=str(LEASE))
     try:
         items = list(Product.objects.select_related("supplier").order_by("article")[:KILL_ROWS // 2])
         rows = [{"Поставщик": p.supplier.code, **line(p, **{"Название акции": name})}
@@ -213,7 +119,7 @@ def test_a_worker_killed_mid_import_is_recovered_by_the_reaper(demo_data, demo_u
     assert upload_state(upload.pk)[0] == PromoUpload.Status.QUEUED
 
     # and the next worker imports it whole, once
-    second = start_worker(real_broker, settings.MEDIA_ROOT, log)
+    second = start_worker(real_broker, log, MEDIA_ROOT=str(settings.MEDIA_ROOT))
     try:
         wait_until(lambda: upload_state(upload.pk)[0] not in PromoUpload.Status.working(), "the end", log)
     finally:
