@@ -3,7 +3,18 @@ queue, history, the marketer's workspace, notification settings and the PDF docu
 
 from django.urls import path
 
-from promo.views import approval, bulk, documents, history, marketer, notifications, promos, requests, uploads
+from promo.views import (
+    approval,
+    bulk,
+    documents,
+    history,
+    marketer,
+    notifications,
+    promos,
+    requests,
+    timeline,
+    uploads,
+)
 
 app_name = "promo"
 urlpatterns = [
@@ -25,9 +36,9 @@ urlpatterns = [
     # Transitions and other changes, posted from the promo page.
     path("<int:pk>/submit/", promos.PromoSubmitView.as_view(), name="promo_submit"),
     path("<int:pk>/withdraw/", promos.PromoWithdrawView.as_view(), name="promo_withdraw"),
-    path("<int:pk>/request-extension/", promos.PromoRequestExtensionView.as_view(),
+    path("<int:pk>/request-extension/", requests.PromoRequestExtensionView.as_view(),
          name="promo_request_extension"),
-    path("<int:pk>/request-cancellation/", promos.PromoRequestCancellationView.as_view(),
+    path("<int:pk>/request-cancellation/", requests.PromoRequestCancellationView.as_view(),
          name="promo_request_cancellation"),
     path("<int:pk>/cancel/", promos.PromoCancelView.as_view(), name="promo_cancel"),
     path("<int:pk>/extend/", promos.PromoExtendView.as_view(), name="promo_extend"),
@@ -50,6 +61,8 @@ urlpatterns = [
     path("activity/", history.ActivityLogView.as_view(), name="activity_log"),
     # Notification settings.
     path("notifications/", notifications.NotificationSettingsView.as_view(), name="notification_settings"),
+    # The shelf-price timeline of a product (linked from the product page and each promo line).
+    path("products/<int:pk>/timeline/", timeline.ProductTimelineView.as_view(), name="product_timeline"),
     # Documents (PDF).
     path("<int:pk>/sheet.pdf", documents.PromoSheetPdfView.as_view(), name="promo_sheet_pdf"),
     path("price-tags.pdf", documents.PriceTagsView.as_view(), name="price_tags"),

@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before anything reads a form: uploads keep their file whatever its name (config/multipart.py).
+    "config.multipart.MultipartFileNamesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -204,6 +206,7 @@ from config.settings.documents import *  # noqa: E402,F403
 from config.settings.email import *  # noqa: E402,F403
 from config.settings.exports import *  # noqa: E402,F403
 from config.settings.imports import *  # noqa: E402,F403
+from config.settings.promo import *  # noqa: E402,F403
 from config.settings.security import *  # noqa: E402,F403
 from config.settings.workflow import *  # noqa: E402,F403
 

@@ -21,9 +21,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.response import Response
 
+from config.multipart import MultiPartParser
 from promo.api.errors import RefusalsMixin
 from promo.api.serializers import ErrorSerializer
 from promo.models import Promo, PromoUpload
@@ -105,6 +106,7 @@ class ImportResultSerializer(serializers.Serializer):
     promos = serializers.IntegerField(help_text="Promos created or revised.")
     errors = ProblemSerializer(many=True)
     warnings = ProblemSerializer(many=True)
+    sheet = serializers.CharField(help_text="The sheet that was read (empty when the file could not be read).")
     revisions = RevisionCountSerializer(
         many=True, help_text="Promos revised; while awaiting a confirmation each with its whole diff "
                              "(see RevisionPreview).")
@@ -334,7 +336,8 @@ class UploadViewSet(RefusalsMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
             if refused.problem is None:
                 return Response({"detail": refused.message, "code": "refused"}, status=status.HTTP_403_FORBIDDEN)
             return Response({"ok": False, "upload_id": None, "rows": 0, "lines": 0, "promos": 0,
-                             "errors": [refused.problem.as_dict()], "warnings": [], "revisions": []},
+                             "errors": [refused.problem.as_dict()], "warnings": [], "revisions": [],
+                             "sheet": ""},
                             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         if result is None:
             return Response({"upload_id": upload.pk, "status": upload.status, "rows_total": upload.rows_total,

@@ -5,6 +5,7 @@ from django.urls import path
 from promo.api.documents import PromoSheetPdfAPIView
 from promo.api.promos import PromoViewSet
 from promo.api.requests import SupplierRequestViewSet
+from promo.api.timeline import ProductTimelineAPIView
 from promo.api.uploads import UploadViewSet
 
 
@@ -13,4 +14,7 @@ def register(router) -> list:
     router.register("uploads", UploadViewSet, basename="upload")
     router.register("promos", PromoViewSet, basename="promo")
     router.register("requests", SupplierRequestViewSet, basename="request")
-    return [path("promos/<int:pk>/sheet.pdf", PromoSheetPdfAPIView.as_view(), name="promo-sheet-pdf")]
+    return [
+        path("promos/<int:pk>/sheet.pdf", PromoSheetPdfAPIView.as_view(), name="promo-sheet-pdf"),
+        path("products/<int:pk>/timeline/", ProductTimelineAPIView.as_view(), name="product-timeline"),
+    ]

@@ -135,11 +135,11 @@ class Standing:
             promo_id=self.promo.pk, product__category__in=Category.objects.restrict(actor, DECIDE),
         ).values_list("pk", "decision"))
 
-    @property
+    @cached_property
     def decides(self) -> bool:
         return bool(self.decidable)
 
-    @property
+    @cached_property
     def pending(self) -> bool:
         """Some of the actor's lines wait for his decision."""
         return Decision.PENDING in self.decidable.values()
@@ -414,8 +414,11 @@ def standings_for(actor, promos: Iterable[Promo]) -> dict[int, Standing]:
         own = set(Supplier.objects.restrict(actor, CHANGE).filter(
             pk__in={promo.supplier_id for promo in promos}).values_list("pk", flat=True))
     decides = actor is not None and actor.is_authenticated and (is_category_manager(actor) or actor.is_superuser)
+    # The approval queue knows already: its rows are promos with a line of his categories,
+    # annotated with how many of them wait for him (``my_pending``).
+    queued = decides and all(hasattr(promo, "my_pending") for promo in promos)
     decidable: dict[int, dict[int, str]] = defaultdict(dict)
-    if decides:
+    if decides and not queued:
         for promo_id, pk, decision in PromoLine.objects.filter(
                 promo_id__in=ids, product__category__in=Category.objects.restrict(actor, DECIDE),
         ).values_list("promo_id", "pk", "decision"):
@@ -433,7 +436,10 @@ def standings_for(actor, promos: Iterable[Promo]) -> dict[int, Standing]:
         facts = standings[promo.pk].__dict__
         facts["marketer"] = marketer
         facts["own_supplier"] = promo.supplier_id in own
-        facts["decidable"] = decidable.get(promo.pk, {})
+        if queued:
+            facts["decides"], facts["pending"] = True, promo.my_pending > 0
+        else:
+            facts["decidable"] = decidable.get(promo.pk, {})
         if promo.pk in submit_facts:
             facts["has_lines"], facts["rejected_revision"] = submit_facts[promo.pk]
     return standings

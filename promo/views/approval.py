@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django_filters.views import FilterView
 
+from promo import economics
 from promo.filtersets import PromoFilterSet
 from promo.forms import workflow as wf
 from promo.models import Promo, PromoLine, SupplierRequest
@@ -21,7 +22,7 @@ from promo.services import transitions
 from promo.services.conflicts import LineWindow, overlaps_find
 from promo.views.bulk_bar import bulk_context
 from promo.views.promos import PromoActionView, RoleRequiredMixin
-from suppliers.models import Category
+from suppliers.models import Category, Product
 from suppliers.querysets import DECIDE
 from suppliers.roles import is_category_manager
 
@@ -86,6 +87,12 @@ class ApprovalQueueFilterSet(PromoFilterSet):
     def __init__(self, *args, only_conflicts: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.only_conflicts = only_conflicts
+        # Only what can be in his queue: the categories he decides and the suppliers with
+        # products in them (subqueries, no lists of ids).
+        managed = Category.objects.restrict(self.request.user if self.request else None, DECIDE)
+        self.filters["category"].queryset = managed
+        self.filters["supplier"].queryset = self.filters["supplier"].queryset.filter(
+            Exists(Product.objects.filter(supplier=OuterRef("pk"), category__in=managed)))
 
     @property
     def qs(self):
@@ -141,9 +148,13 @@ class ApprovalQueueView(CategoryManagerRequiredMixin, FilterView):
                                  overdue=Count("pk", distinct=True, filter=Q(decision_due__lt=today)))
         page = list(context["object_list"])
         conflicts = conflicting_promo_ids(page)
+        # The worst line margin after compensation of each promo on the page: one query for
+        # the page, the math in promo/mechanics.py.
+        worst = economics.worst_margins(page)
         for promo in page:
             promo.has_conflict = promo.pk in conflicts
             promo.overdue = promo.is_overdue(today)
+            promo.worst_line = worst.get(promo.pk)
         context.update({
             "promos": page,
             "totals": totals,
@@ -173,7 +184,7 @@ class PromoApproveView(PromoActionView):
 
     def perform(self, promo, form):
         transitions.promo_approve(promo=promo, actor=self.request.user, version=form.cleaned_data["version"],
-                               comment=form.cleaned_data["comment"])
+                                  comment=form.cleaned_data["comment"], below_floor_reason=form.floor_reason())
 
 
 class PromoRejectView(PromoActionView):
@@ -204,5 +215,5 @@ class LinesDecideView(PromoActionView):
     def perform(self, promo, form):
         decisions = form.decisions(accept_rest="accept_rest" in self.request.POST)
         transitions.lines_decide(promo=promo, actor=self.request.user, decisions=decisions,
-                              version=form.cleaned_data["version"])
+                                 version=form.cleaned_data["version"], floor_overrides=form.floor_overrides())
 

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -27,14 +27,15 @@ from django.views import View
 from django_filters.views import FilterView
 
 from branches.targeting import resolve
-from promo import mechanics
+from promo import economics, mechanics
 from promo.changes import ChangeFormatter, line_changes, terms_changes
 from promo.filtersets import PromoFilterSet
 from promo.forms import workflow as wf
 from promo.models import Promo, PromoComment, PromoLine, SupplierRequest
-from promo.services import comments, point_corrections, supplier_requests, transitions
+from promo.selectors import promo_requests
+from promo.services import comments, floor, point_corrections, supplier_requests, transitions
 from promo.services.actions import Standing, promo_actions, require_role
-from promo.services.conflicts import promo_conflicts
+from promo.services.conflicts import promo_conflict_details
 from promo.services.errors import (
     IllegalStateError,
     InvalidError,
@@ -53,8 +54,6 @@ from suppliers.roles import is_marketer, is_staff_role
 # the same types to the same statuses: promo/api/errors.py).
 CONFLICT_STATUS = 409
 INVALID_STATUS = 400
-# Answered requests the promo page shows under the open ones.
-ANSWERED_SHOWN = 3
 
 
 def refusal_status(exc: WorkflowError) -> int:
@@ -138,12 +137,15 @@ class LineRow:
     purchase_price: Decimal | None = None
     margin: Decimal | None = None
     margin_percent: Decimal | None = None
+    economics: object = None
+    floor: object = None  # the price floor's problem (promo.rules.margin_floor_problem)
     diff_class: str = ""
     changes: list = field(default_factory=list)
     conflicts: list = field(default_factory=list)
     decidable: bool = False
     decision_field: object = None
     reason_field: object = None
+    below_floor_field: object = None
 
     @property
     def below_cost(self) -> bool:
@@ -158,8 +160,8 @@ def line_rows(promo: Promo, lines, *, show_purchase: bool, diff: dict, conflicts
     changed = {row["product_id"]: row.get("fields", {}) for row in diff.get("changed", [])}
     added = {row["product_id"] for row in diff.get("added", [])}
     by_line: dict[int, list] = {}
-    for line, other in conflicts:
-        by_line.setdefault(line.pk, []).append(other)
+    for conflict in conflicts:
+        by_line.setdefault(conflict.line.pk, []).append(conflict)
     rows = []
     for line in lines:
         row = LineRow(line=line, conflicts=by_line.get(line.pk, []), decidable=line.pk in decidable)
@@ -173,11 +175,12 @@ def line_rows(promo: Promo, lines, *, show_purchase: bool, diff: dict, conflicts
             # An incomplete line (e.g. a fixed price without a price) shows dashes.
             row.unit_price = None
         if show_purchase:
+            # The chain's margin after the supplier's compensation (promo/economics.py).
             row.purchase_price = line.product.purchase_price
-            if row.unit_price is not None:
-                row.margin = mechanics.margin(row.unit_price, row.purchase_price)
-                if row.margin is not None and row.unit_price > 0:
-                    row.margin_percent = mechanics.money(row.margin * 100 / row.unit_price)
+            row.economics = economics.of_line(line, promo.mechanic)
+            if row.economics is not None:
+                row.margin, row.margin_percent = row.economics.margin, row.economics.margin_percent
+                row.floor = floor.line_problem(line, promo.mechanic)
         if line.product_id in added:
             row.diff_class = "diff-added"
         elif line.product_id in changed:
@@ -260,20 +263,11 @@ class PromoPage:
         return actions
 
     def requests(self) -> tuple[list[SupplierRequest], list[SupplierRequest]]:
-        """The supplier's open requests of the promo and its last answered ones, in one query;
+        """The supplier's open and last answered requests (:func:`promo.selectors.promo_requests`);
         the open ones are the standing's too (the request and answer actions read them)."""
-        if not getattr(self.promo, "has_requests", True):
-            self.standing.__dict__["open_requests"] = {}
-            return [], []
-        answered = (SupplierRequest.objects.filter(promo_id=self.promo.pk).exclude(status=SupplierRequest.Status.OPEN)
-                    .order_by("-answered_at", "-pk").values("pk")[:ANSWERED_SHOWN])
-        rows = list(SupplierRequest.objects.filter(promo_id=self.promo.pk)
-                    .filter(Q(status=SupplierRequest.Status.OPEN) | Q(pk__in=answered))
-                    .select_related("requested_by", "answered_by").order_by("created_at", "pk"))
-        open_ones = [row for row in rows if row.is_open]
+        open_ones, answered = promo_requests(promo=self.promo)
         self.standing.__dict__["open_requests"] = {row.kind: row for row in open_ones}
-        return open_ones, sorted((row for row in rows if not row.is_open),
-                                 key=lambda row: (row.answered_at, row.pk), reverse=True)
+        return open_ones, answered
 
     def context(self, bound: dict | None = None) -> dict:
         bound = bound or {}
@@ -287,8 +281,8 @@ class PromoPage:
         staff = is_staff_role(self.user)
         formatter = ChangeFormatter()
         rows = line_rows(promo, lines, show_purchase=staff, diff=diff,
-                         conflicts=promo_conflicts(promo) if staff else [], decidable=decidable,
-                         formatter=formatter)
+                         conflicts=promo_conflict_details(promo, user=self.user, lines=lines),
+                         decidable=decidable, formatter=formatter)
         forms = {}
         for name, form_class in self.FORMS.items():
             forms[name] = bound.get(name) or form_class(initial=self._initial(name), action=name)
@@ -302,6 +296,11 @@ class PromoPage:
             if row.decidable:
                 row.decision_field = forms["lines"].decision_field(row.line)
                 row.reason_field = forms["lines"].reason_field(row.line)
+                row.below_floor_field = forms["lines"].below_floor_field(row.line) if row.floor else None
+        if "approve" not in bound and not any(row.floor for row in rows if row.decidable):
+            # Nothing of his under the price floor: no «согласовать ниже порога» to offer.
+            for name in ("below_floor", "below_floor_reason"):
+                del forms["approve"].fields[name]
         rules = promo.rules
         on = max(self.today, promo.start) if self.today <= promo.end else promo.start
         return {
@@ -324,6 +323,7 @@ class PromoPage:
             "comments": visible_comments(promo, self.user),
             "show_purchase": staff,
             "decision_summary": self._summary(lines),
+            "plan": economics.plan_totals((row.line, row.economics) for row in rows) if staff else None,
             "in_force_other": (promo.approved_revision is not None
                                and promo.approved_revision.number != promo.revision),
         }
@@ -415,26 +415,6 @@ class PromoWithdrawView(PromoActionView):
     def perform(self, promo, form):
         transitions.promo_withdraw(promo=promo, actor=self.request.user, version=form.cleaned_data["version"],
                                 reason=form.cleaned_data["reason"])
-
-
-class PromoRequestExtensionView(PromoActionView):
-    action = "request_extension"
-    success_message = gettext_lazy("Запрос на продление отправлен.")
-
-    def perform(self, promo, form):
-        supplier_requests.promo_request_extension(
-            promo=promo, actor=self.request.user, new_end=form.cleaned_data["new_end"],
-            reason=form.cleaned_data["reason"], version=form.cleaned_data["version"])
-
-
-class PromoRequestCancellationView(PromoActionView):
-    action = "request_cancellation"
-    success_message = gettext_lazy("Запрос на отмену отправлен.")
-
-    def perform(self, promo, form):
-        supplier_requests.promo_request_cancellation(promo=promo, actor=self.request.user,
-                                            reason=form.cleaned_data["reason"],
-                                            version=form.cleaned_data["version"])
 
 
 class PromoCancelView(PromoActionView):

@@ -1,5 +1,6 @@
-"""Suppliers' requests on the pages: the list of requests (open ones first: what waits for an
-answer), and the answers posted from the promo page («Продлить как просят», «Отменить»,
+"""Suppliers' requests on the pages: asking (the promo page's «Запросить продление / отмену»),
+the list of requests (open ones first: what waits for an answer), and the answers posted from
+the promo page («Продлить как просят», «Отменить»,
 «Отклонить запрос»). Thin over promo/services/supplier_requests.py; a request is found through
 the visibility of its promo, so a foreign one is a 404, and a refusal maps to a status in one
 place (:func:`promo.views.promos.refusal_status`)."""
@@ -17,10 +18,37 @@ from promo.forms.workflow import RequestAnswerForm
 from promo.models import SupplierRequest
 from promo.services import supplier_requests
 from promo.services.errors import WorkflowError
-from promo.views.promos import INVALID_STATUS, PromoPage, promo_page_queryset, refusal_status, safe_next
+from promo.views.promos import (
+    INVALID_STATUS,
+    PromoActionView,
+    PromoPage,
+    promo_page_queryset,
+    refusal_status,
+    safe_next,
+)
 
 STATUSES = {"open": SupplierRequest.Status.OPEN, "accepted": SupplierRequest.Status.ACCEPTED,
             "declined": SupplierRequest.Status.DECLINED}
+
+
+class PromoRequestExtensionView(PromoActionView):
+    action = "request_extension"
+    success_message = _("Запрос на продление отправлен.")
+
+    def perform(self, promo, form):
+        supplier_requests.promo_request_extension(
+            promo=promo, actor=self.request.user, new_end=form.cleaned_data["new_end"],
+            reason=form.cleaned_data["reason"], version=form.cleaned_data["version"])
+
+
+class PromoRequestCancellationView(PromoActionView):
+    action = "request_cancellation"
+    success_message = _("Запрос на отмену отправлен.")
+
+    def perform(self, promo, form):
+        supplier_requests.promo_request_cancellation(promo=promo, actor=self.request.user,
+                                                     reason=form.cleaned_data["reason"],
+                                                     version=form.cleaned_data["version"])
 
 
 class RequestListView(LoginRequiredMixin, ListView):

@@ -1,6 +1,6 @@
 """The data steps of this work's migrations, run on today's models: the suppliers' requests
-recorded as events become records (promo/0005), and the promos waiting for approval get the
-decision clock of their current revision (promo/0006)."""
+recorded as events become records (promo/0006), and the promos waiting for approval get the
+decision clock of their current revision (promo/0007)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from promo.models import Promo, PromoEvent, SupplierRequest
 from tests.factories import PromoFactory, supplier_user
 from tests.factories import marketer as make_marketer
 
-requests_step = importlib.import_module("promo.migrations.0005_supplier_requests").requests_from_events
-clocks_step = importlib.import_module("promo.migrations.0006_promo_decision_clock").clocks_for_waiting_promos
+requests_step = importlib.import_module("promo.migrations.0006_supplier_requests").requests_from_events
+clocks_step = importlib.import_module("promo.migrations.0007_promo_decision_clock").clocks_for_waiting_promos
 Kind = PromoEvent.Kind
 pytestmark = pytest.mark.django_db
 ZONE = ZoneInfo("Asia/Novosibirsk")

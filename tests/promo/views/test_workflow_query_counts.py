@@ -94,7 +94,7 @@ def test_the_bulk_confirmation_is_flat(client_for, busy, django_assert_max_num_q
     assert len(many) == len(few)
 
 
-@pytest.mark.parametrize(("username", "cap"), [("s001", 13), ("manager", 16), ("marketer", 16)])
+@pytest.mark.parametrize(("username", "cap"), [("s001", 17), ("manager", 16), ("marketer", 16)])
 def test_the_promo_page_with_requests_is_flat(client_for, make_promo, demo_user, django_assert_max_num_queries,
                                               username, cap):
     # given a promo with one open request, and one with an open request and 30 answered ones

@@ -62,7 +62,7 @@ def requests_from_events(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('promo', '0004_price_tag_job'),
+        ('promo', '0005_promoline_planned_quantity'),
         ('suppliers', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

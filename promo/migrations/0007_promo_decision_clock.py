@@ -31,7 +31,7 @@ def clocks_for_waiting_promos(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('promo', '0005_supplier_requests'),
+        ('promo', '0006_supplier_requests'),
     ]
 
     operations = [

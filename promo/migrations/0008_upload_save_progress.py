@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('promo', '0006_promo_decision_clock'),
+        ('promo', '0007_promo_decision_clock'),
     ]
 
     operations = [
