@@ -9,7 +9,7 @@ on a day off, the working day before it is the due date. A promo that starts too
 buffer is due at once (its due date may lie before the submission: it is overdue).
 
 The settings behind the arguments: ``PROMO_DECISION_WORKING_DAYS``,
-``PROMO_DECISION_BUFFER_DAYS`` and ``PROMO_HOLIDAYS`` (config/settings/imports.py).
+``PROMO_DECISION_BUFFER_DAYS`` and ``PROMO_HOLIDAYS`` (config/settings/workflow.py).
 """
 
 from __future__ import annotations

@@ -353,6 +353,11 @@ def people_of(role: str, event: PromoEvent, cast: Cast) -> set[int]:
     return set(get_user_model().objects.filter(groups__name=group).values_list("pk", flat=True))
 
 
+def test_every_event_kind_has_a_scenario():
+    # a new event kind needs a row in the docs table and a scenario here, or nobody checks its mail
+    assert set(SCENARIOS) == set(Kind.values)
+
+
 @pytest.mark.parametrize("kind", list(SCENARIOS))
 def test_every_event_kind_reaches_exactly_the_roles_of_the_docs_table(cast, kind):
     # given the routing table of the docs

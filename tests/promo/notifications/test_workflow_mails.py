@@ -10,7 +10,7 @@ from promo.models import OutboxMessage, Promo, PromoEvent, PromoLine
 from promo.services.mass_corrections import mass_correction_apply
 from promo.services.point_corrections import promo_extend
 from promo.services.revisions import revision_freeze_decisions, revision_record
-from promo.services.supplier_requests import promo_request_extension
+from promo.services.supplier_requests import promo_request_extension, request_accept
 from promo.services.transitions import line_decide, promo_approve, promo_submit
 from tests.promo.notifications.conftest import recipients
 
@@ -105,3 +105,25 @@ def test_the_extension_mails_name_the_new_end_once(world):
     extended = last_message(Kind.PROMO_EXTENDED, "author").body_text
     assert asked.count("окончание:") == 1 and "окончание: 14.02.2027 → 21.02.2027" in asked
     assert extended.count("окончание:") == 1 and "окончание: 14.02.2027 → 28.02.2027" in extended
+
+
+def test_an_accepted_extension_request_names_the_new_end_once(world):
+    # given an approved promo whose supplier asked for an extension to 21.02
+    promo = world.promo
+    promo.status = Promo.Status.APPROVED
+    promo.save()
+    promo.lines.update(decision=PromoLine.Decision.ACCEPTED)
+    revision_record(promo=promo)
+    promo.approved_revision = revision_freeze_decisions(promo=promo)
+    promo.save()
+    with time_machine.travel(date(2026, 11, 23), tick=True):
+        asked = promo_request_extension(promo=promo, actor=world.author, new_end=date(2027, 2, 21), reason="Спрос")
+
+        # when a marketer accepts it («Продлить как просят»)
+        request_accept(request=asked, actor=world.marketer, reason="Продлеваем")
+
+    # then the supplier's one mail tells the answer and the extension it ran, «окончание» once
+    answered = last_message(Kind.REQUEST_ACCEPTED, "author").body_text
+    assert answered.count("окончание:") == 1 and "окончание: 14.02.2027 → 21.02.2027" in answered
+    assert "Продлеваем" in answered
+    assert not OutboxMessage.objects.filter(event__kind=Kind.PROMO_EXTENDED, recipient__username="author").exists()

@@ -1,6 +1,7 @@
 """The category manager's approval screen: his queue with counts, the age of the oldest
 promo, filters, sorting and bulk decisions; and a flat query count with 1,000 promos."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from suppliers.models import Product, Supplier
 
 QUEUE = reverse("promo:approval_queue")
 BULK = reverse("promo:promo_bulk")
+START_FAR = date(2027, 4, 1)
 
 
 def test_queue_of_1000_promos_keeps_a_flat_query_count(bulk_promos, client_for, django_assert_max_num_queries):
@@ -81,6 +83,38 @@ def test_a_resubmitted_revision_shows_the_age_of_its_own_submission(client_for, 
     assert timezone.localtime(row.submitted_at).date() == date(2026, 11, 20)
     assert response.context["totals"]["oldest"].date() == date(2026, 11, 20)
     assert "20.11.2026" in response.content.decode()
+
+
+def test_the_queue_sorts_by_decision_due_date_and_shows_the_overdue_in_red(client_for, make_promo, demo_user,
+                                                                          settings):
+    # given 3 working days to decide, never later than 100 days before the start, and three
+    # promos sent for approval: on Monday 02.11 (due 05.11), on Friday 20.11 (due Wednesday
+    # 25.11) and on Monday 23.11 one that starts on 04.03.2027 (due 100 days before: Tuesday 24.11)
+    settings.PROMO_DECISION_WORKING_DAYS, settings.PROMO_DECISION_BUFFER_DAYS = 3, 100
+    sent = {}
+    for name, day, start in (("late", 2, START_FAR), ("calm", 20, START_FAR), ("urgent", 23, date(2027, 3, 4))):
+        with time_machine.travel(timezone.make_aware(timezone.datetime(2026, 11, day, 10, 0)), tick=False):
+            sent[name] = make_promo(status=Promo.Status.DRAFT, start=start)
+            promo_submit(promo=sent[name], actor=demo_user("s001"))
+    late, calm, urgent = sent["late"], sent["calm"], sent["urgent"]
+
+    # when manager3 opens his queue on Tuesday 24.11, by default and sorted by age
+    with time_machine.travel(timezone.make_aware(timezone.datetime(2026, 11, 24, 12, 0)), tick=False):
+        client = client_for("manager3")
+        by_due = client.get(QUEUE)
+        by_age = client.get(QUEUE, {"sort": "age"})
+
+    # then the default order is the due date's (the age order differs), each row with its due date
+    assert [p.code for p in by_due.context["promos"]] == [late.code, urgent.code, calm.code]
+    assert [p.code for p in by_age.context["promos"]] == [late.code, calm.code, urgent.code]
+    page = by_due.content.decode()
+    assert "05.11.2026" in page and "24.11.2026" in page and "25.11.2026" in page
+    # and only the promo past its due date is overdue: in red, and counted (the one due today is not)
+    assert by_due.context["totals"]["overdue"] == 1
+    assert re.search(r'<a class="stat overdue" href="\?sort=due"><div class="value" id="queue-overdue">1</div>', page)
+    rows = re.findall(r'<tr data-promo="([^"]+)"( class="overdue")?>', page)
+    assert rows == [(late.code, ' class="overdue"'), (urgent.code, ""), (calm.code, "")]
+    assert page.count('class="decision-due bad"') == 1
 
 
 def test_queue_filters_and_sorting(client_for, make_promo):
