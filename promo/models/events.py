@@ -28,10 +28,14 @@ class PromoEvent(models.Model):
         TARGETING_CHANGED = "targeting_changed", _("Изменены филиалы")
         EXTENSION_REQUESTED = "extension_requested", _("Запрошено продление")
         CANCELLATION_REQUESTED = "cancellation_requested", _("Запрошена отмена")
+        REQUEST_ACCEPTED = "request_accepted", _("Запрос поставщика принят")
+        REQUEST_DECLINED = "request_declined", _("Запрос поставщика отклонён")
         COMMENT_ADDED = "comment_added", _("Комментарий")
         STARTS_TOMORROW = "starts_tomorrow", _("Начинается завтра")
         STARTED = "started", _("Началось")
         FINISHED = "finished", _("Завершилось")
+        DECISION_DUE = "decision_due", _("Срок решения — завтра")
+        DECISION_OVERDUE = "decision_overdue", _("Срок решения прошёл")
         EXPORT_FAILED = "export_failed", _("Выгрузка не удалась")
         EXPORT_WARNINGS = "export_warnings", _("Выгрузка с предупреждениями")
 
@@ -55,8 +59,6 @@ class PromoEvent(models.Model):
         verbose_name = _("событие")
         verbose_name_plural = _("события")
         indexes = [
-            # A promo's latest event of a kind (the queue's «submitted at», the history).
-            models.Index(fields=["promo", "kind", "-created_at"], name="promo_event_kind_idx"),
             # The activity log, newest first.
             models.Index(fields=["-created_at", "-id"], name="event_newest_idx"),
         ]

@@ -1,36 +1,38 @@
 """The category manager's approval screen: his queue with counts, the age of the oldest
-promo, filters and sorting, bulk accept / reject of the selected promos, and the decisions on
-one promo (whole promo or line by line) posted from the promo page."""
+submission, the decision due dates (overdue in red, counted), filters and sorting, the bulk
+bar (accept / reject the ticked promos or all matching the filter: promo/views/bulk.py), the
+open requests of suppliers of his categories, and the decisions on one promo (whole promo or
+line by line) posted from the promo page."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, DateTimeField, Exists, F, IntegerField, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, IntegerField, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views import View
 from django_filters.views import FilterView
 
 from promo import economics
 from promo.filtersets import PromoFilterSet
 from promo.forms import workflow as wf
-from promo.models import Promo, PromoEvent, PromoLine
+from promo.models import Promo, PromoLine, SupplierRequest
 from promo.services import transitions
 from promo.services.conflicts import LineWindow, overlaps_find
-from promo.services.errors import WorkflowError
-from promo.views.promos import PromoActionView, RoleRequiredMixin, safe_next
+from promo.views.bulk_bar import bulk_context
+from promo.views.promos import PromoActionView, RoleRequiredMixin
 from suppliers.models import Category, Product
 from suppliers.querysets import DECIDE
 from suppliers.roles import is_category_manager
 
+# The open requests the queue lists (the requests page has them all).
+QUEUE_REQUESTS = 20
+
 SORTS = {
+    "due": (F("decision_due").asc(nulls_last=True), "pk"),
     "age": (F("submitted_at").asc(nulls_last=True), "pk"),
     "-age": (F("submitted_at").desc(nulls_last=True), "-pk"),
     "start": ("start", "pk"),
@@ -39,6 +41,7 @@ SORTS = {
     "code": ("pk",),
 }
 SORT_LABELS = {
+    "due": gettext_lazy("по сроку решения"),
     "age": gettext_lazy("сначала давние"),
     "-age": gettext_lazy("сначала новые"),
     "start": gettext_lazy("по дате начала"),
@@ -65,18 +68,12 @@ def conflicting_promo_ids(promos: Iterable[Promo]) -> set[int]:
 
 
 def review_queue(user):
-    """The manager's queue: submitted promos with a line of his categories, annotated with
-    when they were submitted (one index lookup per promo: ``promo_event_kind_idx``). Nothing
-    is grouped: the counts of lines are read for the page only (:func:`with_line_counts`)."""
-    submitted_at = Subquery(
-        PromoEvent.objects.filter(promo=OuterRef("pk"), kind=PromoEvent.Kind.PROMO_SUBMITTED)
-        .order_by("-created_at").values("created_at")[:1],
-        output_field=DateTimeField(),
-    )
+    """The manager's queue: submitted promos with a line of his categories. ``submitted_at``
+    and ``decision_due`` are the current revision's (the kernel's decision clock). Nothing is
+    grouped: the counts of lines are read for the page only (:func:`with_line_counts`)."""
     return (
         Promo.objects.restrict(user, DECIDE).pending_review()
-        .select_related("supplier")
-        .annotate(submitted_at=Coalesce(submitted_at, F("updated_at")))
+        .select_related("supplier", "approved_revision")
     )
 
 
@@ -158,8 +155,8 @@ class ApprovalQueueView(CategoryManagerRequiredMixin, FilterView):
     paginate_by = 50
 
     def sort_key(self) -> str:
-        sort = self.request.GET.get("sort", "age")
-        return sort if sort in SORTS else "age"
+        sort = self.request.GET.get("sort", "due")
+        return sort if sort in SORTS else "due"
 
     def get_queryset(self):
         queryset = review_queue(self.request.user)
@@ -175,8 +172,10 @@ class ApprovalQueueView(CategoryManagerRequiredMixin, FilterView):
 
     @cached_property
     def totals(self) -> dict:
-        """The whole queue's size and its oldest promo: one query."""
-        return review_queue(self.request.user).aggregate(total=Count("pk"), oldest=Min("submitted_at"))
+        """The whole queue's size, its oldest submission and how many are overdue: one query."""
+        return review_queue(self.request.user).aggregate(
+            total=Count("pk"), oldest=Min("submitted_at"),
+            overdue=Count("pk", filter=Q(decision_due__lt=timezone.localdate())))
 
     def _unfiltered(self) -> bool:
         filterset = self.filterset
@@ -193,6 +192,7 @@ class ApprovalQueueView(CategoryManagerRequiredMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
         totals = self.totals
         page = with_line_counts(list(context["object_list"]), self.request.user)
         conflicts = conflicting_promo_ids(page)
@@ -201,53 +201,27 @@ class ApprovalQueueView(CategoryManagerRequiredMixin, FilterView):
         worst = economics.worst_margins(page)
         for promo in page:
             promo.has_conflict = promo.pk in conflicts
+            promo.overdue = promo.is_overdue(today)
             promo.worst_line = worst.get(promo.pk)
         context.update({
             "promos": page,
             "totals": totals,
+            "today": today,
             "sort": self.sort_key(),
             "sorts": SORT_LABELS,
             "only_conflicts": self.request.GET.get("conflicts") == "1",
-            "bulk_form": wf.BulkDecisionForm(),
+            "requests": open_requests_for(self.request.user, action=DECIDE)[:QUEUE_REQUESTS],
+            **bulk_context(self.request, page, source="queue"),
         })
         return context
 
 
-class ApprovalBulkView(CategoryManagerRequiredMixin, View):
-    """Accept or reject the ticked promos of the queue, one service call per promo: the ones
-    that succeed are decided, the others are listed with the service's message."""
-
-    http_method_names = ["post"]
-
-    def post(self, request):
-        # Any promo the manager decides is a valid choice; one decided meanwhile by someone
-        # else is then refused by the service with its own message, the others go through.
-        form = wf.BulkDecisionForm(request.POST, queryset=Promo.objects.restrict(request.user, DECIDE))
-        back = safe_next(request, reverse("promo:approval_queue"))
-        if not form.is_valid():
-            for error in form.errors.values():
-                messages.error(request, " ".join(str(message) for message in error))
-            return redirect(back)
-        decided, failed = [], []
-        promos = Promo.objects.restrict(request.user, DECIDE).in_bulk(form.cleaned_data["promos"])
-        for pk, version in sorted(form.versions().items()):
-            promo = promos[pk]
-            try:
-                if form.cleaned_data["decision"] == form.ACCEPT:
-                    transitions.promo_approve(promo=promo, actor=request.user, version=version, comment="")
-                else:
-                    transitions.promo_reject(promo=promo, actor=request.user, version=version,
-                                          reason=form.cleaned_data["reason"])
-            except WorkflowError as exc:
-                failed.append(f"{promo.code}: {exc.message}")
-            else:
-                decided.append(promo.code)
-        if decided:
-            messages.success(request, _("Решение принято по промо (%(n)d): %(codes)s.")
-                             % {"n": len(decided), "codes": ", ".join(decided)})
-        for failure in failed:
-            messages.error(request, failure)
-        return redirect(back)
+def open_requests_for(user, *, action: str = "view"):
+    """The suppliers' open requests of the promos ``user`` may see (``decide``: of his
+    categories), oldest first, on promos that can still be extended or cancelled."""
+    return (SupplierRequest.objects.restrict(user, action).open()
+            .exclude(promo__status__in=Promo.Status.final())
+            .select_related("promo__supplier", "requested_by").order_by("created_at", "pk"))
 
 
 class PromoApproveView(PromoActionView):

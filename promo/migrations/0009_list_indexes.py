@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('promo', '0005_promoline_planned_quantity'),
+        ('promo', '0008_upload_save_progress'),
         ('suppliers', '0002_category_margin_floor_percent'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -32,10 +32,6 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='promo',
             index=models.Index(fields=['name'], name='promo_name_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='promoevent',
-            index=models.Index(fields=['promo', 'kind', '-created_at'], name='promo_event_kind_idx'),
         ),
         migrations.AddIndex(
             model_name='promoevent',
