@@ -112,10 +112,11 @@ def competing_products(*, product_ids: Iterable[int], first: date, last: date,
 
 
 def overlaps_find(*, windows: Iterable[LineWindow], exclude_promo_ids: Iterable[int] = (),
-                  branch_sets: BranchSets | None = None) -> dict[Hashable, list[Promo]]:
+                  branch_sets: BranchSets | None = None, brief: bool = False) -> dict[Hashable, list[Promo]]:
     """For each window, the live promos (other than ``exclude_promo_ids``) that have a line
     of the same product, not rejected, in an overlapping period and intersecting branches.
-    Windows without a conflict are absent from the answer."""
+    Windows without a conflict are absent from the answer. ``brief``: the promos are read
+    with their period and targeting only (a caller that needs to know which, not what)."""
     windows = list(windows)
     if not windows:
         return {}
@@ -130,10 +131,10 @@ def overlaps_find(*, windows: Iterable[LineWindow], exclude_promo_ids: Iterable[
         return {}
 
     promo_ids = set().union(*promo_ids_by_product.values())
-    promos = {
-        promo.pk: promo
-        for promo in Promo.objects.filter(pk__in=promo_ids).select_related("supplier")
-    }
+    competitors = Promo.objects.filter(pk__in=promo_ids)
+    competitors = (competitors.only("start", "end", "targeting") if brief
+                   else competitors.select_related("supplier"))
+    promos = {promo.pk: promo for promo in competitors}
     found: dict[Hashable, list[Promo]] = {}
     # Each rule set expanded once: the windows of one promo share its targeting (one dict).
     theirs = {promo_id: branch_sets.of(promo.targeting) for promo_id, promo in promos.items()}

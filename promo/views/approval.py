@@ -63,7 +63,7 @@ def conflicting_promo_ids(promos: Iterable[Promo]) -> set[int]:
         for promo_id, product_id in PromoLine.objects.filter(promo_id__in=list(promos))
         .values_list("promo_id", "product_id")
     ]
-    found = overlaps_find(windows=windows)
+    found = overlaps_find(windows=windows, brief=True)
     return {key[0] for key, others in found.items() if any(other.pk != key[0] for other in others)}
 
 
