@@ -5,8 +5,9 @@ mechanic (promo/mechanics.py), the margin after compensation (promo/economics.py
 floor, the revision's changes (promo/changes.py), conflicts, the numbers as text (Django's own
 ``floatformat``, so they read exactly as the template filter would write them) and, for the
 lines the manager decides, the state of the decision inputs
-(:meth:`promo.forms.workflow.LineDecisionsForm.cell`). The template then only puts texts in
-places: no form field, filter, ``{% url %}`` or translation per line."""
+(:meth:`promo.forms.workflow.LineDecisionsForm.cell`) and their markup
+(:class:`DecisionInputs`). The template then only puts texts in places: no form field, filter,
+``{% url %}`` or translation per line."""
 
 from __future__ import annotations
 
@@ -19,10 +20,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.formats import get_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from promo import economics, mechanics
 from promo.changes import ChangeFormatter, line_changes
-from promo.forms.workflow import DecisionCell, LineDecisionsForm
+from promo.forms.workflow import BELOW_FLOOR_LABEL, DecisionCell, LineDecisionsForm
 from promo.models import Promo, PromoLine
 from promo.services import floor
 
@@ -116,6 +120,45 @@ def conflict_cells(conflicts, number: Numbers) -> dict[int, list[ConflictCell]]:
     return by_line
 
 
+class DecisionInputs:
+    """Writes the decision inputs of a line the user decides (three choices, the reason box,
+    «согласовать ниже порога» for a line under the price floor) in one pass of Python: the
+    names, ids and labels :class:`~promo.forms.workflow.LineDecisionsForm` reads back, the
+    phrases translated once for the table, every value escaped. A 300-line promo renders 300
+    of them; as template loops they were most of the page's rendering."""
+
+    def __init__(self) -> None:
+        form = LineDecisionsForm
+        self.form_id = escape(form.HTML_ID)
+        self.choices = [(escape(value), escape(str(label)), index) for index, (value, label) in enumerate(form.CHOICES)]
+        self.raw_values = [value for value, _label in form.CHOICES]
+        self.decide = escape(gettext("Ваше решение"))
+        self.placeholder = escape(gettext("причина отклонения"))
+        self.below_floor = escape(str(BELOW_FLOOR_LABEL))
+        self.below_floor_hint = escape(gettext("причину — в поле выше"))
+        self.max_length = form.REASON_MAX_LENGTH
+
+    def __call__(self, cell: DecisionCell, *, article: str, below_floor: bool) -> SafeString:
+        pk, form, article = cell.line_id, self.form_id, escape(article)
+        radios = "".join(
+            f'<div><label for="id_lines_decision_{pk}_{index}"><input type="radio" name="decision_{pk}" '
+            f'value="{value}" class="decision" form="{form}" id="id_lines_decision_{pk}_{index}"'
+            f'{" checked" if raw == cell.checked else ""}> {label}</label></div>'
+            for (value, label, index), raw in zip(self.choices, self.raw_values, strict=True))
+        reason = f' value="{escape(cell.reason)}"' if cell.reason else ""
+        html = (f'<div class="decision-choice"><div id="id_lines_decision_{pk}" class="decision" role="radiogroup" '
+                f'aria-label="{self.decide}: {article}">{radios}</div></div>'
+                f'<input type="text" name="reason_{pk}"{reason} size="24" placeholder="{self.placeholder}" '
+                f'aria-label="{self.placeholder}: {article}" form="{form}" maxlength="{self.max_length}" '
+                f'id="id_lines_reason_{pk}">')
+        html += "".join(f'<small class="error">{escape(error)}</small>' for error in cell.errors)
+        if below_floor:
+            html += (f'<label class="checkbox below-floor-override"><input type="checkbox" name="below_floor_{pk}" '
+                     f'form="{form}" id="id_lines_below_floor_{pk}"{" checked" if cell.below_floor else ""}> '
+                     f'{self.below_floor}</label><small class="muted">{self.below_floor_hint}</small>')
+        return mark_safe(html)  # noqa: S308 - every value above was escaped
+
+
 @dataclass
 class LineRow:
     """One line as the promo page shows it: prices by the mechanic, margin, diff, conflicts,
@@ -135,6 +178,7 @@ class LineRow:
     conflicts: list[ConflictCell] = field(default_factory=list)
     decidable: bool = False
     decision: DecisionCell | None = None  # the inputs of a line the user decides now
+    decision_html: str = ""  # those inputs written out (:class:`DecisionInputs`)
     shelf_url: str = ""
     terms_text: str = ""
     regular_text: str = ""
@@ -179,6 +223,7 @@ def line_rows(promo: Promo, lines, *, show_purchase: bool, diff: dict, conflicts
     added = {row["product_id"] for row in diff.get("added", [])}
     labels = dict(PromoLine.Decision.choices)
     number = Numbers()
+    decision_inputs = DecisionInputs()
     by_line = conflict_cells(conflicts, number)
     period = f"?from={promo.start:%Y-%m-%d}&to={promo.end:%Y-%m-%d}"
     rows = []
@@ -221,5 +266,6 @@ def line_rows(promo: Promo, lines, *, show_purchase: bool, diff: dict, conflicts
             row.changes = formatter.rows(line_changes(changed[line.product_id]))
         if row.decidable and decisions is not None:
             row.decision = decisions.cell(line)
+            row.decision_html = decision_inputs(row.decision, article=line.product.article, below_floor=bool(row.floor))
         rows.append(row)
     return rows

@@ -241,10 +241,6 @@ class PromoPage:
             "forms": forms,
             "actions": actions,
             "lines_form": forms["lines"],
-            # One set of choices for every line's decision inputs (promo/views/promo_lines.py).
-            "decision_choices": [(value, str(label), str(index))
-                                 for index, (value, label) in enumerate(wf.LineDecisionsForm.CHOICES)],
-            "reason_max_length": wf.LineDecisionsForm.REASON_MAX_LENGTH,
             "phase": promo.phase(self.today),
             "revision": revision,
             "diff": diff,
