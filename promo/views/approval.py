@@ -60,7 +60,7 @@ def conflicting_promo_ids(promos: Iterable[Promo]) -> set[int]:
     windows = [
         LineWindow(key=(promo_id, product_id), product_id=product_id, start=promos[promo_id].start,
                    end=promos[promo_id].end, targeting=promos[promo_id].targeting)
-        for promo_id, product_id in PromoLine.objects.filter(promo_id__in=list(promos))
+        for promo_id, product_id in PromoLine.objects.filter(promo_id__in=list(promos)).order_by()
         .values_list("promo_id", "product_id")
     ]
     found = overlaps_find(windows=windows, brief=True)
