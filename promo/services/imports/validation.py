@@ -237,9 +237,10 @@ class SheetValidator(CellChecks):
         # The promo's terms (supplier, mechanic, period, discount or price, compensation,
         # branches, name) repeat on every row of a promo: they are checked once per distinct
         # combination of their cells, and a row costs one look-up for all of them.
-        get = cells.get
-        key = (*(cell_key(get(name)) for name in TERM_FIELDS),
-               bool(percent_format.get(h.DISCOUNT)), bool(percent_format.get(h.COMPENSATION)))
+        # The key holds each value's type too (1, 1.0 and True hash alike but may not parse alike).
+        raws = tuple(map(cells.get, TERM_FIELDS))
+        key = (raws, tuple(map(type, raws)), bool(percent_format.get(h.DISCOUNT)),
+               bool(percent_format.get(h.COMPENSATION)))
         terms, specs = self._cached("terms", key, lambda: self._terms(cells, percent_format))
         (parsed.supplier_id, parsed.mechanic, parsed.n, parsed.m, parsed.start, parsed.end, parsed.waived,
          parsed.discount, parsed.price, parsed.compensation, parsed.targeting, parsed.promo_name) = terms
