@@ -101,39 +101,18 @@ def candidate_problems(promos) -> list[tuple[int, str, rules.RuleProblem]]:
         })
     fallback = default_floor()
     found = []
-    # A bulk sheet repeats a product's terms week after week: the economics of each distinct
-    # set of figures is worked out once (decimals keyed with their exponent: 12.5 and 12.50
-    # are equal but written differently).
-    known: dict[tuple, rules.RuleProblem | None] = {}
     for promo in promos:
-        mechanic = promo.mechanic
         for line in promo.lines.values():
             purchase, floor = facts.get(line.product_id, (None, None))
             if purchase is None:
                 continue
-            key = (mechanic, _exact(line.regular_price), _exact(line.discount_percent), _exact(line.promo_price),
-                   line.n, line.m, _exact(purchase), _exact(line.compensation_percent), _exact(floor))
-            problem = known.get(key, _UNKNOWN)
-            if problem is _UNKNOWN:
-                problem = known[key] = _floor_problem(mechanic, line, purchase,
-                                                      floor if floor is not None else fallback)
+            unit = mechanics.unit_price(promo.mechanic, line.regular_price, discount_percent=line.discount_percent,
+                                        price=line.promo_price, n=line.n, m=line.m)
+            if unit is None:
+                continue
+            figures = mechanics.line_economics(regular=line.regular_price, unit_price=unit, purchase_price=purchase,
+                                               compensation_percent=line.compensation_percent)
+            problem = rules.margin_floor_problem(figures, floor if floor is not None else fallback)
             if problem is not None:
                 found.append((line.row, line.article, problem))
     return found
-
-
-_UNKNOWN = object()
-
-
-def _exact(value: Decimal | None) -> tuple | None:
-    return None if value is None else (value, value.as_tuple().exponent)
-
-
-def _floor_problem(mechanic: str, line, purchase: Decimal, floor: Decimal | None) -> rules.RuleProblem | None:
-    unit = mechanics.unit_price(mechanic, line.regular_price, discount_percent=line.discount_percent,
-                                price=line.promo_price, n=line.n, m=line.m)
-    if unit is None:
-        return None
-    figures = mechanics.line_economics(regular=line.regular_price, unit_price=unit, purchase_price=purchase,
-                                       compensation_percent=line.compensation_percent)
-    return rules.margin_floor_problem(figures, floor)
