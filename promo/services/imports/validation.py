@@ -45,6 +45,8 @@ from suppliers.models import Product, Supplier
 
 # Rows per product look-up and per progress update.
 CHUNK_ROWS = 1000
+# Distinct promo terms remembered at once (each holds its cells: 20,000 of them were 22 MB).
+TERMS_CACHE_SIZE = 2000
 # Texts are refused above the length their field stores, never cut (issue 11).
 PROMO_NAME_MAX = Promo._meta.get_field("name").max_length
 COMMENT_MAX = EXCEL_MAX_TEXT
@@ -164,6 +166,7 @@ class SheetValidator(CellChecks):
         self.has = set(header.columns)
         self.limits = rules.Limits.from_settings()
         self._caches: dict[str, dict] = {}
+        self._terms_cache: dict[tuple, tuple] = {}
         self._products_by_article: dict[str, tuple | None] = {}
         self._products_by_ean: dict[str, tuple | None] = {}
         self._groups: dict[tuple, PromoCandidate] = {}
@@ -241,7 +244,12 @@ class SheetValidator(CellChecks):
         raws = tuple(map(cells.get, TERM_FIELDS))
         key = (raws, tuple(map(type, raws)), bool(percent_format.get(h.DISCOUNT)),
                bool(percent_format.get(h.COMPENSATION)))
-        terms, specs = self._cached("terms", key, lambda: self._terms(cells, percent_format))
+        hit = self._terms_cache.get(key)
+        if hit is None:
+            if len(self._terms_cache) >= TERMS_CACHE_SIZE:
+                self._terms_cache.clear()  # bounded: the rows of a promo are seldom far apart
+            hit = self._terms_cache[key] = self._terms(cells, percent_format)
+        terms, specs = hit
         (parsed.supplier_id, parsed.mechanic, parsed.n, parsed.m, parsed.start, parsed.end, parsed.waived,
          parsed.discount, parsed.price, parsed.compensation, parsed.targeting, parsed.promo_name) = terms
         specs = list(specs)
