@@ -10,6 +10,8 @@ or INN), then imported through the same service the page, the API and the comman
 the calamine sandbox, validate, dedup, save with history and the digest event, in PostgreSQL),
 and read bare by openpyxl (read-only, values only) and by calamine (iter_rows), each in a fresh
 process so its peak RSS is its own. Each size has its own weeks, so no import overlaps another.
+The import runs as a production worker runs it (:func:`as_worker`): its digest's outbox rows are
+written and their sending is queued for another worker, not sent in the importing process.
 
 Printed per size: seconds, the ratios import / openpyxl and import / calamine, peak RSS of the
 importing process and of its calamine sandbox, and the most the two held at once (the sandbox
