@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from config.api_fields import StrictChoiceField, StrictDateField
 from exports.forms import SYSTEM_CHOICES
 from exports.models import ExportFile, ExportRun
 
@@ -36,8 +37,7 @@ class ExportRunSerializer(serializers.ModelSerializer):
 class ExportRunCreateSerializer(serializers.Serializer):
     """POST body: ``{"date": "2026-09-20", "system": "all"}`` (date defaults to today)."""
 
-    date = serializers.DateField(required=False, input_formats=["%Y-%m-%d", "%d.%m.%Y"],
-                                 error_messages={"invalid": _("Дата в формате ГГГГ-ММ-ДД.")})
-    system = serializers.ChoiceField(choices=SYSTEM_CHOICES, default="all",
+    date = StrictDateField(required=False, help_text="The business date (YYYY-MM-DD); today if omitted.")
+    system = StrictChoiceField(choices=SYSTEM_CHOICES, default="all",
                                      error_messages={"invalid_choice": _("Неизвестная система «{input}»: "
                                                                          "допустимы sap, smarket, setretail или all.")})

@@ -7,6 +7,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.response import Response
 
+from config.api_exceptions import ApiError
+from config.api_schema import error_response
 from exports.api.serializers import ExportRunCreateSerializer, ExportRunSerializer
 from exports.models import ExportFile, ExportRun
 from exports.services import ExportError, export_run_request, parse_systems
@@ -35,7 +37,11 @@ class ExportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
                 .select_related("started_by")
                 .prefetch_related(Prefetch("files", queryset=ExportFile.objects.select_related("run").order_by("pk"))))
 
-    @extend_schema(request=ExportRunCreateSerializer, responses={201: ExportRunSerializer})
+    @extend_schema(request=ExportRunCreateSerializer,
+                   responses={201: ExportRunSerializer,
+                              400: error_response("A date or system the schema does not allow (`invalid`), or a "
+                                                  "run the rules refuse: a date out of range, a run already "
+                                                  "queued (`export_refused`, `fields` names the input).")})
     def create(self, request, *args, **kwargs):
         body = ExportRunCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -44,7 +50,7 @@ class ExportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
                 business_date=body.validated_data.get("date") or timezone.localdate(),
                 systems=parse_systems(body.validated_data["system"]), actor=request.user)
         except ExportError as exc:
-            return Response({exc.field: [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+            raise ApiError(exc, code="export_refused", fields={exc.field: [str(exc)]}) from None
         run.refresh_from_db()
         return Response(ExportRunSerializer(run, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)

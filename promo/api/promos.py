@@ -7,7 +7,7 @@ promo with no line in a manager's categories, is a 404. The services check permi
 and answer with the same messages as the pages; their refusals map to statuses in one place
 (promo/api/errors.py), with the same meaning as on the pages: a visible promo the caller
 may not act on is a 403, a move the promo's state forbids or a stale ``version`` a 409, invalid
-input a 400, no credentials a 401; the body is ``{"detail", "code"}``. A promo's detail lists
+input a 400, no credentials a 401; the body is the API's error body (config/api_exceptions.py). A promo's detail lists
 the ``actions`` the caller may take now (promo/services/actions.py)."""
 
 from __future__ import annotations
@@ -20,19 +20,21 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.api_schema import error_response
 from promo.api.errors import RefusalsMixin
 from promo.api.filters import PromoAPIFilterSet
 from promo.api.serializers import (
     CommentBodySerializer,
     CommentSerializer,
     DecideBodySerializer,
-    ErrorSerializer,
     ExtendBodySerializer,
     HistoryEntrySerializer,
+    NoticeSerializer,
     PromoDetailSerializer,
     PromoLineSerializer,
     PromoSerializer,
     ReasonBodySerializer,
+    notice_body,
 )
 from promo.models import PromoLine
 from promo.selectors import promo_comments, promo_history, promo_list
@@ -42,24 +44,18 @@ from promo.services.comments import comment_add
 EXTENSION_REQUESTED = _("Запрос на продление отправлен маркетологам.")
 CANCELLATION_REQUESTED = _("Запрос на отмену отправлен маркетологам.")
 
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid input (a reason missing, a date out of range); "
-                                                      "`code` names the rule."),
-    401: OpenApiResponse(ErrorSerializer, description="Not signed in."),
-    403: OpenApiResponse(ErrorSerializer, description="The caller's role or grants do not allow this action "
-                                                      "on this promo."),
-    404: OpenApiResponse(ErrorSerializer, description="No such promo among those the caller may see."),
-    409: OpenApiResponse(ErrorSerializer, description="The promo's state does not allow this action now "
-                                                      "(e.g. `illegal_move`, `not_submitted`, `in_force`), or "
-                                                      "it changed since `version` (`stale_version`: reload "
-                                                      "and retry)."),
-}
-ACCEPTED = OpenApiResponse(ErrorSerializer, description="The request was recorded for the marketers.")
+# The shared errors of every operation come from the schema class (config/api_schema.py); an
+# action adds the conflict of the promo's state.
+CONFLICT = error_response("The promo's state does not allow this action now (e.g. `illegal_move`, "
+                          "`not_submitted`, `in_force`), or it changed since `version` (`stale_version`: "
+                          "reload and retry).")
+ACTION_ERRORS = {409: CONFLICT}
+ACCEPTED = OpenApiResponse(NoticeSerializer, description="The request was recorded for the marketers.")
 
 
 def _action_schema(body, summary: str, *, extra: dict | None = None):
-    return extend_schema(summary=summary, request=body, responses={200: PromoDetailSerializer, **ERRORS,
-                                                                   **(extra or {})})
+    return extend_schema(summary=summary, request=body,
+                         responses={200: PromoDetailSerializer, **ACTION_ERRORS, **(extra or {})})
 
 
 @extend_schema_view(
@@ -142,23 +138,22 @@ class PromoViewSet(RefusalsMixin, viewsets.ReadOnlyModelViewSet):
             promo=promo, actor=request.user, new_end=data["new_end"], reason=data["reason"],
             version=data["version"])
         if requested is not None:
-            return Response({"detail": str(EXTENSION_REQUESTED), "code": "extension_requested"},
-                            status=status.HTTP_202_ACCEPTED)
+            return Response(notice_body("extension_requested", EXTENSION_REQUESTED), status=status.HTTP_202_ACCEPTED)
         return self._promo_response(promo)
 
     @extend_schema(summary="Ask the marketers to cancel (the promo's supplier, reason required)",
-                   request=ReasonBodySerializer, responses={202: ACCEPTED, **ERRORS})
+                   request=ReasonBodySerializer, responses={202: ACCEPTED, **ACTION_ERRORS})
     @action(detail=True, methods=["post"], url_path="request-cancellation")
     def request_cancellation(self, request, pk=None):
         promo = self.get_object()
         data = self._body(ReasonBodySerializer)
         supplier_requests.promo_request_cancellation(promo=promo, actor=request.user, reason=data["reason"],
                                                      version=data["version"])
-        return Response({"detail": str(CANCELLATION_REQUESTED), "code": "cancellation_requested"},
+        return Response(notice_body("cancellation_requested", CANCELLATION_REQUESTED),
                         status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(summary="Accept or reject one line (a reject needs a reason)", request=DecideBodySerializer,
-                   responses={200: PromoLineSerializer, **ERRORS})
+                   responses={200: PromoLineSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["post"], url_path=r"lines/(?P<line_id>\d+)/decide")
     def decide(self, request, pk=None, line_id=None):
         promo = self.get_object()
@@ -171,7 +166,7 @@ class PromoViewSet(RefusalsMixin, viewsets.ReadOnlyModelViewSet):
         return Response(PromoLineSerializer(line, context=context).data)
 
     @extend_schema(summary="The promo's timeline: events and field changes, who / when / old -> new",
-                   responses={200: HistoryEntrySerializer(many=True), 401: ERRORS[401], 404: ERRORS[404]})
+                   responses=HistoryEntrySerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
         promo = self.get_object()
@@ -179,9 +174,9 @@ class PromoViewSet(RefusalsMixin, viewsets.ReadOnlyModelViewSet):
         return Response(HistoryEntrySerializer(entries, many=True).data)
 
     @extend_schema(methods=["GET"], summary="The comment thread (internal comments for chain staff only)",
-                   responses={200: CommentSerializer(many=True), 401: ERRORS[401], 404: ERRORS[404]})
+                   responses=CommentSerializer(many=True))
     @extend_schema(methods=["POST"], summary="Add a comment (internal: chain staff only)",
-                   request=CommentSerializer, responses={201: CommentSerializer, **ERRORS})
+                   request=CommentSerializer, responses={201: CommentSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def comments(self, request, pk=None):
         promo = self.get_object()

@@ -11,9 +11,17 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api_fields import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictDateField,
+    StrictIntegerField,
+)
 from promo import mechanics
 from promo.models import Promo, PromoComment, PromoLine
 from promo.services.actions import ACTIONS, Standing, promo_actions
+from promo.services.comments import COMMENT_MAX_LENGTH
 from suppliers.models import Category, Product, Supplier
 from suppliers.roles import is_staff_role
 
@@ -53,7 +61,8 @@ class PromoLineSerializer(serializers.ModelSerializer):
     internal figure: ``null`` for supplier users."""
 
     product = _ProductSerializer(read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
+                                              help_text="Who decided the line; null while it is pending.")
     effective_price = serializers.SerializerMethodField(help_text="Unit price under the mechanic.")
     effective_discount_percent = serializers.SerializerMethodField(help_text="Discount off the regular price, %.")
     margin = serializers.SerializerMethodField(help_text="Effective price minus purchase price (staff only).")
@@ -139,28 +148,37 @@ class PromoDetailSerializer(PromoSerializer):
 
 
 class VersionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1, help_text="The promo version the caller saw.")
+    version = StrictIntegerField(min_value=1, help_text="The promo version the caller saw.")
 
 
 class CommentBodySerializer(VersionSerializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = StrictCharField(required=False, allow_blank=True, default="")
 
 
 class ReasonBodySerializer(VersionSerializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = StrictCharField(required=False, allow_blank=True, default="",
+                             help_text="Required to reject, cancel, ask for a cancellation or an extension, "
+                                       "and to reject a line.")
 
 
 class ExtendBodySerializer(ReasonBodySerializer):
-    new_end = serializers.DateField(help_text="The new last day (ISO 8601).")
+    new_end = StrictDateField(help_text="The new last day (YYYY-MM-DD).")
 
 
 class DecideBodySerializer(ReasonBodySerializer):
-    decision = serializers.ChoiceField(choices=[PromoLine.Decision.ACCEPTED, PromoLine.Decision.REJECTED])
+    decision = StrictChoiceField(choices=[PromoLine.Decision.ACCEPTED, PromoLine.Decision.REJECTED])
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text="What went wrong, for people (Russian by default).")
-    code = serializers.CharField(help_text="What went wrong, for programs.")
+class NoticeSerializer(serializers.Serializer):
+    """A request recorded for someone else to decide (202): what happened, for programs and people."""
+
+    code = serializers.CharField(help_text="What was recorded, for programs (`extension_requested`...).")
+    message = serializers.CharField(help_text="What was recorded, for people (Russian by default).")
+    detail = serializers.CharField(help_text="Deprecated: the same text as `message`, until API v2.")
+
+
+def notice_body(code: str, message) -> dict:
+    return {"code": code, "message": str(message), "detail": str(message)}
 
 
 class HistoryChangeSerializer(serializers.Serializer):
@@ -193,13 +211,19 @@ class HistoryEntrySerializer(serializers.Serializer):
         return [{"field": change.title, "old": change.old, "new": change.new} for change in entry["changes"]]
 
 
+@extend_schema_field({"type": "string", "minLength": 1, "maxLength": COMMENT_MAX_LENGTH, "pattern": r"\S"})
+class CommentTextField(StrictCharField):
+    """The schema says what the comment rule (promo/services/comments.py) requires: some text, at
+    most COMMENT_MAX_LENGTH characters; the service checks it and answers in its own words."""
+
+
 class CommentSerializer(serializers.ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    internal = serializers.BooleanField(required=False, default=False,
+    text = CommentTextField(allow_blank=True, help_text="The comment (not empty).")
+    internal = StrictBooleanField(required=False, default=False,
                                         help_text="For chain staff only; never shown to suppliers.")
 
     class Meta:
         model = PromoComment
         fields = ["id", "author", "text", "internal", "created_at"]
         read_only_fields = ["id", "author", "created_at"]
-        extra_kwargs = {"text": {"allow_blank": True}}

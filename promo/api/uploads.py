@@ -11,18 +11,21 @@ from urllib.parse import quote
 
 from django.db.models import Q
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from promo.api.serializers import ErrorSerializer
+from config.api_exceptions import ApiError
+from config.api_fields import StrictBooleanField, StrictCharField
+from config.api_schema import error_response
+from config.renderers import XLSXRenderer
 from promo.models import Promo, PromoUpload
 from promo.services.imports.problems import stored_problems
 from promo.services.imports.uploads import (
@@ -75,14 +78,19 @@ class UploadQueuedSerializer(serializers.Serializer):
     url = serializers.CharField(help_text="The upload resource to poll.")
 
 
+@extend_schema_field({"type": "string", "format": "binary", "minLength": 1})
+class SheetFileField(serializers.FileField):
+    """A non-empty file (an empty one is a 400 naming ``file``)."""
+
+
 class UploadCreateSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="The promo sheet (.xlsx).")
-    supplier = serializers.CharField(
+    file = SheetFileField(help_text="The promo sheet (.xlsx).")
+    supplier = StrictCharField(
         required=False, allow_blank=True,
         help_text="Supplier code (S001) or INN; marketers only, omit for a bulk file with a "
                   "«Поставщик» column. A supplier user's upload is always its own supplier's.",
     )
-    dry_run = serializers.BooleanField(required=False, default=False,
+    dry_run = StrictBooleanField(required=False, default=False,
                                        help_text="Check everything, save nothing (200 with the result).")
 
 
@@ -176,17 +184,18 @@ class UploadListSerializer(serializers.ModelSerializer):
 # --- views ---------------------------------------------------------------------------------------
 
 REFUSED = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid request (no file, unknown supplier)."),
-    401: OpenApiResponse(ErrorSerializer, description="Not signed in."),
-    403: OpenApiResponse(ErrorSerializer, description="Only supplier users and marketers upload sheets."),
-    413: OpenApiResponse(ImportResultSerializer, description="The file is above the size cap; nothing stored."),
+    400: error_response("Invalid request: no file (`invalid`, `fields.file`), an unknown supplier "
+                        "(`supplier_unknown`)."),
+    403: error_response("Only supplier users and marketers upload sheets, a supplier user for its own "
+                        "supplier (`permission_denied`, `refused`)."),
+    413: error_response("The file is above PROMO_UPLOAD_MAX_BYTES (`too_large`, `fields.file`); nothing stored."),
 }
 
 
 @extend_schema_view(
     list=extend_schema(summary="Uploads the caller may see, newest first", responses=UploadListSerializer(many=True)),
     retrieve=extend_schema(summary="One upload: status, progress, errors, warnings, promos",
-                           responses={200: UploadSerializer, 404: OpenApiResponse(ErrorSerializer)}),
+                           responses=UploadSerializer),
 )
 class UploadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = UploadSerializer
@@ -224,17 +233,16 @@ class UploadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             supplier = Supplier.objects.restrict(request.user).filter(
                 Q(code__iexact=value) | Q(inn=value)).first()
             if supplier is None:
-                return Response({"detail": _("Поставщик «%(value)s» не найден.") % {"value": value},
-                                 "code": "supplier_unknown"}, status=status.HTTP_400_BAD_REQUEST)
+                message = _("Поставщик «%(value)s» не найден.") % {"value": value}
+                raise ApiError(message, code="supplier_unknown", fields={"supplier": [message]})
         try:
             upload, result = upload_submit(actor=request.user, file=data["file"], original_name=data["file"].name,
                                            supplier=supplier, dry_run=data["dry_run"])
         except UploadRefused as refused:
             if refused.problem is None:
-                return Response({"detail": refused.message, "code": "refused"}, status=status.HTTP_403_FORBIDDEN)
-            return Response({"ok": False, "upload_id": None, "rows": 0, "lines": 0, "promos": 0,
-                             "errors": [refused.problem.as_dict()], "warnings": [], "revisions": []},
-                            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+                raise ApiError(refused.message, code="refused", status_code=status.HTTP_403_FORBIDDEN) from None
+            raise ApiError(refused.message, code="too_large", fields={"file": [refused.message]},
+                           status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE) from None
         if result is None:
             return Response({"upload_id": upload.pk, "status": upload.status, "rows_total": upload.rows_total,
                              "url": reverse("api:upload-detail", args=[upload.pk])},
@@ -243,14 +251,16 @@ class UploadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(
         summary="The rejected sheet with every bad cell marked and a sheet «Ошибки»",
-        responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY, 404: OpenApiResponse(ErrorSerializer)},
+        responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+                   404: error_response("No such upload among the caller's (`not_found`), or it has no errors "
+                                       "(`no_errors`).")},
     )
-    @action(detail=True, methods=["get"], url_path="error-workbook", url_name="error-workbook")
+    @action(detail=True, methods=["get"], url_path="error-workbook", url_name="error-workbook",
+            renderer_classes=[JSONRenderer, XLSXRenderer])
     def error_workbook(self, request, pk=None):
-        upload = get_object_or_404(self.get_queryset(), pk=pk)
+        upload = self.get_object()
         if not (upload.errors or upload.warnings):
-            return Response({"detail": _("У этой загрузки нет ошибок."), "code": "no_errors"},
-                            status=status.HTTP_404_NOT_FOUND)
+            raise ApiError(_("У этой загрузки нет ошибок."), code="no_errors", status_code=status.HTTP_404_NOT_FOUND)
         stem = upload.original_name.rsplit(".", 1)[0] or "upload"
         response = HttpResponse(upload_error_workbook(upload), content_type=XLSX_CONTENT_TYPE)
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(stem + '_errors.xlsx')}"

@@ -1,0 +1,101 @@
+"""The API reads exactly what its schema says (config/filters.py, config/pagination.py,
+config/api_fields.py): a query parameter or body field the schema does not allow is a 400 naming
+it — never "all rows", never a default taken silently — and what the schema allows is read."""
+
+import pytest
+
+from promo.models import Promo, PromoComment
+from suppliers.models import Supplier
+from tests.factories import PromoFactory
+
+pytestmark = pytest.mark.django_db
+
+PROMOS = "/api/v1/promos/"
+
+
+@pytest.fixture
+def marketer(api_client, demo_user):
+    api_client.force_authenticate(demo_user("marketer"))
+    return api_client
+
+
+@pytest.fixture
+def promos():
+    s001 = Supplier.objects.get(code="S001")
+    return [PromoFactory(supplier=s001, name=name) for name in ("Бета", "Альфа", "Гамма")]
+
+
+@pytest.mark.parametrize("params", [
+    {"status": "bogus"}, {"mechanic": "bogus"}, {"active_on": "2027-02-31"}, {"active_on": "01.02.2027"},
+    {"active_on": ""}, {"region": ""}, {"region": "0"}, {"region": "1e3"}, {"branch": "١٢"},
+    {"page": "0"}, {"page": "-1"}, {"page": ""}, {"page_size": "abc"}, {"page_size": ""},
+    {"ordering": "margin"}, {"ordering": "name,-secret"},
+])
+def test_a_query_parameter_the_schema_does_not_allow_is_a_400_naming_it(marketer, promos, params):
+    # when the list is asked with one bad parameter
+    response = marketer.get(PROMOS, params)
+    # then a 400 naming exactly that parameter, in Russian
+    assert response.status_code == 400, (params, response.content)
+    body = response.json()
+    assert body["code"] == "invalid" and list(body["fields"]) == list(params), body
+
+
+def test_what_the_schema_allows_is_read(marketer, promos):
+    # an id that matches nothing: no rows; ordering by several fields; a page size; free text empty
+    assert marketer.get(PROMOS, {"region": 999999}).json()["count"] == 0
+    names = [row["name"] for row in marketer.get(PROMOS, {"ordering": "name,-start", "search": ""}).json()["results"]]
+    assert names == sorted(names)
+    assert len(marketer.get(PROMOS, {"page_size": 2}).json()["results"]) == 2
+    assert marketer.get(PROMOS, {"page": "last", "page_size": 2}).json()["previous"] is not None
+
+
+def test_a_page_past_the_last_is_a_404_in_json(marketer, promos):
+    for page in ("2", "99999999999999999999999999"):
+        response = marketer.get(PROMOS, {"page": page})
+        assert response.status_code == 404 and response.json()["code"] == "not_found", page
+        assert "Страницы" in response.json()["message"]
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"version": "1.0"}, "version"), ({"version": 1.0}, "version"), ({"version": True}, "version"),
+    ({"version": "١"}, "version"), ({"version": 2**63}, "version"),
+    ({"version": 1, "reason": 0}, "reason"), ({"version": 1, "reason": ["нет"]}, "reason"),
+])
+def test_a_body_field_of_the_wrong_type_is_a_400_naming_it(marketer, promos, body, field):
+    promo = promos[0]
+    response = marketer.post(f"{PROMOS}{promo.pk}/withdraw/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "invalid" and list(response.json()["fields"]) == [field]
+    assert Promo.objects.get(pk=promo.pk).status == promo.status
+
+
+@pytest.mark.parametrize("internal", [1, 0, "yes", "on", "", None])
+def test_a_boolean_is_true_or_false(marketer, promos, internal):
+    response = marketer.post(f"{PROMOS}{promos[0].pk}/comments/", {"text": "Вопрос", "internal": internal},
+                             format="json")
+    assert response.status_code == 400 and list(response.json()["fields"]) == ["internal"]
+    assert not PromoComment.objects.exists()
+
+
+def test_form_data_reads_the_same_values_and_refuses_an_empty_one(marketer, promos):
+    url = f"{PROMOS}{promos[0].pk}/comments/"
+    # "true" in a form is the boolean true, as in JSON
+    created = marketer.post(url, {"text": "Вопрос", "internal": "true"})
+    assert created.status_code == 201 and created.json()["internal"] is True
+    # an empty value is a value, and not a boolean: it does not silently mean false
+    refused = marketer.post(url, {"text": "Другой вопрос", "internal": ""})
+    assert refused.status_code == 400 and list(refused.json()["fields"]) == ["internal"]
+
+
+def test_an_empty_export_date_in_a_form_is_refused_not_today(marketer, export_root):
+    from exports.models import ExportRun
+
+    response = marketer.post("/api/v1/exports/", {"date": "", "system": "sap"})
+    assert response.status_code == 400 and list(response.json()["fields"]) == ["date"]
+    assert not ExportRun.objects.exists()
+
+
+@pytest.fixture
+def export_root(settings, tmp_path):
+    settings.EXPORT_ROOT = str(tmp_path / "exports")
+    return settings.EXPORT_ROOT
