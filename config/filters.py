@@ -141,14 +141,19 @@ class PortalOrderingFilter(OrderingFilter):
             fields = [name for name, _label in self.get_valid_fields(queryset, view, {"request": view.request})]
         return list(fields)
 
+    def get_ordering(self, request, queryset, view):
+        raw = request.query_params.get(self.ordering_param)
+        if raw is not None and not all(term.strip() for term in raw.split(",")):
+            raise ValidationError({self.ordering_param: [EMPTY_VALUE]})  # "ordering=" or "name,,"
+        return super().get_ordering(request, queryset, view)
+
     def remove_invalid_fields(self, queryset, fields, view, request):
         allowed = self._allowed(view, queryset)
-        terms = [term for term in fields if term]
-        for term in terms:
+        for term in fields:
             if term.removeprefix("-") not in allowed:
                 choices = ", ".join(f"{name}, -{name}" for name in allowed)
                 raise ValidationError({self.ordering_param: [ORDERING_INVALID % {"value": term, "allowed": choices}]})
-        return terms
+        return fields
 
     def get_schema_operation_parameters(self, view):
         fields = getattr(view, "ordering_fields", None)
