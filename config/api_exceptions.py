@@ -38,7 +38,6 @@ from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
@@ -162,23 +161,6 @@ def body_too_large() -> ApiError:
     megabytes = math.ceil(settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024)
     return ApiError(BODY_TOO_LARGE % {"megabytes": megabytes}, code="too_large",
                     status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-
-
-class PortalJSONParser(JSONParser):
-    """DRF's JSON parser, refusing a body above ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (413) before
-    reading it, as Django does for form bodies."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        request = (parser_context or {}).get("request")
-        length = parse_length(request.META.get("CONTENT_LENGTH") if request is not None else None)
-        if length is not None and length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-            raise body_too_large()
-        return super().parse(stream, media_type, parser_context)
-
-
-def parse_length(value) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def exception_handler(exc, context) -> Response | None:

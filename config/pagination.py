@@ -3,6 +3,7 @@ caller may choose within limits (``?per_page=`` on pages, ``?page_size=`` in the
 integrator can fetch the catalogue in fewer calls without asking for everything at once."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
@@ -56,6 +57,15 @@ class PortalPageNumberPagination(PageNumberPagination):
         page_size["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
         page_size["description"] = f"Rows per page, 1 to {self.max_page_size} (default {self.page_size})."
         return [page, page_size]
+
+
+# For an action that paginates a list of its own with the paginator (the schema of the two).
+PAGE_PARAMETERS = [
+    OpenApiParameter("page", {"type": "integer", "minimum": 1},
+                     description="A page number (from 1); a page past the last is a 404."),
+    OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": MAX_API_PAGE_SIZE},
+                     description=f"Rows per page, 1 to {MAX_API_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE})."),
+]
 
 
 class PerPageMixin:

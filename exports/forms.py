@@ -25,3 +25,12 @@ class ExportRunForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["date"].initial = timezone.localdate()
+
+
+class ExportPreviewForm(ExportRunForm):
+    """«Что изменится на кассе» before running: the same date and system as a run (GET)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["system"].required = False
+        self.fields["system"].initial = "all"

@@ -7,12 +7,12 @@ already hold a newer revision waiting for approval. Lines decided "rejected" nev
 
 Memory stays flat whatever the size of the night: the selection holds one small object per promo
 and per line (thousands), while the branch × product records (millions) are generated one at a
-time by the iterators below, in the order each file needs."""
+time by the iterators of ``exports/records.py``, in the order each file needs."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -35,8 +35,9 @@ MECHANIC_CODES = {
 PCT, FIX, NM = "PCT", "FIX", "NM"
 INSERT, DELETE = "insert", "delete"
 
-# A promo whose approved revision is in force leaves as an insert while it is alive; once it is
-# cancelled (or withdrawn after a correction) it leaves as a deletion until its end date passed.
+# A promo whose approved revision is in force is wanted while it is alive. Once it is cancelled (or
+# withdrawn after a correction) it is no longer wanted: the export ledger (exports/ledger/) turns
+# what was sent of it into deletions, and a promo that never left produces none.
 INSERT_STATUSES = (Promo.Status.APPROVED, Promo.Status.SUBMITTED, Promo.Status.REJECTED)
 DELETE_STATUSES = (Promo.Status.CANCELLED, Promo.Status.WITHDRAWN)
 
@@ -204,7 +205,7 @@ class _BranchResolver:
 
 def select(*, business_date: date, horizon_days: int | None = None) -> Selection:
     """The promos of the night ``business_date``: approved revision in force, running on that
-    date or starting within the horizon; cancelled ones as deletions until their end passed."""
+    date or starting within the horizon (cancelled and withdrawn promos are not wanted)."""
     horizon = settings.EXPORT_HORIZON_DAYS if horizon_days is None else horizon_days
     last_start = business_date + timedelta(days=horizon)
     promos = (
@@ -212,7 +213,7 @@ def select(*, business_date: date, horizon_days: int | None = None) -> Selection
             approved_revision__isnull=False,
             approved_revision__end__gte=business_date,
             approved_revision__start__lte=last_start,
-            status__in=[*INSERT_STATUSES, *DELETE_STATUSES],
+            status__in=INSERT_STATUSES,
         )
         .select_related("approved_revision", "supplier")
         .only("pk", "status", "supplier__inn", "supplier__sap_vendor", "approved_revision__number",
@@ -277,74 +278,3 @@ def _line_record(line: dict, prices: dict[int, Decimal]) -> LineRecord:
         regular_price=regular,
         compensation=as_entered(snapshot.compensation_percent),
     )
-
-
-# Record iterators -----------------------------------------------------------------------------
-
-
-def promo_branch_product(
-    promos: list[PromoRecord], coded: Coded, *, line_key: Callable[[LineRecord], object] | None = None,
-) -> Iterator[tuple[PromoRecord, object, LineRecord]]:
-    """``(promo, branch code, line)`` sorted by promo code, branch code, then ``line_key``
-    (default: article). The order of the SAP bonus-buy and S-Market files."""
-    for promo in promos:
-        codes = coded.codes.get(promo.pk, ())
-        lines = promo.lines if line_key is None else sorted(promo.lines, key=line_key)
-        for code in codes:
-            for line in lines:
-                yield promo, code, line
-
-
-def condition_keys(
-    promos: list[PromoRecord], coded: Coded, *, kschl_of: dict[str, str], matnr_of: Callable[[LineRecord], str],
-) -> Iterator[tuple[str, str, str, list[tuple[PromoRecord, LineRecord]]]]:
-    """SAP condition records ``(KSCHL, WERKS, MATNR, periods)`` sorted by KSCHL, WERKS, MATNR;
-    ``periods`` = the ``(promo, line)`` pairs on that key, sorted by start (a deletion before an
-    insert of the same period, so the insert wins)."""
-    entries = []
-    for index, promo in enumerate(promos):
-        kschl = kschl_of[promo.mechanic]
-        for line in promo.lines:
-            entries.append((kschl, matnr_of(line), promo.start, promo.end, not promo.deleted, promo.code,
-                            index, promo, line))
-    entries.sort(key=lambda entry: entry[:6])
-
-    # Which promos cover each plant. Plants with the same promos (the usual "whole chain" case)
-    # share one prepared list of keys.
-    plant_promos: dict[str, list[int]] = {}
-    for index, promo in enumerate(promos):
-        for plant in coded.codes.get(promo.pk, ()):
-            plant_promos.setdefault(plant, []).append(index)
-    plants = sorted(plant_promos)
-
-    for kschl in sorted({entry[0] for entry in entries}):
-        of_kschl = [entry for entry in entries if entry[0] == kschl]
-        prepared: dict[tuple[int, ...], list] = {}
-        for plant in plants:
-            coverage = tuple(plant_promos[plant])
-            keys = prepared.get(coverage)
-            if keys is None:
-                covered = set(coverage)
-                keys = _group_by_matnr(entry for entry in of_kschl if entry[6] in covered)
-                if len(prepared) >= 16:
-                    prepared.clear()
-                prepared[coverage] = keys
-            for matnr, periods in keys:
-                yield kschl, plant, matnr, periods
-
-
-def _group_by_matnr(entries) -> list[tuple[str, list[tuple[PromoRecord, LineRecord]]]]:
-    grouped: list[tuple[str, list]] = []
-    for entry in entries:
-        if grouped and grouped[-1][0] == entry[1]:
-            grouped[-1][1].append((entry[7], entry[8]))
-        else:
-            grouped.append((entry[1], [(entry[7], entry[8])]))
-    return grouped
-
-
-def actions(promos: list[PromoRecord], coded: Coded) -> Iterator[tuple[PromoRecord, tuple]]:
-    """Set Retail actions ``(promo, shop numbers)`` sorted by promo code; promos left without
-    any shop are skipped (the writer reports them)."""
-    for promo in promos:
-        yield promo, coded.codes.get(promo.pk, ())

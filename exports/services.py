@@ -1,10 +1,15 @@
 """Export runs: the one entry point for the nightly task, the command, the page and the API
-(:func:`export_run`), and the separate, retryable Set Retail delivery (:func:`export_file_deliver`).
+(:func:`export_run`) and the dry run of a date (:func:`export_preview`). A succeeded run queues
+the separate, retryable Set Retail delivery (exports/delivery.py).
 
-A run writes every file under a temp name in ``<root>/<YYYYMMDD>_<NN>/``, then, in one database
-transaction with its ExportFile rows, renames them and writes ``manifest.json`` last. If anything
-fails, temp and final files of that run are removed, no manifest exists, and the run is marked
-failed with the reason; marketers hear about it through a promo event."""
+A run compares tonight's wanted records with the export ledger (exports/ledger/), writes every
+file under a temp name in a hidden staging folder next to ``<root>/<YYYYMMDD>_<NN>/`` (live
+records and the deletions the ledger asks for), then, in one database transaction with its
+ExportFile rows and the new ledger state, renames them, writes ``manifest.json`` and renames the
+staging folder to its final name, last: the run's folder appears complete or not at all
+(exports/recovery.py). If anything fails, the staging folder is removed, the ledger is as it was,
+and the run is marked failed with the reason; marketers hear about it through a promo event. A
+run whose worker died is queued again or failed by the reaper (:func:`export_runs_recover`, beat)."""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ import json
 import logging
 import os
 import re
-import time
+import shutil
 from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,16 +26,27 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from config.locks import advisory_xact_lock
-from exports import set10
-from exports.models import ALL_SYSTEMS, ExportFile, ExportRun, ExportRunPromo
-from exports.selection import DELETE, Selection, select
+from exports import ledger
+from exports.models import ALL_SYSTEMS, ExportFile, ExportRun, ExportRunPromo, System
+from exports.reconciliation import reconciliation_of_plans
+from exports.recovery import (
+    RunRecovery,
+    RunSuperseded,
+    run_claim,
+    run_heartbeat,
+    run_lock_claimed,
+    run_publish,
+    runs_recover,
+    staging_folder,
+)
+from exports.selection import select
 from exports.writers import FileSink, WriteResult, writers_for
-from promo.models import PromoEvent
+from promo.models import Promo, PromoEvent
 from promo.rules import FIRST_PROMO_DAY, LAST_PROMO_DAY, date_in_range
 from promo.services.events import event_record
 from suppliers.roles import is_marketer
@@ -44,9 +60,8 @@ ERROR_DATE_RANGE = _("Дата выгрузки должна быть между
 ERROR_ALREADY_QUEUED = _("Выгрузка {run} за {date} уже в очереди или выполняется: дождитесь её окончания.")
 ERROR_NUMBER = _("Не удалось выделить номер выгрузки за {date}.")
 ERROR_FAILED = _("Выгрузка {run} не удалась: {reason}")
-ERROR_STALE = _("Выгрузка прервана: процесс остановился, не закончив работу (дольше {minutes} мин без результата).")
-ERROR_SET10_URL = _("Не задан адрес Set Retail 10 (SET10_URL).")
-ERROR_SET10_PENDING = _("Set Retail 10 не сообщил результат пакета {ti} после {attempts} запросов статуса.")
+SKIPPED_SET10 = _("Нет ни одной акции для {system}: файл не записан и ничего не отправлено (схема Set Retail 10 "
+                  "требует хотя бы одну акцию).")
 MANIFEST = "manifest.json"
 EVENT_LIST_LIMIT = 50
 _RUN_FOLDER = re.compile(r"^(\d{8})_(\d{2,})$")
@@ -103,20 +118,23 @@ def _next_number(business_date: date, root: Path) -> int:
     return used + 1
 
 
+def export_runs_recover(*, now=None, restart: bool = True) -> RunRecovery:
+    """The reaper (beat, every RECOVERY_INTERVAL_SECONDS): a run whose worker died (its lease
+    ran out) is queued again for the worker, or failed with the reason; its staging folder is
+    removed (exports/recovery.py)."""
+    report = runs_recover(now=now, restart=restart, fail=lambda run, reason: _fail(run, reason=reason))
+    from exports.tasks import export_run_task
+
+    for pk in report.restarted:
+        transaction.on_commit(lambda pk=pk: export_run_task.delay(pk))
+    return report
+
+
 def export_runs_fail_stale() -> int:
-    """Mark as failed the runs left «running» by a worker that died mid-run (killed, machine
-    restarted), so the page never shows them running forever; their folders hold only temp
-    files (files are renamed and the manifest written only at the very end)."""
-    minutes = settings.EXPORT_RUN_TIMEOUT_MINUTES
-    cutoff = timezone.now() - timedelta(minutes=minutes)
-    stale = list(ExportRun.objects.filter(status=ExportRun.Status.RUNNING, started_at__lt=cutoff))
-    for run in stale:
-        folder = Path(run.folder)
-        if folder.is_dir():
-            for leftover in folder.glob(".*.part"):
-                leftover.unlink(missing_ok=True)
-        _fail(run, reason=str(ERROR_STALE.format(minutes=minutes)))
-    return len(stale)
+    """Fail the runs left «running» by a worker that died mid-run (killed, machine restarted)
+    before a new run is made: the new one supersedes them. Nothing of theirs is visible (their
+    staging folders are removed)."""
+    return len(export_runs_recover(restart=False).failed)
 
 
 def export_run_queue(*, business_date: date, systems: Iterable[str] | str = ALL_SYSTEMS, actor=None,
@@ -180,10 +198,7 @@ def export_run(*, business_date: date | None = None, systems: Iterable[str] | st
         run = export_run_queue(business_date=business_date or timezone.localdate(), systems=systems,
                                actor=actor, out_dir=out_dir)
     # Claim the run: a task delivered twice must not write the same folder twice.
-    claimed = ExportRun.objects.filter(pk=run.pk, status=ExportRun.Status.QUEUED).update(
-        status=ExportRun.Status.RUNNING, started_at=timezone.now())
-    run.refresh_from_db()
-    if not claimed:
+    if not run_claim(run):
         return run
 
     # Files, manifest and stored messages are in the portal's language, whoever started the run.
@@ -193,31 +208,60 @@ def export_run(*, business_date: date | None = None, systems: Iterable[str] | st
 
 def _execute(run: ExportRun) -> ExportRun:
     folder = Path(run.folder)
+    staging = staging_folder(run)
     sinks: list[FileSink] = []
+    published = False
     try:
         writers = writers_for(run.systems)
         selection = select(business_date=run.business_date)
-        folder.mkdir(parents=True, exist_ok=True)
+        plans = [ledger.plan(writer, selection, run.business_date) for writer in writers]
+        run_heartbeat(run)
+        staging.mkdir(parents=True)
         results: list[WriteResult] = []
-        for writer in writers:
+        skipped: list[dict] = []
+        warnings = list(selection.warnings)
+        for writer, kind_plan in zip(writers, plans, strict=True):
             result = writer.result(run.name)
-            sink = FileSink(folder, result.name)
+            if writer.skip_empty and kind_plan.empty:
+                # Nothing to send (not even a deletion): no file, nothing to upload.
+                skipped.append({"system": result.system, "kind": result.kind, "name": result.name,
+                                "reason": str(SKIPPED_SET10).format(system=_system_label(result.system))})
+                kind_plan.settle(run_id=run.pk)
+                warnings += kind_plan.warnings
+                continue
+            sink = FileSink(staging, result.name)
             sinks.append(sink)
-            writer.write(selection, sink, result)
+            writer.write(kind_plan.night(), sink, result)
             sink.close()
             result.size, result.sha256 = sink.size, sink.sha256
+            kind_plan.settle(result.refused, run_id=run.pk)
+            result.changes = kind_plan.summary()
             results.append(result)
+            run_heartbeat(run)
         with transaction.atomic():
-            _record(run, selection, results)
+            run_lock_claimed(run)
+            for kind_plan in plans:
+                ledger.save(kind_plan, run)
+            ledger.purge_ended(run.business_date)
+            _record(run, plans, results, warnings, skipped)
             for sink in sinks:
                 sink.commit()
-            _write_manifest(run, selection, results)
+            _write_manifest(run, warnings, results, skipped, folder=staging)
+            run_publish(staging, folder)
+            published = True
+    except RunSuperseded:
+        logger.warning("export run %s was taken over by another worker; this one stops", run.name)
+        _clean_up(staging, sinks)
+        run.refresh_from_db()
+        return run
     except Exception as exc:
         logger.exception("export run %s failed", run.name)
-        _clean_up(folder, sinks)
+        _clean_up(staging, sinks)
+        if published:  # the commit failed after the folder appeared: it must not stay
+            shutil.rmtree(folder, ignore_errors=True)
         return _fail(run, reason=str(exc) or type(exc).__name__)
 
-    warnings = selection.warnings + [w for r in results for w in r.warnings]
+    warnings = warnings + [w for r in results for w in r.warnings]
     errors = [e for r in results for e in r.errors]
     if warnings or errors:
         event_record(kind=PromoEvent.Kind.EXPORT_WARNINGS, actor=run.started_by, internal=True, payload={
@@ -230,27 +274,49 @@ def _execute(run: ExportRun) -> ExportRun:
     return run
 
 
-def _record(run: ExportRun, selection: Selection, results: list[WriteResult]) -> None:
+def _system_label(system: str) -> str:
+    return str(System(system).label) if system in System.values else system
+
+
+def _record(run: ExportRun, plans: list[ledger.KindPlan], results: list[WriteResult], warnings: list[str],
+            skipped: list[dict]) -> None:
     ExportFile.objects.bulk_create([
         ExportFile(run=run, system=r.system, kind=r.kind, name=r.name, size=r.size, sha256=r.sha256,
-                   promos=r.promos, lines=r.lines, records=r.records, warnings=r.warnings, errors=r.errors)
+                   promos=r.promos, lines=r.lines, records=r.records, deletions=r.deletions,
+                   changes=r.changes, warnings=r.warnings, errors=r.errors)
         for r in results
     ])
     left = set().union(*(r.promo_ids for r in results)) if results else set()
+    # Per promo: the revision that left, and whether anything of it is live (else: deletions only).
+    rows: dict[int, tuple[int, bool]] = {}
+    for kind_plan in plans:
+        for part in kind_plan.night().parts:
+            pk = part.promo.pk
+            if pk not in left:
+                continue
+            revision, live = rows.get(pk, (part.promo.revision, False))
+            if not part.deleted:
+                revision, live = part.promo.revision, True
+            rows[pk] = (revision, live)
+    existing = set(Promo.objects.filter(pk__in=list(rows)).values_list("pk", flat=True)) if rows else set()
     ExportRunPromo.objects.bulk_create([
-        ExportRunPromo(run=run, promo_id=promo.pk, revision_number=promo.revision,
-                       action=ExportRunPromo.Action.DELETE if promo.action == DELETE else ExportRunPromo.Action.INSERT)
-        for promo in selection.promos if promo.pk in left
+        ExportRunPromo(run=run, promo_id=pk, revision_number=revision,
+                       action=ExportRunPromo.Action.INSERT if live else ExportRunPromo.Action.DELETE)
+        for pk, (revision, live) in sorted(rows.items()) if pk in existing
     ], batch_size=1000)
     run.status = ExportRun.Status.SUCCEEDED
-    run.warnings = selection.warnings
+    run.warnings = warnings
+    run.skipped = skipped
     run.finished_at = timezone.now()
-    run.save(update_fields=["status", "warnings", "finished_at", "updated_at"])
+    run.lease_until = None
+    run.save(update_fields=["status", "warnings", "skipped", "finished_at", "lease_until", "updated_at"])
 
 
-def manifest_of(run: ExportRun, selection_warnings: list[str], results: list[WriteResult]) -> dict:
+def manifest_of(run: ExportRun, selection_warnings: list[str], results: list[WriteResult],
+                skipped: list[dict] | None = None) -> dict:
     """The manifest: run, business date and, per file, system, name, size, sha256, record
-    counts, warnings and errors. No wall-clock time, so equal data gives an equal manifest."""
+    counts (of which deletions), warnings and errors; ``skipped`` lists the files not written
+    because there was nothing to send. No wall-clock time, so equal data gives an equal manifest."""
     return {
         "run": run.name,
         "business_date": run.business_date.isoformat(),
@@ -262,12 +328,13 @@ def manifest_of(run: ExportRun, selection_warnings: list[str], results: list[Wri
                 "name": r.name,
                 "size": r.size,
                 "sha256": r.sha256,
-                "records": {"promos": r.promos, "lines": r.lines, "records": r.records},
+                "records": {"promos": r.promos, "lines": r.lines, "records": r.records, "deletions": r.deletions},
                 "warnings": r.warnings,
                 "errors": r.errors,
             }
             for r in results
         ],
+        "skipped": skipped or [],
     }
 
 
@@ -285,14 +352,16 @@ def run_manifest(run: ExportRun) -> dict | None:
         "systems": list(run.systems),
         "warnings": run.warnings,
         "files": [export_file.manifest_entry() for export_file in run.files.order_by("pk")],
+        "skipped": run.skipped,
     }
 
 
-def _write_manifest(run: ExportRun, selection: Selection, results: list[WriteResult]) -> None:
-    folder = Path(run.folder)
+def _write_manifest(run: ExportRun, warnings: list[str], results: list[WriteResult], skipped: list[dict], *,
+                    folder: Path | None = None) -> None:
+    folder = Path(folder or run.folder)
     temp = folder / f".{MANIFEST}.part"
     with open(temp, "w", encoding="utf-8", newline="\n") as fh:
-        json.dump(manifest_of(run, selection.warnings, results), fh, ensure_ascii=False, indent=2)
+        json.dump(manifest_of(run, warnings, results, skipped), fh, ensure_ascii=False, indent=2)
         fh.write("\n")
         fh.flush()
         os.fsync(fh.fileno())
@@ -300,7 +369,8 @@ def _write_manifest(run: ExportRun, selection: Selection, results: list[WriteRes
 
 
 def _clean_up(folder: Path, sinks: list[FileSink]) -> None:
-    """Remove whatever this run put in its folder (temp files, renamed files, the manifest)."""
+    """Remove whatever this run put in its (staging) folder: temp files, renamed files, the
+    manifest, and the folder itself."""
     for sink in sinks:
         sink.discard()
         sink.final_path.unlink(missing_ok=True)
@@ -314,7 +384,8 @@ def _fail(run: ExportRun, *, reason: str) -> ExportRun:
     run.status = ExportRun.Status.FAILED
     run.error = reason
     run.finished_at = timezone.now()
-    run.save(update_fields=["status", "error", "finished_at", "updated_at"])
+    run.lease_until = None
+    run.save(update_fields=["status", "error", "finished_at", "lease_until", "updated_at"])
     event_record(kind=PromoEvent.Kind.EXPORT_FAILED, actor=run.started_by, internal=True,
                  reason=ERROR_FAILED.format(run=run.name, reason=reason), payload={
                      "run_id": run.pk, "run": run.name, "date": run.business_date.isoformat(), "reason": reason,
@@ -330,79 +401,26 @@ def _queue_set10_delivery(run: ExportRun) -> None:
 
     for export_file in run.files.filter(system="setretail"):
         export_file.delivery_status = ExportFile.Delivery.PENDING
-        export_file.save(update_fields=["delivery_status", "updated_at"])
+        export_file.delivery_ti = run.name
+        export_file.save(update_fields=["delivery_status", "delivery_ti", "updated_at"])
         transaction.on_commit(lambda pk=export_file.pk: export_set10_deliver.delay(pk))
 
 
-def export_file_deliver(*, export_file: ExportFile) -> ExportFile:
-    """Send a Set Retail file to Set10 and poll its package status (TI = the run id); store the
-    last answer next to the file (``<name>.status.xml``). Raises :class:`set10.Set10Unavailable`
-    when a retry later may help (the task retries); a rejection by Set10 is final (failed).
-    A file already uploaded is only polled again, never sent twice."""
-    if export_file.delivery_status == ExportFile.Delivery.SUCCEEDED:
-        return export_file
-    base_url = settings.SET10_URL
-    if not base_url:
-        return _delivery_done(export_file, ExportFile.Delivery.FAILED, str(ERROR_SET10_URL))
-    run = export_file.run
-    ExportFile.objects.filter(pk=export_file.pk).update(delivery_attempts=F("delivery_attempts") + 1)
-    export_file.refresh_from_db(fields=["delivery_attempts"])
-    timeout = settings.SET10_TIMEOUT
-    try:
-        if export_file.uploaded_at is None:
-            set10.import_actions(base_url=base_url, data=export_file.path.read_bytes(), ti=run.name,
-                                 timeout=timeout)
-            export_file.uploaded_at = timezone.now()
-            export_file.save(update_fields=["uploaded_at", "updated_at"])
-        status = None
-        for attempt in range(max(1, settings.SET10_POLL_ATTEMPTS)):
-            if attempt:
-                time.sleep(settings.SET10_POLL_INTERVAL)
-            status = set10.package_status(base_url=base_url, ti=run.name, timeout=timeout)
-            _store_answer(export_file, status.answer)
-            if status.state != set10.PENDING:
-                break
-    except set10.Set10Unavailable as exc:
-        _delivery_retrying(export_file, str(exc))
-        raise
-    if status.state == set10.SUCCEEDED:
-        return _delivery_done(export_file, ExportFile.Delivery.SUCCEEDED, status.message)
-    if status.state == set10.FAILED:
-        return _delivery_done(export_file, ExportFile.Delivery.FAILED, status.message)
-    reason = ERROR_SET10_PENDING.format(ti=run.name, attempts=settings.SET10_POLL_ATTEMPTS)
-    if status.message:
-        reason += f" {status.message}"
-    _delivery_retrying(export_file, reason)
-    raise set10.Set10Unavailable(reason)
+# Preview (dry run) ----------------------------------------------------------------------------
 
 
-def export_file_delivery_give_up(*, export_file: ExportFile, reason: str) -> ExportFile:
-    """The last retry failed too: mark the delivery failed and tell the marketers."""
-    return _delivery_done(export_file, ExportFile.Delivery.FAILED, reason)
-
-
-def _store_answer(export_file: ExportFile, answer: bytes) -> None:
-    path = export_file.path.with_name(export_file.name + ".status.xml")
-    temp = path.with_name("." + path.name + ".part")
-    temp.write_bytes(answer)
-    os.replace(temp, path)
-
-
-def _delivery_retrying(export_file: ExportFile, reason: str) -> None:
-    export_file.delivery_status = ExportFile.Delivery.RETRYING
-    export_file.delivery_detail = reason
-    export_file.save(update_fields=["delivery_status", "delivery_detail", "updated_at"])
-
-
-def _delivery_done(export_file: ExportFile, state: str, detail: str) -> ExportFile:
-    export_file.delivery_status = state
-    export_file.delivery_detail = detail
-    export_file.save(update_fields=["delivery_status", "delivery_detail", "updated_at"])
-    if state == ExportFile.Delivery.FAILED:
-        run = export_file.run
-        event_record(kind=PromoEvent.Kind.EXPORT_FAILED, actor=run.started_by, internal=True,
-                     reason=ERROR_FAILED.format(run=run.name, reason=detail), payload={
-                         "run_id": run.pk, "run": run.name, "date": run.business_date.isoformat(),
-                         "file": export_file.name, "reason": detail,
-                     })
-    return export_file
+def export_preview(*, business_date: date, systems: Iterable[str] | str = ALL_SYSTEMS, actor=None) -> dict:
+    """What a run of ``business_date`` would change at the tills, without running it: no run
+    number, no file, no ledger change. The same data as a run's «Что изменится на кассе»
+    (records the SAP writer would refuse, e.g. overlapping periods, count as wanted here)."""
+    if actor is not None and not is_marketer(actor):
+        raise PermissionDenied(str(ERROR_NOT_ALLOWED))
+    refusal = business_date_error(business_date)
+    if refusal:
+        raise ExportError(refusal, field="date")
+    writers = writers_for(parse_systems(systems))
+    selection = select(business_date=business_date)
+    plans = [ledger.plan(writer, selection, business_date) for writer in writers]
+    for kind_plan in plans:
+        kind_plan.settle()
+    return reconciliation_of_plans(business_date, plans, warnings=selection.warnings)

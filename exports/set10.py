@@ -1,9 +1,17 @@
-"""SOAP client for the Set Retail 10 ERP integration (erp-formats.md §4 "Delivery"): the actions
-file goes base64-encoded as ``xmlData`` to ``importActionsWithTi`` with the run id as ``TI``, then
-``getPackageStatus`` with ``<import ti="…"/>`` is polled until Set10 reports the outcome.
+"""SOAP client for the Set Retail 10 ERP integration (erp-formats.md §4 "Delivery", §4.1): the
+actions file goes base64-encoded as ``xmlData`` to ``importActionsWithTi`` with a package id as
+``TI``, then ``getPackageStatus`` with ``<import ti="…"/>`` is polled until Set10 reports the
+outcome.
 
-Only transport is here (stdlib HTTP, no state); exports/services.py decides what to record and
-when to retry."""
+The answer is read as the vendor sends it (its ``package-status-schema.xsd``): a
+``package-status-response`` (or ``xmlGetstatus``) element, plain in the SOAP body or base64 in
+``return``, holding ``import`` elements with ``ti``, ``status`` (a number) and ``status-message``;
+rejected objects are child elements of ``import`` named after the object (``AdvertisingAction``
+with ``external-code``, ``good`` with ``marking-of-the-good``, ``internal-card``, ``cashUser``),
+each with ``errormessage`` and ``errortype``.
+
+Only transport and reading are here (stdlib HTTP, no state); exports/delivery.py decides what to
+record and when to retry."""
 
 from __future__ import annotations
 
@@ -22,8 +30,23 @@ ACTIONS_NS = "http://ws.discounts.ERPIntegration.crystals.ru/"
 FEEDBACK_NS = "http://feedback.ERPIntegration.crystals.ru/"
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 
-CORRECT = "correct"
-SUCCEEDED, FAILED, PENDING = "succeeded", "failed", "pending"
+# The vendor's package statuses (``status`` / ``status-message``, spelling as Set10 sends it).
+STATUS_MESSAGES = {
+    -1: "unknown status",
+    0: "package doesn't exist",
+    1: "xml error",
+    2: "in process",
+    3: "correct",
+    4: "invalid item",
+    5: "intermal server error happaned",
+}
+# What the portal does with each (erp-formats.md §4.1).
+PENDING, DELIVERED, REJECTED, REUPLOAD, RETRY, FAILED = "pending", "delivered", "rejected", "reupload", "retry", "failed"
+STATE_OF_STATUS = {-1: RETRY, 0: REUPLOAD, 1: REJECTED, 2: PENDING, 3: DELIVERED, 4: REJECTED, 5: RETRY}
+# The attribute naming a rejected object (others: its first attribute that is not the error).
+REJECTED_KEYS = ("external-code", "marking-of-the-good")
+# Kept for callers of the earlier client.
+SUCCEEDED = DELIVERED
 
 
 class Set10Unavailable(Exception):
@@ -31,13 +54,33 @@ class Set10Unavailable(Exception):
 
 
 @dataclass(frozen=True)
+class Rejection:
+    """One object Set10 refused: ``element`` (AdvertisingAction, good...), its ``key``
+    (the action's external-code, the good's marking), ``errortype`` and ``errormessage``."""
+
+    element: str
+    key: str
+    errortype: str
+    errormessage: str
+
+
+@dataclass(frozen=True)
 class PackageStatus:
-    """What ``getPackageStatus`` said: ``state`` is succeeded, failed or pending; ``message`` the
-    status text (with per-action errors if any); ``answer`` the raw SOAP response."""
+    """What ``getPackageStatus`` said: ``state`` (pending, delivered, rejected, reupload, retry,
+    failed), the vendor's ``status`` number and ``message``, the rejected objects, the raw SOAP
+    answer."""
 
     state: str
+    status: int | None
     message: str
+    rejections: tuple[Rejection, ...]
     answer: bytes
+
+    @property
+    def label(self) -> str:
+        """``4 «invalid item»`` as people read it."""
+        shown = f"«{self.message}»" if self.message else ""
+        return " ".join(part for part in (str(self.status) if self.status is not None else "", shown) if part) or "—"
 
 
 def _envelope(namespace: str, body: str) -> bytes:
@@ -84,39 +127,65 @@ def package_status(*, base_url: str, ti: str, timeout: float) -> PackageStatus:
     body = f'<ns:getPackageStatus><xmlGetstatus><import ti="{_ti(ti)}"/></xmlGetstatus></ns:getPackageStatus>'
     answer = _post(base_url.rstrip("/") + FEEDBACK_PATH, _envelope(FEEDBACK_NS, body),
                    FEEDBACK_NS + "getPackageStatus", timeout)
-    return read_status(answer)
+    return read_status(answer, ti=ti)
 
 
-def read_status(answer: bytes) -> PackageStatus:
-    """Interpret a getPackageStatus answer. The ``import`` element may sit in the SOAP body or,
-    base64-encoded, in its ``return`` element (both forms are seen in the field)."""
+def read_status(answer: bytes, *, ti: str | None = None) -> PackageStatus:
+    """Interpret a getPackageStatus answer: the ``import`` of package ``ti`` (or the only one)
+    with its status and rejected objects. An answer without an ``import`` for the package means
+    Set10 has nothing to say yet (pending)."""
     root = _parse(answer)
-    document = root
-    element = _find(root, "import")
-    if element is None:
+    imports = [node for node in root.iter() if _local(node.tag) == "import"]
+    if not imports:
         returned = _find(root, "return")
-        if returned is not None and (returned.text or "").strip():
-            try:
-                decoded = base64.b64decode(returned.text.strip())
-            except (binascii.Error, ValueError) as exc:
-                raise Set10Unavailable(_("Set10 ответил не base64: {error}").format(error=exc)) from exc
-            document = _parse(decoded)
-            element = _find(document, "import")
+        if returned is not None:
+            imports = [node for node in _payload(returned).iter() if _local(node.tag) == "import"]
+    element = next((node for node in imports if ti is not None and node.get("ti") == ti), None)
+    if element is None and len(imports) == 1:
+        element = imports[0]
     if element is None:
-        return PackageStatus(PENDING, "", answer)
+        return PackageStatus(PENDING, None, "", (), answer)
     message = (element.get("status-message") or "").strip()
-    # Rejected objects come back one per element (InvalidAdvertisingActionInfo, InvalidProductInfo...).
-    problems = [
-        _local(node.tag) + ": " + " ".join(f"{key}={value}" for key, value in sorted(node.attrib.items()))
-        for node in document.iter() if _local(node.tag).startswith("Invalid")
-    ]
-    if problems:
-        return PackageStatus(FAILED, "; ".join(filter(None, [message, *problems])), answer)
-    if message.lower() == CORRECT:
-        return PackageStatus(SUCCEEDED, message, answer)
-    # Anything else (an empty or interim message) is not final yet; the caller polls again and
-    # gives up after its attempts, keeping the last message.
-    return PackageStatus(PENDING, message, answer)
+    status = _status_number(element.get("status"), message)
+    rejections = tuple(
+        Rejection(element=_local(child.tag), key=_object_key(child), errortype=child.get("errortype") or "",
+                  errormessage=child.get("errormessage") or "")
+        for child in element if isinstance(child.tag, str)
+    )
+    state = STATE_OF_STATUS.get(status, FAILED) if status is not None else FAILED
+    return PackageStatus(state, status, message, rejections, answer)
+
+
+def _object_key(node) -> str:
+    for name in REJECTED_KEYS:
+        if node.get(name):
+            return node.get(name)
+    return next((value for name, value in node.attrib.items() if name not in ("errormessage", "errortype")), "")
+
+
+def _payload(returned):
+    """The document inside ``return``: its child element, XML text, or base64 of XML."""
+    children = [child for child in returned if isinstance(child.tag, str)]
+    if children:
+        return children[0]
+    text = (returned.text or "").strip()
+    if not text:
+        return returned
+    if text.startswith("<"):
+        return _parse(text.encode())
+    try:
+        decoded = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise Set10Unavailable(_("Set10 ответил не base64: {error}").format(error=exc)) from exc
+    return _parse(decoded)
+
+
+def _status_number(value: str | None, message: str) -> int | None:
+    """The ``status`` attribute as a number; without one, the number of a known message."""
+    if value is not None and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    lowered = message.lower()
+    return next((number for number, text in STATUS_MESSAGES.items() if text == lowered), None)
 
 
 def _parse(data: bytes):

@@ -1,6 +1,7 @@
 """Celery tasks of the exports: the nightly run (beat, at EXPORT_NIGHTLY_AT; the schedule is
-declared in config/settings/celery.py), a run queued from the page or the API, and the Set Retail
-delivery with retries. They only parse their arguments and call exports/services.py."""
+declared in config/settings/celery.py), a run queued from the page or the API, the Set Retail
+delivery with retries, and the reaper of runs whose worker died (beat). They only parse their
+arguments and call exports/services.py and exports/delivery.py."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from exports import set10
+from exports.delivery import export_file_deliver, export_file_delivery_give_up
 from exports.models import ExportFile, ExportRun
-from exports.services import export_file_deliver, export_file_delivery_give_up, export_run
+from exports.services import export_run, export_runs_recover
 
-__all__ = ["export_nightly", "export_run_task", "export_set10_deliver"]
+__all__ = ["export_nightly", "export_run_task", "export_runs_recover_task", "export_set10_deliver"]
 
 
 @shared_task(name="exports.tasks.export_nightly")
@@ -26,6 +28,13 @@ def export_run_task(run_id: int) -> int:
     """Execute a run queued by a marketer (page or API)."""
     run = ExportRun.objects.get(pk=run_id)
     return export_run(run=run).pk
+
+
+@shared_task(name="exports.tasks.export_runs_recover")
+def export_runs_recover_task() -> dict:
+    """Queue again or fail the runs whose worker died (beat, every RECOVERY_INTERVAL_SECONDS)."""
+    report = export_runs_recover()
+    return {"restarted": report.restarted, "failed": report.failed}
 
 
 @shared_task(bind=True, name="exports.tasks.export_set10_deliver", max_retries=None)

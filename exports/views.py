@@ -1,6 +1,8 @@
 """Marketer pages of the exports: the runs with status and counts, «run now», a run with its
-files to download and the manifest's warnings. Views only parse input and call
-exports/services.py; every queryset goes through ``restrict`` (a foreign object is a 404)."""
+files to download, the manifest's warnings and Set Retail's answer («Отправить заново»), and
+«Что изменится на кассе» of a run or of a date before running it. Views only parse input and
+call exports/services.py and exports/delivery.py; every queryset goes through ``restrict`` (a
+foreign object is a 404)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,12 +18,24 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView
 
-from exports.forms import ExportRunForm
-from exports.models import ExportRun
-from exports.services import ExportError, export_run_request, parse_systems
+from branches.models import Branch
+from config.parsing import parse_id
+from exports.delivery import export_file_resend, latest_set10_file
+from exports.forms import ExportPreviewForm, ExportRunForm
+from exports.models import ExportFile, ExportRun
+from exports.reconciliation import KIND_LABELS, filtered, reconciliation_of_run
+from exports.selection import CODE_FIELDS
+from exports.services import (
+    ExportError,
+    export_preview,
+    export_run_request,
+    parse_systems,
+)
+from promo.models.promo import promo_code, promo_pk_from_code
 from suppliers.roles import is_marketer
 
 PROMO_ROWS_SHOWN = 500
+CHANGES_PER_PAGE = 30
 
 
 class MarketerRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
@@ -44,6 +59,7 @@ class ExportRunListView(MarketerRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", ExportRunForm())
+        context.setdefault("preview_form", ExportPreviewForm(auto_id="preview_%s"))
         return context
 
 
@@ -80,17 +96,121 @@ class ExportRunDetailView(MarketerRequiredMixin, DetailView):
         run = self.object
         files = list(run.files.order_by("pk"))
         promo_rows = run.promo_rows.select_related("promo").order_by("promo_id")
+        latest = latest_set10_file() if any(f.kind == "setretail" for f in files) else None
         context.update({
             "files": files,
             "warnings": [*run.warnings, *(w for f in files for w in f.warnings)],
             "errors": [e for f in files for e in f.errors],
-            "totals": run.files.aggregate(records=Sum("records")),
+            "totals": run.files.aggregate(records=Sum("records"), deletions=Sum("deletions")),
             "promo_rows": promo_rows[:PROMO_ROWS_SHOWN],
             "promo_count": promo_rows.count(),
             "promo_rows_shown": PROMO_ROWS_SHOWN,
             "has_manifest": run.manifest_path is not None and run.manifest_path.is_file(),
+            "rejected_files": [f for f in files if f.rejections],
+            "resendable": {f.pk for f in files if f.kind == "setretail" and latest is not None and latest.pk == f.pk
+                           and not f.in_flight and run.status == ExportRun.Status.SUCCEEDED},
         })
         return context
+
+
+class ExportFileResendView(MarketerRequiredMixin, View):
+    """POST «Отправить заново»: upload a Set Retail file again (a new package) and poll it."""
+
+    def post(self, request, run_pk: int, pk: int):
+        run = get_object_or_404(ExportRun.objects.restrict(request.user), pk=run_pk)
+        export_file = get_object_or_404(ExportFile.objects.restrict(request.user).filter(run=run), pk=pk)
+        try:
+            export_file_resend(export_file=export_file, actor=request.user)
+        except ExportError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Файл {name} отправляется в Set Retail 10 заново.").format(name=export_file.name))
+        return redirect(run)
+
+
+def _promo_code(value: str | None) -> str | None:
+    """A promo code from the query (``P000101`` or a number); anything else: none."""
+    if not value:
+        return None
+    pk = promo_pk_from_code(value) or parse_id(value)
+    return promo_code(pk) if pk else None
+
+
+def _kind(value: str | None) -> str | None:
+    return value if value in KIND_LABELS else None
+
+
+class ChangesMixin(MarketerRequiredMixin):
+    """The page «Что изменится на кассе» of a run or a preview: counts per file, the promos with
+    changes (paginated), and for ``?promo=`` the drill-down of one promo."""
+
+    template_name = "exports/changes.html"
+
+    def changes_context(self, data: dict) -> dict:
+        request = self.request
+        promo_code = _promo_code(request.GET.get("promo"))
+        kind = _kind(request.GET.get("kind"))
+        shown = filtered(data, promo_code=promo_code, kind=kind)
+        page = Paginator(shown["promos"], CHANGES_PER_PAGE).get_page(request.GET.get("page"))
+        context = {"data": data, "files": data["files"], "promos": page.object_list, "page_obj": page,
+                   "kind": kind, "kinds": [(k, str(label)) for k, label in KIND_LABELS.items()],
+                   "promo_code": promo_code}
+        if promo_code:
+            context["drill"] = shown["promos"][0] if shown["promos"] else None
+            context["branch_names"] = _branch_names(context["drill"])
+        return context
+
+
+def _branch_names(entry: dict | None) -> dict:
+    """``{kind: {code: "B0001 Новосибирск, Ленина 1"}}`` for the codes a drill-down shows (one query per
+    system shown)."""
+    if not entry:
+        return {}
+    names: dict = {}
+    system_of = {"sap_cond": "sap", "sap_bonusbuy": "sap", "smarket": "smarket", "setretail": "setretail"}
+    for item in entry["files"]:
+        system = system_of.get(item["kind"])
+        detail = item.get("detail") or {}
+        codes = {*detail.get("codes_added", []), *detail.get("codes_removed", [])}
+        for deletion in detail.get("deletions", []):
+            codes.update(deletion.get("codes", []))
+        if not system or not codes:
+            continue
+        attr = CODE_FIELDS[system][0]
+        rows = Branch.objects.filter(**{f"{attr}__in": list(codes)}).values_list(attr, "code", "name")
+        names[item["kind"]] = {value: f"{code} {name}" for value, code, name in rows}
+    return names
+
+
+class ExportRunChangesView(ChangesMixin, View):
+    def get(self, request, pk: int):
+        run = get_object_or_404(ExportRun.objects.restrict(request.user), pk=pk)
+        data = reconciliation_of_run(run, promo_code=_promo_code(request.GET.get("promo")),
+                                     kind=_kind(request.GET.get("kind")))
+        return render(request, self.template_name, {"run": run, **self.changes_context(data)})
+
+
+class ExportPreviewView(ChangesMixin, View):
+    """The dry run of a date: what a run would change, with no run number, file or ledger change."""
+
+    def get(self, request):
+        form = ExportPreviewForm(request.GET if "date" in request.GET else None)
+        context = {"preview_form": form, "preview": True}
+        status = 200
+        if form.is_bound:
+            if form.is_valid():
+                try:
+                    data = export_preview(business_date=form.cleaned_data["date"],
+                                          systems=parse_systems(form.cleaned_data["system"] or "all"),
+                                          actor=request.user)
+                except ExportError as exc:
+                    form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+                    status = 400
+                else:
+                    context.update(self.changes_context(data))
+            else:
+                status = 400
+        return render(request, self.template_name, context, status=status)
 
 
 def _inside(folder: Path, name: str) -> Path:

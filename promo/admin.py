@@ -1,9 +1,10 @@
 """Promos in Django admin: for administrators to look things up and fix a name, not to run
 the workflow. State changes (status, revisions, approval, line decisions) only happen through
 ``promo/services/``, which record history and events and notify people; so here those fields
-are read-only, lines are shown but not edited, and the audit records cannot be changed."""
+are read-only, lines are shown but not edited, and the audit records cannot be changed. The
+one action here is resending failed e-mails, through the outbox service."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -18,6 +19,7 @@ from promo.models import (
     PromoUpload,
 )
 from promo.models.promo import promo_pk_from_code
+from promo.notifications.outbox import outbox_resend
 
 
 class PromoLineInline(admin.TabularInline):
@@ -80,7 +82,8 @@ class PromoUploadAdmin(SimpleHistoryAdmin):
     date_hierarchy = "created_at"
     readonly_fields = ["file", "original_name", "sha256", "size", "uploaded_by", "supplier", "status",
                        "rows_total", "rows_done", "errors", "warnings", "summary", "promos", "failure",
-                       "started_at", "finished_at", "created_at", "updated_at"]
+                       "preview", "preview_expires_at", "confirmed_by", "confirmed_at", "restarts", "attempt",
+                       "queued_at", "lease_until", "started_at", "finished_at", "created_at", "updated_at"]
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -130,13 +133,34 @@ class PromoCommentAdmin(ReadOnlyAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyAdmin):
-    """The e-mail outbox: what was sent, what waits for a retry and why, what failed for good."""
+    """The e-mail outbox: what was sent, what waits for a retry and why, what failed for good.
+    Failed messages (an outage longer than the retry budget) are sent again with the action
+    «Отправить ещё раз» (filter by status «Не отправлено» and by date, select all), the same
+    service as ``manage.py resend_failed_mail``."""
 
-    list_display = ["created_at", "to_address", "subject", "status", "attempts", "next_attempt_at", "sent_at"]
-    list_filter = ["status", "language", "event__kind", "created_at"]
+    list_display = ["created_at", "to_address", "subject", "status", "attempts", "last_error_short",
+                    "updated_at", "sent_at"]
+    list_filter = ["status", "language", "event__kind", ("updated_at", admin.DateFieldListFilter), "created_at"]
     search_fields = ["to_address", "subject", "recipient__username", "last_error"]
     list_select_related = ["event", "recipient"]
     date_hierarchy = "created_at"
+    actions = ["resend"]
+
+    @admin.display(description=_("последняя ошибка"))
+    def last_error_short(self, message: OutboxMessage) -> str:
+        return message.last_error[:120]
+
+    def has_resend_permission(self, request) -> bool:
+        return request.user.is_superuser or request.user.has_perm("promo.change_outboxmessage")
+
+    @admin.action(description=_("Отправить ещё раз (только неотправленные)"), permissions=["resend"])
+    def resend(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        count = outbox_resend(ids=ids)
+        skipped = len(ids) - count
+        self.message_user(request, _("Поставлено в очередь снова: %(count)s; пропущено (не в статусе «Не "
+                                     "отправлено»): %(skipped)s.") % {"count": count, "skipped": skipped},
+                          messages.SUCCESS if count else messages.WARNING)
 
 
 @admin.register(NotificationSettings)

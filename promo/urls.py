@@ -8,13 +8,15 @@ from promo.views import approval, documents, history, marketer, notifications, p
 app_name = "promo"
 urlpatterns = [
     # Uploads: the form, the history, one upload with its live progress and error workbook,
-    # and the template download.
+    # applying or cancelling its preview (POST only), and the template download.
     path("uploads/", uploads.UploadListView.as_view(), name="upload_list"),
     path("uploads/new/", uploads.UploadCreateView.as_view(), name="upload_create"),
     path("uploads/template/", uploads.TemplateDownloadView.as_view(), name="template_download"),
     path("uploads/<int:pk>/", uploads.UploadDetailView.as_view(), name="upload_detail"),
     path("uploads/<int:pk>/progress/", uploads.UploadProgressView.as_view(), name="upload_progress"),
     path("uploads/<int:pk>/errors.xlsx", uploads.UploadErrorWorkbookView.as_view(), name="upload_error_workbook"),
+    path("uploads/<int:pk>/confirm/", uploads.UploadConfirmView.as_view(), name="upload_confirm"),
+    path("uploads/<int:pk>/cancel/", uploads.UploadCancelView.as_view(), name="upload_cancel"),
     # The promo list and page.
     path("", promos.PromoListView.as_view(), name="promo_list"),
     path("<int:pk>/", promos.PromoDetailView.as_view(), name="promo_detail"),
@@ -47,4 +49,12 @@ urlpatterns = [
     # Documents (PDF).
     path("<int:pk>/sheet.pdf", documents.PromoSheetPdfView.as_view(), name="promo_sheet_pdf"),
     path("price-tags.pdf", documents.PriceTagsView.as_view(), name="price_tags"),
+    # Price tags of a large branch, prepared by the worker: the person's jobs, one job with its
+    # live progress, and its PDF.
+    path("price-tags/", documents.PriceTagJobListView.as_view(), name="price_tag_jobs"),
+    path("price-tags/<int:pk>/", documents.PriceTagJobDetailView.as_view(), name="price_tag_job"),
+    path("price-tags/<int:pk>/progress/", documents.PriceTagJobProgressView.as_view(),
+         name="price_tag_job_progress"),
+    path("price-tags/<int:pk>/price-tags.pdf", documents.PriceTagJobDownloadView.as_view(),
+         name="price_tag_job_download"),
 ]

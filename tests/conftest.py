@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
 from suppliers.services.seed import seed_demo
+from tests.workers import real_broker, worker  # noqa: F401 (fixtures for the tests with a real worker)
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,9 @@ import pytest
 from django.db.models import Count, Max, Sum
 from django.test import Client
 
+from branches.models import Branch
 from exports.models import ExportRun
-from promo.models import Promo, PromoComment, PromoEvent, PromoLine, PromoUpload
+from promo.models import PriceTagJob, Promo, PromoComment, PromoEvent, PromoLine, PromoUpload
 from tests.test_smoke_crawl import portal, user  # noqa: F401  (the module's portal fixture)
 
 pytestmark = pytest.mark.django_db
@@ -34,8 +35,8 @@ def snapshot() -> tuple:
     changed = (Max("updated_at"), Count("pk"))
     return (
         Promo.objects.aggregate(Sum("version"), *changed), PromoLine.objects.aggregate(*changed),
-        PromoEvent.objects.count(), PromoComment.objects.count(), PromoUpload.objects.count(),
-        ExportRun.objects.count(),
+        PromoEvent.objects.count(), PromoComment.objects.count(), PromoUpload.objects.aggregate(*changed),
+        ExportRun.objects.count(), PriceTagJob.objects.count(),
     )
 
 
@@ -117,10 +118,30 @@ def test_page_forms_refuse_bad_input(portal):  # noqa: F811
         callers["marketer"].post("/promo/uploads/new/", {"supplier": value})
     for day in ODD_DATES:
         callers["marketer"].post("/exports/start/", {"date": day, "system": "all"})
+    branch = Branch.objects.order_by("code").first()
+    for value in [*ODD_NUMBERS, *ODD_DATES]:
+        callers["s001"].post("/promo/price-tags.pdf", {"branch": value, "date": "2027-02-10"})
+        callers["s001"].post("/promo/price-tags.pdf", {"branch": branch.pk, "date": value})
+    # the preview of an upload: odd fingerprints, another supplier, ids that do not exist
+    awaiting = portal["awaiting"]
+    for value in [*ODD_VERSIONS, "0" * 64, "f" * 65]:
+        callers["s001"].post(f"/promo/uploads/{awaiting.pk}/confirm/", {"fingerprint": value})
+    for name in ("s002", "manager"):
+        callers[name].post(f"/promo/uploads/{awaiting.pk}/confirm/", {"fingerprint": awaiting.preview["fingerprint"]})
+        callers[name].post(f"/promo/uploads/{awaiting.pk}/cancel/", {})
+    for action in ("confirm", "cancel"):
+        callers["s001"].post(f"/promo/uploads/{BIG}/{action}/", {})
+        callers["s001"].post(f"/promo/uploads/{portal['imported'].pk}/{action}/", {})
+    run = portal["run"]
+    for export_file in run.files.all():
+        for caller in (callers["marketer"], callers["s001"]):
+            caller.post(f"/exports/{run.pk}/files/{export_file.pk}/resend/", {"file": BIG})
+    callers["marketer"].post(f"/exports/{run.pk}/files/{BIG}/resend/", {})
 
-    # then: never a server error, and nothing changed by a refused request
+    # then: never a server error, and nothing changed by a refused request; the preview still waits
     problems = [problem for caller in callers.values() for problem in caller.problems]
     assert not problems, "\n".join(problems)
+    assert PromoUpload.objects.get(pk=awaiting.pk).status == PromoUpload.Status.AWAITING_CONFIRMATION
 
 
 def test_api_actions_refuse_bad_input_in_russian(portal):  # noqa: F811
@@ -146,9 +167,24 @@ def test_api_actions_refuse_bad_input_in_russian(portal):  # noqa: F811
                                 {"version": approved.version, "decision": "accepted"}, api=True)
         callers["manager"].post(f"/api/v1/promos/{promo.pk}/lines/{BIG}/decide/",
                                 {"version": 1, "decision": "accepted"}, api=True)
+    run = portal["run"]
+    for export_file in run.files.all():
+        for caller in (callers["marketer"], callers["s001"]):
+            caller.post(f"/api/v1/exports/{run.pk}/files/{export_file.pk}/resend/", {"file": BIG}, api=True)
+    callers["marketer"].post(f"/api/v1/exports/{run.pk}/files/{BIG}/resend/", {}, api=True)
     for value in [*ODD_NUMBERS, *ODD_DATES]:
         callers["marketer"].post("/api/v1/exports/", {"date": value, "system": value}, api=True)
         callers["marketer"].post("/api/v1/uploads/", {"supplier": value}, api=True)
+    awaiting = portal["awaiting"]
+    for value in [*ODD_VERSIONS, None, [], "0" * 64]:
+        callers["s001"].post(f"/api/v1/uploads/{awaiting.pk}/confirm/", {"fingerprint": value}, api=True)
+    callers["s001"].post(f"/api/v1/uploads/{awaiting.pk}/confirm/", "[1, 2]", api=True)
+    for name in ("s002", "manager"):
+        for action in ("confirm", "cancel"):
+            callers[name].post(f"/api/v1/uploads/{awaiting.pk}/{action}/", {}, api=True)
+    for action in ("confirm", "cancel"):
+        callers["s001"].post(f"/api/v1/uploads/{portal['imported'].pk}/{action}/", {}, api=True)
+        callers["s001"].post(f"/api/v1/uploads/{BIG}/{action}/", {}, api=True)
     for raw in ("{not json", "", "null"):
         before = snapshot()
         response = callers["marketer"].client.post(f"/api/v1/promos/{submitted.pk}/comments/", raw,
@@ -159,6 +195,7 @@ def test_api_actions_refuse_bad_input_in_russian(portal):  # noqa: F811
     # then: 4xx answers in Russian, never a server error, nothing changed by a refusal
     problems = [problem for caller in callers.values() for problem in caller.problems]
     assert not problems, "\n".join(problems)
+    assert PromoUpload.objects.get(pk=awaiting.pk).status == PromoUpload.Status.AWAITING_CONFIRMATION
 
 
 def test_lists_and_filters_take_any_query(portal):  # noqa: F811
@@ -170,11 +207,16 @@ def test_lists_and_filters_take_any_query(portal):  # noqa: F811
         "/promo/mass-correction/": ["promo", "supplier", "category", "region", "status", "active_from"],
         "/promo/activity/": ["kind", "actor", "supplier", "date_from", "date_to", "page"],
         "/promo/uploads/": ["page"], "/promo/uploads/template/": ["supplier", "lang"], "/exports/": ["page"],
+        "/promo/price-tags/": ["page"],
+        "/exports/preview/": ["date", "system", "promo", "kind", "page"],
+        f"/exports/{portal['run'].pk}/changes/": ["promo", "kind", "page"],
         "/branches/": ["q", "region", "city", "group", "open_on", "page", "per_page"],
         "/suppliers/": ["q", "page", "per_page"], "/suppliers/products/": ["q", "supplier", "category", "per_page"],
         "/api/v1/promos/": ["status", "supplier", "category", "active_on", "branch", "region", "search", "ordering",
                             "page", "page_size", "period_from"],
         "/api/v1/uploads/": ["status", "supplier", "page"], "/api/v1/exports/": ["status", "business_date", "page"],
+        "/api/v1/exports/preview/": ["date", "system", "promo", "kind", "page", "page_size"],
+        f"/api/v1/exports/{portal['run'].pk}/changes/": ["promo", "kind", "page", "page_size"],
         "/api/v1/products/": ["supplier", "category", "ean", "search", "page_size"],
         "/api/v1/branches/": ["region", "city", "open_on", "page_size"],
     }

@@ -10,6 +10,7 @@ from django.conf import settings
 
 import config.settings.celery as celery_settings
 from config.celery import app
+from promo.tasks.documents import price_tags_render_task
 from promo.tasks.imports import upload_process_task
 
 
@@ -27,6 +28,7 @@ def test_redis_redelivers_only_after_the_longest_task_and_the_longest_retry_coun
 
     # then a message is handed out again only once no worker can still be running or holding it
     assert timeout > upload_process_task.time_limit
+    assert timeout > price_tags_render_task.time_limit
     longest_countdown = settings.SET10_RETRY_DELAY * 2 ** (settings.SET10_UPLOAD_RETRIES - 1)
     assert timeout > longest_countdown
     # and a killed worker's task is retried a bounded number of times, acknowledged only when done
@@ -52,6 +54,8 @@ def test_other_brokers_get_no_redis_options(monkeypatch):
     ("exports.tasks.export_nightly", "exports"),
     ("exports.tasks.export_run_task", "exports"),
     ("exports.tasks.export_set10_deliver", "exports"),
+    ("promo.price_tags_render", "exports"),  # a large branch's price tags: minutes, like an export
+    ("promo.price_tag_jobs_clean", "celery"),
     ("promo.outbox_send", "celery"),
     ("promo.date_events", "celery"),
 ])

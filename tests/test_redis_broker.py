@@ -6,20 +6,16 @@ once it has finished (acks_late)."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import redis
-from django.db import connection
 
-from bench.web.server import database_url
-from config.celery import app as celery_app
 from promo.models import Promo, PromoEvent, PromoRevision
 from tests.factories import PromoFactory, PromoLineFactory
+from tests.workers import publishing_to, start_worker, stop_worker
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 60
@@ -39,45 +35,20 @@ def redis_url() -> str:
     client.close()
 
 
-def forget_connections() -> None:
-    """Drop the app's cached broker connections and producers (made for another broker)."""
-    if celery_app._pool is not None:
-        celery_app.pool.force_close_all()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def producer(redis_url):
     """This process sends its tasks to Redis (not eagerly), as a production web process does."""
-    saved = {key: celery_app.conf[key] for key in ("broker_url", "broker_transport_options", "task_always_eager")}
-    celery_app.conf.update(broker_url=redis_url, broker_transport_options={"visibility_timeout": 3600},
-                           task_always_eager=False)
-    forget_connections()
-    yield celery_app
-    celery_app.conf.update(**saved)
-    forget_connections()
+    with publishing_to(redis_url, {"visibility_timeout": 3600}) as app:
+        yield app
 
 
-def start_worker(redis_url: str, tmp_path: Path) -> tuple[subprocess.Popen, Path]:
+def start_production_worker(redis_url: str, tmp_path: Path):
     log = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.django.production",
-        "SECRET_KEY": "redis-broker-test",
-        "DATABASE_URL": database_url(connection.settings_dict),
-        "CELERY_BROKER_URL": redis_url,
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "EXPORT_ROOT": str(tmp_path / "exports"),
-    }
-    celery = Path(sys.executable).with_name("celery")
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [str(celery), "-A", "config", "worker", "--pool", "solo", "--loglevel", "info",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )
+    process = start_worker(
+        redis_url, log, settings_module="config.django.production", SECRET_KEY="redis-broker-test",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        MEDIA_ROOT=str(tmp_path / "media"), EXPORT_ROOT=str(tmp_path / "exports"),
+    )
     return process, log
 
 
@@ -100,7 +71,7 @@ def test_a_task_goes_through_redis_to_a_real_worker_and_back(demo_data, producer
     assert broker.llen("celery") == 1  # the default queue holds the message
 
     # when a worker with the production settings starts on that broker
-    process, log = start_worker(redis_url, tmp_path)
+    process, log = start_production_worker(redis_url, tmp_path)
     try:
         events = PromoEvent.objects.filter(promo=promo, kind=PromoEvent.Kind.STARTS_TOMORROW)
         deadline = time.monotonic() + TIMEOUT
@@ -114,11 +85,6 @@ def test_a_task_goes_through_redis_to_a_real_worker_and_back(demo_data, producer
             time.sleep(0.1)
         assert broker.llen("celery") == 0 and broker.hlen("unacked") == 0, log.read_text()[-3000:]
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_worker(process)
     assert "Connected to redis://" in log.read_text()
     broker.close()

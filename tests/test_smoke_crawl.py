@@ -19,10 +19,13 @@ from django.test import Client
 from exports.services import export_run
 from promo.models import Promo, PromoUpload
 from promo.services.comments import comment_add
+from promo.services.imports.confirmation import upload_confirm
 from promo.services.imports.uploads import upload_submit
 from promo.services.transitions import promo_approve, promo_reject, promo_submit
 from suppliers.models import Supplier
 from tests.crawler import crawl
+from tests.promo.imports import sheets
+from tests.promo.imports.sheets import line
 
 WORKBOOKS = Path(__file__).resolve().parent / "data" / "workbooks"
 TODAY = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Novosibirsk"))
@@ -43,6 +46,25 @@ def import_workbook(name: str, username: str) -> PromoUpload:
     return upload
 
 
+def same_terms(promo: Promo, row) -> dict:
+    """A sheet row repeating ``row`` of ``promo`` as it is."""
+
+    def number(value):
+        return None if value is None else float(value)
+
+    return line(row.product, **{
+        "Название акции": promo.name, "Механика": str(Promo.Mechanic(promo.mechanic).label),
+        "Скидка, %": number(row.discount_percent), "Промо-цена": number(row.promo_price),
+        "Компенсация поставщика, %": number(row.compensation_percent), "Начало": promo.start, "Окончание": promo.end,
+    })
+
+
+def upload_rows(rows: list[dict], username: str) -> PromoUpload:
+    file = sheets.uploaded(rows, name="cut.xlsx")
+    upload, _result = upload_submit(actor=user(username), file=file, original_name=file.name, today=TODAY.date())
+    return upload
+
+
 def build_portal() -> dict:
     """The state a crawl should meet: imports that succeeded and failed, a revision, promos in
     every status a day of work leaves behind, comments, and an export run."""
@@ -60,11 +82,20 @@ def build_portal() -> dict:
     promo_reject(promo=second, actor=manager, reason="Скидка слишком мала")
     comment_add(promo=first, actor=user("s001"), text="Просим начать раньше")
     comment_add(promo=first, actor=manager, text="Только для сети", internal=True)
-    # A corrected re-upload makes a new revision (with its diff) of the s001 promos.
-    import_workbook("s001_discount_corrected.xlsx", "s001")
+    # A corrected re-upload that drops a line waits with its preview; confirmed, it makes a new
+    # revision (with its diff) of the s001 promos.
+    corrected = import_workbook("s001_discount_corrected.xlsx", "s001")
+    assert corrected.status == PromoUpload.Status.AWAITING_CONFIRMATION
+    assert upload_confirm(upload=corrected, actor=user("s001"), today=TODAY.date()).ok
     first.refresh_from_db()
+    second.refresh_from_db()
+    # And one that would cut the rejected promo down to two lines waits for a confirmation.
+    waiting = upload_rows([same_terms(second, row) for row in second.lines.select_related("product").order_by("pk")[:2]],
+                          "s001")
+    assert waiting.status == PromoUpload.Status.AWAITING_CONFIRMATION, waiting.errors[:3]
     run = export_run(business_date=first.start, actor=user("marketer"))
-    return {"approved": first, "rejected": second, "submitted": nplusm, "run": run}
+    return {"approved": first, "rejected": second, "submitted": nplusm, "run": run, "awaiting": waiting,
+            "imported": corrected}
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +130,8 @@ def test_every_page_reachable_from_home_renders(portal, username):
     # the CSP header and nothing inline that the policy would block
     assert not report.problems, "\n".join(report.problems)
     assert len(report.visited) > (1 if username == "anonymous" else 10)
+    if username in ("s001", "marketer"):  # the upload waiting with its preview is among them
+        assert report.visited.get(portal["awaiting"].get_absolute_url()) == 200
 
 
 @pytest.mark.parametrize("username", ROLES)

@@ -158,7 +158,7 @@ REST_FRAMEWORK = {
     ],
     # JSON bodies are held to DATA_UPLOAD_MAX_MEMORY_SIZE like form bodies (413 above it).
     "DEFAULT_PARSER_CLASSES": [
-        "config.api_exceptions.PortalJSONParser",
+        "config.parsers.PortalJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -213,6 +213,7 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 DEMO_USERS_ALLOWED = True
 
 from config.settings.celery import *  # noqa: E402,F403
+from config.settings.documents import *  # noqa: E402,F403
 from config.settings.email import *  # noqa: E402,F403
 from config.settings.exports import *  # noqa: E402,F403
 from config.settings.imports import *  # noqa: E402,F403

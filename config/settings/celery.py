@@ -56,17 +56,33 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"  # mail (the outbox), the date events: shor
 CELERY_TASK_QUEUES = tuple(Queue(name, Exchange(name), routing_key=name) for name in ("celery", "imports", "exports"))
 CELERY_TASK_ROUTES = {
     "promo.upload_process": {"queue": "imports"},
+    # A large branch's price tags take minutes, like an export: never in front of the mail.
+    "promo.price_tags_render": {"queue": "exports"},
     "exports.tasks.*": {"queue": "exports"},
+    # The reaper is short and must not wait behind the long run of a stuck export worker.
+    "exports.tasks.export_runs_recover": {"queue": "celery"},
 }
 CELERY_TIMEZONE = env("TIME_ZONE", "Asia/Novosibirsk")
 CELERY_BEAT_SCHEDULE_FILENAME = str(_CELERY_DIR / "beat-schedule")
 
+# How often the reapers look for work whose process died (uploads and export runs whose lease
+# ran out, old upload previews); the outbox's own beat retakes mail whose lease ran out.
+# docs/operations.md, «Crash recovery».
+RECOVERY_INTERVAL_SECONDS = env_int("RECOVERY_INTERVAL_SECONDS", 60)
+
 # Every periodic task, in one place (STYLE.md §11).
 CELERY_BEAT_SCHEDULE = {
-    # Retry e-mails that are due (an SMTP outage leaves them queued, never lost).
+    # Uploads whose process died: queued again or failed with the reason; old previews cancelled.
+    "uploads-recover": {"task": "promo.uploads_recover", "schedule": float(RECOVERY_INTERVAL_SECONDS)},
+    # Export runs whose worker died: their hidden folder removed, queued again or failed.
+    "exports-recover": {"task": "exports.tasks.export_runs_recover", "schedule": float(RECOVERY_INTERVAL_SECONDS)},
+    # Retry e-mails that are due (an SMTP outage leaves them queued, never lost), and take
+    # back the ones whose worker died while sending (their lease ran out).
     "notifications-outbox": {"task": "promo.outbox_send", "schedule": 60.0},
     # «Starts tomorrow / started / finished» e-mails, once a day in the morning (local time).
     "notifications-date-events": {"task": "promo.date_events", "schedule": crontab(hour=7, minute=0)},
+    # Prepared price tag PDFs are kept PROMO_PRICE_TAGS_KEEP_DAYS days, then removed.
+    "price-tag-jobs-clean": {"task": "promo.price_tag_jobs_clean", "schedule": crontab(hour=3, minute=30)},
     # The nightly ERP export (exports.tasks.export_nightly) at EXPORT_NIGHTLY_AT, local time.
     "exports-nightly": {
         "task": "exports.tasks.export_nightly",

@@ -13,8 +13,9 @@ class ExportFileSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ExportFile
-        fields = ["id", "system", "name", "size", "sha256", "promos", "lines", "records", "warnings", "errors",
-                  "delivery_status", "delivery_detail", "download_url"]
+        fields = ["id", "system", "kind", "name", "size", "sha256", "promos", "lines", "records", "deletions",
+                  "changes", "warnings", "errors", "delivery_status", "delivery_detail", "delivery_ti", "rejections",
+                  "resends", "download_url"]
 
     def get_download_url(self, obj) -> str:
         request = self.context.get("request")
@@ -30,7 +31,7 @@ class ExportRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = ExportRun
         fields = ["id", "name", "business_date", "number", "systems", "status", "started_by", "created_at",
-                  "started_at", "finished_at", "error", "warnings", "files"]
+                  "started_at", "finished_at", "error", "warnings", "skipped", "files"]
         read_only_fields = fields
 
 
@@ -39,5 +40,15 @@ class ExportRunCreateSerializer(serializers.Serializer):
 
     date = StrictDateField(required=False, help_text="The business date (YYYY-MM-DD); today if omitted.")
     system = StrictChoiceField(choices=SYSTEM_CHOICES, default="all",
-                                     error_messages={"invalid_choice": _("Неизвестная система «{input}»: "
-                                                                         "допустимы sap, smarket, setretail или all.")})
+                               error_messages={"invalid_choice": _("Неизвестная система «{input}»: "
+                                                                   "допустимы sap, smarket, setretail или all.")})
+
+
+class ExportPreviewQuerySerializer(serializers.Serializer):
+    """``GET /api/v1/exports/preview/?date=2026-09-20[&system=all][&promo=P000101][&kind=smarket]``."""
+
+    date = StrictDateField(error_messages={"required": _("Укажите дату выгрузки.")},
+                           help_text="The business date (YYYY-MM-DD).")
+    system = StrictChoiceField(choices=SYSTEM_CHOICES, default="all",
+                               error_messages={"invalid_choice": _("Неизвестная система «{input}»: "
+                                                                   "допустимы sap, smarket, setretail или all.")})

@@ -1,5 +1,6 @@
 """What every writer shares: the streaming temp-file sink (hashing as it writes), the per-file
-result that becomes a manifest entry, and text helpers for XML and CSV fields."""
+result that becomes a manifest entry, the description of a file's records that the export
+ledger compares (:class:`Writer`), and text helpers for XML and CSV fields."""
 
 from __future__ import annotations
 
@@ -78,8 +79,10 @@ class FileSink:
 
 @dataclass
 class WriteResult:
-    """What a writer reports about its file: the manifest counts, warnings and errors, and the
-    promos that have at least one record in it."""
+    """What a writer reports about its file: the manifest counts (``deletions`` = records that
+    are deletions), warnings and errors, the promos that have at least one record in it, and the
+    wanted records it refused to write (``refused[promo code][key]`` = branch codes), which the
+    ledger must not count as sent."""
 
     system: str
     kind: str
@@ -87,21 +90,43 @@ class WriteResult:
     promos: int = 0
     lines: int = 0
     records: int = 0
+    deletions: int = 0
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     promo_ids: set[int] = field(default_factory=set)
+    refused: dict[str, dict[str, set]] = field(default_factory=dict)
+    changes: dict = field(default_factory=dict)
     size: int = 0
     sha256: str = ""
 
+    def refuse(self, promo_code: str, key: str, codes) -> None:
+        self.refused.setdefault(promo_code, {}).setdefault(key, set()).update(codes)
+
 
 class Writer:
-    """One file of one system. Subclasses set ``system``, ``kind`` and ``prefix`` and implement
-    :meth:`write`, which streams the records of a selection into a sink."""
+    """One file of one system: records + byte writer. Subclasses set ``system``, ``kind`` and
+    ``prefix`` and implement :meth:`write`, which streams a :class:`~exports.records.Night` into a
+    sink, and describe their records for the export ledger:
+
+    - :meth:`wanted`: the promos of the selection this file carries;
+    - a record key = :meth:`identity` (of the promo) + branch code + :meth:`line_key` (of the
+      line); with ``granular = False`` a promo is one record (a Set Retail action);
+    - :meth:`head_terms` / :meth:`line_terms`: the values the file writes for a record, compared
+      to tell a changed record from an unchanged one (field name -> text).
+
+    ``ledger_kind`` names the ledger of this file (the S-Market file written as Set10 XML keeps
+    its own); ``skip_empty``: with nothing to send, write no file at all."""
 
     system = ""
     kind = ""
     prefix = ""
     extension = ""
+    granular = True
+    skip_empty = False
+
+    @property
+    def ledger_kind(self) -> str:
+        return self.kind
 
     def file_name(self, run_name: str) -> str:
         return f"{self.prefix}_{run_name}.{self.extension}"
@@ -109,7 +134,22 @@ class Writer:
     def result(self, run_name: str) -> WriteResult:
         return WriteResult(system=self.system, kind=self.kind, name=self.file_name(run_name))
 
-    def write(self, selection, sink: FileSink, result: WriteResult) -> None:
+    def wanted(self, selection) -> list:
+        return list(selection.promos)
+
+    def identity(self, promo) -> str:
+        return ""
+
+    def line_key(self, line) -> str:
+        return line.article
+
+    def head_terms(self, promo) -> dict[str, str]:
+        return {}
+
+    def line_terms(self, promo, line) -> dict[str, str]:
+        return {}
+
+    def write(self, night, sink: FileSink, result: WriteResult) -> None:
         raise NotImplementedError
 
 
@@ -137,3 +177,15 @@ def cut(value: str, length: int) -> str:
 def two_decimals(value: Decimal) -> str:
     """Money or a percent: 2 decimals, half up, with a point (``319.90``, ``15.00``)."""
     return str(Decimal(value).quantize(KOPECK, rounding=ROUND_HALF_UP))
+
+
+def term(value) -> str:
+    """A value as the ledger compares and shows it: money and percents with 2 decimals, dates
+    ISO, nothing as an empty text."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return two_decimals(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from exports.selection import LineRecord
 
 MATNR_WIDTH = 18
+MATNR_LONG_WIDTH = 40
 VAKEY_WIDTH = 50
 VAKEY_FIELDS = ("VKORG", "VTWEG", "WERKS", "MATNR")
 
@@ -28,6 +29,10 @@ class SapConfig:
     kschl_fix: str
     vakey_layout: tuple[tuple[str, int], ...]
     unit: str
+    cond_unit: str
+    krech_pct: str
+    krech_fix: str
+    s4_long_fields: bool
     matnr_source: str
     matnr_pad: bool
     pct_sign: str
@@ -45,6 +50,8 @@ class SapConfig:
             vkorg=settings.SAP_VKORG, vtweg=settings.SAP_VTWEG, kotabnr=settings.SAP_KOTABNR,
             kschl_pct=settings.SAP_KSCHL_PCT, kschl_fix=settings.SAP_KSCHL_FIX,
             vakey_layout=parse_vakey_layout(settings.SAP_VAKEY_LAYOUT), unit=settings.SAP_UNIT,
+            cond_unit=settings.SAP_COND_UNIT, krech_pct=settings.SAP_KRECH_PCT, krech_fix=settings.SAP_KRECH_FIX,
+            s4_long_fields=settings.SAP_S4_LONG_FIELDS,
             matnr_source=settings.SAP_MATNR_SOURCE, matnr_pad=settings.SAP_MATNR_PAD,
             pct_sign=settings.SAP_PCT_SIGN, pct_scale=settings.SAP_PCT_SCALE,
             sndpor=settings.SAP_SNDPOR, sndprn=settings.SAP_SNDPRN, rcvpor=settings.SAP_RCVPOR,
@@ -57,6 +64,14 @@ class SapConfig:
         if config.pct_sign not in ("-", "+"):
             raise SapConfigError(_("SAP_PCT_SIGN: ожидается «-» или «+», получено «{value}».").format(
                 value=config.pct_sign))
+        for name in ("SAP_KRECH_PCT", "SAP_KRECH_FIX"):
+            value = getattr(config, name.removeprefix("SAP_").lower())
+            if len(value) > 1:
+                raise SapConfigError(_("{name}: ожидается один знак (вид расчёта KRECH), получено «{value}».").format(
+                    name=name, value=value))
+        if not config.cond_unit or len(config.cond_unit) > 3:
+            raise SapConfigError(_("SAP_COND_UNIT: ожидается код единицы до 3 знаков, получено «{value}».").format(
+                value=config.cond_unit))
         for name, width in config.vakey_layout:
             value = {"VKORG": config.vkorg, "VTWEG": config.vtweg}.get(name)
             if value is not None and len(value) > width:

@@ -2,21 +2,29 @@
 (erp-formats.md §4). UTF-8, 2-space indent, LF, attributes in the spec's order. One record = one
 ``AdvertisingAction`` per promo, sorted by external-code; inside, goods by the Set10 key
 (``SET10_GOOD_KEY``). Set10's own spellings ``requiedQuantity`` and ``ignoreRestictions`` are kept.
+A record key is the external-code; the shops and goods are the action's terms, so an action that
+lost shops or goods is simply re-sent with the reduced sets, and one that is no longer wanted at
+all goes as ``active="false" deleted="true"`` with what was sent (erp-formats.md §1, §4.1). The
+vendor schema wants at least one action: with nothing to send no file is written.
 
 Also writes the S-Market file when ``SMARKET_FORMAT=set10`` (shop numbers = S-Market store ids)."""
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from exports.selection import FIX, NM, PCT, LineRecord, PromoRecord, Selection, actions
-from exports.writers.base import FileSink, Writer, WriteResult, two_decimals, xml_attr
+from exports.records import Night, tally
+from exports.selection import FIX, NM, PCT, LineRecord, PromoRecord
+from exports.writers.base import FileSink, Writer, WriteResult, term, two_decimals, xml_attr
 
 NAME_LENGTH = 100
+# SET10_ACTION_GUID: AdvertActGUID = uuid5(this namespace, external-code), the same every night.
+ACTION_GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:promo-portal:set10:advertising-action")
 
 
 def _percent_label(value: Decimal) -> str:
@@ -33,6 +41,8 @@ class SetRetailWriter(Writer):
     kind = "setretail"
     prefix = "set10_actions"
     extension = "xml"
+    granular = False
+    skip_empty = True
 
     def __init__(self, *, system: str = "setretail", kind: str = "setretail", prefix: str = "set10_actions",
                  good_key: str | None = None):
@@ -50,23 +60,41 @@ class SetRetailWriter(Writer):
         if self.pct_element not in ("set", "goodsDiscount"):
             raise ValueError(_("SET10_PCT_ELEMENT: ожидается set или goodsDiscount, получено «{value}».").format(
                 value=self.pct_element))
+        self.action_guid = settings.SET10_ACTION_GUID
 
-    def write(self, selection: Selection, sink: FileSink, result: WriteResult) -> None:
-        coded = selection.coded(self.system, selection.promos)
-        result.warnings += coded.warnings
+    @property
+    def ledger_kind(self) -> str:
+        # The S-Market file in Set10 form keeps a ledger of its own (its records are actions).
+        return self.kind if self.system == "setretail" else f"{self.kind}_set10"
+
+    def line_key(self, line: LineRecord) -> str:
+        return self._key(line)
+
+    def head_terms(self, promo: PromoRecord) -> dict[str, str]:
+        return {"name": promo.name[:NAME_LENGTH], "mechanic": promo.mechanic, "start": term(promo.start),
+                "end": term(promo.end)}
+
+    def line_terms(self, promo: PromoRecord, line: LineRecord) -> dict[str, str]:
+        if promo.mechanic == PCT:
+            return {"discount_percent": term(line.discount_percent)}
+        if promo.mechanic == FIX:
+            return {"promo_price": term(line.promo_price)}
+        return {"n": term(line.n), "m": term(line.m)}
+
+    def without_shops(self, promo: PromoRecord) -> str:
+        """The warning for a wanted promo none of whose branches has a code in this system."""
+        return _("Промо {code}: ни у одного филиала нет кода {label} — акция не выгружена.").format(
+            code=promo.code, label=self._label())
+
+    def write(self, night: Night, sink: FileSink, result: WriteResult) -> None:
+        result.warnings += night.warnings
         sink.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<AdvertisingActions>\n')
-        for promo, shops in actions(selection.promos, coded):
-            if not shops:
-                result.warnings.append(
-                    _("Промо {code}: ни у одного филиала нет кода {label} — акция не выгружена.").format(
-                        code=promo.code, label=self._label()))
-                continue
-            sink.write(self._action(promo, shops).encode())
+        for part in night.parts:
+            sink.write(self._action(part.promo, part.codes).encode())
             result.records += 1
-            result.lines += len(promo.lines)
-            result.promo_ids.add(promo.pk)
+            result.deletions += part.deleted
         sink.write(b"</AdvertisingActions>\n")
-        result.promos = len(result.promo_ids)
+        tally(night.parts, result)
 
     def _label(self) -> str:
         return "Set Retail" if self.system == "setretail" else "S-Market"
@@ -78,8 +106,10 @@ class SetRetailWriter(Writer):
         return f'<marking-of-the-good id="{xml_attr(self._key(line))}"/>'
 
     def _action(self, promo: PromoRecord, shops: tuple) -> str:
+        guid = (f' AdvertActGUID="{uuid.uuid5(ACTION_GUID_NAMESPACE, promo.code)}"'
+                if self.action_guid else "")
         attributes = (
-            f'name="{xml_attr(promo.name[:NAME_LENGTH])}" external-code="{xml_attr(promo.code)}" '
+            f'name="{xml_attr(promo.name[:NAME_LENGTH])}" external-code="{xml_attr(promo.code)}"{guid} '
             f'active="{"false" if promo.deleted else "true"}" mode="automatic" '
             f'priority="{xml_attr(self.priority)}" worksAnyTime="{self.works_any_time}" ignoreRestictions="false"'
         )

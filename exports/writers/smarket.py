@@ -2,7 +2,9 @@
 windows-1251 (``SMARKET_ENCODING``), ``;``, CRLF, header row, decimal comma (``SMARKET_DECIMAL``),
 dates dd.mm.yyyy; fields holding ``;``, ``"`` or line breaks are quoted. Characters the encoding
 cannot hold become ``?`` and are listed as warnings. One record = promo × store × article, sorted
-PROMO_CODE, STORE_ID (numeric), ARTICLE.
+PROMO_CODE, STORE_ID (numeric), ARTICLE; a record key is promo + store + article. Promo names
+are formula-safe (``config.spreadsheets.csv_text``: a leading ``=``, ``+``, ``-``, ``@``, tab or
+CR gets an apostrophe).
 
 With ``SMARKET_FORMAT=set10`` the Set Retail writer produces the S-Market file instead
 (see :func:`exports.writers.writers_for`)."""
@@ -14,8 +16,10 @@ import codecs
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from exports.selection import FIX, NM, PCT, LineRecord, PromoRecord, Selection, promo_branch_product
-from exports.writers.base import FileSink, Writer, WriteResult, two_decimals
+from config.spreadsheets import csv_text
+from exports.records import Night, Part, paused_gc, records, tally
+from exports.selection import FIX, NM, PCT, LineRecord, PromoRecord
+from exports.writers.base import FileSink, Writer, WriteResult, term, two_decimals
 
 COLUMNS = ("ACTION", "PROMO_CODE", "REVISION", "PROMO_NAME", "MECHANIC", "STORE_ID", "ARTICLE", "EAN",
            "DATE_FROM", "DATE_TO", "REGULAR_PRICE", "DISCOUNT_PCT", "PROMO_PRICE", "N", "M", "SUPPLIER_INN",
@@ -39,42 +43,60 @@ class SMarketWriter(Writer):
             raise ValueError(_("SMARKET_ENCODING: неизвестная кодировка «{value}».").format(
                 value=self.encoding)) from exc
 
-    def write(self, selection: Selection, sink: FileSink, result: WriteResult) -> None:
-        promos = selection.promos
-        coded = selection.coded("smarket", promos)
-        result.warnings += coded.warnings
+    def head_terms(self, promo: PromoRecord) -> dict[str, str]:
+        return {"revision": str(promo.revision), "name": self._name(promo), "mechanic": promo.mechanic,
+                "start": term(promo.start), "end": term(promo.end), "supplier_inn": promo.supplier_inn}
+
+    def line_terms(self, promo: PromoRecord, line: LineRecord) -> dict[str, str]:
+        return {"ean": line.ean, "regular_price": term(line.regular_price),
+                "discount_percent": term(line.discount_percent) if promo.mechanic == PCT else "",
+                "promo_price": term(line.computed_price) if promo.mechanic in (PCT, FIX) else "",
+                "n": term(line.n) if promo.mechanic == NM else "", "m": term(line.m) if promo.mechanic == NM else "",
+                "compensation": line.compensation}
+
+    def write(self, night: Night, sink: FileSink, result: WriteResult) -> None:
+        result.warnings += night.warnings
         self._warnings = result.warnings
 
         write = sink.write
         write((";".join(COLUMNS) + NEWLINE).encode(self.encoding))
+        heads: dict[Part, bytes] = {}
         tails: dict[LineRecord, bytes] = {}
         stores: dict[int, bytes] = {}
-        records = 0
-        last_promo = None
+        records_written = deletions = 0
+        last_part = None
         head = b""
-        for promo, store, line in promo_branch_product(promos, coded):
-            if promo is not last_promo:
-                last_promo = promo
-                head = self._head(promo)
-                result.promo_ids.add(promo.pk)
-                result.lines += len(promo.lines)
-            tail = tails.get(line)
-            if tail is None:
-                tail = tails[line] = self._tail(promo, line)
-            store_part = stores.get(store)
-            if store_part is None:
-                store_part = stores[store] = f"{store};".encode(self.encoding)
-            write(head + store_part + tail)
-            records += 1
-        result.records = records
-        result.promos = len(result.promo_ids)
+        with paused_gc():
+            for part, store, line, _key in records(night.parts):
+                if part is not last_part:
+                    last_part = part
+                    head = heads.get(part)
+                    if head is None:
+                        head = heads[part] = self._head(part.promo)
+                tail = tails.get(line)
+                if tail is None:
+                    tail = tails[line] = self._tail(part.promo, line)
+                store_part = stores.get(store)
+                if store_part is None:
+                    store_part = stores[store] = f"{store};".encode(self.encoding)
+                write(head + store_part + tail)
+                records_written += 1
+        for part in night.parts:
+            if part.deleted:
+                deletions += part.records
+        result.records = records_written
+        result.deletions = deletions
+        tally(night.parts, result)
+
+    def _name(self, promo: PromoRecord) -> str:
+        return (csv_text(promo.name) or "")[:NAME_LENGTH]
 
     def _head(self, promo: PromoRecord) -> bytes:
         fields = [
             "D" if promo.deleted else "A",
             self._text(promo.code, promo, "PROMO_CODE"),
             str(promo.revision),
-            self._text(promo.name[:NAME_LENGTH], promo, "PROMO_NAME"),
+            self._text(self._name(promo), promo, "PROMO_NAME"),
             promo.mechanic,
         ]
         return (";".join(fields) + ";").encode(self.encoding)

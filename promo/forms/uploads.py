@@ -46,3 +46,9 @@ class UploadForm(forms.Form):
                 code="too_large", params={"max": round(settings.PROMO_UPLOAD_MAX_BYTES / MB)},
             )
         return upload
+
+
+class UploadConfirmForm(forms.Form):
+    """«Применить» on an upload's preview: the fingerprint of the preview the page showed."""
+
+    fingerprint = forms.RegexField(regex=r"^[0-9a-f]{64}$", required=False)

@@ -1,5 +1,7 @@
-"""Promo models: the promo and its lines, frozen revisions, uploads, events and comments."""
+"""Promo models: the promo and its lines, frozen revisions, uploads, events and comments, and
+the price tag PDFs the worker prepares."""
 
+from promo.models.documents import PriceTagJob
 from promo.models.events import PromoComment, PromoEvent
 from promo.models.notifications import NotificationSettings, OutboxMessage
 from promo.models.promo import Promo, PromoLine, PromoRevision
@@ -8,6 +10,7 @@ from promo.models.uploads import PromoUpload
 __all__ = [
     "NotificationSettings",
     "OutboxMessage",
+    "PriceTagJob",
     "Promo",
     "PromoComment",
     "PromoEvent",

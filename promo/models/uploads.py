@@ -28,15 +28,33 @@ class PromoUploadQuerySet(models.QuerySet):
 
 
 class PromoUpload(TimeStampedModel):
-    """One uploaded sheet. Its state (progress, errors, result) lives here, never in temp
-    files, so any web server or worker can show or continue it."""
+    """One uploaded sheet. Its state (progress, errors, result, the preview waiting for a
+    confirmation, the lease of the process working on it) lives here, never in temp files, so
+    any web server or worker can show, confirm or continue it.
+
+    - ``awaiting_confirmation``: the sheet would remove lines from a promo or change a promo
+      the uploader did not name; nothing is saved until someone confirms ``preview`` (the diff
+      per promo and the fingerprint of exactly what will be applied) before
+      ``preview_expires_at``; a cancelled or expired preview ends ``cancelled``.
+    - While queued or processing, ``lease_until`` is renewed as the work goes (every chunk of
+      rows); a lease that runs out means the process died, and the reaper
+      (``promo.services.imports.recovery``) queues the upload again (``restarts`` + 1) or
+      fails it with the reason. ``attempt`` counts the times a process took the upload: a
+      process whose attempt is no longer the upload's writes nothing."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("В очереди")
         PROCESSING = "processing", _("Обрабатывается")
+        AWAITING_CONFIRMATION = "awaiting_confirmation", _("Ждёт подтверждения")
         IMPORTED = "imported", _("Загружено")
         REJECTED = "rejected", _("Отклонено")
+        CANCELLED = "cancelled", _("Отменено")
         FAILED = "failed", _("Сбой")
+
+        @classmethod
+        def working(cls) -> tuple[str, ...]:
+            """A process has it or is about to: its lease is watched."""
+            return (cls.QUEUED, cls.PROCESSING)
 
     file = models.FileField(_("файл"), upload_to="uploads/%Y/%m/", max_length=300)
     original_name = models.CharField(_("имя файла"), max_length=255)
@@ -47,7 +65,7 @@ class PromoUpload(TimeStampedModel):
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="uploads", verbose_name=_("поставщик"),
                                  help_text=_("Пусто для сводного файла маркетолога с колонкой «Поставщик»."))
-    status = models.CharField(_("статус"), max_length=20, choices=Status.choices,
+    status = models.CharField(_("статус"), max_length=30, choices=Status.choices,
                               default=Status.QUEUED, db_index=True)
     rows_total = models.PositiveIntegerField(_("строк всего"), default=0)
     rows_done = models.PositiveIntegerField(_("строк обработано"), default=0)
@@ -61,15 +79,34 @@ class PromoUpload(TimeStampedModel):
     failure = models.TextField(_("причина сбоя"), blank=True)
     started_at = models.DateTimeField(_("начало обработки"), null=True, blank=True)
     finished_at = models.DateTimeField(_("окончание обработки"), null=True, blank=True)
+    preview = models.JSONField(
+        _("предпросмотр"), default=dict, blank=True,
+        help_text=_("Что загрузка изменит, если её подтвердить: {fingerprint, promos: [...], created: [...]}"),
+    )
+    preview_expires_at = models.DateTimeField(_("предпросмотр действует до"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                     blank=True, related_name="+", verbose_name=_("подтвердил"))
+    confirmed_at = models.DateTimeField(_("подтверждено"), null=True, blank=True)
+    queued_at = models.DateTimeField(_("поставлено в очередь"), null=True, blank=True)
+    lease_until = models.DateTimeField(_("обработчик отвечает до"), null=True, blank=True)
+    attempt = models.PositiveIntegerField(_("номер попытки обработки"), default=0)
+    restarts = models.PositiveSmallIntegerField(
+        _("перезапусков"), default=0,
+        help_text=_("Сколько раз обработку пришлось начать заново, потому что обработчик остановился."),
+    )
 
-    history = HistoricalRecords(excluded_fields=["rows_done", "updated_at"])
+    # The preview can hold a large diff: kept once, on the upload, not in every history row.
+    history = HistoricalRecords(excluded_fields=["rows_done", "lease_until", "preview", "updated_at"])
     objects = PromoUploadQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("загрузка файла")
         verbose_name_plural = _("загрузки файлов")
-        indexes = [models.Index(fields=["supplier", "sha256"])]
+        indexes = [
+            models.Index(fields=["supplier", "sha256"]),
+            models.Index(fields=["status", "lease_until"], name="upload_lease_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.original_name}"
@@ -80,9 +117,21 @@ class PromoUpload(TimeStampedModel):
     @property
     def progress_percent(self) -> int:
         if not self.rows_total:
-            return 100 if self.status in (self.Status.IMPORTED, self.Status.REJECTED) else 0
+            done = (self.Status.IMPORTED, self.Status.REJECTED, self.Status.AWAITING_CONFIRMATION)
+            return 100 if self.status in done else 0
         return min(100, round(100 * self.rows_done / self.rows_total))
 
     @property
+    def is_working(self) -> bool:
+        """Queued or processing: the page follows its progress."""
+        return self.status in self.Status.working()
+
+    @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.IMPORTED, self.Status.REJECTED, self.Status.FAILED)
+        """Nothing more will happen to it (a preview waiting for a confirmation is not)."""
+        return self.status in (self.Status.IMPORTED, self.Status.REJECTED, self.Status.CANCELLED,
+                               self.Status.FAILED)
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        return self.status == self.Status.AWAITING_CONFIRMATION

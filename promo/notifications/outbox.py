@@ -13,9 +13,15 @@ Delivery guarantees (:func:`outbox_deliver`):
 - a row becomes ``sent`` only after the server accepted the message; any failure puts it
   back to ``pending`` with ``attempts`` + 1 and an exponential ``next_attempt_at``, and after
   ``NOTIFY_MAX_ATTEMPTS`` it is ``failed`` (kept, with the last error, for a look);
-- a worker that dies while holding rows leaves them ``sending``; when the lease ends they are
-  due again. Every message carries a fixed Message-ID, so a mail sent just before such a crash
-  and sent again is recognisable as the same message.
+- a worker that dies while holding rows leaves them ``sending``; when the lease ends the next
+  claim (the ``promo.outbox_send`` beat, every minute) takes them again, counting the lost try
+  as an attempt, so a message that kills its worker every time ends ``failed`` with the reason
+  instead of looping. Every message carries a fixed Message-ID, so a mail sent just before
+  such a crash (or whose acknowledgement the server's disconnect lost) and sent again is
+  recognisable as the same message: at-least-once delivery, never silently none;
+- after a longer outage than the retry budget, administrators resend failed messages
+  (:func:`outbox_resend`: the admin action, ``manage.py resend_failed_mail``) with a fresh
+  budget.
 """
 
 from __future__ import annotations
@@ -87,9 +93,15 @@ def message_id(message: OutboxMessage) -> str:
     return f"<outbox.{message.pk}.{message.event_id}@{host}>"
 
 
+# The error a message keeps when its worker died while sending it.
+WORKER_LOST = "the worker stopped while sending (its lease ran out); sent again"
+
+
 def outbox_claim(*, limit: int, now=None) -> list[OutboxMessage]:
     """Take up to ``limit`` due messages for this worker: pending ones whose time has come and
-    ``sending`` ones whose lease ran out. Rows another worker holds are skipped, not waited for."""
+    ``sending`` ones whose lease ran out (their worker died: that try counts as an attempt,
+    and a message out of attempts is failed instead of taken). Rows another worker holds are
+    skipped, not waited for."""
     now = now or timezone.now()
     with transaction.atomic():
         rows = list(
@@ -99,11 +111,22 @@ def outbox_claim(*, limit: int, now=None) -> list[OutboxMessage]:
             .order_by("next_attempt_at", "pk")[:limit]
         )
         lease_end = now + timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
+        claimed = []
         for row in rows:
+            row.updated_at = now  # bulk_update does not touch auto_now fields
+            if row.status == OutboxMessage.Status.SENDING:
+                row.attempts += 1
+                row.last_error = WORKER_LOST
+                logger.warning("outbox message %s: its worker died while sending it", row.pk)
+                if row.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+                    row.status = OutboxMessage.Status.FAILED
+                    continue
             row.status = OutboxMessage.Status.SENDING
             row.next_attempt_at = lease_end
-        OutboxMessage.objects.bulk_update(rows, ["status", "next_attempt_at", "updated_at"])
-    return rows
+            claimed.append(row)
+        OutboxMessage.objects.bulk_update(rows, ["status", "attempts", "last_error", "next_attempt_at",
+                                                 "updated_at"])
+    return claimed
 
 
 def _email(message: OutboxMessage, connection) -> EmailMultiAlternatives:
@@ -206,3 +229,32 @@ def outbox_deliver_due(*, max_batches: int = 50) -> DeliveryReport:
         if report.outage or report.claimed < settings.NOTIFY_BATCH_SIZE:
             break
     return total
+
+
+def outbox_resend(*, ids: list[int] | None = None, failed_since=None, now=None) -> int:
+    """Give failed messages a fresh retry budget and send them (an outage longer than
+    NOTIFY_MAX_ATTEMPTS tries, now over): ``ids`` some of them, ``failed_since`` every message
+    marked failed since then (an aware datetime), or both. Messages that are not failed are
+    left alone; the number queued again is returned. The mail goes out after the commit; a
+    message the server had stored before its acknowledgement was lost arrives twice, with the
+    same Message-ID."""
+    now = now or timezone.now()
+    if ids is None and failed_since is None:
+        raise ValueError("outbox_resend needs ids or failed_since")
+    rows = OutboxMessage.objects.filter(status=OutboxMessage.Status.FAILED)
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    if failed_since is not None:
+        rows = rows.filter(updated_at__gte=failed_since)
+    with transaction.atomic():
+        resent = list(rows.select_for_update(skip_locked=True))
+        for row in resent:
+            row.status = OutboxMessage.Status.PENDING
+            row.attempts = 0
+            row.next_attempt_at = now
+            row.updated_at = now
+        OutboxMessage.objects.bulk_update(resent, ["status", "attempts", "next_attempt_at", "updated_at"])
+        if resent:
+            transaction.on_commit(_send_queued, robust=True)
+    logger.info("outbox: %s failed messages queued again", len(resent))
+    return len(resent)

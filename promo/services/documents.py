@@ -6,17 +6,23 @@ DejaVu Sans files shipped in static/fonts/, declared with ``@font-face`` and emb
 PDF, so Cyrillic renders the same on any machine; the renderer may read local files only (no
 network, no system fonts by name). Data is read in a fixed number of queries, never one per
 line: the sheet reads the promo's lines and events once, the tags read the frozen lines of
-the approved revisions in force (``PromoRevision.lines``)."""
+the approved revisions in force (``PromoRevision.lines``). Price tags are laid out a bounded
+number of pages at a time and merged (:func:`price_tags_write`), so a branch of any size fits in
+flat memory; promo/services/price_tags.py decides between answering at once and the worker."""
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 import barcode
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -275,10 +281,57 @@ def price_tags_pdf(*, branch: Branch, day: date, user=None, tags: list[PriceTag]
     the caller has already listed them (:func:`price_tags_for`), saves reading them again."""
     if tags is None:
         tags = price_tags_for(branch=branch, day=day, user=user)
-    return render_pdf("promo/pdf/price_tags.html", {
-        "branch": branch, "day": day, "pages": _pages(tags), "count": len(tags),
-        "nplusm": mechanics.N_PLUS_M,
-    })
+    return render_pdf("promo/pdf/price_tags.html", _price_tags_context(branch=branch, day=day, tags=tags))
+
+
+def _price_tags_context(*, branch: Branch, day: date, tags: list[PriceTag]) -> dict:
+    return {"branch": branch, "day": day, "pages": _pages(tags), "count": len(tags),
+            "nplusm": mechanics.N_PLUS_M}
+
+
+def price_tag_chunks(tags: list[PriceTag]) -> list[list[PriceTag]]:
+    """``tags`` cut into runs of PROMO_PRICE_TAGS_CHUNK_PAGES whole pages: a chunk always
+    starts a page, so the chunks' pages are the one-shot document's pages, in order."""
+    size = max(1, settings.PROMO_PRICE_TAGS_CHUNK_PAGES) * TAGS_PER_ROW * ROWS_PER_PAGE
+    return [tags[start:start + size] for start in range(0, len(tags), size)] or [[]]
+
+
+def price_tags_write(*, branch: Branch, day: date, tags: list[PriceTag], out: BinaryIO,
+                     progress: Callable[[int, int], None] | None = None) -> int:
+    """Write «Ценники» of ``tags`` to the binary file ``out`` in bounded memory and return the
+    page count. weasyprint keeps a whole document's layout in memory (1.1 GB for 5,000 tags in
+    one go), so the tags are laid out in chunks of whole pages (:func:`price_tag_chunks`), each
+    written to a temp file, and pypdf then copies the pages, in order, into one file. Up to one
+    chunk the bytes are exactly :func:`price_tags_pdf`'s. ``progress(done, total)`` is called
+    with the tags rendered so far after each chunk."""
+    from pypdf import PdfReader, PdfWriter
+
+    chunks = price_tag_chunks(tags)
+    if len(chunks) == 1:
+        content = price_tags_pdf(branch=branch, day=day, tags=tags)
+        out.write(content)
+        if progress is not None:
+            progress(len(tags), len(tags))
+        return len(_pages(tags)) or 1  # one sheet a page; an empty day prints one page
+    with tempfile.TemporaryDirectory(prefix="price-tags-") as folder:
+        paths, done = [], 0
+        for number, chunk in enumerate(chunks):
+            path = Path(folder) / f"{number:05d}.pdf"
+            path.write_bytes(render_pdf("promo/pdf/price_tags.html",
+                                        _price_tags_context(branch=branch, day=day, tags=chunk)))
+            paths.append(path)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, len(tags))
+        writer = PdfWriter()
+        for number, path in enumerate(paths):
+            reader = PdfReader(path)
+            if number == 0 and reader.metadata:
+                # The one-shot document's title and producer, not pypdf's.
+                writer.add_metadata(dict(reader.metadata))
+            writer.append(reader, import_outline=False)
+        writer.write(out)
+        return len(writer.pages)
 
 
 def branch_by_code(code: str) -> Branch | None:

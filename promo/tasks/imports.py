@@ -1,6 +1,7 @@
-"""Celery tasks: processing large uploads. Thin over promo/services/imports/uploads: the
-task only loads the upload and the acting user (passed explicitly by id, never taken from a
-request) and calls the same service the page, the API and the command use."""
+"""Celery tasks: processing large uploads, and the reaper of uploads whose process died. Thin
+over promo/services/imports: the task only loads the upload and the acting user (passed
+explicitly by id, never taken from a request) and calls the same service the page, the API and
+the command use; the reaper's schedule is in config/settings/celery.py."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from promo.models import PromoUpload
 
-__all__ = ["upload_process_task"]
+__all__ = ["upload_process_task", "uploads_recover_task"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +36,13 @@ def upload_process_task(upload_id: int, actor_id: int) -> dict | None:
     if upload is None:
         logger.warning("Promo upload %s vanished before processing", upload_id)
         return None
-    if upload.is_finished:
-        return None  # a redelivered message: the work is done
+    if upload.status not in PromoUpload.Status.working():
+        return None  # a redelivered message: the work is done, or waits for a confirmation
     try:
         actor = get_user_model().objects.get(pk=actor_id, is_active=True)
         result = upload_process(upload=upload, actor=actor)
+        if result is None:
+            return None  # another process has it (a duplicate message)
         if result.errors and not result.duplicate_of:
             # Prepare the annotated workbook now: for a large sheet it takes a while, and the
             # supplier will download it next.
@@ -54,3 +57,13 @@ def upload_process_task(upload_id: int, actor_id: int) -> dict | None:
         if upload.status != PromoUpload.Status.FAILED:
             upload_fail(upload=upload, reason=f"{type(error).__name__}: {error}")
     return None
+
+
+@shared_task(name="promo.uploads_recover", ignore_result=True)
+def uploads_recover_task() -> dict:
+    """Requeue or fail the uploads whose process died, expire old previews (beat)."""
+    from dataclasses import asdict
+
+    from promo.services.imports.recovery import uploads_recover
+
+    return asdict(uploads_recover())

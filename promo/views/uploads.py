@@ -1,9 +1,12 @@
 """Upload pages: the upload form (a supplier's sheet, or a marketer's bulk file), the history
 of uploads, one upload with its errors, warnings and promos, its live progress (an htmx
-fragment polled while a large file is processed), the error workbook and the template.
+fragment polled while a large file is processed), its preview with «Применить» / «Отменить»
+when the sheet would remove lines or change a promo it does not name, the error workbook and
+the template.
 
-Thin over promo/services/imports: the views parse the form and call ``upload_submit``; every
-upload a user sees comes from ``PromoUpload.objects.restrict`` (a foreign upload is a 404)."""
+Thin over promo/services/imports: the views parse the form and call ``upload_submit``,
+``upload_confirm`` or ``upload_cancel``; every upload a user sees comes from
+``PromoUpload.objects.restrict`` (a foreign upload is a 404)."""
 
 from __future__ import annotations
 
@@ -20,8 +23,16 @@ from django.views import View
 from django.views.generic import ListView
 
 from config.parsing import parse_id
-from promo.forms.uploads import UploadForm
+from promo.forms.uploads import UploadConfirmForm, UploadForm
 from promo.models import Promo, PromoUpload
+from promo.services.errors import WorkflowError
+from promo.services.imports.confirmation import (
+    PREVIEW_STALE,
+    upload_cancel,
+    upload_confirm,
+    upload_may_confirm,
+)
+from promo.services.imports.preview import preview_promos
 from promo.services.imports.problems import stored_problems
 from promo.services.imports.template import build_template
 from promo.services.imports.uploads import (
@@ -31,6 +42,7 @@ from promo.services.imports.uploads import (
     upload_error_workbook,
     upload_submit,
 )
+from promo.views.promos import CONFLICT_STATUS, refusal_status
 from suppliers.models import Supplier
 from suppliers.roles import is_supplier_user
 
@@ -54,10 +66,22 @@ def uploads_for(user, *, lists: bool = False):
     return uploads.defer("errors", "warnings") if lists else uploads
 
 
-def upload_context(upload: PromoUpload, user) -> dict:
+def upload_context(upload: PromoUpload, user, *, refusal: str = "") -> dict:
     """What the upload page and its progress fragment show (a fixed number of queries)."""
-    context = {"upload": upload}
-    if not upload.is_finished:
+    context = {"upload": upload, "refusal": refusal}
+    if upload.is_working:
+        return context
+    if upload.awaits_confirmation:
+        warnings = stored_problems(upload.warnings)
+        preview = upload.preview or {}
+        context.update({
+            "summary": upload.summary or {},
+            "warnings": warnings[:SHOWN_PROBLEMS],
+            "warnings_total": len(warnings),
+            "preview_promos": preview_promos(preview.get("promos", [])),
+            "preview_created": preview.get("created", []),
+            "may_confirm": upload_may_confirm(user, upload),
+        })
         return context
     errors = stored_problems(upload.errors)
     warnings = stored_problems(upload.warnings)
@@ -132,6 +156,43 @@ class UploadDetailView(LoginRequiredMixin, View):
     def get(self, request, pk):
         upload = get_object_or_404(uploads_for(request.user), pk=pk)
         return render(request, self.template_name, upload_context(upload, request.user))
+
+
+class UploadConfirmView(LoginRequiredMixin, View):
+    """«Применить»: apply exactly the preview the page showed (its fingerprint is posted). A
+    refusal (the preview changed, expired or was already applied) shows the page again with
+    the reason and changes nothing."""
+
+    def post(self, request, pk):
+        upload = get_object_or_404(uploads_for(request.user), pk=pk)
+        form = UploadConfirmForm(request.POST)
+        if not form.is_valid():
+            return self.refused(upload, _("Предпросмотр не распознан: обновите страницу."), status=400)
+        try:
+            result = upload_confirm(upload=upload, actor=request.user,
+                                    fingerprint=form.cleaned_data["fingerprint"] or None)
+        except WorkflowError as refused:
+            return self.refused(upload, refused.message, status=refusal_status(refused))
+        if result is not None and result.stale:
+            return self.refused(upload, str(PREVIEW_STALE), status=CONFLICT_STATUS)
+        return redirect(upload.get_absolute_url())
+
+    def refused(self, upload: PromoUpload, message: str, *, status: int):
+        upload.refresh_from_db()
+        return render(self.request, UploadDetailView.template_name,
+                      upload_context(upload, self.request.user, refusal=message), status=status)
+
+
+class UploadCancelView(UploadConfirmView):
+    """«Отменить»: drop the preview; nothing of the upload stays but its record."""
+
+    def post(self, request, pk):
+        upload = get_object_or_404(uploads_for(request.user), pk=pk)
+        try:
+            upload_cancel(upload=upload, actor=request.user)
+        except WorkflowError as refused:
+            return self.refused(upload, refused.message, status=refusal_status(refused))
+        return redirect(upload.get_absolute_url())
 
 
 class UploadProgressView(LoginRequiredMixin, View):

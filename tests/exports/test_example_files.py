@@ -90,10 +90,10 @@ def test_manifest_lists_every_file_with_size_sha256_and_counts(example_run, expo
         assert entry["size"] == len(data)
         assert entry["sha256"] == hashlib.sha256(data).hexdigest()
         assert entry["warnings"] == [] and entry["errors"] == []
-    assert entries["sap_cond_a04_20260920_01.xml"]["records"] == {"promos": 1, "lines": 2, "records": 6}
-    assert entries["sap_bonusbuy_20260920_01.csv"]["records"] == {"promos": 1, "lines": 2, "records": 6}
-    assert entries["smarket_promo_20260920_01.csv"]["records"] == {"promos": 2, "lines": 4, "records": 12}
-    assert entries["set10_actions_20260920_01.xml"]["records"] == {"promos": 2, "lines": 4, "records": 2}
+    assert entries["sap_cond_a04_20260920_01.xml"]["records"] == {"promos": 1, "lines": 2, "records": 6, "deletions": 0}
+    assert entries["sap_bonusbuy_20260920_01.csv"]["records"] == {"promos": 1, "lines": 2, "records": 6, "deletions": 0}
+    assert entries["smarket_promo_20260920_01.csv"]["records"] == {"promos": 2, "lines": 4, "records": 12, "deletions": 0}
+    assert entries["set10_actions_20260920_01.xml"]["records"] == {"promos": 2, "lines": 4, "records": 2, "deletions": 0}
     assert entries["smarket_promo_20260920_01.csv"]["system"] == "smarket"
     # the database holds the same figures
     assert {f.name: f.sha256 for f in example_run.files.all()} == {n: e["sha256"] for n, e in entries.items()}

@@ -88,7 +88,7 @@ def test_larger_case_parses_with_the_right_counts(export_root):
     assert {i.findtext("EDI_DC40/CREDAT") for i in idocs} == {"20270110"}
     fix_konp = next(i for i in idocs if i.findtext("E1KOMG/KSCHL") == "VKA0").find("E1KOMG/E1KONH/E1KONP")
     assert [(c.tag, c.text) for c in fix_konp] == [("KSCHL", "VKA0"), ("KBETR", "199.90"), ("KONWA", "RUB"),
-                                                    ("KPEIN", "1"), ("KMEIN", "ST")]
+                                                    ("KPEIN", "1"), ("KMEIN", "PCE")]
     # and the Set Retail XML: one action per promo, sorted by code, shops of each promo
     actions = ElementTree.fromstring(output(run, "setretail")).findall("AdvertisingAction")
     assert [a.get("external-code") for a in actions] == sorted(p.code for p in (pct, fix, nm, regional))
@@ -203,3 +203,92 @@ def test_sap_vakey_with_matnr_inside_the_key_and_a_too_long_article(export_root,
     assert [i.findtext("E1KOMG/VAKEY") for i in idocs] == ["1000A1" + " " * 16 + "Z234"]
     cond = run.files.get(kind="sap_cond")
     assert cond.records == 1 and len(cond.errors) == 1 and too_long.article in cond.errors[0]
+
+
+@pytest.mark.parametrize("name", ["=HYPERLINK(1)", "+7 скидка", "-50% на всё", "@SUM(A1)", "\tТаб"])
+def test_promo_names_in_the_csv_files_never_start_a_formula(export_root, name):
+    # given promos whose names a spreadsheet would take for a formula (OWASP CSV injection)
+    branch = BranchFactory()
+    approved_promo(products=[ProductFactory()], targeting={"branches": [branch.pk]}, name=name)
+    approved_promo(products=[ProductFactory()], targeting={"branches": [branch.pk]}, name=name,
+                   mechanic=Promo.Mechanic.N_PLUS_M)
+    # when exported
+    run = run_night()
+    # then the CSV cells carry the name behind an apostrophe (the XML files keep it as it is)
+    expected = "'" + name
+    assert {row[3] for row in smarket_rows(run)} == {expected}
+    assert {row[2] for row in csv_rows(run)} == {expected[:40]}
+    names = {a.get("name") for a in ElementTree.fromstring(output(run, "setretail"))}
+    assert names == {name.replace("\t", " ")}
+
+
+def test_sap_condition_unit_and_calculation_type_are_settings(export_root, settings):
+    # given the IDoc unit differs from the bonus-buy file's and the calculation types are set
+    settings.SAP_COND_UNIT = "KGM"
+    settings.SAP_UNIT = "ST"
+    settings.SAP_KRECH_PCT = "A"
+    settings.SAP_KRECH_FIX = "C"
+    branch = BranchFactory()
+    approved_promo(products=[ProductFactory()], targeting={"branches": [branch.pk]})
+    approved_promo(products=[ProductFactory()], targeting={"branches": [branch.pk]}, mechanic=Promo.Mechanic.FIXED_PRICE)
+    approved_promo(products=[ProductFactory()], targeting={"branches": [branch.pk]}, mechanic=Promo.Mechanic.N_PLUS_M)
+    # when exported
+    run = run_night()
+    konps = {konp.findtext("KSCHL"): [(c.tag, c.text) for c in konp]
+             for konp in ElementTree.fromstring(output(run, "sap_cond")).iter("E1KONP")}
+    # then KRECH comes before KBETR, KMEIN is the IDoc unit, and the bonus buys keep their own unit
+    assert konps["KA02"] == [("KSCHL", "KA02"), ("KRECH", "A"), ("KBETR", "-15.00"), ("KONWA", "%")]
+    assert konps["VKA0"] == [("KSCHL", "VKA0"), ("KRECH", "C"), ("KBETR", "199.90"), ("KONWA", "RUB"),
+                             ("KPEIN", "1"), ("KMEIN", "KGM")]
+    assert {row[12] for row in csv_rows(run)} == {"ST"}
+
+
+def test_sap_without_calculation_types_writes_no_krech_and_pce_by_default(export_root):
+    branch = BranchFactory()
+    approved_promo(products=[ProductFactory()], targeting={"branches": [branch.pk]}, mechanic=Promo.Mechanic.FIXED_PRICE)
+    konp = ElementTree.fromstring(output(run_night(), "sap_cond")).find("IDOC/E1KOMG/E1KONH/E1KONP")
+    assert konp.find("KRECH") is None and konp.findtext("KMEIN") == "PCE"
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("SAP_KRECH_PCT", "AB", "SAP_KRECH_PCT: ожидается один знак"),
+    ("SAP_COND_UNIT", "", "SAP_COND_UNIT: ожидается код единицы до 3 знаков"),
+])
+def test_a_bad_sap_setting_fails_the_run_with_its_name(export_root, settings, name, value, message):
+    setattr(settings, name, value)
+    run = export_run(business_date=NIGHT)
+    assert run.status == ExportRun.Status.FAILED and message in run.error
+
+
+def test_s4_long_fields_go_next_to_the_short_ones(export_root, settings):
+    # given S/4HANA long fields and a condition table keyed by a 40-character MATNR
+    settings.SAP_S4_LONG_FIELDS = True
+    settings.SAP_VAKEY_LAYOUT = "VKORG:4,VTWEG:2,WERKS:4,MATNR:40"
+    branch = BranchFactory(sap_plant="Z901")
+    short = ProductFactory(article="A1")
+    long_article = ProductFactory(article="L" * 30)
+    approved_promo(products=[short, long_article], targeting={"branches": [branch.pk]})
+    # when exported
+    idocs = {i.findtext("E1KOMG/MATNR_LONG"): i.find("E1KOMG")
+             for i in ElementTree.fromstring(output(run_night(), "sap_cond")).findall("IDOC")}
+    # then the short fields are written where the value fits them, the long ones always
+    fitting = idocs["A1"]
+    assert fitting.findtext("VAKEY") == "100010Z901A1" and fitting.findtext("VAKEY_LONG") == "100010Z901A1"
+    assert fitting.findtext("MATNR") == "A1"
+    too_long = idocs["L" * 30]
+    assert too_long.find("MATNR") is None and too_long.findtext("VAKEY_LONG") == "100010Z901" + "L" * 30
+    assert too_long.findtext("VAKEY") == "100010Z901" + "L" * 30  # 40 characters still fit VAKEY's 50
+    assert [child.tag for child in fitting][:12] == ["KVEWE", "KOTABNR", "KAPPL", "KSCHL", "VAKEY", "VAKEY_LONG",
+                                                     "VKORG", "VTWEG", "WERKS", "MATNR", "MATNR_LONG", "E1KONH"]
+
+
+def test_set10_action_guid_is_stable_per_promo(export_root, settings):
+    settings.SET10_ACTION_GUID = True
+    branch = BranchFactory()
+    promo = approved_promo(products=[ProductFactory()], targeting={"branches": [branch.pk]})
+    first = ElementTree.fromstring(output(run_night(), "setretail")).find("AdvertisingAction")
+    again = ElementTree.fromstring(output(run_night(), "setretail")).find("AdvertisingAction")
+    assert first.get("external-code") == promo.code
+    assert first.get("AdvertActGUID") == again.get("AdvertActGUID")
+    assert len(first.get("AdvertActGUID")) == 36
+    assert list(first.attrib)[:3] == ["name", "external-code", "AdvertActGUID"]

@@ -109,20 +109,35 @@ def test_out_dir_replaces_the_export_root(export_root, tmp_path):
     assert run.folder == str(tmp_path / "elsewhere" / "20270110_01")
 
 
-def test_queries_do_not_grow_with_the_number_of_promos(export_root, django_assert_max_num_queries):
-    # given 30 approved promos with 3 lines each, with three different targetings
+def _night_of(count: int) -> None:
     branches = [BranchFactory() for _ in range(3)]
     supplier = SupplierFactory()
-    products = [ProductFactory(supplier=supplier) for _ in range(6)]
-    for index in range(30):
-        approved_promo(products=products[index % 3:index % 3 + 3],
-                       targeting={"branches": [branches[index % 3].pk]},
-                       discount_percent=Decimal(10 + index % 5))
-    # when exported, then the whole run takes a fixed handful of queries
-    with django_assert_max_num_queries(30):
+    for index in range(count):
+        mechanic = Promo.Mechanic.values[index % 3]
+        approved_promo(products=[ProductFactory(supplier=supplier) for _ in range(3)],
+                       targeting={"branches": [branches[index % 3].pk, branches[(index + 1) % 3].pk]},
+                       mechanic=mechanic,
+                       **({"discount_percent": Decimal(10 + index % 5)} if mechanic == Promo.Mechanic.PERCENT else {}))
+
+
+@pytest.mark.parametrize("count", [6, 30])
+def test_queries_do_not_grow_with_the_number_of_promos(export_root, django_assert_max_num_queries, count):
+    # given approved promos of every mechanic with 3 lines each, on three different targetings
+    _night_of(count)
+    # when exported on a first night (the ledger is empty), then again after a third of them
+    # lost a branch (deletions from the ledger), then the whole run takes a fixed number of queries
+    with django_assert_max_num_queries(70):
         run = export_run(business_date=NIGHT)
     assert run.status == ExportRun.Status.SUCCEEDED
-    assert run.promo_rows.count() == 30
+    assert run.promo_rows.count() == count
+    for promo in Promo.objects.filter(approved_revision__isnull=False).order_by("pk")[::3]:
+        revision = promo.approved_revision
+        revision.targeting = {"branches": revision.targeting["branches"][:1]}
+        revision.save(update_fields=["targeting"])
+    with django_assert_max_num_queries(70):
+        again = export_run(business_date=NIGHT)
+    assert again.status == ExportRun.Status.SUCCEEDED
+    assert again.files.get(kind="smarket").deletions > 0
 
 
 def test_a_run_left_running_by_a_dead_worker_is_marked_failed_by_the_next_run(export_root, time_machine):

@@ -3,6 +3,7 @@ the horizon, cancellations as deletions, rejected lines, closed branches, missin
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 from xml.etree import ElementTree
@@ -94,25 +95,32 @@ def test_a_draft_or_unapproved_promo_does_not_leave(export_root, products, branc
     # given a submitted promo that was never approved
     approved = approved_promo(products=products[:1], targeting=targeting_of(*branches))
     Promo.objects.filter(pk=approved.pk).update(approved_revision=None, status=Promo.Status.SUBMITTED)
-    # when exported, then nothing leaves but the files exist with their header / empty root
+    # when exported, then nothing leaves: SAP and S-Market files keep their header / empty root
     run = run_night()
     assert run.promo_rows.count() == 0
     assert output(run, "smarket").count(b"\r\n") == 1
-    assert ElementTree.fromstring(output(run, "setretail")).tag == "AdvertisingActions"
     assert len(ElementTree.fromstring(output(run, "sap_cond"))) == 0
     assert output(run, "sap_bonusbuy").startswith(b"ACTION;BBY_EXT_ID;") and output(run, "sap_bonusbuy").count(b"\n") == 1
+    # and Set Retail gets no file at all (its schema wants at least one action), the manifest says why
+    assert not run.files.filter(kind="setretail").exists()
+    manifest = json.loads((export_root / run.name / "manifest.json").read_text(encoding="utf-8"))
+    assert [(entry["name"], entry["system"]) for entry in manifest["skipped"]] == [
+        ("set10_actions_20270110_01.xml", "setretail")]
+    assert "не записан" in manifest["skipped"][0]["reason"]
+    assert not (export_root / run.name / "set10_actions_20270110_01.xml").exists()
 
 
 @pytest.mark.parametrize("status", [Promo.Status.CANCELLED, Promo.Status.WITHDRAWN])
 def test_cancelled_promo_leaves_as_deletion_until_its_end(export_root, products, branches, status):
-    # given a cancelled percent promo and a cancelled N+M promo
+    # given a percent promo and an N+M promo that left on a night, then were cancelled
     targeting = targeting_of(*branches)
-    pct = approved_promo(products=products[:1], targeting=targeting, status=status)
-    nm = approved_promo(products=products[1:2], targeting=targeting, mechanic=Promo.Mechanic.N_PLUS_M,
-                        status=status)
+    pct = approved_promo(products=products[:1], targeting=targeting)
+    nm = approved_promo(products=products[1:2], targeting=targeting, mechanic=Promo.Mechanic.N_PLUS_M)
+    run_night(NIGHT)
+    Promo.objects.filter(pk__in=[pct.pk, nm.pk]).update(status=status)
     # when the night before the end is exported
     run = run_night(END)
-    # then every system gets a deletion
+    # then every system gets a deletion of what was sent
     assert {row[0] for row in smarket_rows(run)} == {"D"}
     assert {row[0] for row in csv_rows(run)} == {"D"}
     idocs = ElementTree.fromstring(output(run, "sap_cond")).findall("IDOC")
@@ -126,6 +134,18 @@ def test_cancelled_promo_leaves_as_deletion_until_its_end(export_root, products,
     later = run_night(END + timedelta(days=1))
     assert later.promo_rows.count() == 0
     assert smarket_rows(later) == []
+
+
+def test_a_promo_cancelled_before_it_ever_left_sends_no_deletion(export_root, products, branches):
+    # given a promo approved and cancelled before any night exported it
+    approved_promo(products=products[:1], targeting=targeting_of(*branches), status=Promo.Status.CANCELLED)
+    # when the night is exported
+    run = run_night()
+    # then no file carries it
+    assert smarket_rows(run) == [] and csv_rows(run) == []
+    assert len(ElementTree.fromstring(output(run, "sap_cond"))) == 0
+    assert not run.files.filter(kind="setretail").exists()
+    assert run.promo_rows.count() == 0
 
 
 def test_live_promo_is_an_insert(export_root, products, branches):
@@ -179,12 +199,13 @@ def test_branch_without_set_retail_code_is_a_manifest_warning(export_root, produ
 
 
 def test_promo_without_any_coded_shop_is_skipped_with_a_warning(export_root, products):
+    # given the only promo of the night is on a branch without a Set Retail shop number
     lonely = BranchFactory(setretail_shop=None)
     promo = approved_promo(products=products[:1], targeting=targeting_of(lonely))
+    # when exported, then Set Retail has nothing to send (no file) and the run says why
     run = run_night()
-    set10 = run.files.get(kind="setretail")
-    assert set10.records == 0
-    assert f"Промо {promo.code}: ни у одного филиала нет кода Set Retail — акция не выгружена." in set10.warnings
+    assert not run.files.filter(kind="setretail").exists()
+    assert f"Промо {promo.code}: ни у одного филиала нет кода Set Retail — акция не выгружена." in run.warnings
     assert run.files.get(kind="smarket").records == 1
 
 

@@ -1,10 +1,14 @@
 """python manage.py import_promos FILE [--as USERNAME] [--supplier CODE_OR_INN] [--dry-run]
-[--format json|text]
+[--confirm] [--format json|text]
 
 Imports a promo sheet through the same service as the upload page and the API, acting with
 the permissions of ``--as`` (a supplier user imports only its own products; a marketer any).
+A sheet that would remove lines from a promo, or change a promo the sheet does not name, is
+not applied: the command prints the preview (the diff per promo) and exits 4, the upload
+waiting for a confirmation on its page or ``POST /api/v1/uploads/{id}/confirm/``; with
+``--confirm`` it is applied at once.
 Exit code: 0 accepted (or would be, with --dry-run), 1 rejected with errors, 3 the same file
-was already imported."""
+was already imported, 4 waits for a confirmation (nothing saved)."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from promo.services.imports.preview import preview_changes
 from promo.services.imports.uploads import (
     ImportResult,
     UploadRefused,
@@ -30,10 +35,12 @@ from suppliers.models import Supplier
 EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_DUPLICATE = 3
+EXIT_NEEDS_CONFIRMATION = 4
 
 
 class Command(BaseCommand):
-    help = "Import a promo sheet (.xlsx) as a given user; exit 0 accepted, 1 rejected, 3 duplicate file."
+    help = ("Import a promo sheet (.xlsx) as a given user; exit 0 accepted, 1 rejected, 3 duplicate file, "
+            "4 waits for a confirmation (lines would be removed: rerun with --confirm to apply).")
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="Path to the .xlsx sheet.")
@@ -42,6 +49,9 @@ class Command(BaseCommand):
                                                "omit for a bulk file with a «Поставщик» column.")
         parser.add_argument("--dry-run", action="store_true",
                             help="Check everything, save nothing, send nothing.")
+        parser.add_argument("--confirm", action="store_true",
+                            help="Apply a sheet that removes lines from a promo or changes a promo it does "
+                                 "not name, without stopping at the preview.")
         parser.add_argument("--format", choices=["json", "text"], default="text")
 
     def handle(self, *args, **options):
@@ -55,12 +65,12 @@ class Command(BaseCommand):
             with path.open("rb") as handle:
                 if options["dry_run"]:
                     _upload, result = upload_submit(actor=actor, file=handle, original_name=path.name,
-                                                    supplier=supplier, dry_run=True)
+                                                    supplier=supplier, dry_run=True, confirm=options["confirm"])
                 else:
                     # The command is already out of the request cycle: always processed here.
                     upload = upload_create(actor=actor, file=handle, original_name=path.name,
                                            supplier=supplier)
-                    result = upload_process(upload=upload, actor=actor,
+                    result = upload_process(upload=upload, actor=actor, force=options["confirm"],
                                             progress=self._progress if options["verbosity"] >= 2 else None)
         except UploadRefused as refused:
             result = ImportResult(ok=False, upload_id=None,
@@ -70,10 +80,14 @@ class Command(BaseCommand):
         except PermissionDenied as denied:
             raise CommandError(str(denied)) from None
 
+        if result is None:
+            raise CommandError(_("Загрузку обрабатывает другой процесс."))
         self._report(result, options["format"])
-        code = EXIT_OK if result.ok else EXIT_DUPLICATE if result.duplicate_of else EXIT_REJECTED
-        if code != EXIT_OK:
-            sys.exit(code)
+        if result.ok:
+            return
+        if result.needs_confirmation:
+            sys.exit(EXIT_NEEDS_CONFIRMATION)
+        sys.exit(EXIT_DUPLICATE if result.duplicate_of else EXIT_REJECTED)
 
     def _actor(self, username: str | None):
         User = get_user_model()
@@ -108,6 +122,9 @@ class Command(BaseCommand):
                 _("Принято: строк %(rows)s, строк промо %(lines)s, промо %(promos)s.")
                 % {"rows": result.rows, "lines": result.lines, "promos": result.promos}
             ))
+        elif result.needs_confirmation:
+            self._report_preview(result)
+            return
         else:
             self.stdout.write(self.style.ERROR(_("Отклонено: ошибок %(count)s, ничего не сохранено.")
                                                % {"count": len(result.errors)}))
@@ -119,3 +136,21 @@ class Command(BaseCommand):
                 where = _("строка %(row)s") % problem if problem["row"] else _("файл")
                 column = f", «{problem['column']}»" if problem["column"] else ""
                 self.stdout.write(f"{kind} ({where}{column}) [{problem['code']}]: {problem['message']}")
+
+    def _report_preview(self, result: ImportResult) -> None:
+        """The preview: what each promo would lose, gain and change (nothing is saved yet)."""
+        if result.upload_id is None:  # a dry run
+            message = _("Файл удаляет строки из промо или меняет промо, не названное в файле: загрузка "
+                        "будет ждать подтверждения (с --confirm применится сразу).")
+        else:
+            message = _("Ничего не сохранено: файл удаляет строки из промо или меняет промо, не названное "
+                        "в файле. Проверьте изменения и подтвердите загрузку № %(upload)s на её странице "
+                        "или запустите команду снова с --confirm.") % {"upload": result.upload_id}
+        self.stdout.write(self.style.WARNING(message))
+        for revision in result.revisions:
+            self.stdout.write(_("%(promo)s «%(name)s»: добавлено %(added)s, удалено %(removed)s, "
+                                "изменено %(changed)s") % revision)
+            for change in preview_changes(revision):
+                self.stdout.write(f"  {change.title}: {change.old} → {change.new}")
+        for created in result.created:
+            self.stdout.write(_("новое промо «%(name)s»: строк %(lines)s") % created)

@@ -15,5 +15,10 @@ On top of them:
 - ``validation``: rows in, promo candidates and every problem out (dedup, overlaps), no writes;
 - ``uploads``: the upload lifecycle, the one service of the page, the API, the command and the
   task (create, submit, process, fail, queue, result, error workbook);
-- ``saving``: the save step, one transaction (new promos in bulk, corrected ones revised).
+- ``saving``: the save step, one transaction (new promos in bulk, corrected ones revised);
+- ``plan``: what a validated sheet would change (the diff per promo) and whether that needs a
+  confirmation (lines removed, a promo the sheet does not name changed); ``preview`` words it;
+- ``confirmation``: applying, cancelling and expiring a preview that waits;
+- ``leases`` and ``recovery``: who holds an upload while it is processed, and the reaper that
+  queues again or fails an upload whose process died.
 """

@@ -1,6 +1,12 @@
-"""Which promos of a sheet revise promos that exist: names are compared after folding, and a
-candidate with the same supplier, mechanic kind and period as a not-final promo is its next
-revision (:func:`match_revisions`). Used by validation and, under row locks, by the save step."""
+"""Which promos of a sheet revise promos that exist: a candidate with the same supplier,
+mechanic kind, period and name (after folding) as a not-final promo is its next revision
+(:func:`match_revisions`). Used by validation and, under row locks, by the save step.
+
+A group of rows without a promo name is named from its supplier, mechanic and dates
+(``SheetValidator._unnamed``), so it matches only a promo that was itself uploaded without a
+name: never a promo somebody named (rows under a merged name cell must not cut a named promo
+down to their few lines). Such a match changes a promo the uploader did not name, so the
+upload stops at a preview (:mod:`promo.services.imports.plan`)."""
 
 from __future__ import annotations
 
@@ -34,9 +40,9 @@ def same_name(written: str, catalogue: str) -> bool:
 
 def match_revisions(promos: list[PromoCandidate], *, lock: bool = False) -> dict[int, Promo]:
     """Which candidates are corrected re-uploads of a not-final promo of the same supplier:
-    same name (after folding), mechanic kind and period; or, for an unnamed candidate, same
-    mechanic kind and period (the promo named like the candidate first, else the newest).
-    Each existing promo is matched once. ``lock`` takes row locks (inside the saving
+    same name (after folding), mechanic kind and period. An unnamed candidate carries the name
+    made for it, so it matches only a promo that was uploaded unnamed too, never a named one.
+    Each existing promo is matched once (the newest first). ``lock`` takes row locks (inside the saving
     transaction) so two uploads cannot revise the same promo at once."""
     if not promos:
         return {}
@@ -60,8 +66,7 @@ def match_revisions(promos: list[PromoCandidate], *, lock: bool = False) -> dict
         if not options:
             continue
         wanted = fold_name(candidate.name)
-        named_alike = [p for p in options if fold_name(p.name) == wanted]
-        chosen = named_alike[0] if named_alike else (options[0] if not candidate.named else None)
+        chosen = next((p for p in options if fold_name(p.name) == wanted), None)
         if chosen is not None:
             taken.add(chosen.pk)
             matches[index] = chosen

@@ -5,7 +5,9 @@ A PostgreSQL advisory lock on the file's sha256 serialises two uploads of the sa
 double submit) and the duplicate check is repeated under it; the promos to revise are locked
 again. New promos are written in bulk with their lines, history, frozen revision 1 and events
 (``config.bulk.bulk_insert``: a fixed number of statements whatever the size); a promo the sheet
-corrects becomes its next revision (:func:`_revise`).
+corrects becomes its next revision (:func:`_revise`), exactly as the plan
+(:mod:`.plan`) says; a plan that removes lines or changes an unnamed promo is saved only once
+confirmed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from config.bulk import BATCH, bulk_insert
 from config.locks import advisory_xact_lock
 from promo.models import Promo, PromoEvent, PromoLine, PromoRevision, PromoUpload
 from promo.services.events import event_record
+from promo.services.imports.leases import lock_claimed
+from promo.services.imports.plan import ImportPlan, RevisionPlan, plan_build
 from promo.services.imports.problems import problem_record
 from promo.services.imports.validation import LineCandidate, PromoCandidate, Validation, match_revisions
 from promo.services.revisions import revision_record
@@ -30,6 +34,20 @@ from promo.snapshots import LINE_TERMS, LineSnapshot
 
 # The change reason of the history rows and revisions an import writes.
 REASON_IMPORT = gettext_lazy("Загрузка файла")
+
+
+class NeedsConfirmation(Exception):
+    """The sheet would remove lines or change a promo the uploader did not name: nothing was
+    saved, ``plan`` is what would be (its preview waits for a confirmation)."""
+
+    def __init__(self, plan: ImportPlan):
+        super().__init__(plan.sha256)
+        self.plan = plan
+
+
+class PlanChanged(NeedsConfirmation):
+    """What the sheet would do now is not what was confirmed (a promo changed meanwhile):
+    nothing was saved, ``plan`` is the new preview."""
 
 
 class AlreadyImported(Exception):
@@ -113,35 +131,26 @@ def _create_promos(*, candidates: list[PromoCandidate], upload: PromoUpload, act
     return promos
 
 
-def _line_changes(line: PromoLine, candidate: LineCandidate) -> bool:
-    changed = False
-    for name in LINE_TERMS:
-        new = getattr(candidate, name)
-        if getattr(line, name) != new:
-            setattr(line, name, new)
-            changed = True
-    return changed
-
-
-def _revise(*, promo: Promo, candidate: PromoCandidate, current: list[PromoLine], upload: PromoUpload,
-            actor, now) -> dict | None:
-    """Make ``candidate`` the next revision of ``promo``: changed lines updated (their
-    decisions back to pending), removed ones deleted, added ones created, unchanged ones keep
-    their decisions. Returns the diff counts, or None when the sheet changes nothing."""
-    by_product = {line.product_id: line for line in current}
-    added = [c for pk, c in candidate.lines.items() if pk not in by_product]
-    removed = [line for pk, line in by_product.items() if pk not in candidate.lines]
+def _revise(*, plan: RevisionPlan, upload: PromoUpload, actor, now) -> dict | None:
+    """Make the candidate of ``plan`` the next revision of its promo, exactly as planned:
+    changed lines updated (their decisions back to pending), removed ones deleted, added ones
+    created, unchanged ones keep their decisions. Returns the diff counts, or None when the
+    sheet changes nothing."""
+    if not plan.changes:
+        return None
+    promo, candidate = plan.promo, plan.candidate
+    by_product = {line.product_id: line for line in plan.current}
+    added = [candidate.lines[row["product_id"]] for row in plan.diff["added"]]
+    removed = [by_product[row["product_id"]] for row in plan.diff["removed"]]
     changed = []
-    for pk, line in by_product.items():
-        new = candidate.lines.get(pk)
-        if new is not None and _line_changes(line, new):
-            line.source_row = new.row
-            changed.append(line)
+    for row in plan.diff["changed"]:
+        line, new = by_product[row["product_id"]], candidate.lines[row["product_id"]]
+        for name in LINE_TERMS:
+            setattr(line, name, getattr(new, name))
+        line.source_row = new.row
+        changed.append(line)
     # New terms need a decision again (the workflow kernel's rule, as for a point correction).
     reset_decisions(changed)
-    targeting_changed = promo.targeting != candidate.targeting
-    if not (added or removed or changed or targeting_changed):
-        return None
 
     reason = _("Исправленная загрузка № %(upload)s") % {"upload": upload.pk}
     if changed:
@@ -169,41 +178,52 @@ def _revise(*, promo: Promo, candidate: PromoCandidate, current: list[PromoLine]
     promo._change_reason = reason
     promo.save(update_fields=["status", "targeting", "revision", "version", "updated_at"])
     revision = revision_record(promo=promo, actor=actor, upload=upload, reason=reason)
-    counts = revision.diff_counts()
     event_record(kind=PromoEvent.Kind.REVISION_CREATED, actor=actor, promo=promo, upload=upload,
                  from_status=from_status, to_status=promo.status, reason=reason,
-                 payload={"revision": promo.revision, "diff": revision.diff, **counts}, notify=False)
-    return counts
+                 payload={"revision": promo.revision, "diff": revision.diff, **revision.diff_counts()},
+                 notify=False)
+    return plan.counts
 
 
-def upload_save(*, upload: PromoUpload, actor, validation: Validation, dry_run: bool, sheet_title: str) -> Saved:
+def upload_save(*, upload: PromoUpload, actor, validation: Validation, dry_run: bool, sheet_title: str,
+                confirmed: str | None = None, force: bool = False) -> Saved:
     """Save a validated sheet: create its new promos, revise the ones it corrects, mark the
     upload imported and (unless ``dry_run``) record the ``upload_imported`` event, in one
-    transaction. Raises :class:`AlreadyImported` (nothing saved) when the same file was
-    imported meanwhile."""
+    transaction.
+
+    The plan (:func:`~promo.services.imports.plan.plan_build`) is made under the row locks of
+    the promos it revises. A plan that needs a confirmation raises :class:`NeedsConfirmation`
+    unless ``force`` (the command's ``--confirm``) or ``confirmed`` is its fingerprint; a plan
+    other than the ``confirmed`` one raises :class:`PlanChanged`. Raises
+    :class:`AlreadyImported` when the same file was imported meanwhile. Whatever it raises,
+    nothing is saved."""
     now = timezone.now()
     with transaction.atomic():
+        lock_claimed(upload)
         _advisory_lock(upload.sha256)
         earlier = earlier_import(upload)
         if earlier is not None:
             raise AlreadyImported(earlier)
         # Match again under row locks: the promos may have moved since validation.
         matches = match_revisions(validation.promos, lock=True)
-        new = [c for index, c in enumerate(validation.promos) if index not in matches]
-        created = _create_promos(candidates=new, upload=upload, actor=actor, now=now)
-
         current: dict[int, list[PromoLine]] = {}
-        for line in PromoLine.objects.filter(promo__in=[p.pk for p in matches.values()]):
+        for line in (PromoLine.objects.filter(promo__in=[p.pk for p in matches.values()])
+                     .select_related("product")):
             current.setdefault(line.promo_id, []).append(line)
+        plan = plan_build(sha256=upload.sha256, promos=validation.promos, matches=matches, current=current)
+        if confirmed is not None and plan.fingerprint != confirmed:
+            raise PlanChanged(plan)
+        if confirmed is None and not force and plan.needs_confirmation:
+            raise NeedsConfirmation(plan)
+
+        created = _create_promos(candidates=plan.created, upload=upload, actor=actor, now=now)
         revisions = []
         touched = list(created)
-        for index, promo in sorted(matches.items()):
-            counts = _revise(promo=promo, candidate=validation.promos[index],
-                             current=current.get(promo.pk, []), upload=upload, actor=actor, now=now)
-            touched.append(promo)
+        for revision in plan.revisions:
+            counts = _revise(plan=revision, upload=upload, actor=actor, now=now)
+            touched.append(revision.promo)
             if counts is not None:
-                revisions.append({"promo": promo.code, **counts})
-
+                revisions.append({"promo": revision.promo.code, **counts})
         upload.promos.add(*[promo.pk for promo in touched])
         warnings = [problem_record(problem) for problem in validation.warnings]
         summary = {
@@ -212,12 +232,14 @@ def upload_save(*, upload: PromoUpload, actor, validation: Validation, dry_run: 
             "errors": 0, "warnings": len(warnings),
         }
         upload.status = PromoUpload.Status.IMPORTED
+        upload.lease_until = None
         upload.errors = []
         upload.warnings = warnings
         upload.summary = summary
         upload.finished_at = timezone.now()
         upload._change_reason = str(REASON_IMPORT)
-        upload.save(update_fields=["status", "errors", "warnings", "summary", "finished_at", "updated_at"])
+        upload.save(update_fields=["status", "lease_until", "errors", "warnings", "summary", "finished_at",
+                                   "updated_at"])
         if not dry_run:
             event_record(
                 kind=PromoEvent.Kind.UPLOAD_IMPORTED, actor=actor, upload=upload,

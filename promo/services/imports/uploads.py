@@ -6,12 +6,21 @@ Celery task (STYLE.md §6). This module is the upload's lifecycle; the save step
 - :func:`upload_process` reads, validates and saves it, all or nothing;
 - :func:`upload_submit` does both, or queues a large file for the worker (:func:`upload_fail`
   marks a crash; :func:`upload_result` and :func:`upload_error_workbook` give the outcome).
+  Confirming or cancelling a preview is :mod:`.confirmation`, the crash recovery
+  :mod:`.recovery`.
 
 Processing runs in two phases. Reading and validating (the slow part) runs outside any
 transaction and writes the progress (rows done of total) in its own autocommitted updates, so
 another request sees the bar move. Saving then runs in ONE transaction
 (:func:`~promo.services.imports.saving.upload_save`). Any error saves nothing: the upload is
-marked rejected with its errors, in a transaction of its own.
+marked rejected with its errors, in a transaction of its own. A sheet that would remove lines
+or change a promo the uploader did not name saves nothing either: the upload waits for a
+confirmation with its preview (``awaiting_confirmation``).
+
+A process takes the upload (:func:`upload_claim`: queued -> processing, ``attempt`` + 1) and
+renews its lease (``lease_until``) with every chunk of rows; every write it makes afterwards is
+conditioned on its attempt, so a process the reaper gave up on (its lease ran out and the
+upload went to another worker) writes nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +34,7 @@ import zipfile
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -42,6 +51,8 @@ from promo.models import PromoEvent, PromoUpload
 from promo.services.events import event_record
 from promo.services.imports import headers as h
 from promo.services.imports.error_workbook import build_error_workbook
+from promo.services.imports.leases import Progress, UploadSuperseded, lock_claimed, upload_claim
+from promo.services.imports.plan import ImportPlan
 from promo.services.imports.problems import (
     FileProblem,
     Problem,
@@ -50,7 +61,13 @@ from promo.services.imports.problems import (
     stored_problems,
 )
 from promo.services.imports.reader import SheetReader
-from promo.services.imports.saving import AlreadyImported, earlier_import, upload_save
+from promo.services.imports.saving import (
+    AlreadyImported,
+    NeedsConfirmation,
+    PlanChanged,
+    earlier_import,
+    upload_save,
+)
 from promo.services.imports.validation import SheetValidator, Validation
 from suppliers.models import Supplier
 from suppliers.roles import is_marketer, is_supplier_user
@@ -83,11 +100,18 @@ class ImportResult:
     promos: int = 0
     errors: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
-    revisions: list[dict] = field(default_factory=list)  # [{promo: code, added, removed, changed}]
+    # [{promo: code, added, removed, changed}]; while awaiting a confirmation each also has
+    # promo_id, name, version, revision, named, reasons and the whole ``diff``.
+    revisions: list[dict] = field(default_factory=list)
     duplicate_of: int | None = None
+    status: str = ""  # the upload's: imported, rejected, awaiting_confirmation, failed
+    needs_confirmation: bool = False
+    created: list[dict] = field(default_factory=list)  # on a preview: the promos it would create
+    expires_at: datetime | None = None  # on a preview: confirm before this
+    stale: bool = False  # a confirmation came too late: the promos changed, this is the new preview
 
     def as_json(self) -> dict:
-        return {
+        data = {
             "ok": self.ok,
             "upload_id": self.upload_id,
             "rows": self.rows,
@@ -96,7 +120,13 @@ class ImportResult:
             "errors": self.errors,
             "warnings": self.warnings,
             "revisions": self.revisions,
+            "status": self.status,
+            "needs_confirmation": self.needs_confirmation,
         }
+        if self.needs_confirmation:
+            data["created"] = self.created
+            data["expires_at"] = self.expires_at.isoformat() if self.expires_at else None
+        return data
 
 
 # --- storing -----------------------------------------------------------------------------------
@@ -149,8 +179,10 @@ def upload_create(*, actor, file, original_name: str, supplier: Supplier | None 
     file.seek(0)
     original_name = Path(original_name or "upload.xlsx").name[:255]
     sha256 = digest.hexdigest()
+    now = timezone.now()
     upload = PromoUpload(original_name=original_name, sha256=sha256, size=size, uploaded_by=actor,
-                         supplier=supplier, status=PromoUpload.Status.QUEUED)
+                         supplier=supplier, status=PromoUpload.Status.QUEUED, queued_at=now,
+                         lease_until=now + timedelta(seconds=settings.PROMO_UPLOAD_QUEUE_LEASE_SECONDS))
     stored_name = f"{sha256[:12]}_{get_valid_filename(original_name)}"[:120]
     upload.file.save(stored_name, File(file), save=False)
     upload.save()
@@ -205,31 +237,7 @@ def _duplicate_problem(earlier: PromoUpload) -> Problem:
                                                 "uploaded_at": timezone.localtime(earlier.created_at)})
 
 
-class _Progress:
-    """Writes rows done / total to the upload as validation goes. The update runs outside the
-    saving transaction (autocommit), so another connection sees it at once."""
-
-    def __init__(self, upload: PromoUpload, callback: Callable[[int, int], None] | None) -> None:
-        self.upload = upload
-        self.callback = callback
-        self.total = 0
-
-    def start(self, total: int | None) -> None:
-        self.total = total or 0
-        self._write(0)
-
-    def __call__(self, done: int) -> None:
-        self._write(done)
-
-    def _write(self, done: int) -> None:
-        self.total = max(self.total, done)
-        PromoUpload.objects.filter(pk=self.upload.pk).update(rows_done=done, rows_total=self.total)
-        self.upload.rows_done, self.upload.rows_total = done, self.total
-        if self.callback is not None:
-            self.callback(done, self.total)
-
-
-def _validate(*, upload: PromoUpload, actor, path: Path, today: date, progress: _Progress) -> tuple[
+def _validate(*, upload: PromoUpload, actor, path: Path, today: date, progress: Progress) -> tuple[
         Validation, str]:
     """Read and validate the sheet; a file-level problem becomes the only error."""
     try:
@@ -252,71 +260,109 @@ def _validate(*, upload: PromoUpload, actor, path: Path, today: date, progress: 
 
 
 def upload_process(*, upload: PromoUpload, dry_run: bool = False, today: date | None = None,
-                   progress: Callable[[int, int], None] | None = None, actor=None) -> ImportResult:
-    """Import a stored upload all or nothing and return the result.
+                   progress: Callable[[int, int], None] | None = None, actor=None,
+                   force: bool = False) -> ImportResult | None:
+    """Import a stored upload all or nothing and return the result; None when the upload is
+    not this process's to take (another one has it: its page shows how it goes).
 
-    ``actor`` defaults to the uploader (whose permissions apply). With ``dry_run`` everything
-    is checked and saved inside a transaction that is rolled back: the result is exact, nothing
-    stays, no event is written and no mail goes out."""
+    ``actor`` defaults to whoever confirmed the upload, else the uploader (whose permissions
+    apply). A sheet that would remove lines or change a promo the uploader did not name stops
+    at a preview (``awaiting_confirmation``) unless ``force`` (the command's ``--confirm``); an
+    upload confirmed earlier is applied only if the plan is still the confirmed one. With
+    ``dry_run`` everything is checked and saved inside a transaction that is rolled back: the
+    result is exact, nothing stays, no event is written and no mail goes out."""
     if dry_run:
         with transaction.atomic():
-            result = _process(upload=upload, dry_run=True, today=today, progress=progress, actor=actor)
+            result = _process(upload=upload, dry_run=True, today=today, progress=progress, actor=actor,
+                              force=force)
             transaction.set_rollback(True)
         return result
     try:
-        return _process(upload=upload, dry_run=False, today=today, progress=progress, actor=actor)
+        return _process(upload=upload, dry_run=False, today=today, progress=progress, actor=actor, force=force)
+    except UploadSuperseded:
+        logger.warning("Promo upload %s was taken over by another process; this one stops", upload.pk)
+        return None
     except Exception as error:
         upload_fail(upload=upload, reason=f"{type(error).__name__}: {error}")
         raise
 
 
 def upload_fail(*, upload: PromoUpload, reason: str) -> None:
-    """Mark an upload failed (a crash, not a user's mistake), so it is never left processing."""
+    """Mark an upload failed (a crash, not a user's mistake), so it is never left processing.
+    Only while this process holds it (its attempt): a superseded process fails nothing."""
     logger.exception("Promo upload %s failed: %s", upload.pk, reason)
     if transaction.get_connection().needs_rollback:
         return  # the caller's transaction is broken; it rolls the upload back anyway
-    PromoUpload.objects.filter(pk=upload.pk).update(
-        status=PromoUpload.Status.FAILED, failure=reason[:2000], finished_at=timezone.now(),
-    )
+    PromoUpload.objects.filter(pk=upload.pk, attempt=upload.attempt).exclude(
+        status__in=[PromoUpload.Status.IMPORTED, PromoUpload.Status.REJECTED, PromoUpload.Status.CANCELLED],
+    ).update(status=PromoUpload.Status.FAILED, failure=reason[:2000], finished_at=timezone.now(), lease_until=None)
     upload.status = PromoUpload.Status.FAILED
     upload.failure = reason[:2000]
 
 
-def _process(*, upload: PromoUpload, dry_run: bool, today: date | None, progress, actor) -> ImportResult:
+def _process(*, upload: PromoUpload, dry_run: bool, today: date | None, progress, actor,
+             force: bool) -> ImportResult | None:
     upload.refresh_from_db()
-    actor = actor or upload.uploaded_by
+    if not upload_claim(upload):
+        return None
+    confirmed = (upload.preview or {}).get("fingerprint") if upload.confirmed_at else None
+    actor = actor or upload.confirmed_by or upload.uploaded_by
     today = today or timezone.localdate()
-    tracker = _Progress(upload, progress)
+    tracker = Progress(upload, progress)
 
     earlier = earlier_import(upload)
     if earlier is not None:
         return _reject(upload=upload, actor=actor, errors=[_duplicate_problem(earlier)], warnings=[],
                        rows=0, dry_run=dry_run, duplicate_of=earlier.pk)
 
-    upload.status = PromoUpload.Status.PROCESSING
-    upload.started_at = timezone.now()
-    upload.failure = ""
-    upload.save(update_fields=["status", "started_at", "failure", "updated_at"])
-
     with upload_local_path(upload) as path:
         validation, sheet_title = _validate(upload=upload, actor=actor, path=path, today=today,
                                             progress=tracker)
     tracker.total = validation.rows
-    tracker(validation.rows)
+    tracker(validation.rows)  # also the lease for the save step
     if not validation.ok:
         return _reject(upload=upload, actor=actor, errors=validation.errors, warnings=validation.warnings,
                        rows=validation.rows, dry_run=dry_run, sheet_title=sheet_title)
     try:
         saved = upload_save(upload=upload, actor=actor, validation=validation, dry_run=dry_run,
-                            sheet_title=sheet_title)
+                            sheet_title=sheet_title, confirmed=confirmed, force=force)
     except AlreadyImported as duplicate:
         # The same file was imported while this one was being validated (a double submit).
         return _reject(upload=upload, actor=actor, errors=[_duplicate_problem(duplicate.earlier)],
                        warnings=[], rows=validation.rows, dry_run=dry_run, duplicate_of=duplicate.earlier.pk)
+    except NeedsConfirmation as waiting:
+        return _await(upload=upload, validation=validation, plan=waiting.plan, sheet_title=sheet_title,
+                      stale=isinstance(waiting, PlanChanged))
     return ImportResult(
         ok=True, upload_id=upload.pk, rows=validation.rows, lines=validation.lines, promos=saved.promos,
         warnings=[problem.as_dict() for problem in validation.warnings], revisions=saved.revisions,
+        status=PromoUpload.Status.IMPORTED,
     )
+
+
+def _await(*, upload: PromoUpload, validation: Validation, plan: ImportPlan, sheet_title: str,
+           stale: bool) -> ImportResult:
+    """Nothing is saved: the upload keeps the preview (the diff per promo and the fingerprint
+    of the plan) and waits for a confirmation until ``preview_expires_at``. No event, no mail."""
+    with transaction.atomic():
+        lock_claimed(upload)
+        upload.status = PromoUpload.Status.AWAITING_CONFIRMATION
+        upload.preview = plan.preview()
+        upload.preview_expires_at = timezone.now() + timedelta(hours=settings.PROMO_UPLOAD_PREVIEW_HOURS)
+        upload.confirmed_by = None
+        upload.confirmed_at = None
+        upload.lease_until = None
+        upload.errors = []
+        upload.warnings = [problem_record(problem) for problem in validation.warnings]
+        upload.summary = {
+            "rows": validation.rows, "lines": validation.lines,
+            "promos": len(plan.created) + len(plan.revisions), "created": [], "revisions": [],
+            "sheet": sheet_title, "errors": 0, "warnings": len(validation.warnings), "stale": stale,
+        }
+        upload.finished_at = None
+        upload.save(update_fields=["status", "preview", "preview_expires_at", "confirmed_by", "confirmed_at",
+                                   "lease_until", "errors", "warnings", "summary", "finished_at", "updated_at"])
+    return upload_result(upload)
 
 
 def _reject(*, upload: PromoUpload, actor, errors: list[Problem], warnings: list[Problem], rows: int,
@@ -324,13 +370,16 @@ def _reject(*, upload: PromoUpload, actor, errors: list[Problem], warnings: list
     """Nothing is saved; the upload keeps its errors (for the page, the API and the error
     workbook) and one ``upload_rejected`` event announces it."""
     with transaction.atomic():
+        lock_claimed(upload)
         upload.status = PromoUpload.Status.REJECTED
+        upload.lease_until = None
         upload.errors = [problem_record(problem) for problem in errors]
         upload.warnings = [problem_record(problem) for problem in warnings]
         upload.summary = {"rows": rows, "lines": 0, "promos": 0, "revisions": [], "errors": len(errors),
                           "warnings": len(warnings), "duplicate_of": duplicate_of, "sheet": sheet_title}
         upload.finished_at = timezone.now()
-        upload.save(update_fields=["status", "errors", "warnings", "summary", "finished_at", "updated_at"])
+        upload.save(update_fields=["status", "lease_until", "errors", "warnings", "summary", "finished_at",
+                                   "updated_at"])
         if not dry_run:
             event_record(kind=PromoEvent.Kind.UPLOAD_REJECTED, actor=actor, upload=upload,
                          reason=errors[0].message if errors else "",
@@ -339,7 +388,7 @@ def _reject(*, upload: PromoUpload, actor, errors: list[Problem], warnings: list
         ok=False, upload_id=upload.pk, rows=rows,
         errors=[problem.as_dict() for problem in errors],
         warnings=[problem.as_dict() for problem in warnings],
-        duplicate_of=duplicate_of,
+        duplicate_of=duplicate_of, status=PromoUpload.Status.REJECTED,
     )
 
 
@@ -355,28 +404,31 @@ def upload_is_large(upload: PromoUpload) -> bool:
     return estimate is not None and estimate > settings.PROMO_UPLOAD_ASYNC_ROWS
 
 
-def _enqueue(*, upload: PromoUpload, actor) -> None:
+def upload_enqueue(*, upload: PromoUpload, actor_id: int) -> None:
     """Hand a queued upload to the worker (after the commit, so the worker finds it). A broker
     that cannot be reached fails the upload with the reason rather than leaving it queued."""
     from promo.tasks.imports import upload_process_task
 
     try:
-        upload_process_task.delay(upload.pk, actor.pk)
+        upload_process_task.delay(upload.pk, actor_id)
     except Exception as error:  # noqa: BLE001 - any broker error ends the same way
         upload_fail(upload=upload, reason=_("Очередь обработки недоступна: %(error)s") % {"error": error})
 
 
 def upload_submit(*, actor, file, original_name: str, supplier: Supplier | None = None,
-                  dry_run: bool = False, today: date | None = None) -> tuple[PromoUpload, ImportResult | None]:
+                  dry_run: bool = False, today: date | None = None,
+                  confirm: bool = False) -> tuple[PromoUpload, ImportResult | None]:
     """Store a sheet and import it at once, or queue it for the worker when it is large
-    (then the result is None and the upload shows the progress). A dry run is always
-    processed at once and leaves nothing behind, not even the upload."""
+    (then the result is None and the upload shows the progress). A sheet that would remove
+    lines or change a promo the uploader did not name waits for a confirmation, unless
+    ``confirm`` (the command's ``--confirm``: applied at once). A dry run is always processed
+    at once and leaves nothing behind, not even the upload."""
     if dry_run:
         upload = None
         try:
             with transaction.atomic():
                 upload = upload_create(actor=actor, file=file, original_name=original_name, supplier=supplier)
-                result = upload_process(upload=upload, dry_run=True, today=today, actor=actor)
+                result = upload_process(upload=upload, dry_run=True, today=today, actor=actor, force=confirm)
                 transaction.set_rollback(True)
         finally:
             if upload is not None:
@@ -386,19 +438,25 @@ def upload_submit(*, actor, file, original_name: str, supplier: Supplier | None 
     upload = upload_create(actor=actor, file=file, original_name=original_name, supplier=supplier)
     if upload_is_large(upload):
         upload.save(update_fields=["rows_total", "updated_at"])
-        transaction.on_commit(lambda: _enqueue(upload=upload, actor=actor))
+        transaction.on_commit(lambda: upload_enqueue(upload=upload, actor_id=actor.pk))
         return upload, None
-    return upload, upload_process(upload=upload, today=today, actor=actor)
+    return upload, upload_process(upload=upload, today=today, actor=actor, force=confirm)
 
 
 def upload_result(upload: PromoUpload) -> ImportResult:
-    """The stored outcome of a finished upload, messages in the active language."""
+    """The stored outcome of an upload (finished, or waiting with its preview), messages in
+    the active language."""
     summary = upload.summary or {}
+    waiting = upload.awaits_confirmation
+    preview = upload.preview or {}
     return ImportResult(
         ok=upload.status == PromoUpload.Status.IMPORTED, upload_id=upload.pk,
         rows=summary.get("rows", 0), lines=summary.get("lines", 0), promos=summary.get("promos", 0),
         errors=stored_problems(upload.errors), warnings=stored_problems(upload.warnings),
-        revisions=summary.get("revisions", []), duplicate_of=summary.get("duplicate_of"),
+        revisions=preview.get("promos", []) if waiting else summary.get("revisions", []),
+        duplicate_of=summary.get("duplicate_of"), status=upload.status, needs_confirmation=waiting,
+        created=preview.get("created", []) if waiting else [],
+        expires_at=upload.preview_expires_at if waiting else None, stale=bool(waiting and summary.get("stale")),
     )
 
 

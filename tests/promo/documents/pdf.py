@@ -5,6 +5,13 @@ from io import BytesIO
 from pypdf import PdfReader
 
 
+def body(response) -> bytes:
+    """The bytes of a page's answer, streamed (a PDF file) or not."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
 def pdf_text(content: bytes) -> str:
     """The text of every page, whitespace collapsed (table cells wrap their words)."""
     reader = PdfReader(BytesIO(content))

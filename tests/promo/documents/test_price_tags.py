@@ -3,6 +3,7 @@ branch page and the ``price_tags`` command."""
 
 from datetime import date
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -13,7 +14,8 @@ from promo.models import Promo
 from promo.services.documents import ean_svg, price_tags_for, price_tags_pdf
 from tests.factories import PromoFactory, PromoLineFactory
 from tests.promo.documents.conftest import DAY, approve, s001_products
-from tests.promo.documents.pdf import pdf_pages, pdf_text
+from tests.promo.documents.pdf import body, pdf_pages, pdf_text
+from tests.promo.documents.tagdata import running_lines
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +93,7 @@ def test_the_barcode_is_drawn_from_the_ean():
 def test_the_branch_page_offers_the_tags(client_for, branch):
     page = client_for("marketer").get(branch.get_absolute_url()).content.decode()
 
-    assert f'action="{reverse("promo:price_tags")}"' in page
+    assert f'action="{reverse("promo:price_tags")}"' in page and 'method="post"' in page
     assert f'name="branch" value="{branch.pk}"' in page
 
 
@@ -100,12 +102,12 @@ def test_the_page_serves_the_pdf(client_for, branch, percent_promo):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert percent_promo.lines.first().product.name in pdf_text(response.content)
+    assert percent_promo.lines.first().product.name in pdf_text(body(response))
 
 
 def test_a_supplier_gets_tags_of_its_own_promos_only(client_for, branch, percent_promo):
-    own = pdf_text(client_for("s001").get(tags_url(branch)).content)
-    foreign = pdf_text(client_for("s002").get(tags_url(branch)).content)
+    own = pdf_text(body(client_for("s001").get(tags_url(branch))))
+    foreign = pdf_text(body(client_for("s002").get(tags_url(branch))))
 
     assert percent_promo.code in own
     assert percent_promo.code not in foreign
@@ -135,6 +137,23 @@ def test_the_command_writes_the_pdf(tmp_path, branch, percent_promo):
     assert out.read_bytes().startswith(b"%PDF")
     assert percent_promo.lines.first().product.name in pdf_text(out.read_bytes())
     assert not (tmp_path / "tags.pdf.part").exists()
+
+
+def test_the_command_renders_a_large_branch_in_chunks_and_reports_progress(tmp_path, branch, settings):
+    # given 50 running lines (3 pages) and chunks of one page
+    settings.PROMO_PRICE_TAGS_CHUNK_PAGES = 1
+    running_lines(50)
+    out, report = tmp_path / "tags.pdf", StringIO()
+
+    # when the command runs with -v 2
+    call_command("price_tags", branch="B0001", date="2027-02-10", out=str(out), verbosity=2, stdout=report)
+
+    # then the file has the three pages, and the command said how far it got and what it wrote
+    assert pdf_pages(out.read_bytes()) == 3
+    assert report.getvalue().splitlines() == [
+        "ценников готово: 21 из 50", "ценников готово: 42 из 50", "ценников готово: 50 из 50",
+        f"B0001, 10.02.2027: ценников 50, страниц 3, записано в {out}",
+    ]
 
 
 @pytest.mark.parametrize(("options", "message"), [

@@ -48,7 +48,9 @@ def test_accepted_exit_0_with_the_json_keys(tmp_path):
     code, out = run(sheet(tmp_path, [line(p) for p in products("S001", 2)]), "--as", "s001", "--format", "json")
     body = json.loads(out)
     assert code == 0
-    assert list(body) == ["ok", "upload_id", "rows", "lines", "promos", "errors", "warnings", "revisions"]
+    assert list(body) == ["ok", "upload_id", "rows", "lines", "promos", "errors", "warnings", "revisions", "status",
+                          "needs_confirmation"]
+    assert (body["status"], body["needs_confirmation"]) == ("imported", False)
     assert (body["ok"], body["lines"], body["promos"]) == (True, 2, 1)
     assert PromoUpload.objects.get(pk=body["upload_id"]).uploaded_by.username == "s001"
 
@@ -122,7 +124,7 @@ def test_text_format_names_row_column_and_message(tmp_path):
 
 def test_the_revisions_of_a_corrected_sheet_are_reported():
     assert run(WORKBOOKS / "s001_discount_clean.xlsx", "--as", "s001")[0] == 0
-    code, out = run(WORKBOOKS / "s001_discount_corrected.xlsx", "--as", "s001")
+    code, out = run(WORKBOOKS / "s001_discount_corrected.xlsx", "--as", "s001", "--confirm")
     assert code == 0
     assert "новая ревизия (добавлено 1, удалено 1, изменено 2)" in out
 

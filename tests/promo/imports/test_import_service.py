@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from promo.models import Promo, PromoEvent, PromoLine, PromoRevision, PromoUpload
+from promo.services.imports.confirmation import upload_confirm
 from promo.services.imports.uploads import (
     UploadRefused,
     upload_create,
@@ -356,8 +357,11 @@ def test_a_corrected_upload_becomes_a_new_revision_keeping_unchanged_decisions(d
     Promo.objects.filter(pk=promo.pk).update(status="approved", approved_revision=approved)
     promo_count = Promo.objects.count()
 
-    # when: the corrected sheet changes b, drops d and adds e
-    upload2, result = submit(s001, [line(a), line(b, **{"Скидка, %": 30}), line(c), line(e)], name="fixed.xlsx")
+    # when: the corrected sheet changes b, drops d and adds e (dropping d waits for a
+    # confirmation), and the supplier confirms it
+    upload2, waiting = submit(s001, [line(a), line(b, **{"Скидка, %": 30}), line(c), line(e)], name="fixed.xlsx")
+    assert waiting.needs_confirmation and not waiting.ok
+    result = upload_confirm(upload=upload2, actor=s001, today=TODAY)
 
     # then: the same promo, revision 2, back for approval with revision 1 still in force
     assert result.ok and Promo.objects.count() == promo_count
@@ -502,7 +506,11 @@ def test_an_unnamed_promo_is_revised_by_mechanic_and_period(demo_user):
     upload, _ = submit(s001, [line(a, **{"Название акции": None}), line(b, **{"Название акции": None})])
     promo = upload.promos.get()
 
-    _upload2, result = submit(s001, [line(a, **{"Название акции": None, "Скидка, %": 25})])
+    upload2, waiting = submit(s001, [line(a, **{"Название акции": None, "Скидка, %": 25})])
+    # (a promo the sheet does not name, losing a line: shown first, applied once confirmed)
+    assert waiting.needs_confirmation
+    assert waiting.revisions[0]["reasons"] == ["removes_lines", "not_named"]
+    result = upload_confirm(upload=upload2, actor=s001, today=TODAY)
 
     assert result.revisions == [{"promo": promo.code, "added": 0, "removed": 1, "changed": 1}]
     promo.refresh_from_db()

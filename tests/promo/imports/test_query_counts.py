@@ -71,3 +71,46 @@ def test_upload_page_is_flat_in_the_promos_it_touched(client_for, django_assert_
     # then 40 promos listed for the same number of queries
     assert len(response.context["promos"]) == 40
     assert len(forty) == len(one)
+
+
+def preview_entry(promo, *, removed: int, changed: int, targeting: bool) -> dict:
+    """One promo of a stored preview: ``removed`` lines gone, ``changed`` discounts moved."""
+    def row(index: int) -> dict:
+        return {"product_id": index, "article": f"A{index:06d}", "name": f"Товар {index}"}
+
+    return {
+        "promo": promo.code, "promo_id": promo.pk, "name": promo.name, "version": 1, "revision": 2, "named": True,
+        "reasons": ["removes_lines"], "added": 0, "removed": removed, "changed": changed,
+        "diff": {"added": [], "removed": [row(index) for index in range(removed)],
+                 "changed": [{**row(1000 + index), "fields": {"discount_percent": ["15", "20"]}}
+                             for index in range(changed)],
+                 "terms": {"targeting": [{"chain": True}, {"regions": [1, 2]}]} if targeting else {}},
+    }
+
+
+def test_upload_preview_page_is_flat_in_the_promos_and_lines_it_shows(client_for, django_assert_max_num_queries):
+    # given a preview of one promo losing a line, and one of 10 promos losing 150 lines each
+    supplier = Supplier.objects.get(code="S001")
+
+    def waiting(promos: int, lines: int) -> PromoUpload:
+        upload = uploads(2)[0]
+        made = [PromoFactory(supplier=supplier, start=date(2027, 6, 1) + timedelta(days=index)) for index in range(promos)]
+        upload.status = PromoUpload.Status.AWAITING_CONFIRMATION
+        upload.preview = {"fingerprint": "0" * 64, "created": [],
+                          "promos": [preview_entry(p, removed=lines, changed=lines, targeting=True) for p in made]}
+        upload.save()
+        return upload
+
+    small, large = waiting(1, 1), waiting(10, 150)
+    client = client_for("s001")
+    client.get(reverse("home"))
+
+    # when the supplier opens both previews
+    with django_assert_max_num_queries(12) as one:
+        client.get(small.get_absolute_url())
+    with django_assert_max_num_queries(12) as many:
+        response = client.get(large.get_absolute_url())
+
+    # then 3,000 rows of changes for the same number of queries
+    assert response.content.decode().count('data-kind="removed"') == 1500
+    assert len(many) == len(one)

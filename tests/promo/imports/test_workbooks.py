@@ -54,6 +54,18 @@ def counts() -> tuple[int, int, int]:
     return Promo.objects.count(), PromoLine.objects.count(), PromoRevision.objects.count()
 
 
+def removes_lines(expected: dict) -> bool:
+    """A correction that drops lines stops at a preview until it is confirmed."""
+    return bool(expected.get("revision_diff", {}).get("removed"))
+
+
+def assert_preview(result: dict, expected: dict) -> None:
+    assert (result["ok"], result["status"], result["needs_confirmation"]) == (False, "awaiting_confirmation", True)
+    diffs = [{k: r[k] for k in ("added", "removed", "changed")} for r in result["revisions"]]
+    assert diffs == [expected["revision_diff"]]
+    assert len(result["revisions"][0]["diff"]["removed"]) == expected["revision_diff"]["removed"]
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_command_gives_the_expected_outcome(name):
     expected = EXPECTED[name]
@@ -66,11 +78,18 @@ def test_command_gives_the_expected_outcome(name):
 
     # when: the supplier imports the sheet from the command line
     code, result = run_command(WORKBOOKS / name, "--as", username)
+    if removes_lines(expected):
+        # (a correction dropping lines: exit 4 with the preview, nothing saved; --confirm applies it)
+        assert code == 4
+        assert_preview(result, expected)
+        assert counts() == before
+        code, result = run_command(WORKBOOKS / name, "--as", username, "--confirm")
 
     # then: exactly the expected outcome and exit code
     assert code == expected["exit"]
     assert_outcome(result, expected)
-    assert set(result) == {"ok", "upload_id", "rows", "lines", "promos", "errors", "warnings", "revisions"}
+    assert set(result) == {"ok", "upload_id", "rows", "lines", "promos", "errors", "warnings", "revisions",
+                           "status", "needs_confirmation"}
     if not expected["ok"]:
         assert counts() == before
         assert PromoUpload.objects.get(pk=result["upload_id"]).status == PromoUpload.Status.REJECTED
@@ -100,6 +119,13 @@ def test_api_gives_the_expected_outcome(name, demo_user):
 
     # when: the supplier posts the sheet to the API
     status, result = post_via_api(client, WORKBOOKS / name)
+    if removes_lines(expected):
+        # (a correction dropping lines: 200 with the preview, nothing saved, until confirmed)
+        assert status == 200
+        assert_preview(result, expected)
+        assert counts() == before
+        response = client.post(result["confirm"], {}, format="json")
+        status, result = response.status_code, response.json()
 
     # then: the upload is created and its result is exactly the expected one
     assert status == 201
