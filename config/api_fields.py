@@ -32,7 +32,7 @@ class _EmptyFormValueIsAValue:
         return super().get_value(dictionary)
 
 
-class StrictCharField(serializers.CharField):
+class StrictCharField(_EmptyFormValueIsAValue, serializers.CharField):
     default_error_messages = {"invalid": NOT_TEXT}
 
     def to_internal_value(self, data):

@@ -7,7 +7,7 @@ answer. The errors come from one shared set per kind of operation, all with the 
 | 400 | an operation with query parameters or a request body |
 | 401 | an operation that needs credentials |
 | 403 | a write with session sign-in (CSRF), a view with a permission beyond "signed in" |
-| 404 | an operation with an id in its path; a paginated list (a page past the last) |
+| 404 | an operation with an id in its path; a paginated answer (``?page=`` past the last) |
 | 406 | every operation (an ``Accept`` it cannot answer) |
 | 413, 415 | an operation with a request body (too large; a ``Content-Type`` it does not read) |
 | 429 | every operation (throttling; ``Retry-After``) |
@@ -28,6 +28,7 @@ from rest_framework.authentication import SessionAuthentication
 from config.api_exceptions import ErrorSerializer
 
 JSON = "application/json"
+PAGE = "page"  # the query parameter of a paginated answer (config/pagination.py)
 
 ERROR_DESCRIPTIONS = {
     "400": "The request does not fit the schema (`code: invalid`; `fields` names each field or query "
@@ -92,8 +93,8 @@ class PortalAutoSchema(AutoSchema):
                                 for permission in self.view.get_permissions())
         if (unsafe and session) or extra_permissions:
             statuses.add("403")
-        if any(parameter["in"] == "path" for parameter in parameters) or (
-                self._is_list_view() and self._get_paginator() is not None):
+        paginated = any(parameter["in"] == "query" and parameter["name"] == PAGE for parameter in parameters)
+        if paginated or any(parameter["in"] == "path" for parameter in parameters):
             statuses.add("404")
         if has_body:
             statuses |= {"413", "415"}

@@ -162,6 +162,7 @@ class PortalOrderingFilter(OrderingFilter):
         choices = [value for name in fields for value in (name, f"-{name}")]
         return [build_parameter_type(
             name=self.ordering_param, location=OpenApiParameter.QUERY, explode=False, style="form",
-            schema={"type": "array", "items": {"type": "string", "enum": choices}},
+            # At least one field: "?ordering=" would read as an empty list and as [""] alike.
+            schema={"type": "array", "minItems": 1, "items": {"type": "string", "enum": choices}},
             description="Sort by these fields, comma-separated; `-` for descending.",
         )]

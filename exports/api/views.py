@@ -4,8 +4,7 @@ date before running (dry run), send a Set Retail file again (marketers only; eve
 A refusal of the export services (``ExportError``) is a 400 in the API's error body
 (``code: "export_refused"``, ``fields`` naming the input it is about)."""
 
-import re
-
+from django.core.validators import RegexValidator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -39,7 +38,6 @@ from exports.services import (
 from promo.models.promo import promo_code, promo_pk_from_code
 from suppliers.roles import is_marketer
 
-PROMO_CODE = re.compile(r"[Pp][0-9]{1,18}")
 PROMO_CODE_INVALID = _("Код промо вида P000101.")
 REFUSED = error_response("A run the rules refuse: a date out of range, a run already queued, a file that cannot "
                          "be sent again (`export_refused`; `fields` names the input).")
@@ -52,14 +50,9 @@ def refused(exc: ExportError) -> ApiError:
 class ChangesQuerySerializer(serializers.Serializer):
     """``?promo=P000101`` and ``?kind=smarket`` narrow «Что изменится на кассе»."""
 
-    promo = StrictCharField(required=False, trim_whitespace=False,
-                            help_text="Только одно промо (код P000101).")
+    promo = StrictCharField(required=False, trim_whitespace=False, help_text="Только одно промо (код P000101).",
+                            validators=[RegexValidator(r"^[Pp][0-9]{1,18}$", message=PROMO_CODE_INVALID)])
     kind = StrictChoiceField(choices=list(KIND_ORDER), required=False, help_text="Только один файл.")
-
-    def validate_promo(self, value):
-        if not PROMO_CODE.fullmatch(value):
-            raise serializers.ValidationError(PROMO_CODE_INVALID)
-        return value
 
 
 class PreviewQuerySerializer(ExportPreviewQuerySerializer, ChangesQuerySerializer):

@@ -133,8 +133,16 @@ class UploadConfirmSerializer(serializers.Serializer):
                   "changed since. Omit to apply the upload's current preview.")
 
 
-class UploadStaleSerializer(ErrorSerializer, ImportResultSerializer):
-    """409 ``preview_stale``: the API's error body with the new preview (the import result)."""
+class UploadConflictSerializer(ErrorSerializer):
+    """409: the API's error body; with ``preview_stale`` also the new preview (the import result's
+    keys, so optional here)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in ImportResultSerializer().get_fields().items():
+            field.required = False
+            fields[name] = field
+        return fields
 
 
 class UploadQueuedSerializer(serializers.Serializer):
@@ -360,7 +368,7 @@ class UploadViewSet(RefusalsMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
                     "there is nothing to confirm.",
         request=UploadConfirmSerializer,
         responses={201: ImportResultSerializer, 202: UploadQueuedSerializer,
-                   409: OpenApiResponse(UploadStaleSerializer, description="The preview changed since "
+                   409: OpenApiResponse(UploadConflictSerializer, description="The preview changed since "
                                         "(`preview_stale`, with the new preview), or there is nothing to "
                                         "confirm (`not_awaiting`, `preview_expired`).")},
     )
