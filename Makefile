@@ -66,7 +66,7 @@ test: install system-deps ## Run the whole suite on a throwaway PostgreSQL clust
 test-fast: install ## Run the suite without the browser, worker, SMTP and API fuzz tests
 	DJANGO_SETTINGS_MODULE=config.django.test config/bin/with-postgres $(VENV)/bin/pytest -m "not e2e and not worker and not smtp and not fuzz" $(PYTEST_ARGS)
 
-bench: install system-deps ## Run the benchmarks (import, digest e-mails, exports, PDF) on a throwaway PostgreSQL and print figures
+bench: install system-deps ## Run the benchmarks (reader, import, hostile files, digest e-mails, exports, PDF) on a throwaway PostgreSQL and print figures
 	DJANGO_SETTINGS_MODULE=config.django.test config/bin/with-postgres $(PY) bench/run.py $(BENCH_ARGS)
 
 # BENCH_WEB_USERS, BENCH_WEB_SECONDS, BENCH_WEB_WORKERS, BENCH_WEB_PROMOS... (bench/web/README.md)

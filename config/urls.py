@@ -8,7 +8,9 @@ through the views that check who may see its upload (the upload page, the error 
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from accounts.views import PortalLoginView
 from config.api import api_urlpatterns
@@ -17,6 +19,8 @@ from promo.views.home import HomeView
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    # Browsers ask for /favicon.ico on pages that name no icon (admin, API docs): the portal's own.
+    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
     path("promo/", include("promo.urls")),
     path("branches/", include("branches.urls")),
     path("suppliers/", include("suppliers.urls")),

@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from branches.targeting import Targeting, resolve
-from promo import mechanics
+from promo import mechanics, shelf
 from promo.models import Promo
 from promo.snapshots import LineSnapshot
+from promo.timeline import first_approvals
 from suppliers.models import Product
 
 MECHANIC_CODES = {
@@ -278,3 +279,33 @@ def _line_record(line: dict, prices: dict[int, Decimal]) -> LineRecord:
         regular_price=regular,
         compensation=as_entered(snapshot.compensation_percent),
     )
+
+
+# The shelf -----------------------------------------------------------------------------------
+
+PROMO_MECHANICS = {code: mechanic for mechanic, code in MECHANIC_CODES.items()}
+
+
+def shelf_setters(selection: Selection, *, day: date | None = None) -> dict[tuple[int, int], str]:
+    """``{(branch pk, product id): promo code}``: which of the selection's promos the shelf shows
+    on ``day`` (the business date by default) where several run for the same product in the
+    same branch, by the one precedence rule of promo/shelf.py (``PROMO_SHELF_PRECEDENCE``), the
+    rule the shelf-price timeline and the price tags follow too. Deletions set no price."""
+    day = day or selection.business_date
+    running = [promo for promo in selection.promos if not promo.deleted and promo.start <= day <= promo.end]
+    approved = first_approvals(promo.pk for promo in running)
+    offers: dict[tuple[int, int], list[shelf.Offer]] = {}
+    for promo in running:
+        branches = frozenset(branch.pk for branch in promo.branches)
+        for line in promo.lines:
+            price = mechanics.unit_price(PROMO_MECHANICS[promo.mechanic], line.regular_price,
+                                         discount_percent=line.discount_percent, price=line.promo_price,
+                                         n=line.n, m=line.m)
+            if price is None:
+                continue
+            offer = shelf.Offer(promo_id=promo.pk, code=promo.code, status=shelf.APPROVED, start=promo.start,
+                                end=promo.end, unit_price=price, approved_at=approved.get(promo.pk), branches=branches)
+            for branch in promo.branches:
+                offers.setdefault((branch.pk, line.product_id), []).append(offer)
+    rule = settings.PROMO_SHELF_PRECEDENCE
+    return {key: shelf.winner(found, rule).code for key, found in offers.items()}

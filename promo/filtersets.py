@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from branches.models import Branch, Region
+from branches.widgets import Picker
 from config.parsing import parse_id
 from promo.models import Promo, PromoLine
 from promo.models.promo import promo_pk_from_code
@@ -61,7 +62,9 @@ class PromoFilterSet(django_filters.FilterSet):
     on, or overlap with a range); where it runs (a branch or a region)."""
 
     q = django_filters.CharFilter(method="filter_q", label=_("Поиск"))
-    status = django_filters.MultipleChoiceFilter(choices=Promo.Status.choices, label=_("Статус"))
+    # Chips with search (branches.widgets.Picker), not a cramped listbox.
+    status = django_filters.MultipleChoiceFilter(choices=Promo.Status.choices, label=_("Статус"),
+                                                 widget=Picker(attrs={"size": 1}, placeholder=_("любой")))
     supplier = django_filters.ModelChoiceFilter(queryset=Supplier.objects.none(), label=_("Поставщик"))
     category = IdChoiceFilter(queryset=Category.objects.all(), method="filter_category", label=_("Категория"))
     mechanic = django_filters.ChoiceFilter(choices=Promo.Mechanic.choices, label=_("Механика"))

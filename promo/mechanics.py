@@ -12,6 +12,7 @@ value parser take them from this module. So is the one decimal normaliser
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 PERCENT = "percent"
@@ -71,3 +72,74 @@ def margin(unit_price: Decimal, purchase_price: Decimal | None) -> Decimal | Non
     if purchase_price is None:
         return None
     return money(Decimal(unit_price) - Decimal(purchase_price))
+
+
+def unit_price(mechanic: str, regular, *, discount_percent=None, price=None, n=None,
+               m=None) -> Decimal | None:
+    """:func:`promo_price` of values as stored (numbers or their text), or None when the line
+    lacks what its mechanic needs (a percent promo without its percent, N+M without N)."""
+    try:
+        return promo_price(mechanic, Decimal(str(regular)),
+                           discount_percent=None if discount_percent in (None, "") else Decimal(str(discount_percent)),
+                           price=None if price in (None, "") else Decimal(str(price)),
+                           n=None if n in (None, "") else int(n), m=None if m in (None, "") else int(m))
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+
+
+# --- The chain's economics of a line ----------------------------------------------------------
+# The supplier's compensation is a percent of the discount (the sheet's «Компенсация поставщика,
+# %»): of each rouble the shopper saves, the supplier pays back that share. So the chain receives
+# the promo price plus the compensation per unit, and its margin is that net price less the
+# purchase price. A fully funded line (100 %) earns what the regular price earns, whatever the
+# mechanic; N+M lines count per unit at regular × N / (N + M).
+
+
+@dataclass(frozen=True, slots=True)
+class Economics:
+    """One line's economics per unit, in roubles (kopecks), and at the planned quantity.
+
+    - ``unit_price``: what the shopper pays per unit;
+    - ``discount``: regular − unit price (never below 0);
+    - ``compensation``: what the supplier pays back per unit (discount × compensation %);
+    - ``net_price``: what the chain receives per unit (unit price + compensation);
+    - ``margin``: net price − purchase price (None without a purchase price);
+    - ``margin_percent``: the margin as a share of the net price, % (None without a purchase
+      price or with nothing received);
+    - ``planned_quantity`` and the totals at it (None without a plan)."""
+
+    unit_price: Decimal
+    discount: Decimal
+    compensation: Decimal
+    net_price: Decimal
+    margin: Decimal | None
+    margin_percent: Decimal | None
+    planned_quantity: int | None = None
+    planned_margin: Decimal | None = None
+    planned_compensation: Decimal | None = None
+    planned_revenue: Decimal | None = None
+
+
+def line_economics(*, regular, unit_price, purchase_price=None, compensation_percent=None,
+                   planned_quantity: int | None = None) -> Economics:
+    """The economics of a line whose unit price is ``unit_price`` (:func:`unit_price`)."""
+    regular, unit = Decimal(regular), Decimal(unit_price)
+    discount = max(money(regular - unit), Decimal("0.00"))
+    share = Decimal(0) if compensation_percent in (None, "") else Decimal(str(compensation_percent))
+    compensation = money(discount * share / HUNDRED)
+    net = money(unit + compensation)
+    margin_value = margin_percent = None
+    if purchase_price not in (None, ""):
+        margin_value = money(net - Decimal(str(purchase_price))) or Decimal("0.00")  # never "-0.00"
+        if net > 0:
+            margin_percent = money(margin_value * HUNDRED / net) or Decimal("0.00")
+    totals = {}
+    if planned_quantity is not None:
+        totals = {
+            "planned_quantity": planned_quantity,
+            "planned_margin": None if margin_value is None else margin_value * planned_quantity,
+            "planned_compensation": compensation * planned_quantity,
+            "planned_revenue": net * planned_quantity,
+        }
+    return Economics(unit_price=unit, discount=discount, compensation=compensation, net_price=net,
+                     margin=margin_value, margin_percent=margin_percent, **totals)

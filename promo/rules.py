@@ -236,3 +236,26 @@ def term_problem(field_name: str, value: Decimal | None, *, regular_price: Decim
     if field_name == "compensation_percent":
         return compensation_problem(value)
     raise ValueError(f"no rule for {field_name!r}")
+
+
+# --- the price floor ---------------------------------------------------------------------
+
+
+def margin_floor_problem(economics, floor: Decimal | None) -> RuleProblem | None:
+    """The chain's margin after the supplier's compensation (``promo.mechanics.Economics``) is
+    at least ``floor`` % of what it receives per unit (settings ``PROMO_MARGIN_FLOOR_PERCENT``
+    or the category's own floor; None: no floor). A line without a purchase price has no margin
+    to check. Params: the margin and the floor (%), the shortfall in percentage points and in
+    roubles per unit (how much more each unit would have to earn)."""
+    if floor is None or economics is None or economics.margin is None:
+        return None
+    floor = Decimal(floor)
+    # Exact, before rounding: margin / net < floor / 100.
+    if economics.margin * 100 >= floor * economics.net_price:
+        return None
+    percent = economics.margin_percent if economics.margin_percent is not None else Decimal("0.00")
+    return RuleProblem("margin_below_floor", "margin", {
+        "margin": percent, "floor": kopecks(floor),
+        "shortfall": max(kopecks(floor - percent), _KOPECK),
+        "shortfall_rub": max(kopecks(economics.net_price * floor / 100 - economics.margin), _KOPECK),
+    })

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 # The line terms a supplier or a correction can change: what a corrected upload updates and
 # what the revision diff compares.
-LINE_TERMS = ("discount_percent", "promo_price", "n", "m", "regular_price", "compensation_percent", "comment")
+LINE_TERMS = ("discount_percent", "promo_price", "n", "m", "regular_price", "compensation_percent", "comment",
+              "planned_quantity")
 
 PENDING = PromoLine.Decision.PENDING.value
 
@@ -74,6 +75,7 @@ class LineSnapshot(NamedTuple):
     comment: str
     decision: str = PENDING
     decision_reason: str = ""
+    planned_quantity: int | None = None
 
     @classmethod
     def from_line(cls, line: PromoLine) -> LineSnapshot:
@@ -83,7 +85,7 @@ class LineSnapshot(NamedTuple):
             line.product_id, product.article, product.ean, product.name,
             line.discount_percent, line.promo_price, line.n, line.m,
             line.regular_price, line.compensation_percent, line.comment,
-            str(line.decision), line.decision_reason,
+            str(line.decision), line.decision_reason, line.planned_quantity,
         )
 
     @classmethod
@@ -93,6 +95,7 @@ class LineSnapshot(NamedTuple):
             candidate.product_id, candidate.article, candidate.ean, candidate.name,
             candidate.discount_percent, candidate.promo_price, candidate.n, candidate.m,
             candidate.regular_price, candidate.compensation_percent, candidate.comment,
+            planned_quantity=candidate.planned_quantity,
         )
 
     @classmethod
@@ -113,6 +116,7 @@ class LineSnapshot(NamedTuple):
             comment=str(data.get("comment") or ""),
             decision=str(data.get("decision") or PENDING),
             decision_reason=str(data.get("decision_reason") or ""),
+            planned_quantity=_int(data.get("planned_quantity")),
         )
 
     def to_json(self) -> dict:
@@ -131,6 +135,7 @@ class LineSnapshot(NamedTuple):
             "comment": self.comment,
             "decision": self.decision,
             "decision_reason": self.decision_reason,
+            "planned_quantity": self.planned_quantity,
         }
 
     def changes_from(self, old: LineSnapshot) -> dict[str, list]:

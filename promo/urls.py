@@ -3,7 +3,7 @@ queue, history, the marketer's workspace, notification settings and the PDF docu
 
 from django.urls import path
 
-from promo.views import approval, documents, history, marketer, notifications, promos, uploads
+from promo.views import approval, documents, history, marketer, notifications, promos, timeline, uploads
 
 app_name = "promo"
 urlpatterns = [
@@ -46,6 +46,8 @@ urlpatterns = [
     path("activity/", history.ActivityLogView.as_view(), name="activity_log"),
     # Notification settings.
     path("notifications/", notifications.NotificationSettingsView.as_view(), name="notification_settings"),
+    # The shelf-price timeline of a product (linked from the product page and each promo line).
+    path("products/<int:pk>/timeline/", timeline.ProductTimelineView.as_view(), name="product_timeline"),
     # Documents (PDF).
     path("<int:pk>/sheet.pdf", documents.PromoSheetPdfView.as_view(), name="promo_sheet_pdf"),
     path("price-tags.pdf", documents.PriceTagsView.as_view(), name="price_tags"),

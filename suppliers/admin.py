@@ -26,7 +26,7 @@ class CategoryAdminForm(forms.ModelForm):
 
     class Meta:
         model = Category
-        fields = ["code", "name"]
+        fields = ["code", "name", "margin_floor_percent"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,7 +37,7 @@ class CategoryAdminForm(forms.ModelForm):
 @admin.register(Category)
 class CategoryAdmin(GuardedModelAdminMixin, SimpleHistoryAdmin):
     form = CategoryAdminForm
-    list_display = ["code", "name"]
+    list_display = ["code", "name", "margin_floor_percent"]
     search_fields = ["code", "name"]
 
     def save_related(self, request, form, formsets, change):

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -79,6 +79,12 @@ class Category(TimeStampedModel):
 
     code = models.CharField(_("код"), max_length=20, unique=True)
     name = models.CharField(_("название"), max_length=200)
+    margin_floor_percent = models.DecimalField(
+        _("порог маржи, %"), max_digits=5, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(-100), MaxValueValidator(100)],
+        help_text=_("Наименьшая маржа сети после компенсации поставщика, % от того, что сеть получает за "
+                    "штуку. Пусто: общий порог из настроек (PROMO_MARGIN_FLOOR_PERCENT)."),
+    )
 
     history = HistoricalRecords()
     objects = CategoryQuerySet.as_manager()

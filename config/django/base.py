@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before anything reads a form: uploads keep their file whatever its name (config/multipart.py).
+    "config.multipart.MultipartFileNamesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -160,7 +162,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "config.parsers.PortalJSONParser",
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "config.multipart.MultiPartParser",  # files whatever their name (config/multipart.py)
     ],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.PortalPageNumberPagination",
     "PAGE_SIZE": 50,
@@ -217,6 +219,7 @@ from config.settings.documents import *  # noqa: E402,F403
 from config.settings.email import *  # noqa: E402,F403
 from config.settings.exports import *  # noqa: E402,F403
 from config.settings.imports import *  # noqa: E402,F403
+from config.settings.promo import *  # noqa: E402,F403
 from config.settings.security import *  # noqa: E402,F403
 
 REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES  # noqa: F405

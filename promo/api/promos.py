@@ -24,6 +24,7 @@ from config.api_schema import error_response
 from promo.api.errors import RefusalsMixin
 from promo.api.filters import PromoAPIFilterSet
 from promo.api.serializers import (
+    ApproveBodySerializer,
     CommentBodySerializer,
     CommentSerializer,
     DecideBodySerializer,
@@ -104,11 +105,12 @@ class PromoViewSet(RefusalsMixin, viewsets.ReadOnlyModelViewSet):
         return self._transition(CommentBodySerializer, lambda promo, data: transitions.promo_submit(
             promo=promo, actor=request.user, version=data["version"], comment=data["comment"]))
 
-    @_action_schema(CommentBodySerializer, "Accept every pending line of the caller's categories")
+    @_action_schema(ApproveBodySerializer, "Accept every pending line of the caller's categories")
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        return self._transition(CommentBodySerializer, lambda promo, data: transitions.promo_approve(
-            promo=promo, actor=request.user, version=data["version"], comment=data["comment"]))
+        return self._transition(ApproveBodySerializer, lambda promo, data: transitions.promo_approve(
+            promo=promo, actor=request.user, version=data["version"], comment=data["comment"],
+            below_floor_reason=data["below_floor_reason"]))
 
     @_action_schema(ReasonBodySerializer, "Reject every pending line of the caller's categories (reason required)")
     @action(detail=True, methods=["post"])
@@ -160,7 +162,8 @@ class PromoViewSet(RefusalsMixin, viewsets.ReadOnlyModelViewSet):
         line = get_object_or_404(promo.lines.select_related("product__category", "decided_by"), pk=line_id)
         data = self._body(DecideBodySerializer)
         line = transitions.line_decide(line=line, actor=request.user, decision=data["decision"],
-                                       reason=data["reason"], version=data["version"])
+                                       reason=data["reason"], version=data["version"],
+                                       below_floor_reason=data["below_floor_reason"])
         line = PromoLine.objects.select_related("product__category", "decided_by").get(pk=line.pk)
         context = {**self.get_serializer_context(), "mechanics": {promo.pk: promo.mechanic}}
         return Response(PromoLineSerializer(line, context=context).data)

@@ -18,7 +18,7 @@ from config.api_fields import (
     StrictDateField,
     StrictIntegerField,
 )
-from promo import mechanics
+from promo import economics, mechanics
 from promo.models import Promo, PromoComment, PromoLine
 from promo.services.actions import ACTIONS, Standing, promo_actions
 from promo.services.comments import COMMENT_MAX_LENGTH
@@ -57,21 +57,30 @@ def line_unit_price(line: PromoLine, mechanic: str) -> Decimal | None:
 
 class PromoLineSerializer(serializers.ModelSerializer):
     """A line with its terms, the effective price and discount (promo/mechanics.py) and the
-    category manager's decision. ``margin`` (promo price minus purchase price) is the chain's
-    internal figure: ``null`` for supplier users."""
+    category manager's decision. The economics after the supplier's compensation
+    (``compensation_per_unit``, ``net_price``, ``margin``, ``margin_percent``, ``planned_margin``)
+    are the chain's internal figures: ``null`` for supplier users."""
 
     product = _ProductSerializer(read_only=True)
     decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
                                               help_text="Who decided the line; null while it is pending.")
     effective_price = serializers.SerializerMethodField(help_text="Unit price under the mechanic.")
     effective_discount_percent = serializers.SerializerMethodField(help_text="Discount off the regular price, %.")
-    margin = serializers.SerializerMethodField(help_text="Effective price minus purchase price (staff only).")
+    compensation_per_unit = serializers.SerializerMethodField(
+        help_text="What the supplier pays back per unit: the discount × compensation % (staff only).")
+    net_price = serializers.SerializerMethodField(
+        help_text="What the chain receives per unit: effective price + compensation (staff only).")
+    margin = serializers.SerializerMethodField(
+        help_text="The chain's margin per unit after compensation: net price − purchase price (staff only).")
+    margin_percent = serializers.SerializerMethodField(help_text="The margin as a share of the net price, % (staff only).")
+    planned_margin = serializers.SerializerMethodField(help_text="margin × planned_quantity (staff only).")
 
     class Meta:
         model = PromoLine
         fields = ["id", "product", "regular_price", "discount_percent", "promo_price", "n", "m",
-                  "compensation_percent", "comment", "decision", "decision_reason", "decided_by", "decided_at",
-                  "effective_price", "effective_discount_percent", "margin"]
+                  "compensation_percent", "planned_quantity", "comment", "decision", "decision_reason",
+                  "decided_by", "decided_at", "effective_price", "effective_discount_percent",
+                  "compensation_per_unit", "net_price", "margin", "margin_percent", "planned_margin"]
 
     def _price(self, line: PromoLine) -> Decimal | None:
         return line_unit_price(line, self.context["mechanics"][line.promo_id])
@@ -86,13 +95,33 @@ class PromoLineSerializer(serializers.ModelSerializer):
         price = self._price(line)
         return None if price is None else f"{mechanics.effective_discount_percent(line.regular_price, price):.2f}"
 
+    def _economics(self, line: PromoLine, name: str):
+        """One figure of the line's economics (promo/economics.py), for staff only."""
+        if not is_staff_role(self.context["request"].user):
+            return None
+        figures = economics.of_line(line, self.context["mechanics"][line.promo_id])
+        value = None if figures is None else getattr(figures, name)
+        return None if value is None else f"{value:.2f}"
+
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True))
+    def get_compensation_per_unit(self, line: PromoLine):
+        return self._economics(line, "compensation")
+
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True))
+    def get_net_price(self, line: PromoLine):
+        return self._economics(line, "net_price")
+
     @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True))
     def get_margin(self, line: PromoLine):
-        price = self._price(line)
-        if price is None or not is_staff_role(self.context["request"].user):
-            return None
-        value = mechanics.margin(price, line.product.purchase_price)
-        return None if value is None else f"{value:.2f}"
+        return self._economics(line, "margin")
+
+    @extend_schema_field(serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True))
+    def get_margin_percent(self, line: PromoLine):
+        return self._economics(line, "margin_percent")
+
+    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True))
+    def get_planned_margin(self, line: PromoLine):
+        return self._economics(line, "planned_margin")
 
 
 class PromoSerializer(serializers.ModelSerializer):
@@ -165,8 +194,17 @@ class ExtendBodySerializer(ReasonBodySerializer):
     new_end = StrictDateField(help_text="The new last day (YYYY-MM-DD).")
 
 
+BELOW_FLOOR_HELP = ("Accept lines under the price floor anyway, for this reason («согласовать ниже порога»); "
+                    "without it such lines are refused (400, code below_floor), saying by how much.")
+
+
 class DecideBodySerializer(ReasonBodySerializer):
     decision = StrictChoiceField(choices=[PromoLine.Decision.ACCEPTED, PromoLine.Decision.REJECTED])
+    below_floor_reason = StrictCharField(required=False, allow_null=True, default=None, help_text=BELOW_FLOOR_HELP)
+
+
+class ApproveBodySerializer(CommentBodySerializer):
+    below_floor_reason = StrictCharField(required=False, allow_null=True, default=None, help_text=BELOW_FLOOR_HELP)
 
 
 class NoticeSerializer(serializers.Serializer):

@@ -20,13 +20,14 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from config.api_exceptions import ApiError, ErrorSerializer, error_body
 from config.api_fields import StrictBooleanField, StrictCharField
 from config.api_schema import error_response
+from config.multipart import MultiPartParser
 from config.parsers import PortalJSONParser
 from config.renderers import XLSXRenderer
 from promo.api.errors import RefusalsMixin
@@ -109,6 +110,7 @@ class ImportResultSerializer(serializers.Serializer):
     promos = serializers.IntegerField(help_text="Promos created or revised.")
     errors = ProblemSerializer(many=True)
     warnings = ProblemSerializer(many=True)
+    sheet = serializers.CharField(help_text="The sheet that was read (empty when the file could not be read).")
     revisions = RevisionCountSerializer(
         many=True, help_text="Promos revised; while awaiting a confirmation each with its whole diff "
                              "(see RevisionPreview).")

@@ -50,16 +50,20 @@ class CalendarFilterForm(PromoScopeMixin, forms.Form):
     FIRST_DAY, LAST_DAY = FIRST_PROMO_DAY, LAST_PROMO_DAY
 
     start = forms.DateField(label=_("С недели"), required=False, widget=DATE_WIDGET)
-    weeks = forms.TypedChoiceField(label=_("Недель"), required=False, coerce=int, empty_value=12,
-                                   choices=[(n, n) for n in (4, 8, 12, 26, 52)])
+    WEEKS = (4, 8, 12, 26, 52)
+    DEFAULT_WEEKS = 12
+    weeks = forms.TypedChoiceField(label=_("Недель"), required=False, coerce=int, empty_value=DEFAULT_WEEKS,
+                                   initial=DEFAULT_WEEKS, choices=[(n, n) for n in WEEKS])
     region = forms.ModelChoiceField(label=_("Регион"), required=False, queryset=Region.objects.all())
     category = forms.ModelChoiceField(label=_("Категория"), required=False, queryset=Category.objects.none())
     supplier = forms.ModelChoiceField(label=_("Поставщик"), required=False, queryset=Supplier.objects.none())
 
     def __init__(self, data=None, *args, user=None, today: date | None = None, **kwargs):
-        if data is not None and not data.get("weeks"):
+        if data is not None and data.get("weeks") not in {str(n) for n in self.WEEKS}:
+            # No (or no valid) number of weeks: the calendar draws the default, and the select
+            # says so rather than showing its first option.
             data = data.copy()
-            data["weeks"] = "12"
+            data["weeks"] = str(self.DEFAULT_WEEKS)
         super().__init__(data, *args, **kwargs)
         self.today = today or date.today()
         self._restrict_choices(user)
@@ -76,7 +80,7 @@ class CalendarFilterForm(PromoScopeMixin, forms.Form):
     def window(self) -> tuple[date, int]:
         data = self.cleaned_data if self.is_valid() else {}
         start = data.get("start") or self.today
-        return start - timedelta(days=start.weekday()), data.get("weeks") or 12
+        return start - timedelta(days=start.weekday()), data.get("weeks") or self.DEFAULT_WEEKS
 
     def filter(self, promos):
         if not self.is_valid():

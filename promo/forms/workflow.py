@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, BranchGroup, City, Region
 from branches.targeting import Targeting
+from branches.widgets import BranchPicker, Picker, branch_choices, city_choices
 from config.parsing import parse_id
 from promo.models import Promo, PromoLine
 from promo.services.corrections import MECHANIC_FIELDS
@@ -52,8 +53,21 @@ class SubmitForm(VersionedForm):
     comment = _reason_field(required=False, label=_("Комментарий"))
 
 
+BELOW_FLOOR_LABEL = _("согласовать ниже порога")
+BELOW_FLOOR_REASON_LABEL = _("Причина согласования ниже порога")
+
+
 class ApproveForm(VersionedForm):
+    """Accept the manager's lines; ``below_floor`` with its reason lets lines under the price
+    floor through (the page drops both fields when no line of his is under it)."""
+
     comment = _reason_field(required=False, label=_("Комментарий"))
+    below_floor = forms.BooleanField(label=BELOW_FLOOR_LABEL, required=False)
+    below_floor_reason = _reason_field(required=False, label=BELOW_FLOOR_REASON_LABEL)
+
+    def floor_reason(self) -> str | None:
+        """The override reason when the box is ticked (the service requires it), else None."""
+        return self.cleaned_data.get("below_floor_reason", "") if self.cleaned_data.get("below_floor") else None
 
 
 class RejectForm(VersionedForm):
@@ -164,12 +178,25 @@ class LineDecisionsForm(VersionedForm):
                 widget=forms.TextInput(attrs={"size": 24, "placeholder": _("причина отклонения"),
                                               "form": self.HTML_ID}),
             )
+            # Accepting a line under the price floor: ticked, the reason field gives the reason.
+            self.fields[f"below_floor_{line.pk}"] = forms.BooleanField(
+                label=BELOW_FLOOR_LABEL, required=False,
+                widget=forms.CheckboxInput(attrs={"form": self.HTML_ID}),
+            )
 
     def decision_field(self, line):
         return self[f"decision_{line.pk}"]
 
     def reason_field(self, line):
         return self[f"reason_{line.pk}"]
+
+    def below_floor_field(self, line):
+        return self[f"below_floor_{line.pk}"]
+
+    def floor_overrides(self) -> dict[int, str]:
+        """``{line_id: reason}`` of the lines ticked «согласовать ниже порога»."""
+        return {line.pk: (self.cleaned_data.get(f"reason_{line.pk}") or "").strip() for line in self.lines
+                if self.cleaned_data.get(f"below_floor_{line.pk}")}
 
     def decisions(self, *, accept_rest: bool = False) -> dict[int, tuple[str, str]]:
         """``{line_id: (decision, reason)}`` for the lines whose choice differs from what is
@@ -249,9 +276,19 @@ class TargetingForm(VersionedForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("action", "targeting")
         super().__init__(*args, **kwargs)
-        for name in ("regions", "cities", "groups", "branches", "exclude"):
-            self.fields[name].widget.attrs["size"] = 8
-        self.fields["cities"].label_from_instance = lambda city: f"{city.name} ({city.region.name})"
+        # Searchable pickers with chips (branches.widgets, static/js/pickers.js); branches and
+        # cities grouped by region and city, the branches read once for both branch fields.
+        find, find_branch = _("Найти"), _("Найти: код, название или город")
+        branches = branch_choices()
+        pickers = {
+            "regions": Picker(placeholder=find), "cities": Picker(choices=city_choices(), placeholder=find),
+            "groups": Picker(placeholder=find),
+            "branches": BranchPicker(choices=branches, placeholder=find_branch),
+            "exclude": BranchPicker(choices=branches, placeholder=find_branch),
+        }
+        for name, widget in pickers.items():
+            widget.choices = widget.choices or self.fields[name].choices
+            self.fields[name].widget = widget
 
     @classmethod
     def initial_for(cls, promo: Promo) -> dict:

@@ -182,6 +182,10 @@ class PromoLine(TimeStampedModel):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     comment = models.TextField(_("комментарий"), blank=True)
+    planned_quantity = models.PositiveIntegerField(
+        _("план, шт"), null=True, blank=True,
+        help_text=_("Сколько штук сеть рассчитывает продать за акцию (необязательная колонка «План, шт»)."),
+    )
     decision = models.CharField(_("решение"), max_length=10, choices=Decision.choices,
                                 default=Decision.PENDING, db_index=True)
     decision_reason = models.TextField(_("причина"), blank=True)

@@ -1,8 +1,9 @@
 """Conflicts between promos: the same product, in intersecting branches, in overlapping
 periods of two live promos (submitted or approved, any supplier).
 
-The importer warns about them (``overlap``) and the approval screen shows them
-(:func:`promo_conflicts`). Both go through :func:`overlaps_find`, which checks any number of
+The importer warns about them (``overlap``) and the promo page shows them in detail
+(:func:`promo_conflict_details`: the other promo, the overlapping days and branches, both unit
+prices; another supplier's promo only as «conflicts», without who or on which terms). Both go through :func:`overlaps_find`, which checks any number of
 lines with a fixed number of queries: one per chunk of products for the competing lines, one
 for their promos and one per distinct targeting to expand the branches."""
 
@@ -12,9 +13,11 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from branches.models import Branch
 from branches.targeting import Targeting
+from promo import mechanics
 from promo.models import Promo, PromoLine
 
 # Products per IN (...) list: keeps statements a sane size on a 100,000-line sheet.
@@ -38,6 +41,7 @@ class BranchSets:
 
     def __init__(self) -> None:
         self._cache: dict[str, frozenset[int]] = {}
+        self.codes: dict[int, str] = {}  # the code of every branch expanded so far
 
     def of(self, targeting: dict) -> frozenset[int]:
         rules = Targeting.from_json(targeting)
@@ -46,9 +50,9 @@ class BranchSets:
             if rules.is_empty:
                 self._cache[key] = frozenset()
             else:
-                self._cache[key] = frozenset(
-                    Branch.objects.filter(rules.branch_filter()).values_list("pk", flat=True).distinct()
-                )
+                rows = dict(Branch.objects.filter(rules.branch_filter()).values_list("pk", "code").distinct())
+                self.codes |= rows
+                self._cache[key] = frozenset(rows)
         return self._cache[key]
 
 
@@ -123,3 +127,79 @@ def promo_conflicts(promo: Promo) -> list[tuple[PromoLine, Promo]]:
     ]
     found = overlaps_find(windows=windows, exclude_promo_ids=[promo.pk])
     return [(line, other) for line in lines for other in found.get(line.pk, [])]
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """One overlap of a line with another live promo's line of the same product: the days both
+    run (``start``..``end``), the branches both target, both unit prices. ``visible`` is
+    False when the user may not see the other promo (another supplier's): then only the fact
+    is shown, never its code, supplier, terms or the overlap itself."""
+
+    line: PromoLine
+    other: Promo
+    other_line: PromoLine
+    start: date
+    end: date
+    branch_codes: tuple[str, ...]
+    unit_price: Decimal | None
+    other_unit_price: Decimal | None
+    visible: bool
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def branch_count(self) -> int:
+        return len(self.branch_codes)
+
+
+def _unit_price(mechanic: str, line: PromoLine) -> Decimal | None:
+    return mechanics.unit_price(mechanic, line.regular_price, discount_percent=line.discount_percent,
+                                price=line.promo_price, n=line.n, m=line.m)
+
+
+def promo_conflict_details(promo: Promo, *, user=None, lines=None) -> list[Conflict]:
+    """Every overlap of ``promo``'s lines (``lines``: the page's, with their products) with
+    another live promo, sorted by article and the other's code. A fixed number of queries: the
+    competing lines and promos, their lines of the products, one per distinct targeting, what
+    ``user`` may see (``Promo.objects.restrict``; no user: everything)."""
+    if lines is None:
+        lines = list(promo.lines.select_related("product").order_by("product__article"))
+    if not lines:
+        return []
+    branch_sets = BranchSets()
+    found = overlaps_find(
+        windows=[LineWindow(key=line.pk, product_id=line.product_id, start=promo.start, end=promo.end,
+                            targeting=promo.targeting) for line in lines],
+        exclude_promo_ids=[promo.pk], branch_sets=branch_sets,
+    )
+    if not found:
+        return []
+    other_ids = {other.pk for others in found.values() for other in others}
+    other_lines = {
+        (line.promo_id, line.product_id): line
+        for line in PromoLine.objects.filter(promo_id__in=other_ids,
+                                             product_id__in={line.product_id for line in lines})
+        .exclude(decision=PromoLine.Decision.REJECTED)
+    }
+    mine = branch_sets.of(promo.targeting)
+    shared = {other.pk: mine & branch_sets.of(other.targeting) for others in found.values() for other in others}
+    codes = branch_sets.codes
+    visible = (other_ids if user is None
+               else set(Promo.objects.restrict(user).filter(pk__in=other_ids).values_list("pk", flat=True)))
+    conflicts = []
+    for line in lines:
+        for other in found.get(line.pk, ()):
+            other_line = other_lines[(other.pk, line.product_id)]
+            conflicts.append(Conflict(
+                line=line, other=other, other_line=other_line,
+                start=max(promo.start, other.start), end=min(promo.end, other.end),
+                branch_codes=tuple(sorted(codes[pk] for pk in shared[other.pk])),
+                unit_price=_unit_price(promo.mechanic, line),
+                other_unit_price=_unit_price(other.mechanic, other_line),
+                visible=other.pk in visible,
+            ))
+    conflicts.sort(key=lambda c: (c.line.product.article, c.other.pk))
+    return conflicts

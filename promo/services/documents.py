@@ -13,6 +13,7 @@ flat memory; promo/services/price_tags.py decides between answering at once and 
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -29,9 +30,11 @@ from django.utils.safestring import mark_safe
 
 from branches.models import Branch
 from branches.targeting import Targeting, resolve
-from promo import mechanics
+from promo import economics, mechanics, shelf
 from promo.models import Promo, PromoEvent, PromoLine
 from promo.services.revisions import stored_lines
+from promo.timeline import first_approvals
+from suppliers.models import Product
 from suppliers.roles import is_staff_role
 from suppliers.validators import is_valid_ean
 
@@ -125,17 +128,23 @@ def promo_sheet_context(*, promo: Promo, user) -> dict:
     promo = (Promo.objects.select_related("supplier", "approved_revision", "created_by")
              .get(pk=promo.pk))
     lines = list(promo.lines.select_related("product__category", "decided_by").order_by("product__article"))
+    staff = is_staff_role(user)
     rows = []
     for line in lines:
         unit, discount = line_prices(promo.mechanic, regular=line.regular_price,
                                      discount_percent=line.discount_percent, promo_price=line.promo_price,
                                      n=line.n, m=line.m)
         rows.append({"line": line, "unit_price": unit, "discount": discount,
+                     "economics": economics.of_line(line, promo.mechanic) if staff else None,
                      "decided_by": _name(line.decided_by)})
     events = promo.events.select_related("actor").order_by("created_at", "pk")
-    if not is_staff_role(user):
+    if not staff:
         events = events.filter(internal=False)
     events = list(events)
+    labels = dict(Promo.Status.choices)
+    for event in events:
+        # The status a decision led to, as people read it («На согласовании», not «submitted»).
+        event.to_status_label = labels.get(event.to_status, event.to_status)
     revisions = list(promo.revisions.select_related("created_by").order_by("number")
                      .only("number", "reason", "created_at", "diff", "created_by"))
     counts = {decision: sum(1 for line in lines if line.decision == decision) for decision in PromoLine.Decision}
@@ -148,6 +157,9 @@ def promo_sheet_context(*, promo: Promo, user) -> dict:
         "events": events,
         "revisions": revisions,
         "printed_by": _name(user),
+        # The chain's margin after compensation is for staff only (the supplier prints the sheet too).
+        "show_margin": staff,
+        "plan": economics.plan_totals((row["line"], row["economics"]) for row in rows) if staff else None,
     }
 
 
@@ -239,27 +251,59 @@ def running_promos(*, branch: Branch, day: date, user=None) -> list[Promo]:
     return running
 
 
-def price_tags_for(*, branch: Branch, day: date, user=None) -> list[PriceTag]:
-    """The tags of every not-rejected line of the promos running in ``branch`` on ``day``,
-    sorted by product name."""
-    tags = []
-    for promo in running_promos(branch=branch, day=day, user=user):
+def _shelf_winners(candidates: list[tuple[Promo, object]]) -> dict[int, int]:
+    """``{product id: promo id}`` for the products of several running promos: the one the shelf
+    shows by the rule of promo/shelf.py (what the timeline and the exports say too). Two queries
+    (today's regular prices, first approvals), and none when no product is contested."""
+    count = Counter(line.product_id for _promo, line in candidates)
+    contested = {product_id for product_id, n in count.items() if n > 1}
+    if not contested:
+        return {}
+    prices = dict(Product.objects.filter(pk__in=contested).values_list("pk", "regular_price"))
+    approved = first_approvals({promo.pk for promo, line in candidates if line.product_id in contested})
+    offers: dict[int, list[shelf.Offer]] = {}
+    for promo, line in candidates:
+        if line.product_id not in contested:
+            continue
         revision = promo.approved_revision
-        for line in stored_lines(revision):
-            if line.decision == PromoLine.Decision.REJECTED:
-                continue
-            unit, discount = line_prices(
-                revision.mechanic, regular=line.regular_price, discount_percent=line.discount_percent,
-                promo_price=line.promo_price, n=line.n, m=line.m,
-            )
-            tags.append(PriceTag(
-                name=line.name, article=line.article, ean=line.ean,
-                regular_price=line.regular_price or Decimal("0"), unit_price=unit,
-                mechanic=revision.mechanic, n=line.n, m=line.m,
-                start=revision.start, end=revision.end, promo_code=promo.code,
-                shown_discount=shown_discount(revision.mechanic, discount_percent=line.discount_percent,
-                                              effective=discount),
-            ))
+        price = mechanics.unit_price(revision.mechanic, prices.get(line.product_id) or line.regular_price,
+                                     discount_percent=line.discount_percent, price=line.promo_price, n=line.n, m=line.m)
+        if price is not None:
+            offers.setdefault(line.product_id, []).append(shelf.Offer(
+                promo_id=promo.pk, code=promo.code, status=shelf.APPROVED, start=revision.start, end=revision.end,
+                unit_price=price, approved_at=approved.get(promo.pk), branches=frozenset()))
+    rule = settings.PROMO_SHELF_PRECEDENCE
+    return {product_id: shelf.winner(found, rule).promo_id for product_id, found in offers.items()}
+
+
+def price_tags_for(*, branch: Branch, day: date, user=None) -> list[PriceTag]:
+    """The tags of the not-rejected lines of the promos running in ``branch`` on ``day``, one per
+    product: where several promos run for a product, the one the shelf shows (promo/shelf.py).
+    With ``user``, only the tags of the promos that person may see. Sorted by product name."""
+    running = running_promos(branch=branch, day=day)
+    candidates = [(promo, line) for promo in running for line in stored_lines(promo.approved_revision)
+                  if line.decision != PromoLine.Decision.REJECTED]
+    winners = _shelf_winners(candidates)
+    visible = None
+    if user is not None:
+        visible = set(Promo.objects.restrict(user).filter(pk__in=[p.pk for p in running]).values_list("pk", flat=True))
+    tags = []
+    for promo, line in candidates:
+        if winners.get(line.product_id, promo.pk) != promo.pk or (visible is not None and promo.pk not in visible):
+            continue
+        revision = promo.approved_revision
+        unit, discount = line_prices(
+            revision.mechanic, regular=line.regular_price, discount_percent=line.discount_percent,
+            promo_price=line.promo_price, n=line.n, m=line.m,
+        )
+        tags.append(PriceTag(
+            name=line.name, article=line.article, ean=line.ean,
+            regular_price=line.regular_price or Decimal("0"), unit_price=unit,
+            mechanic=revision.mechanic, n=line.n, m=line.m,
+            start=revision.start, end=revision.end, promo_code=promo.code,
+            shown_discount=shown_discount(revision.mechanic, discount_percent=line.discount_percent,
+                                          effective=discount),
+        ))
     tags.sort(key=lambda tag: (tag.name.casefold(), tag.article))
     return tags
 

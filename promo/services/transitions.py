@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from promo.models import Promo, PromoEvent, PromoLine
+from promo.services import floor
 from promo.services.actions import require_role, require_state, require_visible
 from promo.services.errors import InvalidError
 from promo.services.revisions import revision_freeze_decisions
@@ -89,10 +90,35 @@ def promo_submit(*, promo: Promo, actor, version: int | None = None, comment: st
     return promo
 
 
+def _floor_checked(promo: Promo, decisions: list[tuple[PromoLine, str, str]],
+                   overrides: dict[int, str]) -> tuple[list[tuple[PromoLine, str, str]], dict[int, dict]]:
+    """The price floor (promo.services.floor): accepting a line below it needs the manager's
+    override with a reason (``overrides``: line id -> reason), which becomes the line's decision
+    reason; otherwise the whole decision is refused, saying by how much each line falls short.
+    Returns the decisions with those reasons and ``{line id: the floor's params}``."""
+    checked, below, blocked = [], {}, []
+    for line, decision, reason in decisions:
+        problem = floor.line_problem(line, promo.mechanic) if decision == Decision.ACCEPTED else None
+        if problem is None:
+            checked.append((line, decision, reason))
+            continue
+        if line.pk not in overrides:
+            blocked.append((line.product.article, problem))
+            continue
+        note = require_reason(overrides[line.pk], floor.OVERRIDE_REASON_REQUIRED)
+        below[line.pk] = {**{key: str(value) for key, value in problem.params.items()}, "reason": note}
+        checked.append((line, decision, floor.override_note(problem, note)))
+    if blocked:
+        raise InvalidError(floor.refusal(blocked), code="below_floor")
+    return checked, below
+
+
 def _decide(promo: Promo, *, actor, decisions: list[tuple[PromoLine, str, str]], action: str,
-            comment: str = "") -> Promo:
+            comment: str = "", overrides: dict[int, str] | None = None) -> Promo:
     """Apply line decisions of one manager and settle the promo, as one event. ``decisions``
-    holds (line, decision, reason) for lines already checked to be his."""
+    holds (line, decision, reason) for lines already checked to be his (with their product's
+    category loaded, for the price floor)."""
+    decisions, below = _floor_checked(promo, decisions, overrides or {})
     now = timezone.now()
     changed: list[PromoLine] = []
     details = []
@@ -100,14 +126,16 @@ def _decide(promo: Promo, *, actor, decisions: list[tuple[PromoLine, str, str]],
         if line.decision == decision and line.decision_reason == reason:
             continue  # already so: a repeated click decides nothing twice
         details.append({"line_id": line.pk, "article": line.product.article, "name": line.product.name,
-                        "decision": decision, "old_decision": line.decision, "reason": reason})
+                        "decision": decision, "old_decision": line.decision, "reason": reason,
+                        **({"below_floor": below[line.pk]} if line.pk in below else {})})
         line.decision, line.decision_reason = decision, reason
         line.decided_by, line.decided_at = actor, now
         changed.append(line)
     if not changed:
         return promo
     from_status, from_version = promo.status, promo.version
-    reasons = list(dict.fromkeys(r for _l, d, r in decisions if d == Decision.REJECTED and r))
+    reasons = list(dict.fromkeys(r for line, d, r in decisions
+                                 if r and (d == Decision.REJECTED or line.pk in below)))
     reason = "; ".join([comment, *reasons] if comment else reasons)
     save_lines(changed, actor=actor, reason=reason, fields=UNDO_DECISION_FIELDS)
     fields = _settle(promo)
@@ -124,19 +152,25 @@ def _decide(promo: Promo, *, actor, decisions: list[tuple[PromoLine, str, str]],
 
 def _pending_of(promo: Promo, standing) -> list[PromoLine]:
     ids = [pk for pk, decision in standing.decidable.items() if decision == Decision.PENDING]
-    return list(promo.lines.filter(pk__in=ids).select_related("product"))
+    return list(promo.lines.filter(pk__in=ids).select_related("product__category"))
 
 
-def promo_approve(*, promo: Promo, actor, version: int | None = None, comment: str = "") -> Promo:
-    """Accept every pending line the manager decides (his categories), then settle the promo."""
+def promo_approve(*, promo: Promo, actor, version: int | None = None, comment: str = "",
+                  below_floor_reason: str | None = None) -> Promo:
+    """Accept every pending line the manager decides (his categories), then settle the promo.
+    Lines below the price floor need ``below_floor_reason`` (the «согласовать ниже порога» box
+    with its reason), or nothing is accepted."""
     with transaction.atomic():
         lock(promo)
         standing = require_role("approve", promo=promo, actor=actor)
         if not check_version(promo, actor=actor, version=version, action="approve"):
             return promo
         require_state("approve", promo=promo, standing=standing)
+        pending = _pending_of(promo, standing)
+        overrides = {} if below_floor_reason is None else dict.fromkeys((line.pk for line in pending),
+                                                                        below_floor_reason)
         return _decide(promo, actor=actor, action="approve", comment=(comment or "").strip(),
-                       decisions=[(line, Decision.ACCEPTED, "") for line in _pending_of(promo, standing)])
+                       decisions=[(line, Decision.ACCEPTED, "") for line in pending], overrides=overrides)
 
 
 def promo_reject(*, promo: Promo, actor, reason: str, version: int | None = None) -> Promo:
@@ -164,9 +198,10 @@ def _clean_decision(decision: str, reason: str) -> tuple[str, str]:
 
 
 def line_decide(*, line: PromoLine, actor, decision: str, reason: str = "",
-                version: int | None = None) -> PromoLine:
-    """Accept or reject one line (a reject needs a reason); a manager may change his mind while
-    the promo is still submitted. Settles the promo when this was the last open line."""
+                version: int | None = None, below_floor_reason: str | None = None) -> PromoLine:
+    """Accept or reject one line (a reject needs a reason; accepting a line below the price
+    floor needs ``below_floor_reason``); a manager may change his mind while the promo is still
+    submitted. Settles the promo when this was the last open line."""
     decision, reason = _clean_decision(decision, reason)
     promo = line.promo
     action = f"line_decide:{line.pk}:{decision}"
@@ -175,17 +210,19 @@ def line_decide(*, line: PromoLine, actor, decision: str, reason: str = "",
         standing = require_role("lines", promo=promo, actor=actor, line_ids=[line.pk])
         if check_version(promo, actor=actor, version=version, action=action):
             require_state("lines", promo=promo, standing=standing)
-            fresh = PromoLine.objects.select_related("product").get(pk=line.pk)
-            _decide(promo, actor=actor, action=action, decisions=[(fresh, decision, reason)])
+            fresh = PromoLine.objects.select_related("product__category").get(pk=line.pk)
+            _decide(promo, actor=actor, action=action, decisions=[(fresh, decision, reason)],
+                    overrides={} if below_floor_reason is None else {line.pk: below_floor_reason})
     line.refresh_from_db()
     line.promo = promo
     return line
 
 
 def lines_decide(*, promo: Promo, actor, decisions: dict[int, tuple[str, str]],
-                 version: int | None = None) -> Promo:
+                 version: int | None = None, floor_overrides: dict[int, str] | None = None) -> Promo:
     """Decide many lines of one promo at once (line id -> (decision, reason)): one
-    transaction, one event. Every line must be the manager's, or nothing is decided."""
+    transaction, one event. Every line must be the manager's, or nothing is decided. Accepting
+    a line below the price floor needs its reason in ``floor_overrides`` (line id -> reason)."""
     if not decisions:
         raise InvalidError(NO_DECISIONS, code="no_decisions")
     try:
@@ -195,7 +232,7 @@ def lines_decide(*, promo: Promo, actor, decisions: dict[int, tuple[str, str]],
     action = "lines_decide:" + ",".join(f"{pk}={cleaned[pk][0]}" for pk in sorted(cleaned))
     with transaction.atomic():
         lock(promo)
-        lines = {line.pk: line for line in promo.lines.filter(pk__in=cleaned).select_related("product")}
+        lines = {line.pk: line for line in promo.lines.filter(pk__in=cleaned).select_related("product__category")}
         if len(lines) != len(cleaned):
             require_visible(promo=promo, actor=actor)
             raise InvalidError(LINE_NOT_IN_PROMO, code="line_not_in_promo")
@@ -204,7 +241,8 @@ def lines_decide(*, promo: Promo, actor, decisions: dict[int, tuple[str, str]],
             return promo
         require_state("lines", promo=promo, standing=standing)
         return _decide(promo, actor=actor, action=action,
-                       decisions=[(lines[pk], *cleaned[pk]) for pk in sorted(cleaned)])
+                       decisions=[(lines[pk], *cleaned[pk]) for pk in sorted(cleaned)],
+                       overrides={int(pk): reason for pk, reason in (floor_overrides or {}).items()})
 
 
 def promo_withdraw(*, promo: Promo, actor, version: int | None = None, reason: str = "") -> Promo:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django_filters.views import FilterView
 
+from promo import economics
 from promo.filtersets import PromoFilterSet
 from promo.forms import workflow as wf
 from promo.models import Promo, PromoEvent, PromoLine
@@ -24,7 +25,7 @@ from promo.services import transitions
 from promo.services.conflicts import LineWindow, overlaps_find
 from promo.services.errors import WorkflowError
 from promo.views.promos import PromoActionView, RoleRequiredMixin, safe_next
-from suppliers.models import Category
+from suppliers.models import Category, Product
 from suppliers.querysets import DECIDE
 from suppliers.roles import is_category_manager
 
@@ -89,6 +90,12 @@ class ApprovalQueueFilterSet(PromoFilterSet):
     def __init__(self, *args, only_conflicts: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.only_conflicts = only_conflicts
+        # Only what can be in his queue: the categories he decides and the suppliers with
+        # products in them (subqueries, no lists of ids).
+        managed = Category.objects.restrict(self.request.user if self.request else None, DECIDE)
+        self.filters["category"].queryset = managed
+        self.filters["supplier"].queryset = self.filters["supplier"].queryset.filter(
+            Exists(Product.objects.filter(supplier=OuterRef("pk"), category__in=managed)))
 
     @property
     def qs(self):
@@ -142,8 +149,12 @@ class ApprovalQueueView(CategoryManagerRequiredMixin, FilterView):
         totals = queue.aggregate(total=Count("pk", distinct=True), oldest=Min("submitted_at"))
         page = list(context["object_list"])
         conflicts = conflicting_promo_ids(page)
+        # The worst line margin after compensation of each promo on the page: one query for
+        # the page, the math in promo/mechanics.py.
+        worst = economics.worst_margins(page)
         for promo in page:
             promo.has_conflict = promo.pk in conflicts
+            promo.worst_line = worst.get(promo.pk)
         context.update({
             "promos": page,
             "totals": totals,
@@ -200,7 +211,7 @@ class PromoApproveView(PromoActionView):
 
     def perform(self, promo, form):
         transitions.promo_approve(promo=promo, actor=self.request.user, version=form.cleaned_data["version"],
-                               comment=form.cleaned_data["comment"])
+                                  comment=form.cleaned_data["comment"], below_floor_reason=form.floor_reason())
 
 
 class PromoRejectView(PromoActionView):
@@ -231,5 +242,5 @@ class LinesDecideView(PromoActionView):
     def perform(self, promo, form):
         decisions = form.decisions(accept_rest="accept_rest" in self.request.POST)
         transitions.lines_decide(promo=promo, actor=self.request.user, decisions=decisions,
-                              version=form.cleaned_data["version"])
+                                 version=form.cleaned_data["version"], floor_overrides=form.floor_overrides())
 

@@ -27,14 +27,14 @@ from django.views import View
 from django_filters.views import FilterView
 
 from branches.targeting import resolve
-from promo import mechanics
+from promo import economics, mechanics
 from promo.changes import ChangeFormatter, line_changes, terms_changes
 from promo.filtersets import PromoFilterSet
 from promo.forms import workflow as wf
 from promo.models import Promo, PromoComment, PromoLine
-from promo.services import comments, point_corrections, supplier_requests, transitions
+from promo.services import comments, floor, point_corrections, supplier_requests, transitions
 from promo.services.actions import Standing, promo_actions, require_role
-from promo.services.conflicts import promo_conflicts
+from promo.services.conflicts import promo_conflict_details
 from promo.services.errors import (
     IllegalStateError,
     InvalidError,
@@ -131,12 +131,15 @@ class LineRow:
     purchase_price: Decimal | None = None
     margin: Decimal | None = None
     margin_percent: Decimal | None = None
+    economics: object = None
+    floor: object = None  # the price floor's problem (promo.rules.margin_floor_problem)
     diff_class: str = ""
     changes: list = field(default_factory=list)
     conflicts: list = field(default_factory=list)
     decidable: bool = False
     decision_field: object = None
     reason_field: object = None
+    below_floor_field: object = None
 
     @property
     def below_cost(self) -> bool:
@@ -151,8 +154,8 @@ def line_rows(promo: Promo, lines, *, show_purchase: bool, diff: dict, conflicts
     changed = {row["product_id"]: row.get("fields", {}) for row in diff.get("changed", [])}
     added = {row["product_id"] for row in diff.get("added", [])}
     by_line: dict[int, list] = {}
-    for line, other in conflicts:
-        by_line.setdefault(line.pk, []).append(other)
+    for conflict in conflicts:
+        by_line.setdefault(conflict.line.pk, []).append(conflict)
     rows = []
     for line in lines:
         row = LineRow(line=line, conflicts=by_line.get(line.pk, []), decidable=line.pk in decidable)
@@ -166,11 +169,12 @@ def line_rows(promo: Promo, lines, *, show_purchase: bool, diff: dict, conflicts
             # An incomplete line (e.g. a fixed price without a price) shows dashes.
             row.unit_price = None
         if show_purchase:
+            # The chain's margin after the supplier's compensation (promo/economics.py).
             row.purchase_price = line.product.purchase_price
-            if row.unit_price is not None:
-                row.margin = mechanics.margin(row.unit_price, row.purchase_price)
-                if row.margin is not None and row.unit_price > 0:
-                    row.margin_percent = mechanics.money(row.margin * 100 / row.unit_price)
+            row.economics = economics.of_line(line, promo.mechanic)
+            if row.economics is not None:
+                row.margin, row.margin_percent = row.economics.margin, row.economics.margin_percent
+                row.floor = floor.line_problem(line, promo.mechanic)
         if line.product_id in added:
             row.diff_class = "diff-added"
         elif line.product_id in changed:
@@ -260,8 +264,8 @@ class PromoPage:
         staff = is_staff_role(self.user)
         formatter = ChangeFormatter()
         rows = line_rows(promo, lines, show_purchase=staff, diff=diff,
-                         conflicts=promo_conflicts(promo) if staff else [], decidable=decidable,
-                         formatter=formatter)
+                         conflicts=promo_conflict_details(promo, user=self.user, lines=lines),
+                         decidable=decidable, formatter=formatter)
         forms = {}
         for name, form_class in self.FORMS.items():
             forms[name] = bound.get(name) or form_class(initial=self._initial(name), action=name)
@@ -275,6 +279,11 @@ class PromoPage:
             if row.decidable:
                 row.decision_field = forms["lines"].decision_field(row.line)
                 row.reason_field = forms["lines"].reason_field(row.line)
+                row.below_floor_field = forms["lines"].below_floor_field(row.line) if row.floor else None
+        if "approve" not in bound and not any(row.floor for row in rows if row.decidable):
+            # Nothing of his under the price floor: no «согласовать ниже порога» to offer.
+            for name in ("below_floor", "below_floor_reason"):
+                del forms["approve"].fields[name]
         rules = promo.rules
         on = max(self.today, promo.start) if self.today <= promo.end else promo.start
         return {
@@ -293,6 +302,7 @@ class PromoPage:
             "comments": visible_comments(promo, self.user),
             "show_purchase": staff,
             "decision_summary": self._summary(lines),
+            "plan": economics.plan_totals((row.line, row.economics) for row in rows) if staff else None,
             "in_force_other": (promo.approved_revision is not None
                                and promo.approved_revision.number != promo.revision),
         }

@@ -19,3 +19,20 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// Grouped menu items (templates/inc/nav.html): one dropdown open at a time; a click elsewhere
+// or Escape closes it. Without this script each <details> still opens and closes by itself.
+document.addEventListener("DOMContentLoaded", () => {
+  const menus = [...document.querySelectorAll("details.menu")];
+  menus.forEach((menu) => {
+    menu.addEventListener("toggle", () => {
+      if (menu.open) menus.forEach((other) => { if (other !== menu) other.open = false; });
+    });
+  });
+  document.addEventListener("click", (event) => {
+    menus.forEach((menu) => { if (!menu.contains(event.target)) menu.open = false; });
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") menus.forEach((menu) => { menu.open = false; });
+  });
+});

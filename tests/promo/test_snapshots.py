@@ -77,7 +77,7 @@ def test_a_row_in_the_first_release_form_reads_as_the_same_line():
     assert (snapshot.discount_percent, snapshot.regular_price, snapshot.compensation_percent) == (20, 100, 50)
     assert snapshot.decision_reason == ""
     assert snapshot.to_json() == {**row, "discount_percent": "20", "regular_price": "100",
-                                "compensation_percent": "50", "decision_reason": ""}
+                                "compensation_percent": "50", "decision_reason": "", "planned_quantity": None}
 
 
 def test_a_row_with_unreadable_values_reads_them_as_empty():

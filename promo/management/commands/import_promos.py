@@ -128,6 +128,8 @@ class Command(BaseCommand):
         else:
             self.stdout.write(self.style.ERROR(_("Отклонено: ошибок %(count)s, ничего не сохранено.")
                                                % {"count": len(result.errors)}))
+        if result.sheet:
+            self.stdout.write(_("Прочитан лист «%(sheet)s».") % {"sheet": result.sheet})
         for revision in result.revisions:
             self.stdout.write(_("%(promo)s: новая ревизия (добавлено %(added)s, удалено %(removed)s, "
                                 "изменено %(changed)s)") % revision)

@@ -55,15 +55,6 @@ def _percent(raw: Any, percent_format: bool) -> Decimal | None:
     return parse_discount(raw, percent_format=percent_format)
 
 
-def optional_money(raw: Any) -> Decimal | None:
-    """An informational price: unreadable text is simply not compared."""
-    try:
-        value = parse_decimal(raw)
-    except ValueProblem:
-        return None
-    return None if value is None else _money(value)
-
-
 class CellChecks:
     """The cached cell checks of :class:`~promo.services.imports.validation.SheetValidator`
     (which holds ``_caches``, ``today``, ``limits``, the suppliers and the targeting catalogue)."""
@@ -96,7 +87,9 @@ class CellChecks:
 
     def _supplier_check(self, raw: Any) -> tuple[int | None, tuple]:
         """The row's supplier: the upload's, or the «Поставщик» cell (INN or code)."""
-        text = parse_text(raw)
+        text, specs = self._parsed(h.SUPPLIER, parse_text, raw)
+        if specs:
+            return None, specs
         if text is None:
             if self.supplier is not None:
                 return self.supplier.pk, NO_SPECS
@@ -175,6 +168,12 @@ class CellChecks:
         if problem is not None:
             return None, (self._rule_spec(problem),)
         return rules.kopecks(value), NO_SPECS
+
+    def _regular_check(self, raw: Any) -> tuple[Decimal | None, tuple]:
+        """The regular price the sheet states: only compared with the catalogue, but a cell that
+        is not a price (NaN, inf, an emoji, #N/A) is an error, not an empty cell."""
+        value, specs = self._parsed(h.REGULAR_PRICE, parse_decimal, raw)
+        return (None if value is None else _money(value)), specs
 
     def _branches_check(self, raw: Any) -> tuple[Any, tuple]:
         text, specs = self._parsed(h.BRANCHES, parse_text, raw)

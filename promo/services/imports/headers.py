@@ -16,6 +16,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from promo.services.imports.problems import FileProblem, Problem
+from promo.services.imports.values import clean_display
 
 PROMO_NAME = "promo_name"
 ARTICLE = "article"
@@ -31,10 +32,11 @@ COMPENSATION = "compensation"
 BRANCHES = "branches"
 COMMENT = "comment"
 SUPPLIER = "supplier"
+PLANNED_QUANTITY = "planned_quantity"
 
 FIELDS = (
     PROMO_NAME, ARTICLE, EAN, PRODUCT_NAME, MECHANIC, DISCOUNT, PROMO_PRICE, REGULAR_PRICE,
-    START, END, COMPENSATION, BRANCHES, COMMENT, SUPPLIER,
+    START, END, COMPENSATION, BRANCHES, COMMENT, SUPPLIER, PLANNED_QUANTITY,
 )
 # Mechanic, start, end, plus at least one of EAN and article.
 REQUIRED = (MECHANIC, START, END)
@@ -56,6 +58,7 @@ LABELS: dict[str, Any] = {
     BRANCHES: _("Филиалы"),
     COMMENT: _("Комментарий"),
     SUPPLIER: _("Поставщик"),
+    PLANNED_QUANTITY: _("План, шт"),
 }
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -114,6 +117,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "Поставщик", "Код поставщика", "ИНН поставщика", "ИНН", "Supplier", "Supplier code", "Supplier INN",
         "Vendor", "Vendor code",
     ),
+    PLANNED_QUANTITY: (
+        "План, шт", "План шт", "План", "План продаж", "План продаж, шт", "План, штук", "Плановое количество",
+        "Плановые продажи", "Прогноз продаж", "Прогноз, шт", "Кол-во по плану", "Planned quantity",
+        "Planned units", "Plan", "Plan, pcs", "Sales plan", "Forecast", "Forecast, pcs",
+    ),
 }
 
 HEADER_SEARCH_ROWS = 20
@@ -156,6 +164,8 @@ class HeaderMap:
     row: int
     columns: dict[str, int] = field(default_factory=dict)  # field -> 0-based column index
     titles: dict[str, str] = field(default_factory=dict)  # field -> header text as written
+    # field -> every 0-based column naming it, for a field named by more than one column
+    duplicates: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def missing(self) -> list[str]:
@@ -177,13 +187,18 @@ class HeaderMap:
 
 
 def map_header_row(row_number: int, values: Iterable[Any]) -> HeaderMap:
-    """Map one row's cells to fields; the first column naming a field wins."""
+    """Map one row's cells to fields. A field named by two columns maps to the first and is
+    listed in ``duplicates`` (the reader refuses such a header: which one is meant?)."""
     header = HeaderMap(row=row_number)
     for index, value in enumerate(values):
         name = match_header(value)
-        if name is not None and name not in header.columns:
-            header.columns[name] = index
-            header.titles[name] = str(value).strip()
+        if name is None:
+            continue
+        if name in header.columns:
+            header.duplicates.setdefault(name, [header.columns[name]]).append(index)
+            continue
+        header.columns[name] = index
+        header.titles[name] = clean_display(str(value)).strip()
     return header
 
 

@@ -37,15 +37,44 @@ MESSAGES: dict[str, Any] = {
         "Заполните строки по шаблону и загрузите файл снова."
     ),
     "file_duplicate": _(
-        "Этот файл уже загружен {uploaded_at} (загрузка № {upload_id}). Повторно его загружать "
-        "не нужно; чтобы что-то исправить, измените файл и загрузите его снова."
+        "Этот файл уже загружен {uploaded_at}, загрузил {uploaded_by} (загрузка № {upload_id}). "
+        "Повторно его загружать не нужно; чтобы что-то исправить, измените файл и загрузите его снова."
     ),
     "header_missing": _(
         "Не найдены обязательные колонки: {missing}. Строка заголовков должна быть в первых 20 "
         "строках листа; названия колонок можно взять из шаблона."
     ),
+    "header_duplicate": _(
+        "Колонка «{column}» встречается в строке заголовков несколько раз (колонки {columns}): "
+        "непонятно, какую из них читать. Оставьте одну и загрузите файл снова."
+    ),
+    "sheet_hidden": _(
+        "Таблица акций есть только на скрытом листе {sheets}, а скрытые листы не загружаются. "
+        "Покажите лист (правой кнопкой по ярлычку листа → «Показать») или перенесите строки на "
+        "видимый лист и загрузите файл снова."
+    ),
+    "sheets_ambiguous": _(
+        "Таблица акций есть на нескольких листах: {sheets}. Непонятно, какой загружать: оставьте "
+        "акции на одном листе (строки других перенесите на него) и загрузите файл снова."
+    ),
     # Errors of a row or a cell.
     "value_required": _("Не заполнено обязательное поле «{column}»."),
+    "cell_error": _(
+        "В колонке «{column}» ошибка Excel «{value}» (например, от формулы), а не значение. "
+        "Впишите значение или исправьте формулу и загрузите файл снова."
+    ),
+    "invisible_char": _(
+        "В колонке «{column}» значение «{value}» содержит невидимый символ {char}. Удалите его "
+        "(такие символы попадают в ячейку при копировании с сайтов и из писем) и загрузите файл снова."
+    ),
+    "digit_not_ascii": _(
+        "«{value}» в колонке «{column}»: знак «{char}» похож на цифру, но это не цифра 0–9 "
+        "(верхний индекс, полноширинная или арабская цифра). Наберите значение обычными цифрами."
+    ),
+    "text_too_long": _(
+        "Текст в колонке «{column}» длиннее допустимого: {length} символов, а можно не больше "
+        "{max}. Сократите его и загрузите файл снова."
+    ),
     "product_not_found": _(
         "Товар {value} не найден в каталоге сети. Проверьте штрихкод и артикул или скопируйте их "
         "с листа «Мои товары» шаблона."
@@ -89,6 +118,10 @@ MESSAGES: dict[str, Any] = {
     ),
     "period_too_long": _("Акция длится {length} дн., а допустимо не больше {max} дн. Разбейте её на части."),
     "compensation_out_of_range": _("Компенсация поставщика {value} % должна быть от 0 до 100 %."),
+    "quantity_invalid": _(
+        "«{value}» в колонке «{column}» — не целое число штук. Укажите план продаж в штуках, "
+        "например 1200, или оставьте ячейку пустой."
+    ),
     "end_in_past": _(
         "Дата окончания {end} уже прошла: акция должна закончиться не раньше сегодняшнего дня ({today})."
     ),
@@ -101,6 +134,10 @@ MESSAGES: dict[str, Any] = {
         "Оставьте одну строку с верными условиями."
     ),
     # Warnings: the import goes on.
+    "sheet_hidden_skipped": _(
+        "Загружен лист «{read}». Скрытый лист «{sheet}» тоже содержит таблицу акций, но скрытые "
+        "листы не загружаются: если нужны акции оттуда, перенесите их на видимый лист."
+    ),
     "duplicate_merged": _("Строка повторяет строку {other_row} и объединена с ней."),
     "name_mismatch": _(
         "Наименование «{value}» отличается от названия товара в каталоге «{expected}»; товар "
@@ -114,6 +151,11 @@ MESSAGES: dict[str, Any] = {
         "Товар {value} в эти же даты и в тех же филиалах уже участвует в акции {promo} "
         "({start} – {end})."
     ),
+    "margin_below_floor": _(
+        "Товар {value}: маржа сети после компенсации {margin} % ниже порога {floor} % — не хватает "
+        "{shortfall} п.п. ({shortfall_rub} ₽ за шт.). Категорийный менеджер сможет принять строку "
+        "только «ниже порога», с причиной."
+    ),
     # Rules only a correction or an extension can break.
     "end_not_later": _("Новая дата окончания {value} должна быть позже текущей ({end})."),
 }
@@ -124,9 +166,13 @@ ERROR_CODES = frozenset({
     "article_barcode_mismatch", "mechanic_unknown", "discount_out_of_range", "price_invalid",
     "price_not_below_regular", "nplusm_invalid", "date_invalid", "period_reversed",
     "start_too_soon", "period_too_long", "compensation_out_of_range", "branch_unknown",
-    "duplicate_conflict", "end_in_past",
+    "duplicate_conflict", "end_in_past", "quantity_invalid",
+    # issue 11: nothing is lost without a word
+    "header_duplicate", "sheet_hidden", "sheets_ambiguous", "cell_error", "invisible_char",
+    "digit_not_ascii", "text_too_long",
 })
-WARNING_CODES = frozenset({"duplicate_merged", "name_mismatch", "regular_price_mismatch", "overlap"})
+WARNING_CODES = frozenset({"duplicate_merged", "name_mismatch", "regular_price_mismatch", "overlap",
+                           "margin_below_floor", "sheet_hidden_skipped"})
 SERVICE_CODES = frozenset({"end_not_later"})
 # Params that are money: a service passes Decimals, shown with two decimals (199,90).
 MONEY_PARAMS = frozenset({"price", "regular"})
@@ -145,6 +191,22 @@ VARIANTS: dict[tuple[str, str], Any] = {
     ),
     ("file_unreadable", "too_many_rows"): _(
         "В листе больше {max_rows} строк с данными. Разбейте файл на несколько частей."
+    ),
+    ("file_unreadable", "too_many_columns"): _(
+        "Лист «{sheet}» заполнен правее допустимого: значение в ячейке {cell}, а колонок может быть "
+        "не больше {max}. Удалите лишнее справа от таблицы и загрузите файл снова."
+    ),
+    ("file_unreadable", "too_much_text"): _(
+        "Ячейки книги содержат больше {max_mb} МБ текста (текст, повторённый во многих ячейках, "
+        "считается в каждой). Удалите лишнее или разбейте файл на части."
+    ),
+    ("file_unreadable", "too_many_cells"): _(
+        "В книге слишком много данных: {count} заполненных ячеек или строк текста, а обработать "
+        "можно не больше {max}. Удалите лишние листы и данные или разбейте файл на части."
+    ),
+    ("price_invalid", "too_large"): _(
+        "Число «{value}» в колонке «{column}» слишком большое. Проверьте значение: цены указываются "
+        "в рублях, скидка и компенсация — в процентах."
     ),
     ("file_unreadable", "xls"): _(
         "Это файл старого формата Excel 97–2003 (.xls). Откройте его в Excel и сохраните как "

@@ -1,217 +1,40 @@
 """Streaming reader of an uploaded promo sheet.
 
-``check_file`` looks at the bytes before any parser does: size cap, zip signature (an .xls,
-an encrypted workbook or a CSV renamed to .xlsx each get their own hint), the sizes the zip
-directory declares (a zip bomb is refused without inflating it) and the workbook part.
+Before any engine runs, ``check_file`` looks at the bytes and the zip directory and ``survey``
+inflates every part once and measures the sheets (promo/services/imports/package.py).
 
-``SheetReader`` then picks the first sheet with a header row (first 20 rows), and yields one
-``SheetRow`` per non-blank row, reading one row at a time. It does not trust the declared
-dimensions: it stops after ``BLANK_RUN_LIMIT`` blank rows in a row and counts rows itself
-against ``PROMO_UPLOAD_MAX_ROWS``.
+``SheetReader`` then finds the sheet with the promo table, says which one it read and refuses
+ambiguity (two visible sheets with a table; a table only on a hidden sheet), and yields one
+``SheetRow`` per non-blank row to the end of the sheet (a run of blank rows never ends it),
+counting rows itself against ``PROMO_UPLOAD_MAX_ROWS`` and columns against
+``PROMO_UPLOAD_MAX_COLUMNS``.
 
-Two engines (``PROMO_IMPORT_ENGINE``): python-calamine (the default, several times faster,
-see docs/development/import-reader.md) and openpyxl read-only (slower, but it also sees number
-formats, so it can tell a percent-formatted cell).
+Two engines (``PROMO_IMPORT_ENGINE``): python-calamine (the default, several times faster, see
+docs/development/import-reader.md), run in a child process with a memory limit
+(promo/services/imports/sandbox.py), and openpyxl read-only (slower, streams in flat memory, and
+sees number formats, so it can tell a percent-formatted cell). A file calamine cannot read within
+its limits is read with openpyxl, from where calamine stopped.
 """
 
 from __future__ import annotations
 
-import struct
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
+from promo.services.imports.engines import ENGINES, WorkbookSource, engines_for, guarded, open_engine
 from promo.services.imports.headers import HEADER_SEARCH_ROWS, HeaderMap, scan_header
+from promo.services.imports.package import check_file, column_letters, survey, unreadable
 from promo.services.imports.problems import FileProblem, Problem
+from promo.services.imports.sandbox import SandboxFailed
+from promo.services.imports.values import clean_display
 
-ENGINES = ("calamine", "openpyxl")
-BLANK_RUN_LIMIT = 1000
-MAX_ZIP_ENTRIES = 10_000
-_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_TEXT_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
-_MB = 1024 * 1024
+__all__ = ["ENGINES", "SheetReader", "SheetRow", "WorkbookSource", "check_file"]
 
-
-def _unreadable(reason: str, **params: Any) -> FileProblem:
-    return FileProblem(Problem("file_unreadable", 0, params={"reason": reason, **params}))
-
-
-def check_file(path: str | Path) -> None:
-    """Refuse a file that is not a sane .xlsx before any parser touches it; raises
-    ``FileProblem`` (file_unreadable or file_empty, row 0) with a hint for the user."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as handle:
-            head = handle.read(8192)
-    except OSError:
-        raise _unreadable("broken") from None
-    if size > settings.PROMO_UPLOAD_MAX_BYTES:
-        raise _unreadable("too_large", max_mb=round(settings.PROMO_UPLOAD_MAX_BYTES / _MB))
-    if size == 0:
-        raise FileProblem(Problem("file_empty", 0, params={"reason": "no_sheets"}))
-    if head.startswith(_OLE_MAGIC):
-        raise _unreadable(_ole_kind(path))
-    if not head.startswith(_ZIP_MAGIC):
-        raise _unreadable("csv" if _looks_like_text(head) else "not_workbook")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        raise _unreadable("broken") from None
-    # The central directory is all that has been read so far: nothing is inflated.
-    declared = sum(entry.file_size for entry in entries)
-    if len(entries) > MAX_ZIP_ENTRIES or declared > settings.PROMO_UPLOAD_MAX_UNCOMPRESSED_BYTES:
-        raise _unreadable("too_big_uncompressed",
-                          max_mb=round(settings.PROMO_UPLOAD_MAX_UNCOMPRESSED_BYTES / _MB))
-    names = {entry.filename for entry in entries}
-    if "xl/workbook.xml" not in names:
-        raise _unreadable("ods" if "content.xml" in names and "mimetype" in names else "not_workbook")
-
-
-def _looks_like_text(head: bytes) -> bool:
-    """CSV, TSV or any other text: a byte-order mark, or no NUL and almost no control bytes."""
-    if head.startswith(_TEXT_BOMS):
-        return True
-    if not head or b"\x00" in head:
-        return False
-    control = sum(1 for byte in head if byte < 0x20 and byte not in (0x09, 0x0A, 0x0D))
-    return control <= len(head) // 100
-
-
-def _ole_kind(path: Path) -> str:
-    """An OLE2 compound file is either an Excel 97-2003 workbook or an encrypted .xlsx (Excel
-    wraps a password-protected workbook in OLE2). Read the first directory sector only and
-    look at the stream names."""
-    try:
-        with path.open("rb") as handle:
-            header = handle.read(512)
-            sector_shift = struct.unpack_from("<H", header, 30)[0]
-            first_dir_sector = struct.unpack_from("<I", header, 48)[0]
-            if not 7 <= sector_shift <= 16:
-                return "ole"
-            sector_size = 1 << sector_shift
-            handle.seek((first_dir_sector + 1) * sector_size)
-            directory = handle.read(sector_size)
-    except (OSError, struct.error):
-        return "ole"
-    names = set()
-    for offset in range(0, len(directory) - 127, 128):
-        length = struct.unpack_from("<H", directory, offset + 64)[0]
-        if 2 <= length <= 64:
-            names.add(directory[offset:offset + length - 2].decode("utf-16-le", "replace"))
-    if names & {"EncryptionInfo", "EncryptedPackage"}:
-        return "encrypted"
-    if names & {"Workbook", "Book"}:
-        return "xls"
-    return "ole"
-
-
-def _verify_declared_sizes(path: Path) -> None:
-    """Inflate each part once through zipfile, which stops at the size the directory declares
-    and checks the CRC: a part that lies about its size (a crafted zip bomb) fails here,
-    in bounded memory, instead of inside an engine that would trust it."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for entry in archive.infolist():
-                with archive.open(entry) as part:
-                    while part.read(1 << 20):
-                        pass
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
-        raise _unreadable("broken") from None
-
-
-# --- engines -----------------------------------------------------------------------------------
-# Each yields (row_number, values, percent_columns) for every row, blank ones included, so row
-# numbers are exactly Excel's; percent_columns is the set of 0-based columns holding a number in
-# a percent-formatted cell, or None when the engine cannot see number formats.
-
-
-class _OpenpyxlEngine:
-    name = "openpyxl"
-
-    def __init__(self, path: Path):
-        import openpyxl
-
-        self.book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
-        self.sheet_names = [sheet.title for sheet in self.book.worksheets]
-        self._declared: dict[str, int | None] = {}
-
-    def declared_rows(self, sheet_name: str) -> int | None:
-        if sheet_name not in self._declared:
-            self._declared[sheet_name] = self.book[sheet_name].max_row
-        return self._declared[sheet_name]
-
-    def rows(self, sheet_name: str) -> Iterator[tuple[int, tuple, set[int] | None]]:
-        sheet = self.book[sheet_name]
-        self.declared_rows(sheet_name)
-        # Declared dimensions can be wrong (and openpyxl would stop at them): read what is there.
-        sheet.reset_dimensions()
-        for number, cells in enumerate(sheet.iter_rows(), start=1):
-            values = tuple(cell.value for cell in cells)
-            percent = {
-                index for index, cell in enumerate(cells)
-                if isinstance(cell.value, int | float) and "%" in (cell.number_format or "")
-            }
-            yield number, values, percent
-
-    def close(self) -> None:
-        self.book.close()
-
-
-class _CalamineEngine:
-    name = "calamine"
-
-    def __init__(self, path: Path):
-        from python_calamine import CalamineWorkbook, SheetTypeEnum
-
-        _verify_declared_sizes(path)
-        self.book = CalamineWorkbook.from_path(str(path))
-        self.sheet_names = [
-            meta.name for meta in self.book.sheets_metadata if meta.typ == SheetTypeEnum.WorkSheet
-        ]
-        self._sheets: dict[str, Any] = {}
-
-    def _sheet(self, sheet_name: str):
-        if sheet_name not in self._sheets:
-            self._sheets = {sheet_name: self.book.get_sheet_by_name(sheet_name)}
-        return self._sheets[sheet_name]
-
-    def declared_rows(self, sheet_name: str) -> int | None:
-        sheet = self._sheet(sheet_name)
-        return None if sheet.start is None else sheet.start[0] + sheet.height
-
-    def rows(self, sheet_name: str) -> Iterator[tuple[int, tuple, set[int] | None]]:
-        sheet = self._sheet(sheet_name)
-        if sheet.start is None:
-            return
-        # python-calamine (0.9) yields rows from row 1 but cells from the first used column;
-        # pad back to column A (tests pin this with a sheet that starts at B2).
-        padding = (None,) * sheet.start[1]
-        for number, values in enumerate(sheet.iter_rows(), start=1):
-            yield number, padding + tuple(None if value == "" else value for value in values), None
-
-    def close(self) -> None:
-        self._sheets = {}
-        self.book.close()
-
-
-def _open_engine(path: Path, engine: str):
-    if engine not in ENGINES:
-        raise ValueError(f"unknown import engine {engine!r}; expected one of {ENGINES}")
-    try:
-        return (_CalamineEngine if engine == "calamine" else _OpenpyxlEngine)(path)
-    except FileProblem:
-        raise
-    except Exception:
-        # Any parser failure on a file that passed check_file means a damaged workbook.
-        raise _unreadable("broken") from None
+_VISIBLE = "visible"
 
 
 # --- reader ------------------------------------------------------------------------------------
@@ -227,29 +50,69 @@ class SheetRow:
     percent_format: dict[str, bool] = field(default_factory=dict)
 
 
+def _percent_format(columns: dict[str, int], values: tuple, formats: tuple) -> dict[str, bool]:
+    """field -> the cell holds a number in a percent-formatted cell."""
+    width = len(formats)
+    return {name: index < width and isinstance(values[index], int | float) and "%" in (formats[index] or "")
+            for name, index in columns.items()}
+
+
 def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+@dataclass
+class _Probe:
+    """What the first rows of one sheet hold."""
+
+    name: str
+    state: str
+    header: HeaderMap | None = None
+    has_data: bool = False
+    rows: Iterator | None = None  # the open row stream (the last probed sheet only)
+    head: list = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return self.header is not None and not self.header.missing
+
+    @property
+    def title(self) -> str:
+        return clean_display(self.name)
 
 
 class SheetReader:
     """Streams the data rows of an uploaded promo sheet.
 
     ``with SheetReader(path) as reader: for row in reader: ...``. Opening checks the file,
-    picks the first sheet with a header row and makes sure there is at least one data row;
-    it raises ``FileProblem`` (file_unreadable, header_missing, file_empty) otherwise. The
-    iteration raises ``FileProblem`` (file_unreadable) when the rows exceed the cap."""
+    picks the sheet with the promo table and makes sure there is at least one data row; it
+    raises ``FileProblem`` (file_unreadable, header_missing, header_duplicate, file_empty,
+    sheet_hidden, sheets_ambiguous) otherwise. ``warnings`` holds sheet-level warnings (a hidden
+    sheet with a table that was not read). The iteration raises ``FileProblem``
+    (file_unreadable) when the rows or columns exceed the caps. A reader is read once."""
 
     def __init__(self, path: str | Path, *, engine: str | None = None):
         self.path = Path(path)
         self.engine_name = engine or settings.PROMO_IMPORT_ENGINE
+        if self.engine_name not in ENGINES:
+            raise ValueError(f"unknown import engine {self.engine_name!r}; expected one of {ENGINES}")
         self.header: HeaderMap
         self.sheet_title: str = ""
         self.rows_total: int | None = None
+        self.warnings: list[Problem] = []
         self._rows: Iterator[SheetRow] | None = None
+        self._engine = None
         check_file(self.path)
-        self._engine = _open_engine(self.path, self.engine_name)
+        self.survey = survey(self.path)
+        first, *then = engines_for(self.survey, self.engine_name)
         try:
-            self._open()
+            try:
+                self._start(first)
+            except SandboxFailed:
+                if not then:
+                    raise unreadable("broken") from None
+                self._fall_back()
+                self._start(then[0])
         except BaseException:
             self.close()
             raise
@@ -262,14 +125,20 @@ class SheetReader:
 
     def close(self) -> None:
         if self._rows is not None:
-            # A generator has close(); a plain iterator (itertools.chain) has nothing to release.
             close = getattr(self._rows, "close", None)
             if close is not None:
                 close()
             self._rows = None
+        self._close_engine()
+
+    def _close_engine(self) -> None:
         if self._engine is not None:
-            self._engine.close()
-            self._engine = None
+            engine, self._engine = self._engine, None
+            engine.close()
+
+    def _fall_back(self) -> None:
+        self._close_engine()
+        self.warnings = []
 
     def __iter__(self) -> Iterator[SheetRow]:
         if self._rows is None:
@@ -277,73 +146,153 @@ class SheetReader:
         rows, self._rows = self._rows, None
         return rows
 
-    def _open(self) -> None:
-        incomplete: HeaderMap | None = None
-        any_content = False
-        for sheet_name in self._guarded(self._engine.sheet_names):
-            raw_rows = self._guarded(self._engine.rows(sheet_name))
-            head = []
-            for item in raw_rows:
-                head.append(item)
-                if item[0] >= HEADER_SEARCH_ROWS:
-                    break
-            any_content = any_content or any(not _is_blank(v) for _n, values, _p in head for v in values)
-            header = scan_header((number, values) for number, values, _percent in head)
-            if header is not None and not header.missing:
-                self.header, self.sheet_title = header, sheet_name
-                declared = self._guarded_call(self._engine.declared_rows, sheet_name)
-                self.rows_total = None if declared is None else max(0, declared - header.row)
-                pending = [item for item in head if item[0] > header.row]
-                rows = self._data_rows(chain(pending, raw_rows))
-                first = next(rows, None)
-                if first is None:
-                    raise FileProblem(Problem("file_empty", 0))
-                self._rows = chain([first], rows)
-                return
-            raw_rows.close()
-            if header is not None and (incomplete is None or len(header.columns) > len(incomplete.columns)):
-                incomplete = header
-        if incomplete is None and not any_content:
-            raise FileProblem(Problem("file_empty", 0, params={"reason": "no_sheets"}))
-        incomplete = incomplete or HeaderMap(row=1)
-        raise FileProblem(Problem("header_missing", incomplete.row,
-                                  params={"missing": incomplete.missing_labels()}))
+    # --- choosing the sheet -----------------------------------------------------------------------
 
-    def _data_rows(self, raw_rows) -> Iterator[SheetRow]:
-        columns = self.header.columns
-        limit = settings.PROMO_UPLOAD_MAX_ROWS
-        blank_run = 0
-        count = 0
-        for number, values, percent in raw_rows:
-            width = len(values)
-            cells = {name: values[index] if index < width else None for name, index in columns.items()}
-            if all(_is_blank(value) for value in cells.values()):
-                blank_run += 1
-                if blank_run >= BLANK_RUN_LIMIT:
-                    return
-                continue
-            blank_run = 0
-            count += 1
-            if count > limit:
-                raise _unreadable("too_many_rows", max_rows=limit)
-            percent_format = {} if percent is None else {
-                name: index in percent for name, index in columns.items()
-            }
-            yield SheetRow(number, cells, percent_format)
+    def _start(self, engine_name: str) -> None:
+        self._engine = open_engine(self.path, engine_name, self.survey)
+        chosen = self._choose(self._probe_all())
+        self.header, self.sheet_title = chosen.header, chosen.name
+        self._check_duplicates(chosen)
+        last_row = self._guarded_call(self._engine.last_row, chosen.name)
+        self.rows_total = None if last_row is None else max(0, last_row - chosen.header.row)
+        if chosen.rows is None:  # another sheet was probed after it: read it again
+            chosen.rows, chosen.head = self._raw_rows(chosen.name), []
+        pending = [item for item in chosen.head if item[0] > chosen.header.row]
+        rows = self._data_rows(chosen.name, pending, chosen.rows, skip_to=chosen.header.row)
+        first = next(rows, None)
+        if first is None:
+            raise FileProblem(Problem("file_empty", 0))
+        self._rows = self._then(first, rows)
 
     @staticmethod
-    def _guarded(iterator):
-        """Pass rows through; a parser error halfway through a sheet is a damaged file."""
-        try:
-            yield from iterator
-        except FileProblem:
-            raise
-        except Exception:
-            raise _unreadable("broken") from None
+    def _then(first: SheetRow, rows: Iterator[SheetRow]) -> Iterator[SheetRow]:
+        yield first
+        yield from rows
+
+    def _probe_all(self) -> list[_Probe]:
+        """Probe every sheet holding values; the first visible one last, so that (as almost
+        always) the sheet read is the one still open."""
+        sheets = [(name, state) for name, state in self._engine.sheets
+                  if (stats := self.survey.stats(name)) is None or stats.cells]
+        visible = [index for index, (_name, state) in enumerate(sheets) if state == _VISIBLE]
+        if visible:
+            sheets.append(sheets.pop(visible[0]))
+        probes = []
+        for name, state in sheets:
+            for probe in probes:
+                if probe.rows is not None:
+                    probe.rows.close()  # before the next sheet is opened: one sheet at a time
+                    probe.rows = None
+            probes.append(self._probe(name, state))
+        order = {name: index for index, (name, _state) in enumerate(self._engine.sheets)}
+        return sorted(probes, key=lambda probe: order.get(probe.name, 0))
+
+    def _probe(self, name: str, state: str) -> _Probe:
+        probe = _Probe(name=name, state=state)
+        rows = self._raw_rows(name)
+        for item in rows:
+            probe.head.append(item)
+            if item[0] >= HEADER_SEARCH_ROWS:
+                break
+        probe.header = scan_header((number, values) for number, values, _formats in probe.head
+                                   if number <= HEADER_SEARCH_ROWS)
+        if probe.complete:
+            columns = probe.header.columns.values()
+            probe.has_data = any(number > probe.header.row and self._has_data(values, columns)
+                                 for number, values, _percent in probe.head)
+            if not probe.has_data:
+                # Blank rows after the header are passed over (kept: none), up to the first data row.
+                for item in rows:
+                    if self._has_data(item[1], columns):
+                        probe.head.append(item)
+                        probe.has_data = True
+                        break
+            probe.rows = rows
+        else:
+            rows.close()
+        return probe
+
+    @staticmethod
+    def _has_data(values: tuple, columns) -> bool:
+        width = len(values)
+        return any(index < width and not _is_blank(values[index]) for index in columns)
+
+    def _choose(self, probes: list[_Probe]) -> _Probe:
+        tables = [probe for probe in probes if probe.complete and probe.has_data]
+        visible = [probe for probe in tables if probe.state == _VISIBLE]
+        hidden = [probe for probe in tables if probe.state != _VISIBLE]
+        if len(visible) > 1:
+            raise FileProblem(Problem("sheets_ambiguous", 0, params={"sheets": [p.title for p in visible]}))
+        if visible:
+            for probe in hidden:
+                self.warnings.append(Problem("sheet_hidden_skipped", 0, params={
+                    "sheet": probe.title, "read": visible[0].title}))
+            return visible[0]
+        if hidden:
+            raise FileProblem(Problem("sheet_hidden", 0, params={"sheets": [p.title for p in hidden]}))
+        if any(probe.complete for probe in probes):
+            raise FileProblem(Problem("file_empty", 0))
+        if not any(probe.header is not None for probe in probes) and not any(not _is_blank(value) for probe in probes
+                                      for _n, values, _p in probe.head for value in values):
+            raise FileProblem(Problem("file_empty", 0, params={"reason": "no_sheets"}))
+        best = max(((probe.header, probe.name) for probe in probes if probe.header is not None),
+                   key=lambda pair: len(pair[0].columns), default=(HeaderMap(row=1), probes[0].name if probes else ""))
+        # "sheet" tells the error workbook where the row is.
+        raise FileProblem(Problem("header_missing", best[0].row, params={
+            "missing": best[0].missing_labels(), "sheet": best[1]}))
+
+    @staticmethod
+    def _check_duplicates(chosen: _Probe) -> None:
+        header = chosen.header
+        if header.duplicates:
+            name, indexes = next(iter(header.duplicates.items()))
+            raise FileProblem(Problem("header_duplicate", header.row, header.titles[name], params={
+                "columns": [column_letters(index + 1) for index in indexes], "sheet": chosen.name}))
+
+    # --- rows ---------------------------------------------------------------------------------------
+
+    def _raw_rows(self, sheet_name: str):
+        return guarded(self._engine.rows(sheet_name))
+
+    def _data_rows(self, sheet_name: str, pending: list, raw_rows, *, skip_to: int) -> Iterator[SheetRow]:
+        columns = self.header.columns
+        limit = settings.PROMO_UPLOAD_MAX_ROWS
+        cap = settings.PROMO_UPLOAD_MAX_COLUMNS
+        count = 0
+        last = skip_to
+        stream = iter(pending)
+        while True:
+            try:
+                for number, values, formats in stream:
+                    if number <= last:
+                        continue
+                    last = number
+                    width = len(values)
+                    if width > cap and any(value is not None for value in values[cap:]):
+                        far = cap + next(index for index, value in enumerate(values[cap:]) if value is not None)
+                        raise unreadable("too_many_columns", sheet=clean_display(sheet_name),
+                                         cell=f"{column_letters(far + 1)}{number}", max=cap)
+                    cells = {name: values[index] if index < width else None for name, index in columns.items()}
+                    if all(_is_blank(value) for value in cells.values()):
+                        continue
+                    count += 1
+                    if count > limit:
+                        raise unreadable("too_many_rows", max_rows=limit)
+                    yield SheetRow(number, cells, {} if formats is None else _percent_format(columns, values, formats))
+                if stream is raw_rows:
+                    return
+                stream = raw_rows
+            except SandboxFailed:
+                # calamine gave up halfway (time, memory): go on with openpyxl after the last row.
+                self._close_engine()
+                self._engine = open_engine(self.path, "openpyxl", self.survey)
+                stream = raw_rows = self._raw_rows(sheet_name)
 
     @staticmethod
     def _guarded_call(function, *args):
         try:
             return function(*args)
+        except (FileProblem, SandboxFailed):
+            raise
         except Exception:
-            raise _unreadable("broken") from None
+            raise unreadable("broken") from None

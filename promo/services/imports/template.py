@@ -34,13 +34,14 @@ HEADERS = {
         h.PRODUCT_NAME: "Наименование", h.MECHANIC: "Механика", h.DISCOUNT: "Скидка, %",
         h.PROMO_PRICE: "Промо-цена", h.REGULAR_PRICE: "Регулярная цена", h.START: "Начало",
         h.END: "Окончание", h.COMPENSATION: "Компенсация поставщика, %", h.BRANCHES: "Филиалы",
-        h.COMMENT: "Комментарий",
+        h.COMMENT: "Комментарий", h.PLANNED_QUANTITY: "План, шт",
     },
     "en": {
         h.SUPPLIER: "Supplier", h.PROMO_NAME: "Promo name", h.ARTICLE: "Article", h.EAN: "Barcode",
         h.PRODUCT_NAME: "Name", h.MECHANIC: "Mechanic", h.DISCOUNT: "Discount, %",
         h.PROMO_PRICE: "Promo price", h.REGULAR_PRICE: "Regular price", h.START: "Start", h.END: "End",
         h.COMPENSATION: "Supplier compensation, %", h.BRANCHES: "Branches", h.COMMENT: "Comment",
+        h.PLANNED_QUANTITY: "Planned quantity",
     },
 }
 MECHANIC_CHOICES = {
@@ -58,7 +59,7 @@ PRODUCT_HEADERS = {
 }
 PROMO_FIELDS = (
     h.PROMO_NAME, h.ARTICLE, h.EAN, h.PRODUCT_NAME, h.MECHANIC, h.DISCOUNT, h.PROMO_PRICE,
-    h.REGULAR_PRICE, h.START, h.END, h.COMPENSATION, h.BRANCHES, h.COMMENT,
+    h.REGULAR_PRICE, h.START, h.END, h.COMPENSATION, h.PLANNED_QUANTITY, h.BRANCHES, h.COMMENT,
 )
 # Rows the drop-down and the column formats cover; far more than any real sheet.
 FORMATTED_ROWS = 10_000
@@ -72,11 +73,12 @@ COLUMN_FORMATS = {
     h.ARTICLE: TEXT_FORMAT, h.EAN: TEXT_FORMAT, h.DISCOUNT: PERCENT_NUMBER_FORMAT,
     h.PROMO_PRICE: MONEY_FORMAT, h.REGULAR_PRICE: MONEY_FORMAT, h.START: DATE_FORMAT,
     h.END: DATE_FORMAT, h.COMPENSATION: PERCENT_NUMBER_FORMAT, h.SUPPLIER: TEXT_FORMAT,
+    h.PLANNED_QUANTITY: "0",
 }
 COLUMN_WIDTHS = {
     h.SUPPLIER: 14, h.PROMO_NAME: 26, h.ARTICLE: 12, h.EAN: 16, h.PRODUCT_NAME: 44, h.MECHANIC: 12,
     h.DISCOUNT: 10, h.PROMO_PRICE: 12, h.REGULAR_PRICE: 14, h.START: 12, h.END: 12,
-    h.COMPENSATION: 16, h.BRANCHES: 30, h.COMMENT: 30,
+    h.COMPENSATION: 16, h.PLANNED_QUANTITY: 10, h.BRANCHES: 30, h.COMMENT: 30,
 }
 HEADER_FONT = Font(bold=True, color="FFFFFFFF")
 HEADER_FILL = PatternFill(fill_type="solid", start_color="FF305496")
@@ -221,6 +223,9 @@ def _help_rows(*, supplier) -> list[tuple[str, str, str]]:
             "Дата окончания, дд.мм.гггг, не раньше начала. Акция длится не больше {days} дн.").format(
                 days=settings.PROMO_MAX_DAYS)),
         (h.COMPENSATION, optional, _("Доля скидки, которую компенсирует поставщик, от 0 до 100 %.")),
+        (h.PLANNED_QUANTITY, optional, _(
+            "Сколько штук вы рассчитываете продать за акцию, целое число: по нему считается итог "
+            "акции. Можно не заполнять.")),
         (h.BRANCHES, optional, _(
             "Где действует акция: «Все» (вся сеть, так же и пустая ячейка), название региона или "
             "города, название группы филиалов или коды филиалов (B0001). Несколько значений — через "

@@ -27,10 +27,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import shutil
 import tempfile
-import zipfile
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -52,6 +50,7 @@ from promo.services.events import event_record
 from promo.services.imports import headers as h
 from promo.services.imports.error_workbook import build_error_workbook
 from promo.services.imports.leases import Progress, UploadSuperseded, lock_claimed, upload_claim
+from promo.services.imports.package import estimate_rows
 from promo.services.imports.plan import ImportPlan
 from promo.services.imports.problems import (
     FileProblem,
@@ -74,9 +73,6 @@ from suppliers.roles import is_marketer, is_supplier_user
 
 logger = logging.getLogger(__name__)
 
-_DIMENSION = re.compile(rb'<dimension[^>]*ref="[A-Z]+\d+:?[A-Z]*(\d*)"')
-# Rough size of one sheet row in the unzipped XML, for a file without a declared dimension.
-_BYTES_PER_ROW = 400
 
 
 class UploadRefused(Exception):
@@ -104,6 +100,7 @@ class ImportResult:
     # promo_id, name, version, revision, named, reasons and the whole ``diff``.
     revisions: list[dict] = field(default_factory=list)
     duplicate_of: int | None = None
+    sheet: str = ""  # the sheet that was read ("" when the file could not be read)
     status: str = ""  # the upload's: imported, rejected, awaiting_confirmation, failed
     needs_confirmation: bool = False
     created: list[dict] = field(default_factory=list)  # on a preview: the promos it would create
@@ -120,6 +117,7 @@ class ImportResult:
             "errors": self.errors,
             "warnings": self.warnings,
             "revisions": self.revisions,
+            "sheet": self.sheet,
             "status": self.status,
             "needs_confirmation": self.needs_confirmation,
         }
@@ -177,42 +175,22 @@ def upload_create(*, actor, file, original_name: str, supplier: Supplier | None 
     for chunk in iter(lambda: file.read(1024 * 1024), b""):
         digest.update(chunk)
     file.seek(0)
-    original_name = Path(original_name or "upload.xlsx").name[:255]
+    # The name as shown: printable characters only (a NUL cannot even be stored), never empty.
+    original_name = "".join(char for char in Path(original_name or "").name if char.isprintable()).strip()
+    original_name = original_name[:255] or "upload.xlsx"
     sha256 = digest.hexdigest()
     now = timezone.now()
     upload = PromoUpload(original_name=original_name, sha256=sha256, size=size, uploaded_by=actor,
                          supplier=supplier, status=PromoUpload.Status.QUEUED, queued_at=now,
                          lease_until=now + timedelta(seconds=settings.PROMO_UPLOAD_QUEUE_LEASE_SECONDS))
-    stored_name = f"{sha256[:12]}_{get_valid_filename(original_name)}"[:120]
+    # The digest first: a name of only punctuation ("!!!") still gives a valid file name.
+    stored_name = get_valid_filename(f"{sha256[:12]}_{original_name}")[:120]
     upload.file.save(stored_name, File(file), save=False)
     upload.save()
     return upload
 
 
 # --- processing ----------------------------------------------------------------------------------
-
-
-def estimate_rows(path: str | Path) -> int | None:
-    """Data rows a workbook declares, read from the first worksheet's ``<dimension>`` without
-    parsing the sheet (or guessed from its unzipped size); None for something that is not a
-    workbook. Only decides between processing at once and queueing."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            sheets = sorted(
-                (info for info in archive.infolist()
-                 if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")),
-                key=lambda info: info.filename,
-            )
-            if not sheets:
-                return None
-            with archive.open(sheets[0]) as part:
-                head = part.read(4096)
-            match = _DIMENSION.search(head)
-            if match and match.group(1):
-                return max(0, int(match.group(1)) - 1)
-            return sheets[0].file_size // _BYTES_PER_ROW
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
-        return None
 
 
 @contextmanager
@@ -233,8 +211,12 @@ def upload_local_path(upload: PromoUpload):
 
 
 def _duplicate_problem(earlier: PromoUpload) -> Problem:
-    return Problem("file_duplicate", 0, params={"upload_id": earlier.pk,
-                                                "uploaded_at": timezone.localtime(earlier.created_at)})
+    """The refusal of a file already imported: when, by whom and which upload it was."""
+    who = earlier.uploaded_by
+    return Problem("file_duplicate", 0, params={
+        "upload_id": earlier.pk, "uploaded_at": timezone.localtime(earlier.created_at),
+        "uploaded_by": (who.get_full_name() or who.username) if who else "—",
+    })
 
 
 def _validate(*, upload: PromoUpload, actor, path: Path, today: date, progress: Progress) -> tuple[
@@ -254,6 +236,8 @@ def _validate(*, upload: PromoUpload, actor, path: Path, today: date, progress: 
             validator = SheetValidator(actor=actor, header=header, supplier=upload.supplier, today=today,
                                        progress=progress)
             validation = validator.run(rows)
+            # Sheet-level warnings (a hidden sheet with a table that was not read) come first.
+            validation.warnings = reader.warnings + validation.warnings
             return validation, reader.sheet_title
     except FileProblem as problem:
         return Validation(errors=[problem.problem]), ""
@@ -336,6 +320,7 @@ def _process(*, upload: PromoUpload, dry_run: bool, today: date | None, progress
     return ImportResult(
         ok=True, upload_id=upload.pk, rows=validation.rows, lines=validation.lines, promos=saved.promos,
         warnings=[problem.as_dict() for problem in validation.warnings], revisions=saved.revisions,
+        sheet=sheet_title,
         status=PromoUpload.Status.IMPORTED,
     )
 
@@ -388,7 +373,7 @@ def _reject(*, upload: PromoUpload, actor, errors: list[Problem], warnings: list
         ok=False, upload_id=upload.pk, rows=rows,
         errors=[problem.as_dict() for problem in errors],
         warnings=[problem.as_dict() for problem in warnings],
-        duplicate_of=duplicate_of, status=PromoUpload.Status.REJECTED,
+        duplicate_of=duplicate_of, sheet=sheet_title, status=PromoUpload.Status.REJECTED,
     )
 
 
@@ -457,6 +442,7 @@ def upload_result(upload: PromoUpload) -> ImportResult:
         duplicate_of=summary.get("duplicate_of"), status=upload.status, needs_confirmation=waiting,
         created=preview.get("created", []) if waiting else [],
         expires_at=upload.preview_expires_at if waiting else None, stale=bool(waiting and summary.get("stale")),
+        sheet=summary.get("sheet") or "",
     )
 
 

@@ -9,8 +9,9 @@ repeated cells (dates, mechanics, discounts, branch texts) are parsed once.
 Valid rows group into promos by (supplier, promo name, mechanic kind, start, end, targeting);
 inside a promo an identical repeated product is merged (``duplicate_merged``), a repeated
 product with other terms is an error on the later row (``duplicate_conflict``). Warnings:
-``name_mismatch``, ``regular_price_mismatch`` and ``overlap`` (another live promo already has the
-product in overlapping dates and branches).
+``name_mismatch``, ``regular_price_mismatch``, ``overlap`` (another live promo already has the
+product in overlapping dates and branches) and ``margin_below_floor`` (the chain's margin after
+the supplier's compensation under the price floor, promo.services.floor).
 
 The checks of single cells (parsing and the rules of :mod:`promo.rules`) are in
 :mod:`~promo.services.imports.cells`, the matching of revisions in
@@ -34,16 +35,20 @@ from branches.targeting import TargetingCatalog
 from promo import rules
 from promo.mechanics import FIXED_PRICE, PERCENT
 from promo.models import Promo
+from promo.services import floor
 from promo.services.conflicts import LineWindow, competing_products, overlaps_find
 from promo.services.imports import headers as h
-from promo.services.imports.cells import NO_SPECS, CellChecks, Spec, cell_key, money_text, optional_money
+from promo.services.imports.cells import CellChecks, Spec, cell_key, money_text
 from promo.services.imports.matching import match_revisions, same_name
 from promo.services.imports.problems import Problem
-from promo.services.imports.values import parse_ean, parse_text
+from promo.services.imports.values import EXCEL_MAX_TEXT, parse_ean, parse_quantity, parse_text
 from suppliers.models import Product, Supplier
 
 # Rows per product look-up and per progress update.
 CHUNK_ROWS = 1000
+# Texts are refused above the length their field stores, never cut (issue 11).
+PROMO_NAME_MAX = Promo._meta.get_field("name").max_length
+COMMENT_MAX = EXCEL_MAX_TEXT
 
 
 @dataclass(slots=True)
@@ -62,11 +67,12 @@ class LineCandidate:
     regular_price: Decimal
     compensation_percent: Decimal | None
     comment: str
+    planned_quantity: int | None = None
 
     def terms(self) -> tuple:
         """What makes two rows of the same product the same line."""
         return (self.discount_percent, self.promo_price, self.n, self.m, self.compensation_percent,
-                self.comment)
+                self.comment, self.planned_quantity)
 
 
 @dataclass(slots=True)
@@ -123,12 +129,16 @@ class _Parsed:
     discount: Decimal | None = None
     price: Decimal | None = None
     compensation: Decimal | None = None
+    planned: int | None = None
     targeting: Any = None
     article: str | None = None
     ean: str | None = None
     ean_ok: bool = True
     # Lead time / end-in-past problems not reported because the row revises a promo.
     waived: tuple = ()
+    promo_name: tuple[str, str] = ("", "")  # (as it will be saved, folded for grouping)
+    comment: str = ""
+    regular: Decimal | None = None  # the regular price the sheet states (informational)
 
 
 class SheetValidator(CellChecks):
@@ -202,6 +212,7 @@ class SheetValidator(CellChecks):
         self.result.matches = match_revisions(self.result.promos)
         self._check_waived()
         self._check_overlaps()
+        self._check_floor()
         order = {title: index for index, title in enumerate(self._titles_in_sheet_order())}
         self.result.errors.sort(key=lambda p: (p.row, order.get(p.column, -1)))
         self.result.warnings.sort(key=lambda p: (p.row, order.get(p.column, -1)))
@@ -266,9 +277,25 @@ class SheetValidator(CellChecks):
                                                       lambda: self._compensation_check(raw, flag))
             specs.extend(found)
 
+        parsed.planned, found = self._cell(cells, h.PLANNED_QUANTITY, parse_quantity)
+        specs.extend(found)
+
         raw = cells.get(h.BRANCHES)
         parsed.targeting, found = self._cached(h.BRANCHES, cell_key(raw), lambda: self._branches_check(raw))
         specs.extend(found)
+
+        # Informational and free-text cells are checked too: nothing is dropped or cut silently.
+        raw = cells.get(h.PROMO_NAME)
+        parsed.promo_name, found = self._cached(h.PROMO_NAME, cell_key(raw), lambda: self._promo_name(raw))
+        specs.extend(found)
+        comment, found = self._cell(cells, h.COMMENT, _comment)
+        parsed.comment = comment or ""
+        specs.extend(found)
+        specs.extend(self._cell(cells, h.PRODUCT_NAME, parse_text)[1])
+        raw = cells.get(h.REGULAR_PRICE)
+        if raw is not None:
+            parsed.regular, found = self._cached(h.REGULAR_PRICE, cell_key(raw), lambda: self._regular_check(raw))
+            specs.extend(found)
 
         parsed.article, found = self._cell(cells, h.ARTICLE, parse_text)
         specs.extend(found)
@@ -359,23 +386,23 @@ class SheetValidator(CellChecks):
             if text and not self._cached("same_name", (text, name), lambda: (same_name(text, name), ()))[0]:
                 self.result.warnings.append(Problem("name_mismatch", parsed.row, self.titles[h.PRODUCT_NAME],
                                                     params={"value": text, "expected": name}))
-        raw = cells.get(h.REGULAR_PRICE)
-        if raw is not None:
-            written = self._cached(h.REGULAR_PRICE, cell_key(raw), lambda: (optional_money(raw), ()))[0]
-            if written is not None and written != regular:
-                self.result.warnings.append(Problem(
-                    "regular_price_mismatch", parsed.row, self.titles[h.REGULAR_PRICE],
-                    params={"value": money_text(written), "expected": money_text(regular)},
-                ))
+        if parsed.regular is not None and parsed.regular != regular:
+            self.result.warnings.append(Problem(
+                "regular_price_mismatch", parsed.row, self.titles[h.REGULAR_PRICE],
+                params={"value": money_text(parsed.regular), "expected": money_text(regular)},
+            ))
 
     def _promo_name(self, raw: Any) -> tuple[tuple[str, str], tuple]:
-        name = " ".join((parse_text(raw) or "").split())[:200]
-        return (name, name.casefold()), NO_SPECS
+        """The promo name as it will be saved (spaces collapsed); refused above its field's length."""
+        text, specs = self._parsed(h.PROMO_NAME, parse_text, raw)
+        name = " ".join((text or "").split())
+        if len(name) > PROMO_NAME_MAX:
+            return ("", ""), (("text_too_long", h.PROMO_NAME, {"length": len(name), "max": PROMO_NAME_MAX}),)
+        return (name, name.casefold()), specs
 
     def _add_line(self, parsed: _Parsed, product: tuple) -> None:
         product_id, article, ean, name, _supplier, regular = product
-        raw = parsed.cells.get(h.PROMO_NAME)
-        promo_name, folded = self._cached(h.PROMO_NAME, cell_key(raw), lambda: self._promo_name(raw))[0]
+        promo_name, folded = parsed.promo_name
         key = (parsed.supplier_id, folded, parsed.mechanic, parsed.start, parsed.end, parsed.targeting)
         group = self._groups.get(key)
         if group is None:
@@ -386,11 +413,12 @@ class SheetValidator(CellChecks):
             )
         if parsed.waived:
             self._waived.setdefault(key, (parsed.waived, []))[1].append(parsed.row)
-        comment = self._text(parsed.cells, h.COMMENT) or ""
+        comment = parsed.comment
         line = LineCandidate(
             row=parsed.row, product_id=product_id, article=article, ean=ean, name=name,
             discount_percent=parsed.discount, promo_price=parsed.price, n=parsed.n, m=parsed.m,
             regular_price=regular, compensation_percent=parsed.compensation, comment=comment,
+            planned_quantity=parsed.planned,
         )
         earlier = group.lines.get(product_id)
         if earlier is None:
@@ -436,6 +464,13 @@ class SheetValidator(CellChecks):
             self.result.promos = kept
             self.result.matches = match_revisions(kept)
 
+    def _check_floor(self) -> None:
+        """``margin_below_floor`` warnings: the chain's margin after compensation under the
+        price floor (promo.services.floor)."""
+        title = self.titles[h.ARTICLE if h.ARTICLE in self.has else h.EAN]
+        for row, article, problem in floor.candidate_problems(self.result.promos):
+            self.result.warnings.append(Problem(problem.code, row, title, params={"value": article, **problem.params}))
+
     def _check_overlaps(self) -> None:
         """``overlap`` warnings against other live promos (the promos this sheet revises are
         replaced by it, so they do not count). Windows are built only for the products some
@@ -465,3 +500,7 @@ class SheetValidator(CellChecks):
                     params={"value": lines[row].article, "promo": f"{other.code} «{other.name}»",
                             "start": other.start, "end": other.end},
                 ))
+
+
+def _comment(raw: Any) -> str | None:
+    return parse_text(raw, max_length=COMMENT_MAX)

@@ -1,9 +1,20 @@
 """Pure parsers of the cell values a supplier sheet really holds (STYLE.md §12).
 
-Each takes the raw value as the reader gives it (str, int, float, Decimal, date, datetime or
-None) and returns a plain value, None for an empty cell, or raises ``ValueProblem`` carrying an
-error code of the import contract. No Django models, no database: hypothesis tests them by the
-thousand.
+Each takes the raw value as the reader gives it (str, int, float, Decimal, date, datetime,
+``CellError`` or None) and returns a plain value, None for an empty cell, or raises
+``ValueProblem`` carrying an error code of the import contract, and nothing else whatever the
+input. No Django models, no database: hypothesis tests them by the thousand.
+
+What is refused rather than guessed (docs/development/import-reader.md):
+
+- an Excel error cell (#N/A, #DIV/0!) anywhere: ``cell_error``;
+- an invisible character (a control character other than tab and line breaks, a zero-width
+  space or joiner, a bidi mark or override, a soft hyphen, a BOM: Unicode categories Cc and Cf)
+  in any cell: ``invisible_char``;
+- in numbers, barcodes, dates and N+M, a digit that is not ASCII 0-9 (superscript ², fullwidth
+  ３, Arabic-Indic ٣, ½...): ``digit_not_ascii``;
+- a number of 10^10 or more (1e308, 10^30): ``price_invalid`` with reason ``too_large``;
+- a text longer than its field: ``text_too_long`` (never cut).
 """
 
 from __future__ import annotations
@@ -30,6 +41,73 @@ class ValueProblem(ValueError):
         self.params = params or {}
 
 
+class CellError:
+    """An Excel error cell (#N/A, #DIV/0!, #REF!...): not a value, in whatever column."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: Any):
+        self.text = clean_display(str(text or "").strip())[:64] or "#ERROR"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CellError) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(("CellError", self.text))
+
+    def __repr__(self) -> str:
+        return f"CellError({self.text!r})"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+# Longest text a cell can hold in Excel: a longer comment could not be shown or written back.
+EXCEL_MAX_TEXT = 32_767
+# Numbers from here on are no price, discount or share of anything (and not Decimal-safe).
+MAX_NUMBER = Decimal(10) ** 10
+
+# Unicode categories Cc (controls, except tab, line feed, carriage return) and Cf (format:
+# zero-width space/joiners, bidi marks/embeddings/overrides/isolates, soft hyphen, BOM...), as of
+# Unicode 14 (a test compares it with unicodedata).
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891"
+    "\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f]"
+)
+
+
+def clean_display(text: str) -> str:
+    """``text`` without invisible characters: for names shown in messages (a sheet title, a
+    header as written), never for values."""
+    return _INVISIBLE.sub("", text)
+
+
+def _check_text(text: str) -> None:
+    """Refuse a text with an invisible character (see the module docstring)."""
+    if (found := _INVISIBLE.search(text)) is not None:
+        char = found.group()
+        code = f"U+{ord(char):04X}"
+        name = unicodedata.name(char, "")
+        raise ValueProblem("invisible_char", {"value": clean_display(text).strip(),
+                                              "char": f"{code} {name}".strip()})
+
+
+def _check_digits(text: str) -> None:
+    """Refuse a digit that is not ASCII 0-9 in a number, a barcode, a date or N+M."""
+    if text.isascii():
+        return
+    for char in text:
+        if char.isnumeric() and not "0" <= char <= "9":
+            raise ValueProblem("digit_not_ascii", {"value": text.strip(), "char": char})
+
+
+def _check_number_text(raw: str) -> None:
+    _check_text(raw)
+    _check_digits(raw)
+
+
 # A lone dash is how people write "nothing" in a sheet.
 _EMPTY_MARKS = {"", "-", "–", "—"}
 _GROUPING = re.compile(r"[\s'’_]+")
@@ -40,19 +118,27 @@ _SCIENTIFIC = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)e[+-]?\d+$", re.IGNORECASE)
 
 def _shown(raw: Any) -> str:
     """The cell as the user wrote it, for messages."""
-    if isinstance(raw, float) and raw.is_integer():
+    if isinstance(raw, float) and raw.is_integer() and abs(raw) < 1e16:
         return str(int(raw))
+    if isinstance(raw, int) and not isinstance(raw, bool) and raw.bit_length() > 64:
+        return format(Decimal(raw), ".6E")
     return str(raw).strip()
 
 
-def parse_text(raw: Any) -> str | None:
+def parse_text(raw: Any, *, max_length: int | None = None) -> str | None:
     """Text of a cell, stripped; None when empty. Numbers come back as written (15.0 -> "15"),
-    dates as dd.mm.yyyy. Text that looks like a formula ("=A1") is kept as text, never run."""
+    dates as dd.mm.yyyy. Text that looks like a formula ("=A1") is kept as text, never run.
+    Raises ``invisible_char``, ``cell_error``, and ``text_too_long`` above ``max_length``."""
     if raw is None:
         return None
     if isinstance(raw, str):
+        _check_text(raw)
         text = raw.strip()
+        if max_length is not None and len(text) > max_length:
+            raise ValueProblem("text_too_long", {"length": len(text), "max": max_length})
         return text or None
+    if isinstance(raw, CellError):
+        raise ValueProblem("cell_error", {"value": raw.text})
     if isinstance(raw, bool):
         return str(raw)
     if isinstance(raw, float):
@@ -70,17 +156,20 @@ def _number(raw: Any, code: str) -> tuple[Decimal | None, bool]:
     """The number in a cell and whether it was written with a % sign."""
     if raw is None:
         return None, False
+    if isinstance(raw, CellError):
+        raise ValueProblem("cell_error", {"value": raw.text})
     if isinstance(raw, bool):
         raise ValueProblem(code, {"value": str(raw)})
     if isinstance(raw, int):
-        return Decimal(raw), False
+        return _bounded(Decimal(raw), raw, code), False
     if isinstance(raw, float | Decimal):
         value = Decimal(repr(raw)) if isinstance(raw, float) else raw
         if not value.is_finite():
             raise ValueProblem(code, {"value": _shown(raw)})
-        return value, False
+        return _bounded(value, raw, code), False
     if not isinstance(raw, str):
         raise ValueProblem(code, {"value": _shown(raw)})
+    _check_number_text(raw)
     text = unicodedata.normalize("NFKC", raw).strip().replace("−", "-")
     if text in _EMPTY_MARKS:
         return None, False
@@ -90,7 +179,14 @@ def _number(raw: Any, code: str) -> tuple[Decimal | None, bool]:
     text = _decimal_point(text)
     if not _PLAIN_NUMBER.match(text):
         raise ValueProblem(code, {"value": raw.strip()})
-    return Decimal(text), percent
+    return _bounded(Decimal(text), raw, code), percent
+
+
+def _bounded(value: Decimal, raw: Any, code: str) -> Decimal:
+    if abs(value) >= MAX_NUMBER:
+        shown = raw.strip() if isinstance(raw, str) else format(value, "E") if value.adjusted() > 20 else _shown(raw)
+        raise ValueProblem(code, {"value": shown[:40], "reason": "too_large"})
+    return value
 
 
 def _decimal_point(text: str) -> str:
@@ -169,22 +265,29 @@ def _ean_from_text(raw: str) -> str | None:
 
 def _ean(raw: Any) -> str | None:
     numeric = not isinstance(raw, str)
+    if isinstance(raw, CellError):
+        raise ValueProblem("cell_error", {"value": raw.text})
     if isinstance(raw, bool):
         raise ValueProblem("barcode_checksum", {"value": str(raw), "reason": "length"})
     if isinstance(raw, int):
+        if raw.bit_length() > 64:
+            raise ValueProblem("barcode_checksum", {"value": "…", "reason": "length"})
         digits = str(raw)
     elif isinstance(raw, float | Decimal):
         value = Decimal(repr(raw)) if isinstance(raw, float) else raw
-        if not value.is_finite() or value != value.to_integral_value():
-            raise ValueProblem("barcode_checksum", {"value": _shown(raw), "reason": "length"})
+        if not value.is_finite() or value.adjusted() > 13 or value != value.to_integral_value():
+            raise ValueProblem("barcode_checksum", {"value": _shown(raw)[:40], "reason": "length"})
         digits = str(int(value))
     elif isinstance(raw, str):
+        _check_number_text(raw)
         text = re.sub(r"[\s\-]+", "", unicodedata.normalize("NFKC", raw))
         if not text:
             return None
         if _SCIENTIFIC.match(text.replace(",", ".")):
             value = Decimal(text.replace(",", "."))
             numeric = True
+            if value.adjusted() > 13:
+                raise ValueProblem("barcode_checksum", {"value": raw.strip()[:40], "reason": "length"})
             digits = str(int(value)) if value == value.to_integral_value() else text
         else:
             digits = text
@@ -236,6 +339,8 @@ def _month(word: str) -> int | None:
 
 
 def _excel_serial(serial: Decimal, raw: Any) -> date:
+    if serial.adjusted() > 8:
+        raise ValueProblem("date_invalid", {"value": _shown(raw)[:40]})
     whole = int(serial)
     if not 1 <= whole <= _EXCEL_MAX_SERIAL or whole == 60:
         # 60 is 29.02.1900, a day Excel invented (its 1900 leap-year bug).
@@ -252,6 +357,8 @@ def parse_date(raw: Any) -> date | None:
     day that does not exist (31.02.2027)."""
     if raw is None:
         return None
+    if isinstance(raw, CellError):
+        raise ValueProblem("cell_error", {"value": raw.text})
     if isinstance(raw, datetime):
         return raw.date()
     if isinstance(raw, date):
@@ -263,6 +370,7 @@ def parse_date(raw: Any) -> date | None:
         if not serial.is_finite():
             raise ValueProblem("date_invalid", {"value": _shown(raw)})
         return _excel_serial(serial, raw)
+    _check_number_text(raw)
     text = unicodedata.normalize("NFKC", raw).strip()
     if text in _EMPTY_MARKS:
         return None
@@ -292,9 +400,9 @@ _FIXED_WORDS = {
     "цена", "фиксцена", "фиксированнаяцена", "фикс", "спеццена", "специальнаяцена",
     "ценапоакции", "промоцена", "fixedprice", "fixed", "price", "promoprice", "specialprice",
 }
-_N_PLUS_M = re.compile(r"^(\d+)\s*\+\s*(\d+)$")
+_N_PLUS_M = re.compile(r"^(\d{1,9})\s*\+\s*(\d{1,9})$")
 # «3 по цене 2», «3 за 2»: three for the price of two, that is 2+1.
-_N_FOR_M = re.compile(r"^(\d+)\s*(?:по\s*цене|за|for(?:\s*the\s*price\s*of)?)\s*(\d+)$")
+_N_FOR_M = re.compile(r"^(\d{1,9})\s*(?:по\s*цене|за|for(?:\s*the\s*price\s*of)?)\s*(\d{1,9})$")
 _MECHANIC_NOISE = re.compile(r"[^\w%+]+|_+", re.UNICODE)
 
 
@@ -318,6 +426,7 @@ def _mechanic(raw: Any) -> tuple[str, int | None, int | None]:
     text = parse_text(raw)
     if text is None:
         raise ValueProblem("value_required")
+    _check_digits(text)
     shown = " ".join(text.split())
     lowered = unicodedata.normalize("NFKC", shown).casefold().replace("ё", "е")
     for pattern, as_total in ((_N_PLUS_M, False), (_N_FOR_M, True)):
@@ -337,3 +446,17 @@ def _mechanic(raw: Any) -> tuple[str, int | None, int | None]:
     if key in _FIXED_WORDS:
         return FIXED_PRICE, None, None
     raise ValueProblem("mechanic_unknown", {"value": shown})
+
+
+def parse_quantity(raw: Any) -> int | None:
+    """A whole number of units («План, шт»): 1200, "1 200", "1200 шт", 1200.0; None when empty.
+    Raises ``ValueProblem("quantity_invalid", {"value"})`` for a fraction, a negative number or
+    text."""
+    if isinstance(raw, str):
+        raw = re.sub(r"\s*(шт\.?|штук|pcs\.?|units?)\s*$", "", raw.strip(), flags=re.IGNORECASE)
+    value, percent = _number(raw, "quantity_invalid")
+    if value is None:
+        return None
+    if percent or value < 0 or value != value.to_integral_value() or value > 2_000_000_000:
+        raise ValueProblem("quantity_invalid", {"value": _shown(raw)})
+    return int(value)

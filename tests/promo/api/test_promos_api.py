@@ -2,7 +2,6 @@
 
 import json
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -164,16 +163,21 @@ def test_decisions_by_line_end_in_an_approved_promo_with_one_rejected_line(world
 
 
 def test_detail_shows_effective_prices_and_margin_for_staff_only(world, api_as):
-    # given a percent promo (regular 100.00, purchase 60.00, 15 % off)
+    # given a percent promo (regular 100.00, purchase 60.00, 15 % off, the supplier paying back
+    # half of the discount) with a plan of 200 units
     promo = world.promo()
+    promo.lines.update(planned_quantity=200)
     # when staff and the supplier read it
     staff = api_as("marketer").get(url(promo)).json()["lines"][0]
     supplier = api_as("supplier").get(url(promo)).json()["lines"][0]
-    # then both see the effective price and discount; only staff see the margin
+    # then both see the effective price, discount and plan; only staff see the economics after
+    # compensation: 85.00 + 7.50 back = 92.50 received, 32.50 margin (35.14 % of it), 6,500 at plan
     assert (staff["effective_price"], staff["effective_discount_percent"]) == ("85.00", "15.00")
-    assert Decimal(staff["margin"]) == Decimal("25.00")
-    assert supplier["effective_price"] == "85.00"
-    assert supplier["margin"] is None
+    assert (staff["compensation_per_unit"], staff["net_price"], staff["margin"], staff["margin_percent"],
+            staff["planned_quantity"], staff["planned_margin"]) == ("7.50", "92.50", "32.50", "35.14", 200, "6500.00")
+    assert (supplier["effective_price"], supplier["planned_quantity"]) == ("85.00", 200)
+    assert [supplier[name] for name in ("compensation_per_unit", "net_price", "margin", "margin_percent",
+                                        "planned_margin")] == [None] * 5
 
 
 def test_supplier_lists_only_its_own_promos(world, api_as):

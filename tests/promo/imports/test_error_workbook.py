@@ -1,5 +1,6 @@
 """The rejected workbook comes back with its bad cells marked and a sheet «Ошибки»."""
 
+import re
 import zipfile
 from io import BytesIO
 from pathlib import Path
@@ -49,6 +50,9 @@ def test_bad_cell_is_red_with_its_message_as_a_comment(marked):
     # as are the discount of row 5 and the start date of row 11
     assert fill_of(sheet["F5"]) == ERROR_FILL.fgColor.rgb and "150 %" in sheet["F5"].comment.text
     assert sheet["I11"].comment.text.startswith("Дата «31.02.2027» не распознана")
+    # and no comment carries an internal code such as [barcode_checksum]
+    comments = [cell.comment.text for row in sheet.iter_rows() for cell in row if cell.comment]
+    assert comments and not [text for text in comments if re.search(r"\[[a-z_]+\]", text)]
 
 
 def test_problem_without_a_column_marks_the_whole_row(marked):
@@ -72,13 +76,23 @@ def test_errors_sheet_lists_every_problem_first(marked):
     assert ("Штрихкод", "barcode_checksum") in [(column, code) for _row, column, code, _message in rows[1:]]
 
 
-def test_values_and_formats_of_the_source_are_kept(marked):
-    sheet = marked["Акции"]
+@pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
+def test_values_and_formats_of_the_source_are_kept(engine, settings):
+    # given the engine that reads the source
+    settings.PROMO_IMPORT_ENGINE = engine
+    # when the error workbook is built
+    sheet = load(build_error_workbook(source_path=MESSY_ERRORS, problems=PROBLEMS))["Акции"]
+    # then every value is kept as it was
     source = openpyxl.load_workbook(MESSY_ERRORS)["Акции"]
     assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [
         [cell.value for cell in row] for row in source.iter_rows()
     ]
-    assert sheet["I2"].number_format == source["I2"].number_format
+    # and a date is shown as a date: in its own format where the engine sees formats (openpyxl)
+    assert source["I2"].is_date and sheet["I2"].is_date
+    if engine == "openpyxl":
+        assert sheet["I2"].number_format == source["I2"].number_format
+    else:
+        assert sheet["I2"].number_format == "DD.MM.YYYY"
 
 
 def test_marked_workbook_can_be_fixed_and_uploaded_again(tmp_path):
@@ -144,15 +158,31 @@ def test_header_missing_marks_the_header_row():
     assert fill_of(sheet["A2"]) is None
 
 
-def test_source_is_read_read_only(monkeypatch):
-    # a 100,000-row upload must not be loaded as cell objects: the source is opened read-only
+def test_source_is_streamed_never_loaded_whole(monkeypatch, settings):
+    # a 100,000-row upload must not be loaded as cell objects: with openpyxl it is opened read-only
+    settings.PROMO_IMPORT_ENGINE = "openpyxl"
     calls = []
-    real = error_workbook.load_workbook
+    real = openpyxl.load_workbook
 
     def spy(*args, **kwargs):
         calls.append(kwargs)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(error_workbook, "load_workbook", spy)
+    monkeypatch.setattr(openpyxl, "load_workbook", spy)
     build_error_workbook(source_path=MESSY_ERRORS, problems=PROBLEMS)
     assert calls and all(call.get("read_only") for call in calls)
+
+
+@pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
+def test_plain_rows_written_as_text_are_the_cells_openpyxl_would_write(engine, settings, monkeypatch):
+    # given the error workbook built on the fast path (plain rows as XML text) ...
+    settings.PROMO_IMPORT_ENGINE = engine
+    fast = load(build_error_workbook(source_path=MESSY_ERRORS, problems=PROBLEMS))["Акции"]
+    # ... and with every row through openpyxl's own cells
+    monkeypatch.setattr(error_workbook._RowWriter, "_xml", lambda *args: None)
+    cells = load(build_error_workbook(source_path=MESSY_ERRORS, problems=PROBLEMS))["Акции"]
+    # then both hold the same values, types, number formats and marks, cell by cell
+    def seen(sheet):
+        return [[(cell.value, cell.data_type, cell.number_format, fill_of(cell)) for cell in row]
+                for row in sheet.iter_rows()]
+    assert seen(fast) == seen(cells)

@@ -48,9 +48,9 @@ def test_accepted_exit_0_with_the_json_keys(tmp_path):
     code, out = run(sheet(tmp_path, [line(p) for p in products("S001", 2)]), "--as", "s001", "--format", "json")
     body = json.loads(out)
     assert code == 0
-    assert list(body) == ["ok", "upload_id", "rows", "lines", "promos", "errors", "warnings", "revisions", "status",
-                          "needs_confirmation"]
-    assert (body["status"], body["needs_confirmation"]) == ("imported", False)
+    assert list(body) == ["ok", "upload_id", "rows", "lines", "promos", "errors", "warnings", "revisions", "sheet",
+                          "status", "needs_confirmation"]
+    assert (body["status"], body["needs_confirmation"], body["sheet"]) == ("imported", False, "Акции")
     assert (body["ok"], body["lines"], body["promos"]) == (True, 2, 1)
     assert PromoUpload.objects.get(pk=body["upload_id"]).uploaded_by.username == "s001"
 

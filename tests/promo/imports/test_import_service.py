@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from promo.models import Promo, PromoEvent, PromoLine, PromoRevision, PromoUpload
 from promo.services.imports.confirmation import upload_confirm
@@ -328,6 +329,9 @@ def test_the_same_file_again_is_refused_naming_the_first_upload(demo_user):
     assert not result.ok and result.duplicate_of == first.pk
     assert pairs(result) == [(0, "file_duplicate")]
     assert f"№ {first.pk}" in result.errors[0]["message"]
+    # and who uploaded it, and when
+    assert f"загрузил {s001.get_full_name() or s001.username}" in result.errors[0]["message"]
+    assert timezone.localtime(first.created_at).strftime("%d.%m.%Y %H:%M") in result.errors[0]["message"]
     assert counts() == before
     second.refresh_from_db()
     assert second.status == PromoUpload.Status.REJECTED

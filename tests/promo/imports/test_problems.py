@@ -28,8 +28,16 @@ CONTRACT_ERRORS = {
     "article_barcode_mismatch", "mechanic_unknown", "discount_out_of_range", "price_invalid",
     "price_not_below_regular", "nplusm_invalid", "date_invalid", "period_reversed", "start_too_soon",
     "period_too_long", "compensation_out_of_range", "branch_unknown", "duplicate_conflict",
+    # issue 14: the optional «План, шт» column holds whole units
+    "quantity_invalid",
+    # issue 11 (docs/development/import-reader.md, «Refused, never guessed»)
+    "header_duplicate", "sheet_hidden", "sheets_ambiguous", "cell_error", "invisible_char", "digit_not_ascii",
+    "text_too_long",
 }
-CONTRACT_WARNINGS = {"duplicate_merged", "name_mismatch", "regular_price_mismatch", "overlap"}
+# issue 14: a line under the price floor (margin after compensation) is flagged at upload;
+# issue 11: a hidden sheet holding a table is named when a visible one is read
+CONTRACT_WARNINGS = {"duplicate_merged", "name_mismatch", "regular_price_mismatch", "overlap", "margin_below_floor",
+                     "sheet_hidden_skipped"}
 
 
 def test_every_contract_code_has_a_message_and_a_kind():

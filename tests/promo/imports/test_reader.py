@@ -12,7 +12,7 @@ import pytest
 
 from promo.services.imports import values as v
 from promo.services.imports.problems import FileProblem
-from promo.services.imports.reader import BLANK_RUN_LIMIT, ENGINES, SheetReader, check_file
+from promo.services.imports.reader import ENGINES, SheetReader, check_file
 
 WORKBOOKS = Path(__file__).resolve().parents[2] / "data" / "workbooks"
 HEADER = ["Название акции", "Штрихкод", "Механика", "Скидка, %", "Начало", "Окончание"]
@@ -172,12 +172,13 @@ def test_columns_and_rows_keep_their_place_when_the_sheet_starts_at_b2(tmp_path,
     assert [(row.row, row.cells["promo_name"]) for row in read] == [(3, "Акция 1"), (5, "Акция 2")]
 
 
-def test_reading_stops_after_a_long_run_of_blank_rows(tmp_path, engine):
-    # given data in row 2, row 900 (after 897 blank rows) and row 2000 (after 1,099 blank rows)
-    path = write_xlsx(tmp_path / "gaps.xlsx", {1: HEADER, 2: data_row(1), 900: data_row(2), 2000: data_row(3)})
+def test_rows_after_long_runs_of_blank_rows_are_all_read(tmp_path, engine):
+    # given data in row 2, row 900, row 2000 (after 1,099 blank rows) and row 60,000
+    path = write_xlsx(tmp_path / "gaps.xlsx", {1: HEADER, 2: data_row(1), 900: data_row(2), 2000: data_row(3),
+                                               60_000: data_row(4)})
+    # when it is read, then every data row comes back, with its number
     _reader, read = read_all(path, engine)
-    assert [row.row for row in read] == [2, 900]
-    assert 2000 - 900 - 1 >= BLANK_RUN_LIMIT > 900 - 2 - 1
+    assert [row.row for row in read] == [2, 900, 2000, 60_000]
 
 
 def test_rows_beyond_the_declared_dimensions_are_read(tmp_path, engine):

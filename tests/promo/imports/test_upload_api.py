@@ -49,8 +49,9 @@ def test_a_small_sheet_answers_201_with_the_result(api_as):
 
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"ok", "upload_id", "rows", "lines", "promos", "errors", "warnings", "revisions",
+    assert set(body) == {"ok", "upload_id", "rows", "lines", "promos", "errors", "warnings", "revisions", "sheet",
                          "status", "needs_confirmation"}
+    assert body["sheet"] == "Акции"
     assert (body["ok"], body["rows"], body["lines"], body["promos"]) == (True, 3, 3, 1)
     assert (body["status"], body["needs_confirmation"]) == ("imported", False)
     assert PromoUpload.objects.get(pk=body["upload_id"]).status == "imported"

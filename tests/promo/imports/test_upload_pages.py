@@ -62,7 +62,7 @@ def test_a_small_file_is_imported_at_once_and_its_page_links_the_promos(client_f
     assert response.status_code == 302 and response["Location"] == upload.get_absolute_url()
     page = client.get(upload.get_absolute_url()).content.decode()
     promo = Promo.objects.get(uploads=upload)
-    assert "Загружено" in page
+    assert "Загружено" in page and "Прочитан лист «Акции»." in page
     assert promo.get_absolute_url() in page and promo.code in page
     assert "hx-trigger" not in page  # finished: no polling
 

@@ -88,7 +88,7 @@ def test_command_gives_the_expected_outcome(name):
     # then: exactly the expected outcome and exit code
     assert code == expected["exit"]
     assert_outcome(result, expected)
-    assert set(result) == {"ok", "upload_id", "rows", "lines", "promos", "errors", "warnings", "revisions",
+    assert set(result) == {"ok", "upload_id", "rows", "lines", "promos", "errors", "warnings", "revisions", "sheet",
                            "status", "needs_confirmation"}
     if not expected["ok"]:
         assert counts() == before

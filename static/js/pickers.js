@@ -1,0 +1,45 @@
+// Searchable multiple choices with chips (Tom Select, static/vendor/tom-select/) for every
+// <select data-picker> (branches/widgets.py). Without this script the plain select still works.
+// The original select keeps the value and fires "change", so htmx previews as before.
+document.addEventListener("DOMContentLoaded", () => {
+  if (typeof TomSelect === "undefined") return;
+  document.querySelectorAll("select[data-picker]").forEach((select) => {
+    const branches = select.dataset.picker === "branches";
+    const picker = new TomSelect(select, {
+      plugins: ["remove_button"],
+      maxOptions: null,
+      hideSelected: true,
+      closeAfterSelect: false,
+      // A branch is found by its code and name (the label), its city or its region.
+      searchField: branches ? ["text", "city", "region"] : ["text"],
+      render: {
+        no_results: () => `<div class="no-results">${select.dataset.noResults || "—"}</div>`,
+        optgroup_header: (data, escape) => branches
+          ? `<div class="optgroup-header" data-pick-group="${escape(data.value)}" role="button" tabindex="-1">${escape(data.label)}<span class="pick-all">${escape(select.dataset.pickAll || "+")}</span></div>`
+          : `<div class="optgroup-header">${escape(data.label)}</div>`,
+      },
+    });
+    if (!branches) return;
+    // Picking a whole city: a click on its header adds every branch of the group still offered
+    // (the search keeps applying: a group shows only what matched).
+    const pickGroup = (header) => {
+      const group = header.closest(".optgroup");
+      const values = [...group.querySelectorAll("[data-selectable]")].map((option) => option.dataset.value);
+      picker.addItems(values);
+      picker.refreshOptions(false);
+    };
+    picker.dropdown_content.addEventListener("mousedown", (event) => {
+      const header = event.target.closest("[data-pick-group]");
+      if (!header) return;
+      event.preventDefault();
+      pickGroup(header);
+    });
+    // Keyboard: Ctrl+Enter (or Cmd+Enter) picks the whole city of the highlighted branch.
+    picker.control_input.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey) || !picker.activeOption) return;
+      event.preventDefault();
+      event.stopPropagation();
+      pickGroup(picker.activeOption.closest(".optgroup").querySelector("[data-pick-group]"));
+    }, true);
+  });
+});

@@ -1,0 +1,117 @@
+"""Conflict detail (promo.services.conflicts.promo_conflict_details) through the region
+hierarchy: a promo for a region collides with promos for one of its cities and one of its
+branches, not with a promo in another region or on other days; each overlap tells the days
+both run, the branches both target and both unit prices. On the promo page the supplier sees
+that its line conflicts, without the other supplier's identity or terms."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from branches.models import Branch, Region
+from promo import mechanics
+from promo.models import Promo
+from promo.services.conflicts import promo_conflict_details
+from suppliers.models import Product, Supplier
+from tests.factories import PromoFactory, PromoLineFactory
+
+START = date(2027, 6, 1)
+
+
+def make(product, *, start, days, targeting, status=Promo.Status.SUBMITTED, supplier=None, **terms):
+    mechanic = Promo.Mechanic.FIXED_PRICE if "promo_price" in terms else (
+        Promo.Mechanic.N_PLUS_M if "n" in terms else Promo.Mechanic.PERCENT)
+    promo = PromoFactory(supplier=supplier or product.supplier, start=start, end=start + timedelta(days=days - 1),
+                         targeting=targeting, status=status, mechanic=mechanic)
+    PromoLineFactory(promo=promo, product=product, discount_percent=terms.get("discount_percent"),
+                     promo_price=terms.get("promo_price"), n=terms.get("n"), m=terms.get("m"))
+    return promo
+
+
+@pytest.fixture
+def hierarchy(db):
+    product = Product.objects.filter(supplier__code="S001").order_by("article").first()
+    region, elsewhere = Region.objects.order_by("code")[:2]
+    city = Branch.objects.filter(region=region).order_by("code").first().city
+    lone = Branch.objects.filter(region=region).exclude(city=city).order_by("code").first()
+    promo = make(product, start=START, days=30, targeting={"regions": [region.pk]}, discount_percent=Decimal("15"))
+    by_city = make(product, start=START + timedelta(days=20), days=30, targeting={"cities": [city.pk]},
+                   status=Promo.Status.APPROVED, promo_price=Decimal("99.90"))
+    by_branch = make(product, start=START - timedelta(days=10), days=15, targeting={"branches": [lone.pk]},
+                     supplier=Supplier.objects.get(code="S002"), n=2, m=1)
+    make(product, start=START, days=30, targeting={"regions": [elsewhere.pk]}, discount_percent=Decimal("20"))
+    make(product, start=START + timedelta(days=30), days=10, targeting={"regions": [region.pk]},
+         discount_percent=Decimal("25"))
+    return product, region, city, lone, promo, by_city, by_branch
+
+
+def test_a_region_collides_with_its_city_and_its_branch_only(hierarchy, demo_user):
+    product, region, city, lone, promo, by_city, by_branch = hierarchy
+
+    # when the conflicts of the region's promo are read for the marketer
+    conflicts = promo_conflict_details(promo, user=demo_user("marketer"))
+
+    # then exactly the city's and the branch's promos collide, the other region's and the later one do not
+    assert [c.other for c in conflicts] == sorted([by_city, by_branch], key=lambda p: p.pk)
+    city_conflict = next(c for c in conflicts if c.other == by_city)
+    branch_conflict = next(c for c in conflicts if c.other == by_branch)
+    # and the overlap is the days both run, in the branches both target
+    assert (city_conflict.start, city_conflict.end, city_conflict.days) == (
+        START + timedelta(days=20), START + timedelta(days=29), 10)
+    assert city_conflict.branch_codes == tuple(sorted(Branch.objects.filter(city=city).values_list("code", flat=True)))
+    assert (branch_conflict.start, branch_conflict.end, branch_conflict.days) == (START, START + timedelta(days=4), 5)
+    assert branch_conflict.branch_codes == (lone.code,) and branch_conflict.branch_count == 1
+    # and both unit prices are given by the mechanics: 15 %, the fixed 99.90, 2+1
+    regular = promo.lines.get().regular_price
+    assert city_conflict.unit_price == mechanics.percent_price(regular, Decimal("15"))
+    assert city_conflict.other_unit_price == Decimal("99.90")
+    assert branch_conflict.other_unit_price == mechanics.nplusm_unit_price(regular, 2, 1)
+    assert all(c.visible for c in conflicts)
+
+
+def test_the_supplier_sees_that_it_conflicts_but_not_with_whom(hierarchy, demo_user, client_for):
+    product, region, city, lone, promo, by_city, by_branch = hierarchy
+
+    # when s001 reads the same conflicts
+    conflicts = promo_conflict_details(promo, user=demo_user("s001"))
+
+    # then its own other promo shows, S002's is there but not visible
+    assert {(c.other.pk, c.visible) for c in conflicts} == {(by_city.pk, True), (by_branch.pk, False)}
+
+    # and on the page: S002's promo code, supplier and terms are nowhere, the fact is there
+    page = client_for("s001").get(promo.get_absolute_url()).content.decode()
+    assert by_city.code in page
+    assert by_branch.code not in page and "S002" not in page and "2+1" not in page
+    assert "пересекается с промо другого поставщика" in page
+
+    # and the marketer's page tells everything, with the branches on demand
+    page = client_for("marketer").get(promo.get_absolute_url()).content.decode()
+    assert by_branch.code in page and "S002" in page
+    assert f"{(START + timedelta(days=20)):%d.%m.%Y} – {(START + timedelta(days=29)):%d.%m.%Y}" in page
+    assert f"<summary>филиалов: {Branch.objects.filter(city=city).count()}</summary>" in page
+    assert lone.code in page
+
+
+def test_the_page_reads_conflicts_in_a_fixed_number_of_queries(db, client_for, django_assert_max_num_queries):
+    # given a regional promo of 3 lines, then one of 30 lines, each line colliding with a city promo
+    region = Region.objects.order_by("code").first()
+    city = Branch.objects.filter(region=region).first().city
+    client = client_for("marketer")
+
+    def queries(lines: int, start: date) -> int:
+        products = list(Product.objects.filter(supplier__code="S001").order_by("article")[:lines])
+        promo = PromoFactory(supplier=products[0].supplier, start=start, end=start + timedelta(days=20),
+                             targeting={"regions": [region.pk]}, status=Promo.Status.SUBMITTED)
+        for product in products:
+            PromoLineFactory(promo=promo, product=product)
+            make(product, start=start, days=10, targeting={"cities": [city.pk]}, discount_percent=Decimal("30"))
+        client.get(promo.get_absolute_url())
+        with django_assert_max_num_queries(40) as counted:
+            assert client.get(promo.get_absolute_url()).status_code == 200
+        return len(counted)
+
+    # then both pages make the same number of queries
+    assert queries(30, START + timedelta(days=100)) == queries(3, START + timedelta(days=200))
