@@ -181,15 +181,18 @@ def exception_handler(exc, context) -> Response | None:
     elif isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
         body = error_body("csrf_failed", CSRF_FAILED)  # SessionAuthentication's (English) refusal
     elif isinstance(exc, exceptions.Throttled):
+        # DRF's wait is None when a throttle's history is over a rate lowered since: the schema
+        # promises Retry-After on every 429, so the answer says "1 s" rather than nothing.
         wait = math.ceil(exc.wait or 1)
         body = error_body("throttled", THROTTLED % {"seconds": wait})
+        headers["Retry-After"] = str(wait)
     else:
         detail = exc.detail if isinstance(exc.detail, str) else " ".join(map(str, exc.detail))
         body = error_body(getattr(exc.detail, "code", None) or exc.default_code, detail)
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header
-    if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(math.ceil(exc.wait))
+    if getattr(exc, "wait", None):  # a lockout (accounts/lockout.py: LockedOut)
+        headers.setdefault("Retry-After", str(math.ceil(exc.wait)))
     set_rollback()
     return Response(body, status=exc.status_code, headers=headers)
 
