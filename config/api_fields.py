@@ -4,7 +4,7 @@ DRF's own fields are lenient in ways a schema cannot describe: a ``CharField`` t
 ``0`` for the text "0", a ``BooleanField`` takes ``1``, ``"yes"`` or ``"on"``, an ``IntegerField``
 takes ``"1.0"`` and ``1.0``, and in form data an empty value of an optional field means "not
 sent" (so ``date=`` becomes today). A client reading the schema expects a string, ``true`` /
-``false``, a whole number, a ``YYYY-MM-DD`` date; these fields accept exactly that (in JSON, or as
+``false``, a whole number, a ``YYYY-MM-DD`` date, a string matching its pattern; these fields accept exactly that (in JSON, or as
 the same text in form data) and answer anything else with the field's 400 (``code: invalid``,
 ``fields`` naming it). Use them in every API request body (docs/development/api.md)."""
 
@@ -88,4 +88,14 @@ class StrictChoiceField(_EmptyFormValueIsAValue, serializers.ChoiceField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
+
+
+class StrictRegexField(_EmptyFormValueIsAValue, serializers.RegexField):
+    # "invalid" stays the pattern's message (DRF's RegexField builds its validator with it).
+    default_error_messages = {"not_text": NOT_TEXT}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_text")
         return super().to_internal_value(data)

@@ -2,8 +2,20 @@
 config/api_fields.py): a query parameter or body field the schema does not allow is a 400 naming
 it — never "all rows", never a default taken silently — and what the schema allows is read."""
 
+import django_filters
 import pytest
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import serializers
 
+from config.api_fields import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictDateField,
+    StrictIntegerField,
+    StrictRegexField,
+)
+from config.filters import ApiFilterBackend, IdFilter, IsoDateFilter, StrictBooleanFilter
 from promo.models import Promo, PromoComment
 from suppliers.models import Supplier
 from tests.factories import PromoFactory
@@ -99,3 +111,73 @@ def test_an_empty_export_date_in_a_form_is_refused_not_today(marketer, export_ro
 def export_root(settings, tmp_path):
     settings.EXPORT_ROOT = str(tmp_path / "exports")
     return settings.EXPORT_ROOT
+
+
+# --- every operation, present and future: its body fields and query filters are the strict ones --
+
+# Query filters that read exactly what the schema says (config/filters.py); free text is free text
+# and a choice refuses what it does not list. DRF's and django-filter's own number, date, boolean
+# and model-choice filters accept things the schema does not describe (or answer "all rows").
+STRICT_FILTERS = (IdFilter, IsoDateFilter, StrictBooleanFilter, django_filters.CharFilter,
+                  django_filters.ChoiceFilter, django_filters.MultipleChoiceFilter)
+# Body fields likewise (config/api_fields.py); a file is a file.
+STRICT_FIELDS = (StrictCharField, StrictBooleanField, StrictIntegerField, StrictDateField, StrictChoiceField,
+                 StrictRegexField, serializers.FileField)
+
+
+def _api_operations():
+    from drf_spectacular.generators import SchemaGenerator
+
+    generator = SchemaGenerator()
+    generator._initialise_endpoints()
+    for path, path_regex, method, view in generator._get_paths_and_endpoints():
+        view.schema.path, view.schema.path_regex, view.schema.method = path, path_regex, method
+        yield f"{method} {path}", method, view
+
+
+def _loose_body_fields(serializer, prefix=""):
+    """The writable fields of a request body that are not strict, dotted (``promos.0.id``)."""
+    if isinstance(serializer, serializers.ListSerializer):
+        yield from _loose_body_fields(serializer.child, f"{prefix}0.")
+        return
+    for name, field in serializer.fields.items():
+        if field.read_only:
+            continue
+        if isinstance(field, (serializers.Serializer, serializers.ListSerializer)):
+            yield from _loose_body_fields(field, f"{prefix}{name}.")
+        elif isinstance(field, serializers.ListField):
+            if not isinstance(field.child, STRICT_FIELDS):
+                yield f"{prefix}{name}.0 ({type(field.child).__name__})"
+        elif not isinstance(field, STRICT_FIELDS):
+            yield f"{prefix}{name} ({type(field).__name__})"
+
+
+def _loose_filters(view):
+    backend = next((backend() for backend in getattr(view, "filter_backends", ())
+                    if issubclass(backend, DjangoFilterBackend)), None)
+    if backend is None:
+        return
+    assert isinstance(backend, ApiFilterBackend), type(backend)
+    model = view.get_serializer_class().Meta.model
+    filterset_class = backend.get_filterset_class(view, model._default_manager.none())
+    for name, filter_ in (filterset_class.base_filters.items() if filterset_class else ()):
+        if not isinstance(filter_, STRICT_FILTERS):
+            yield f"?{name} ({type(filter_).__name__})"
+
+
+def test_every_operation_reads_its_body_and_query_with_the_strict_fields_and_filters():
+    # given every operation the API routes (a new endpoint is in this list the day it is routed)
+    loose = {}
+    for name, method, view in _api_operations():
+        # when its request body and its query filters are looked at
+        found = list(_loose_filters(view)) if method == "GET" else []
+        if method in ("POST", "PUT", "PATCH"):
+            body = view.schema.get_request_serializer()
+            body = next(iter(body.values())) if isinstance(body, dict) else body
+            body = body() if isinstance(body, type) else body
+            if isinstance(body, serializers.BaseSerializer):
+                found += list(_loose_body_fields(body))
+        if found:
+            loose[name] = found
+    # then each is read by a field or filter that accepts exactly what the schema says
+    assert loose == {}, "use config/api_fields.py and config/filters.py (docs/development/api.md)"

@@ -25,7 +25,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from config.api_exceptions import ApiError, ErrorSerializer, error_body
-from config.api_fields import StrictBooleanField, StrictCharField
+from config.api_fields import StrictBooleanField, StrictCharField, StrictRegexField
 from config.api_schema import error_response
 from config.multipart import MultiPartParser
 from config.parsers import PortalJSONParser
@@ -129,7 +129,7 @@ class PreviewSerializer(serializers.Serializer):
 
 
 class UploadConfirmSerializer(serializers.Serializer):
-    fingerprint = serializers.RegexField(
+    fingerprint = StrictRegexField(
         r"^[0-9a-f]{64}$", required=False, allow_blank=True,
         help_text="The preview's fingerprint as you saw it: refused (409 preview_stale) if the preview "
                   "changed since. Omit to apply the upload's current preview.")
