@@ -491,3 +491,41 @@ def test_the_layering_check_refuses_imports_going_up():
         "branches.targeting imports promo.models", "config.parsing imports promo.mechanics",
         "promo.views imports config.urls", "suppliers.models imports exports.models",
     ]
+
+
+# --- the map of the code (docs/development/where-things-live.md) -------------------------------
+
+CODE_MAP = ROOT / "docs" / "development" / "where-things-live.md"
+
+
+def _mapped_paths(text: str) -> list[str]:
+    """Every backticked path of the map (``promo/rules.py``, ``exports/ledger/``, ``imports/x.py``
+    meaning ``promo/services/imports/x.py``), in order."""
+    import re
+
+    paths = []
+    for token in re.findall(r"`([^`\s]+)`", text):
+        if not (token.endswith(".py") or token.endswith("/")) or "=" in token:
+            continue
+        if token.startswith("imports/"):
+            token = "promo/services/" + token
+        paths.append(token)
+    return paths
+
+
+def test_the_code_map_names_only_paths_that_exist():
+    # given the newcomer's map of where each rule and step lives
+    paths = _mapped_paths(CODE_MAP.read_text(encoding="utf-8"))
+    # then it names modules (the parser found them), and every one of them exists: a module that
+    # moved or was split must be moved in the map too
+    assert len(paths) > 40
+    missing = [p for p in paths if not (ROOT / p).exists()]
+    assert missing == []
+
+
+def test_the_code_map_reader_finds_a_moved_module():
+    # given a map naming a module that does not exist
+    paths = _mapped_paths("| rules | `promo/gone.py`, `imports/reader.py`, `templates/promo/email/` |")
+    # then the check sees it (and resolves the import steps' short names)
+    assert paths == ["promo/gone.py", "promo/services/imports/reader.py", "templates/promo/email/"]
+    assert not (ROOT / paths[0]).exists()

@@ -36,10 +36,10 @@ from promo import rules
 from promo.mechanics import FIXED_PRICE, PERCENT
 from promo.models import Promo
 from promo.services import floor
-from promo.services.conflicts import LineWindow, competing_products, overlaps_find
 from promo.services.imports import headers as h
 from promo.services.imports.cells import CellChecks, Spec, cell_key, money_text
 from promo.services.imports.matching import match_revisions, same_name
+from promo.services.imports.overlaps import overlap_warnings
 from promo.services.imports.problems import Problem
 from promo.services.imports.values import EXCEL_MAX_TEXT, parse_ean, parse_quantity, parse_text
 from suppliers.models import Product, Supplier
@@ -472,34 +472,9 @@ class SheetValidator(CellChecks):
             self.result.warnings.append(Problem(problem.code, row, title, params={"value": article, **problem.params}))
 
     def _check_overlaps(self) -> None:
-        """``overlap`` warnings against other live promos (the promos this sheet revises are
-        replaced by it, so they do not count). Windows are built only for the products some
-        other live promo has at all."""
-        promos = self.result.promos
-        if not promos:
-            return
-        exclude = [promo.pk for promo in self.result.matches.values()]
-        competing = competing_products(
-            product_ids={pk for promo in promos for pk in promo.lines},
-            first=min(promo.start for promo in promos), last=max(promo.end for promo in promos),
-            exclude_promo_ids=exclude,
-        )
-        if not competing:
-            return
+        """``overlap`` warnings against other live promos (promo.services.imports.overlaps)."""
         title = self.titles[h.ARTICLE if h.ARTICLE in self.has else h.EAN]
-        lines = {line.row: line for promo in promos for line in promo.lines.values() if line.product_id in competing}
-        windows = [
-            LineWindow(key=line.row, product_id=line.product_id, start=promo.start, end=promo.end,
-                       targeting=promo.targeting)
-            for promo in promos for line in promo.lines.values() if line.row in lines
-        ]
-        for row, others in overlaps_find(windows=windows, exclude_promo_ids=exclude).items():
-            for other in others:
-                self.result.warnings.append(Problem(
-                    "overlap", row, title,
-                    params={"value": lines[row].article, "promo": f"{other.code} «{other.name}»",
-                            "start": other.start, "end": other.end},
-                ))
+        self.result.warnings.extend(overlap_warnings(self.result.promos, self.result.matches, title))
 
 
 def _comment(raw: Any) -> str | None:
