@@ -33,16 +33,18 @@ demo: migrate ## Load the reference data and the demo users (idempotent)
 
 # Ctrl+C stops runserver; the trap then gives the worker a warm shutdown by sending TERM to its
 # main process only (TERM to its pool children as well can leave it hanging).
-run: demo ## Install, migrate, load demo data, serve http://127.0.0.1:8000 with a Celery worker
+# The links in the mails point at this server (PORT=8011 too) unless PORTAL_BASE_URL is set.
+run: demo ## Install, migrate, load demo data, serve http://127.0.0.1:8000 (PORT=8011: another port, mail links follow) with a Celery worker
 	@echo "Starting the Celery worker (filesystem broker, no server needed) and the web server..."
-	@$(VENV)/bin/celery -A config worker -B -l warning --concurrency 2 \
+	@export PORTAL_BASE_URL="$${PORTAL_BASE_URL:-http://$(HOST):$(PORT)}"; \
+	$(VENV)/bin/celery -A config worker -B -l warning --concurrency 2 \
 	  --schedule var/celery/beat-schedule >var/celery/worker.log 2>&1 & worker=$$!; \
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	echo "Portal: http://$(HOST):$(PORT)/   (e-mails are written to var/mail/, worker log: var/celery/worker.log)"; \
+	echo "Portal: http://$(HOST):$(PORT)/   (e-mails are written to var/mail/ with links to $$PORTAL_BASE_URL, worker log: var/celery/worker.log)"; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-worker: install ## Run only the Celery worker with beat (for a separate terminal)
-	$(VENV)/bin/celery -A config worker -B -l info
+worker: install ## Run only the Celery worker with beat (for a separate terminal; mail links point at PORT)
+	PORTAL_BASE_URL="$${PORTAL_BASE_URL:-http://$(HOST):$(PORT)}" $(VENV)/bin/celery -A config worker -B -l info
 
 serve: install ## Production: migrate, collectstatic, gunicorn + worker + beat on DATABASE_URL and CELERY_BROKER_URL
 	DJANGO_SETTINGS_MODULE=$(SERVE_SETTINGS) config/bin/serve

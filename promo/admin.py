@@ -11,12 +11,14 @@ from simple_history.admin import SimpleHistoryAdmin
 from promo.models import (
     NotificationSettings,
     OutboxMessage,
+    PriceTagJob,
     Promo,
     PromoComment,
     PromoEvent,
     PromoLine,
     PromoRevision,
     PromoUpload,
+    SupplierRequest,
 )
 from promo.models.promo import promo_pk_from_code
 from promo.notifications.outbox import outbox_resend
@@ -129,6 +131,27 @@ class PromoCommentAdmin(ReadOnlyAdmin):
     list_filter = ["internal", "created_at"]
     search_fields = ["text", "promo__name", "author__username"]
     list_select_related = ["promo", "author"]
+
+
+@admin.register(SupplierRequest)
+class SupplierRequestAdmin(ReadOnlyAdmin):
+    """Suppliers' requests are answered on the «Запросы» page (the services mail the answer)."""
+
+    list_display = ["created_at", "promo", "kind", "status", "requested_by", "answered_by"]
+    list_filter = ["kind", "status", "created_at"]
+    search_fields = ["reason", "answer", "promo__name", "requested_by__username"]
+    list_select_related = ["promo", "requested_by", "answered_by"]
+
+
+@admin.register(PriceTagJob)
+class PriceTagJobAdmin(ReadOnlyAdmin):
+    """Price tag jobs of large branches: who ordered what, how far the worker got, why one failed."""
+
+    list_display = ["created_at", "branch", "day", "status", "tags_done", "tags_total", "requested_by"]
+    list_filter = ["status", "day"]
+    search_fields = ["branch__code", "branch__name", "requested_by__username", "failure"]
+    list_select_related = ["branch", "requested_by"]
+    readonly_fields = ["file"]
 
 
 @admin.register(OutboxMessage)

@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from promo.changes import LINE_ADDED, LINE_REMOVED, ChangeFormatter, payload_changes
-from promo.models import Promo, PromoEvent, PromoLine, PromoUpload
+from promo.models import Promo, PromoEvent, PromoLine, PromoUpload, SupplierRequest
 from suppliers.models import Product
 from suppliers.querysets import DECIDE, VIEW
 from suppliers.roles import is_category_manager, is_marketer, is_staff_role, is_supplier_user
@@ -47,6 +47,24 @@ def promo_list(*, user, action: str = VIEW):
             lines_rejected=Count("lines", filter=Q(lines__decision=PromoLine.Decision.REJECTED)),
         )
     )
+
+
+# Answered requests a promo page shows under the open ones.
+ANSWERED_SHOWN = 3
+
+
+def promo_requests(*, promo: Promo) -> tuple[list[SupplierRequest], list[SupplierRequest]]:
+    """The supplier's open requests of ``promo`` and its last answered ones, in one query (none
+    when the promo was read with ``has_requests`` false: it never had one)."""
+    if not getattr(promo, "has_requests", True):
+        return [], []
+    answered = (SupplierRequest.objects.filter(promo_id=promo.pk).exclude(status=SupplierRequest.Status.OPEN)
+                .order_by("-answered_at", "-pk").values("pk")[:ANSWERED_SHOWN])
+    rows = list(SupplierRequest.objects.filter(promo_id=promo.pk)
+                .filter(Q(status=SupplierRequest.Status.OPEN) | Q(pk__in=answered))
+                .select_related("requested_by", "answered_by").order_by("created_at", "pk"))
+    return ([row for row in rows if row.is_open],
+            sorted((row for row in rows if not row.is_open), key=lambda row: (row.answered_at, row.pk), reverse=True))
 
 
 def promo_comments(*, promo: Promo, user):

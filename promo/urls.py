@@ -3,7 +3,18 @@ queue, history, the marketer's workspace, notification settings and the PDF docu
 
 from django.urls import path
 
-from promo.views import approval, documents, history, marketer, notifications, promos, timeline, uploads
+from promo.views import (
+    approval,
+    bulk,
+    documents,
+    history,
+    marketer,
+    notifications,
+    promos,
+    requests,
+    timeline,
+    uploads,
+)
 
 app_name = "promo"
 urlpatterns = [
@@ -25,9 +36,9 @@ urlpatterns = [
     # Transitions and other changes, posted from the promo page.
     path("<int:pk>/submit/", promos.PromoSubmitView.as_view(), name="promo_submit"),
     path("<int:pk>/withdraw/", promos.PromoWithdrawView.as_view(), name="promo_withdraw"),
-    path("<int:pk>/request-extension/", promos.PromoRequestExtensionView.as_view(),
+    path("<int:pk>/request-extension/", requests.PromoRequestExtensionView.as_view(),
          name="promo_request_extension"),
-    path("<int:pk>/request-cancellation/", promos.PromoRequestCancellationView.as_view(),
+    path("<int:pk>/request-cancellation/", requests.PromoRequestCancellationView.as_view(),
          name="promo_request_cancellation"),
     path("<int:pk>/cancel/", promos.PromoCancelView.as_view(), name="promo_cancel"),
     path("<int:pk>/extend/", promos.PromoExtendView.as_view(), name="promo_extend"),
@@ -39,7 +50,11 @@ urlpatterns = [
     path("<int:pk>/lines/decide/", approval.LinesDecideView.as_view(), name="lines_decide"),
     # The category manager's screen.
     path("queue/", approval.ApprovalQueueView.as_view(), name="approval_queue"),
-    path("queue/decide/", approval.ApprovalBulkView.as_view(), name="approval_bulk"),
+    # Bulk actions from the promo list, the queue and an upload's promos; suppliers' requests.
+    path("bulk/", bulk.BulkActionView.as_view(), name="promo_bulk"),
+    path("requests/", requests.RequestListView.as_view(), name="request_list"),
+    path("requests/<int:pk>/accept/", requests.RequestAcceptView.as_view(), name="request_accept"),
+    path("requests/<int:pk>/decline/", requests.RequestDeclineView.as_view(), name="request_decline"),
     # Marketer's workspace and history.
     path("calendar/", marketer.CalendarView.as_view(), name="calendar"),
     path("mass-correction/", marketer.MassCorrectionView.as_view(), name="mass_correction"),

@@ -105,10 +105,16 @@ def test_page_forms_refuse_bad_input(portal):  # noqa: F811
         callers["s001"].post(f"/promo/{promo.pk}/comments/", {"text": "x" * 6000})
         callers["s001"].post(f"/promo/{promo.pk}/comments/", {"text": "   "})
     for value in ODD_NUMBERS:
-        callers["manager"].post("/promo/queue/decide/", {"promos": [value], f"version_{value}": value,
-                                                         "decision": "accept"})
-        callers["manager"].post("/promo/queue/decide/", {"promos": [submitted.pk], f"version_{submitted.pk}": value,
-                                                         "decision": "reject", "reason": "r"})
+        for step in ("confirm", "run"):
+            callers["manager"].post("/promo/bulk/", {"promos": [value], f"version_{value}": value,
+                                                     "action": "approve", "step": step})
+            callers["manager"].post("/promo/bulk/", {"promos": [submitted.pk], f"version_{submitted.pk}": value,
+                                                     "action": "reject", "reason": "r", "step": step})
+            callers["s001"].post("/promo/bulk/", {"promos": [approved.pk], f"version_{approved.pk}": approved.version,
+                                                  "action": value, "step": step})
+            callers["marketer"].post("/promo/bulk/", {"select_all": "1", "source": value, "query": f"status={value}",
+                                                      "action": "cancel", "step": step})
+        callers["marketer"].post(f"/promo/requests/{value}/accept/", {"reason": "r"})
         callers["marketer"].post(f"/promo/mass-correction/?promo={submitted.code}", {
             "line_ids": [value, foreign_line.pk], "shift_days": value, "discount_percent": value,
             "action": "apply", "reason": "r", f"version_{submitted.pk}": value})
@@ -118,6 +124,13 @@ def test_page_forms_refuse_bad_input(portal):  # noqa: F811
         callers["marketer"].post("/promo/uploads/new/", {"supplier": value})
     for day in ODD_DATES:
         callers["marketer"].post("/exports/start/", {"date": day, "system": "all"})
+    # the answers to a supplier's request: by people who may not, without a reason, too long
+    asked = portal["request"]
+    for caller in (callers["s002"], callers["manager"], callers["s001"]):
+        caller.post(f"/promo/requests/{asked.pk}/accept/", {"reason": "x" * 3000})
+        caller.post(f"/promo/requests/{asked.pk}/decline/", {"reason": ""})
+    callers["marketer"].post(f"/promo/requests/{asked.pk}/decline/", {"reason": "   "})
+    callers["marketer"].post(f"/promo/requests/{asked.pk}/accept/", {"reason": "x" * 3000})
     branch = Branch.objects.order_by("code").first()
     for value in [*ODD_NUMBERS, *ODD_DATES]:
         callers["s001"].post("/promo/price-tags.pdf", {"branch": value, "date": "2027-02-10"})
@@ -153,20 +166,32 @@ def test_api_actions_refuse_bad_input_in_russian(portal):  # noqa: F811
     # when: every action gets odd bodies, versions and dates from the promo's supplier, another
     # supplier (a foreign promo) and a marketer; then foreign ids
     for promo, owner, other in ((approved, "s001", "s002"), (submitted, "s002", "s001")):
-        for action in ("submit", "approve", "reject", "withdraw", "cancel", "extend", "request-cancellation",
-                       "comments"):
+        for action in ("submit", "approve", "reject", "withdraw", "cancel", "extend", "request-extension",
+                       "request-cancellation", "comments"):
             url = f"/api/v1/promos/{promo.pk}/{action}/"
             for caller in (callers[owner], callers[other], callers["marketer"]):
                 for value in [*ODD_VERSIONS, None, []]:
                     caller.post(url, {"version": value, "reason": value, "new_end": value, "comment": value,
                                       "text": value, "internal": value}, api=True)
-                for day in ODD_DAYS if action == "extend" else ():
+                for day in ODD_DAYS if action in ("extend", "request-extension") else ():
                     caller.post(url, {"version": 1, "reason": "r", "new_end": day}, api=True)
                 caller.post(url, "[1, 2]", api=True)
         callers["manager"].post(f"/api/v1/promos/{approved.pk}/lines/{foreign_line.pk}/decide/",
                                 {"version": approved.version, "decision": "accepted"}, api=True)
         callers["manager"].post(f"/api/v1/promos/{promo.pk}/lines/{BIG}/decide/",
                                 {"version": 1, "decision": "accepted"}, api=True)
+    for value in [*ODD_VERSIONS, None, [], {}, -5, 0]:
+        for caller in callers.values():
+            caller.post("/api/v1/promos/bulk/", {"action": value, "promos": value, "reason": value}, api=True)
+            caller.post("/api/v1/promos/bulk/", {"action": "reject", "promos": [
+                {"id": submitted.pk, "version": value}], "reason": value}, api=True)
+            caller.post("/api/v1/promos/bulk/", {"action": "cancel", "promos": [
+                {"id": value, "version": 1}, {"id": approved.pk, "version": approved.version}]}, api=True)
+        callers["marketer"].post(f"/api/v1/requests/{portal['request'].pk}/decline/", {"reason": value}, api=True)
+        callers["s002"].post(f"/api/v1/requests/{portal['request'].pk}/accept/", {"reason": value}, api=True)
+    callers["marketer"].post("/api/v1/promos/bulk/", {"action": "submit", "promos": [
+        {"id": approved.pk, "version": 1}, {"id": approved.pk, "version": 2}]}, api=True)
+    callers["marketer"].post(f"/api/v1/requests/{BIG}/accept/", {"reason": "r"}, api=True)
     run = portal["run"]
     for export_file in run.files.all():
         for caller in (callers["marketer"], callers["s001"]):
@@ -202,10 +227,11 @@ def test_lists_and_filters_take_any_query(portal):  # noqa: F811
     # given: every list page and API list with its filters
     pages = {
         "/promo/": ["q", "status", "supplier", "category", "mechanic", "active_on", "branch", "region", "page"],
-        "/promo/queue/": ["q", "sort", "conflicts", "category", "page"],
+        "/promo/queue/": ["q", "sort", "conflicts", "category", "status", "page"],
         "/promo/calendar/": ["start", "weeks", "region", "category", "supplier"],
         "/promo/mass-correction/": ["promo", "supplier", "category", "region", "status", "active_from"],
         "/promo/activity/": ["kind", "actor", "supplier", "date_from", "date_to", "page"],
+        "/promo/requests/": ["status", "page"], "/api/v1/requests/": ["status", "kind", "promo", "page", "ordering"],
         "/promo/uploads/": ["page"], "/promo/uploads/template/": ["supplier", "lang"], "/exports/": ["page"],
         "/promo/price-tags/": ["page"],
         "/exports/preview/": ["date", "system", "promo", "kind", "page"],

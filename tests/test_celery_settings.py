@@ -58,9 +58,20 @@ def test_other_brokers_get_no_redis_options(monkeypatch):
     ("promo.price_tag_jobs_clean", "celery"),
     ("promo.outbox_send", "celery"),
     ("promo.date_events", "celery"),
+    ("promo.decision_deadlines", "celery"),
 ])
 def test_each_task_goes_to_its_queue_and_a_plain_worker_consumes_all(task, queue):
     # when a task is sent, it is routed to its queue
     assert app.amqp.router.route({}, task)["queue"].name == queue
     # and a worker started without -Q consumes every queue
     assert set(app.amqp.queues) == {"celery", "imports", "exports"}
+
+
+def test_the_decision_deadlines_run_daily_with_the_other_schedules(settings):
+    # given the one beat schedule (config/settings/celery.py)
+    entry = settings.CELERY_BEAT_SCHEDULE["workflow-decision-deadlines"]
+    # then the reminders and escalations run once a day at PROMO_DEADLINES_AT, local time
+    assert entry["task"] == "promo.decision_deadlines"
+    assert entry["schedule"].hour == {settings.PROMO_DEADLINES_HOUR}
+    assert entry["schedule"].minute == {settings.PROMO_DEADLINES_MINUTE}
+    assert "promo.decision_deadlines" in app.tasks

@@ -109,13 +109,21 @@ def test_the_layout_uses_local_assets_only(client_for):
 
 
 def test_admin_lists_open_for_the_administrator(client_for):
-    from tests.factories import PromoLineFactory
+    import datetime
 
-    PromoLineFactory()
+    from promo.models import PriceTagJob, SupplierRequest
+    from tests.factories import BranchFactory, PromoLineFactory, UserFactory
+
+    line = PromoLineFactory()
+    user = UserFactory()
+    SupplierRequest.objects.create(promo=line.promo, kind=SupplierRequest.Kind.CANCELLATION,
+                                   reason="Нет товара", requested_by=user)
+    PriceTagJob.objects.create(requested_by=user, branch=BranchFactory(), day=datetime.date(2027, 2, 1))
     client = client_for("admin")
     for name in ("branches/branch", "branches/region", "branches/branchgroup", "suppliers/supplier",
                  "suppliers/product", "suppliers/category", "suppliers/supplieruser", "promo/promo",
-                 "promo/promoupload", "promo/promorevision", "promo/promoevent", "promo/promocomment"):
+                 "promo/promoupload", "promo/promorevision", "promo/promoevent", "promo/promocomment",
+                 "promo/supplierrequest", "promo/pricetagjob"):
         response = client.get(f"/admin/{name}/")
         assert response.status_code == 200, name
 

@@ -1,12 +1,13 @@
 """Smoke crawl: a realistic portal (sample workbooks imported, promos submitted, approved,
-rejected, commented, corrected, exported), then every page reachable from the home page and
+rejected, commented, corrected, asked to be extended or cancelled, reminded of their decision
+deadlines, submitted in bulk, exported), then every page reachable from the home page and
 every API list, for each demo role. No response may be a server error, and every page must
 render as a Russian page (no left-over template syntax, no «None» in place of a value) under the
 portal's Content-Security-Policy (the header, and no inline script, handler or style in it)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,11 +17,18 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import Client
 
-from exports.services import export_run
+from exports.services import export_run, export_run_queue
 from promo.models import Promo, PromoUpload
+from promo.services.bulk import promos_bulk
 from promo.services.comments import comment_add
+from promo.services.decision_deadlines import decision_deadlines_record
 from promo.services.imports.confirmation import upload_confirm
 from promo.services.imports.uploads import upload_submit
+from promo.services.supplier_requests import (
+    promo_request_cancellation,
+    promo_request_extension,
+    request_decline,
+)
 from promo.services.transitions import promo_approve, promo_reject, promo_submit
 from suppliers.models import Supplier
 from tests.crawler import crawl
@@ -93,9 +101,19 @@ def build_portal() -> dict:
     waiting = upload_rows([same_terms(second, row) for row in second.lines.select_related("product").order_by("pk")[:2]],
                           "s001")
     assert waiting.status == PromoUpload.Status.AWAITING_CONFIRMATION, waiting.errors[:3]
+    # A supplier's open request, an answered one, and the reminders of the decision deadlines.
+    extension = promo_request_extension(promo=first, actor=user("s001"), new_end=first.end + timedelta(days=5),
+                                        reason="Большие остатки")
+    cancellation = promo_request_cancellation(promo=first, actor=user("s001"), reason="Нет товара")
+    request_decline(request=cancellation, actor=user("marketer"), reason="Ценники напечатаны")
+    decision_deadlines_record(today=TODAY.date() + timedelta(days=40))
+    # A bulk action (one digest), and a queued export run whose page polls.
+    drafts = list(Promo.objects.filter(status=Promo.Status.DRAFT).order_by("pk")[:2])
+    promos_bulk(actor=user("marketer"), action="submit", items=[(p.pk, p.version) for p in drafts])
     run = export_run(business_date=first.start, actor=user("marketer"))
+    export_run_queue(business_date=first.start + timedelta(days=1), actor=user("marketer"))
     return {"approved": first, "rejected": second, "submitted": nplusm, "run": run, "awaiting": waiting,
-            "imported": corrected}
+            "imported": corrected, "request": extension}
 
 
 @pytest.fixture(scope="module")

@@ -221,5 +221,6 @@ from config.settings.exports import *  # noqa: E402,F403
 from config.settings.imports import *  # noqa: E402,F403
 from config.settings.promo import *  # noqa: E402,F403
 from config.settings.security import *  # noqa: E402,F403
+from config.settings.workflow import *  # noqa: E402,F403
 
 REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES  # noqa: F405

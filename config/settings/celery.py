@@ -22,6 +22,7 @@ from kombu import Exchange, Queue
 
 from config.env import BASE_DIR, env, env_bool, env_int
 from config.settings.exports import EXPORT_NIGHTLY_HOUR, EXPORT_NIGHTLY_MINUTE
+from config.settings.workflow import PROMO_DEADLINES_HOUR, PROMO_DEADLINES_MINUTE
 
 _CELERY_DIR = BASE_DIR / "var" / "celery"
 
@@ -81,6 +82,12 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-outbox": {"task": "promo.outbox_send", "schedule": 60.0},
     # «Starts tomorrow / started / finished» e-mails, once a day in the morning (local time).
     "notifications-date-events": {"task": "promo.date_events", "schedule": crontab(hour=7, minute=0)},
+    # Decision deadlines: remind the deciding managers of what is due on the next working day,
+    # escalate what is overdue to the marketers (and the head of category), once per revision.
+    "workflow-decision-deadlines": {
+        "task": "promo.decision_deadlines",
+        "schedule": crontab(hour=PROMO_DEADLINES_HOUR, minute=PROMO_DEADLINES_MINUTE),
+    },
     # Prepared price tag PDFs are kept PROMO_PRICE_TAGS_KEEP_DAYS days, then removed.
     "price-tag-jobs-clean": {"task": "promo.price_tag_jobs_clean", "schedule": crontab(hour=3, minute=30)},
     # The nightly ERP export (exports.tasks.export_nightly) at EXPORT_NIGHTLY_AT, local time.

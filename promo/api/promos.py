@@ -8,7 +8,10 @@ and answer with the same messages as the pages; their refusals map to statuses i
 (promo/api/errors.py), with the same meaning as on the pages: a visible promo the caller
 may not act on is a 403, a move the promo's state forbids or a stale ``version`` a 409, invalid
 input a 400, no credentials a 401; the body is the API's error body (config/api_exceptions.py). A promo's detail lists
-the ``actions`` the caller may take now (promo/services/actions.py)."""
+the ``actions`` the caller may take now (promo/services/actions.py).
+
+``POST /promos/bulk/`` runs one action on many promos, each through its own service with its
+version (promo/services/bulk.py): a 200 listing what was done and what was refused, and why."""
 
 from __future__ import annotations
 
@@ -25,21 +28,27 @@ from promo.api.errors import RefusalsMixin
 from promo.api.filters import PromoAPIFilterSet
 from promo.api.serializers import (
     ApproveBodySerializer,
+    BulkBodySerializer,
+    BulkResultSerializer,
     CommentBodySerializer,
     CommentSerializer,
     DecideBodySerializer,
     ExtendBodySerializer,
     HistoryEntrySerializer,
-    NoticeSerializer,
     PromoDetailSerializer,
     PromoLineSerializer,
     PromoSerializer,
     ReasonBodySerializer,
+    RequestBodySerializer,
+    RequestCreatedSerializer,
+    RequestExtensionBodySerializer,
+    SupplierRequestSerializer,
     notice_body,
 )
 from promo.models import PromoLine
 from promo.selectors import promo_comments, promo_history, promo_list
 from promo.services import supplier_requests, transitions
+from promo.services.bulk import promos_bulk
 from promo.services.comments import comment_add
 
 EXTENSION_REQUESTED = _("Запрос на продление отправлен маркетологам.")
@@ -51,7 +60,8 @@ CONFLICT = error_response("The promo's state does not allow this action now (e.g
                           "`not_submitted`, `in_force`), or it changed since `version` (`stale_version`: "
                           "reload and retry).")
 ACTION_ERRORS = {409: CONFLICT}
-ACCEPTED = OpenApiResponse(NoticeSerializer, description="The request was recorded for the marketers.")
+ACCEPTED = OpenApiResponse(RequestCreatedSerializer, description="The request was recorded for the marketers: "
+                                                                  "`request` is it (`GET /api/v1/requests/{id}/`).")
 
 
 def _action_schema(body, summary: str, *, extra: dict | None = None):
@@ -140,19 +150,50 @@ class PromoViewSet(RefusalsMixin, viewsets.ReadOnlyModelViewSet):
             promo=promo, actor=request.user, new_end=data["new_end"], reason=data["reason"],
             version=data["version"])
         if requested is not None:
-            return Response(notice_body("extension_requested", EXTENSION_REQUESTED), status=status.HTTP_202_ACCEPTED)
+            return self._requested(requested, EXTENSION_REQUESTED, "extension_requested")
         return self._promo_response(promo)
 
-    @extend_schema(summary="Ask the marketers to cancel (the promo's supplier, reason required)",
-                   request=ReasonBodySerializer, responses={202: ACCEPTED, **ACTION_ERRORS})
+    def _requested(self, supplier_request, message, code: str) -> Response:
+        return Response({**notice_body(code, message), "request": SupplierRequestSerializer(supplier_request).data},
+                        status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(summary="Ask the marketers to extend to `new_end` (the promo's supplier, reason required); "
+                           "a second request while one is open is a 409 `request_open`",
+                   request=RequestExtensionBodySerializer, responses={202: ACCEPTED, **ACTION_ERRORS})
+    @action(detail=True, methods=["post"], url_path="request-extension")
+    def request_extension(self, request, pk=None):
+        promo = self.get_object()
+        data = self._body(RequestExtensionBodySerializer)
+        asked = supplier_requests.promo_request_extension(promo=promo, actor=request.user, new_end=data["new_end"],
+                                                          reason=data["reason"], version=data["version"])
+        return self._requested(asked, EXTENSION_REQUESTED, "extension_requested")
+
+    @extend_schema(summary="Ask the marketers to cancel (the promo's supplier, reason required); a second "
+                           "request while one is open is a 409 `request_open`",
+                   request=RequestBodySerializer, responses={202: ACCEPTED, **ACTION_ERRORS})
     @action(detail=True, methods=["post"], url_path="request-cancellation")
     def request_cancellation(self, request, pk=None):
         promo = self.get_object()
-        data = self._body(ReasonBodySerializer)
-        supplier_requests.promo_request_cancellation(promo=promo, actor=request.user, reason=data["reason"],
-                                                     version=data["version"])
-        return Response(notice_body("cancellation_requested", CANCELLATION_REQUESTED),
-                        status=status.HTTP_202_ACCEPTED)
+        data = self._body(RequestBodySerializer)
+        asked = supplier_requests.promo_request_cancellation(promo=promo, actor=request.user, reason=data["reason"],
+                                                             version=data["version"])
+        return self._requested(asked, CANCELLATION_REQUESTED, "cancellation_requested")
+
+    @extend_schema(
+        summary="One action on many promos: each through its own service with its version",
+        description="`action` is `submit`, `withdraw`, `approve`, `reject` or `cancel`; `reason` is required "
+                    "to reject or cancel (a 400 otherwise, nothing done) and a comment for the others. The "
+                    "answer is 200 whatever each promo's fate: `done` lists the promos the action went "
+                    "through for, `refused` the others with the refusal's `code` and `message` (a stale "
+                    "`version`, a promo the caller cannot see: `not_found`, a state that does not allow "
+                    "it...). Everyone concerned gets one mail per kind of change, not one per promo.",
+        request=BulkBodySerializer, responses={200: BulkResultSerializer})
+    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
+    def bulk(self, request):
+        data = self._body(BulkBodySerializer)
+        result = promos_bulk(actor=request.user, action=data["action"], reason=data["reason"],
+                             items=[(item["id"], item["version"]) for item in data["promos"]])
+        return Response(result.as_json())
 
     @extend_schema(summary="Accept or reject one line (a reject needs a reason)", request=DecideBodySerializer,
                    responses={200: PromoLineSerializer, **ACTION_ERRORS})

@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -19,11 +20,14 @@ from config.api_fields import (
     StrictIntegerField,
 )
 from promo import economics, mechanics
-from promo.models import Promo, PromoComment, PromoLine
-from promo.services.actions import ACTIONS, Standing, promo_actions
+from promo.models import Promo, PromoComment, PromoLine, SupplierRequest
+from promo.services.actions import ACTIONS, BULK_ACTIONS, Standing, promo_actions
+from promo.services.bulk import BULK_MAX
 from promo.services.comments import COMMENT_MAX_LENGTH
 from suppliers.models import Category, Product, Supplier
 from suppliers.roles import is_staff_role
+
+DUPLICATE_PROMO = _("Промо %(id)s указано дважды.")
 
 
 class _SupplierSerializer(serializers.ModelSerializer):
@@ -140,16 +144,36 @@ class PromoSerializer(serializers.ModelSerializer):
     lines_pending = serializers.IntegerField(read_only=True)
     lines_accepted = serializers.IntegerField(read_only=True)
     lines_rejected = serializers.IntegerField(read_only=True)
+    submitted_at = serializers.SerializerMethodField(
+        help_text="When the revision waiting for approval was sent (null unless submitted).")
+    decision_due = serializers.SerializerMethodField(
+        help_text="The day a decision on the revision waiting for approval is due (null unless submitted).")
+    overdue = serializers.SerializerMethodField(help_text="Submitted and past its decision due date.")
 
     class Meta:
         model = Promo
         fields = ["id", "code", "name", "supplier", "mechanic", "mechanic_display", "start", "end", "targeting",
                   "status", "status_display", "phase", "revision", "version", "approved_revision",
-                  "lines_total", "lines_pending", "lines_accepted", "lines_rejected", "created_at", "updated_at"]
+                  "lines_total", "lines_pending", "lines_accepted", "lines_rejected", "submitted_at", "decision_due",
+                  "overdue", "created_at", "updated_at"]
 
     @extend_schema_field(serializers.ChoiceField(choices=["upcoming", "running", "finished"], allow_null=True))
     def get_phase(self, promo: Promo):
         return promo.phase(timezone.localdate())
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_submitted_at(self, promo: Promo):
+        waiting = promo.status == Promo.Status.SUBMITTED and promo.submitted_at is not None
+        return serializers.DateTimeField().to_representation(promo.submitted_at) if waiting else None
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_decision_due(self, promo: Promo):
+        waiting = promo.status == Promo.Status.SUBMITTED and promo.decision_due is not None
+        return promo.decision_due.isoformat() if waiting else None
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_overdue(self, promo: Promo) -> bool:
+        return promo.is_overdue(timezone.localdate())
 
 
 class PromoDetailSerializer(PromoSerializer):
@@ -159,7 +183,8 @@ class PromoDetailSerializer(PromoSerializer):
     actions = serializers.SerializerMethodField(
         help_text="What the caller may do with the promo now (the promo page offers the same): "
                   "`submit`, `withdraw`, `approve`, `reject`, `lines` (decide lines), `cancel`, `extend`, "
-                  "`request_extension`, `request_cancellation`, `correct` (dates), `line_correct`, "
+                  "`request_extension`, `request_cancellation`, `accept_extension` / `accept_cancellation` "
+                  "(a supplier's open request), `decline_request`, `correct` (dates), `line_correct`, "
                   "`targeting`, `comment`. An action not listed is refused.")
 
     class Meta(PromoSerializer.Meta):
@@ -217,6 +242,69 @@ class NoticeSerializer(serializers.Serializer):
 
 def notice_body(code: str, message) -> dict:
     return {"code": code, "message": str(message), "detail": str(message)}
+
+
+class RequestBodySerializer(VersionSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RequestExtensionBodySerializer(RequestBodySerializer):
+    new_end = serializers.DateField(help_text="The last day asked for (ISO 8601, YYYY-MM-DD).")
+
+
+class AnswerBodySerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="",
+                                   help_text="The answer to the supplier (required to decline).")
+
+
+class SupplierRequestSerializer(serializers.ModelSerializer):
+    """A supplier's request to extend or cancel a promo, and its answer."""
+
+    promo_code = serializers.CharField(source="promo.code", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    answered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_at = serializers.DateTimeField(source="created_at", read_only=True)
+
+    class Meta:
+        model = SupplierRequest
+        fields = ["id", "promo", "promo_code", "kind", "status", "new_end", "reason", "requested_by",
+                  "requested_at", "answered_by", "answer", "answered_at"]
+        read_only_fields = fields
+
+
+class RequestCreatedSerializer(NoticeSerializer):
+    request = SupplierRequestSerializer()
+
+
+class BulkItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    version = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="The promo version the caller saw.")
+
+
+class BulkBodySerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=list(BULK_ACTIONS))
+    promos = BulkItemSerializer(many=True, allow_empty=False, max_length=BULK_MAX)
+    reason = serializers.CharField(required=False, allow_blank=True, default="",
+                                   help_text="Required to reject or cancel; a comment for the others.")
+
+    def validate_promos(self, value):
+        seen = set()
+        for item in value:
+            if item["id"] in seen:
+                raise serializers.ValidationError(str(DUPLICATE_PROMO % {"id": item["id"]}))
+            seen.add(item["id"])
+        return value
+
+
+class BulkRefusalSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField(help_text="The service's refusal code (`stale_version`, `not_found`, ...).")
+    message = serializers.CharField(help_text="Why, for people (Russian by default).")
+
+
+class BulkResultSerializer(serializers.Serializer):
+    done = serializers.ListField(child=serializers.IntegerField(), help_text="Promos the action went through for.")
+    refused = BulkRefusalSerializer(many=True)
 
 
 class HistoryChangeSerializer(serializers.Serializer):

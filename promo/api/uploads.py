@@ -310,7 +310,7 @@ class UploadViewSet(RefusalsMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
 
     def get_queryset(self):
         uploads = (PromoUpload.objects.restrict(self.request.user)
-                   .select_related("supplier", "uploaded_by", "confirmed_by"))
+                   .select_related("supplier", "uploaded_by", "confirmed_by").with_saving())
         if self.action == "list":
             uploads = uploads.defer("errors", "warnings", "preview")
         return uploads.order_by("-created_at", "-pk")

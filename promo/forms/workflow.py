@@ -221,39 +221,15 @@ class LineDecisionsForm(VersionedForm):
         return cleaned
 
 
-class BulkDecisionForm(forms.Form):
-    """Accept or reject the selected promos of the queue; each promo carries its version in
-    ``version_<id>``."""
+class RequestAnswerForm(forms.Form):
+    """A marketer's (or a manager's) answer to a supplier's request: the reason (required to
+    decline, the service says so)."""
 
-    ACCEPT, REJECT = "accept", "reject"
+    reason = _reason_field(required=False, label=_("Ответ поставщику"))
 
-    promos = forms.TypedMultipleChoiceField(coerce=int, choices=(), error_messages={
-        "required": _("Отметьте хотя бы одно промо."),
-        "invalid_choice": _("Промо %(value)s недоступно."),
-    })
-    decision = forms.ChoiceField(choices=[(ACCEPT, _("Принять")), (REJECT, _("Отклонить"))])
-    reason = _reason_field(required=False)
-
-    def __init__(self, *args, queryset=None, **kwargs):
+    def __init__(self, *args, request_id: int | None = None, **kwargs):
+        kwargs.setdefault("auto_id", f"id_request_{request_id}_%s" if request_id else "id_request_%s")
         super().__init__(*args, **kwargs)
-        self.queryset = queryset
-        if self.is_bound and queryset is not None:
-            # Only ids of the manager's own queue are valid choices (restricted, STYLE.md §5).
-            posted = {parse_id(value) for value in self.data.getlist("promos")} - {None}
-            allowed = queryset.filter(pk__in=posted).values_list("pk", flat=True)
-            self.fields["promos"].choices = [(pk, pk) for pk in allowed]
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("decision") == self.REJECT and not (cleaned.get("reason") or "").strip():
-            self.add_error("reason", REASON_REQUIRED)
-        for pk in cleaned.get("promos") or ():
-            if parse_id(self.data.get(f"version_{pk}")) is None:
-                raise forms.ValidationError(_("Страница устарела, обновите её."))
-        return cleaned
-
-    def versions(self) -> dict[int, int]:
-        return {pk: parse_id(self.data[f"version_{pk}"]) for pk in self.cleaned_data["promos"]}
 
 
 class TargetingForm(VersionedForm):
@@ -365,7 +341,6 @@ class MassCorrectionForm(forms.Form):
 
 __all__ = [
     "ApproveForm",
-    "BulkDecisionForm",
     "CancelForm",
     "CommentForm",
     "ExtendForm",
@@ -374,6 +349,7 @@ __all__ = [
     "MassCorrectionForm",
     "PromoCorrectForm",
     "RejectForm",
+    "RequestAnswerForm",
     "RequestCancellationForm",
     "RequestExtensionForm",
     "SubmitForm",

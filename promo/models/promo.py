@@ -99,8 +99,12 @@ class Promo(TimeStampedModel):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                    blank=True, related_name="+", verbose_name=_("создал"))
+    # The decision clock of the revision waiting for approval (promo/deadlines.py): set each
+    # time a revision goes to approval, so the queue shows the age of *this* submission.
+    submitted_at = models.DateTimeField(_("отправлено на согласование"), null=True, blank=True)
+    decision_due = models.DateField(_("срок решения"), null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["version", "updated_at", "submitted_at", "decision_due"])
     objects = PromoQuerySet.as_manager()
 
     class Meta:
@@ -114,6 +118,8 @@ class Promo(TimeStampedModel):
         indexes = [
             models.Index(fields=["supplier", "status"]),
             models.Index(fields=["start", "end"]),
+            # The approval queue sorts and counts by the decision due date.
+            models.Index(fields=["status", "decision_due"], name="promo_status_due_idx"),
         ]
 
     def __str__(self) -> str:
@@ -141,6 +147,10 @@ class Promo(TimeStampedModel):
     def is_editable(self) -> bool:
         """A supplier may replace it with a corrected upload (a new revision)."""
         return not self.is_final
+
+    def is_overdue(self, today: date) -> bool:
+        """The revision waiting for approval is past its decision due date."""
+        return self.status == PromoStatus.SUBMITTED and self.decision_due is not None and self.decision_due < today
 
     def phase(self, today: date | None = None) -> str | None:
         """upcoming / running / finished for a promo with an approved revision in force."""

@@ -12,6 +12,13 @@ from suppliers.roles import is_marketer, is_supplier_user
 
 
 class PromoUploadQuerySet(models.QuerySet):
+    def with_saving(self):
+        """Annotate the saving step's progress of the current attempt (``saving_done``,
+        ``saving_total``: :class:`UploadSaveProgress`), for the progress bar."""
+        progress = UploadSaveProgress.objects.filter(upload_id=models.OuterRef("pk"), attempt=models.OuterRef("attempt"))
+        return self.annotate(saving_done=models.Subquery(progress.values("done")[:1]),
+                             saving_total=models.Subquery(progress.values("total")[:1]))
+
     def restrict(self, user, action: str = "view"):
         """Marketers see every upload; a supplier user sees its suppliers' uploads and its
         own; category managers see none (they work with promos, not files)."""
@@ -25,6 +32,29 @@ class PromoUploadQuerySet(models.QuerySet):
                 | models.Q(uploaded_by=user)
             )
         return self.filter(uploaded_by=user)
+
+
+class UploadSaveProgress(models.Model):
+    """How far the saving step of an upload's attempt got: lines written of lines to write.
+
+    The saving transaction holds the upload's row locked until it commits, so this is written on
+    a connection of its own (promo/services/imports/progress.py) into a table of its own, and it
+    names the upload by id without a foreign key (checking one would wait for that lock). Rows of
+    an earlier attempt are ignored."""
+
+    upload_id = models.BigIntegerField(_("загрузка"))
+    attempt = models.PositiveIntegerField(_("попытка"))
+    done = models.PositiveIntegerField(_("сохранено строк"), default=0)
+    total = models.PositiveIntegerField(_("сохранить строк"), default=0)
+    updated_at = models.DateTimeField(_("изменено"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("сохранение загрузки")
+        verbose_name_plural = _("сохранение загрузок")
+        constraints = [models.UniqueConstraint(fields=["upload_id", "attempt"], name="upload_save_progress_once")]
+
+    def __str__(self) -> str:
+        return f"#{self.upload_id}/{self.attempt}: {self.done}/{self.total}"
 
 
 class PromoUpload(TimeStampedModel):
@@ -114,12 +144,35 @@ class PromoUpload(TimeStampedModel):
     def get_absolute_url(self) -> str:
         return reverse("promo:upload_detail", args=[self.pk])
 
+    # The share of the bar for reading and checking the sheet; saving fills the rest.
+    READ_SHARE = 70
+
+    @property
+    def save_done(self) -> int:
+        """Lines the saving step has written (annotated by ``with_saving()``; 0 otherwise)."""
+        return getattr(self, "saving_done", None) or 0
+
+    @property
+    def save_total(self) -> int:
+        return getattr(self, "saving_total", None) or 0
+
+    @property
+    def is_saving(self) -> bool:
+        return self.is_working and self.save_total > 0
+
     @property
     def progress_percent(self) -> int:
+        """Reading and checking the rows fill the bar up to READ_SHARE %, saving the lines
+        the rest (read with ``PromoUpload.objects.with_saving()``); it shows 100 % only once no
+        process works on it any more (finished, or read and waiting for a confirmation)."""
+        if not self.is_working:
+            return 100
+        if self.is_saving:
+            saved = min(self.save_done, self.save_total) / self.save_total
+            return min(99, self.READ_SHARE + round((100 - self.READ_SHARE) * saved))
         if not self.rows_total:
-            done = (self.Status.IMPORTED, self.Status.REJECTED, self.Status.AWAITING_CONFIRMATION)
-            return 100 if self.status in done else 0
-        return min(100, round(100 * self.rows_done / self.rows_total))
+            return 0
+        return min(self.READ_SHARE, round(self.READ_SHARE * self.rows_done / self.rows_total))
 
     @property
     def is_working(self) -> bool:

@@ -6,6 +6,7 @@ inside the transaction of the change; nothing in this package calls back up into
 
 Modules
     :mod:`.kinds`        families of event kinds; which promos an event is about
+    :mod:`.routing`      who hears about which kind (the routing table of the docs)
     :mod:`.recipients`   who is mailed (:func:`event_recipients`), which promos each may see
     :mod:`.messages`     subject, text and HTML from ``templates/promo/email/`` (:class:`EventMessages`);
                          the «old → new» rows come from :mod:`promo.changes`
@@ -25,7 +26,12 @@ Payload contract (read defensively: every key is optional)
     ``diff``        a revision diff as promo.services.revisions builds it; for
                     ``revision_created`` without one, the promo's current revision diff is used.
     ``lines``       ``line_decided``: ``[{"article", "name", "decision", "reason"}]``.
-    ``request``     ``extension_requested``: ``{"new_end": "2027-03-01"}``.
+    ``request``     ``extension_requested``, ``cancellation_requested``, ``request_accepted``,
+                    ``request_declined``: ``{"id", "kind", "new_end": "2027-03-01"}``.
+    ``answer``      ``request_accepted`` / ``request_declined``: what the marketer answered.
+    ``bulk``        the one event of a bulk action (``promo=None``): the action's name; its
+                    ``promos`` are the promos it went through for.
+    ``due``         deadline events: ``{promo id: "2027-03-01"}``, the due date of each promo.
     ``text``        ``comment_added``: the comment (else ``event.reason``).
     ``run_id``, ``run``, ``date``, ``reason``, ``warnings``, ``errors`` (+ ``*_total``)
                     export events (``promo=None``); the link goes to the run's page.
@@ -33,9 +39,9 @@ Payload contract (read defensively: every key is optional)
                     they are about, which also makes them idempotent.
 """
 
-from promo.notifications.kinds import SUPPLIER_KINDS
 from promo.notifications.messages import EventMessages
 from promo.notifications.outbox import notify_event
 from promo.notifications.recipients import Recipient, event_recipients
+from promo.notifications.routing import SUPPLIER_KINDS
 
 __all__ = ["SUPPLIER_KINDS", "EventMessages", "Recipient", "event_recipients", "notify_event"]

@@ -11,8 +11,16 @@ EXPORT_KINDS = frozenset({Kind.EXPORT_FAILED, Kind.EXPORT_WARNINGS})
 UPLOAD_KINDS = frozenset({Kind.UPLOAD_IMPORTED, Kind.UPLOAD_REJECTED})
 DIGEST_KINDS = frozenset({Kind.UPLOAD_IMPORTED, Kind.MASS_CORRECTED})
 DATE_KINDS = frozenset({Kind.STARTS_TOMORROW, Kind.STARTED, Kind.FINISHED})
-# Event kinds a supplier user can ever receive (the settings page offers only these to them).
-SUPPLIER_KINDS = tuple(kind for kind in Kind if kind not in EXPORT_KINDS)
+DEADLINE_KINDS = frozenset({Kind.DECISION_DUE, Kind.DECISION_OVERDUE})
+
+
+def is_digest(event: PromoEvent) -> bool:
+    """One message listing many promos: an import, a mass correction, and the one event of a
+    bulk action or of the daily deadline run (no promo of its own, the payload lists them)."""
+    if event.kind in DIGEST_KINDS:
+        return True
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    return event.promo_id is None and isinstance(payload.get("promos"), list) and event.kind not in EXPORT_KINDS
 
 
 def as_pk(item) -> int | None:

@@ -22,12 +22,12 @@ from promo.changes import Change, ChangeFormatter, RawChange, payload_changes
 from promo.models import Promo, PromoEvent, PromoLine, PromoRevision
 from promo.notifications.kinds import (
     DATE_KINDS,
-    DIGEST_KINDS,
     EXPORT_KINDS,
     UPLOAD_KINDS,
     Kind,
     as_pk,
     event_promo_ids,
+    is_digest,
 )
 from promo.notifications.recipients import Recipient
 
@@ -86,7 +86,8 @@ class EventMessages:
         promos = Promo.objects.filter(pk__in=ids).select_related("supplier", "approved_revision")
         by_pk = {promo.pk: promo for promo in promos}
         self.promos = [by_pk[pk] for pk in ids if pk in by_pk]
-        self.digest = digest_changes(self.payload) if event.kind in DIGEST_KINDS else {}
+        self.is_digest = is_digest(event)
+        self.digest = digest_changes(self.payload) if self.is_digest else {}
         self.raw_changes = self._event_changes()
         self.formatter = ChangeFormatter()
         self.formatter.load(row for rows in (self.raw_changes, *self.digest.values()) for row in rows)
@@ -115,7 +116,7 @@ class EventMessages:
         kind = self.event.kind
         if kind in EXPORT_KINDS:
             family = "export"
-        elif kind in DIGEST_KINDS:
+        elif self.is_digest:
             family = "digest"
         elif kind in UPLOAD_KINDS:
             family = "upload"
@@ -136,8 +137,14 @@ class EventMessages:
                 "mechanic": promo.get_mechanic_display(), "start": start, "end": end,
                 "status": promo.get_status_display(), "url": url_of(promo),
                 "changes": self.changes(self.digest.get(promo.pk, [])),
+                "due": self.formatter.value("date", due) if (due := self._due_of(promo.pk)) else "",
             }
         return self._promo_rows[key]
+
+    def _due_of(self, pk: int) -> str | None:
+        """A deadline event's due date of one promo (``payload.due``, keyed by promo id)."""
+        due = self.payload.get("due")
+        return due.get(str(pk)) if isinstance(due, dict) else None
 
     def _event_changes(self) -> list[RawChange]:
         rows = payload_changes(self.payload)
@@ -216,7 +223,7 @@ class EventMessages:
             what = upload["name"]
             if promos:
                 what = _("%(name)s, промо: %(count)d") % {"name": what, "count": len(promos)}
-        elif len(promos) == 1 and event.kind not in DIGEST_KINDS:
+        elif len(promos) == 1 and not self.is_digest:
             what = f"{promos[0]['code']} «{promos[0]['name']}»"
         else:
             what = _("промо: %(count)d") % {"count": len(promos)}
@@ -240,6 +247,10 @@ class EventMessages:
         return {
             "subject": self.subject(promo_rows, upload, export),
             "kind": event.kind,
+            "digest": self.is_digest,
+            "requested_end": value("date", self.payload.get("requested_end")) if self.payload.get("requested_end") else "",
+            "request_kind": self.payload.get("request_kind") or "",
+            "request_reason": self.payload.get("request_reason") or "",
             "kind_label": event.get_kind_display(),
             "actor": (actor.get_full_name() or actor.username) if actor else "",
             "created_at": event.created_at,

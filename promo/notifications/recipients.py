@@ -1,14 +1,15 @@
 """Who hears about an event (:func:`event_recipients`), in which language, and which of its
-promos each person may see.
+promos each person may see. Which roles hear about which kind is the routing table of
+:mod:`.routing`; this module finds the people of each role:
 
-- promo events: the supplier users of the promo's supplier, the category managers of the
-  categories of its lines (not of other categories), the marketers;
-- upload events (``upload_imported`` / ``upload_rejected``): the supplier users of the
-  upload's supplier (and of the suppliers of the promos it touched) and the marketers;
-- export events (``export_failed`` / ``export_warnings``): the marketers;
-- never the actor; never a supplier user when ``event.internal`` is set; never someone who
-  switched the kind off (:class:`~promo.models.NotificationSettings`), is inactive or has no
-  e-mail address.
+- ``supplier``: the supplier users of the promos' suppliers (for an upload event, also of the
+  upload's supplier), never when ``event.internal`` is set;
+- ``category_manager``: the managers of the categories of the promos' lines (not of other
+  categories), each seeing the promos with a line of his;
+- ``deciding_manager``: the same for the lines still waiting for a decision;
+- ``marketer`` and ``head_of_category``: every member of the group, seeing every promo;
+- never the actor; never someone who switched the kind off
+  (:class:`~promo.models.NotificationSettings`), is inactive or has no e-mail address.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from guardian.utils import get_user_obj_perms_model
 
 from promo.models import Promo, PromoEvent, PromoLine
-from promo.notifications.kinds import EXPORT_KINDS, UPLOAD_KINDS, event_promo_ids
+from promo.notifications import routing
+from promo.notifications.kinds import UPLOAD_KINDS, event_promo_ids
 from suppliers.models import Category, SupplierUser
 from suppliers.roles import CATEGORY_DECIDE_PERM, Role
 
@@ -38,12 +41,15 @@ class Recipient:
     promo_ids: frozenset[int] | None = None
 
 
-def _category_manager_promos(promo_ids) -> dict[int, set[int]]:
-    """``{manager user id: {promo ids with a line in one of his categories}}`` in two queries
-    (the lines' categories, then the guardian grants on them), whatever the number of promos."""
+def _category_manager_promos(promo_ids, *, pending_only: bool = False) -> dict[int, set[int]]:
+    """``{manager user id: {promo ids with a line (``pending_only``: a line waiting for a
+    decision) in one of his categories}}`` in two queries (the lines' categories, then the
+    guardian grants on them), whatever the number of promos."""
     promos_by_category: dict[int, set[int]] = defaultdict(set)
-    pairs = (PromoLine.objects.filter(promo_id__in=promo_ids)
-             .values_list("product__category_id", "promo_id").distinct())
+    lines = PromoLine.objects.filter(promo_id__in=promo_ids)
+    if pending_only:
+        lines = lines.filter(decision=PromoLine.Decision.PENDING)
+    pairs = lines.values_list("product__category_id", "promo_id").distinct()
     for category_id, promo_id in pairs:
         promos_by_category[category_id].add(promo_id)
     if not promos_by_category:
@@ -76,6 +82,9 @@ def event_recipients(event: PromoEvent) -> list[Recipient]:
     """Everyone who should get a message about ``event`` (see the module docstring), in a
     fixed number of queries and one pass over the event's promos."""
     kind = event.kind
+    roles = routing.roles_for(kind)
+    if not roles:
+        return []
     promo_ids = event_promo_ids(event)
     supplier_of = dict(Promo.objects.filter(pk__in=promo_ids).values_list("pk", "supplier_id"))
     promos_of_supplier: dict[int, set[int]] = defaultdict(set)
@@ -83,20 +92,24 @@ def event_recipients(event: PromoEvent) -> list[Recipient]:
         promos_of_supplier[supplier_id].add(pk)
     visible = _Visibility()
 
-    if kind not in EXPORT_KINDS:
-        if not event.internal:
-            supplier_ids = set(promos_of_supplier)
-            if kind in UPLOAD_KINDS and event.upload_id and event.upload.supplier_id:
-                supplier_ids.add(event.upload.supplier_id)
-            links = SupplierUser.objects.filter(supplier_id__in=supplier_ids).values_list("user_id", "supplier_id")
-            for user_id, supplier_id in links:
-                visible.grant(user_id, promos_of_supplier.get(supplier_id, set()))
-        if kind not in UPLOAD_KINDS and supplier_of:
-            for user_id, ids in _category_manager_promos(supplier_of.keys()).items():
+    if routing.SUPPLIER in roles and not event.internal:
+        supplier_ids = set(promos_of_supplier)
+        if kind in UPLOAD_KINDS and event.upload_id and event.upload.supplier_id:
+            supplier_ids.add(event.upload.supplier_id)
+        links = SupplierUser.objects.filter(supplier_id__in=supplier_ids).values_list("user_id", "supplier_id")
+        for user_id, supplier_id in links:
+            visible.grant(user_id, promos_of_supplier.get(supplier_id, set()))
+    for role, pending_only in ((routing.CATEGORY_MANAGER, False), (routing.DECIDING_MANAGER, True)):
+        if role in roles and supplier_of:
+            for user_id, ids in _category_manager_promos(supplier_of.keys(), pending_only=pending_only).items():
                 visible.grant(user_id, ids)
     User = get_user_model()
-    for user_id in User.objects.filter(groups__name=Role.MARKETER.value).values_list("pk", flat=True):
-        visible.grant(user_id, None)
+    groups = [Role.MARKETER.value] if routing.MARKETER in roles else []
+    if routing.HEAD_OF_CATEGORY in roles and settings.PROMO_HEAD_OF_CATEGORY_GROUP:
+        groups.append(settings.PROMO_HEAD_OF_CATEGORY_GROUP)
+    if groups:
+        for user_id in User.objects.filter(groups__name__in=groups).values_list("pk", flat=True):
+            visible.grant(user_id, None)
     # Whoever made the change knows about it already.
     visible.by_user.pop(event.actor_id, None)
 

@@ -14,18 +14,27 @@ lines is pending changes nothing, so it is not offered).
 
 Rules that read the same for a supplier's request and the marketer's action: a supplier may
 ask for an extension when a marketer could extend (submitted or approved), and for a
-cancellation when a marketer could cancel (a revision in force that has not finished).
+cancellation when a marketer could cancel (a revision in force that has not finished), one
+open request of each kind at a time. Answering one: a marketer accepts it (the extension or the
+cancellation is his), a marketer or a manager of the promo's categories declines it.
+
+:func:`standings_for` reads the facts of many promos in a fixed number of queries, so a list
+(the promo list, the queue, an upload's promos) offers the bulk actions each row allows
+(:func:`bulk_offers`) with the same predicates and a flat query count.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import cached_property
 
+from django.db.models import Exists, OuterRef, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from promo.models import Promo, PromoEvent, PromoLine
+from promo.models import Promo, PromoEvent, PromoLine, SupplierRequest
 from promo.services.errors import IllegalStateError, NotAllowedError, NotFoundError, WorkflowError
 from promo.services.workflow import NOT_VISIBLE, in_force, status_label, today_or
 from suppliers.models import Category, Supplier
@@ -38,8 +47,11 @@ Decision = PromoLine.Decision
 # Every action of a promo, as the promo page and the API name them.
 ACTIONS = (
     "submit", "withdraw", "approve", "reject", "lines", "cancel", "extend", "request_extension",
-    "request_cancellation", "correct", "line_correct", "targeting", "comment",
+    "request_cancellation", "accept_extension", "accept_cancellation", "decline_request", "correct",
+    "line_correct", "targeting", "comment",
 )
+# The actions a list offers for many promos at once (promo/services/bulk.py).
+BULK_ACTIONS = ("submit", "withdraw", "approve", "reject", "cancel")
 
 NOT_SUPPLIER_OR_MARKETER = _("Это может сделать только поставщик этого промо или маркетолог.")
 SUPPLIER_ONLY = _("Это может сделать только поставщик этого промо.")
@@ -58,6 +70,14 @@ NOT_IN_FORCE = _("Отменить или продлить можно тольк
 ALREADY_FINISHED = _("Промо уже завершилось.")
 NO_LINES = _("В промо нет ни одной строки.")
 NO_TARGETING = _("Не выбран ни один филиал.")
+REQUEST_OPEN = {
+    SupplierRequest.Kind.EXTENSION: _("Запрос на продление уже отправлен %(when)s и ждёт ответа: "
+                                      "второй такой же запрос не нужен."),
+    SupplierRequest.Kind.CANCELLATION: _("Запрос на отмену уже отправлен %(when)s и ждёт ответа: "
+                                         "второй такой же запрос не нужен."),
+}
+NO_OPEN_REQUEST = _("Открытого запроса поставщика нет: на него уже ответили.")
+ANSWER_NOT_ALLOWED = _("Ответить на запрос может маркетолог или менеджер категорий этого промо.")
 
 # Statuses whose terms a manager or a marketer may correct (a rejected promo's way on is a
 # corrected sheet; withdrawn and cancelled are final).
@@ -91,6 +111,21 @@ class Standing:
             pk=self.promo.supplier_id).exists()
 
     @cached_property
+    def has_lines(self) -> bool:
+        return self.promo.lines.exists()
+
+    @cached_property
+    def rejected_revision(self) -> int | None:
+        """The revision the promo's last rejection was about (None: never rejected)."""
+        rejected = self.promo.events.filter(kind=PromoEvent.Kind.PROMO_REJECTED).order_by("-created_at", "-pk").first()
+        return None if rejected is None else rejected.payload.get("revision", 0)
+
+    @cached_property
+    def open_requests(self) -> dict[str, SupplierRequest]:
+        """The supplier's open requests of the promo, by kind."""
+        return {request.kind: request for request in SupplierRequest.objects.open().filter(promo_id=self.promo.pk)}
+
+    @cached_property
     def decidable(self) -> dict[int, str]:
         """The promo's lines the actor decides (lines of his categories): id -> decision."""
         actor = self.actor
@@ -100,11 +135,11 @@ class Standing:
             promo_id=self.promo.pk, product__category__in=Category.objects.restrict(actor, DECIDE),
         ).values_list("pk", "decision"))
 
-    @property
+    @cached_property
     def decides(self) -> bool:
         return bool(self.decidable)
 
-    @property
+    @cached_property
     def pending(self) -> bool:
         """Some of the actor's lines wait for his decision."""
         return Decision.PENDING in self.decidable.values()
@@ -143,6 +178,10 @@ def _visible(s: Standing) -> bool:
     return s.visible
 
 
+def _answerer(s: Standing) -> bool:
+    return s.marketer or s.decides
+
+
 ROLES: dict[str, tuple[Callable[[Standing], bool], object]] = {
     "submit": (_supplier_or_marketer, NOT_SUPPLIER_OR_MARKETER),
     "withdraw": (_supplier_or_marketer, NOT_SUPPLIER_OR_MARKETER),
@@ -153,6 +192,9 @@ ROLES: dict[str, tuple[Callable[[Standing], bool], object]] = {
     "extend": (_marketer, MARKETER_ONLY),
     "request_extension": (_supplier, SUPPLIER_ONLY),
     "request_cancellation": (_supplier, SUPPLIER_ONLY),
+    "accept_extension": (_marketer, MARKETER_ONLY),
+    "accept_cancellation": (_marketer, MARKETER_ONLY),
+    "decline_request": (_answerer, ANSWER_NOT_ALLOWED),
     "correct": (_corrector, CORRECTOR_ONLY),
     "line_correct": (_corrector, LINE_CORRECTOR_ONLY),
     "targeting": (_marketer, MARKETER_ONLY),
@@ -180,11 +222,11 @@ def _submit_state(promo: Promo, s: Standing, today: date) -> WorkflowError | Non
     # Approved -> submitted is for new revisions (corrections, uploads), not a resubmit.
     if promo.status not in (Status.DRAFT, Status.REJECTED):
         return _illegal_move(promo, Status.SUBMITTED)
-    if promo.status == Status.REJECTED:
-        rejected = promo.events.filter(kind=PromoEvent.Kind.PROMO_REJECTED).order_by("-created_at", "-pk").first()
-        if rejected is not None and rejected.payload.get("revision", 0) >= promo.revision:
-            return IllegalStateError(RESUBMIT_NEEDS_REVISION, code="needs_revision")
-    if not promo.lines.exists():
+    # A rejected promo goes back only with a newer revision than the one rejected.
+    if (promo.status == Status.REJECTED and s.rejected_revision is not None
+            and s.rejected_revision >= promo.revision):
+        return IllegalStateError(RESUBMIT_NEEDS_REVISION, code="needs_revision")
+    if not s.has_lines:
         return IllegalStateError(NO_LINES, code="no_lines")
     if promo.rules.is_empty:
         return IllegalStateError(NO_TARGETING, code="no_targeting")
@@ -236,6 +278,39 @@ def _always(promo: Promo, s: Standing, today: date) -> WorkflowError | None:
     return None
 
 
+def _request_open(kind: str, s: Standing) -> WorkflowError | None:
+    request = s.open_requests.get(kind)
+    if request is None:
+        return None
+    when = timezone.localtime(request.created_at).strftime("%d.%m.%Y %H:%M")
+    return IllegalStateError(REQUEST_OPEN[kind] % {"when": when}, code="request_open")
+
+
+def _request_extension_state(promo: Promo, s: Standing, today: date) -> WorkflowError | None:
+    return _extend_state(promo, s, today) or _request_open(SupplierRequest.Kind.EXTENSION, s)
+
+
+def _request_cancellation_state(promo: Promo, s: Standing, today: date) -> WorkflowError | None:
+    return _cancel_state(promo, s, today) or _request_open(SupplierRequest.Kind.CANCELLATION, s)
+
+
+def _no_request(kind: str | None, s: Standing) -> WorkflowError | None:
+    found = s.open_requests if kind is None else s.open_requests.get(kind)
+    return None if found else IllegalStateError(NO_OPEN_REQUEST, code="no_open_request")
+
+
+def _accept_extension_state(promo: Promo, s: Standing, today: date) -> WorkflowError | None:
+    return _no_request(SupplierRequest.Kind.EXTENSION, s) or _extend_state(promo, s, today)
+
+
+def _accept_cancellation_state(promo: Promo, s: Standing, today: date) -> WorkflowError | None:
+    return _no_request(SupplierRequest.Kind.CANCELLATION, s) or _cancel_state(promo, s, today)
+
+
+def _decline_state(promo: Promo, s: Standing, today: date) -> WorkflowError | None:
+    return _no_request(None, s)
+
+
 STATES: dict[str, Callable[[Promo, Standing, date], WorkflowError | None]] = {
     "submit": _submit_state,
     "withdraw": _withdraw_state,
@@ -244,8 +319,11 @@ STATES: dict[str, Callable[[Promo, Standing, date], WorkflowError | None]] = {
     "lines": _submitted_state,
     "cancel": _cancel_state,
     "extend": _extend_state,
-    "request_extension": _extend_state,
-    "request_cancellation": _cancel_state,
+    "request_extension": _request_extension_state,
+    "request_cancellation": _request_cancellation_state,
+    "accept_extension": _accept_extension_state,
+    "accept_cancellation": _accept_cancellation_state,
+    "decline_request": _decline_state,
     "correct": _correct_state,
     "line_correct": _correct_state,
     "targeting": _targeting_state,
@@ -314,3 +392,64 @@ def extension_is_request(actor, promo: Promo) -> bool:
     """A supplier's «extend» is a request to the marketers (only a marketer extends)."""
     standing = Standing(actor, promo)
     return not standing.marketer and standing.own_supplier
+
+
+# --- many promos at once --------------------------------------------------------------------
+
+def standings_for(actor, promos: Iterable[Promo]) -> dict[int, Standing]:
+    """The standing of ``actor`` to each of ``promos`` (found through
+    ``Promo.objects.restrict(actor)``, so visible), with the facts the bulk actions read filled
+    in a fixed number of queries whatever the number of promos (and only those the actor's
+    role can use: a manager never submits, a supplier never decides). Facts not filled (the
+    open requests) are fetched one by one when asked, as for a single promo."""
+    promos = list(promos)
+    ids = [promo.pk for promo in promos]
+    standings = {promo.pk: Standing(actor, promo, visible=True) for promo in promos}
+    if not promos:
+        return standings
+    marketer = is_marketer(actor)
+    supplier = not marketer and is_supplier_user(actor)
+    own: set[int] = set()
+    if supplier:
+        own = set(Supplier.objects.restrict(actor, CHANGE).filter(
+            pk__in={promo.supplier_id for promo in promos}).values_list("pk", flat=True))
+    decides = actor is not None and actor.is_authenticated and (is_category_manager(actor) or actor.is_superuser)
+    # The approval queue knows already: its rows are promos with a line of his categories,
+    # annotated with how many of them wait for him (``my_pending``).
+    queued = decides and all(hasattr(promo, "my_pending") for promo in promos)
+    decidable: dict[int, dict[int, str]] = defaultdict(dict)
+    if decides and not queued:
+        for promo_id, pk, decision in PromoLine.objects.filter(
+                promo_id__in=ids, product__category__in=Category.objects.restrict(actor, DECIDE),
+        ).values_list("promo_id", "pk", "decision"):
+            decidable[promo_id][pk] = decision
+    submit_facts: dict[int, tuple[bool, int | None]] = {}
+    if marketer or (supplier and own):
+        rejections = PromoEvent.objects.filter(promo=OuterRef("pk"), kind=PromoEvent.Kind.PROMO_REJECTED)
+        for pk, has_lines, was_rejected, revision in Promo.objects.filter(pk__in=ids).annotate(
+                has_lines=Exists(PromoLine.objects.filter(promo=OuterRef("pk"))),
+                was_rejected=Exists(rejections),
+                rejected_revision=Subquery(rejections.order_by("-created_at", "-pk").values("payload__revision")[:1]),
+        ).values_list("pk", "has_lines", "was_rejected", "rejected_revision"):
+            submit_facts[pk] = (has_lines, (revision or 0) if was_rejected else None)
+    for promo in promos:
+        facts = standings[promo.pk].__dict__
+        facts["marketer"] = marketer
+        facts["own_supplier"] = promo.supplier_id in own
+        if queued:
+            facts["decides"], facts["pending"] = True, promo.my_pending > 0
+        else:
+            facts["decidable"] = decidable.get(promo.pk, {})
+        if promo.pk in submit_facts:
+            facts["has_lines"], facts["rejected_revision"] = submit_facts[promo.pk]
+    return standings
+
+
+def bulk_offers(actor, promos: Iterable[Promo], today: date | None = None) -> dict[int, set[str]]:
+    """Which of :data:`BULK_ACTIONS` each promo allows ``actor`` now (promo id -> names)."""
+    today = today_or(today)
+    promos = list(promos)
+    standings = standings_for(actor, promos)
+    return {promo.pk: {action for action in BULK_ACTIONS
+                       if action_allowed(action, promo=promo, standing=standings[promo.pk], today=today)}
+            for promo in promos}

@@ -31,3 +31,9 @@ def event_record(
     if notify:
         notify_event(event)
     return event
+
+
+def event_notify(event: PromoEvent) -> None:
+    """Queue the notifications of an event recorded with ``notify=False`` after all (a bulk
+    action that touched one promo of a kind announces that promo's own event)."""
+    notify_event(event)

@@ -160,11 +160,12 @@ def promo_set_targeting(*, promo: Promo, actor, targeting: Targeting, reason: st
 
 
 def promo_extend(*, promo: Promo, actor, new_end: date, version: int | None = None, reason: str = "",
-                 today: date | None = None) -> Promo:
+                 today: date | None = None, notify: bool = True) -> Promo:
     """A marketer moves the end of a submitted or approved promo later. The new end makes a
     new revision that goes to approval again (accepted lines back to pending) while the
     approved revision stays in force. (A supplier asks instead:
-    :func:`promo.services.supplier_requests.promo_request_extension`.)"""
+    :func:`promo.services.supplier_requests.promo_request_extension`; ``notify=False``: the
+    accepted request's own event tells everyone.)"""
     with transaction.atomic():
         lock(promo)
         standing = require_role("extend", promo=promo, actor=actor)
@@ -184,7 +185,7 @@ def promo_extend(*, promo: Promo, actor, new_end: date, version: int | None = No
         new_revision(promo, actor=actor, reason=reason)
         save_promo(promo, actor=actor, reason=reason, fields=fields)
         record(promo, kind=Kind.PROMO_EXTENDED, actor=actor, from_status=from_status, reason=reason,
-               action=action, from_version=from_version,
+               action=action, from_version=from_version, notify=notify,
                payload={"changes": [{"field": "end", "old": plain(old_end), "new": plain(new_end)}]})
     return promo
 

@@ -31,6 +31,8 @@ from promo.services.revisions import revision_freeze_decisions
 from promo.services.workflow import (
     UNDO_DECISION_FIELDS,
     check_version,
+    close_requests,
+    decision_clock,
     lock,
     record,
     require_reason,
@@ -69,9 +71,12 @@ def _settle(promo: Promo) -> list[str]:
     return ["status"]
 
 
-def promo_submit(*, promo: Promo, actor, version: int | None = None, comment: str = "") -> Promo:
+def promo_submit(*, promo: Promo, actor, version: int | None = None, comment: str = "",
+                 notify: bool = True) -> Promo:
     """Send a draft (or a rejected promo that got a new revision) for approval. For the
-    supplier of the promo or a marketer; every line starts undecided."""
+    supplier of the promo or a marketer; every line starts undecided and the decision clock
+    starts (:func:`~promo.services.workflow.decision_clock`). ``notify=False``: the caller
+    announces it (a bulk action's one digest)."""
     with transaction.atomic():
         lock(promo)
         standing = require_role("submit", promo=promo, actor=actor)
@@ -84,9 +89,9 @@ def promo_submit(*, promo: Promo, actor, version: int | None = None, comment: st
         reason = (comment or "").strip()
         save_lines(reset_decisions(promo.lines.all()), actor=actor, reason=reason, fields=UNDO_DECISION_FIELDS)
         promo.status = Status.SUBMITTED
-        save_promo(promo, actor=actor, reason=reason, fields=["status"])
+        save_promo(promo, actor=actor, reason=reason, fields=["status", *decision_clock(promo)])
         record(promo, kind=Kind.PROMO_SUBMITTED, actor=actor, from_status=from_status, reason=reason,
-               action="submit", from_version=from_version)
+               action="submit", from_version=from_version, notify=notify)
     return promo
 
 
@@ -114,10 +119,12 @@ def _floor_checked(promo: Promo, decisions: list[tuple[PromoLine, str, str]],
 
 
 def _decide(promo: Promo, *, actor, decisions: list[tuple[PromoLine, str, str]], action: str,
-            comment: str = "", overrides: dict[int, str] | None = None) -> Promo:
+            comment: str = "", notify: bool = True, overrides: dict[int, str] | None = None) -> Promo:
     """Apply line decisions of one manager and settle the promo, as one event. ``decisions``
     holds (line, decision, reason) for lines already checked to be his (with their product's
-    category loaded, for the price floor)."""
+    category loaded, for the price floor). The event's reason is ``comment``, what the manager
+    said of the promo; a line's reason (a rejection's, a below-floor override's) stays with its
+    line (the event's ``lines``), so a mail never words a line's reason as the promo's comment."""
     decisions, below = _floor_checked(promo, decisions, overrides or {})
     now = timezone.now()
     changed: list[PromoLine] = []
@@ -136,14 +143,15 @@ def _decide(promo: Promo, *, actor, decisions: list[tuple[PromoLine, str, str]],
     from_status, from_version = promo.status, promo.version
     reasons = list(dict.fromkeys(r for line, d, r in decisions
                                  if r and (d == Decision.REJECTED or line.pk in below)))
-    reason = "; ".join([comment, *reasons] if comment else reasons)
-    save_lines(changed, actor=actor, reason=reason, fields=UNDO_DECISION_FIELDS)
+    # The history rows say why each line was decided so; the event says what was said of the promo.
+    history_reason = "; ".join(dict.fromkeys(text for text in (comment, *reasons) if text))
+    save_lines(changed, actor=actor, reason=history_reason, fields=UNDO_DECISION_FIELDS)
     fields = _settle(promo)
-    save_promo(promo, actor=actor, reason=reason, fields=fields)
+    save_promo(promo, actor=actor, reason=history_reason, fields=fields)
     kind = {Status.APPROVED: Kind.PROMO_APPROVED, Status.REJECTED: Kind.PROMO_REJECTED}.get(
         promo.status if fields else None, Kind.LINE_DECIDED)
-    record(promo, kind=kind, actor=actor, from_status=from_status, reason=reason, action=action,
-           from_version=from_version,
+    record(promo, kind=kind, actor=actor, from_status=from_status, reason=comment, action=action,
+           from_version=from_version, notify=notify,
            payload={"lines": details,
                     "accepted": sum(1 for d in details if d["decision"] == Decision.ACCEPTED),
                     "rejected": sum(1 for d in details if d["decision"] == Decision.REJECTED)})
@@ -156,7 +164,7 @@ def _pending_of(promo: Promo, standing) -> list[PromoLine]:
 
 
 def promo_approve(*, promo: Promo, actor, version: int | None = None, comment: str = "",
-                  below_floor_reason: str | None = None) -> Promo:
+                  below_floor_reason: str | None = None, notify: bool = True) -> Promo:
     """Accept every pending line the manager decides (his categories), then settle the promo.
     Lines below the price floor need ``below_floor_reason`` (the «согласовать ниже порога» box
     with its reason), or nothing is accepted."""
@@ -169,12 +177,14 @@ def promo_approve(*, promo: Promo, actor, version: int | None = None, comment: s
         pending = _pending_of(promo, standing)
         overrides = {} if below_floor_reason is None else dict.fromkeys((line.pk for line in pending),
                                                                         below_floor_reason)
-        return _decide(promo, actor=actor, action="approve", comment=(comment or "").strip(),
+        return _decide(promo, actor=actor, action="approve", comment=(comment or "").strip(), notify=notify,
                        decisions=[(line, Decision.ACCEPTED, "") for line in pending], overrides=overrides)
 
 
-def promo_reject(*, promo: Promo, actor, reason: str, version: int | None = None) -> Promo:
-    """Reject every pending line the manager decides, with a reason, then settle the promo."""
+def promo_reject(*, promo: Promo, actor, reason: str, version: int | None = None,
+                 notify: bool = True) -> Promo:
+    """Reject every pending line the manager decides, with a reason (the promo's), then settle
+    the promo."""
     with transaction.atomic():
         lock(promo)
         standing = require_role("reject", promo=promo, actor=actor)
@@ -182,7 +192,7 @@ def promo_reject(*, promo: Promo, actor, reason: str, version: int | None = None
             return promo
         require_state("reject", promo=promo, standing=standing)
         reason = require_reason(reason, REJECT_REASON_REQUIRED)
-        return _decide(promo, actor=actor, action="reject",
+        return _decide(promo, actor=actor, action="reject", comment=reason, notify=notify,
                        decisions=[(line, Decision.REJECTED, reason) for line in _pending_of(promo, standing)])
 
 
@@ -245,7 +255,8 @@ def lines_decide(*, promo: Promo, actor, decisions: dict[int, tuple[str, str]],
                        overrides={int(pk): reason for pk, reason in (floor_overrides or {}).items()})
 
 
-def promo_withdraw(*, promo: Promo, actor, version: int | None = None, reason: str = "") -> Promo:
+def promo_withdraw(*, promo: Promo, actor, version: int | None = None, reason: str = "",
+                   notify: bool = True) -> Promo:
     """The supplier takes back a draft or a submitted promo that is not in force yet
     (a marketer may do it on the supplier's behalf)."""
     with transaction.atomic():
@@ -260,14 +271,16 @@ def promo_withdraw(*, promo: Promo, actor, version: int | None = None, reason: s
         reason = (reason or "").strip()
         promo.status = Status.WITHDRAWN
         save_promo(promo, actor=actor, reason=reason, fields=["status"])
+        close_requests(promo, actor=actor)
         record(promo, kind=Kind.PROMO_WITHDRAWN, actor=actor, from_status=from_status, reason=reason,
-               action="withdraw", from_version=from_version)
+               action="withdraw", from_version=from_version, notify=notify)
     return promo
 
 
 def promo_cancel(*, promo: Promo, actor, reason: str, version: int | None = None,
-                 today: date | None = None) -> Promo:
-    """A marketer cancels a promo in force (with a reason); exports drop it from then on."""
+                 today: date | None = None, notify: bool = True) -> Promo:
+    """A marketer cancels a promo in force (with a reason); exports drop it from then on, and
+    the supplier's open requests are closed."""
     with transaction.atomic():
         lock(promo)
         standing = require_role("cancel", promo=promo, actor=actor)
@@ -280,6 +293,7 @@ def promo_cancel(*, promo: Promo, actor, reason: str, version: int | None = None
         from_status, from_version = promo.status, promo.version
         promo.status = Status.CANCELLED
         save_promo(promo, actor=actor, reason=reason, fields=["status"])
+        close_requests(promo, actor=actor)
         record(promo, kind=Kind.PROMO_CANCELLED, actor=actor, from_status=from_status, reason=reason,
-               action="cancel", from_version=from_version)
+               action="cancel", from_version=from_version, notify=notify)
     return promo

@@ -20,18 +20,24 @@ A change to the terms (dates, a line, an extension, a corrected upload) puts the
 back to pending (:func:`reset_decisions`), freezes a new revision (:func:`new_revision`) and
 sends the promo back to approval (:func:`back_to_approval`), while ``approved_revision`` keeps
 pointing at the revision in force, which is what exports read.
+
+Each revision that goes to approval starts its decision clock (:func:`decision_clock`): when it
+was sent and the day a decision is due (:mod:`promo.deadlines`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
+from functools import lru_cache
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_update_with_history
 
-from promo.models import Promo, PromoEvent, PromoLine
+from promo import deadlines
+from promo.models import Promo, PromoEvent, PromoLine, SupplierRequest
 from promo.services.errors import InvalidError, NotFoundError, StaleVersionError
 from promo.services.events import event_record
 from promo.services.revisions import revision_record
@@ -156,15 +162,72 @@ def reset_decisions(lines: Iterable[PromoLine]) -> list[PromoLine]:
     return touched
 
 
+@lru_cache(maxsize=8)
+def _holidays(text: str) -> frozenset[date]:
+    return deadlines.parse_holidays(text)
+
+
+def holidays() -> frozenset[date]:
+    """The days off besides weekends (``PROMO_HOLIDAYS``)."""
+    return _holidays(settings.PROMO_HOLIDAYS or "")
+
+
+def decision_due_for(promo: Promo, submitted_on: date) -> date:
+    """The decision due date of ``promo``'s revision sent for approval on ``submitted_on``."""
+    return deadlines.decision_due(
+        submitted_on=submitted_on, start=promo.start, working_days=settings.PROMO_DECISION_WORKING_DAYS,
+        buffer_days=settings.PROMO_DECISION_BUFFER_DAYS, holidays=holidays())
+
+
+def next_working_day(today: date) -> date:
+    return deadlines.next_working_day(today, holidays())
+
+
+def decision_clock(promo: Promo, *, now: datetime | None = None) -> list[str]:
+    """The revision goes to approval now: note when, and the day its decision is due. Returns
+    the promo fields it set (to save)."""
+    now = now or timezone.now()
+    promo.submitted_at = now
+    promo.decision_due = decision_due_for(promo, timezone.localdate(now))
+    return ["submitted_at", "decision_due"]
+
+
 def back_to_approval(promo: Promo) -> list[str]:
     """New terms need a decision again: an approved promo, and a rejected one that got a
     corrected upload, go back to submitted (the revision in force, if any, stays in force
-    until the new one is decided). Returns the promo fields it changed. The services refuse
-    corrections of a rejected promo before they get here: its way on is a corrected sheet."""
+    until the new one is decided); a submitted one waits for the decision on its new
+    revision. Either way the revision's decision clock starts now. Returns the promo fields
+    it changed. The services refuse corrections of a rejected promo before they get here:
+    its way on is a corrected sheet."""
+    fields = []
     if promo.status in (Status.APPROVED, Status.REJECTED):
         promo.status = Status.SUBMITTED
-        return ["status"]
-    return []
+        fields.append("status")
+    if promo.status == Status.SUBMITTED:
+        fields += decision_clock(promo)
+    return fields
+
+
+REQUESTS_CLOSED = {
+    Status.CANCELLED: _("Промо отменено: запрос закрыт."),
+    Status.WITHDRAWN: _("Промо отозвано: запрос закрыт."),
+}
+
+
+def close_requests(promo: Promo, *, actor) -> int:
+    """A promo that became final (cancelled, withdrawn) answers the supplier's open requests:
+    nothing is left to extend or cancel. Returns how many it closed."""
+    closed = 0
+    now = timezone.now()
+    for request in SupplierRequest.objects.select_for_update().filter(promo_id=promo.pk,
+                                                                      status=SupplierRequest.Status.OPEN):
+        request.status = SupplierRequest.Status.DECLINED
+        request.answered_by, request.answered_at = actor, now
+        request.answer = str(REQUESTS_CLOSED[promo.status])
+        request._history_user = actor
+        request.save(update_fields=["status", "answered_by", "answered_at", "answer", "updated_at"])
+        closed += 1
+    return closed
 
 
 def new_revision(promo: Promo, *, actor, reason: str, upload=None):

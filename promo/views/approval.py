@@ -1,35 +1,36 @@
 """The category manager's approval screen: his queue with counts, the age of the oldest
-promo, filters and sorting, bulk accept / reject of the selected promos, and the decisions on
-one promo (whole promo or line by line) posted from the promo page."""
+submission, the decision due dates (overdue in red, counted), filters and sorting, the bulk
+bar (accept / reject the ticked promos or all matching the filter: promo/views/bulk.py), the
+open requests of suppliers of his categories, and the decisions on one promo (whole promo or
+line by line) posted from the promo page."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, DateTimeField, Exists, F, Min, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
-from django.shortcuts import redirect
-from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
-from django.views import View
 from django_filters.views import FilterView
 
 from promo import economics
 from promo.filtersets import PromoFilterSet
 from promo.forms import workflow as wf
-from promo.models import Promo, PromoEvent, PromoLine
+from promo.models import Promo, PromoLine, SupplierRequest
 from promo.services import transitions
 from promo.services.conflicts import LineWindow, overlaps_find
-from promo.services.errors import WorkflowError
-from promo.views.promos import PromoActionView, RoleRequiredMixin, safe_next
+from promo.views.bulk_bar import bulk_context
+from promo.views.promos import PromoActionView, RoleRequiredMixin
 from suppliers.models import Category, Product
 from suppliers.querysets import DECIDE
 from suppliers.roles import is_category_manager
 
+# The open requests the queue lists (the requests page has them all).
+QUEUE_REQUESTS = 20
+
 SORTS = {
+    "due": (F("decision_due").asc(nulls_last=True), "pk"),
     "age": (F("submitted_at").asc(nulls_last=True), "pk"),
     "-age": (F("submitted_at").desc(nulls_last=True), "-pk"),
     "start": ("start", "pk"),
@@ -38,6 +39,7 @@ SORTS = {
     "code": ("pk",),
 }
 SORT_LABELS = {
+    "due": gettext_lazy("по сроку решения"),
     "age": gettext_lazy("сначала давние"),
     "-age": gettext_lazy("сначала новые"),
     "start": gettext_lazy("по дате начала"),
@@ -64,19 +66,14 @@ def conflicting_promo_ids(promos: Iterable[Promo]) -> set[int]:
 
 
 def review_queue(user):
-    """The manager's queue: submitted promos with a line of his categories, annotated with
-    when they were submitted and how many lines wait for him (no query per row)."""
+    """The manager's queue: submitted promos with a line of his categories, annotated with how
+    many lines wait for him (no query per row). ``submitted_at`` and ``decision_due`` are the
+    current revision's (the kernel's decision clock)."""
     managed = Category.objects.restrict(user, DECIDE)
-    submitted_at = Subquery(
-        PromoEvent.objects.filter(promo=OuterRef("pk"), kind=PromoEvent.Kind.PROMO_SUBMITTED)
-        .order_by("-created_at").values("created_at")[:1],
-        output_field=DateTimeField(),
-    )
     return (
         Promo.objects.restrict(user, DECIDE).pending_review()
-        .select_related("supplier")
+        .select_related("supplier", "approved_revision")
         .annotate(
-            submitted_at=Coalesce(submitted_at, F("updated_at")),
             line_count=Count("lines"),
             my_pending=Count("lines", filter=Q(lines__product__category__in=managed,
                                                lines__decision=PromoLine.Decision.PENDING)),
@@ -131,8 +128,8 @@ class ApprovalQueueView(CategoryManagerRequiredMixin, FilterView):
     paginate_by = 50
 
     def sort_key(self) -> str:
-        sort = self.request.GET.get("sort", "age")
-        return sort if sort in SORTS else "age"
+        sort = self.request.GET.get("sort", "due")
+        return sort if sort in SORTS else "due"
 
     def get_queryset(self):
         return review_queue(self.request.user).order_by(*SORTS[self.sort_key()])
@@ -145,8 +142,10 @@ class ApprovalQueueView(CategoryManagerRequiredMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
         queue = review_queue(self.request.user)
-        totals = queue.aggregate(total=Count("pk", distinct=True), oldest=Min("submitted_at"))
+        totals = queue.aggregate(total=Count("pk", distinct=True), oldest=Min("submitted_at"),
+                                 overdue=Count("pk", distinct=True, filter=Q(decision_due__lt=today)))
         page = list(context["object_list"])
         conflicts = conflicting_promo_ids(page)
         # The worst line margin after compensation of each promo on the page: one query for
@@ -154,53 +153,27 @@ class ApprovalQueueView(CategoryManagerRequiredMixin, FilterView):
         worst = economics.worst_margins(page)
         for promo in page:
             promo.has_conflict = promo.pk in conflicts
+            promo.overdue = promo.is_overdue(today)
             promo.worst_line = worst.get(promo.pk)
         context.update({
             "promos": page,
             "totals": totals,
+            "today": today,
             "sort": self.sort_key(),
             "sorts": SORT_LABELS,
             "only_conflicts": self.request.GET.get("conflicts") == "1",
-            "bulk_form": wf.BulkDecisionForm(),
+            "requests": open_requests_for(self.request.user, action=DECIDE)[:QUEUE_REQUESTS],
+            **bulk_context(self.request, page, source="queue"),
         })
         return context
 
 
-class ApprovalBulkView(CategoryManagerRequiredMixin, View):
-    """Accept or reject the ticked promos of the queue, one service call per promo: the ones
-    that succeed are decided, the others are listed with the service's message."""
-
-    http_method_names = ["post"]
-
-    def post(self, request):
-        # Any promo the manager decides is a valid choice; one decided meanwhile by someone
-        # else is then refused by the service with its own message, the others go through.
-        form = wf.BulkDecisionForm(request.POST, queryset=Promo.objects.restrict(request.user, DECIDE))
-        back = safe_next(request, reverse("promo:approval_queue"))
-        if not form.is_valid():
-            for error in form.errors.values():
-                messages.error(request, " ".join(str(message) for message in error))
-            return redirect(back)
-        decided, failed = [], []
-        promos = Promo.objects.restrict(request.user, DECIDE).in_bulk(form.cleaned_data["promos"])
-        for pk, version in sorted(form.versions().items()):
-            promo = promos[pk]
-            try:
-                if form.cleaned_data["decision"] == form.ACCEPT:
-                    transitions.promo_approve(promo=promo, actor=request.user, version=version, comment="")
-                else:
-                    transitions.promo_reject(promo=promo, actor=request.user, version=version,
-                                          reason=form.cleaned_data["reason"])
-            except WorkflowError as exc:
-                failed.append(f"{promo.code}: {exc.message}")
-            else:
-                decided.append(promo.code)
-        if decided:
-            messages.success(request, _("Решение принято по промо (%(n)d): %(codes)s.")
-                             % {"n": len(decided), "codes": ", ".join(decided)})
-        for failure in failed:
-            messages.error(request, failure)
-        return redirect(back)
+def open_requests_for(user, *, action: str = "view"):
+    """The suppliers' open requests of the promos ``user`` may see (``decide``: of his
+    categories), oldest first, on promos that can still be extended or cancelled."""
+    return (SupplierRequest.objects.restrict(user, action).open()
+            .exclude(promo__status__in=Promo.Status.final())
+            .select_related("promo__supplier", "requested_by").order_by("created_at", "pk"))
 
 
 class PromoApproveView(PromoActionView):

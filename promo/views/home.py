@@ -1,13 +1,17 @@
-"""The home page: what the signed-in person works on, by role: the approval queue for a
-category manager, its own promos and uploads for a supplier, everything for a marketer."""
+"""The home page: what the signed-in person works on, by role: the approval queue (with the
+decision due dates) for a category manager, its own promos and uploads for a supplier,
+everything for a marketer; and the suppliers' open requests each of them should see (a
+marketer: all, a manager: of his categories, a supplier: its own)."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.utils import timezone
 from django.views.generic import TemplateView
 
 from promo.models import PromoEvent
 from promo.selectors import home_counts
-from promo.views.approval import review_queue
+from promo.views.approval import open_requests_for, review_queue
 from promo.views.promos import promo_page_queryset
+from suppliers.querysets import DECIDE, VIEW
 from suppliers.roles import is_category_manager, is_marketer, is_supplier_user
 
 # Rows in each list of the home page; the full lists are a click away.
@@ -20,13 +24,19 @@ class HomeView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
+        today = timezone.localdate()
         context["counts"] = home_counts(user=user)
         if is_category_manager(user) or user.is_superuser:
-            context["queue"] = list(review_queue(user).order_by("submitted_at", "pk")[:HOME_ROWS])
+            queue = list(review_queue(user).order_by("decision_due", "submitted_at", "pk")[:HOME_ROWS])
+            for promo in queue:
+                promo.overdue = promo.is_overdue(today)
+            context["queue"] = queue
         if is_supplier_user(user) or is_marketer(user):
             context["recent_promos"] = list(promo_page_queryset(user).order_by("-updated_at", "-pk")[:HOME_ROWS])
         if is_marketer(user):
             context["recent_events"] = list(
                 PromoEvent.objects.select_related("actor", "promo").order_by("-created_at", "-pk")[:HOME_ROWS]
             )
+        scope = DECIDE if is_category_manager(user) and not is_marketer(user) else VIEW
+        context["open_requests"] = list(open_requests_for(user, action=scope)[:HOME_ROWS])
         return context

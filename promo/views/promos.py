@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -31,7 +31,8 @@ from promo import economics, mechanics
 from promo.changes import ChangeFormatter, line_changes, terms_changes
 from promo.filtersets import PromoFilterSet
 from promo.forms import workflow as wf
-from promo.models import Promo, PromoComment, PromoLine
+from promo.models import Promo, PromoComment, PromoLine, SupplierRequest
+from promo.selectors import promo_requests
 from promo.services import comments, floor, point_corrections, supplier_requests, transitions
 from promo.services.actions import Standing, promo_actions, require_role
 from promo.services.conflicts import promo_conflict_details
@@ -44,6 +45,7 @@ from promo.services.errors import (
     WorkflowError,
 )
 from promo.services.revisions import revision_current
+from promo.views.bulk_bar import bulk_context
 from suppliers.roles import is_marketer, is_staff_role
 
 # A refusal the page shows as a message on the promo page with the user's input kept: a move
@@ -115,7 +117,11 @@ class PromoListView(LoginRequiredMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["today"] = date.today()
+        today = timezone.localdate()
+        context["today"] = today
+        page = list(context["object_list"])
+        context["object_list"] = page
+        context.update(bulk_context(self.request, page, source="list"))
         return context
 
 
@@ -193,7 +199,10 @@ def visible_comments(promo: Promo, user):
 
 
 def promo_page_queryset(user):
-    return Promo.objects.restrict(user).select_related("supplier", "approved_revision", "created_by")
+    # Whether the supplier ever asked anything: most promos never did, and their page then
+    # spends no query on requests.
+    return (Promo.objects.restrict(user).select_related("supplier", "approved_revision", "created_by")
+            .annotate(has_requests=Exists(SupplierRequest.objects.filter(promo=OuterRef("pk")))))
 
 
 class PromoPage:
@@ -253,9 +262,17 @@ class PromoPage:
             actions.add("reupload")
         return actions
 
+    def requests(self) -> tuple[list[SupplierRequest], list[SupplierRequest]]:
+        """The supplier's open and last answered requests (:func:`promo.selectors.promo_requests`);
+        the open ones are the standing's too (the request and answer actions read them)."""
+        open_ones, answered = promo_requests(promo=self.promo)
+        self.standing.__dict__["open_requests"] = {row.kind: row for row in open_ones}
+        return open_ones, answered
+
     def context(self, bound: dict | None = None) -> dict:
         bound = bound or {}
         promo = self.promo
+        open_requests, answered_requests = self.requests()
         lines = list(self.lines())
         decidable = self.decidable_ids()
         actions = self.allowed_actions()
@@ -287,6 +304,10 @@ class PromoPage:
         rules = promo.rules
         on = max(self.today, promo.start) if self.today <= promo.end else promo.start
         return {
+            "requests": [(request, bound.get(f"request_{request.pk}") or wf.RequestAnswerForm(request_id=request.pk))
+                         for request in open_requests],
+            "answered_requests": answered_requests,
+            "overdue": promo.is_overdue(self.today),
             "promo": promo,
             "rows": rows,
             "forms": forms,
@@ -394,26 +415,6 @@ class PromoWithdrawView(PromoActionView):
     def perform(self, promo, form):
         transitions.promo_withdraw(promo=promo, actor=self.request.user, version=form.cleaned_data["version"],
                                 reason=form.cleaned_data["reason"])
-
-
-class PromoRequestExtensionView(PromoActionView):
-    action = "request_extension"
-    success_message = gettext_lazy("Запрос на продление отправлен.")
-
-    def perform(self, promo, form):
-        supplier_requests.promo_request_extension(
-            promo=promo, actor=self.request.user, new_end=form.cleaned_data["new_end"],
-            reason=form.cleaned_data["reason"], version=form.cleaned_data["version"])
-
-
-class PromoRequestCancellationView(PromoActionView):
-    action = "request_cancellation"
-    success_message = gettext_lazy("Запрос на отмену отправлен.")
-
-    def perform(self, promo, form):
-        supplier_requests.promo_request_cancellation(promo=promo, actor=self.request.user,
-                                            reason=form.cleaned_data["reason"],
-                                            version=form.cleaned_data["version"])
 
 
 class PromoCancelView(PromoActionView):

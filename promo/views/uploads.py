@@ -25,6 +25,7 @@ from django.views.generic import ListView
 from config.parsing import parse_id
 from promo.forms.uploads import UploadConfirmForm, UploadForm
 from promo.models import Promo, PromoUpload
+from promo.services.actions import bulk_offers
 from promo.services.errors import WorkflowError
 from promo.services.imports.confirmation import (
     PREVIEW_STALE,
@@ -62,7 +63,7 @@ class UploaderRequiredMixin(LoginRequiredMixin):
 def uploads_for(user, *, lists: bool = False):
     """The uploads ``user`` may see; ``lists`` leaves out the problem lists (a rejected bulk
     file can carry 100,000 of them) where a list only needs their count from the summary."""
-    uploads = PromoUpload.objects.restrict(user).select_related("supplier", "uploaded_by")
+    uploads = PromoUpload.objects.restrict(user).select_related("supplier", "uploaded_by").with_saving()
     return uploads.defer("errors", "warnings") if lists else uploads
 
 
@@ -87,18 +88,25 @@ def upload_context(upload: PromoUpload, user, *, refusal: str = "") -> dict:
     warnings = stored_problems(upload.warnings)
     summary = upload.summary or {}
     revised = {row["promo"]: row for row in summary.get("revisions", [])}
-    promos = list(Promo.objects.restrict(user).filter(uploads=upload).select_related("supplier")
+    promos = list(Promo.objects.restrict(user).filter(uploads=upload).select_related("supplier", "approved_revision")
                   .annotate(line_count=Count("lines")).order_by("pk"))
+    offers = bulk_offers(user, promos, timezone.localdate()) if promos else {}
+    for promo in promos:
+        promo.bulk_actions = offers.get(promo.pk, set())
     for promo in promos:
         promo.revision_diff = revised.get(promo.code)
+    created = set(summary.get("created", []))
     context.update({
+        # «Отправить все на согласование»: the promos this upload created that the user may submit.
+        "bulk_submit": [promo for promo in promos if promo.code in created
+                        and "submit" in promo.bulk_actions] if created else [],
         "summary": summary,
         "errors": errors[:SHOWN_PROBLEMS],
         "errors_total": len(errors),
         "warnings": warnings[:SHOWN_PROBLEMS],
         "warnings_total": len(warnings),
         "promos": promos,
-        "created": set(summary.get("created", [])),
+        "created": created,
         "has_workbook": bool(upload.errors or upload.warnings) and upload.status == PromoUpload.Status.REJECTED,
     })
     return context

@@ -19,6 +19,21 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+// A list's bulk bar: the number of ticked promos; «all matching the filter» counts the filter's.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-bulk-bar]").forEach((bar) => {
+    const form = bar.closest("form");
+    const count = bar.querySelector("[data-bulk-count]");
+    const all = bar.querySelector("[data-bulk-all]");
+    const update = () => {
+      if (!count) return;
+      const ticked = form.querySelectorAll("input[type=checkbox][name=promos]:checked").length;
+      count.textContent = all && all.checked ? all.dataset.bulkAll : String(ticked);
+    };
+    form.addEventListener("change", update);
+    update();
+  });
+});
 
 // Grouped menu items (templates/inc/nav.html): one dropdown open at a time; a click elsewhere
 // or Escape closes it. Without this script each <details> still opens and closes by itself.

@@ -1,6 +1,8 @@
 """The whole approval path in a real headless Chromium: s001 uploads its clean sheet and
 submits the percent promo; the category manager rejects one line with a reason and accepts
-the rest; s001 sees the promo approved with the rejected line and its reason.
+the rest; s001 sees the promo approved with the rejected line and its reason. And in bulk: a
+marketer imports a sheet for S001 and submits all its promos from the upload's page, the
+manager approves them all from his queue.
 
 Chromium is the system one (/usr/bin/chromium, Debian's package), never a downloaded browser.
 The screenshot of the approval screen is left in tests/artifacts/ (gitignored)."""
@@ -11,7 +13,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect, sync_playwright
 
-from promo.models import Promo, PromoLine
+from promo.models import Promo, PromoEvent, PromoLine
+from suppliers.models import Supplier
 
 WORKBOOK = Path(__file__).resolve().parents[1] / "data" / "workbooks" / "s001_discount_clean.xlsx"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -97,3 +100,67 @@ def test_upload_submit_decide_and_see_the_decision(live_server, demo_data, tmp_p
     decisions = dict(promo.lines.values_list("product__article", "decision"))
     assert decisions.pop(REJECTED_ARTICLE) == PromoLine.Decision.REJECTED
     assert set(decisions.values()) == {PromoLine.Decision.ACCEPTED}
+
+
+@pytest.mark.e2e
+def test_a_marketer_bulk_submits_an_imports_promos_and_a_manager_bulk_approves_them(live_server, demo_data,
+                                                                                   tmp_path):
+    ARTIFACTS.mkdir(exist_ok=True)
+    base = live_server.url
+    s001 = Supplier.objects.get(code="S001").pk
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+            locale="ru-RU", viewport={"width": 1400, "height": 1000},
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        try:
+            # given the marketer importing S001's clean sheet on its behalf
+            login(page, base, "marketer")
+            page.goto(base + reverse("promo:upload_create"))
+            upload_form = page.locator("form:has(input[name=file])")
+            upload_form.locator("select[name=supplier]").select_option(str(s001))
+            upload_form.locator("input[name=file]").set_input_files(str(WORKBOOK))
+            upload_form.locator("button[type=submit]").click()
+            expect(page.locator("#upload-status .badge.upload-imported")).to_have_text("Загружено")
+
+            # when the marketer presses «Отправить все на согласование» and confirms the count
+            page.locator("button[data-bulk-submit]").click()
+            expect(page.locator(".bulk-count")).to_contain_text("Отправить на согласование: 2 промо?")
+            page.locator(".bulk-confirm button[name=confirm]").click()
+
+            # then the result lists both as done and none refused
+            expect(page.locator("[data-done-count]")).to_have_text("2")
+            expect(page.locator(".bulk-refused")).to_have_count(0)
+
+            # and the category manager finds both in his queue, ticks all matching his filter,
+            # approves and confirms
+            login(page, base, "manager")
+            page.goto(base + reverse("promo:approval_queue") + "?supplier=" + str(s001))
+            expect(page.locator("table.queue tbody tr[data-promo]")).to_have_count(2)
+            page.locator("input[data-bulk-all]").check()
+            expect(page.locator("[data-bulk-count]")).to_have_text("2")
+            page.locator("button[data-bulk-action=approve]").click()
+            expect(page.locator(".bulk-count")).to_contain_text("Принять: 2 промо?")
+            page.screenshot(path=str(ARTIFACTS / "bulk_confirmation.png"), full_page=True)
+            page.locator(".bulk-confirm button[name=confirm]").click()
+            expect(page.locator("[data-done-count]")).to_have_text("2")
+
+            # and his queue is empty again
+            page.goto(base + reverse("promo:approval_queue"))
+            expect(page.locator("#queue-total")).to_have_text("0")
+        finally:
+            context.close()
+
+    # The database once the browser is closed: both promos approved, every line accepted, one
+    # submission digest and one approval digest, not one mail per promo.
+    promos = Promo.objects.filter(supplier__code="S001")
+    assert promos.count() == 2
+    assert set(promos.values_list("status", flat=True)) == {Promo.Status.APPROVED}
+    assert set(PromoLine.objects.filter(promo__in=promos).values_list("decision", flat=True)) == {
+        PromoLine.Decision.ACCEPTED}
+    digests = PromoEvent.objects.filter(promo__isnull=True, payload__bulk__isnull=False)
+    assert sorted(digests.values_list("kind", flat=True)) == [PromoEvent.Kind.PROMO_APPROVED,
+                                                              PromoEvent.Kind.PROMO_SUBMITTED]

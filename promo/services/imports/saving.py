@@ -12,6 +12,7 @@ confirmed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -89,9 +90,11 @@ def _line_values(candidate: LineCandidate, promo_id: int) -> dict:
     }
 
 
-def _create_promos(*, candidates: list[PromoCandidate], upload: PromoUpload, actor, now) -> list[Promo]:
+def _create_promos(*, candidates: list[PromoCandidate], upload: PromoUpload, actor, now,
+                   advance: Callable[[int], None]) -> list[Promo]:
     """New promos: draft, revision 1, their lines, the frozen revision 1 and a
-    ``promo_created`` event each, all in bulk (a fixed number of statements)."""
+    ``promo_created`` event each, all in bulk (a fixed number of statements). ``advance`` is
+    told half the lines once they are written, the other half with their revisions."""
     if not candidates:
         return []
     reason = str(REASON_IMPORT)
@@ -112,6 +115,8 @@ def _create_promos(*, candidates: list[PromoCandidate], upload: PromoUpload, act
     bulk_insert(PromoLine, [_line_values(line, promo.pk) for promo, c in zip(promos, candidates, strict=True)
                             for line in c.lines.values()], actor=actor, reason=reason, now=now,
                 scope=("promo_id", ids))
+    lines = sum(len(c.lines) for c in candidates)
+    advance(lines // 2)
     # Revision 1 of a new promo has nothing to compare with: it is frozen straight from the
     # candidate lines (revision_record would read every promo back one by one).
     bulk_insert(PromoRevision, [
@@ -122,6 +127,7 @@ def _create_promos(*, candidates: list[PromoCandidate], upload: PromoUpload, act
          "upload_id": upload.pk, "reason": reason, "created_by_id": actor.pk}
         for promo, c in zip(promos, candidates, strict=True)
     ], actor=actor, reason=reason, now=now)
+    advance(lines - lines // 2)
     # The upload's own event announces them (one digest): these are not notified.
     bulk_insert(PromoEvent, [
         {"kind": PromoEvent.Kind.PROMO_CREATED, "promo_id": promo.pk, "upload_id": upload.pk,
@@ -171,22 +177,25 @@ def _revise(*, plan: RevisionPlan, upload: PromoUpload, actor, now) -> dict | No
     from_status = promo.status
     # Back for approval (an approved or a rejected promo); a revision in force stays in force
     # until the new one is decided.
-    back_to_approval(promo)
+    fields = back_to_approval(promo)
     promo.targeting = candidate.targeting
     promo.revision += 1
     promo.version += 1
     promo._change_reason = reason
-    promo.save(update_fields=["status", "targeting", "revision", "version", "updated_at"])
+    promo.save(update_fields=sorted({*fields, "status", "targeting", "revision", "version", "updated_at"}))
     revision = revision_record(promo=promo, actor=actor, upload=upload, reason=reason)
+    # The upload's digest tells the supplier and the marketers; a revision waiting for a
+    # decision is news for the category managers, who do not get upload digests.
     event_record(kind=PromoEvent.Kind.REVISION_CREATED, actor=actor, promo=promo, upload=upload,
                  from_status=from_status, to_status=promo.status, reason=reason,
                  payload={"revision": promo.revision, "diff": revision.diff, **revision.diff_counts()},
-                 notify=False)
+                 notify=promo.status == Promo.Status.SUBMITTED)
     return plan.counts
 
 
 def upload_save(*, upload: PromoUpload, actor, validation: Validation, dry_run: bool, sheet_title: str,
-                confirmed: str | None = None, force: bool = False) -> Saved:
+                confirmed: str | None = None, force: bool = False,
+                progress: Callable[[int], None] | None = None) -> Saved:
     """Save a validated sheet: create its new promos, revise the ones it corrects, mark the
     upload imported and (unless ``dry_run``) record the ``upload_imported`` event, in one
     transaction.
@@ -196,7 +205,9 @@ def upload_save(*, upload: PromoUpload, actor, validation: Validation, dry_run: 
     unless ``force`` (the command's ``--confirm``) or ``confirmed`` is its fingerprint; a plan
     other than the ``confirmed`` one raises :class:`PlanChanged`. Raises
     :class:`AlreadyImported` when the same file was imported meanwhile. Whatever it raises,
-    nothing is saved."""
+    nothing is saved. ``progress(lines)`` is told the lines saved by each step (a new promo's
+    lines, a corrected promo's) before the upload row itself is written."""
+    advance = progress or (lambda _lines: None)
     now = timezone.now()
     with transaction.atomic():
         lock_claimed(upload)
@@ -216,7 +227,7 @@ def upload_save(*, upload: PromoUpload, actor, validation: Validation, dry_run: 
         if confirmed is None and not force and plan.needs_confirmation:
             raise NeedsConfirmation(plan)
 
-        created = _create_promos(candidates=plan.created, upload=upload, actor=actor, now=now)
+        created = _create_promos(candidates=plan.created, upload=upload, actor=actor, now=now, advance=advance)
         revisions = []
         touched = list(created)
         for revision in plan.revisions:
@@ -224,6 +235,7 @@ def upload_save(*, upload: PromoUpload, actor, validation: Validation, dry_run: 
             touched.append(revision.promo)
             if counts is not None:
                 revisions.append({"promo": revision.promo.code, **counts})
+            advance(len(revision.candidate.lines))
         upload.promos.add(*[promo.pk for promo in touched])
         warnings = [problem_record(problem) for problem in validation.warnings]
         summary = {

@@ -12,10 +12,11 @@ Celery task (STYLE.md §6). This module is the upload's lifecycle; the save step
 Processing runs in two phases. Reading and validating (the slow part) runs outside any
 transaction and writes the progress (rows done of total) in its own autocommitted updates, so
 another request sees the bar move. Saving then runs in ONE transaction
-(:func:`~promo.services.imports.saving.upload_save`). Any error saves nothing: the upload is
-marked rejected with its errors, in a transaction of its own. A sheet that would remove lines
-or change a promo the uploader did not name saves nothing either: the upload waits for a
-confirmation with its preview (``awaiting_confirmation``).
+(:func:`~promo.services.imports.saving.upload_save`) and reports the lines written on a
+connection of its own (:mod:`.progress`), so the bar goes on moving. Any error saves nothing:
+the upload is marked rejected with its errors, in a transaction of its own. A sheet that would
+remove lines or change a promo the uploader did not name saves nothing either: the upload waits
+for a confirmation with its preview (``awaiting_confirmation``).
 
 A process takes the upload (:func:`upload_claim`: queued -> processing, ``attempt`` + 1) and
 renews its lease (``lease_until``) with every chunk of rows; every write it makes afterwards is
@@ -59,6 +60,7 @@ from promo.services.imports.problems import (
     problem_record,
     stored_problems,
 )
+from promo.services.imports.progress import SaveProgress
 from promo.services.imports.reader import SheetReader
 from promo.services.imports.saving import (
     AlreadyImported,
@@ -307,16 +309,21 @@ def _process(*, upload: PromoUpload, dry_run: bool, today: date | None, progress
     if not validation.ok:
         return _reject(upload=upload, actor=actor, errors=validation.errors, warnings=validation.warnings,
                        rows=validation.rows, dry_run=dry_run, sheet_title=sheet_title)
+    saving = SaveProgress.for_upload(upload, total=validation.lines)
+    saving.start()
     try:
         saved = upload_save(upload=upload, actor=actor, validation=validation, dry_run=dry_run,
-                            sheet_title=sheet_title, confirmed=confirmed, force=force)
+                            sheet_title=sheet_title, confirmed=confirmed, force=force, progress=saving.advance)
     except AlreadyImported as duplicate:
+        saving.clear()
         # The same file was imported while this one was being validated (a double submit).
         return _reject(upload=upload, actor=actor, errors=[_duplicate_problem(duplicate.earlier)],
                        warnings=[], rows=validation.rows, dry_run=dry_run, duplicate_of=duplicate.earlier.pk)
     except NeedsConfirmation as waiting:
+        saving.clear()
         return _await(upload=upload, validation=validation, plan=waiting.plan, sheet_title=sheet_title,
                       stale=isinstance(waiting, PlanChanged))
+    saving.clear()
     return ImportResult(
         ok=True, upload_id=upload.pk, rows=validation.rows, lines=validation.lines, promos=saved.promos,
         warnings=[problem.as_dict() for problem in validation.warnings], revisions=saved.revisions,

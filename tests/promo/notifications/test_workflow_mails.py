@@ -4,9 +4,13 @@ a line rejected with its reason, the approval, a mass correction as one digest."
 from datetime import date
 
 import pytest
+import time_machine
 
-from promo.models import OutboxMessage, PromoEvent, PromoLine
+from promo.models import OutboxMessage, Promo, PromoEvent, PromoLine
 from promo.services.mass_corrections import mass_correction_apply
+from promo.services.point_corrections import promo_extend
+from promo.services.revisions import revision_freeze_decisions, revision_record
+from promo.services.supplier_requests import promo_request_extension, request_accept
 from promo.services.transitions import line_decide, promo_approve, promo_submit
 from tests.promo.notifications.conftest import recipients
 
@@ -54,3 +58,72 @@ def test_from_submission_to_approval_everyone_concerned_hears_what_happened(worl
     assert "Сдвиг сезона" in text
     assert "начало: 01.02.2027 → 08.02.2027" in text
     assert "окончание: 14.02.2027 → 21.02.2027" in text
+
+
+def test_an_approval_never_words_a_lines_reason_as_the_promos_comment(world):
+    # given a submitted promo: km2 accepts his line, then km1 rejects his with a reason, which
+    # settles the promo as approved (one line accepted)
+    promo = world.promo
+    promo_submit(promo=promo, actor=world.author)
+    promo_approve(promo=promo, actor=world.managers[1])
+    first = promo.lines.select_related("product").get(product__category=world.categories[0])
+    line_decide(line=first, actor=world.managers[0], decision=PromoLine.Decision.REJECTED, reason="Цена выше рынка")
+
+    # when the supplier reads the approval
+    message = last_message(Kind.PROMO_APPROVED, "author")
+
+    # then the promo's comment is not the line's reason: the reason is the rejected line's,
+    # in the decisions of the lines
+    assert "Причина / комментарий" not in message.body_text and "Причина / комментарий" not in message.body_html
+    assert f"{first.product.article} {first.product.name}: Отклонено (Цена выше рынка)" in message.body_text
+
+
+def test_an_approval_with_a_comment_shows_that_comment(world):
+    promo = world.promo
+    promo_submit(promo=promo, actor=world.author)
+    promo_approve(promo=promo, actor=world.managers[0])
+    promo_approve(promo=promo, actor=world.managers[1], comment="Согласовано до конца квартала")
+    text = last_message(Kind.PROMO_APPROVED, "author").body_text
+    assert "Причина / комментарий: Согласовано до конца квартала" in text
+
+
+def test_the_extension_mails_name_the_new_end_once(world):
+    # given an approved promo, asked to be extended by its supplier and extended by a marketer
+    promo = world.promo
+    promo.status = Promo.Status.APPROVED
+    promo.save()
+    promo.lines.update(decision=PromoLine.Decision.ACCEPTED)
+    revision_record(promo=promo)
+    promo.approved_revision = revision_freeze_decisions(promo=promo)
+    promo.save()
+    with time_machine.travel(date(2026, 11, 23), tick=True):
+        promo_request_extension(promo=promo, actor=world.author, new_end=date(2027, 2, 21), reason="Спрос")
+        promo_extend(promo=promo, actor=world.marketer, new_end=date(2027, 2, 28), reason="Спрос")
+
+    # then each mail lists «окончание» once, old -> new
+    asked = last_message(Kind.EXTENSION_REQUESTED, "km1").body_text
+    extended = last_message(Kind.PROMO_EXTENDED, "author").body_text
+    assert asked.count("окончание:") == 1 and "окончание: 14.02.2027 → 21.02.2027" in asked
+    assert extended.count("окончание:") == 1 and "окончание: 14.02.2027 → 28.02.2027" in extended
+
+
+def test_an_accepted_extension_request_names_the_new_end_once(world):
+    # given an approved promo whose supplier asked for an extension to 21.02
+    promo = world.promo
+    promo.status = Promo.Status.APPROVED
+    promo.save()
+    promo.lines.update(decision=PromoLine.Decision.ACCEPTED)
+    revision_record(promo=promo)
+    promo.approved_revision = revision_freeze_decisions(promo=promo)
+    promo.save()
+    with time_machine.travel(date(2026, 11, 23), tick=True):
+        asked = promo_request_extension(promo=promo, actor=world.author, new_end=date(2027, 2, 21), reason="Спрос")
+
+        # when a marketer accepts it («Продлить как просят»)
+        request_accept(request=asked, actor=world.marketer, reason="Продлеваем")
+
+    # then the supplier's one mail tells the answer and the extension it ran, «окончание» once
+    answered = last_message(Kind.REQUEST_ACCEPTED, "author").body_text
+    assert answered.count("окончание:") == 1 and "окончание: 14.02.2027 → 21.02.2027" in answered
+    assert "Продлеваем" in answered
+    assert not OutboxMessage.objects.filter(event__kind=Kind.PROMO_EXTENDED, recipient__username="author").exists()

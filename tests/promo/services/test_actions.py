@@ -1,7 +1,9 @@
 """The page offers exactly what the services allow: for every role, every status, with and
-without a revision in force (and a successor waiting or rejected), the set of actions
-``promo_actions`` gives (the promo page's buttons, the API's ``actions``) equals the set of
-services that go through and change something, each run in a rolled-back savepoint."""
+without a revision in force (and a successor waiting or rejected), with and without a
+supplier's open request, the set of actions ``promo_actions`` gives (the promo page's buttons,
+the API's ``actions``) equals the set of services that go through and change something, each
+run in a rolled-back savepoint. A list's per-row offers (``bulk_offers``, the facts of many
+promos read at once) are the same answers."""
 
 from __future__ import annotations
 
@@ -12,11 +14,11 @@ from django.db import transaction
 
 from branches.models import Region
 from branches.targeting import Targeting
-from promo.models import Promo, PromoEvent, PromoLine
+from promo.models import Promo, PromoEvent, PromoLine, SupplierRequest
 from promo.services import point_corrections, supplier_requests, transitions
-from promo.services.actions import ACTIONS, promo_actions
+from promo.services.actions import ACTIONS, BULK_ACTIONS, bulk_offers, promo_actions
 from promo.services.comments import comment_add
-from promo.services.errors import WorkflowError
+from promo.services.errors import IllegalStateError, WorkflowError
 from tests.promo.services.world import TODAY
 
 Status = Promo.Status
@@ -44,6 +46,23 @@ def build(world, variant: str) -> Promo:
         return world.promo(Status.APPROVED)
     if variant == "approved_finished":
         return world.promo(Status.APPROVED, start=TODAY - timedelta(days=30))
+    if variant in ("approved_extension_asked", "approved_cancellation_asked", "approved_request_declined"):
+        promo = world.promo(Status.APPROVED)
+        if variant == "approved_cancellation_asked":
+            supplier_requests.promo_request_cancellation(promo=promo, actor=world.supplier_user, reason="Нет товара")
+            return promo
+        asked = supplier_requests.promo_request_extension(promo=promo, actor=world.supplier_user,
+                                                          new_end=promo.end + timedelta(days=5), reason="Спрос")
+        if variant == "approved_request_declined":
+            supplier_requests.request_decline(request=asked, actor=world.marketer, reason="Нет")
+        return promo
+    if variant == "submitted_in_force_extension_asked":
+        promo = world.promo(Status.APPROVED)
+        point_corrections.promo_correct(promo=promo, actor=world.marketer, reason="Короче",
+                                        end=promo.end - timedelta(days=2))
+        supplier_requests.promo_request_extension(promo=promo, actor=world.supplier_user,
+                                                  new_end=promo.end + timedelta(days=5), reason="Спрос")
+        return promo
     if variant == "rejected":
         promo = world.promo(Status.SUBMITTED)
     else:
@@ -62,7 +81,18 @@ def build(world, variant: str) -> Promo:
 
 
 VARIANTS = ("draft", "submitted", "submitted_partly_decided", "submitted_in_force", "approved", "approved_finished", "rejected",
-            "rejected_in_force", "withdrawn", "cancelled")
+            "rejected_in_force", "withdrawn", "cancelled", "approved_extension_asked", "approved_cancellation_asked",
+            "approved_request_declined", "submitted_in_force_extension_asked")
+
+
+def open_request(promo: Promo, kind: str) -> SupplierRequest:
+    """The promo's open request of ``kind`` (or its last answered one: the service refuses it);
+    without any, there is nothing a page could post, which counts as refused."""
+    found = (promo.requests.filter(kind=kind, status=SupplierRequest.Status.OPEN).first()
+             or promo.requests.filter(kind=kind).order_by("-pk").first())
+    if found is None:
+        raise IllegalStateError("no request", code="no_open_request")
+    return found
 
 
 def call(action: str, world, promo: Promo, actor) -> None:
@@ -97,6 +127,13 @@ def call(action: str, world, promo: Promo, actor) -> None:
             promo=promo, actor=actor, targeting=Targeting(regions=(Region.objects.order_by("pk").first().pk,)),
             version=version),
         "comment": lambda: comment_add(promo=promo, actor=actor, text="Вопрос"),
+        "accept_extension": lambda: supplier_requests.request_accept(
+            request=open_request(promo, SupplierRequest.Kind.EXTENSION), actor=actor),
+        "accept_cancellation": lambda: supplier_requests.request_accept(
+            request=open_request(promo, SupplierRequest.Kind.CANCELLATION), actor=actor),
+        "decline_request": lambda: supplier_requests.request_decline(
+            request=(promo.requests.filter(status=SupplierRequest.Status.OPEN).first()
+                     or open_request(promo, SupplierRequest.Kind.EXTENSION)), actor=actor, reason="Нет"),
     }
     services[action]()
 
@@ -131,6 +168,20 @@ def test_the_offered_actions_are_exactly_the_services_that_succeed(world, varian
         if offered != succeeded:
             mismatches[role] = {"offered, refused": offered - succeeded, "allowed, not offered": succeeded - offered}
     assert not mismatches
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_a_list_offers_each_row_what_its_page_offers(world, variant):
+    # given a promo in this state among others in other states
+    pks = [build(world, variant).pk, build(world, "draft").pk, build(world, "approved").pk]
+    for role in ROLES:
+        actor = world.actor(role)
+        promos = list(Promo.objects.restrict(actor).filter(pk__in=pks).select_related("approved_revision"))
+        # when a list asks for the bulk actions of its rows at once
+        offers = bulk_offers(actor, promos, TODAY)
+        # then each row gets what its own page offers of them
+        for promo in promos:
+            assert offers[promo.pk] == promo_actions(actor, promo, TODAY) & set(BULK_ACTIONS), (role, promo.status)
 
 
 def test_the_known_mismatches_are_gone(world):

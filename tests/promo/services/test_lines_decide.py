@@ -20,7 +20,10 @@ def test_many_lines_in_one_transaction_and_one_event(world):
     event = promo.events.get()
     assert event.kind == PromoEvent.Kind.PROMO_APPROVED
     assert (event.payload["accepted"], event.payload["rejected"]) == (2, 1)
-    assert event.reason == "Нет в матрице"
+    # and the rejected line's reason stays with the line: the approval says nothing of its own
+    assert event.reason == ""
+    assert [(line["line_id"], line["reason"]) for line in event.payload["lines"]
+            if line["decision"] == "rejected"] == [(second.pk, "Нет в матрице")]
 
 
 def test_a_foreign_line_in_the_batch_refuses_the_whole_batch(world):

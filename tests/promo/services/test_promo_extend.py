@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 
-from promo.models import Promo, PromoEvent, PromoLine
+from promo.models import Promo, PromoEvent, PromoLine, SupplierRequest
 from promo.services import actions, errors, point_corrections, supplier_requests, transitions
 
 Decision = PromoLine.Decision
@@ -75,8 +75,9 @@ def test_supplier_extending_records_a_request_for_the_marketers(world):
     # then the promo is unchanged and an extension request waits for the marketers
     promo.refresh_from_db()
     assert (promo.status, promo.version) == (Promo.Status.APPROVED, 1)
-    assert promo.events.get() == request
-    assert request.kind == PromoEvent.Kind.EXTENSION_REQUESTED
+    assert (request.kind, request.status, request.new_end) == (
+        SupplierRequest.Kind.EXTENSION, SupplierRequest.Status.OPEN, promo.end + timedelta(days=5))
+    assert promo.events.get().kind == PromoEvent.Kind.EXTENSION_REQUESTED
 
 
 def test_only_a_marketer_extends(world):

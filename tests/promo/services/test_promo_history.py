@@ -41,7 +41,8 @@ def test_every_transition_is_in_the_timeline_with_actor_and_reason(world):
         (Kind.COMMENT_ADDED, world.manager_a, "Маржа низкая, но берём"),
         (Kind.COMMENT_ADDED, world.supplier_user, "Спасибо"),
         (Kind.LINE_DECIDED, world.manager_a, "Ок по категории A"),
-        (Kind.PROMO_APPROVED, world.manager_b, "Нет на полке"),
+        # a line's reason is the line's, not the approval's comment (it is in the changes below)
+        (Kind.PROMO_APPROVED, world.manager_b, ""),
         (Kind.PROMO_EXTENDED, world.marketer, "Хорошие продажи"),
         (Kind.PROMO_APPROVED, world.manager_a, ""),
         (Kind.PROMO_CANCELLED, world.marketer, "Поставщик снял товар"),
@@ -53,6 +54,7 @@ def test_every_transition_is_in_the_timeline_with_actor_and_reason(world):
     assert ("статус", "На согласовании", "Согласовано") in texts(approved)
     article_b = world.line(promo, "b").product.article
     assert (f"{article_b} · решение", "Ожидает решения", "Отклонено") in texts(approved)
+    assert (f"{article_b} · причина", "—", "Нет на полке") in texts(approved)
     extended = timeline[5]
     assert ("окончание", (promo.end - timedelta(days=7)).strftime("%d.%m.%Y"),
             promo.end.strftime("%d.%m.%Y")) in texts(extended)

@@ -1,18 +1,22 @@
 """The category manager's approval screen: his queue with counts, the age of the oldest
 promo, filters, sorting and bulk decisions; and a flat query count with 1,000 promos."""
 
-from datetime import date
+import re
+from datetime import date, timedelta
 
 import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from promo.models import Promo, PromoEvent, PromoLine
+from promo.models import Promo, PromoLine
+from promo.services.point_corrections import promo_correct
+from promo.services.transitions import promo_approve, promo_submit
 from suppliers.models import Product, Supplier
 
 QUEUE = reverse("promo:approval_queue")
-BULK = reverse("promo:approval_bulk")
+BULK = reverse("promo:promo_bulk")
+START_FAR = date(2027, 4, 1)
 
 
 def test_queue_of_1000_promos_keeps_a_flat_query_count(bulk_promos, client_for, django_assert_max_num_queries):
@@ -21,11 +25,12 @@ def test_queue_of_1000_promos_keeps_a_flat_query_count(bulk_promos, client_for, 
     client = client_for("manager")
     client.get(QUEUE)  # a running server has Django's content-type cache warm already
 
-    # when he opens his queue (first and a later page): session, user, roles, grants, three
-    # counts, the page, the overlap check and the filter choices, whatever the queue's length
-    with django_assert_max_num_queries(15):
+    # when he opens his queue (first and a later page): session, user, roles, grants, the
+    # counts, the page, the overlap check, what his rows allow (the bulk bar), the suppliers'
+    # open requests and the filter choices, whatever the queue's length
+    with django_assert_max_num_queries(16):
         response = client.get(QUEUE)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         later = client.get(QUEUE, {"page": 7, "sort": "supplier"})
 
     # then he sees the total and a page of 50, each with its numbers
@@ -38,9 +43,10 @@ def test_queue_of_1000_promos_keeps_a_flat_query_count(bulk_promos, client_for, 
 def test_queue_shows_only_his_categories_with_counts_and_oldest(client_for, make_promo, demo_user):
     # given two promos of S001 (C13/C15, manager3's) submitted on different days, and a draft
     with time_machine.travel(timezone.make_aware(timezone.datetime(2026, 11, 2, 10, 0)), tick=False):
-        old = make_promo()
-        PromoEvent.objects.create(kind=PromoEvent.Kind.PROMO_SUBMITTED, promo=old, actor=demo_user("s001"))
-    recent = make_promo()
+        old = make_promo(status=Promo.Status.DRAFT)
+        promo_submit(promo=old, actor=demo_user("s001"))
+    recent = make_promo(status=Promo.Status.DRAFT)
+    promo_submit(promo=recent, actor=demo_user("s001"))
     draft = make_promo(status=Promo.Status.DRAFT)
 
     # when manager3 and manager1 (C01-C06) open their queues
@@ -58,6 +64,57 @@ def test_queue_shows_only_his_categories_with_counts_and_oldest(client_for, make
     # and manager1, who decides none of their categories, has an empty queue
     assert other.context["totals"]["total"] == 0
     assert old.code not in other.content.decode()
+
+
+def test_a_resubmitted_revision_shows_the_age_of_its_own_submission(client_for, make_promo, demo_user):
+    # given a promo sent on 02.11, approved, and corrected (a new revision back to approval) on 20.11
+    promo = make_promo(status=Promo.Status.DRAFT)
+    with time_machine.travel(timezone.make_aware(timezone.datetime(2026, 11, 2, 10, 0)), tick=False):
+        promo_submit(promo=promo, actor=demo_user("s001"))
+        promo_approve(promo=promo, actor=demo_user("manager"))
+    with time_machine.travel(timezone.make_aware(timezone.datetime(2026, 11, 20, 10, 0)), tick=False):
+        promo_correct(promo=promo, actor=demo_user("marketer"), reason="Короче", end=promo.end - timedelta(days=3))
+
+    # when manager3 opens his queue
+    response = client_for("manager3").get(QUEUE)
+
+    # then the age is that of the revision waiting, not of the first submission
+    (row,) = response.context["promos"]
+    assert timezone.localtime(row.submitted_at).date() == date(2026, 11, 20)
+    assert response.context["totals"]["oldest"].date() == date(2026, 11, 20)
+    assert "20.11.2026" in response.content.decode()
+
+
+def test_the_queue_sorts_by_decision_due_date_and_shows_the_overdue_in_red(client_for, make_promo, demo_user,
+                                                                          settings):
+    # given 3 working days to decide, never later than 100 days before the start, and three
+    # promos sent for approval: on Monday 02.11 (due 05.11), on Friday 20.11 (due Wednesday
+    # 25.11) and on Monday 23.11 one that starts on 04.03.2027 (due 100 days before: Tuesday 24.11)
+    settings.PROMO_DECISION_WORKING_DAYS, settings.PROMO_DECISION_BUFFER_DAYS = 3, 100
+    sent = {}
+    for name, day, start in (("late", 2, START_FAR), ("calm", 20, START_FAR), ("urgent", 23, date(2027, 3, 4))):
+        with time_machine.travel(timezone.make_aware(timezone.datetime(2026, 11, day, 10, 0)), tick=False):
+            sent[name] = make_promo(status=Promo.Status.DRAFT, start=start)
+            promo_submit(promo=sent[name], actor=demo_user("s001"))
+    late, calm, urgent = sent["late"], sent["calm"], sent["urgent"]
+
+    # when manager3 opens his queue on Tuesday 24.11, by default and sorted by age
+    with time_machine.travel(timezone.make_aware(timezone.datetime(2026, 11, 24, 12, 0)), tick=False):
+        client = client_for("manager3")
+        by_due = client.get(QUEUE)
+        by_age = client.get(QUEUE, {"sort": "age"})
+
+    # then the default order is the due date's (the age order differs), each row with its due date
+    assert [p.code for p in by_due.context["promos"]] == [late.code, urgent.code, calm.code]
+    assert [p.code for p in by_age.context["promos"]] == [late.code, calm.code, urgent.code]
+    page = by_due.content.decode()
+    assert "05.11.2026" in page and "24.11.2026" in page and "25.11.2026" in page
+    # and only the promo past its due date is overdue: in red, and counted (the one due today is not)
+    assert by_due.context["totals"]["overdue"] == 1
+    assert re.search(r'<a class="stat overdue" href="\?sort=due"><div class="value" id="queue-overdue">1</div>', page)
+    rows = re.findall(r'<tr data-promo="([^"]+)"( class="overdue")?>', page)
+    assert rows == [(late.code, ' class="overdue"'), (urgent.code, ""), (calm.code, "")]
+    assert page.count('class="decision-due bad"') == 1
 
 
 def test_queue_filters_and_sorting(client_for, make_promo):
@@ -95,39 +152,48 @@ def test_only_conflicts_filter(client_for, make_promo):
     assert all(promo.has_conflict for promo in response.context["promos"])
 
 
+def run(client, action: str, promos, *, versions=None, **extra):
+    """Post the queue's bulk bar, confirmed (the confirmation page posts ``step=run``)."""
+    versions = versions or {}
+    data = {"action": action, "step": "run", "source": "queue", "promos": [p.pk for p in promos],
+            **{f"version_{p.pk}": versions.get(p.pk, p.version) for p in promos}, **extra}
+    return client.post(BULK, data)
+
+
 def test_bulk_accept_selected(client_for, make_promo):
     # given three promos in the queue, two ticked
     one, two, untouched = make_promo(), make_promo(), make_promo()
-    data = {"decision": "accept", "promos": [one.pk, two.pk],
-            f"version_{one.pk}": one.version, f"version_{two.pk}": two.version}
 
     # when the manager accepts the ticked ones
-    response = client_for("manager3").post(reverse("promo:approval_bulk"), data, follow=True)
+    response = run(client_for("manager3"), "approve", [one, two])
 
-    # then those are approved with every line accepted, the third still waits
+    # then those are approved with every line accepted, the third still waits, and the result
+    # page lists both as done
     for promo in (one, two, untouched):
         promo.refresh_from_db()
     assert one.status == two.status == Promo.Status.APPROVED
     assert set(one.lines.values_list("decision", flat=True)) == {PromoLine.Decision.ACCEPTED}
     assert untouched.status == Promo.Status.SUBMITTED
-    assert f"{one.code}, {two.code}" in response.content.decode()
+    assert response.status_code == 200
+    assert response.context["result"].done == [one.pk, two.pk]
+    assert one.code in response.content.decode() and two.code in response.content.decode()
 
 
 def test_bulk_reject_needs_a_reason(client_for, make_promo):
     # given a ticked promo
     promo = make_promo()
-    data = {"decision": "reject", "promos": [promo.pk], f"version_{promo.pk}": promo.version}
     client = client_for("manager3")
 
     # when the manager rejects without a reason, then with one
-    refused = client.post(reverse("promo:approval_bulk"), data, follow=True)
+    refused = run(client, "reject", [promo])
     promo.refresh_from_db()
     status_after_refusal = promo.status
-    client.post(reverse("promo:approval_bulk"), {**data, "reason": "Не наш ассортимент"})
+    run(client, "reject", [promo], reason="Не наш ассортимент")
     promo.refresh_from_db()
 
     # then the first is refused with a message and nothing decided, the second rejects it
-    assert "Укажите причину" in refused.content.decode()
+    assert refused.status_code == 400
+    assert "Укажите причину отклонения." in refused.content.decode()
     assert status_after_refusal == Promo.Status.SUBMITTED
     assert promo.status == Promo.Status.REJECTED
     assert set(promo.lines.values_list("decision_reason", flat=True)) == {"Не наш ассортимент"}
@@ -140,13 +206,12 @@ def test_bulk_decision_with_a_stale_version_is_refused(client_for, make_promo):
     Promo.objects.filter(pk=promo.pk).update(version=seen + 1)
 
     # when he accepts it from the queue
-    response = client_for("manager3").post(
-        reverse("promo:approval_bulk"),
-        {"decision": "accept", "promos": [promo.pk], f"version_{promo.pk}": seen}, follow=True)
+    response = run(client_for("manager3"), "approve", [promo], versions={promo.pk: seen})
 
     # then he is told to refresh, and nothing was decided
     promo.refresh_from_db()
     assert "обновите страницу" in response.content.decode()
+    assert [r.code for r in response.context["result"].refused] == ["stale_version"]
     assert promo.status == Promo.Status.SUBMITTED
     assert set(promo.lines.values_list("decision", flat=True)) == {PromoLine.Decision.PENDING}
 
@@ -157,11 +222,12 @@ def test_bulk_decision_with_a_stray_character_for_an_id_or_version_decides_nothi
     client = client_for("manager")
 
     # when: the form comes back with «²» (a digit to str.isdigit, not to int) as id or version
-    bad_id = client.post(BULK, {"promos": ["²"], "version_²": "²", "decision": "accept"}, follow=True)
-    bad_version = client.post(BULK, {"promos": [promo.pk], f"version_{promo.pk}": "²", "decision": "accept"},
-                              follow=True)
+    bad_id = client.post(BULK, {"promos": ["²"], "version_²": "²", "action": "approve", "step": "run"})
+    bad_version = client.post(BULK, {"promos": [promo.pk], f"version_{promo.pk}": "²", "action": "approve",
+                                     "step": "run"})
 
-    # then: back to the queue with a Russian message each time, and the promo still waiting
+    # then: a Russian message each time, and the promo still waiting
+    assert bad_id.status_code == bad_version.status_code == 400
     assert "Промо ² недоступно." in bad_id.content.decode()
     assert "Страница устарела, обновите её." in bad_version.content.decode()
     promo.refresh_from_db()
@@ -185,16 +251,15 @@ def test_bulk_decides_the_rest_when_one_was_decided_meanwhile(client_for, make_p
     # given two ticked promos, one approved by another manager since the queue was shown
     waiting = make_promo()
     decided = make_promo()
-    seen = {f"version_{p.pk}": p.version for p in (waiting, decided)}
+    seen = {p.pk: p.version for p in (waiting, decided)}
     client_for("manager").post(reverse("promo:promo_approve", args=[decided.pk]), {"version": decided.version})
 
     # when manager3 accepts both from his stale queue page
-    response = client_for("manager3").post(reverse("promo:approval_bulk"),
-                                           {"decision": "accept", "promos": [waiting.pk, decided.pk], **seen},
-                                           follow=True)
+    response = run(client_for("manager3"), "approve", [waiting, decided], versions=seen)
 
     # then the waiting one is approved and the other is named with the reason it was skipped
     waiting.refresh_from_db()
     page = response.content.decode()
     assert waiting.status == Promo.Status.APPROVED
-    assert f"{decided.code}: Промо уже изменено" in page
+    assert response.context["result"].done == [waiting.pk]
+    assert decided.code in page and "Промо уже изменено" in page

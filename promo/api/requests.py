@@ -1,0 +1,69 @@
+"""The suppliers' requests API: list and read the requests of the promos the caller may see
+(``?status=open`` for what waits for an answer), accept or decline one. Thin over
+promo/services/supplier_requests.py; a request is found through its promo's visibility, so
+another supplier's request is a 404, and a refusal maps to its status in one place
+(promo/api/errors.py). Asking is on the promo: ``POST /api/v1/promos/{id}/request-extension/``
+and ``request-cancellation/``."""
+
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from promo.api.errors import RefusalsMixin
+from promo.api.promos import ACTION_ERRORS
+from promo.api.serializers import AnswerBodySerializer, SupplierRequestSerializer
+from promo.models import SupplierRequest
+from promo.services import supplier_requests
+
+
+class SupplierRequestFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=SupplierRequest.Status.choices)
+    kind = django_filters.ChoiceFilter(choices=SupplierRequest.Kind.choices)
+    promo = django_filters.NumberFilter(field_name="promo_id")
+
+    class Meta:
+        model = SupplierRequest
+        fields = ["status", "kind", "promo"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Suppliers' requests of the promos the caller may see (`?status=open`)"),
+    retrieve=extend_schema(summary="A supplier's request"),
+)
+class SupplierRequestViewSet(RefusalsMixin, viewsets.ReadOnlyModelViewSet):
+    """Marketers see every request, a category manager those of promos with lines in his
+    categories, a supplier user its own. Open requests are listed oldest first."""
+
+    serializer_class = SupplierRequestSerializer
+    filterset_class = SupplierRequestFilterSet
+    ordering_fields = ["created_at", "answered_at"]
+    ordering = ["created_at", "pk"]
+
+    def get_queryset(self):
+        return (SupplierRequest.objects.restrict(self.request.user)
+                .select_related("promo", "requested_by", "answered_by"))
+
+    def _answered(self, call) -> Response:
+        supplier_request = self.get_object()
+        body = AnswerBodySerializer(data=self.request.data)
+        body.is_valid(raise_exception=True)
+        call(supplier_request, body.validated_data["reason"])
+        return Response(self.get_serializer(self.get_queryset().get(pk=supplier_request.pk)).data)
+
+    @extend_schema(summary="Grant it (marketer): the promo is extended to the date asked for, or cancelled",
+                   request=AnswerBodySerializer, responses={200: SupplierRequestSerializer, **ACTION_ERRORS})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def accept(self, request, pk=None):
+        return self._answered(lambda asked, reason: supplier_requests.request_accept(
+            request=asked, actor=request.user, reason=reason))
+
+    @extend_schema(summary="Decline it with a reason (a marketer, or a manager of the promo's categories)",
+                   request=AnswerBodySerializer, responses={200: SupplierRequestSerializer, **ACTION_ERRORS})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def decline(self, request, pk=None):
+        return self._answered(lambda asked, reason: supplier_requests.request_decline(
+            request=asked, actor=request.user, reason=reason))

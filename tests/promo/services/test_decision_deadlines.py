@@ -1,0 +1,138 @@
+"""Decision deadlines: each revision sent for approval gets a due date; the daily task reminds
+the managers whose lines still wait of what is due on the next working day and escalates what
+is overdue to the marketers and the head of category, each once per revision (time-machine
+moves the days; the task runs as beat would run it)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group
+
+from promo.models import OutboxMessage, Promo, PromoEvent
+from promo.services import point_corrections, transitions
+from promo.tasks.workflow import promo_decision_deadlines
+from tests.factories import UserFactory
+
+Kind = PromoEvent.Kind
+ZONE = ZoneInfo("Asia/Novosibirsk")
+MON, TUE, WED, THU, FRI = (date(2026, 11, 23) + timedelta(days=n) for n in range(5))
+
+
+@contextmanager
+def on(day: date, hour: int = 8):
+    with time_machine.travel(datetime(day.year, day.month, day.day, hour, 0, tzinfo=ZONE), tick=False):
+        yield
+
+
+def mailed(kind: str) -> dict[str, int]:
+    """Who got mail of ``kind`` so far: username -> messages."""
+    counts: dict[str, int] = {}
+    for username in OutboxMessage.objects.filter(event__kind=kind).values_list("recipient__username", flat=True):
+        counts[username] = counts.get(username, 0) + 1
+    return counts
+
+
+@pytest.fixture
+def deadlines(settings, world):
+    settings.PROMO_DECISION_WORKING_DAYS, settings.PROMO_DECISION_BUFFER_DAYS = 3, 7
+    settings.PROMO_HEAD_OF_CATEGORY_GROUP = "head_of_category"
+    head = UserFactory(username="head")
+    Group.objects.get_or_create(name="head_of_category")[0].user_set.add(head)
+    return head
+
+
+def test_reminders_and_escalation_are_sent_once_per_revision(world, deadlines):
+    a, b, marketer, head = (world.manager_a.username, world.manager_b.username, world.marketer.username,
+                            deadlines.username)
+    # given a promo with lines in A and B sent for approval on Monday: due on Thursday
+    with on(MON, 11):
+        promo = world.promo(Promo.Status.DRAFT)
+        transitions.promo_submit(promo=promo, actor=world.supplier_user)
+    promo.refresh_from_db()
+    assert promo.decision_due == THU
+
+    # when the task runs on Tuesday: nothing is due on the next working day yet
+    with on(TUE):
+        promo_decision_deadlines.delay()
+    assert mailed(Kind.DECISION_DUE) == {}
+
+    # when it runs on Wednesday (twice), then A's and B's managers are reminded once each
+    with on(WED):
+        promo_decision_deadlines.delay()
+        promo_decision_deadlines.delay()
+    assert mailed(Kind.DECISION_DUE) == {a: 1, b: 1}
+    text = OutboxMessage.objects.get(event__kind=Kind.DECISION_DUE, recipient__username=a).body_text
+    assert promo.code in text and "срок решения: 26.11.2026" in text
+
+    # when A's manager decides his lines on Thursday, nobody is escalated on the due day itself
+    with on(THU, 10):
+        transitions.promo_approve(promo=promo, actor=world.manager_a)
+        promo_decision_deadlines.delay()
+    assert mailed(Kind.DECISION_OVERDUE) == {}
+
+    # when it runs on Friday and again on Monday: the marketers and the head of category hear
+    # once that the decision is overdue; the managers are not escalated to
+    with on(FRI):
+        promo_decision_deadlines.delay()
+    with on(MON + timedelta(days=7)):
+        promo_decision_deadlines.delay()
+    escalated = mailed(Kind.DECISION_OVERDUE)
+    assert escalated.get(marketer) == 1 and escalated.get(head) == 1
+    assert set(escalated) & {a, b, world.supplier_user.username} == set()
+    assert all(count == 1 for count in escalated.values())
+    overdue = OutboxMessage.objects.get(event__kind=Kind.DECISION_OVERDUE, recipient__username=head).body_text
+    assert "Срок решения по этим промо прошёл" in overdue or "Срок решения по промо прошёл" in overdue
+
+    # when a new revision goes to approval (a correction on Monday 30.11), its clock starts
+    # again: due Thursday 03.12, B and A reminded again on Wednesday 02.12
+    with on(MON + timedelta(days=7), 12):
+        point_corrections.promo_correct(promo=promo, actor=world.marketer, reason="Короче",
+                                        end=promo.end - timedelta(days=1))
+    promo.refresh_from_db()
+    assert (promo.decision_due, timezone_date(promo.submitted_at)) == (date(2026, 12, 3), date(2026, 11, 30))
+    with on(date(2026, 12, 2)):
+        promo_decision_deadlines.delay()
+    assert mailed(Kind.DECISION_DUE) == {a: 2, b: 2}
+
+
+def timezone_date(moment: datetime) -> date:
+    return moment.astimezone(ZONE).date()
+
+
+def test_one_digest_per_person_for_many_promos(world, deadlines):
+    # given three promos sent on Monday, two with a line of A
+    with on(MON, 11):
+        promos = [world.promo(Promo.Status.DRAFT, categories=cats) for cats in (("a",), ("a", "b"), ("b",))]
+        for promo in promos:
+            transitions.promo_submit(promo=promo, actor=world.supplier_user)
+
+    # when the reminders go out on Wednesday
+    with on(WED):
+        promo_decision_deadlines.delay()
+
+    # then A's manager gets one message naming his two promos, and B's his two
+    mine = OutboxMessage.objects.get(event__kind=Kind.DECISION_DUE, recipient=world.manager_a)
+    assert promos[0].code in mine.body_text and promos[1].code in mine.body_text
+    assert promos[2].code not in mine.body_text
+    assert OutboxMessage.objects.filter(event__kind=Kind.DECISION_DUE, recipient=world.manager_b).count() == 1
+    # and each promo's own reminder is in its history
+    assert PromoEvent.objects.filter(kind=Kind.DECISION_DUE, promo__in=promos).count() == 3
+
+
+def test_a_promo_starting_too_soon_is_overdue_at_once(world, deadlines):
+    # given a promo starting in 5 days sent on Monday: the buffer of 7 days has passed already
+    with on(MON, 11):
+        promo = world.promo(Promo.Status.DRAFT, start=MON + timedelta(days=5))
+        transitions.promo_submit(promo=promo, actor=world.marketer)
+    promo.refresh_from_db()
+    assert promo.decision_due < MON
+    # when the task runs on Tuesday, the marketers and the head of category hear it is overdue
+    with on(TUE):
+        promo_decision_deadlines.delay()
+    escalated = mailed(Kind.DECISION_OVERDUE)
+    assert {deadlines.username, world.marketer.username} <= set(escalated)

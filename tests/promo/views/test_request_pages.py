@@ -1,0 +1,130 @@
+"""Suppliers' requests on the pages, for both kinds: the supplier asks on the promo page; the
+open request shows on the promo page to everyone concerned, in the manager's queue, on the
+marketer's and the manager's home and in «Запросы»; a marketer accepts («Продлить как
+просят», «Отменить»), a marketer or a manager declines («Отклонить запрос») with a reason; a
+second request while one is open is refused with a clear message."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from promo.models import OutboxMessage, Promo, PromoEvent, SupplierRequest
+from tests.promo.services import world as cast
+
+
+@pytest.fixture(autouse=True)
+def frozen_today():
+    with cast.frozen_today():
+        yield
+
+
+@pytest.fixture
+def world(db):
+    return cast.build_world()
+
+
+def page_as(client, user, url) -> str:
+    client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def test_extension_request_through_the_pages(world, client):
+    # given an approved promo, and its supplier on its page
+    promo = world.promo(Promo.Status.APPROVED)
+    new_end = promo.end + timedelta(days=7)
+    client.force_login(world.supplier_user)
+    url = reverse("promo:promo_request_extension", args=[promo.pk])
+
+    # when the supplier asks for an extension
+    response = client.post(url, {"version": promo.version, "new_end": new_end.isoformat(), "reason": "Остатки"})
+
+    # then it is recorded and the page shows it waiting, no longer offering to ask again
+    assert response.status_code == 302
+    asked = SupplierRequest.objects.get(promo=promo)
+    own = page_as(client, world.supplier_user, promo.get_absolute_url())
+    assert f'id="request-{asked.pk}"' in own and "Ждёт ответа" in own and "Остатки" in own
+    assert url not in own
+    # and asking again (a stale page) is refused with a clear message, nothing recorded twice
+    again = client.post(url, {"version": promo.version, "new_end": new_end.isoformat(), "reason": "Остатки"})
+    assert again.status_code == 409 and "уже отправлен" in again.content.decode()
+    assert SupplierRequest.objects.filter(promo=promo).count() == 1
+
+    # and everyone concerned sees it: the promo page, the queue, home and «Запросы»
+    accept = reverse("promo:request_accept", args=[asked.pk])
+    decline = reverse("promo:request_decline", args=[asked.pk])
+    marketer_page = page_as(client, world.marketer, promo.get_absolute_url())
+    assert accept in marketer_page and decline in marketer_page and "Продлить как просят" in marketer_page
+    manager_page = page_as(client, world.manager_a, promo.get_absolute_url())
+    assert decline in manager_page and accept not in manager_page  # only a marketer extends
+    assert promo.code in page_as(client, world.manager_a, reverse("promo:approval_queue"))
+    for user in (world.manager_a, world.marketer):
+        assert f'data-request="{asked.pk}"' in page_as(client, user, reverse("home"))
+    assert f'data-request="{asked.pk}"' in page_as(client, world.marketer, reverse("promo:request_list"))
+    # (not for a stranger)
+    assert promo.code not in page_as(client, world.other_supplier_user, reverse("promo:request_list"))
+    assert f'data-request="{asked.pk}"' not in page_as(client, world.manager_c, reverse("home"))
+
+    # when the marketer presses «Продлить как просят»
+    client.force_login(world.marketer)
+    done = client.post(accept, {"reason": "Продлеваем"})
+
+    # then the promo is extended as asked, the request answered, the supplier mailed and shown it
+    assert done.status_code == 302
+    promo.refresh_from_db()
+    assert promo.end == new_end and promo.status == Promo.Status.SUBMITTED
+    assert SupplierRequest.objects.get(pk=asked.pk).status == SupplierRequest.Status.ACCEPTED
+    assert OutboxMessage.objects.filter(event__kind=PromoEvent.Kind.REQUEST_ACCEPTED,
+                                        recipient=world.supplier_user).exists()
+    answered = page_as(client, world.supplier_user, promo.get_absolute_url())
+    assert "Принят" in answered and "Продлеваем" in answered
+    assert f'data-request="{asked.pk}"' not in page_as(client, world.marketer, reverse("home"))
+
+
+def test_cancellation_request_through_the_pages(world, client):
+    # given an approved promo whose supplier asks for a cancellation
+    promo = world.promo(Promo.Status.APPROVED)
+    client.force_login(world.supplier_user)
+    client.post(reverse("promo:promo_request_cancellation", args=[promo.pk]),
+                {"version": promo.version, "reason": "Нет товара"})
+    asked = SupplierRequest.objects.get(promo=promo, kind=SupplierRequest.Kind.CANCELLATION)
+
+    # when a manager of its categories presses «Отклонить запрос» without a reason, then with one
+    client.force_login(world.manager_a)
+    decline = reverse("promo:request_decline", args=[asked.pk])
+    empty = client.post(decline, {"reason": ""})
+    declined = client.post(decline, {"reason": "Ценники уже в магазинах"})
+
+    # then the first shows the promo page again with the message, the second declines it
+    assert empty.status_code == 400 and "Укажите, почему запрос отклонён." in empty.content.decode()
+    assert declined.status_code == 302
+    assert SupplierRequest.objects.get(pk=asked.pk).status == SupplierRequest.Status.DECLINED
+    assert "Ценники уже в магазинах" in page_as(client, world.supplier_user, promo.get_absolute_url())
+
+    # when the supplier asks again and a marketer presses «Отменить», the promo is cancelled
+    client.force_login(world.supplier_user)
+    client.post(reverse("promo:promo_request_cancellation", args=[promo.pk]),
+                {"version": promo.version, "reason": "Всё-таки нет товара"})
+    again = SupplierRequest.objects.get(promo=promo, status=SupplierRequest.Status.OPEN)
+    assert "Отменить" in page_as(client, world.marketer, promo.get_absolute_url())
+    client.force_login(world.marketer)
+    assert client.post(reverse("promo:request_accept", args=[again.pk]), {}).status_code == 302
+    assert Promo.objects.get(pk=promo.pk).status == Promo.Status.CANCELLED
+
+
+@pytest.mark.parametrize(("role", "status"), [("other_supplier", 404), ("other_manager", 404), ("manager", 403),
+                                              ("supplier", 403)])
+def test_who_may_not_accept_is_told_so(world, client, role, status):
+    promo = world.promo(Promo.Status.APPROVED)
+    client.force_login(world.supplier_user)
+    client.post(reverse("promo:promo_request_cancellation", args=[promo.pk]),
+                {"version": promo.version, "reason": "Нет товара"})
+    asked = SupplierRequest.objects.get(promo=promo)
+    client.force_login(world.actor(role))
+    response = client.post(reverse("promo:request_accept", args=[asked.pk]), {"reason": "Да"})
+    assert response.status_code == status
+    assert SupplierRequest.objects.get(pk=asked.pk).status == SupplierRequest.Status.OPEN

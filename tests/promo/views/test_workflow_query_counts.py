@@ -1,0 +1,116 @@
+"""Query counts of the pages the workflow work touched, pinned for a small and a large dataset:
+the promo list (its bulk bar asks what each row allows), the approval queue (due dates, overdue
+count, open requests), home (open requests), «Запросы» and the bulk confirmation. A count that
+grows with the rows is a query per row."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from promo.models import Promo, PromoEvent, SupplierRequest
+from tests.promo.views.test_query_counts import counts
+
+
+@pytest.fixture
+def busy(bulk_promos, demo_user):
+    """``busy(n)``: n submitted promos of the demo suppliers, every third overdue and every
+    fifth with an open extension request and a past rejection in its history."""
+
+    def make(count: int) -> list[Promo]:
+        promos = bulk_promos(count, start=date(2027, 5, 1) + timedelta(days=count % 7))
+        today = timezone.localdate()
+        for index, promo in enumerate(promos):
+            promo.submitted_at = timezone.now()
+            promo.decision_due = today - timedelta(days=1) if index % 3 == 0 else today + timedelta(days=2)
+        Promo.objects.bulk_update(promos, ["submitted_at", "decision_due"])
+        asker = demo_user("s001")
+        SupplierRequest.objects.bulk_create([
+            SupplierRequest(promo=promo, kind=SupplierRequest.Kind.EXTENSION, new_end=promo.end + timedelta(days=5),
+                            reason="Остатки", requested_by=asker)
+            for promo in promos[::5]])
+        PromoEvent.objects.bulk_create([
+            PromoEvent(kind=PromoEvent.Kind.PROMO_REJECTED, promo=promo, payload={"revision": 0})
+            for promo in promos[::5]])
+        return promos
+
+    return make
+
+
+@pytest.mark.parametrize(("username", "cap"), [("s001", 13), ("manager", 10), ("marketer", 10)])
+def test_the_promo_list_with_its_bulk_bar_is_flat(client_for, busy, django_assert_max_num_queries, username, cap):
+    # given a few promos, then 300 more
+    busy(3)
+    client = client_for(username)
+    (few,) = counts(client, django_assert_max_num_queries, cap, reverse("promo:promo_list"))
+    busy(300)
+    # when the list is opened again, then the same number of queries
+    assert counts(client, django_assert_max_num_queries, cap, reverse("promo:promo_list")) == [few]
+
+
+def test_the_queue_with_due_dates_and_requests_is_flat(client_for, busy, django_assert_max_num_queries):
+    busy(3)
+    client = client_for("manager")
+    (few,) = counts(client, django_assert_max_num_queries, 16, reverse("promo:approval_queue"))
+    busy(300)
+    response = client.get(reverse("promo:approval_queue"))
+    assert response.context["totals"]["overdue"] == 1 + 100
+    assert counts(client, django_assert_max_num_queries, 16, reverse("promo:approval_queue")) == [few]
+
+
+@pytest.mark.parametrize(("username", "cap"), [("s001", 10), ("manager", 7), ("marketer", 8)])
+def test_home_with_open_requests_is_flat(client_for, busy, django_assert_max_num_queries, username, cap):
+    busy(3)
+    client = client_for(username)
+    (few,) = counts(client, django_assert_max_num_queries, cap, reverse("home"))
+    busy(300)
+    assert counts(client, django_assert_max_num_queries, cap, reverse("home")) == [few]
+
+
+@pytest.mark.parametrize(("username", "cap"), [("s001", 7), ("manager", 5), ("marketer", 5)])
+def test_the_requests_page_is_flat(client_for, busy, django_assert_max_num_queries, username, cap):
+    busy(5)
+    client = client_for(username)
+    (few,) = counts(client, django_assert_max_num_queries, cap, reverse("promo:request_list"))
+    busy(300)
+    assert counts(client, django_assert_max_num_queries, cap, reverse("promo:request_list")) == [few]
+
+
+def test_the_bulk_confirmation_is_flat(client_for, busy, django_assert_max_num_queries):
+    # given 5, then 300 more promos matching «submitted», all selected by the filter
+    busy(5)
+    client = client_for("marketer")
+    data = {"action": "withdraw", "step": "confirm", "select_all": "1", "source": "list", "query": "status=submitted"}
+    client.get(reverse("home"))
+    with django_assert_max_num_queries(7) as few:
+        assert client.post(reverse("promo:promo_bulk"), data).status_code == 200
+    busy(300)
+    with django_assert_max_num_queries(7) as many:
+        response = client.post(reverse("promo:promo_bulk"), data)
+    assert len(response.context["items"]) == 305
+    assert len(many) == len(few)
+
+
+@pytest.mark.parametrize(("username", "cap"), [("s001", 17), ("manager", 16), ("marketer", 16)])
+def test_the_promo_page_with_requests_is_flat(client_for, make_promo, demo_user, django_assert_max_num_queries,
+                                              username, cap):
+    # given a promo with one open request, and one with an open request and 30 answered ones
+    def asked(answered: int) -> Promo:
+        promo = make_promo(status=Promo.Status.APPROVED)
+        rows = [SupplierRequest(promo=promo, kind=SupplierRequest.Kind.CANCELLATION, reason=f"Вопрос {index}",
+                                requested_by=demo_user("s001"), status=SupplierRequest.Status.DECLINED,
+                                answered_by=demo_user("marketer"), answer="Нет", answered_at=timezone.now())
+                for index in range(answered)]
+        rows.append(SupplierRequest(promo=promo, kind=SupplierRequest.Kind.EXTENSION, reason="Остатки",
+                                    new_end=promo.end + timedelta(days=5), requested_by=demo_user("s001")))
+        SupplierRequest.objects.bulk_create(rows)
+        return promo
+
+    few, many = asked(0), asked(30)
+    client = client_for(username)
+    # when each page is opened, then the same number of queries (the requests: one of them)
+    small, large = counts(client, django_assert_max_num_queries, cap, few.get_absolute_url(), many.get_absolute_url())
+    assert small == large
