@@ -2,11 +2,12 @@
 
 DRF's own fields are lenient in ways a schema cannot describe: a ``CharField`` takes the number
 ``0`` for the text "0", a ``BooleanField`` takes ``1``, ``"yes"`` or ``"on"``, an ``IntegerField``
-takes ``"1.0"`` and ``1.0``, and in form data an empty value of an optional field means "not
-sent" (so ``date=`` becomes today). A client reading the schema expects a string, ``true`` /
-``false``, a whole number, a ``YYYY-MM-DD`` date, a string matching its pattern; these fields accept exactly that (in JSON, or as
-the same text in form data) and answer anything else with the field's 400 (``code: invalid``,
-``fields`` naming it). Use them in every API request body (docs/development/api.md)."""
+takes ``"1.0"`` and ``1.0`` (and, in JSON, the string ``"1"``), and in form data an empty value of
+an optional field means "not sent" (so ``date=`` becomes today). A client reading the schema
+expects a string, ``true`` / ``false``, a whole number, a ``YYYY-MM-DD`` date, a string matching
+its pattern; these fields accept exactly that in JSON (or the same text in form data and query
+strings, where every value is text) and answer anything else with the field's 400 (``code:
+invalid``, ``fields`` naming it). Use them in every API request body (docs/development/api.md)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,11 @@ class _EmptyFormValueIsAValue:
             return ""
         return super().get_value(dictionary)
 
+    def _text_input(self) -> bool:
+        """Whether the body is form data (or a query string), where every value is text: there
+        ``"1"`` and ``"true"`` are the number and the boolean; in JSON they are strings."""
+        return html.is_html_input(getattr(self.root, "initial_data", None))
+
 
 class StrictCharField(_EmptyFormValueIsAValue, serializers.CharField):
     default_error_messages = {"invalid": NOT_TEXT}
@@ -47,7 +53,7 @@ class StrictBooleanField(_EmptyFormValueIsAValue, serializers.BooleanField):
     def to_internal_value(self, data):
         if isinstance(data, bool):
             return data
-        if isinstance(data, str) and data.strip().lower() in ("true", "false"):
+        if isinstance(data, str) and self._text_input() and data.strip().lower() in ("true", "false"):
             return data.strip().lower() == "true"
         self.fail("invalid", input=data)
 
@@ -60,7 +66,8 @@ class StrictIntegerField(_EmptyFormValueIsAValue, serializers.IntegerField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, (int, str)):
+        if isinstance(data, bool) or not isinstance(data, (int, str)) or (isinstance(data, str)
+                                                                          and not self._text_input()):
             self.fail("invalid")
         if isinstance(data, str):
             text = data.strip()
