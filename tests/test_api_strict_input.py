@@ -113,6 +113,48 @@ def export_root(settings, tmp_path):
     return settings.EXPORT_ROOT
 
 
+@pytest.mark.parametrize("params", [
+    {"status": "bogus"}, {"status": ""}, {"kind": "refund"}, {"promo": "abc"}, {"promo": "1.5"}, {"promo": "0"},
+    {"promo": ""}, {"ordering": "reason"},
+])
+def test_the_requests_list_refuses_a_bad_query_parameter_naming_it(marketer, params):
+    # when the suppliers' requests are listed with one bad parameter, then a 400 naming it, not every request
+    response = marketer.get("/api/v1/requests/", params)
+    assert response.status_code == 400, (params, response.content)
+    assert response.json()["code"] == "invalid" and list(response.json()["fields"]) == list(params)
+
+
+def test_a_bulk_batch_naming_a_promo_twice_is_refused_by_its_own_rule(marketer, promos):
+    # given a batch that names one draft twice (well-formed: the schema cannot say "unique by id")
+    draft = promos[0]
+    item = {"id": draft.pk, "version": draft.version}
+    # when it is sent, then a 400 with the bulk rule's code naming `promos`, and nothing submitted
+    response = marketer.post("/api/v1/promos/bulk/", {"action": "submit", "promos": [item, item]}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "promo_duplicate" and list(body["fields"]) == ["promos"]
+    assert body["message"] == f"Промо {draft.pk} указано дважды."
+    assert Promo.objects.get(pk=draft.pk).status == draft.status
+
+
+def test_a_bulk_batch_is_json_only(marketer, promos, client_for):
+    # a form cannot spell a list of {id, version}: the schema offers JSON alone, and a form is a 415
+    schema = client_for("marketer").get("/api/schema/", {"format": "json"}).json()
+    assert list(schema["paths"]["/api/v1/promos/bulk/"]["post"]["requestBody"]["content"]) == ["application/json"]
+    response = marketer.post("/api/v1/promos/bulk/", {"action": "submit", "promos": f"{promos[0].pk}"})
+    assert response.status_code == 415 and response.json()["code"] == "unsupported_media_type"
+    assert Promo.objects.get(pk=promos[0].pk).status == promos[0].status
+
+
+@pytest.mark.parametrize("item", [{"id": "1", "version": 1}, {"id": 1, "version": "1"}, {"id": 1.0, "version": 1},
+                                  {"id": 1, "version": True}, {"id": 1}])
+def test_a_bulk_item_of_the_wrong_type_is_a_400_naming_it(marketer, promos, item):
+    # a 200 listing refusals would hide that the request itself did not fit the schema
+    response = marketer.post("/api/v1/promos/bulk/", {"action": "submit", "promos": [item]}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "invalid"
+    assert [name.split(".")[0] for name in response.json()["fields"]] == ["promos"]
+
+
 # --- every operation, present and future: its body fields and query filters are the strict ones --
 
 # Query filters that read exactly what the schema says (config/filters.py); free text is free text

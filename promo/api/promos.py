@@ -24,6 +24,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from config.api_schema import error_response
+from config.parsers import PortalJSONParser
 from promo.api.errors import RefusalsMixin
 from promo.api.filters import PromoAPIFilterSet
 from promo.api.serializers import (
@@ -188,7 +189,10 @@ class PromoViewSet(RefusalsMixin, viewsets.ReadOnlyModelViewSet):
                     "`version`, a promo the caller cannot see: `not_found`, a state that does not allow "
                     "it...). Everyone concerned gets one mail per kind of change, not one per promo.",
         request=BulkBodySerializer, responses={200: BulkResultSerializer})
-    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
+    # JSON only: a list of {id, version} has no form-data spelling (the schema lists JSON alone,
+    # and a form body is a 415).
+    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None,
+            parser_classes=[PortalJSONParser])
     def bulk(self, request):
         data = self._body(BulkBodySerializer)
         result = promos_bulk(actor=request.user, action=data["action"], reason=data["reason"],

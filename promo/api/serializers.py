@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api_exceptions import ApiError
 from config.api_fields import (
     StrictBooleanField,
     StrictCharField,
@@ -245,24 +246,27 @@ def notice_body(code: str, message) -> dict:
 
 
 class RequestBodySerializer(VersionSerializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = StrictCharField(required=False, allow_blank=True, default="",
+                             help_text="Why the supplier asks (required).")
 
 
 class RequestExtensionBodySerializer(RequestBodySerializer):
-    new_end = serializers.DateField(help_text="The last day asked for (ISO 8601, YYYY-MM-DD).")
+    new_end = StrictDateField(help_text="The last day asked for (YYYY-MM-DD).")
 
 
 class AnswerBodySerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="",
-                                   help_text="The answer to the supplier (required to decline).")
+    reason = StrictCharField(required=False, allow_blank=True, default="",
+                             help_text="The answer to the supplier (required to decline).")
 
 
 class SupplierRequestSerializer(serializers.ModelSerializer):
     """A supplier's request to extend or cancel a promo, and its answer."""
 
     promo_code = serializers.CharField(source="promo.code", read_only=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    answered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
+                                                help_text="Who asked; null if that user was deleted.")
+    answered_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
+                                               help_text="Who answered; null while the request is open.")
     requested_at = serializers.DateTimeField(source="created_at", read_only=True)
 
     class Meta:
@@ -277,21 +281,25 @@ class RequestCreatedSerializer(NoticeSerializer):
 
 
 class BulkItemSerializer(serializers.Serializer):
-    id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    version = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="The promo version the caller saw.")
+    id = StrictIntegerField(min_value=1, help_text="The promo's id.")
+    version = StrictIntegerField(min_value=1, help_text="The promo version the caller saw.")
 
 
 class BulkBodySerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=list(BULK_ACTIONS))
-    promos = BulkItemSerializer(many=True, allow_empty=False, max_length=BULK_MAX)
-    reason = serializers.CharField(required=False, allow_blank=True, default="",
-                                   help_text="Required to reject or cancel; a comment for the others.")
+    action = StrictChoiceField(choices=list(BULK_ACTIONS))
+    promos = BulkItemSerializer(many=True, allow_empty=False, max_length=BULK_MAX,
+                                help_text="Each promo once (a promo named twice is a 400 `promo_duplicate`).")
+    reason = StrictCharField(required=False, allow_blank=True, default="",
+                             help_text="Required to reject or cancel; a comment for the others.")
 
     def validate_promos(self, value):
+        # Well-formed, but the batch names a promo twice: a rule of the bulk action the schema
+        # cannot state (items unique by id), so it has its own code, not ``invalid``.
         seen = set()
         for item in value:
             if item["id"] in seen:
-                raise serializers.ValidationError(str(DUPLICATE_PROMO % {"id": item["id"]}))
+                message = DUPLICATE_PROMO % {"id": item["id"]}
+                raise ApiError(message, code="promo_duplicate", fields={"promos": [message]})
             seen.add(item["id"])
         return value
 
