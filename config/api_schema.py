@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import permissions
+from rest_framework import permissions, serializers
 from rest_framework.authentication import SessionAuthentication
 
 from config.api_exceptions import ErrorSerializer
@@ -99,6 +99,19 @@ class PortalAutoSchema(AutoSchema):
         if has_body:
             statuses |= {"413", "415"}
         return statuses
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # A list of objects (``many=True``) keeps its length limits in the schema: drf-spectacular
+        # drops ``allow_empty=False``, ``min_length`` and ``max_length``, and a client would send
+        # an empty list the schema allows, to be refused as not fitting it.
+        if direction == "request" and isinstance(field, serializers.ListSerializer) and schema:
+            least = max(field.min_length or 0, 0 if field.allow_empty else 1)
+            if least:
+                schema["minItems"] = least
+            if field.max_length is not None:
+                schema["maxItems"] = field.max_length
+        return schema
 
     def _get_format_parameters(self):
         # ``?format=`` picks a renderer; no operation needs it (the PDF is the PDF), so the

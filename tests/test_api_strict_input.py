@@ -17,6 +17,7 @@ from config.api_fields import (
 )
 from config.filters import ApiFilterBackend, IdFilter, IsoDateFilter, StrictBooleanFilter
 from promo.models import Promo, PromoComment
+from promo.services.bulk import BULK_MAX
 from suppliers.models import Supplier
 from tests.factories import PromoFactory
 
@@ -141,6 +142,9 @@ def test_a_bulk_batch_is_json_only(marketer, promos, client_for):
     # a form cannot spell a list of {id, version}: the schema offers JSON alone, and a form is a 415
     schema = client_for("marketer").get("/api/schema/", {"format": "json"}).json()
     assert list(schema["paths"]["/api/v1/promos/bulk/"]["post"]["requestBody"]["content"]) == ["application/json"]
+    # and says how many promos a batch holds (an empty one is refused: the schema says so too)
+    promos_schema = schema["components"]["schemas"]["BulkBodyRequest"]["properties"]["promos"]
+    assert (promos_schema["minItems"], promos_schema["maxItems"]) == (1, BULK_MAX)
     response = marketer.post("/api/v1/promos/bulk/", {"action": "submit", "promos": f"{promos[0].pk}"})
     assert response.status_code == 415 and response.json()["code"] == "unsupported_media_type"
     assert Promo.objects.get(pk=promos[0].pk).status == promos[0].status
