@@ -65,8 +65,8 @@ system-deps: ## Install the Debian packages the tests need (PostgreSQL, Redis, C
 test: install system-deps ## Run the whole suite on a throwaway PostgreSQL cluster and Redis (started and removed here)
 	DJANGO_SETTINGS_MODULE=config.django.test config/bin/with-redis config/bin/with-postgres $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-test-fast: install ## Run the suite without the browser, worker and SMTP tests
-	DJANGO_SETTINGS_MODULE=config.django.test config/bin/with-postgres $(VENV)/bin/pytest -m "not e2e and not worker and not smtp" $(PYTEST_ARGS)
+test-fast: install ## Run the suite without the browser, worker, SMTP and API fuzz tests
+	DJANGO_SETTINGS_MODULE=config.django.test config/bin/with-postgres $(VENV)/bin/pytest -m "not e2e and not worker and not smtp and not fuzz" $(PYTEST_ARGS)
 
 bench: install system-deps ## Run the benchmarks (reader, import, hostile files, digest e-mails, exports, PDF) on a throwaway PostgreSQL and print figures
 	DJANGO_SETTINGS_MODULE=config.django.test config/bin/with-postgres $(PY) bench/run.py $(BENCH_ARGS)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
+from config.api_exceptions import error_body
 from config.throttling import client_address
 
 LOCKED_OUT_CODE = "locked_out"
@@ -86,8 +87,8 @@ def lockout_response(request, original_response=None, credentials=None):
     """``AXES_LOCKOUT_CALLABLE``: the login page again with the lockout message (429), or the
     API's error body for an API path."""
     if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": lockout_message(), "code": LOCKED_OUT_CODE},
-                                status=status.HTTP_429_TOO_MANY_REQUESTS)
+        response = JsonResponse(error_body(LOCKED_OUT_CODE, lockout_message()),
+                                status=status.HTTP_429_TOO_MANY_REQUESTS, json_dumps_params={"ensure_ascii": False})
     else:
         username = get_client_username(request, credentials) or ""
         context = {

@@ -1,5 +1,8 @@
 """URL map: pages per app, the API under /api/v1/, the schema and its docs pages.
 
+Django's own error answers (a URL no route matches, a request too large...) are the portal's
+pages, and under /api/ the API's JSON error body (``config/api_exceptions.py``).
+
 Uploaded files (MEDIA_ROOT) have no URL in any settings layer: an original sheet is read only
 through the views that check who may see its upload (the upload page, the error workbook)."""
 
@@ -31,3 +34,8 @@ urlpatterns = [
     path("api/docs/", swagger_view, name="api-docs"),
     path("api/redoc/", redoc_view, name="api-redoc"),
 ]
+
+handler400 = "config.api_exceptions.bad_request"
+handler403 = "config.api_exceptions.permission_denied"
+handler404 = "config.api_exceptions.page_not_found"
+handler500 = "config.api_exceptions.server_error"

@@ -6,7 +6,7 @@
   stops working;
 - ``POST auth/token/revoke/`` (with the token) -> 204, the token stops working.
 
-A wrong password is a 400 as before; too many of them lock the username (or the address) like
+A wrong password is a 400 as before (``code: "wrong_credentials"``); too many of them lock the username (or the address) like
 the login page does, answered with 429 ``locked_out``; the endpoint is also throttled per
 address (``API_THROTTLE_RATES["token"]``)."""
 
@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate, user_logged_in
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,15 +23,17 @@ from rest_framework.views import APIView
 from accounts.auth import PortalTokenAuthentication
 from accounts.lockout import LockedOut
 from accounts.services import token_issue, token_revoke, token_rotate
-from config.api_exceptions import ErrorBodySerializer
+from config.api_exceptions import ApiError
+from config.api_fields import StrictCharField
+from config.api_schema import error_response
 from config.throttling import TokenThrottle
 
 WRONG_CREDENTIALS = _("Неверное имя пользователя или пароль.")
 
 
-class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(write_only=True)
-    password = serializers.CharField(write_only=True, trim_whitespace=False, style={"input_type": "password"})
+class CredentialsSerializer(serializers.Serializer):
+    username = StrictCharField(write_only=True)
+    password = StrictCharField(write_only=True, trim_whitespace=False, style={"input_type": "password"})
 
 
 class TokenSerializer(serializers.Serializer):
@@ -52,22 +53,23 @@ class TokenObtainView(APIView):
     throttle_classes = [TokenThrottle]
 
     @extend_schema(
-        operation_id="auth_token_create", tags=["auth"], auth=[], request=TokenRequestSerializer,
+        operation_id="auth_token_create", tags=["auth"], auth=[], request=CredentialsSerializer,
         responses={200: TokenSerializer,
-                   400: OpenApiResponse(description="A wrong username or password, or a missing field."),
-                   429: OpenApiResponse(ErrorBodySerializer, description="Too many failed sign-ins "
-                                        "(`locked_out`) or calls (`throttled`); see Retry-After.")},
+                   400: error_response("A wrong username or password (`wrong_credentials`), or a missing "
+                                       "field (`invalid`)."),
+                   429: error_response("Too many failed sign-ins (`locked_out`) or calls (`throttled`); "
+                                       "see Retry-After.")},
         summary="Get an API token",
     )
     def post(self, request):
-        serializer = TokenRequestSerializer(data=request.data)
+        serializer = CredentialsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = authenticate(request=request, **serializer.validated_data)
         if user is None:
             # django-axes flags the request when this failure (or an earlier series) locked it out.
             if getattr(request, "axes_locked_out", False):
                 raise LockedOut()
-            raise ValidationError({"non_field_errors": [WRONG_CREDENTIALS]}, code="authorization")
+            raise ApiError(WRONG_CREDENTIALS, code="wrong_credentials")
         token, key = token_issue(user=user)
         user_logged_in.send(sender=user.__class__, request=request, user=user)
         return token_answer(token, key)
@@ -78,7 +80,7 @@ class TokenRotateView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(operation_id="auth_token_rotate", tags=["auth"], request=None,
-                   responses={200: TokenSerializer, 401: OpenApiResponse(description="No valid token sent.")},
+                   responses=TokenSerializer,
                    summary="Replace the token sent with a new one")
     def post(self, request):
         token, key = token_rotate(token=request.auth)
@@ -90,7 +92,7 @@ class TokenRevokeView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(operation_id="auth_token_revoke", tags=["auth"], request=None,
-                   responses={204: None, 401: OpenApiResponse(description="No valid token sent.")},
+                   responses={204: None},
                    summary="Revoke the token sent")
     def post(self, request):
         token_revoke(token=request.auth)

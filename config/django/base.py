@@ -151,14 +151,24 @@ REST_FRAMEWORK = {
         "config.throttling.UserThrottle",
         "config.throttling.AnonThrottle",
     ],
+    # Query parameters are read strictly: a value the schema does not allow is a 400 naming it
+    # (config/filters.py, config/pagination.py).
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "config.filters.ApiFilterBackend",
         "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "config.filters.PortalOrderingFilter",
+    ],
+    # JSON bodies are held to DATA_UPLOAD_MAX_MEMORY_SIZE like form bodies (413 above it).
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.PortalJSONParser",
+        "rest_framework.parsers.FormParser",
+        "config.multipart.MultiPartParser",  # files whatever their name (config/multipart.py)
     ],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.PortalPageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every operation documents the errors it can answer (config/api_schema.py); every error
+    # has one body (config/api_exceptions.py).
+    "DEFAULT_SCHEMA_CLASS": "config.api_schema.PortalAutoSchema",
     "EXCEPTION_HANDLER": "config.api_exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -172,6 +182,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Request bodies get components of their own ("CommentRequest"): required strings have
+    # minLength 1 and files are binary, as the views read them.
+    "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "status"; name the promo's explicitly so the enums do not collide.
     "ENUM_NAME_OVERRIDES": {"PromoStatusEnum": "promo.models.promo.PromoStatus",
                             "UploadStatusEnum": "promo.models.uploads.PromoUpload.Status"},

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from config.api_fields import StrictChoiceField, StrictDateField
 from exports.forms import SYSTEM_CHOICES
 from exports.models import ExportFile, ExportRun
 
@@ -37,19 +38,17 @@ class ExportRunSerializer(serializers.ModelSerializer):
 class ExportRunCreateSerializer(serializers.Serializer):
     """POST body: ``{"date": "2026-09-20", "system": "all"}`` (date defaults to today)."""
 
-    date = serializers.DateField(required=False, input_formats=["%Y-%m-%d", "%d.%m.%Y"],
-                                 error_messages={"invalid": _("Дата в формате ГГГГ-ММ-ДД.")})
-    system = serializers.ChoiceField(choices=SYSTEM_CHOICES, default="all",
-                                     error_messages={"invalid_choice": _("Неизвестная система «{input}»: "
-                                                                         "допустимы sap, smarket, setretail или all.")})
+    date = StrictDateField(required=False, help_text="The business date (YYYY-MM-DD); today if omitted.")
+    system = StrictChoiceField(choices=SYSTEM_CHOICES, default="all",
+                               error_messages={"invalid_choice": _("Неизвестная система «{input}»: "
+                                                                   "допустимы sap, smarket, setretail или all.")})
 
 
 class ExportPreviewQuerySerializer(serializers.Serializer):
     """``GET /api/v1/exports/preview/?date=2026-09-20[&system=all][&promo=P000101][&kind=smarket]``."""
 
-    date = serializers.DateField(input_formats=["%Y-%m-%d"],
-                                 error_messages={"invalid": _("Дата в формате ГГГГ-ММ-ДД."),
-                                                 "required": _("Укажите дату выгрузки.")})
-    system = serializers.ChoiceField(choices=SYSTEM_CHOICES, default="all",
-                                     error_messages={"invalid_choice": _("Неизвестная система «{input}»: "
-                                                                         "допустимы sap, smarket, setretail или all.")})
+    date = StrictDateField(error_messages={"required": _("Укажите дату выгрузки.")},
+                           help_text="The business date (YYYY-MM-DD).")
+    system = StrictChoiceField(choices=SYSTEM_CHOICES, default="all",
+                               error_messages={"invalid_choice": _("Неизвестная система «{input}»: "
+                                                                   "допустимы sap, smarket, setretail или all.")})

@@ -7,7 +7,7 @@ promo with no line in a manager's categories, is a 404. The services check permi
 and answer with the same messages as the pages; their refusals map to statuses in one place
 (promo/api/errors.py), with the same meaning as on the pages: a visible promo the caller
 may not act on is a 403, a move the promo's state forbids or a stale ``version`` a 409, invalid
-input a 400, no credentials a 401; the body is ``{"detail", "code"}``. A promo's detail lists
+input a 400, no credentials a 401; the body is the API's error body (config/api_exceptions.py). A promo's detail lists
 the ``actions`` the caller may take now (promo/services/actions.py).
 
 ``POST /promos/bulk/`` runs one action on many promos, each through its own service with its
@@ -23,6 +23,8 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.api_schema import error_response
+from config.parsers import PortalJSONParser
 from promo.api.errors import RefusalsMixin
 from promo.api.filters import PromoAPIFilterSet
 from promo.api.serializers import (
@@ -32,7 +34,6 @@ from promo.api.serializers import (
     CommentBodySerializer,
     CommentSerializer,
     DecideBodySerializer,
-    ErrorSerializer,
     ExtendBodySerializer,
     HistoryEntrySerializer,
     PromoDetailSerializer,
@@ -43,6 +44,7 @@ from promo.api.serializers import (
     RequestCreatedSerializer,
     RequestExtensionBodySerializer,
     SupplierRequestSerializer,
+    notice_body,
 )
 from promo.models import PromoLine
 from promo.selectors import promo_comments, promo_history, promo_list, with_line_counts
@@ -53,25 +55,19 @@ from promo.services.comments import comment_add
 EXTENSION_REQUESTED = _("Запрос на продление отправлен маркетологам.")
 CANCELLATION_REQUESTED = _("Запрос на отмену отправлен маркетологам.")
 
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid input (a reason missing, a date out of range); "
-                                                      "`code` names the rule."),
-    401: OpenApiResponse(ErrorSerializer, description="Not signed in."),
-    403: OpenApiResponse(ErrorSerializer, description="The caller's role or grants do not allow this action "
-                                                      "on this promo."),
-    404: OpenApiResponse(ErrorSerializer, description="No such promo among those the caller may see."),
-    409: OpenApiResponse(ErrorSerializer, description="The promo's state does not allow this action now "
-                                                      "(e.g. `illegal_move`, `not_submitted`, `in_force`), or "
-                                                      "it changed since `version` (`stale_version`: reload "
-                                                      "and retry)."),
-}
+# The shared errors of every operation come from the schema class (config/api_schema.py); an
+# action adds the conflict of the promo's state.
+CONFLICT = error_response("The promo's state does not allow this action now (e.g. `illegal_move`, "
+                          "`not_submitted`, `in_force`), or it changed since `version` (`stale_version`: "
+                          "reload and retry).")
+ACTION_ERRORS = {409: CONFLICT}
 ACCEPTED = OpenApiResponse(RequestCreatedSerializer, description="The request was recorded for the marketers: "
                                                                   "`request` is it (`GET /api/v1/requests/{id}/`).")
 
 
 def _action_schema(body, summary: str, *, extra: dict | None = None):
-    return extend_schema(summary=summary, request=body, responses={200: PromoDetailSerializer, **ERRORS,
-                                                                   **(extra or {})})
+    return extend_schema(summary=summary, request=body,
+                         responses={200: PromoDetailSerializer, **ACTION_ERRORS, **(extra or {})})
 
 
 @extend_schema_view(
@@ -164,13 +160,12 @@ class PromoViewSet(RefusalsMixin, viewsets.ReadOnlyModelViewSet):
         return self._promo_response(promo)
 
     def _requested(self, supplier_request, message, code: str) -> Response:
-        return Response({"detail": str(message), "code": code,
-                         "request": SupplierRequestSerializer(supplier_request).data},
+        return Response({**notice_body(code, message), "request": SupplierRequestSerializer(supplier_request).data},
                         status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(summary="Ask the marketers to extend to `new_end` (the promo's supplier, reason required); "
                            "a second request while one is open is a 409 `request_open`",
-                   request=RequestExtensionBodySerializer, responses={202: ACCEPTED, **ERRORS})
+                   request=RequestExtensionBodySerializer, responses={202: ACCEPTED, **ACTION_ERRORS})
     @action(detail=True, methods=["post"], url_path="request-extension")
     def request_extension(self, request, pk=None):
         promo = self.get_object()
@@ -181,7 +176,7 @@ class PromoViewSet(RefusalsMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(summary="Ask the marketers to cancel (the promo's supplier, reason required); a second "
                            "request while one is open is a 409 `request_open`",
-                   request=RequestBodySerializer, responses={202: ACCEPTED, **ERRORS})
+                   request=RequestBodySerializer, responses={202: ACCEPTED, **ACTION_ERRORS})
     @action(detail=True, methods=["post"], url_path="request-cancellation")
     def request_cancellation(self, request, pk=None):
         promo = self.get_object()
@@ -198,8 +193,11 @@ class PromoViewSet(RefusalsMixin, viewsets.ReadOnlyModelViewSet):
                     "through for, `refused` the others with the refusal's `code` and `message` (a stale "
                     "`version`, a promo the caller cannot see: `not_found`, a state that does not allow "
                     "it...). Everyone concerned gets one mail per kind of change, not one per promo.",
-        request=BulkBodySerializer, responses={200: BulkResultSerializer, 400: ERRORS[400], 401: ERRORS[401]})
-    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
+        request=BulkBodySerializer, responses={200: BulkResultSerializer})
+    # JSON only: a list of {id, version} has no form-data spelling (the schema lists JSON alone,
+    # and a form body is a 415).
+    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None,
+            parser_classes=[PortalJSONParser])
     def bulk(self, request):
         data = self._body(BulkBodySerializer)
         result = promos_bulk(actor=request.user, action=data["action"], reason=data["reason"],
@@ -207,7 +205,7 @@ class PromoViewSet(RefusalsMixin, viewsets.ReadOnlyModelViewSet):
         return Response(result.as_json())
 
     @extend_schema(summary="Accept or reject one line (a reject needs a reason)", request=DecideBodySerializer,
-                   responses={200: PromoLineSerializer, **ERRORS})
+                   responses={200: PromoLineSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["post"], url_path=r"lines/(?P<line_id>\d+)/decide")
     def decide(self, request, pk=None, line_id=None):
         promo = self.get_object()
@@ -221,7 +219,7 @@ class PromoViewSet(RefusalsMixin, viewsets.ReadOnlyModelViewSet):
         return Response(PromoLineSerializer(line, context=context).data)
 
     @extend_schema(summary="The promo's timeline: events and field changes, who / when / old -> new",
-                   responses={200: HistoryEntrySerializer(many=True), 401: ERRORS[401], 404: ERRORS[404]})
+                   responses=HistoryEntrySerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
         promo = self.get_object()
@@ -229,9 +227,9 @@ class PromoViewSet(RefusalsMixin, viewsets.ReadOnlyModelViewSet):
         return Response(HistoryEntrySerializer(entries, many=True).data)
 
     @extend_schema(methods=["GET"], summary="The comment thread (internal comments for chain staff only)",
-                   responses={200: CommentSerializer(many=True), 401: ERRORS[401], 404: ERRORS[404]})
+                   responses=CommentSerializer(many=True))
     @extend_schema(methods=["POST"], summary="Add a comment (internal: chain staff only)",
-                   request=CommentSerializer, responses={201: CommentSerializer, **ERRORS})
+                   request=CommentSerializer, responses={201: CommentSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def comments(self, request, pk=None):
         promo = self.get_object()

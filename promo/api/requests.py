@@ -13,17 +13,25 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.api_schema import error_response
+from config.filters import ApiFilterSet, IdFilter
 from promo.api.errors import RefusalsMixin
-from promo.api.promos import ERRORS
 from promo.api.serializers import AnswerBodySerializer, SupplierRequestSerializer
 from promo.models import SupplierRequest
 from promo.services import supplier_requests
 
+# An answered request cannot be answered again; the promo may have moved on since it was asked.
+ANSWER_ERRORS = {409: error_response("The request was answered already (`request_answered`), or the promo's "
+                                     "state no longer allows what it asks (e.g. `illegal_move`, `finished`).")}
 
-class SupplierRequestFilterSet(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=SupplierRequest.Status.choices)
+
+class SupplierRequestFilterSet(ApiFilterSet):
+    """Read strictly, as every API query (config/filters.py): an unknown status or kind, or a
+    malformed promo id, is a 400 naming the parameter."""
+
+    status = django_filters.ChoiceFilter(choices=SupplierRequest.Status.choices, help_text="`open` waits for an answer.")
     kind = django_filters.ChoiceFilter(choices=SupplierRequest.Kind.choices)
-    promo = django_filters.NumberFilter(field_name="promo_id")
+    promo = IdFilter(field_name="promo_id", help_text="Promo id.")
 
     class Meta:
         model = SupplierRequest
@@ -55,14 +63,14 @@ class SupplierRequestViewSet(RefusalsMixin, viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=supplier_request.pk)).data)
 
     @extend_schema(summary="Grant it (marketer): the promo is extended to the date asked for, or cancelled",
-                   request=AnswerBodySerializer, responses={200: SupplierRequestSerializer, **ERRORS})
+                   request=AnswerBodySerializer, responses={200: SupplierRequestSerializer, **ANSWER_ERRORS})
     @action(detail=True, methods=["post"], filter_backends=[])
     def accept(self, request, pk=None):
         return self._answered(lambda asked, reason: supplier_requests.request_accept(
             request=asked, actor=request.user, reason=reason))
 
     @extend_schema(summary="Decline it with a reason (a marketer, or a manager of the promo's categories)",
-                   request=AnswerBodySerializer, responses={200: SupplierRequestSerializer, **ERRORS})
+                   request=AnswerBodySerializer, responses={200: SupplierRequestSerializer, **ANSWER_ERRORS})
     @action(detail=True, methods=["post"], filter_backends=[])
     def decline(self, request, pk=None):
         return self._answered(lambda asked, reason: supplier_requests.request_decline(

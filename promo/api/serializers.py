@@ -12,10 +12,19 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api_exceptions import ApiError
+from config.api_fields import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictDateField,
+    StrictIntegerField,
+)
 from promo import economics, mechanics
 from promo.models import Promo, PromoComment, PromoLine, SupplierRequest
 from promo.services.actions import ACTIONS, BULK_ACTIONS, Standing, promo_actions
 from promo.services.bulk import BULK_MAX
+from promo.services.comments import COMMENT_MAX_LENGTH
 from suppliers.models import Category, Product, Supplier
 from suppliers.roles import is_staff_role
 
@@ -58,7 +67,8 @@ class PromoLineSerializer(serializers.ModelSerializer):
     are the chain's internal figures: ``null`` for supplier users."""
 
     product = _ProductSerializer(read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
+                                              help_text="Who decided the line; null while it is pending.")
     effective_price = serializers.SerializerMethodField(help_text="Unit price under the mechanic.")
     effective_discount_percent = serializers.SerializerMethodField(help_text="Discount off the regular price, %.")
     compensation_per_unit = serializers.SerializerMethodField(
@@ -193,19 +203,21 @@ class PromoDetailSerializer(PromoSerializer):
 
 
 class VersionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1, help_text="The promo version the caller saw.")
+    version = StrictIntegerField(min_value=1, help_text="The promo version the caller saw.")
 
 
 class CommentBodySerializer(VersionSerializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = StrictCharField(required=False, allow_blank=True, default="")
 
 
 class ReasonBodySerializer(VersionSerializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = StrictCharField(required=False, allow_blank=True, default="",
+                             help_text="Required to reject, cancel, ask for a cancellation or an extension, "
+                                       "and to reject a line.")
 
 
 class ExtendBodySerializer(ReasonBodySerializer):
-    new_end = serializers.DateField(help_text="The new last day (ISO 8601).")
+    new_end = StrictDateField(help_text="The new last day (YYYY-MM-DD).")
 
 
 BELOW_FLOOR_HELP = ("Accept lines under the price floor anyway, for this reason («согласовать ниже порога»); "
@@ -213,33 +225,48 @@ BELOW_FLOOR_HELP = ("Accept lines under the price floor anyway, for this reason 
 
 
 class DecideBodySerializer(ReasonBodySerializer):
-    decision = serializers.ChoiceField(choices=[PromoLine.Decision.ACCEPTED, PromoLine.Decision.REJECTED])
-    below_floor_reason = serializers.CharField(required=False, allow_null=True, default=None, help_text=BELOW_FLOOR_HELP)
+    decision = StrictChoiceField(choices=[PromoLine.Decision.ACCEPTED, PromoLine.Decision.REJECTED])
+    below_floor_reason = StrictCharField(required=False, allow_null=True, default=None, help_text=BELOW_FLOOR_HELP)
 
 
 class ApproveBodySerializer(CommentBodySerializer):
-    below_floor_reason = serializers.CharField(required=False, allow_null=True, default=None, help_text=BELOW_FLOOR_HELP)
+    below_floor_reason = StrictCharField(required=False, allow_null=True, default=None, help_text=BELOW_FLOOR_HELP)
+
+
+class NoticeSerializer(serializers.Serializer):
+    """A request recorded for someone else to decide (202): what happened, for programs and people."""
+
+    code = serializers.CharField(help_text="What was recorded, for programs (`extension_requested`...).")
+    message = serializers.CharField(help_text="What was recorded, for people (Russian by default).")
+    detail = serializers.CharField(help_text="Deprecated: the same text as `message`, until API v2.")
+
+
+def notice_body(code: str, message) -> dict:
+    return {"code": code, "message": str(message), "detail": str(message)}
 
 
 class RequestBodySerializer(VersionSerializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = StrictCharField(required=False, allow_blank=True, default="",
+                             help_text="Why the supplier asks (required).")
 
 
 class RequestExtensionBodySerializer(RequestBodySerializer):
-    new_end = serializers.DateField(help_text="The last day asked for (ISO 8601, YYYY-MM-DD).")
+    new_end = StrictDateField(help_text="The last day asked for (YYYY-MM-DD).")
 
 
 class AnswerBodySerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="",
-                                   help_text="The answer to the supplier (required to decline).")
+    reason = StrictCharField(required=False, allow_blank=True, default="",
+                             help_text="The answer to the supplier (required to decline).")
 
 
 class SupplierRequestSerializer(serializers.ModelSerializer):
     """A supplier's request to extend or cancel a promo, and its answer."""
 
     promo_code = serializers.CharField(source="promo.code", read_only=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    answered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
+                                                help_text="Who asked; null if that user was deleted.")
+    answered_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
+                                               help_text="Who answered; null while the request is open.")
     requested_at = serializers.DateTimeField(source="created_at", read_only=True)
 
     class Meta:
@@ -249,28 +276,30 @@ class SupplierRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RequestCreatedSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()
+class RequestCreatedSerializer(NoticeSerializer):
     request = SupplierRequestSerializer()
 
 
 class BulkItemSerializer(serializers.Serializer):
-    id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    version = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="The promo version the caller saw.")
+    id = StrictIntegerField(min_value=1, help_text="The promo's id.")
+    version = StrictIntegerField(min_value=1, help_text="The promo version the caller saw.")
 
 
 class BulkBodySerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=list(BULK_ACTIONS))
-    promos = BulkItemSerializer(many=True, allow_empty=False, max_length=BULK_MAX)
-    reason = serializers.CharField(required=False, allow_blank=True, default="",
-                                   help_text="Required to reject or cancel; a comment for the others.")
+    action = StrictChoiceField(choices=list(BULK_ACTIONS))
+    promos = BulkItemSerializer(many=True, allow_empty=False, max_length=BULK_MAX,
+                                help_text="Each promo once (a promo named twice is a 400 `promo_duplicate`).")
+    reason = StrictCharField(required=False, allow_blank=True, default="",
+                             help_text="Required to reject or cancel; a comment for the others.")
 
     def validate_promos(self, value):
+        # Well-formed, but the batch names a promo twice: a rule of the bulk action the schema
+        # cannot state (items unique by id), so it has its own code, not ``invalid``.
         seen = set()
         for item in value:
             if item["id"] in seen:
-                raise serializers.ValidationError(str(DUPLICATE_PROMO % {"id": item["id"]}))
+                message = DUPLICATE_PROMO % {"id": item["id"]}
+                raise ApiError(message, code="promo_duplicate", fields={"promos": [message]})
             seen.add(item["id"])
         return value
 
@@ -284,11 +313,6 @@ class BulkRefusalSerializer(serializers.Serializer):
 class BulkResultSerializer(serializers.Serializer):
     done = serializers.ListField(child=serializers.IntegerField(), help_text="Promos the action went through for.")
     refused = BulkRefusalSerializer(many=True)
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text="What went wrong, for people (Russian by default).")
-    code = serializers.CharField(help_text="What went wrong, for programs.")
 
 
 class HistoryChangeSerializer(serializers.Serializer):
@@ -321,13 +345,19 @@ class HistoryEntrySerializer(serializers.Serializer):
         return [{"field": change.title, "old": change.old, "new": change.new} for change in entry["changes"]]
 
 
+@extend_schema_field({"type": "string", "minLength": 1, "maxLength": COMMENT_MAX_LENGTH, "pattern": r"\S"})
+class CommentTextField(StrictCharField):
+    """The schema says what the comment rule (promo/services/comments.py) requires: some text, at
+    most COMMENT_MAX_LENGTH characters; the service checks it and answers in its own words."""
+
+
 class CommentSerializer(serializers.ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    internal = serializers.BooleanField(required=False, default=False,
+    text = CommentTextField(allow_blank=True, help_text="The comment (not empty).")
+    internal = StrictBooleanField(required=False, default=False,
                                         help_text="For chain staff only; never shown to suppliers.")
 
     class Meta:
         model = PromoComment
         fields = ["id", "author", "text", "internal", "created_at"]
         read_only_fields = ["id", "author", "created_at"]
-        extra_kwargs = {"text": {"allow_blank": True}}

@@ -13,17 +13,35 @@ null."""
 
 from __future__ import annotations
 
+from django import forms
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api_exceptions import ApiError
+from config.api_fields import StrictCharField, StrictDateField
+from config.api_schema import error_response
 from promo.forms.timeline import TimelineForm
 from promo.timeline import product_timeline
 from suppliers.models import Product
+
+SEGMENT = {
+    "type": "object",
+    "required": ["from", "to", "promo", "status", "unit_price", "branches"],
+    "properties": {
+        "from": {"type": "string", "format": "date"},
+        "to": {"type": "string", "format": "date"},
+        "promo": {"type": "string", "nullable": True, "description": "Code (P000123); null for another "
+                                                                      "supplier's promo."},
+        "status": {"type": "string", "enum": ["approved", "submitted"]},
+        "unit_price": {"type": "string", "format": "decimal", "nullable": True},
+        "branches": {"type": "array", "items": {"type": "string"}, "description": "Branch codes."},
+    },
+}
+# The form's refusals that are about the data, not the request's shape (their codes).
+FORM_REFUSALS = {"branch": "branch_unknown", "region": "region_unknown", "__all__": "period_invalid"}
 
 
 class TimelineRowSerializer(serializers.Serializer):
@@ -38,23 +56,42 @@ class TimelineRowSerializer(serializers.Serializer):
         }
 
 
+class TimelineQuerySerializer(serializers.Serializer):
+    """The query as the schema says it (the form below resolves it, as on the page)."""
+
+    branch = StrictCharField(required=False, max_length=50, help_text="A branch code or id.")
+    region = StrictCharField(required=False, max_length=50, help_text="A region code or id.")
+
+    def get_fields(self):
+        # "from" and "to" are Python keywords: declared here rather than as class attributes.
+        # The page's words for a bad date (the form's), so both edges refuse it alike.
+        invalid = {"invalid": forms.DateField.default_error_messages["invalid"]}
+        return {**super().get_fields(),
+                "from": StrictDateField(required=False, error_messages=invalid,
+                                        help_text="First day, YYYY-MM-DD (default: today)."),
+                "to": StrictDateField(required=False, error_messages=invalid,
+                                      help_text="Last day, YYYY-MM-DD (default: 13 weeks on; at most 366 days).")}
+
+
 class ProductTimelineAPIView(APIView):
     @extend_schema(
         summary="Shelf-price timeline of a product",
-        parameters=[
-            OpenApiParameter("branch", OpenApiTypes.STR, description="A branch code or id"),
-            OpenApiParameter("region", OpenApiTypes.STR, description="A region code or id"),
-            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (default: today)"),
-            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (default: 13 weeks on; at most 366 days)"),
-        ],
-        responses={200: OpenApiTypes.OBJECT},
+        parameters=[TimelineQuerySerializer],
+        responses={200: {"type": "array", "items": SEGMENT},
+                   400: error_response("A query parameter the schema does not allow (`invalid`), an unknown "
+                                       "branch or region (`branch_unknown`, `region_unknown`), or a period "
+                                       "that ends before it starts or is longer than 366 days "
+                                       "(`period_invalid`).")},
         tags=["products"],
     )
     def get(self, request, pk):
         product = get_object_or_404(Product.objects.restrict(request.user), pk=pk)
+        TimelineQuerySerializer(data=request.query_params).is_valid(raise_exception=True)
         form = TimelineForm(request.query_params)
         if not form.is_valid():
-            raise ValidationError({field: [str(e) for e in errors] for field, errors in form.errors.items()})
+            name, errors = next(iter(form.errors.items()))
+            fields = {} if name == "__all__" else {name: list(errors)}
+            raise ApiError(" ".join(errors), code=FORM_REFUSALS.get(name, "invalid"), fields=fields)
         first, last = form.window()
         timeline = product_timeline(product=product, user=request.user, first=first, last=last,
                                     branches=form.branches())

@@ -13,7 +13,6 @@ from urllib.parse import quote
 
 from django.db.models import Q
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -21,12 +20,17 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from config.api_exceptions import ApiError, ErrorSerializer, error_body
+from config.api_fields import StrictBooleanField, StrictCharField, StrictRegexField
+from config.api_schema import error_response
 from config.multipart import MultiPartParser
+from config.parsers import PortalJSONParser
+from config.renderers import XLSXRenderer
 from promo.api.errors import RefusalsMixin
-from promo.api.serializers import ErrorSerializer
 from promo.models import Promo, PromoUpload
 from promo.services.imports.confirmation import PREVIEW_STALE, upload_cancel, upload_confirm
 from promo.services.imports.problems import stored_problems
@@ -125,15 +129,22 @@ class PreviewSerializer(serializers.Serializer):
 
 
 class UploadConfirmSerializer(serializers.Serializer):
-    fingerprint = serializers.RegexField(
+    fingerprint = StrictRegexField(
         r"^[0-9a-f]{64}$", required=False, allow_blank=True,
         help_text="The preview's fingerprint as you saw it: refused (409 preview_stale) if the preview "
                   "changed since. Omit to apply the upload's current preview.")
 
 
-class UploadStaleSerializer(ImportResultSerializer):
-    detail = serializers.CharField()
-    code = serializers.CharField(help_text="preview_stale")
+class UploadConflictSerializer(ErrorSerializer):
+    """409: the API's error body; with ``preview_stale`` also the new preview (the import result's
+    keys, so optional here)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in ImportResultSerializer().get_fields().items():
+            field.required = False
+            fields[name] = field
+        return fields
 
 
 class UploadQueuedSerializer(serializers.Serializer):
@@ -143,14 +154,19 @@ class UploadQueuedSerializer(serializers.Serializer):
     url = serializers.CharField(help_text="The upload resource to poll.")
 
 
+@extend_schema_field({"type": "string", "format": "binary", "minLength": 1})
+class SheetFileField(serializers.FileField):
+    """A non-empty file (an empty one is a 400 naming ``file``)."""
+
+
 class UploadCreateSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="The promo sheet (.xlsx).")
-    supplier = serializers.CharField(
+    file = SheetFileField(help_text="The promo sheet (.xlsx).")
+    supplier = StrictCharField(
         required=False, allow_blank=True,
         help_text="Supplier code (S001) or INN; marketers only, omit for a bulk file with a "
                   "«Поставщик» column. A supplier user's upload is always its own supplier's.",
     )
-    dry_run = serializers.BooleanField(required=False, default=False,
+    dry_run = StrictBooleanField(required=False, default=False,
                                        help_text="Check everything, save nothing (200 with the result).")
 
 
@@ -274,17 +290,18 @@ def result_json(result) -> dict:
     return data
 
 REFUSED = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid request (no file, unknown supplier)."),
-    401: OpenApiResponse(ErrorSerializer, description="Not signed in."),
-    403: OpenApiResponse(ErrorSerializer, description="Only supplier users and marketers upload sheets."),
-    413: OpenApiResponse(ImportResultSerializer, description="The file is above the size cap; nothing stored."),
+    400: error_response("Invalid request: no file (`invalid`, `fields.file`), an unknown supplier "
+                        "(`supplier_unknown`)."),
+    403: error_response("Only supplier users and marketers upload sheets, a supplier user for its own "
+                        "supplier (`permission_denied`, `refused`)."),
+    413: error_response("The file is above PROMO_UPLOAD_MAX_BYTES (`too_large`, `fields.file`); nothing stored."),
 }
 
 
 @extend_schema_view(
     list=extend_schema(summary="Uploads the caller may see, newest first", responses=UploadListSerializer(many=True)),
     retrieve=extend_schema(summary="One upload: status, progress, errors, warnings, promos",
-                           responses={200: UploadSerializer, 404: OpenApiResponse(ErrorSerializer)}),
+                           responses=UploadSerializer),
 )
 class UploadViewSet(RefusalsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = UploadSerializer
@@ -327,18 +344,16 @@ class UploadViewSet(RefusalsMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
             supplier = Supplier.objects.restrict(request.user).filter(
                 Q(code__iexact=value) | Q(inn=value)).first()
             if supplier is None:
-                return Response({"detail": _("Поставщик «%(value)s» не найден.") % {"value": value},
-                                 "code": "supplier_unknown"}, status=status.HTTP_400_BAD_REQUEST)
+                message = _("Поставщик «%(value)s» не найден.") % {"value": value}
+                raise ApiError(message, code="supplier_unknown", fields={"supplier": [message]})
         try:
             upload, result = upload_submit(actor=request.user, file=data["file"], original_name=data["file"].name,
                                            supplier=supplier, dry_run=data["dry_run"])
         except UploadRefused as refused:
             if refused.problem is None:
-                return Response({"detail": refused.message, "code": "refused"}, status=status.HTTP_403_FORBIDDEN)
-            return Response({"ok": False, "upload_id": None, "rows": 0, "lines": 0, "promos": 0,
-                             "errors": [refused.problem.as_dict()], "warnings": [], "revisions": [],
-                             "sheet": ""},
-                            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+                raise ApiError(refused.message, code="refused", status_code=status.HTTP_403_FORBIDDEN) from None
+            raise ApiError(refused.message, code="too_large", fields={"file": [refused.message]},
+                           status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE) from None
         if result is None:
             return Response({"upload_id": upload.pk, "status": upload.status, "rows_total": upload.rows_total,
                              "url": reverse("api:upload-detail", args=[upload.pk])},
@@ -354,13 +369,14 @@ class UploadViewSet(RefusalsMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
                     "to the worker: 202, follow the upload. 409 ``not_awaiting`` / ``preview_expired`` when "
                     "there is nothing to confirm.",
         request=UploadConfirmSerializer,
-        responses={201: ImportResultSerializer, 202: UploadQueuedSerializer, 409: UploadStaleSerializer,
-                   400: OpenApiResponse(ErrorSerializer), 404: OpenApiResponse(ErrorSerializer),
-                   403: OpenApiResponse(ErrorSerializer)},
+        responses={201: ImportResultSerializer, 202: UploadQueuedSerializer,
+                   409: OpenApiResponse(UploadConflictSerializer, description="The preview changed since "
+                                        "(`preview_stale`, with the new preview), or there is nothing to "
+                                        "confirm (`not_awaiting`, `preview_expired`).")},
     )
-    @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser, MultiPartParser])
+    @action(detail=True, methods=["post"], parser_classes=[PortalJSONParser, FormParser, MultiPartParser])
     def confirm(self, request, pk=None):
-        upload = get_object_or_404(self.get_queryset(), pk=pk)
+        upload = self.get_object()
         body = UploadConfirmSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         result = upload_confirm(upload=upload, actor=request.user,
@@ -371,32 +387,33 @@ class UploadViewSet(RefusalsMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
                              "url": reverse("api:upload-detail", args=[upload.pk])},
                             status=status.HTTP_202_ACCEPTED)
         if result.stale:
-            return Response({"detail": str(PREVIEW_STALE), "code": "preview_stale", **result_json(result)},
+            return Response({**result_json(result), **error_body("preview_stale", PREVIEW_STALE)},
                             status=status.HTTP_409_CONFLICT)
         return Response(result_json(result), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Drop the preview of an upload that waits for a confirmation (nothing of it stays)",
         request=None,
-        responses={200: UploadSerializer, 404: OpenApiResponse(ErrorSerializer),
-                   403: OpenApiResponse(ErrorSerializer), 409: OpenApiResponse(ErrorSerializer)},
+        responses={200: UploadSerializer, 409: error_response("There is nothing to cancel (`not_awaiting`).")},
     )
-    @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser, MultiPartParser])
+    @action(detail=True, methods=["post"], parser_classes=[PortalJSONParser, FormParser, MultiPartParser])
     def cancel(self, request, pk=None):
-        upload = get_object_or_404(self.get_queryset(), pk=pk)
+        upload = self.get_object()
         upload = upload_cancel(upload=upload, actor=request.user)
         return Response(UploadSerializer(upload, context=self.get_serializer_context()).data)
 
     @extend_schema(
         summary="The rejected sheet with every bad cell marked and a sheet «Ошибки»",
-        responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY, 404: OpenApiResponse(ErrorSerializer)},
+        responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+                   404: error_response("No such upload among the caller's (`not_found`), or it has no errors "
+                                       "(`no_errors`).")},
     )
-    @action(detail=True, methods=["get"], url_path="error-workbook", url_name="error-workbook")
+    @action(detail=True, methods=["get"], url_path="error-workbook", url_name="error-workbook",
+            renderer_classes=[JSONRenderer, XLSXRenderer])
     def error_workbook(self, request, pk=None):
-        upload = get_object_or_404(self.get_queryset(), pk=pk)
+        upload = self.get_object()
         if not (upload.errors or upload.warnings):
-            return Response({"detail": _("У этой загрузки нет ошибок."), "code": "no_errors"},
-                            status=status.HTTP_404_NOT_FOUND)
+            raise ApiError(_("У этой загрузки нет ошибок."), code="no_errors", status_code=status.HTTP_404_NOT_FOUND)
         stem = upload.original_name.rsplit(".", 1)[0] or "upload"
         response = HttpResponse(upload_error_workbook(upload), content_type=XLSX_CONTENT_TYPE)
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(stem + '_errors.xlsx')}"

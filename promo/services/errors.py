@@ -2,7 +2,7 @@
 in the active language) for people. A refusal changes nothing.
 
 Each edge maps the type to a status once: the pages in ``promo.views.promos.refusal_status``,
-the API in ``promo.api.errors.refusal_response``; both give the same meaning:
+the API in ``promo.api.errors.refusal_error``; both give the same meaning:
 
 | class | means | status |
 | --- | --- | --- |

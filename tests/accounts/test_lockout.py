@@ -130,9 +130,9 @@ def test_the_token_endpoint_counts_and_answers_in_the_api_format(api_client, cli
     # when the tenth is wrong too, then 429 in the API's error format, with Retry-After
     response = api_client.post(TOKEN, {"username": "s001", "password": "wrong"})
     assert response.status_code == 429
-    assert response.json() == {"code": "locked_out", "detail": (
-        "Слишком много неудачных попыток входа: вход временно закрыт на 15 мин. Попробуйте позже "
-        "или попросите администратора портала снять блокировку.")}
+    message = ("Слишком много неудачных попыток входа: вход временно закрыт на 15 мин. Попробуйте позже "
+               "или попросите администратора портала снять блокировку.")
+    assert response.json() == {"code": "locked_out", "message": message, "fields": {}, "detail": message}
     assert response["Retry-After"] == "900"
     # and the right password gets no token, neither there nor on the login page
     assert api_client.post(TOKEN, {"username": "s001", "password": "demo"}).status_code == 429

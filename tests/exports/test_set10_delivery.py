@@ -370,11 +370,11 @@ def test_resend_is_refused_with_the_reason(set10_on, example_promos, client_for,
     # when the older file is sent again, then the API refuses: it would bring back old actions
     response = api.post(f"/api/v1/exports/{old.pk}/files/{old_file.pk}/resend/", {}, format="json")
     assert response.status_code == 400
-    assert "только последний файл Set Retail 10 (set10_actions_20260920_02.xml)" in response.json()["file"][0]
+    assert "только последний файл Set Retail 10 (set10_actions_20260920_02.xml)" in response.json()["fields"]["file"][0]
     # a file on its way cannot go twice
     ExportFile.objects.filter(pk=new_file.pk).update(delivery_status=ExportFile.Delivery.RETRYING)
     response = api.post(f"/api/v1/exports/{new.pk}/files/{new_file.pk}/resend/", {}, format="json")
-    assert response.status_code == 400 and "уже отправляется" in response.json()["file"][0]
+    assert response.status_code == 400 and "уже отправляется" in response.json()["fields"]["file"][0]
     # another file than Set Retail's cannot go at all; the page explains it too
     smarket = new.files.get(kind="smarket")
     response = client_for("marketer").post(reverse("exports:file_resend", args=[new.pk, smarket.pk]), follow=True)
@@ -385,7 +385,7 @@ def test_resend_is_refused_with_the_reason(set10_on, example_promos, client_for,
     set10_on.SET10_UPLOAD = False
     ExportFile.objects.filter(pk=new_file.pk).update(delivery_status=ExportFile.Delivery.SUCCEEDED)
     response = api.post(f"/api/v1/exports/{new.pk}/files/{new_file.pk}/resend/", {}, format="json")
-    assert response.status_code == 400 and "SET10_UPLOAD" in response.json()["file"][0]
+    assert response.status_code == 400 and "SET10_UPLOAD" in response.json()["fields"]["file"][0]
 
 
 @pytest.mark.parametrize("answer", [

@@ -226,7 +226,7 @@ def test_api_post_starts_a_run(api_for, export_root, example_promos, django_capt
 def test_api_post_bad_input_is_400(api_for, export_root, body, field):
     response = api_for("marketer").post("/api/v1/exports/", body, format="json")
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in response.json()["fields"]
     assert ExportRun.objects.count() == 0
 
 
@@ -239,7 +239,7 @@ def test_the_api_refuses_a_date_out_of_range(api_client, demo_user, export_root)
 
     # then: 400 with the reason under «date»; no run queued
     assert response.status_code == 400
-    assert response.json() == {"date": [REFUSED]}
+    assert response.json()["fields"] == {"date": [REFUSED]}
     assert not ExportRun.objects.exists()
 
 
@@ -261,7 +261,7 @@ def test_the_api_refuses_a_second_run_while_one_is_queued_but_not_for_another_sy
     other = api_client.post("/api/v1/exports/", {"date": "2026-09-20", "system": "setretail"}, format="json")
 
     # then the overlapping request is a 400 under «date», the other system is queued
-    assert again.status_code == 400 and "уже в очереди или выполняется" in again.json()["date"][0]
+    assert again.status_code == 400 and "уже в очереди или выполняется" in again.json()["fields"]["date"][0]
     assert other.status_code == 201
     assert sorted(tuple(run.systems) for run in ExportRun.objects.all()) == [("sap",), ("setretail",)]
 

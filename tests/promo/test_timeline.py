@@ -226,7 +226,10 @@ def test_bad_queries_are_refused_with_a_reason(client_for, overlap, query, field
     product = overlap[0]
     response = client_for("marketer").get(api_timeline(product.pk), query)
     assert response.status_code == 400
-    assert response.json()[field] == [message]
+    body = response.json()
+    assert body["fields"] == ({} if field == "__all__" else {field: [message]})
+    assert message in body["message"]
+    assert body["code"] == {"__all__": "period_invalid", "from": "invalid", "branch": "branch_unknown"}[field]
     page = client_for("marketer").get(reverse(TIMELINE, args=[product.pk]), query)
     assert page.status_code == 400 and message in page.content.decode()
 

@@ -33,11 +33,10 @@ from django.utils import translation
 
 from branches.targeting import TargetingCatalog
 from promo import rules
-from promo.mechanics import FIXED_PRICE, PERCENT
 from promo.models import Promo
 from promo.services import floor
 from promo.services.imports import headers as h
-from promo.services.imports.cells import CellChecks, Spec, cell_key, money_text
+from promo.services.imports.cells import TERM_FIELDS, CellChecks, cell_key, money_text
 from promo.services.imports.matching import match_revisions, same_name
 from promo.services.imports.overlaps import overlap_warnings
 from promo.services.imports.problems import Problem
@@ -46,6 +45,8 @@ from suppliers.models import Product, Supplier
 
 # Rows per product look-up and per progress update.
 CHUNK_ROWS = 1000
+# Distinct promo terms remembered at once (each holds its cells: 20,000 of them were 22 MB).
+TERMS_CACHE_SIZE = 2000
 # Texts are refused above the length their field stores, never cut (issue 11).
 PROMO_NAME_MAX = Promo._meta.get_field("name").max_length
 COMMENT_MAX = EXCEL_MAX_TEXT
@@ -165,6 +166,7 @@ class SheetValidator(CellChecks):
         self.has = set(header.columns)
         self.limits = rules.Limits.from_settings()
         self._caches: dict[str, dict] = {}
+        self._terms_cache: dict[tuple, tuple] = {}
         self._products_by_article: dict[str, tuple | None] = {}
         self._products_by_ean: dict[str, tuple | None] = {}
         self._groups: dict[tuple, PromoCandidate] = {}
@@ -235,59 +237,26 @@ class SheetValidator(CellChecks):
         cells = sheet_row.cells
         percent_format = sheet_row.percent_format
         parsed = _Parsed(row=sheet_row.row, problems=[], cells=cells)
-        specs: list[Spec] = []
-
-        raw = cells.get(h.SUPPLIER)
-        parsed.supplier_id, found = self._cached("supplier", cell_key(raw), lambda: self._supplier_check(raw))
-        specs.extend(found)
-
-        raw = cells.get(h.MECHANIC)
-        mechanic, found = self._cached(h.MECHANIC, cell_key(raw), lambda: self._mechanic_check(raw))
-        specs.extend(found)
-        if mechanic is not None:
-            parsed.mechanic, parsed.n, parsed.m = mechanic
-
-        raw_start, raw_end = cells.get(h.START), cells.get(h.END)
-        period, found = self._cached("period", (cell_key(raw_start), cell_key(raw_end)),
-                                     lambda: self._period_check(raw_start, raw_end))
-        specs.extend(found)
-        if period is not None:
-            parsed.start, parsed.end, timely = period
-            if timely:
-                if parsed.supplier_id is not None and parsed.mechanic is not None and self._revises(
-                        parsed.supplier_id, parsed.mechanic, parsed.start, parsed.end):
-                    parsed.waived = timely
-                else:
-                    specs.extend(timely)
-
-        if parsed.mechanic == PERCENT:
-            raw, flag = cells.get(h.DISCOUNT), bool(percent_format.get(h.DISCOUNT))
-            parsed.discount, found = self._cached("discount", (cell_key(raw), flag),
-                                                  lambda: self._discount_check(raw, flag))
-            specs.extend(found)
-        elif parsed.mechanic == FIXED_PRICE:
-            raw = cells.get(h.PROMO_PRICE)
-            parsed.price, found = self._cached(h.PROMO_PRICE, cell_key(raw), lambda: self._price_check(raw))
-            specs.extend(found)
-
-        raw = cells.get(h.COMPENSATION)
-        if raw is not None:
-            flag = bool(percent_format.get(h.COMPENSATION))
-            parsed.compensation, found = self._cached(h.COMPENSATION, (cell_key(raw), flag),
-                                                      lambda: self._compensation_check(raw, flag))
-            specs.extend(found)
+        # The promo's terms (supplier, mechanic, period, discount or price, compensation,
+        # branches, name) repeat on every row of a promo: they are checked once per distinct
+        # combination of their cells, and a row costs one look-up for all of them.
+        # The key holds each value's type too (1, 1.0 and True hash alike but may not parse alike).
+        raws = tuple(map(cells.get, TERM_FIELDS))
+        key = (raws, tuple(map(type, raws)), bool(percent_format.get(h.DISCOUNT)),
+               bool(percent_format.get(h.COMPENSATION)))
+        hit = self._terms_cache.get(key)
+        if hit is None:
+            if len(self._terms_cache) >= TERMS_CACHE_SIZE:
+                self._terms_cache.clear()  # bounded: the rows of a promo are seldom far apart
+            hit = self._terms_cache[key] = self._terms(cells, percent_format)
+        terms, specs = hit
+        (parsed.supplier_id, parsed.mechanic, parsed.n, parsed.m, parsed.start, parsed.end, parsed.waived,
+         parsed.discount, parsed.price, parsed.compensation, parsed.targeting, parsed.promo_name) = terms
+        specs = list(specs)
 
         parsed.planned, found = self._cell(cells, h.PLANNED_QUANTITY, parse_quantity)
         specs.extend(found)
-
-        raw = cells.get(h.BRANCHES)
-        parsed.targeting, found = self._cached(h.BRANCHES, cell_key(raw), lambda: self._branches_check(raw))
-        specs.extend(found)
-
         # Informational and free-text cells are checked too: nothing is dropped or cut silently.
-        raw = cells.get(h.PROMO_NAME)
-        parsed.promo_name, found = self._cached(h.PROMO_NAME, cell_key(raw), lambda: self._promo_name(raw))
-        specs.extend(found)
         comment, found = self._cell(cells, h.COMMENT, _comment)
         parsed.comment = comment or ""
         specs.extend(found)

@@ -77,7 +77,8 @@ def test_forbidden_answer_carries_the_service_message(world, api_as):
     promo = world.promo(Promo.Status.APPROVED)
     response = post(api_as("manager"), promo, "cancel", world)
     assert response.status_code == 403
-    assert response.json() == {"detail": str(actions.MARKETER_ONLY), "code": "not_allowed"}
+    assert response.json() == {"code": "not_allowed", "message": str(actions.MARKETER_ONLY), "fields": {},
+                               "detail": str(actions.MARKETER_ONLY)}
 
 
 def test_stale_version_is_a_conflict_with_the_message(world, api_as):
@@ -109,7 +110,7 @@ def test_missing_or_bad_version_is_a_bad_request(world, api_as, body):
     promo = world.promo()
     response = api_as("manager").post(url(promo, "approve"), body, format="json")
     assert response.status_code == 400
-    assert "version" in response.json()
+    assert response.json()["code"] == "invalid" and list(response.json()["fields"]) == ["version"]
     assert Promo.objects.get(pk=promo.pk).version == 1
 
 
@@ -127,9 +128,9 @@ def test_bad_decision_and_bad_date_are_bad_requests(world, api_as):
                                        {"version": 1, "new_end": (approved.end - timedelta(days=1)).isoformat()},
                                        format="json")
     assert response.status_code == 400
-    assert response.json() == {"code": "end_not_later", "detail": (
-        f"Новая дата окончания {approved.end - timedelta(days=1):%d.%m.%Y} должна быть позже текущей "
-        f"({approved.end:%d.%m.%Y}).")}
+    message = (f"Новая дата окончания {approved.end - timedelta(days=1):%d.%m.%Y} должна быть позже текущей "
+               f"({approved.end:%d.%m.%Y}).")
+    assert response.json() == {"code": "end_not_later", "message": message, "fields": {}, "detail": message}
 
 
 def test_line_of_another_promo_is_not_found(world, api_as):
@@ -291,9 +292,15 @@ class TestFilters:
         assert self.ids(client, region=region.pk) == {chain.pk, regional.pk, not_there.pk}
         assert self.ids(client, region=other_region.pk) == {chain.pk, not_there.pk}
 
-    def test_a_foreign_supplier_filter_is_refused(self, world, api_as):
+    def test_a_foreign_supplier_filter_gives_no_rows(self, world, api_as):
+        # given a promo of the other supplier
+        world.promo(supplier=world.other_supplier)
+        # when the supplier filters by the other supplier, then nothing (never that supplier's promos)
         response = api_as("supplier").get("/api/v1/promos/", {"supplier": world.other_supplier.pk})
-        assert response.status_code == 400
+        assert response.status_code == 200 and response.json()["count"] == 0
+        # and a malformed id is a 400 naming the parameter
+        response = api_as("supplier").get("/api/v1/promos/", {"supplier": "S002"})
+        assert response.status_code == 400 and list(response.json()["fields"]) == ["supplier"]
 
 
 def test_list_keeps_a_flat_query_count(world, api_as, django_assert_max_num_queries):
@@ -370,7 +377,8 @@ def test_a_move_the_state_forbids_is_a_conflict_as_on_the_page(world, api_as):
     response = post(api_as("supplier"), promo, "withdraw", world)
     # then 409 (the page answers the same), with the service's message; nothing changed
     assert response.status_code == 409
-    assert response.json() == {"detail": str(actions.WITHDRAW_IN_FORCE), "code": "in_force"}
+    assert response.json()["code"] == "in_force"
+    assert response.json()["message"] == response.json()["detail"] == str(actions.WITHDRAW_IN_FORCE)
     assert Promo.objects.get(pk=promo.pk).version == 1
 
 

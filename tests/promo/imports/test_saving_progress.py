@@ -76,3 +76,23 @@ def test_inside_an_outer_transaction_the_saving_step_stays_quiet(demo_user, monk
     # when it is processed, then no write on a second connection is tried
     assert upload_process(upload=upload).ok
     assert threads == []
+
+
+@pytest.mark.django_db
+def test_a_save_step_of_many_small_steps_writes_its_progress_a_bounded_number_of_times(monkeypatch):
+    # given the saving progress of 1,000 lines, live (each write opens a connection)
+    upload = PromoUpload(pk=1, attempt=1)
+    written = []
+    monkeypatch.setattr(progress, "_write_apart", lambda upload_id, attempt, fields: written.append(fields["done"]))
+    saving = progress.SaveProgress(upload, total=1000, live=True)
+
+    # when it starts and advances one line at a time (a corrected sheet revising 1,000 promos)
+    saving.start()
+    for _line in range(1000):
+        saving.advance(1)
+
+    # then it was written at the start, every 5 % and at the end, in order, and the upload
+    # object always holds the exact count
+    assert written[0] == 0 and written[-1] == 1000
+    assert written == sorted(written) and len(written) <= 22
+    assert (upload.saving_done, upload.saving_total) == (1000, 1000)

@@ -143,7 +143,9 @@ def test_a_file_above_the_cap_is_a_413_and_nothing_is_stored(api_as, settings):
     settings.PROMO_UPLOAD_MAX_BYTES = 100
     response = post(api_as("s001"), [line(products("S001", 1)[0])])
     assert response.status_code == 413
-    assert response.json()["errors"][0]["code"] == "file_unreadable"
+    body = response.json()
+    assert body["code"] == "too_large" and list(body["fields"]) == ["file"]
+    assert "МБ" in body["message"]
     assert not PromoUpload.objects.exists()
 
 

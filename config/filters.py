@@ -1,0 +1,168 @@
+"""Query parameters of the API, read strictly: a value the schema does not allow is a 400 naming
+the parameter (``{"code": "invalid", "fields": {"active": ["…"]}}``), never ignored (which would
+answer "all rows") and never a server error.
+
+- :class:`ApiFilterBackend` (the project's filter backend) validates a view's FilterSet and
+  builds the FilterSet of ``filterset_fields`` from :class:`ApiFilterSet`, whose filters for
+  booleans, dates and foreign keys are the strict ones below;
+- :class:`StrictBooleanFilter`: ``true``/``false`` (or ``1``/``0``), nothing else;
+- :class:`IsoDateFilter`: ``YYYY-MM-DD`` only (the schema's ``format: date``);
+- :class:`IdFilter`: an id (ASCII digits, 1 … 2⁶³−1). An id that is well-formed but unknown, or
+  of an object the caller may not see, gives no rows, as any filter that matches nothing: the
+  querysets are restricted before they are filtered, so nothing leaks;
+- :class:`PortalOrderingFilter`: ``ordering`` lists the view's ``ordering_fields`` (``-`` for
+  descending, comma-separated); an unknown one is a 400, and the schema lists the allowed ones.
+
+A FilterSet of an API view derives from :class:`ApiFilterSet` (pages keep their own FilterSets)."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.plumbing import build_parameter_type
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
+
+from config.parsing import MAX_ID, parse_id
+
+BOOLEAN_INVALID = _("Допустимы значения true или false.")
+ID_INVALID = _("Нужен идентификатор: целое число от 1 до %(max)s.")
+DATE_INVALID = _("Дата в формате ГГГГ-ММ-ДД.")
+EMPTY_VALUE = _("Пустое значение: укажите значение или уберите параметр.")
+ORDERING_INVALID = _("Нельзя сортировать по «%(value)s»: допустимы %(allowed)s.")
+
+
+class StrictBooleanField(forms.Field):
+    TRUE, FALSE = ("true", "1"), ("false", "0")
+    default_error_messages = {"invalid": BOOLEAN_INVALID}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictIdField(forms.Field):
+    default_error_messages = {"invalid": ID_INVALID}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        number = parse_id(value)
+        if number is None or number < 1:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid", params={"max": MAX_ID})
+        return number
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class IsoDateFilter(django_filters.DateFilter):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
+        kwargs.setdefault("error_messages", {"invalid": DATE_INVALID})
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.INT64)
+class IdFilter(django_filters.Filter):
+    """An object's id; its schema is an integer from 1 (:class:`ApiFilterExtension`)."""
+
+    field_class = StrictIdField
+    schema = {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
+
+
+class ApiFilterSet(django_filters.FilterSet):
+    FILTER_DEFAULTS = {
+        **FILTER_FOR_DBFIELD_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+        models.DateField: {"filter_class": IsoDateFilter},
+        models.ForeignKey: {"filter_class": IdFilter},
+    }
+
+
+class ApiFilterBackend(DjangoFilterBackend):
+    """django-filter's backend (an invalid FilterSet raises, ``raise_exception``), building the
+    FilterSet of ``filterset_fields`` from :class:`ApiFilterSet`. An empty value of a filter that
+    is not free text (``?active_on=``) is a 400 too: it is not a date, and answering it with
+    every row would be the silent "all rows" the strict filters exist to prevent."""
+
+    filterset_base = ApiFilterSet
+    raise_exception = True
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is not None:
+            empty = {name: [EMPTY_VALUE] for name, filter_ in filterset.filters.items()
+                     if not isinstance(filter_, django_filters.CharFilter)
+                     and "" in request.query_params.getlist(name)}
+            if empty:
+                raise ValidationError(empty)
+        return super().filter_queryset(request, queryset, view)
+
+
+class ApiFilterExtension(DjangoFilterExtension):
+    """drf-spectacular's reading of the FilterSet, with the schema of :class:`IdFilter`."""
+
+    target_class = "config.filters.ApiFilterBackend"
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+        schema = getattr(filter_field, "schema", None)
+        if schema:
+            description = filter_field.extra.get("help_text") or filter_field.label
+            for parameter in parameters:
+                parameter["schema"] = dict(schema)
+                if description:
+                    parameter["description"] = str(description)
+        return parameters
+
+
+class PortalOrderingFilter(OrderingFilter):
+    """DRF's ordering, refusing a field it does not offer instead of ignoring it."""
+
+    def _allowed(self, view, queryset=None) -> list[str]:
+        fields = getattr(view, "ordering_fields", None)
+        if fields is None or fields == "__all__":
+            fields = [name for name, _label in self.get_valid_fields(queryset, view, {"request": view.request})]
+        return list(fields)
+
+    def get_ordering(self, request, queryset, view):
+        raw = request.query_params.get(self.ordering_param)
+        if raw is not None and not all(term.strip() for term in raw.split(",")):
+            raise ValidationError({self.ordering_param: [EMPTY_VALUE]})  # "ordering=" or "name,,"
+        return super().get_ordering(request, queryset, view)
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        allowed = self._allowed(view, queryset)
+        for term in fields:
+            if term.removeprefix("-") not in allowed:
+                choices = ", ".join(f"{name}, -{name}" for name in allowed)
+                raise ValidationError({self.ordering_param: [ORDERING_INVALID % {"value": term, "allowed": choices}]})
+        return fields
+
+    def get_schema_operation_parameters(self, view):
+        fields = getattr(view, "ordering_fields", None)
+        if not isinstance(fields, (list, tuple)):
+            return super().get_schema_operation_parameters(view)
+        choices = [value for name in fields for value in (name, f"-{name}")]
+        return [build_parameter_type(
+            name=self.ordering_param, location=OpenApiParameter.QUERY, explode=False, style="form",
+            # At least one field: "?ordering=" would read as an empty list and as [""] alike.
+            schema={"type": "array", "minItems": 1, "items": {"type": "string", "enum": choices}},
+            description="Sort by these fields, comma-separated; `-` for descending.",
+        )]
