@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, City
+from config.widgets import FlatSelectMultiple
 
 
 def city_label(branch: Branch) -> str:
@@ -39,7 +39,7 @@ def city_choices() -> list[tuple[str, list[tuple[int, str]]]]:
     ]
 
 
-class Picker(forms.SelectMultiple):
+class Picker(FlatSelectMultiple):
     """A multiple choice that pickers.js enhances (search, chips, keyboard)."""
 
     def __init__(self, attrs=None, choices=(), *, placeholder: str = ""):

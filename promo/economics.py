@@ -80,7 +80,7 @@ def worst_margins(promos: Iterable[Promo]) -> dict[int, WorstLine]:
     if not mechanic_of:
         return {}
     rows = (PromoLine.objects.filter(promo_id__in=mechanic_of).exclude(decision=PromoLine.Decision.REJECTED)
-            .exclude(product__purchase_price__isnull=True)
+            .exclude(product__purchase_price__isnull=True).order_by()
             .values_list("promo_id", "product__article", "product__purchase_price", "regular_price",
                          "discount_percent", "promo_price", "n", "m", "compensation_percent"))
     worst: dict[int, WorstLine] = {}

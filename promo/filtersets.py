@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from branches.models import Branch, Region
 from branches.widgets import Picker
 from config.parsing import parse_id
+from config.widgets import FlatSelect
 from promo.models import Promo, PromoLine
 from promo.models.promo import promo_pk_from_code
 from suppliers.models import Category, Supplier
@@ -65,14 +66,19 @@ class PromoFilterSet(django_filters.FilterSet):
     # Chips with search (branches.widgets.Picker), not a cramped listbox.
     status = django_filters.MultipleChoiceFilter(choices=Promo.Status.choices, label=_("Статус"),
                                                  widget=Picker(attrs={"size": 1}, placeholder=_("любой")))
-    supplier = django_filters.ModelChoiceFilter(queryset=Supplier.objects.none(), label=_("Поставщик"))
-    category = IdChoiceFilter(queryset=Category.objects.all(), method="filter_category", label=_("Категория"))
-    mechanic = django_filters.ChoiceFilter(choices=Promo.Mechanic.choices, label=_("Механика"))
+    # The choices by the hundred (300 branches) are written by config.widgets.FlatSelect.
+    supplier = django_filters.ModelChoiceFilter(queryset=Supplier.objects.none(), label=_("Поставщик"),
+                                                widget=FlatSelect)
+    category = IdChoiceFilter(queryset=Category.objects.all(), method="filter_category", label=_("Категория"),
+                              widget=FlatSelect)
+    mechanic = django_filters.ChoiceFilter(choices=Promo.Mechanic.choices, label=_("Механика"), widget=FlatSelect)
     active_on = django_filters.DateFilter(method="filter_active_on", label=_("Действует на дату"))
     period_from = django_filters.DateFilter(field_name="end", lookup_expr="gte", label=_("Период с"))
     period_to = django_filters.DateFilter(field_name="start", lookup_expr="lte", label=_("Период по"))
-    branch = IdChoiceFilter(queryset=Branch.objects.all(), method="filter_branch", label=_("Филиал"))
-    region = IdChoiceFilter(queryset=Region.objects.all(), method="filter_region", label=_("Регион"))
+    branch = IdChoiceFilter(queryset=Branch.objects.all(), method="filter_branch", label=_("Филиал"),
+                            widget=FlatSelect)
+    region = IdChoiceFilter(queryset=Region.objects.all(), method="filter_region", label=_("Регион"),
+                            widget=FlatSelect)
 
     class Meta:
         model = Promo

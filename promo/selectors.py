@@ -34,19 +34,39 @@ def home_counts(*, user) -> dict:
     return counts
 
 
-def promo_list(*, user, action: str = VIEW):
+def promo_list(*, user, action: str = VIEW, counts: bool = True):
     """The promos ``user`` may see (or decide), with what a list shows: supplier, the revision
-    in force and line counts by decision, in one query per page."""
-    return (
-        Promo.objects.restrict(user, action)
-        .select_related("supplier", "approved_revision")
-        .annotate(
-            lines_total=Count("lines"),
-            lines_pending=Count("lines", filter=Q(lines__decision=PromoLine.Decision.PENDING)),
-            lines_accepted=Count("lines", filter=Q(lines__decision=PromoLine.Decision.ACCEPTED)),
-            lines_rejected=Count("lines", filter=Q(lines__decision=PromoLine.Decision.REJECTED)),
-        )
+    in force and line counts by decision. ``counts=False`` leaves the counts out of the query
+    (grouping every line of every promo to sort and page them is most of a list's cost): a
+    list reads them for its page with :func:`with_line_counts`."""
+    queryset = Promo.objects.restrict(user, action).select_related("supplier", "approved_revision")
+    if not counts:
+        return queryset
+    return queryset.annotate(
+        lines_total=Count("lines"),
+        lines_pending=Count("lines", filter=Q(lines__decision=PromoLine.Decision.PENDING)),
+        lines_accepted=Count("lines", filter=Q(lines__decision=PromoLine.Decision.ACCEPTED)),
+        lines_rejected=Count("lines", filter=Q(lines__decision=PromoLine.Decision.REJECTED)),
     )
+
+
+def with_line_counts(promos):
+    """Set ``lines_total``, ``lines_pending``, ``lines_accepted`` and ``lines_rejected`` on the
+    promos of a page (what :func:`promo_list` annotates), in one query whatever their number."""
+    promos = list(promos)
+    by_promo: dict[int, dict[str, int]] = {}
+    if promos:
+        rows = (PromoLine.objects.filter(promo_id__in=[promo.pk for promo in promos]).order_by()
+                .values_list("promo_id", "decision").annotate(n=Count("pk")))
+        for promo_id, decision, n in rows:
+            by_promo.setdefault(promo_id, {})[decision] = n
+    for promo in promos:
+        found = by_promo.get(promo.pk, {})
+        promo.lines_total = sum(found.values())
+        promo.lines_pending = found.get(PromoLine.Decision.PENDING, 0)
+        promo.lines_accepted = found.get(PromoLine.Decision.ACCEPTED, 0)
+        promo.lines_rejected = found.get(PromoLine.Decision.REJECTED, 0)
+    return promos
 
 
 # Answered requests a promo page shows under the open ones.

@@ -3,7 +3,7 @@ from the approved revisions in force and the promos awaiting their decision, and
 the one precedence rule of :mod:`promo.shelf` (``settings.PROMO_SHELF_PRECEDENCE``).
 
 A fixed number of queries whatever the number of promos and branches: the promos in force,
-the submitted lines, the branches in scope, one per distinct targeting (promo.services.conflicts
+the submitted lines, the branches in scope, the chain's branches and groups (promo.services.conflicts
 ``BranchSets``) and one for what the user may see."""
 
 from __future__ import annotations

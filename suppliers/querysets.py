@@ -44,6 +44,29 @@ class SupplierQuerySet(models.QuerySet):
         return self.filter(active=True)
 
 
+# Where a user's category grants are kept once read, as Django's ModelBackend keeps
+# ``_perm_cache`` on the user: for one request (a fresh user each), or until a grant changes
+# (suppliers/services/access.py forgets it).
+DECIDE_CACHE = "_decide_category_ids"
+
+
+def decided_category_ids(user, category_model) -> list[int]:
+    """The ids of the categories ``user`` was granted to decide: read once per user object.
+    A list, not a subquery, so PostgreSQL plans the promo and line filters around a known
+    handful of categories (a subquery over the grants made it hash every line)."""
+    ids = getattr(user, DECIDE_CACHE, None)
+    if ids is None:
+        ids = sorted(get_objects_for_user(user, CATEGORY_DECIDE_PERM, klass=category_model,
+                                          accept_global_perms=False).values_list("pk", flat=True))
+        setattr(user, DECIDE_CACHE, ids)
+    return ids
+
+
+def forget_decided_categories(user) -> None:
+    """Drop the grants read by :func:`decided_category_ids` (after a grant changes)."""
+    user.__dict__.pop(DECIDE_CACHE, None)
+
+
 class CategoryQuerySet(models.QuerySet):
     def restrict(self, user, action: str = VIEW):
         """Every signed-in user may view categories; deciding promo lines of a category is
@@ -55,9 +78,7 @@ class CategoryQuerySet(models.QuerySet):
         if action == DECIDE:
             if user.is_superuser:
                 return self
-            return self.filter(pk__in=get_objects_for_user(
-                user, CATEGORY_DECIDE_PERM, klass=self.model, accept_global_perms=False,
-            ).values("pk"))
+            return self.filter(pk__in=decided_category_ids(user, self.model))
         if is_marketer(user):
             return self
         return self.none()

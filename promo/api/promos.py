@@ -47,7 +47,7 @@ from promo.api.serializers import (
     notice_body,
 )
 from promo.models import PromoLine
-from promo.selectors import promo_comments, promo_history, promo_list
+from promo.selectors import promo_comments, promo_history, promo_list, with_line_counts
 from promo.services import supplier_requests, transitions
 from promo.services.bulk import promos_bulk
 from promo.services.comments import comment_add
@@ -85,11 +85,16 @@ class PromoViewSet(RefusalsMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ["-created_at", "-pk"]
 
     def get_queryset(self):
-        queryset = promo_list(user=self.request.user)
+        # A list reads the line counts for its page only (promo.selectors.with_line_counts).
+        queryset = promo_list(user=self.request.user, counts=self.action != "list")
         if self.action != "list":
             lines = PromoLine.objects.select_related("product__category", "decided_by").order_by("product__article")
             queryset = queryset.prefetch_related(Prefetch("lines", queryset=lines))
         return queryset
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return with_line_counts(page) if page is not None else None
 
     def get_serializer_class(self):
         return PromoSerializer if self.action == "list" else PromoDetailSerializer

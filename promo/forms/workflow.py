@@ -9,6 +9,8 @@ as a sheet would."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +18,7 @@ from branches.models import Branch, BranchGroup, City, Region
 from branches.targeting import Targeting
 from branches.widgets import BranchPicker, Picker, branch_choices, city_choices
 from config.parsing import parse_id
+from config.widgets import FlatSelect
 from promo.models import Promo, PromoLine
 from promo.services.corrections import MECHANIC_FIELDS
 
@@ -111,7 +114,7 @@ class LineCorrectForm(VersionedForm):
     """A point correction of one line; only the fields filled in are changed. ``lines`` are
     the lines the user may correct; ``mechanic`` keeps only the fields it uses."""
 
-    line = forms.ModelChoiceField(label=_("Строка"), queryset=PromoLine.objects.none())
+    line = forms.ModelChoiceField(label=_("Строка"), queryset=PromoLine.objects.none(), widget=FlatSelect)
     discount_percent = _number_field(_("Скидка, %"))
     promo_price = _number_field(_("Промо-цена"), size=8)
     compensation_percent = _number_field(_("Компенсация, %"))
@@ -127,6 +130,12 @@ class LineCorrectForm(VersionedForm):
         if mechanic in MECHANIC_FIELDS:
             for name in set(self.CHANGE_FIELDS) - MECHANIC_FIELDS[mechanic]:
                 del self.fields[name]
+
+    def offer(self, lines) -> None:
+        """Draw the choice of line from ``lines`` (loaded with their products, in the queryset's
+        order) rather than query them again; a POST still validates against the queryset."""
+        field = self.fields["line"]
+        field.choices = [("", field.empty_label), *((line.pk, field.label_from_instance(line)) for line in lines)]
 
     def clean(self):
         cleaned = super().clean()
@@ -154,44 +163,61 @@ class CommentForm(forms.Form):
             del self.fields["internal"]
 
 
+@dataclass(frozen=True, slots=True)
+class DecisionCell:
+    """What the decision cell of one line shows: plain values, not form fields, so a page of
+    300 lines renders 300 cells from one set of choices (:attr:`LineDecisionsForm.CHOICES`).
+    ``checked`` is the choice ticked ("" undecided), ``reason`` the text in the reason box,
+    ``below_floor`` whether «согласовать ниже порога» is ticked, ``errors`` the reason's."""
+
+    line_id: int
+    checked: str
+    reason: str
+    below_floor: bool
+    errors: tuple[str, ...] = ()
+
+
 class LineDecisionsForm(VersionedForm):
     """Decisions on the lines a manager may decide: ``decision_<id>`` and ``reason_<id>`` per
-    line. ``accept_rest`` turns lines left undecided into accepted ones."""
+    line. ``accept_rest`` turns lines left undecided into accepted ones.
+
+    Only a bound form (a POST) gets fields per line, to parse and validate them; the page draws
+    every line's inputs from :meth:`cell` and :attr:`CHOICES` (the names, values and ids the
+    fields would render), whether the form is unbound or bound and refused."""
 
     ACCEPT, REJECT = PromoLine.Decision.ACCEPTED, PromoLine.Decision.REJECTED
     CHOICES = [("", _("не решено")), (ACCEPT, _("Принять")), (REJECT, _("Отклонить"))]
     # The inputs sit in the lines table, outside the <form> element, and join it by its id.
     HTML_ID = "lines-form"
+    REASON_MAX_LENGTH = 2000
+    _CHECKBOX = forms.CheckboxInput()  # reads a posted box as the field would (``"false"`` is unticked)
 
     def __init__(self, *args, lines=(), **kwargs):
         kwargs.setdefault("action", "lines")
         super().__init__(*args, **kwargs)
         self.lines = list(lines)
+        if not self.is_bound:
+            return
         for line in self.lines:
-            current = line.decision if line.decision != PromoLine.Decision.PENDING else ""
             self.fields[f"decision_{line.pk}"] = forms.ChoiceField(
-                label=line.product.article, choices=self.CHOICES, required=False, initial=current,
-                widget=forms.RadioSelect(attrs={"class": "decision", "form": self.HTML_ID}),
-            )
+                label=line.product.article, choices=self.CHOICES, required=False)
             self.fields[f"reason_{line.pk}"] = forms.CharField(
-                label=_("Причина"), required=False, max_length=2000, initial=line.decision_reason,
-                widget=forms.TextInput(attrs={"size": 24, "placeholder": _("причина отклонения"),
-                                              "form": self.HTML_ID}),
-            )
+                label=_("Причина"), required=False, max_length=self.REASON_MAX_LENGTH)
             # Accepting a line under the price floor: ticked, the reason field gives the reason.
-            self.fields[f"below_floor_{line.pk}"] = forms.BooleanField(
-                label=BELOW_FLOOR_LABEL, required=False,
-                widget=forms.CheckboxInput(attrs={"form": self.HTML_ID}),
-            )
+            self.fields[f"below_floor_{line.pk}"] = forms.BooleanField(label=BELOW_FLOOR_LABEL, required=False)
 
-    def decision_field(self, line):
-        return self[f"decision_{line.pk}"]
-
-    def reason_field(self, line):
-        return self[f"reason_{line.pk}"]
-
-    def below_floor_field(self, line):
-        return self[f"below_floor_{line.pk}"]
+    def cell(self, line) -> DecisionCell:
+        """The inputs of ``line`` as the page shows them: what the user posted (a refused form
+        keeps it), else the stored decision and reason."""
+        pk = line.pk
+        if not self.is_bound:
+            checked = line.decision if line.decision != PromoLine.Decision.PENDING else ""
+            return DecisionCell(line_id=pk, checked=checked, reason=line.decision_reason, below_floor=False)
+        name = f"reason_{pk}"
+        return DecisionCell(
+            line_id=pk, checked=self.data.get(f"decision_{pk}") or "", reason=self.data.get(name) or "",
+            below_floor=self._CHECKBOX.value_from_datadict(self.data, {}, f"below_floor_{pk}"),
+            errors=tuple(str(error) for error in self.errors.get(name, ())))
 
     def floor_overrides(self) -> dict[int, str]:
         """``{line_id: reason}`` of the lines ticked «согласовать ниже порога»."""
@@ -343,6 +369,7 @@ __all__ = [
     "ApproveForm",
     "CancelForm",
     "CommentForm",
+    "DecisionCell",
     "ExtendForm",
     "LineCorrectForm",
     "LineDecisionsForm",

@@ -58,6 +58,10 @@ class PromoEvent(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("событие")
         verbose_name_plural = _("события")
+        indexes = [
+            # The activity log, newest first.
+            models.Index(fields=["-created_at", "-id"], name="event_newest_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%d.%m.%Y %H:%M}"

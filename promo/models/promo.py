@@ -118,6 +118,13 @@ class Promo(TimeStampedModel):
         indexes = [
             models.Index(fields=["supplier", "status"]),
             models.Index(fields=["start", "end"]),
+            # The sorts and filters the lists offer (issue 12): newest first (the promo list, the
+            # API's default), recently changed (home), by status, by end and by name (the API).
+            models.Index(fields=["-created_at", "-id"], name="promo_newest_idx"),
+            models.Index(fields=["-updated_at", "-id"], name="promo_recent_idx"),
+            models.Index(fields=["status", "-created_at"], name="promo_status_newest_idx"),
+            models.Index(fields=["end"], name="promo_end_idx"),
+            models.Index(fields=["name"], name="promo_name_idx"),
             # The approval queue sorts and counts by the decision due date.
             models.Index(fields=["status", "decision_due"], name="promo_status_due_idx"),
         ]

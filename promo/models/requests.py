@@ -14,7 +14,11 @@ class SupplierRequestQuerySet(models.QuerySet):
         """The requests of the promos ``user`` may see (``decide``: of the promos with a line
         in a category he decides), through the promo's own visibility rule."""
         promo_model = self.model._meta.get_field("promo").related_model
-        return self.filter(promo__in=promo_model.objects.restrict(user, action))
+        # A correlated EXISTS (the promo by its key), not ``promo IN (subquery)``: PostgreSQL
+        # then probes each request's promo by index whatever its row estimates (with stale
+        # statistics the IN form was planned as nested scans of every promo and line).
+        return self.filter(models.Exists(
+            promo_model.objects.restrict(user, action).filter(pk=models.OuterRef("promo_id"))))
 
     def open(self):
         return self.filter(status=self.model.Status.OPEN)

@@ -136,6 +136,9 @@ class PromoUpload(TimeStampedModel):
         indexes = [
             models.Index(fields=["supplier", "sha256"]),
             models.Index(fields=["status", "lease_until"], name="upload_lease_idx"),
+            # The uploads lists, newest first: a supplier's, everybody's (marketers, the API).
+            models.Index(fields=["supplier", "-created_at"], name="upload_supplier_newest_idx"),
+            models.Index(fields=["-created_at", "-id"], name="upload_newest_idx"),
         ]
 
     def __str__(self) -> str:

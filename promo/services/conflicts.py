@@ -5,7 +5,7 @@ The importer warns about them (``overlap``) and the promo page shows them in det
 (:func:`promo_conflict_details`: the other promo, the overlapping days and branches, both unit
 prices; another supplier's promo only as «conflicts», without who or on which terms). Both go through :func:`overlaps_find`, which checks any number of
 lines with a fixed number of queries: one per chunk of products for the competing lines, one
-for their promos and one per distinct targeting to expand the branches."""
+for their promos and one or two for the chain's branches and groups (:class:`BranchSets`)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from branches.models import Branch
+from branches.models import Branch, BranchGroup
 from branches.targeting import Targeting
 from promo import mechanics
 from promo.models import Promo, PromoLine
@@ -37,23 +37,55 @@ class LineWindow:
 
 
 class BranchSets:
-    """Expands targeting rules to sets of branch ids, once per distinct rule set."""
+    """Expands targeting rules to sets of branch ids in memory: the chain's branches (with
+    their region and city) are read once, on the first rule set that names any, and the
+    groups' members once, on the first that names a group; so any number of distinct rule
+    sets costs two queries at most. The sets are what
+    :meth:`branches.targeting.Targeting.branch_filter` selects (tests hold both to it)."""
 
     def __init__(self) -> None:
-        self._cache: dict[str, frozenset[int]] = {}
-        self.codes: dict[int, str] = {}  # the code of every branch expanded so far
+        self._cache: dict[Targeting, frozenset[int]] = {}
+        self.codes: dict[int, str] = {}  # the code of every branch of the chain, once loaded
+        self._loaded = self._groups_loaded = False
+        self._by_region: dict[int, set[int]] = defaultdict(set)
+        self._by_city: dict[int, set[int]] = defaultdict(set)
+        self._by_group: dict[int, set[int]] = defaultdict(set)
+
+    def _load(self) -> None:
+        for pk, code, region_id, city_id in Branch.objects.values_list("pk", "code", "region_id", "city_id"):
+            self.codes[pk] = code
+            self._by_region[region_id].add(pk)
+            self._by_city[city_id].add(pk)
+        self._loaded = True
+
+    def _load_groups(self) -> None:
+        for group_id, branch_id in BranchGroup.branches.through.objects.values_list("branchgroup_id", "branch_id"):
+            self._by_group[group_id].add(branch_id)
+        self._groups_loaded = True
 
     def of(self, targeting: dict) -> frozenset[int]:
         rules = Targeting.from_json(targeting)
-        key = repr(rules)
-        if key not in self._cache:
-            if rules.is_empty:
-                self._cache[key] = frozenset()
-            else:
-                rows = dict(Branch.objects.filter(rules.branch_filter()).values_list("pk", "code").distinct())
-                self.codes |= rows
-                self._cache[key] = frozenset(rows)
-        return self._cache[key]
+        found = self._cache.get(rules)
+        if found is None:
+            found = self._cache[rules] = self._expand(rules)
+        return found
+
+    def _expand(self, rules: Targeting) -> frozenset[int]:
+        if rules.is_empty:
+            return frozenset()
+        if not self._loaded:
+            self._load()
+        if rules.groups and not self._groups_loaded:
+            self._load_groups()
+        if rules.chain:
+            included = set(self.codes)
+        else:
+            included = {pk for pk in rules.branches if pk in self.codes}
+            for ids, members in ((rules.regions, self._by_region), (rules.cities, self._by_city),
+                                 (rules.groups, self._by_group)):
+                for key in ids:
+                    included |= members.get(key, set())
+        return frozenset(included - set(rules.exclude))
 
 
 def competing_products(*, product_ids: Iterable[int], first: date, last: date,
@@ -72,6 +104,7 @@ def competing_products(*, product_ids: Iterable[int], first: date, last: date,
             )
             .exclude(decision=PromoLine.Decision.REJECTED)
             .exclude(promo_id__in=excluded)
+            .order_by()  # not the lines' default order: a join and a sort for nothing
             .values_list("product_id", "promo_id")
         )
         for product_id, promo_id in rows:
@@ -80,10 +113,11 @@ def competing_products(*, product_ids: Iterable[int], first: date, last: date,
 
 
 def overlaps_find(*, windows: Iterable[LineWindow], exclude_promo_ids: Iterable[int] = (),
-                  branch_sets: BranchSets | None = None) -> dict[Hashable, list[Promo]]:
+                  branch_sets: BranchSets | None = None, brief: bool = False) -> dict[Hashable, list[Promo]]:
     """For each window, the live promos (other than ``exclude_promo_ids``) that have a line
     of the same product, not rejected, in an overlapping period and intersecting branches.
-    Windows without a conflict are absent from the answer."""
+    Windows without a conflict are absent from the answer. ``brief``: the promos are read
+    with their period and targeting only (a caller that needs to know which, not what)."""
     windows = list(windows)
     if not windows:
         return {}
@@ -98,18 +132,24 @@ def overlaps_find(*, windows: Iterable[LineWindow], exclude_promo_ids: Iterable[
         return {}
 
     promo_ids = set().union(*promo_ids_by_product.values())
-    promos = {
-        promo.pk: promo
-        for promo in Promo.objects.filter(pk__in=promo_ids).select_related("supplier")
-    }
+    competitors = Promo.objects.filter(pk__in=promo_ids)
+    competitors = (competitors.only("start", "end", "targeting") if brief
+                   else competitors.select_related("supplier"))
+    promos = {promo.pk: promo for promo in competitors}
     found: dict[Hashable, list[Promo]] = {}
+    # Each rule set expanded once: the windows of one promo share its targeting (one dict).
+    theirs = {promo_id: branch_sets.of(promo.targeting) for promo_id, promo in promos.items()}
+    ours: dict[int, frozenset[int]] = {}
     for window in windows:
         hits = []
+        mine = ours.get(id(window.targeting))
+        if mine is None:
+            mine = ours[id(window.targeting)] = branch_sets.of(window.targeting)
         for promo_id in sorted(promo_ids_by_product.get(window.product_id, ())):
             other = promos[promo_id]
             if other.start > window.end or other.end < window.start:
                 continue
-            if branch_sets.of(window.targeting) & branch_sets.of(other.targeting):
+            if not mine.isdisjoint(theirs[promo_id]):
                 hits.append(other)
         if hits:
             found[window.key] = hits
@@ -163,7 +203,7 @@ def _unit_price(mechanic: str, line: PromoLine) -> Decimal | None:
 def promo_conflict_details(promo: Promo, *, user=None, lines=None) -> list[Conflict]:
     """Every overlap of ``promo``'s lines (``lines``: the page's, with their products) with
     another live promo, sorted by article and the other's code. A fixed number of queries: the
-    competing lines and promos, their lines of the products, one per distinct targeting, what
+    competing lines and promos, their lines of the products, the branches and groups, what
     ``user`` may see (``Promo.objects.restrict``; no user: everything)."""
     if lines is None:
         lines = list(promo.lines.select_related("product").order_by("product__article"))

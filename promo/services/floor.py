@@ -50,9 +50,12 @@ def floor_of(category: Category | None) -> Decimal | None:
     return default_floor()
 
 
-def line_problem(line: PromoLine, mechanic: str) -> rules.RuleProblem | None:
-    """The floor problem of a saved line (its product and category loaded), or None."""
-    return rules.margin_floor_problem(economics.of_line(line, mechanic), floor_of(line.product.category))
+def line_problem(line: PromoLine, mechanic: str, *, figures: mechanics.Economics | None = None
+                 ) -> rules.RuleProblem | None:
+    """The floor problem of a saved line (its product and category loaded), or None;
+    ``figures``: its economics when the caller has them already (``economics.of_line``)."""
+    figures = figures if figures is not None else economics.of_line(line, mechanic)
+    return rules.margin_floor_problem(figures, floor_of(line.product.category))
 
 
 def problems_of(lines: Iterable[PromoLine], mechanic: str) -> dict[int, rules.RuleProblem]:

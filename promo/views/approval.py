@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.db.models import Count, Exists, F, IntegerField, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy
 from django_filters.views import FilterView
 
@@ -58,27 +60,52 @@ def conflicting_promo_ids(promos: Iterable[Promo]) -> set[int]:
     windows = [
         LineWindow(key=(promo_id, product_id), product_id=product_id, start=promos[promo_id].start,
                    end=promos[promo_id].end, targeting=promos[promo_id].targeting)
-        for promo_id, product_id in PromoLine.objects.filter(promo_id__in=list(promos))
+        for promo_id, product_id in PromoLine.objects.filter(promo_id__in=list(promos)).order_by()
         .values_list("promo_id", "product_id")
     ]
-    found = overlaps_find(windows=windows)
+    found = overlaps_find(windows=windows, brief=True)
     return {key[0] for key, others in found.items() if any(other.pk != key[0] for other in others)}
 
 
 def review_queue(user):
-    """The manager's queue: submitted promos with a line of his categories, annotated with how
-    many lines wait for him (no query per row). ``submitted_at`` and ``decision_due`` are the
-    current revision's (the kernel's decision clock)."""
-    managed = Category.objects.restrict(user, DECIDE)
+    """The manager's queue: submitted promos with a line of his categories. ``submitted_at``
+    and ``decision_due`` are the current revision's (the kernel's decision clock). Nothing is
+    grouped: the counts of lines are read for the page only (:func:`with_line_counts`)."""
     return (
         Promo.objects.restrict(user, DECIDE).pending_review()
         .select_related("supplier", "approved_revision")
-        .annotate(
-            line_count=Count("lines"),
-            my_pending=Count("lines", filter=Q(lines__product__category__in=managed,
-                                               lines__decision=PromoLine.Decision.PENDING)),
-        )
     )
+
+
+def _pending_lines(user):
+    """The lines that wait for ``user``: of his categories, undecided."""
+    return PromoLine.objects.filter(product__category__in=Category.objects.restrict(user, DECIDE),
+                                    decision=PromoLine.Decision.PENDING)
+
+
+def with_pending_count(queryset, user):
+    """``queryset`` annotated with ``my_pending`` (a subquery per promo), for the one sort
+    that needs it for every promo of the queue rather than for a page."""
+    count = (_pending_lines(user).filter(promo=OuterRef("pk")).order_by().values("promo")
+             .annotate(n=Count("pk")).values("n"))
+    return queryset.annotate(my_pending=Coalesce(Subquery(count, output_field=IntegerField()), 0))
+
+
+def with_line_counts(promos: list[Promo], user) -> list[Promo]:
+    """Set ``line_count`` and ``my_pending`` (lines waiting for ``user``) on the promos of a
+    page, in one query whatever their number."""
+    if not promos:
+        return promos
+    managed = Category.objects.restrict(user, DECIDE)
+    counts = {row["promo_id"]: row for row in (
+        PromoLine.objects.filter(promo_id__in=[promo.pk for promo in promos]).order_by().values("promo_id")
+        .annotate(total=Count("pk"), pending=Count("pk", filter=Q(product__category__in=managed,
+                                                                  decision=PromoLine.Decision.PENDING))))}
+    for promo in promos:
+        row = counts.get(promo.pk, {})
+        promo.line_count = row.get("total", 0)
+        promo.my_pending = row.get("pending", 0)
+    return promos
 
 
 class ApprovalQueueFilterSet(PromoFilterSet):
@@ -132,7 +159,10 @@ class ApprovalQueueView(CategoryManagerRequiredMixin, FilterView):
         return sort if sort in SORTS else "due"
 
     def get_queryset(self):
-        return review_queue(self.request.user).order_by(*SORTS[self.sort_key()])
+        queryset = review_queue(self.request.user)
+        if self.sort_key() == "lines":
+            queryset = with_pending_count(queryset, self.request.user)
+        return queryset.order_by(*SORTS[self.sort_key()])
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
@@ -140,13 +170,31 @@ class ApprovalQueueView(CategoryManagerRequiredMixin, FilterView):
         kwargs["only_conflicts"] = self.request.GET.get("conflicts") == "1"
         return kwargs
 
+    @cached_property
+    def totals(self) -> dict:
+        """The whole queue's size, its oldest submission and how many are overdue: one query."""
+        return review_queue(self.request.user).aggregate(
+            total=Count("pk"), oldest=Min("submitted_at"),
+            overdue=Count("pk", filter=Q(decision_due__lt=timezone.localdate())))
+
+    def _unfiltered(self) -> bool:
+        filterset = self.filterset
+        if self.request.GET.get("conflicts") == "1":
+            return False
+        return not filterset.is_bound or (filterset.is_valid() and not any(
+            value not in (None, "") and value != [] for value in filterset.form.cleaned_data.values()))
+
+    def get_paginator(self, queryset, *args, **kwargs):
+        paginator = super().get_paginator(queryset, *args, **kwargs)
+        if self._unfiltered():
+            paginator.count = self.totals["total"]  # the same promos: not counted twice
+        return paginator
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        queue = review_queue(self.request.user)
-        totals = queue.aggregate(total=Count("pk", distinct=True), oldest=Min("submitted_at"),
-                                 overdue=Count("pk", distinct=True, filter=Q(decision_due__lt=today)))
-        page = list(context["object_list"])
+        totals = self.totals
+        page = with_line_counts(list(context["object_list"]), self.request.user)
         conflicts = conflicting_promo_ids(page)
         # The worst line margin after compensation of each promo on the page: one query for
         # the page, the math in promo/mechanics.py.

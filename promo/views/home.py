@@ -9,7 +9,7 @@ from django.views.generic import TemplateView
 
 from promo.models import PromoEvent
 from promo.selectors import home_counts
-from promo.views.approval import open_requests_for, review_queue
+from promo.views.approval import open_requests_for, review_queue, with_line_counts
 from promo.views.promos import promo_page_queryset
 from suppliers.querysets import DECIDE, VIEW
 from suppliers.roles import is_category_manager, is_marketer, is_supplier_user
@@ -27,7 +27,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
         today = timezone.localdate()
         context["counts"] = home_counts(user=user)
         if is_category_manager(user) or user.is_superuser:
-            queue = list(review_queue(user).order_by("decision_due", "submitted_at", "pk")[:HOME_ROWS])
+            queue = with_line_counts(
+                list(review_queue(user).order_by("decision_due", "submitted_at", "pk")[:HOME_ROWS]), user)
             for promo in queue:
                 promo.overdue = promo.is_overdue(today)
             context["queue"] = queue

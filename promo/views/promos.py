@@ -9,14 +9,12 @@ them and show their messages. A refusal maps to a status in one place, :func:`re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -27,13 +25,13 @@ from django.views import View
 from django_filters.views import FilterView
 
 from branches.targeting import resolve
-from promo import economics, mechanics
-from promo.changes import ChangeFormatter, line_changes, terms_changes
+from promo import economics
+from promo.changes import ChangeFormatter, terms_changes
 from promo.filtersets import PromoFilterSet
 from promo.forms import workflow as wf
 from promo.models import Promo, PromoComment, PromoLine, SupplierRequest
-from promo.selectors import promo_requests
-from promo.services import comments, floor, point_corrections, supplier_requests, transitions
+from promo.selectors import promo_list, promo_requests, with_line_counts
+from promo.services import comments, point_corrections, supplier_requests, transitions
 from promo.services.actions import Standing, promo_actions, require_role
 from promo.services.conflicts import promo_conflict_details
 from promo.services.errors import (
@@ -46,6 +44,7 @@ from promo.services.errors import (
 )
 from promo.services.revisions import revision_current
 from promo.views.bulk_bar import bulk_context
+from promo.views.promo_lines import line_rows
 from suppliers.roles import is_marketer, is_staff_role
 
 # A refusal the page shows as a message on the promo page with the user's input kept: a move
@@ -105,10 +104,9 @@ class PromoListView(LoginRequiredMixin, FilterView):
     paginate_by = 50
 
     def get_queryset(self):
-        return (Promo.objects.restrict(self.request.user)
-                .select_related("supplier", "approved_revision")
-                .annotate(line_count=Count("lines"))
-                .order_by("-created_at", "-pk"))
+        # No count of lines in the query: grouping every line to sort and page the promos was
+        # most of the page's cost; the page's promos get theirs in get_context_data.
+        return promo_list(user=self.request.user, counts=False).order_by("-created_at", "-pk")
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
@@ -119,76 +117,13 @@ class PromoListView(LoginRequiredMixin, FilterView):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
         context["today"] = today
-        page = list(context["object_list"])
-        context["object_list"] = page
+        page = with_line_counts(context["object_list"])
+        context["object_list"] = context["promo_list"] = page
         context.update(bulk_context(self.request, page, source="list"))
         return context
 
 
 # --- The promo page -------------------------------------------------------------------------
-
-@dataclass
-class LineRow:
-    """One line as the promo page shows it: prices by the mechanic, margin, diff, conflicts."""
-
-    line: PromoLine
-    unit_price: Decimal | None = None
-    discount: Decimal | None = None
-    purchase_price: Decimal | None = None
-    margin: Decimal | None = None
-    margin_percent: Decimal | None = None
-    economics: object = None
-    floor: object = None  # the price floor's problem (promo.rules.margin_floor_problem)
-    diff_class: str = ""
-    changes: list = field(default_factory=list)
-    conflicts: list = field(default_factory=list)
-    decidable: bool = False
-    decision_field: object = None
-    reason_field: object = None
-    below_floor_field: object = None
-
-    @property
-    def below_cost(self) -> bool:
-        return self.margin is not None and self.margin < 0
-
-
-def line_rows(promo: Promo, lines, *, show_purchase: bool, diff: dict, conflicts, decidable: set[int],
-              formatter: ChangeFormatter | None = None):
-    """Compute what the page shows for each line (prices through promo/mechanics.py; the
-    revision's changes worded by promo/changes.py, as the history and the e-mails word them)."""
-    formatter = formatter or ChangeFormatter()
-    changed = {row["product_id"]: row.get("fields", {}) for row in diff.get("changed", [])}
-    added = {row["product_id"] for row in diff.get("added", [])}
-    by_line: dict[int, list] = {}
-    for conflict in conflicts:
-        by_line.setdefault(conflict.line.pk, []).append(conflict)
-    rows = []
-    for line in lines:
-        row = LineRow(line=line, conflicts=by_line.get(line.pk, []), decidable=line.pk in decidable)
-        try:
-            row.unit_price = mechanics.promo_price(
-                promo.mechanic, line.regular_price, discount_percent=line.discount_percent,
-                price=line.promo_price, n=line.n, m=line.m,
-            )
-            row.discount = mechanics.effective_discount_percent(line.regular_price, row.unit_price)
-        except (TypeError, ValueError, ArithmeticError, InvalidOperation):
-            # An incomplete line (e.g. a fixed price without a price) shows dashes.
-            row.unit_price = None
-        if show_purchase:
-            # The chain's margin after the supplier's compensation (promo/economics.py).
-            row.purchase_price = line.product.purchase_price
-            row.economics = economics.of_line(line, promo.mechanic)
-            if row.economics is not None:
-                row.margin, row.margin_percent = row.economics.margin, row.economics.margin_percent
-                row.floor = floor.line_problem(line, promo.mechanic)
-        if line.product_id in added:
-            row.diff_class = "diff-added"
-        elif line.product_id in changed:
-            row.diff_class = "diff-changed"
-            row.changes = formatter.rows(line_changes(changed[line.product_id]))
-        rows.append(row)
-    return rows
-
 
 def visible_comments(promo: Promo, user):
     """The comment thread; internal comments are for chain staff only."""
@@ -280,23 +215,16 @@ class PromoPage:
         diff = revision.diff if revision is not None and revision.number > 1 else {}
         staff = is_staff_role(self.user)
         formatter = ChangeFormatter()
-        rows = line_rows(promo, lines, show_purchase=staff, diff=diff,
-                         conflicts=promo_conflict_details(promo, user=self.user, lines=lines),
-                         decidable=decidable, formatter=formatter)
         forms = {}
         for name, form_class in self.FORMS.items():
             forms[name] = bound.get(name) or form_class(initial=self._initial(name), action=name)
         forms["lines"] = bound.get("lines") or wf.LineDecisionsForm(
             lines=[line for line in lines if line.pk in decidable], initial={"version": promo.version})
-        forms["line_correct"] = bound.get("line_correct") or wf.LineCorrectForm(
-            lines=self.correctable_lines(), mechanic=promo.mechanic, initial={"version": promo.version},
-            action="line_correct")
+        forms["line_correct"] = bound.get("line_correct") or self._line_correct_form(lines)
         forms["comment"] = bound.get("comment") or wf.CommentForm(staff=staff)
-        for row in rows:
-            if row.decidable:
-                row.decision_field = forms["lines"].decision_field(row.line)
-                row.reason_field = forms["lines"].reason_field(row.line)
-                row.below_floor_field = forms["lines"].below_floor_field(row.line) if row.floor else None
+        rows = line_rows(promo, lines, show_purchase=staff, diff=diff,
+                         conflicts=promo_conflict_details(promo, user=self.user, lines=lines),
+                         decidable=decidable, formatter=formatter, decisions=forms["lines"])
         if "approve" not in bound and not any(row.floor for row in rows if row.decidable):
             # Nothing of his under the price floor: no «согласовать ниже порога» to offer.
             for name in ("below_floor", "below_floor_reason"):
@@ -327,6 +255,15 @@ class PromoPage:
             "in_force_other": (promo.approved_revision is not None
                                and promo.approved_revision.number != promo.revision),
         }
+
+    def _line_correct_form(self, lines) -> wf.LineCorrectForm:
+        """The point correction of a line, its choices drawn from the page's lines (loaded
+        already); the POST validates against :meth:`correctable_lines`."""
+        form = wf.LineCorrectForm(lines=self.correctable_lines(), mechanic=self.promo.mechanic,
+                                  initial={"version": self.promo.version}, action="line_correct")
+        mine = self.standing.decidable if not self.standing.marketer else None
+        form.offer([line for line in lines if mine is None or line.pk in mine])
+        return form
 
     def _initial(self, name: str) -> dict:
         initial = {"version": self.promo.version}

@@ -5,6 +5,7 @@ from django.db import transaction
 from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
 
 from suppliers.models import Category, Supplier, SupplierUser
+from suppliers.querysets import forget_decided_categories
 from suppliers.roles import CATEGORY_DECIDE_PERM, SUPPLIER_ACCESS_PERM, Role, ensure_role_groups
 
 
@@ -37,12 +38,15 @@ def category_set_managers(*, category: Category, users) -> None:
         user.groups.add(groups[Role.CATEGORY_MANAGER])
         if pk not in current:
             assign_perm(CATEGORY_DECIDE_PERM, user, category)
+        forget_decided_categories(user)
     for pk, user in current.items():
         if pk not in wanted:
             remove_perm(CATEGORY_DECIDE_PERM, user, category)
+            forget_decided_categories(user)
 
 
 def category_grant_manager(*, category: Category, user) -> None:
     """Add one manager to ``category`` (idempotent)."""
     ensure_role_groups()[Role.CATEGORY_MANAGER].user_set.add(user)
     assign_perm(CATEGORY_DECIDE_PERM, user, category)
+    forget_decided_categories(user)

@@ -324,6 +324,28 @@ def test_list_keeps_a_flat_query_count(world, api_as, django_assert_max_num_quer
             assert api_as(role).get("/api/v1/promos/").status_code == 200
 
 
+def test_list_counts_lines_by_decision_as_the_detail_does(world, api_as):
+    # given promos with lines accepted, rejected and pending, and one without lines
+    promos = [world.promo(categories=("a", "b") * 3) for _ in range(3)]
+    lines = list(PromoLine.objects.filter(promo=promos[0]).order_by("pk"))
+    PromoLine.objects.filter(pk__in=[line.pk for line in lines[:2]]).update(decision=PromoLine.Decision.ACCEPTED)
+    PromoLine.objects.filter(pk=lines[2].pk).update(decision=PromoLine.Decision.REJECTED, decision_reason="Дорого")
+    PromoLine.objects.filter(promo=promos[1]).update(decision=PromoLine.Decision.REJECTED, decision_reason="Дорого")
+    PromoLine.objects.filter(promo=promos[2]).delete()
+    client = api_as("marketer")
+
+    # when the list (counted for its page) and each promo's detail (counted in its query) are read
+    rows = {row["id"]: row for row in client.get("/api/v1/promos/").json()["results"]}
+    counts = ("lines_total", "lines_pending", "lines_accepted", "lines_rejected")
+
+    # then both say the same
+    for promo in promos:
+        detail = client.get(url(promo)).json()
+        assert {key: rows[promo.pk][key] for key in counts} == {key: detail[key] for key in counts}
+    assert [rows[promos[0].pk][key] for key in counts] == [6, 3, 2, 1]
+    assert [rows[promos[2].pk][key] for key in counts] == [0, 0, 0, 0]
+
+
 def test_detail_keeps_a_flat_query_count(world, api_as, django_assert_max_num_queries):
     small, big = world.promo(categories=("a",)), world.promo(categories=("a", "b") * 40)
     client = api_as("manager")

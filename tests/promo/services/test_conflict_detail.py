@@ -115,3 +115,38 @@ def test_the_page_reads_conflicts_in_a_fixed_number_of_queries(db, client_for, d
 
     # then both pages make the same number of queries
     assert queries(30, START + timedelta(days=100)) == queries(3, START + timedelta(days=200))
+
+
+def test_branch_sets_expand_a_targeting_as_its_branch_filter_selects(db, django_assert_max_num_queries):
+    # given rule sets of every kind over the demo chain: the chain, regions, cities, groups,
+    # branches, mixed, with exclusions, empty, and ids that match nothing
+    from branches.models import BranchGroup, City
+    from branches.targeting import Targeting
+    from promo.services.conflicts import BranchSets
+
+    regions = list(Region.objects.order_by("code").values_list("pk", flat=True))
+    cities = list(City.objects.order_by("pk").values_list("pk", flat=True))
+    branches = list(Branch.objects.order_by("code").values_list("pk", flat=True))
+    group = BranchGroup.objects.create(name="Гипермаркеты")
+    group.branches.set(branches[3:9])
+    empty_group = BranchGroup.objects.create(name="Пустая группа")
+    rule_sets = [
+        {"chain": True}, {"chain": True, "exclude": branches[:5]}, {"regions": regions[:2]},
+        {"regions": regions[:1], "exclude": branches[:40]}, {"cities": cities[1:4]},
+        {"groups": [group.pk]}, {"groups": [group.pk, empty_group.pk], "branches": branches[-2:]},
+        {"branches": branches[10:12], "cities": cities[:1], "exclude": branches[11:12]},
+        {}, {"exclude": branches[:3]}, {"branches": [max(branches) + 1000]}, {"regions": [max(regions) + 1000]},
+    ]
+
+    # when one BranchSets expands them all
+    sets = BranchSets()
+    with django_assert_max_num_queries(2):
+        expanded = [sets.of(rules) for rules in rule_sets]
+
+    # then each is the set the rule set's branch filter selects in SQL
+    for rules, found in zip(rule_sets, expanded, strict=True):
+        targeting = Targeting.from_json(rules)
+        expected = set() if targeting.is_empty else set(
+            Branch.objects.filter(targeting.branch_filter()).values_list("pk", flat=True))
+        assert found == expected, rules
+    assert sets.codes == dict(Branch.objects.values_list("pk", "code"))

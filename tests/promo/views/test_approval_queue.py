@@ -25,12 +25,14 @@ def test_queue_of_1000_promos_keeps_a_flat_query_count(bulk_promos, client_for, 
     client = client_for("manager")
     client.get(QUEUE)  # a running server has Django's content-type cache warm already
 
-    # when he opens his queue (first and a later page): session, user, roles, grants, the
-    # counts, the page, the overlap check, what his rows allow (the bulk bar), the suppliers'
-    # open requests and the filter choices, whatever the queue's length
-    with django_assert_max_num_queries(16):
+    # when he opens his queue (first and a later page): session, user, roles, his categories,
+    # one count (the queue's size, oldest and overdue, also the pager's when nothing is
+    # filtered), the page, its line counts and margins, the overlap check (lines, competitors,
+    # branches), what his rows allow (the bulk bar), the suppliers' open requests and the
+    # filter choices, whatever the queue's length
+    with django_assert_max_num_queries(17):
         response = client.get(QUEUE)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         later = client.get(QUEUE, {"page": 7, "sort": "supplier"})
 
     # then he sees the total and a page of 50, each with its numbers
@@ -263,3 +265,31 @@ def test_bulk_decides_the_rest_when_one_was_decided_meanwhile(client_for, make_p
     assert waiting.status == Promo.Status.APPROVED
     assert response.context["result"].done == [waiting.pk]
     assert decided.code in page and "Промо уже изменено" in page
+
+
+def test_queue_counts_lines_per_promo_and_sorts_by_what_waits(client_for, make_promo):
+    # given three promos of S001 for manager3 (C13-C18): 6 lines of which 2 already decided,
+    # 2 lines, and 5 lines; and a promo of another supplier
+    products = list(Product.objects.filter(supplier__code="S001", category__code__gte="C13").order_by("article"))
+    six = make_promo(products=products[:6])
+    PromoLine.objects.filter(promo=six, product__in=products[:2]).update(decision=PromoLine.Decision.ACCEPTED)
+    two = make_promo(products=products[6:8])
+    five = make_promo(products=products[8:13])
+    other = Supplier.objects.exclude(code="S001").filter(
+        products__category__code__gte="C13").distinct().order_by("code").first()
+    make_promo(supplier=other.code, products=list(other.products.filter(category__code__gte="C13")[:1]))
+    client = client_for("manager3")
+
+    # when he sorts his queue by the lines waiting for him
+    response = client.get(QUEUE, {"sort": "lines"})
+
+    # then the most waiting first, each promo with its lines and those waiting for him
+    rows = {promo.code: (promo.line_count, promo.my_pending) for promo in response.context["promos"]}
+    assert [promo.code for promo in response.context["promos"]][:3] == [five.code, six.code, two.code]
+    assert rows[six.code] == (6, 4) and rows[two.code] == (2, 2) and rows[five.code] == (5, 5)
+
+    # and when he filters by S001 (on a later page of the sort), the pager counts the filtered
+    # promos while the queue's total stays the whole queue
+    filtered = client.get(QUEUE, {"sort": "supplier", "supplier": six.supplier_id})
+    assert filtered.context["paginator"].count == 3
+    assert filtered.context["totals"]["total"] == response.context["paginator"].count == 4

@@ -3,7 +3,8 @@ its .xlsx download."""
 
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -59,6 +60,28 @@ def test_activity_log_lists_and_filters_events(client_for, make_promo, demo_user
     assert {event.kind for event in approvals.context["events"]} == {PromoEvent.Kind.PROMO_APPROVED}
     assert {event.actor.username for event in by_s001.context["events"]} == {"s001"}
     assert promo.code in everything.content.decode()
+
+
+def test_activity_log_days_are_local_days(client_for, make_promo, demo_user):
+    # given comments at 23:30 and 00:30 Novosibirsk time (the portal's) on 10 and 11 March,
+    # 16:30 and 17:30 UTC of 10 March
+    promo = make_promo()
+    late, early = (PromoEvent.objects.create(kind=PromoEvent.Kind.COMMENT_ADDED, promo=promo,
+                                             actor=demo_user("s001"), reason=text) for text in ("поздно", "рано"))
+    novosibirsk = ZoneInfo("Asia/Novosibirsk")
+    PromoEvent.objects.filter(pk=late.pk).update(created_at=datetime(2027, 3, 10, 23, 30, tzinfo=novosibirsk))
+    PromoEvent.objects.filter(pk=early.pk).update(created_at=datetime(2027, 3, 11, 0, 30, tzinfo=novosibirsk))
+    client = client_for("marketer")
+
+    def shown(**days):
+        events = client.get(LOG, days).context["events"]
+        return {event.reason for event in events if event.pk in (late.pk, early.pk)}
+
+    # when the marketer asks for one day or the other, then each event is on its local day
+    assert shown(date_from="2027-03-10", date_to="2027-03-10") == {"поздно"}
+    assert shown(date_from="2027-03-11", date_to="2027-03-11") == {"рано"}
+    assert shown(date_from="2027-03-10") == {"поздно", "рано"}
+    assert shown(date_to="2027-03-10") == {"поздно"}
 
 
 def test_activity_log_xlsx_opens_and_lists_the_events(client_for, make_promo, demo_user):

@@ -40,7 +40,9 @@ def busy(bulk_promos, demo_user):
     return make
 
 
-@pytest.mark.parametrize(("username", "cap"), [("s001", 13), ("manager", 10), ("marketer", 10)])
+# (the page's line counts are one query of their own, not a grouping of every line; a manager's
+# categories are read once, as a list, for every page of his)
+@pytest.mark.parametrize(("username", "cap"), [("s001", 14), ("manager", 12), ("marketer", 11)])
 def test_the_promo_list_with_its_bulk_bar_is_flat(client_for, busy, django_assert_max_num_queries, username, cap):
     # given a few promos, then 300 more
     busy(3)
@@ -54,14 +56,14 @@ def test_the_promo_list_with_its_bulk_bar_is_flat(client_for, busy, django_asser
 def test_the_queue_with_due_dates_and_requests_is_flat(client_for, busy, django_assert_max_num_queries):
     busy(3)
     client = client_for("manager")
-    (few,) = counts(client, django_assert_max_num_queries, 16, reverse("promo:approval_queue"))
+    (few,) = counts(client, django_assert_max_num_queries, 17, reverse("promo:approval_queue"))
     busy(300)
     response = client.get(reverse("promo:approval_queue"))
     assert response.context["totals"]["overdue"] == 1 + 100
-    assert counts(client, django_assert_max_num_queries, 16, reverse("promo:approval_queue")) == [few]
+    assert counts(client, django_assert_max_num_queries, 17, reverse("promo:approval_queue")) == [few]
 
 
-@pytest.mark.parametrize(("username", "cap"), [("s001", 10), ("manager", 7), ("marketer", 8)])
+@pytest.mark.parametrize(("username", "cap"), [("s001", 10), ("manager", 9), ("marketer", 8)])
 def test_home_with_open_requests_is_flat(client_for, busy, django_assert_max_num_queries, username, cap):
     busy(3)
     client = client_for(username)
@@ -70,7 +72,7 @@ def test_home_with_open_requests_is_flat(client_for, busy, django_assert_max_num
     assert counts(client, django_assert_max_num_queries, cap, reverse("home")) == [few]
 
 
-@pytest.mark.parametrize(("username", "cap"), [("s001", 7), ("manager", 5), ("marketer", 5)])
+@pytest.mark.parametrize(("username", "cap"), [("s001", 7), ("manager", 6), ("marketer", 5)])
 def test_the_requests_page_is_flat(client_for, busy, django_assert_max_num_queries, username, cap):
     busy(5)
     client = client_for(username)
