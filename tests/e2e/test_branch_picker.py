@@ -9,18 +9,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from branches.models import Branch
 from suppliers.models import Supplier
-from tests.e2e.test_approval_flow import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, login
-from tests.e2e.test_csp_in_browser import csp_violations
+from tests.e2e.browser import ARTIFACTS, browser_page, csp_violations, login
 from tests.factories import PromoFactory
 
 
 @pytest.mark.e2e
 def test_search_a_city_pick_three_branches_and_see_the_count(live_server, demo_data, tmp_path):
-    ARTIFACTS.mkdir(exist_ok=True)
     # given a promo of s001 for the whole chain, starting next month
     start = date.today() + timedelta(days=30)
     promo = PromoFactory(supplier=Supplier.objects.get(code="S001"), start=start, end=start + timedelta(days=13),
@@ -30,70 +28,61 @@ def test_search_a_city_pick_three_branches_and_see_the_count(live_server, demo_d
     chernogorsk = list(Branch.objects.open_on(start).filter(city__name="Черногорск"))
     assert len(berdsk) >= 3 and achinsk and chernogorsk
 
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
-            locale="ru-RU", viewport={"width": 1366, "height": 900},
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        page = context.new_page()
+    with browser_page(tmp_path, width=1366, height=900) as page:
         violations = csp_violations(page)
-        try:
-            login(page, live_server.url, "marketer")
-            page.goto(live_server.url + f"/promo/{promo.pk}/targeting/")
-            page.locator("input[name=chain]").uncheck()
-            preview = page.locator("#targeting-preview")
-            expect(preview.locator(".resolved-count")).to_have_text("0")
+        login(page, live_server.url, "marketer")
+        page.goto(live_server.url + f"/promo/{promo.pk}/targeting/")
+        page.locator("input[name=chain]").uncheck()
+        preview = page.locator("#targeting-preview")
+        expect(preview.locator(".resolved-count")).to_have_text("0")
 
-            # when she types the city into the branch picker: only its branches are offered,
-            # under their «region · city» header
-            picker = page.locator(".field-wide:has(select[name=branches]) .ts-wrapper")
-            search = picker.locator("input").first
-            search.click()
-            search.fill("Бердск")
-            dropdown = page.locator(".ts-dropdown:visible")
-            expect(dropdown.locator(".optgroup-header")).to_have_count(1)
-            expect(dropdown.locator(".optgroup-header")).to_contain_text("Бердск")
-            expect(dropdown.locator("[data-selectable].option")).to_have_count(len(berdsk))
+        # when she types the city into the branch picker: only its branches are offered,
+        # under their «region · city» header
+        picker = page.locator(".field-wide:has(select[name=branches]) .ts-wrapper")
+        search = picker.locator("input").first
+        search.click()
+        search.fill("Бердск")
+        dropdown = page.locator(".ts-dropdown:visible")
+        expect(dropdown.locator(".optgroup-header")).to_have_count(1)
+        expect(dropdown.locator(".optgroup-header")).to_contain_text("Бердск")
+        expect(dropdown.locator("[data-selectable].option")).to_have_count(len(berdsk))
 
-            # and picks the first with the keyboard, two more with the mouse
-            search.press("Enter")
-            dropdown.locator("[data-selectable].option", has_text=berdsk[1].code).click()
-            dropdown.locator("[data-selectable].option", has_text=berdsk[2].code).click()
+        # and picks the first with the keyboard, two more with the mouse
+        search.press("Enter")
+        dropdown.locator("[data-selectable].option", has_text=berdsk[1].code).click()
+        dropdown.locator("[data-selectable].option", has_text=berdsk[2].code).click()
 
-            # then three chips show, and the preview counts and lists exactly those branches
-            expect(picker.locator(".item")).to_have_count(3)
-            expect(preview.locator(".resolved-count")).to_have_text("3")
-            for branch in berdsk[:3]:
-                expect(preview.locator(".branch-list")).to_contain_text(branch.code)
+        # then three chips show, and the preview counts and lists exactly those branches
+        expect(picker.locator(".item")).to_have_count(3)
+        expect(preview.locator(".resolved-count")).to_have_text("3")
+        for branch in berdsk[:3]:
+            expect(preview.locator(".branch-list")).to_contain_text(branch.code)
 
-            # when she picks a whole city from its header and removes one chip again
-            search.click()
-            search.fill("Ачинск")
-            expect(dropdown.locator(".optgroup-header")).to_have_count(1)
-            dropdown.locator("[data-pick-group]", has_text="Ачинск").click()
-            expect(preview.locator(".resolved-count")).to_have_text(str(3 + len(achinsk)))
-            picker.locator(".item", has_text=berdsk[0].code).locator(".remove").click()
-            expect(preview.locator(".resolved-count")).to_have_text(str(2 + len(achinsk)))
+        # when she picks a whole city from its header and removes one chip again
+        search.click()
+        search.fill("Ачинск")
+        expect(dropdown.locator(".optgroup-header")).to_have_count(1)
+        dropdown.locator("[data-pick-group]", has_text="Ачинск").click()
+        expect(preview.locator(".resolved-count")).to_have_text(str(3 + len(achinsk)))
+        picker.locator(".item", has_text=berdsk[0].code).locator(".remove").click()
+        expect(preview.locator(".resolved-count")).to_have_text(str(2 + len(achinsk)))
 
-            # and picks a whole city from the keyboard (Ctrl+Enter on a highlighted branch)
-            search.click()
-            search.fill("Черногорск")
-            expect(dropdown.locator(".optgroup-header")).to_have_count(1)
-            expect(dropdown.locator(".optgroup-header")).to_contain_text("Черногорск")
-            search.press("Control+Enter")
-            expect(preview.locator(".resolved-count")).to_have_text(str(2 + len(achinsk) + len(chernogorsk)))
+        # and picks a whole city from the keyboard (Ctrl+Enter on a highlighted branch)
+        search.click()
+        search.fill("Черногорск")
+        expect(dropdown.locator(".optgroup-header")).to_have_count(1)
+        expect(dropdown.locator(".optgroup-header")).to_contain_text("Черногорск")
+        search.press("Control+Enter")
+        expect(preview.locator(".resolved-count")).to_have_text(str(2 + len(achinsk) + len(chernogorsk)))
 
-            search.fill("Кан")
-            expect(dropdown.locator(".optgroup-header").first).to_contain_text("Канск")
-            page.screenshot(path=str(ARTIFACTS / "branch_picker.png"))
+        search.fill("Кан")
+        expect(dropdown.locator(".optgroup-header").first).to_contain_text("Канск")
+        page.screenshot(path=str(ARTIFACTS / "branch_picker.png"))
 
-            # and saves
-            page.locator("textarea[name=reason]").fill("Бердск, Ачинск и Черногорск")
-            page.locator("button[name=save]").click()
-            expect(page.locator(".msg-success")).to_contain_text("Филиалы промо сохранены")
-        finally:
-            context.close()
+        # and saves
+        page.locator("textarea[name=reason]").fill("Бердск, Ачинск и Черногорск")
+        page.locator("button[name=save]").click()
+        expect(page.locator(".msg-success")).to_contain_text("Филиалы промо сохранены")
 
     # then the promo targets the picked branches, and the browser reported no policy violation
     promo.refresh_from_db()

@@ -5,18 +5,18 @@ The worker's part is run by the test (the queue is left empty), so the page is s
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
 from django.db import connection
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from branches.models import Branch
 from promo.models import PriceTagJob
 from promo.services.price_tags import price_tag_job_run
 from promo.tasks import documents as tasks
-from tests.e2e.test_approval_flow import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, login
-from tests.e2e.test_csp_in_browser import csp_violations
+from tests.e2e.browser import browser_page, csp_violations, login
 from tests.promo.documents.tagdata import running_lines
 
 
@@ -51,43 +51,35 @@ def test_the_job_page_shows_progress_then_the_link(live_server, demo_data, setti
     monkeypatch.setattr(tasks.price_tags_render_task, "delay", lambda *args: None)
     base = live_server.url
 
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
-            locale="ru-RU", viewport={"width": 1300, "height": 900},
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        page = context.new_page()
-        try:
-            # when the marketer asks for the tags of 10.02.2027 on the branch page
-            login(page, base, "marketer")
-            page.goto(base + branch.get_absolute_url())
-            form = page.locator("form.price-tags-form")
-            form.locator("input[name=date]").fill("2027-02-10")
-            with context.expect_page() as opened:
-                form.locator("button[type=submit]").click()
-            job_page = opened.value
-            violations = csp_violations(job_page)
-            job_page.reload()  # loaded again with the listeners on, so nothing it does goes unseen
+    with browser_page(tmp_path, width=1300, height=900) as page:
+        # when the marketer asks for the tags of 10.02.2027 on the branch page
+        login(page, base, "marketer")
+        page.goto(base + branch.get_absolute_url())
+        form = page.locator("form.price-tags-form")
+        form.locator("input[name=date]").fill("2027-02-10")
+        with page.context.expect_page() as opened:
+            form.locator("button[type=submit]").click()
+        job_page = opened.value
+        job_page.wait_for_url(re.compile(r"/promo/price-tags/\d+/$"))  # past the form's redirect
+        violations = csp_violations(job_page)
+        job_page.reload()  # loaded again with the listeners on, so nothing it does goes unseen
 
-            # then the new tab is the job's page, queued, with its bar, polling
-            job = beside_the_browser(PriceTagJob.objects.get)
-            assert job_page.url == base + job.get_absolute_url()
-            status = job_page.locator("#price-tag-job-status")
-            expect(status).to_contain_text("В очереди")
-            expect(status.locator("progress")).to_be_visible()
-            expect(status).to_have_attribute("hx-trigger", "every 1s")
+        # then the new tab is the job's page, queued, with its bar, polling
+        job = beside_the_browser(PriceTagJob.objects.get)
+        assert job_page.url == base + job.get_absolute_url()
+        status = job_page.locator("#price-tag-job-status")
+        expect(status).to_contain_text("В очереди")
+        expect(status.locator("progress")).to_be_visible()
+        expect(status).to_have_attribute("hx-trigger", "every 1s")
 
-            # and once the worker has rendered it, the page shows the link by itself and stops polling
-            beside_the_browser(lambda: price_tag_job_run(job))
-            link = status.locator("a.price-tag-download")
-            expect(link).to_be_visible()
-            expect(status).to_contain_text("Готово: ценников 30, страниц: 2.")
-            assert status.get_attribute("hx-get") is None
-            download = job_page.request.get(base + link.get_attribute("href"))
-            assert download.status == 200 and download.headers["content-type"] == "application/pdf"
-            assert download.body().startswith(b"%PDF")
-        finally:
-            context.close()
+        # and once the worker has rendered it, the page shows the link by itself and stops polling
+        beside_the_browser(lambda: price_tag_job_run(job))
+        link = status.locator("a.price-tag-download")
+        expect(link).to_be_visible()
+        expect(status).to_contain_text("Готово: ценников 30, страниц: 2.")
+        assert status.get_attribute("hx-get") is None
+        download = job_page.request.get(base + link.get_attribute("href"))
+        assert download.status == 200 and download.headers["content-type"] == "application/pdf"
+        assert download.body().startswith(b"%PDF")
 
     assert violations == []
