@@ -22,22 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import setup_django, timer  # noqa: E402
+from bench.common import QueryCounter, setup_django, timer  # noqa: E402
 
 SIZES = (2_000, 10_000)
 REPEATS = 3
 TARGET_SCALING = 1.3  # per-promo time at 10,000 / at 2,000: linear is about 1.0
-
-
-class QueryCounter:
-    """Counts SQL statements without keeping them (connection.execute_wrapper)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
 
 
 class Rollback(Exception):

@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import peak_rss_mb, setup_django, timer  # noqa: E402
+from bench.common import QueryCounter, peak_rss_mb, setup_django, timer  # noqa: E402
 
 # name -> (weeks, promos per supplier and week, first week)
 SIZES = {"10k": (2, 1, 0), "100k/2000": (20, 1, 2), "100k/10000": (20, 5, 22)}
@@ -78,17 +78,6 @@ def generate(path: Path, size: str) -> int:
             sheet.write_row(row, 11, [10, "Все"])
     book.close()
     return row
-
-
-class QueryCounter:
-    """Counts SQL statements without keeping them (connection.execute_wrapper)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
 
 
 def run_case(case: str, path: str) -> dict:

@@ -1,4 +1,4 @@
-"""Helpers shared by the benchmarks: Django setup, peak RSS, a timer."""
+"""Helpers shared by the benchmarks: Django setup, peak RSS, a timer, a SQL statement counter."""
 
 from __future__ import annotations
 
@@ -42,3 +42,14 @@ def timer():
         yield box
     finally:
         box["seconds"] = time.perf_counter() - started
+
+
+class QueryCounter:
+    """Counts SQL statements without keeping them (connection.execute_wrapper)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
