@@ -34,6 +34,18 @@ def make_promo(db):
     return make
 
 
+def analyze_promo_tables() -> None:
+    """Give the planner the statistics of the rows a test just wrote in bulk. Autovacuum keeps
+    them in production; a test's rows are uncommitted, so it never sees them, and whatever it
+    read from earlier tests' committed rows can make PostgreSQL plan nested scans of every promo
+    and line (a large query-count pin then ran for many minutes). ANALYZE counts the rows of
+    its own transaction; its statistics are rolled back with the test."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE promo_promo, promo_promoline, promo_supplierrequest, promo_promoevent")
+
+
 @pytest.fixture
 def bulk_promos(db):
     """``bulk_promos(1000)``: submitted promos of the demo suppliers, one line each (distinct
@@ -51,6 +63,7 @@ def bulk_promos(db):
             PromoLine(promo=promo, product=product, discount_percent=15, regular_price=product.regular_price)
             for promo, product in zip(promos, products, strict=True)
         ])
+        analyze_promo_tables()
         return promos
 
     return make

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from promo.models import Promo, PromoEvent, SupplierRequest
+from tests.promo.views.conftest import analyze_promo_tables
 from tests.promo.views.test_query_counts import counts
 
 
@@ -35,6 +36,7 @@ def busy(bulk_promos, demo_user):
         PromoEvent.objects.bulk_create([
             PromoEvent(kind=PromoEvent.Kind.PROMO_REJECTED, promo=promo, payload={"revision": 0})
             for promo in promos[::5]])
+        analyze_promo_tables()
         return promos
 
     return make
