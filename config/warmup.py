@@ -36,10 +36,10 @@ def warm_up() -> int:
     from django.conf import settings
     from django.db import connections
     from django.template import TemplateDoesNotExist, TemplateSyntaxError, engines
-    from django.urls import get_resolver
+    from django.urls import reverse
     from django.utils import translation
 
-    get_resolver().url_patterns  # imports every urls.py and, through them, the views
+    reverse("home")  # imports every urls.py and, through them, the views
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             translation.gettext("Промо-портал")  # reads the language's catalogues
