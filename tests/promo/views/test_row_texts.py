@@ -1,5 +1,5 @@
 """The rows of the list pages written once in Python (issue 12): the promo list, the calendar's
-bars and the activity log say what their templates said with ``get_absolute_url``,
+bars, the activity log, the home page's recent promos and the promo page's conflict cells say what their templates said with ``get_absolute_url``,
 ``get_<field>_display``, ``{% url %}``, ``{% translate %}`` and the date filters, in Russian
 and in English, with every user's text escaped."""
 
@@ -10,10 +10,12 @@ from django.conf import settings
 from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 
 from promo.models import Promo, PromoEvent
 from promo.views.history import activity_rows
 from promo.views.list_rows import list_rows
+from promo.views.promo_lines import ConflictCell, ConflictMarkup, OtherPromo
 from promo.views.row_texts import PromoTexts, pk_url
 
 LIST = reverse("promo:promo_list")
@@ -177,3 +179,38 @@ def test_the_activity_log_page_shows_the_rows_texts(client_for, make_promo, lang
     assert f'<a href="{reverse("promo:promo_history", args=[promo.pk])}">{promo.code}</a>' in page
     assert f'<span class="muted">{system}</span>' in page
     assert "&lt;i&gt;причина&lt;/i&gt;" in page
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("ru", ("вместе", "дней", "цена за шт.", "здесь", "там", "филиалов", "пересекается с промо другого поставщика")),
+    ("en", ("together", "days", "price per unit", "here", "there", "branches", "overlaps another supplier's promo")),
+])
+def test_conflict_cells_are_written_with_the_other_promo_once_and_escaped(language, words):
+    # given a line meeting a visible promo (a name to escape) and one the user may not see
+    other = OtherPromo(visible=True, code="P000007", url="/promo/7/", name='Осень <i>"хит"</i>', status="approved",
+                       status_label="Согласовано", terms="S002 ООО «Б» · Скидка % · 01.04.2027 – 30.04.2027",
+                       overlap="01.04.2027 – 10.04.2027", days="10", branch_count="2", branch_codes="B001, B002")
+    cells = [ConflictCell(other=other, unit_text="85,00", other_unit_text="80,00"),
+             ConflictCell(other=OtherPromo(visible=False), unit_text="—", other_unit_text="—")]
+    with translation.override(language):
+        # when the cells are written
+        html = ConflictMarkup()(cells)
+    together, days, unit, here, there, branches, hidden = words
+    # then the visible one links the other promo and says its terms, overlap, prices and branches
+    assert '<a class="conflict" href="/promo/7/" title="Осень &lt;i&gt;&quot;хит&quot;&lt;/i&gt;">P000007</a>' in html
+    assert '<span class="badge approved">Согласовано</span>' in html
+    assert f"{together}: 01.04.2027 – 10.04.2027 <small>({days}: 10)</small>" in html
+    assert f'<div class="prices">{unit}: 85,00 {here} / 80,00 {there}</div>' in html
+    assert f'<summary>{branches}: 2</summary><span class="mono small">B001, B002</span>' in html
+    # and the hidden one only that it conflicts
+    assert f'<div class="conflict-detail" data-conflict="">\n<span class="badge rejected">{escape(hidden)}</span>' in html
+    assert html.count('class="conflict-detail"') == 2
+
+
+def test_the_home_page_lists_recent_promos_with_their_links(client_for, revised):
+    # given the marketer's home page in English
+    page = in_language(client_for("marketer"), "en").get(reverse("home")).content.decode()
+    # then the recent promo links its page, with its supplier, period and status
+    assert (f'<tr><td class="mono"><a href="/promo/{revised.pk}/">{revised.code}</a></td>'
+            f"<td>Весна &lt;b&gt;&amp;&lt;/b&gt; &quot;лето&quot;</td><td>S001</td><td>01.04.2027 – 30.04.2027</td>"
+            f'<td><span class="badge approved">Approved</span></td></tr>') in page
