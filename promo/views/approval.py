@@ -6,8 +6,6 @@ line by line) posted from the promo page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, IntegerField, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -21,7 +19,7 @@ from promo.filtersets import PromoFilterSet
 from promo.forms import workflow as wf
 from promo.models import Promo, PromoLine, SupplierRequest
 from promo.services import transitions
-from promo.services.conflicts import LineWindow, overlaps_find
+from promo.services.conflicts import conflicting_promo_ids
 from promo.views.bulk_bar import bulk_context
 from promo.views.promos import PromoActionView, RoleRequiredMixin
 from suppliers.models import Category, Product
@@ -49,22 +47,6 @@ SORT_LABELS = {
     "lines": gettext_lazy("по числу строк к решению"),
     "code": gettext_lazy("по коду"),
 }
-
-
-def conflicting_promo_ids(promos: Iterable[Promo]) -> set[int]:
-    """Which of ``promos`` have a line colliding with another live promo (B2's overlap rule,
-    a fixed number of queries for any number of promos)."""
-    promos = {promo.pk: promo for promo in promos}
-    if not promos:
-        return set()
-    windows = [
-        LineWindow(key=(promo_id, product_id), product_id=product_id, start=promos[promo_id].start,
-                   end=promos[promo_id].end, targeting=promos[promo_id].targeting)
-        for promo_id, product_id in PromoLine.objects.filter(promo_id__in=list(promos)).order_by()
-        .values_list("promo_id", "product_id")
-    ]
-    found = overlaps_find(windows=windows, brief=True)
-    return {key[0] for key, others in found.items() if any(other.pk != key[0] for other in others)}
 
 
 def review_queue(user):
@@ -125,18 +107,9 @@ class ApprovalQueueFilterSet(PromoFilterSet):
     def qs(self):
         queryset = super().qs
         if self.only_conflicts:
-            # Candidates in SQL (the same product in another live promo over the same days),
-            # then the exact check with branches in memory.
-            rival = PromoLine.objects.filter(
-                product=OuterRef("product"), promo__start__lte=OuterRef("promo__end"),
-                promo__end__gte=OuterRef("promo__start"),
-                promo__status__in=[Promo.Status.SUBMITTED, Promo.Status.APPROVED],
-            ).exclude(promo=OuterRef("promo")).exclude(decision=PromoLine.Decision.REJECTED)
-            candidates = queryset.filter(Exists(
-                PromoLine.objects.filter(promo=OuterRef("pk")).filter(Exists(rival))
-            ))
-            ids = conflicting_promo_ids(Promo.objects.filter(pk__in=candidates.values("pk")))
-            queryset = queryset.filter(pk__in=ids)
+            # The conflict check of the rows, over every promo the other filters leave.
+            queryset = queryset.filter(pk__in=conflicting_promo_ids(
+                queryset.select_related(None).order_by().only("start", "end", "targeting")))
         return queryset
 
 
