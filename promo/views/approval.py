@@ -93,6 +93,8 @@ def with_line_counts(promos: list[Promo], user) -> list[Promo]:
 class ApprovalQueueFilterSet(PromoFilterSet):
     """The queue's filters: those of every promo list plus «only conflicts»."""
 
+    options_list = "queue"
+
     def __init__(self, *args, only_conflicts: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.only_conflicts = only_conflicts
