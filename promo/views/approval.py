@@ -22,6 +22,7 @@ from promo.services import transitions
 from promo.services.conflicts import conflicting_promo_ids
 from promo.views.bulk_bar import bulk_context
 from promo.views.promos import PromoActionView, RoleRequiredMixin
+from promo.views.queue_rows import queue_rows
 from suppliers.models import Category, Product
 from suppliers.querysets import DECIDE
 from suppliers.roles import is_category_manager
@@ -176,17 +177,18 @@ class ApprovalQueueView(CategoryManagerRequiredMixin, FilterView):
         worst = economics.worst_margins(page)
         for promo in page:
             promo.has_conflict = promo.pk in conflicts
-            promo.overdue = promo.is_overdue(today)
             promo.worst_line = worst.get(promo.pk)
+        bulk = bulk_context(self.request, page, source="queue")
         context.update({
             "promos": page,
+            "rows": queue_rows(page, today=today),
             "totals": totals,
             "today": today,
             "sort": self.sort_key(),
             "sorts": SORT_LABELS,
             "only_conflicts": self.request.GET.get("conflicts") == "1",
             "requests": open_requests_for(self.request.user, action=DECIDE)[:QUEUE_REQUESTS],
-            **bulk_context(self.request, page, source="queue"),
+            **bulk,
         })
         return context
 
