@@ -7,7 +7,18 @@ line by line) posted from the promo page."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, F, IntegerField, Min, OuterRef, Q, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -57,6 +68,8 @@ def review_queue(user):
     return (
         Promo.objects.restrict(user, DECIDE).pending_review()
         .select_related("supplier", "approved_revision")
+        # what is offered reads the approved revision's days, not its frozen lines and diff
+        .defer("approved_revision__lines", "approved_revision__diff")
     )
 
 
@@ -88,6 +101,32 @@ def with_line_counts(promos: list[Promo], user) -> list[Promo]:
         row = counts.get(promo.pk, {})
         promo.line_count = row.get("total", 0)
         promo.my_pending = row.get("pending", 0)
+    return promos
+
+
+def with_line_facts(promos: list[Promo], user) -> list[Promo]:
+    """The queue's figures of each promo of its page, from one read of the page's lines:
+    ``line_count``, ``my_pending`` (as :func:`with_line_counts`) and ``worst_line``, the line
+    with the lowest margin after compensation (:func:`promo.economics.worst_of`)."""
+    if not promos:
+        return promos
+    mine = ExpressionWrapper(Q(product__category__in=Category.objects.restrict(user, DECIDE)),
+                             output_field=BooleanField())
+    rows = (PromoLine.objects.filter(promo_id__in=[promo.pk for promo in promos]).order_by()
+            .annotate(mine=mine).values_list("decision", "mine", *economics.WORST_FIELDS))
+    counts = {promo.pk: [0, 0] for promo in promos}
+    priced = []
+    for decision, in_mine, *facts in rows:
+        count = counts[facts[0]]
+        count[0] += 1
+        if decision == PromoLine.Decision.PENDING and in_mine:
+            count[1] += 1
+        if decision != PromoLine.Decision.REJECTED and facts[2] is not None:
+            priced.append(facts)
+    worst = economics.worst_of(priced, {promo.pk: promo.mechanic for promo in promos})
+    for promo in promos:
+        promo.line_count, promo.my_pending = counts[promo.pk]
+        promo.worst_line = worst.get(promo.pk)
     return promos
 
 
@@ -170,14 +209,12 @@ class ApprovalQueueView(CategoryManagerRequiredMixin, FilterView):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
         totals = self.totals
-        page = with_line_counts(list(context["object_list"]), self.request.user)
+        # The line counts and the worst line margin after compensation of each promo on the
+        # page: one query for the page, the math in promo/mechanics.py.
+        page = with_line_facts(list(context["object_list"]), self.request.user)
         conflicts = conflicting_promo_ids(page)
-        # The worst line margin after compensation of each promo on the page: one query for
-        # the page, the math in promo/mechanics.py.
-        worst = economics.worst_margins(page)
         for promo in page:
             promo.has_conflict = promo.pk in conflicts
-            promo.worst_line = worst.get(promo.pk)
         bulk = bulk_context(self.request, page, source="queue")
         context.update({
             "promos": page,
