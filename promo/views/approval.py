@@ -145,13 +145,18 @@ class ApprovalQueueFilterSet(PromoFilterSet):
         self.filters["supplier"].queryset = self.filters["supplier"].queryset.filter(
             Exists(Product.objects.filter(supplier=OuterRef("pk"), category__in=managed)))
 
+    #: With «only conflicts»: the ids of the promos that conflict, once the rows were filtered.
+    conflicting: set[int] | None = None
+
     @property
     def qs(self):
         queryset = super().qs
         if self.only_conflicts:
-            # The conflict check of the rows, over every promo the other filters leave.
-            queryset = queryset.filter(pk__in=conflicting_promo_ids(
-                queryset.select_related(None).order_by().only("start", "end", "targeting")))
+            if self.conflicting is None:
+                # The conflict check of the rows, over every promo the other filters leave.
+                self.conflicting = conflicting_promo_ids(
+                    queryset.select_related(None).order_by().only("start", "end", "targeting"))
+            queryset = queryset.filter(pk__in=self.conflicting)
         return queryset
 
 
@@ -212,7 +217,9 @@ class ApprovalQueueView(CategoryManagerRequiredMixin, FilterView):
         # The line counts and the worst line margin after compensation of each promo on the
         # page: one query for the page, the math in promo/mechanics.py.
         page = with_line_facts(list(context["object_list"]), self.request.user)
-        conflicts = conflicting_promo_ids(page)
+        conflicts = self.filterset.conflicting  # «only conflicts» checked them all already
+        if conflicts is None:
+            conflicts = conflicting_promo_ids(page)
         for promo in page:
             promo.has_conflict = promo.pk in conflicts
         bulk = bulk_context(self.request, page, source="queue")

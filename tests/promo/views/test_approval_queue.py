@@ -28,12 +28,13 @@ def test_queue_of_1000_promos_keeps_a_flat_query_count(bulk_promos, client_for, 
 
     # when he opens his queue (first and a later page): session, user, roles, his categories,
     # one count (the queue's size, oldest and overdue, also the pager's when nothing is
-    # filtered), the page, its line counts and margins, the overlap check (lines, competitors,
-    # branches), what his rows allow (the bulk bar), the suppliers' open requests and the
-    # filter choices, whatever the queue's length
-    with django_assert_max_num_queries(17):
+    # filtered), the page, its lines (counts and margins), the overlap check (the pairs of
+    # promos; the others' branches when there is a pair), the suppliers' open requests and
+    # the filter choices (categories, regions: the suppliers and branches load when their
+    # picker opens), whatever the queue's length
+    with django_assert_max_num_queries(13):
         response = client.get(QUEUE)
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(13):
         later = client.get(QUEUE, {"page": 7, "sort": "supplier"})
 
     # then he sees the total and a page of 50, each with its numbers

@@ -120,7 +120,7 @@ def test_the_queue_reads_the_margins_in_one_query_for_the_page(bulk_promos, clie
 
     def queries(count: int) -> int:
         bulk_promos(count)
-        with django_assert_max_num_queries(17) as counted:
+        with django_assert_max_num_queries(13) as counted:
             assert client.get(QUEUE).status_code == 200
         return len(counted)
 
