@@ -16,6 +16,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext
 
 from promo.models import Promo
+from promo.services.actions import BULK_ACTIONS
 from promo.views.promo_lines import EMPTY, Numbers
 
 
@@ -29,7 +30,7 @@ class QueueRow:
     version: str
     url: str
     name: str
-    actions: str  # the bulk actions its row allows, space-separated ("" when none)
+    actions: str  # the bulk actions its row allows, space-separated in their order ("" when none)
     revision: str  # «ревизия N» from the second revision on
     supplier: str
     mechanic: str
@@ -69,7 +70,7 @@ def queue_rows(promos: list[Promo], *, today: date, now: datetime | None = None)
         worst, article, below_cost = _worst(number, promo.worst_line)
         rows.append(QueueRow(
             promo=promo, id=str(promo.pk), code=promo.code, version=str(promo.version), url=promo.get_absolute_url(),
-            name=promo.name, actions=" ".join(promo.bulk_actions), lines=str(promo.line_count),
+            name=promo.name, actions=" ".join(action for action in BULK_ACTIONS if action in promo.bulk_actions), lines=str(promo.line_count),
             pending=str(promo.my_pending),
             revision=revision % {"n": promo.revision} if promo.revision > 1 else "",
             supplier=f"{promo.supplier.code} {promo.supplier.name}",
