@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from branches.querysets import BranchQuerySet, ReferenceQuerySet
+from config.choices import ChoiceLabelsMixin
 
 
-class TimeStampedModel(models.Model):
+class TimeStampedModel(ChoiceLabelsMixin, models.Model):
     created_at = models.DateTimeField(_("создано"), auto_now_add=True)
     updated_at = models.DateTimeField(_("изменено"), auto_now=True)
 

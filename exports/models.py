@@ -11,6 +11,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from config.choices import ChoiceLabelsMixin
 from exports.querysets import ExportRunPromoQuerySet, ExportRunQuerySet, MarketerOnlyQuerySet
 
 
@@ -23,7 +24,7 @@ class System(models.TextChoices):
 ALL_SYSTEMS: tuple[str, ...] = (System.SAP, System.SMARKET, System.SETRETAIL)
 
 
-class ExportRun(models.Model):
+class ExportRun(ChoiceLabelsMixin, models.Model):
     """One export of a business date: nightly (``started_by`` empty) or on demand. Its files live
     in ``folder`` (``<EXPORT_ROOT>/<YYYYMMDD>_<NN>/``) next to ``manifest.json``; the folder
     appears only complete (written hidden, renamed at the end: exports/recovery.py), and a failed
@@ -96,7 +97,7 @@ class ExportRun(models.Model):
         return Path(self.folder) / "manifest.json" if self.folder else None
 
 
-class ExportFile(models.Model):
+class ExportFile(ChoiceLabelsMixin, models.Model):
     """One file of a run with its manifest entry: size, sha256, record counts, warnings (e.g. a
     branch without a code for the system) and errors (e.g. a refused SAP key). For Set Retail
     files, the state of the separate SOAP delivery step."""
@@ -173,7 +174,7 @@ class ExportFile(models.Model):
         }
 
 
-class ExportRunPromo(models.Model):
+class ExportRunPromo(ChoiceLabelsMixin, models.Model):
     """A promo that left in a run: which revision, inserted or deleted (cancelled). The promo
     page lists these rows."""
 

@@ -33,15 +33,31 @@ class SupplierQuerySet(models.QuerySet):
         if is_marketer(user):
             return self
         if is_supplier_user(user):
-            return self.filter(pk__in=get_objects_for_user(
-                user, SUPPLIER_ACCESS_PERM, klass=self.model, accept_global_perms=False,
-            ).values("pk"))
+            return self.filter(pk__in=granted_suppliers(user, self.model))
         if action == VIEW and is_category_manager(user):
             return self
         return self.none()
 
     def active(self):
         return self.filter(active=True)
+
+
+# Where a supplier user's grants subquery is kept once built, for the user object's life (one
+# request): building it (guardian's get_objects_for_user) cost more CPU than running it.
+SUPPLIER_GRANTS_CACHE = "_granted_suppliers"
+
+
+def granted_suppliers(user, supplier_model):
+    """The ids of the suppliers ``user`` was granted, as a subquery (``values("pk")``), built
+    once per user object. Only the SQL is kept, never its result: PostgreSQL reads the grants
+    afresh in every statement that uses it, so a grant given or taken is seen at once."""
+    grants = getattr(user, SUPPLIER_GRANTS_CACHE, None)
+    if grants is None or grants.model is not supplier_model:
+        grants = get_objects_for_user(
+            user, SUPPLIER_ACCESS_PERM, klass=supplier_model, accept_global_perms=False,
+        ).values("pk")
+        setattr(user, SUPPLIER_GRANTS_CACHE, grants)
+    return grants
 
 
 # Where a user's category grants are kept once read, as Django's ModelBackend keeps

@@ -82,3 +82,5 @@ def test_gunicorn_with_the_production_settings_serves_a_logged_in_page(web):
     status, _headers, page = browser.request("/promo/999999999/")
     assert status == 404 and "Traceback" not in page
     assert '"GET /promo/ HTTP/1.1" 200' in web.log_tail()  # the access log goes to stdout
+    # and the worker was forked from a master that had loaded and warmed the portal already
+    assert re.search(r"warmed up: \d{2,} templates parsed", web.log_tail()), web.log_tail()

@@ -159,9 +159,11 @@ def main(argv: list[str]) -> int:
             report.explain_section(profiles)
         if not options.skip_load:
             print(f"\n=== (b) {len(plan.users)} users at once, {options.seconds:.0f} s each ===", flush=True)
-            baseline = client.run_anonymous(len(plan.users), web.base_url, seconds=options.seconds)
+            baseline = client.run_anonymous(len(plan.users), web.base_url, seconds=options.seconds,
+                                            cpu=web.cpu_seconds)
             report.load_table(f"baseline: {len(plan.users)} anonymous users on GET /login/", baseline)
-            mix = client.run_mix(plan.users, web.base_url, password=PASSWORD, seconds=options.seconds)
+            mix = client.run_mix(plan.users, web.base_url, password=PASSWORD, seconds=options.seconds,
+                                 cpu=web.cpu_seconds)
             report.load_table(f"mix: {len(plan.users)} logged-in users of every role", mix)
             missed += report.ratios(mix, baseline)
             if mix.login_failures:

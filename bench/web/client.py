@@ -13,6 +13,7 @@ import random
 import re
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -20,6 +21,8 @@ import aiohttp
 
 from bench.web.scenario import Page, VirtualUser
 
+# Where the server's CPU time is read: seconds used so far by each part (``Gunicorn.cpu_seconds``).
+CpuClock = Callable[[], dict[str, float]]
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 REQUEST_TIMEOUT = 120.0
 
@@ -40,6 +43,9 @@ class Stats:
     errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     logged_in: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # role -> usernames
     login_failures: list[str] = field(default_factory=list)
+    # CPU seconds the server (web processes, their database backends) spent while the clock ran,
+    # when the caller could measure it: per request it does not depend on who else uses the cores.
+    server_cpu: dict[str, float] = field(default_factory=dict)
 
     def record(self, name: str, status: int | None, took: float, error: str = "") -> None:
         if status is not None:
@@ -52,6 +58,9 @@ class Stats:
     @property
     def requests(self) -> int:
         return sum(len(v) for v in self.latencies.values()) + self.error_count
+
+    def cpu_ms_per_request(self, part: str) -> float | None:
+        return 1000 * self.server_cpu[part] / self.requests if part in self.server_cpu and self.requests else None
 
     @property
     def error_count(self) -> int:
@@ -133,7 +142,7 @@ async def _loop(user: VirtualUser | None, session: aiohttp.ClientSession, base_u
 
 
 async def _run(users: list[VirtualUser | None], base_url: str, password: str, seconds: float, seed: int,
-               anonymous_path: str = "/login/") -> Stats:
+               anonymous_path: str = "/login/", cpu: CpuClock | None = None) -> Stats:
     _check_loopback(base_url)
     stats = Stats()
     rng = random.Random(seed)
@@ -143,25 +152,30 @@ async def _run(users: list[VirtualUser | None], base_url: str, password: str, se
         ready = await asyncio.gather(*(_log_in(user, session, base_url, password, stats)
                                        for user, session in zip(users, sessions, strict=True)))
         started = time.perf_counter()
+        cpu_started = cpu() if cpu else {}
         deadline = started + seconds
         await asyncio.gather(*(_loop(user, session, base_url, deadline, stats, random.Random(rng.random()),
                                      anonymous_path)
                                for user, session, ok in zip(users, sessions, ready, strict=True) if ok))
         stats.seconds = time.perf_counter() - started
+        if cpu:
+            stats.server_cpu = {part: used - cpu_started.get(part, 0.0) for part, used in cpu().items()}
     finally:
         for session in sessions:
             await session.close()
     return stats
 
 
-def run_mix(users: list[VirtualUser], base_url: str, *, password: str, seconds: float, seed: int = 1) -> Stats:
+def run_mix(users: list[VirtualUser], base_url: str, *, password: str, seconds: float, seed: int = 1,
+            cpu: CpuClock | None = None) -> Stats:
     """Phase (b): every virtual user logs in, then asks for its role's page mix for ``seconds``."""
-    return asyncio.run(_run(list(users), base_url, password, seconds, seed))
+    return asyncio.run(_run(list(users), base_url, password, seconds, seed, cpu=cpu))
 
 
-def run_anonymous(count: int, base_url: str, *, path: str = "/login/", seconds: float, seed: int = 2) -> Stats:
+def run_anonymous(count: int, base_url: str, *, path: str = "/login/", seconds: float, seed: int = 2,
+                  cpu: CpuClock | None = None) -> Stats:
     """The baseline: ``count`` anonymous users asking for ``path`` (GET /login/) for ``seconds``."""
-    return asyncio.run(_run([None] * count, base_url, "", seconds, seed, anonymous_path=path))
+    return asyncio.run(_run([None] * count, base_url, "", seconds, seed, anonymous_path=path, cpu=cpu))
 
 
 async def _single(pages: list[Page], base_url: str, password: str, repeats: int, warm_up: int) -> Stats:

@@ -67,6 +67,9 @@ def load_table(title: str, stats: Stats) -> None:
                   f"{ms(percentile(values, 0.99)):>9}{errors:>8}")
         else:
             print(f"{name:<46}{0:>6}{'-':>9}{'-':>9}{'-':>9}{errors:>8}")
+    cpu = [f"{part} {stats.cpu_ms_per_request(part):.1f} ms" for part in stats.server_cpu]
+    if cpu:
+        print("server CPU per request: " + ", ".join(cpu))
     every = stats.all_latencies()
     if every:
         print(f"{'all':<46}{len(every):>6}{ms(percentile(every, 0.5)):>9}{ms(percentile(every, 0.95)):>9}"
@@ -87,6 +90,11 @@ def ratios(mix: Stats, baseline: Stats) -> list[str]:
           f"{ms(percentile(base_all, 0.95))} ms = {p95_ratio:.1f}x (target <= {TARGET_P95_RATIO:.0f}x); "
           f"throughput {mix.throughput:,.1f} vs {baseline.throughput:,.1f} req/s = {100 * share:.1f} % "
           f"(target >= {100 * TARGET_THROUGHPUT_SHARE:.0f} %); errors {mix.error_count} (target 0)")
+    mix_cpu, base_cpu = mix.cpu_ms_per_request("web"), baseline.cpu_ms_per_request("web")
+    if mix_cpu and base_cpu:
+        print(f"web processes' CPU per request (whoever else used the cores): mix {mix_cpu:.1f} ms vs /login/ "
+              f"{base_cpu:.1f} ms = {mix_cpu / base_cpu:.1f}x; the database's: mix "
+              f"{mix.cpu_ms_per_request('database') or 0:.1f} ms")
     if p95_ratio > TARGET_P95_RATIO:
         missed.append(f"p95 of the mix is {p95_ratio:.1f}x the /login/ p95")
     if share < TARGET_THROUGHPUT_SHARE:

@@ -138,6 +138,29 @@ class Gunicorn:
             self.process.kill()
             self.process.wait()
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds (user + system) used so far by the web processes (gunicorn's master and
+        workers) and by the database's backends serving this database (``postgres: … <name> …``
+        in their command line): what the load costs the machine, whoever else shares it."""
+        database = self.database_url.rpartition("/")[2].split("?")[0]
+        used = {"web": 0.0, "database": 0.0}
+        tick = os.sysconf("SC_CLK_TCK")
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue  # gone meanwhile
+            fields = stat.rpartition(")")[2].split()
+            parent, ticks = int(fields[1]), int(fields[11]) + int(fields[12])
+            if self.process and (int(entry.name) == self.process.pid or parent == self.process.pid):
+                used["web"] += ticks / tick
+            elif command.startswith("postgres:") and f" {database} " in command:
+                used["database"] += ticks / tick
+        return used
+
     def log_tail(self, chars: int = 4000) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-chars:]

@@ -5,8 +5,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from config.choices import ChoiceLabelsMixin
 
-class PromoEvent(models.Model):
+
+class PromoEvent(ChoiceLabelsMixin, models.Model):
     """One business event: who did what to which promo (or upload), when, why, and what
     changed. Written by services in the same transaction as the change; notifications are
     derived from these rows."""

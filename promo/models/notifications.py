@@ -6,10 +6,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.choices import ChoiceLabelsMixin
 from promo.models.events import PromoEvent
 
 
-class OutboxMessage(models.Model):
+class OutboxMessage(ChoiceLabelsMixin, models.Model):
     """One e-mail to one person about one event.
 
     Rows are written in the transaction of the change that caused the event (so a change and

@@ -2,7 +2,8 @@
 ``templates/promo/email/`` templates in the recipient's language, with the «old → new» rows
 of :mod:`promo.changes` (the same texts the history and the promo page show).
 
-A digest (an import, a mass correction) lists every promo of the event a recipient may see;
+A digest (an import, a mass correction) lists the promos of the event a recipient may see (the
+first :data:`MAX_PROMOS`, then how many more and the link to all of them);
 its per-promo changes are read from the payload once (:func:`digest_changes`), so building a
 digest is linear in promos and changes and its queries do not grow with them.
 """
@@ -33,6 +34,9 @@ from promo.notifications.recipients import Recipient
 
 # A message lists at most this many changes (per promo in a digest); the page has the rest.
 MAX_CHANGES = 50
+# A digest lists at most this many promos and links to the page with all of them (the upload,
+# or the promo list): nobody reads a mail of 10,000 promos, and 100 of them take seconds.
+MAX_PROMOS = 100
 BLANK_LINES = re.compile(r"\n\s*\n(\s*\n)+")
 
 
@@ -247,38 +251,40 @@ class EventMessages:
             "url": run_url or url_of(None, "exports:run_list"),
         }
 
-    def subject(self, promos: list[dict], upload: dict | None, export: dict | None) -> str:
+    def subject(self, promos: list[dict], count: int, upload: dict | None, export: dict | None) -> str:
+        """``count``: the recipient's promos of the event (``promos`` lists the first of them)."""
         event = self.event
         label = event.get_kind_display()
         if event.kind in EXPORT_KINDS:
             what = export["date"] if export["date"] != "—" else ""
         elif event.kind in UPLOAD_KINDS and upload:
             what = upload["name"]
-            if promos:
-                what = _("%(name)s, промо: %(count)d") % {"name": what, "count": len(promos)}
-        elif len(promos) == 1 and not self.is_digest:
+            if count:
+                what = _("%(name)s, промо: %(count)d") % {"name": what, "count": count}
+        elif count == 1 and not self.is_digest:
             what = f"{promos[0]['code']} «{promos[0]['name']}»"
         else:
-            what = _("промо: %(count)d") % {"count": len(promos)}
+            what = _("промо: %(count)d") % {"count": count}
         return f"[{_('Промо-портал')}] {label}: {what}".strip().rstrip(":")[:300]
 
     def context(self, promos: list[Promo]) -> dict:
         event = self.event
         actor = event.actor
-        promo_rows = [self.promo_context(promo) for promo in promos]
+        count = len(promos)
+        promo_rows = [self.promo_context(promo) for promo in promos[:MAX_PROMOS]]
         upload = self.upload_context() if event.kind in UPLOAD_KINDS else None
         export = self.export_context() if event.kind in EXPORT_KINDS else None
         if export:
             url = export["url"]
         elif upload and (event.kind == Kind.UPLOAD_REJECTED or not promo_rows):
             url = upload["url"]
-        elif len(promo_rows) == 1:
+        elif count == 1:
             url = promo_rows[0]["url"]
         else:
             url = url_of(event.upload if event.upload_id else None)
         value = self.formatter.value
         return {
-            "subject": self.subject(promo_rows, upload, export),
+            "subject": self.subject(promo_rows, count, upload, export),
             "kind": event.kind,
             "digest": self.is_digest,
             "requested_end": value("date", self.payload.get("requested_end")) if self.payload.get("requested_end") else "",
@@ -293,7 +299,10 @@ class EventMessages:
             "comment": self.payload.get("text") or self.payload.get("comment") or event.reason,
             "date": value("date", self.payload.get("date")),
             "promos": promo_rows,
-            "promo": promo_rows[0] if len(promo_rows) == 1 else None,
+            "promo": promo_rows[0] if count == 1 else None,
+            "promo_count": count,
+            "more_promos": count - len(promo_rows),
+            "all_promos_url": upload["url"] if upload else url_of(None, "promo:promo_list"),
             "changes": self.changes(self.raw_changes),
             "lines": self.decided_lines(),
             "upload": upload,

@@ -69,6 +69,19 @@ def test_relinking_a_supplier_user_moves_the_grant(db):
     assert list(Supplier.objects.restrict(user)) == [y]
 
 
+def test_a_grant_changed_during_a_request_is_seen_at_once(db):
+    # given a supplier user of X whose suppliers were already asked once in this request
+    x, y = SupplierFactory(), SupplierFactory()
+    user = UserFactory()
+    supplier_user_link(user=user, supplier=x)
+    assert list(Supplier.objects.restrict(user)) == [x]
+    # when the grant moves to Y while the same user object lives on
+    supplier_user_link(user=user, supplier=y)
+    # then its suppliers, products and promos follow the new grant at once
+    assert list(Supplier.objects.restrict(user)) == [y]
+    assert not Product.objects.restrict(user).filter(supplier=x).exists()
+
+
 def test_staff_view_everything_and_anonymous_nothing(db, demo_user):
     from django.contrib.auth.models import AnonymousUser
 

@@ -7,11 +7,13 @@ from decimal import Decimal
 from io import BytesIO
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
 from promo.models import OutboxMessage, Promo, PromoEvent, PromoLine
+from promo.notifications.messages import MAX_PROMOS
 from promo.services.events import event_record
 from promo.services.imports.uploads import upload_submit
 from suppliers.models import Product, Supplier
@@ -105,9 +107,10 @@ def test_an_import_digest_costs_the_same_queries_for_3_and_300_promos(world, cou
         event = event_record(kind=Kind.UPLOAD_IMPORTED, actor=world.author, upload=upload,
                              payload={"promos": [promo.pk for promo in promos], "rows": count})
 
-    # and the colleague's one digest lists every promo
+    # and the colleague's one digest lists the promos, the first MAX_PROMOS of them by name
     digest = OutboxMessage.objects.get(event=event, recipient=world.colleague)
-    assert all(promo.code in digest.body_text for promo in promos)
+    assert all(promo.code in digest.body_text for promo in promos[:MAX_PROMOS])
+    assert not any(promo.code in digest.body_text for promo in promos[MAX_PROMOS:])
 
 
 @pytest.mark.parametrize("count", [3, 300])
@@ -129,7 +132,41 @@ def test_a_mass_correction_digest_costs_the_same_queries_for_3_and_300_promos(
 
     # and the category's manager reads each promo with its own changes, in one message
     text = OutboxMessage.objects.get(event=event, recipient=world.managers[0]).body_text
-    assert text.count("начало: 01.03.2027 → 08.03.2027") == count
-    assert text.count("A1 · скидка, %: 15 → 20") == count
-    assert text.count("A2 · промо-цена: 99,90 → 89,90") == len(promos[::2])
+    listed = promos[:MAX_PROMOS]
+    assert text.count("начало: 01.03.2027 → 08.03.2027") == len(listed)
+    assert text.count("A1 · скидка, %: 15 → 20") == len(listed)
+    assert text.count("A2 · промо-цена: 99,90 → 89,90") == len(listed[::2])
     assert not OutboxMessage.objects.filter(event=event, recipient=world.managers[2]).exists()
+
+
+def test_a_digest_of_more_promos_than_a_mail_lists_links_to_all_of_them(world):
+    # given an upload of the supplier that touched 250 promos
+    promos = promos_of(world, MAX_PROMOS + 150)
+    upload = PromoUploadFactory(supplier=world.supplier, uploaded_by=world.author, original_name="year.xlsx")
+
+    # when its digest is recorded
+    event = event_record(kind=Kind.UPLOAD_IMPORTED, actor=world.author, upload=upload,
+                         payload={"promos": [promo.pk for promo in promos], "rows": len(promos)})
+
+    # then the colleague's mail counts all 250 promos, lists the first 100 and links to the upload
+    digest = OutboxMessage.objects.get(event=event, recipient=world.colleague)
+    assert digest.subject == "[Промо-портал] Файл загружен: year.xlsx, промо: 250"
+    assert "Промо в нём: 250." in digest.body_text
+    assert [p.code for p in promos if p.code in digest.body_text] == [p.code for p in promos[:MAX_PROMOS]]
+    upload_url = f"{settings.PORTAL_BASE_URL}/promo/uploads/{upload.pk}/"
+    assert f"…и ещё промо: 150. Все промо: {upload_url}" in digest.body_text
+    assert f'<a href="{upload_url}">' in digest.body_html
+    assert promos[MAX_PROMOS].code not in digest.body_html
+
+
+def test_a_digest_that_fits_in_a_mail_has_no_more_line(world):
+    # given an upload of the supplier that touched exactly MAX_PROMOS promos
+    promos = promos_of(world, MAX_PROMOS)
+    upload = PromoUploadFactory(supplier=world.supplier, uploaded_by=world.author)
+
+    # when its digest is recorded, then it lists every promo and says nothing of more
+    event = event_record(kind=Kind.UPLOAD_IMPORTED, actor=world.author, upload=upload,
+                         payload={"promos": [promo.pk for promo in promos], "rows": len(promos)})
+    digest = OutboxMessage.objects.get(event=event, recipient=world.colleague)
+    assert all(promo.code in digest.body_text for promo in promos)
+    assert "и ещё промо" not in digest.body_text

@@ -11,7 +11,9 @@ from django.urls import reverse
 from promo.models import PromoEvent, PromoLine
 from promo.services.comments import comment_add
 from promo.services.transitions import lines_decide
+from promo.views.marketer import CALENDAR_LIMIT
 from suppliers.models import Product
+from tests.promo.conftest import YEAR_OF_PROMOS
 
 START = date(2027, 4, 1)
 
@@ -95,30 +97,35 @@ def test_activity_log_is_flat(client_for, make_promo, django_assert_max_num_quer
 
 
 def test_calendar_is_flat(client_for, make_promo, bulk_promos, django_assert_max_num_queries):
-    # given two promos in the window, then 200 more
+    # given two promos in the window, then a year's 10,000 more
     make_promo(), make_promo(start=START + timedelta(days=7))
     url = f"{reverse('promo:calendar')}?start=2027-03-29&weeks=12"
     client = client_for("marketer")
     (few,) = counts(client, django_assert_max_num_queries, 8, url)
-    bulk_promos(200, start=date(2027, 4, 5))
+    bulk_promos(YEAR_OF_PROMOS, start=date(2027, 4, 5))
 
     # when the calendar is drawn again
     with django_assert_max_num_queries(8) as queries:
         response = client.get(url)
 
-    # then 202 bars for the same number of queries
-    assert len(response.context["bars"]) == 202
+    # then the first CALENDAR_LIMIT bars, in start order, and a word that there are more, for the
+    # same number of queries
+    bars = response.context["bars"]
+    assert len(bars) == CALENDAR_LIMIT
+    assert [bar.promo.start for bar in bars] == sorted(bar.promo.start for bar in bars)
+    assert bars[0].promo.start == START
+    assert response.context["too_many"]
     assert len(queries) == few
 
 
 # (a manager: his categories read once, as a list; the line counts of his 10 queue rows)
 @pytest.mark.parametrize(("username", "cap"), [("s001", 10), ("manager", 9), ("marketer", 8)])
 def test_home_is_flat(client_for, make_promo, bulk_promos, django_assert_max_num_queries, username, cap):
-    # given a few promos, then 300 more
+    # given a few promos, then a year's 10,000 more
     make_promo()
     client = client_for(username)
     (few,) = counts(client, django_assert_max_num_queries, cap, reverse("home"))
-    bulk_promos(300)
+    bulk_promos(YEAR_OF_PROMOS)
 
     # when the person opens the home page again, then the same number of queries
     assert counts(client, django_assert_max_num_queries, cap, reverse("home")) == [few]
