@@ -66,6 +66,11 @@ class PromoStatus(models.TextChoices):
     def final(cls) -> set[str]:
         return {cls.WITHDRAWN, cls.CANCELLED}
 
+    @classmethod
+    def live(cls) -> set[str]:
+        """The statuses that count for conflicts (``Promo.objects.live()``)."""
+        return {cls.SUBMITTED, cls.APPROVED}
+
 
 class Promo(TimeStampedModel):
     """A joint promotion of a supplier: one mechanic, one period, one targeting, many lines.
@@ -218,6 +223,11 @@ class PromoLine(TimeStampedModel):
         ordering = ["promo", "product__article"]
         verbose_name = _("строка промо")
         verbose_name_plural = _("строки промо")
+        indexes = [
+            # The other lines of a product with their promo and decision, read from the index
+            # alone: the conflict checks (promo/services/conflicts.py) walk them for every line.
+            models.Index(fields=["product", "promo", "decision"], name="promoline_product_promo_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["promo", "product"], name="promoline_unique_product"),
             models.CheckConstraint(

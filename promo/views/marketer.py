@@ -4,7 +4,7 @@ an SVG picture on a week timeline."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -174,6 +174,9 @@ class MassCorrectionView(MarketerRequiredMixin, View):
 
 @dataclass
 class CalendarBar:
+    """One promo's bar, with what the picture writes of it as text (computed once per bar: a
+    window draws up to :data:`CALENDAR_LIMIT` of them)."""
+
     promo: Promo
     x: float
     y: float
@@ -181,10 +184,17 @@ class CalendarBar:
     label: str
     clipped_left: bool
     clipped_right: bool
+    url: str = ""
+    code: str = ""
+    title: str = ""  # code, name, supplier, period and status, for the bar's tooltip
+    svg: dict = field(default_factory=dict)  # x, y, width, text_y as the SVG attributes write them
 
     @property
     def text_y(self) -> float:
         return self.y + 12
+
+    def __post_init__(self) -> None:
+        self.svg = {"x": str(self.x), "y": str(self.y), "width": str(self.width), "text_y": str(self.text_y)}
 
 
 @dataclass
@@ -223,15 +233,23 @@ class CalendarGeometry:
                              label=(self.first + timedelta(weeks=week)).strftime("%d.%m"))
                 for week in range(self.days // 7)]
 
-    def bar(self, promo: Promo, row: int) -> CalendarBar:
+    def bar(self, promo: Promo, row: int, statuses: dict | None = None) -> CalendarBar:
         start, end = max(promo.start, self.first), min(promo.end, self.last)
         label = f"{promo.code} {promo.name}"
+        status = (statuses or {}).get(promo.status) or promo.get_status_display()
         return CalendarBar(
             promo=promo, x=self.x(start), y=self.HEADER + row * self.ROW + (self.ROW - self.BAR) / 2,
             width=round((end - start).days * self.day_width + self.day_width, 2),
             label=label if len(label) <= 36 else label[:35] + "…",
             clipped_left=promo.start < self.first, clipped_right=promo.end > self.last,
+            url=promo.get_absolute_url(), code=promo.code,
+            title=(f"{promo.code} {promo.name} · {promo.supplier.code} · "
+                   f"{promo.start:%d.%m.%Y} – {promo.end:%d.%m.%Y} · {status}"),
         )
+
+    def bars(self, promos: list[Promo]) -> list[CalendarBar]:
+        statuses = {key: str(label) for key, label in Promo.Status.choices}
+        return [self.bar(promo, row, statuses) for row, promo in enumerate(promos)]
 
 
 class CalendarView(RoleRequiredMixin, View):
@@ -251,7 +269,7 @@ class CalendarView(RoleRequiredMixin, View):
             .select_related("supplier").order_by("start", "pk")
         )
         shown = list(promos[:CALENDAR_LIMIT + 1])
-        bars = [geometry.bar(promo, row) for row, promo in enumerate(shown[:CALENDAR_LIMIT])]
+        bars = geometry.bars(shown[:CALENDAR_LIMIT])
         today = date.today()
         context = {
             "form": form,
