@@ -132,6 +132,8 @@ class Promo(TimeStampedModel):
             models.Index(fields=["name"], name="promo_name_idx"),
             # The approval queue sorts and counts by the decision due date.
             models.Index(fields=["status", "decision_due"], name="promo_status_due_idx"),
+            # ... and by the time a promo was sent (oldest or newest first).
+            models.Index(fields=["status", "submitted_at"], name="promo_status_submitted_idx"),
         ]
 
     def __str__(self) -> str:
