@@ -6,8 +6,11 @@ choice of the line to correct then costs tens of milliseconds."""
 from __future__ import annotations
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+
+from config.parsing import parse_id
 
 
 class FlatSelect(forms.Select):
@@ -35,3 +38,35 @@ class FlatSelect(forms.Select):
 
 class FlatSelectMultiple(FlatSelect, forms.SelectMultiple):
     """``forms.SelectMultiple`` written as :class:`FlatSelect` writes a ``Select``."""
+
+
+class LazySelect(FlatSelect):
+    """A single choice among hundreds (a list's supplier or branch filter) whose options the
+    page does not write: only the empty choice and the chosen one, its label read for that
+    value alone. static/js/pickers.js turns it into a searchable Tom Select that loads every
+    option from ``data-options-url`` (set by whoever knows the URL: promo/filtersets.py) the
+    first time it is opened. The form's field validates and filters as with a full select;
+    without JavaScript the chosen value can be kept or cleared, not changed for another. For
+    a model choice by id (``to_field_name`` unset)."""
+
+    def chosen_choices(self, values: list[str]) -> list:
+        """The empty choice and those of ``values`` that are choices: a model field's read in
+        one query by id (a malformed id is left out, as the field refuses it)."""
+        values = [str(value) for value in values if value not in ("", None)]
+        choices = self.choices
+        if not isinstance(choices, ModelChoiceIterator):
+            return [(value, label) for value, label in choices if value in ("", None) or str(value) in values]
+        field = choices.field
+        found = [] if field.empty_label is None else [("", field.empty_label)]
+        ids = [pk for pk in map(parse_id, values) if pk is not None]
+        if ids:
+            found += [choices.choice(obj) for obj in choices.queryset.filter(pk__in=ids)]
+        return found
+
+    def optgroups(self, name, value, attrs=None):
+        every = self.choices
+        self.choices = self.chosen_choices(value)
+        try:
+            return super().optgroups(name, value, attrs)
+        finally:
+            self.choices = every

@@ -71,6 +71,8 @@ class ExportRun(ChoiceLabelsMixin, models.Model):
         constraints = [
             models.UniqueConstraint(fields=["business_date", "number"], name="exportrun_unique_number"),
         ]
+        # The API's sort by when a run was started (?ordering=created_at).
+        indexes = [models.Index(fields=["created_at"], name="exportrun_created_idx")]
 
     def __str__(self) -> str:
         return self.name

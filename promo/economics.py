@@ -73,6 +73,12 @@ class WorstLine:
         return (self.margin_percent if self.margin_percent is not None else Decimal("-Infinity"), self.margin)
 
 
+# What :func:`worst_of` reads of a line: (promo id, article, purchase price, regular price,
+# discount %, promo price, N, M, compensation %).
+WORST_FIELDS = ("promo_id", "product__article", "product__purchase_price", "regular_price", "discount_percent",
+                "promo_price", "n", "m", "compensation_percent")
+
+
 def worst_margins(promos: Iterable[Promo]) -> dict[int, WorstLine]:
     """``{promo id: its worst line}`` for the promos of a page, in one query whatever their
     number (the lines that are not rejected and have a purchase price and a price)."""
@@ -80,9 +86,13 @@ def worst_margins(promos: Iterable[Promo]) -> dict[int, WorstLine]:
     if not mechanic_of:
         return {}
     rows = (PromoLine.objects.filter(promo_id__in=mechanic_of).exclude(decision=PromoLine.Decision.REJECTED)
-            .exclude(product__purchase_price__isnull=True).order_by()
-            .values_list("promo_id", "product__article", "product__purchase_price", "regular_price",
-                         "discount_percent", "promo_price", "n", "m", "compensation_percent"))
+            .exclude(product__purchase_price__isnull=True).order_by().values_list(*WORST_FIELDS))
+    return worst_of(rows, mechanic_of)
+
+
+def worst_of(rows: Iterable[tuple], mechanic_of: dict[int, str]) -> dict[int, WorstLine]:
+    """The worst line of each promo among ``rows`` (:data:`WORST_FIELDS` of lines not
+    rejected, with a purchase price), the promos' mechanics in ``mechanic_of``."""
     worst: dict[int, WorstLine] = {}
     for promo_id, article, purchase, regular, discount, price, n, m, compensation in rows:
         unit = mechanics.unit_price(mechanic_of[promo_id], regular, discount_percent=discount, price=price, n=n, m=m)

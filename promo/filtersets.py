@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -14,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from branches.models import Branch, Region
 from branches.widgets import Picker
 from config.parsing import parse_id
-from config.widgets import FlatSelect
+from config.widgets import FlatSelect, LazySelect
 from promo.models import Promo, PromoLine
 from promo.models.promo import promo_pk_from_code
 from suppliers.models import Category, Supplier
@@ -66,9 +67,11 @@ class PromoFilterSet(django_filters.FilterSet):
     # Chips with search (branches.widgets.Picker), not a cramped listbox.
     status = django_filters.MultipleChoiceFilter(choices=Promo.Status.choices, label=_("Статус"),
                                                  widget=Picker(attrs={"size": 1}, placeholder=_("любой")))
-    # The choices by the hundred (300 branches) are written by config.widgets.FlatSelect.
+    # The choices by the hundred (suppliers, 300 branches) are not written into the page: the
+    # page has the chosen one, the picker loads the rest when opened (config.widgets.LazySelect,
+    # promo/views/filter_options.py). The few others are written by config.widgets.FlatSelect.
     supplier = django_filters.ModelChoiceFilter(queryset=Supplier.objects.none(), label=_("Поставщик"),
-                                                widget=FlatSelect)
+                                                widget=LazySelect)
     category = IdChoiceFilter(queryset=Category.objects.all(), method="filter_category", label=_("Категория"),
                               widget=FlatSelect)
     mechanic = django_filters.ChoiceFilter(choices=Promo.Mechanic.choices, label=_("Механика"), widget=FlatSelect)
@@ -76,7 +79,7 @@ class PromoFilterSet(django_filters.FilterSet):
     period_from = django_filters.DateFilter(field_name="end", lookup_expr="gte", label=_("Период с"))
     period_to = django_filters.DateFilter(field_name="start", lookup_expr="lte", label=_("Период по"))
     branch = IdChoiceFilter(queryset=Branch.objects.all(), method="filter_branch", label=_("Филиал"),
-                            widget=FlatSelect)
+                            widget=LazySelect)
     region = IdChoiceFilter(queryset=Region.objects.all(), method="filter_region", label=_("Регион"),
                             widget=FlatSelect)
 
@@ -90,6 +93,20 @@ class PromoFilterSet(django_filters.FilterSet):
         user = user if user is not None else getattr(request, "user", None)
         # Choices are restricted like the rows: a supplier picks only among its own.
         self.filters["supplier"].queryset = Supplier.objects.restrict(user)
+
+    #: The list this filter form is on (promo/views/filter_options.py): where its lazy choices load from.
+    options_list = "promos"
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            for name, field in super().form.fields.items():
+                if isinstance(field.widget, LazySelect):
+                    field.widget.attrs |= {
+                        "data-options-url": reverse("promo:filter_options", args=[self.options_list, name]),
+                        "data-no-results": _("Ничего не найдено"),
+                    }
+        return self._form
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

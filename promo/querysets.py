@@ -35,7 +35,7 @@ class PromoQuerySet(models.QuerySet):
 
     def live(self):
         """Promos that count for conflicts: submitted, or approved and in force."""
-        return self.filter(status__in=[self.model.Status.SUBMITTED, self.model.Status.APPROVED])
+        return self.filter(status__in=self.model.Status.live())
 
     def in_force_on(self, day):
         """Promos whose approved revision runs on ``day`` (approved, not cancelled)."""

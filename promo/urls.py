@@ -7,6 +7,7 @@ from promo.views import (
     approval,
     bulk,
     documents,
+    filter_options,
     history,
     marketer,
     notifications,
@@ -50,6 +51,9 @@ urlpatterns = [
     path("<int:pk>/lines/decide/", approval.LinesDecideView.as_view(), name="lines_decide"),
     # The category manager's screen.
     path("queue/", approval.ApprovalQueueView.as_view(), name="approval_queue"),
+    # The choices of a list's filter its page leaves out (suppliers, branches), for the picker.
+    path("filter-options/<slug:listing>/<slug:name>/", filter_options.FilterOptionsView.as_view(),
+         name="filter_options"),
     # Bulk actions from the promo list, the queue and an upload's promos; suppliers' requests.
     path("bulk/", bulk.BulkActionView.as_view(), name="promo_bulk"),
     path("requests/", requests.RequestListView.as_view(), name="request_list"),

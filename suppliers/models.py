@@ -129,7 +129,12 @@ class Product(TimeStampedModel):
             models.CheckConstraint(condition=models.Q(ean__regex=r"^([0-9]{8}|[0-9]{13})$"),
                                    name="product_ean_digits"),
         ]
-        indexes = [models.Index(fields=["supplier", "article"])]
+        indexes = [
+            models.Index(fields=["supplier", "article"]),
+            # The API's product sorts (?ordering=name, regular_price): the catalogue grows.
+            models.Index(fields=["name"], name="product_name_idx"),
+            models.Index(fields=["regular_price"], name="product_price_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.article} {self.name}"

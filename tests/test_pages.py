@@ -153,6 +153,25 @@ def test_admin_cannot_change_a_promos_state(client_for):
     assert client.get("/admin/promo/promo/add/").status_code == 403
 
 
+def test_the_admin_promo_list_writes_each_rows_checkbox_as_django_does(client_for):
+    from django.contrib import admin as django_admin
+
+    from promo.models import Promo
+    from tests.factories import PromoFactory
+
+    # given two promos, one named with markup
+    promos = [PromoFactory(), PromoFactory(name='<b>"Скидки" & подарки</b>')]
+
+    # when the administrator opens the promo list
+    html = client_for("admin").get("/admin/promo/promo/").content.decode()
+
+    # then each row has the checkbox Django's own ModelAdmin writes, the toggle heads the column
+    plain = django_admin.ModelAdmin(Promo, django_admin.site)
+    for promo in promos:
+        assert plain.action_checkbox(promo) in html
+    assert 'id="action-toggle"' in html and "&lt;b&gt;" in html
+
+
 def test_ui_is_russian_even_for_an_english_browser(client_for):
     # given s001 whose browser asks for English, without having used the language switch
     client = client_for("s001")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, Region
+from config.widgets import FlatSelect
 from promo.filtersets import filter_targeting
 from promo.forms.workflow import DATE_WIDGET
 from promo.models import Promo, PromoEvent, PromoLine
@@ -54,10 +55,14 @@ class CalendarFilterForm(PromoScopeMixin, forms.Form):
     WEEKS = (4, 8, 12, 26, 52)
     DEFAULT_WEEKS = 12
     weeks = forms.TypedChoiceField(label=_("Недель"), required=False, coerce=int, empty_value=DEFAULT_WEEKS,
-                                   initial=DEFAULT_WEEKS, choices=[(n, n) for n in WEEKS])
-    region = forms.ModelChoiceField(label=_("Регион"), required=False, queryset=Region.objects.all())
-    category = forms.ModelChoiceField(label=_("Категория"), required=False, queryset=Category.objects.none())
-    supplier = forms.ModelChoiceField(label=_("Поставщик"), required=False, queryset=Supplier.objects.none())
+                                   initial=DEFAULT_WEEKS, choices=[(n, n) for n in WEEKS], widget=FlatSelect)
+    # A hundred suppliers: written in one pass (config.widgets.FlatSelect), not an include each.
+    region = forms.ModelChoiceField(label=_("Регион"), required=False, queryset=Region.objects.all(),
+                                    widget=FlatSelect)
+    category = forms.ModelChoiceField(label=_("Категория"), required=False, queryset=Category.objects.none(),
+                                      widget=FlatSelect)
+    supplier = forms.ModelChoiceField(label=_("Поставщик"), required=False, queryset=Supplier.objects.none(),
+                                      widget=FlatSelect)
 
     def __init__(self, data=None, *args, user=None, today: date | None = None, **kwargs):
         if data is not None and data.get("weeks") not in {str(n) for n in self.WEEKS}:

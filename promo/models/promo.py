@@ -66,6 +66,11 @@ class PromoStatus(models.TextChoices):
     def final(cls) -> set[str]:
         return {cls.WITHDRAWN, cls.CANCELLED}
 
+    @classmethod
+    def live(cls) -> set[str]:
+        """The statuses that count for conflicts (``Promo.objects.live()``)."""
+        return {cls.SUBMITTED, cls.APPROVED}
+
 
 class Promo(TimeStampedModel):
     """A joint promotion of a supplier: one mechanic, one period, one targeting, many lines.
@@ -127,6 +132,8 @@ class Promo(TimeStampedModel):
             models.Index(fields=["name"], name="promo_name_idx"),
             # The approval queue sorts and counts by the decision due date.
             models.Index(fields=["status", "decision_due"], name="promo_status_due_idx"),
+            # ... and by the time a promo was sent (oldest or newest first).
+            models.Index(fields=["status", "submitted_at"], name="promo_status_submitted_idx"),
         ]
 
     def __str__(self) -> str:
@@ -218,6 +225,11 @@ class PromoLine(TimeStampedModel):
         ordering = ["promo", "product__article"]
         verbose_name = _("строка промо")
         verbose_name_plural = _("строки промо")
+        indexes = [
+            # The other lines of a product with their promo and decision, read from the index
+            # alone: the conflict checks (promo/services/conflicts.py) walk them for every line.
+            models.Index(fields=["product", "promo", "decision"], name="promoline_product_promo_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["promo", "product"], name="promoline_unique_product"),
             models.CheckConstraint(

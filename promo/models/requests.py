@@ -66,7 +66,12 @@ class SupplierRequest(TimeStampedModel):
             models.CheckConstraint(condition=~models.Q(kind="extension") | models.Q(new_end__isnull=False),
                                    name="supplierrequest_extension_has_end"),
         ]
-        indexes = [models.Index(fields=["status", "created_at"], name="supplierrequest_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="supplierrequest_status_idx"),
+            # The API's sorts (?ordering=created_at, answered_at) over every status.
+            models.Index(fields=["created_at"], name="supplierrequest_created_idx"),
+            models.Index(fields=["answered_at"], name="supplierrequest_answered_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"

@@ -3,9 +3,12 @@ periods of two live promos (submitted or approved, any supplier).
 
 The importer warns about them (``overlap``) and the promo page shows them in detail
 (:func:`promo_conflict_details`: the other promo, the overlapping days and branches, both unit
-prices; another supplier's promo only as «conflicts», without who or on which terms). Both go through :func:`overlaps_find`, which checks any number of
-lines with a fixed number of queries: one per chunk of products for the competing lines, one
-for their promos and one or two for the chain's branches and groups (:class:`BranchSets`)."""
+prices; another supplier's promo only as «conflicts», without who or on which terms). Both go
+through :func:`overlaps_find`, which checks any number of lines with a fixed number of queries:
+one per chunk of products for the competing lines, one for their promos and one or two for the
+chain's branches and groups (:class:`BranchSets`). A list's rows ask only whether each promo
+conflicts (:func:`conflicting_promo_ids`: the pairs of promos in one set-based query, then the
+same branch check)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+
+from django.db.models import F
 
 from branches.models import Branch, BranchGroup
 from branches.targeting import Targeting
@@ -153,6 +158,43 @@ def overlaps_find(*, windows: Iterable[LineWindow], exclude_promo_ids: Iterable[
                 hits.append(other)
         if hits:
             found[window.key] = hits
+    return found
+
+
+def conflicting_promo_ids(promos: Iterable[Promo]) -> set[int]:
+    """Which of ``promos`` (with their period and targeting) have a line colliding with another
+    live promo, by the rule of :func:`overlaps_find`, for the rows of a list (the approval
+    queue): one query for the pairs (one of ``promos``, another live promo with a line, not
+    rejected, of one of its products over days that overlap its own), one for the others'
+    targeting and one or two for the chain's branches (:class:`BranchSets`). The branches are
+    compared in memory, and a promo's comparisons stop at the first other promo that shares one."""
+    promos = {promo.pk: promo for promo in promos}
+    if not promos:
+        return set()
+    # One alias for the other line (``theirs``): every condition on it in one filter() call.
+    theirs = "product__promo_lines"
+    pairs = (
+        PromoLine.objects.filter(promo_id__in=list(promos)).filter(**{
+            f"{theirs}__promo__status__in": Promo.Status.live(),
+            f"{theirs}__decision__in": [d for d in PromoLine.Decision.values if d != PromoLine.Decision.REJECTED],
+            f"{theirs}__promo__start__lte": F("promo__end"),
+            f"{theirs}__promo__end__gte": F("promo__start"),
+        })
+        .order_by().values_list("promo_id", f"{theirs}__promo_id").distinct()
+    )
+    others: dict[int, list[int]] = defaultdict(list)
+    for promo_id, other_id in pairs:
+        if other_id != promo_id:
+            others[promo_id].append(other_id)
+    if not others:
+        return set()
+    targeting = dict(Promo.objects.filter(pk__in=set().union(*others.values())).values_list("pk", "targeting"))
+    branch_sets = BranchSets()
+    found = set()
+    for promo_id, other_ids in others.items():
+        mine = branch_sets.of(promos[promo_id].targeting)
+        if any(not mine.isdisjoint(branch_sets.of(targeting[other_id])) for other_id in other_ids):
+            found.add(promo_id)
     return found
 
 

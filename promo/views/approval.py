@@ -6,10 +6,19 @@ line by line) posted from the promo page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, F, IntegerField, Min, OuterRef, Q, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -21,9 +30,10 @@ from promo.filtersets import PromoFilterSet
 from promo.forms import workflow as wf
 from promo.models import Promo, PromoLine, SupplierRequest
 from promo.services import transitions
-from promo.services.conflicts import LineWindow, overlaps_find
+from promo.services.conflicts import conflicting_promo_ids
 from promo.views.bulk_bar import bulk_context
 from promo.views.promos import PromoActionView, RoleRequiredMixin
+from promo.views.queue_rows import queue_rows
 from suppliers.models import Category, Product
 from suppliers.querysets import DECIDE
 from suppliers.roles import is_category_manager
@@ -51,22 +61,6 @@ SORT_LABELS = {
 }
 
 
-def conflicting_promo_ids(promos: Iterable[Promo]) -> set[int]:
-    """Which of ``promos`` have a line colliding with another live promo (B2's overlap rule,
-    a fixed number of queries for any number of promos)."""
-    promos = {promo.pk: promo for promo in promos}
-    if not promos:
-        return set()
-    windows = [
-        LineWindow(key=(promo_id, product_id), product_id=product_id, start=promos[promo_id].start,
-                   end=promos[promo_id].end, targeting=promos[promo_id].targeting)
-        for promo_id, product_id in PromoLine.objects.filter(promo_id__in=list(promos)).order_by()
-        .values_list("promo_id", "product_id")
-    ]
-    found = overlaps_find(windows=windows, brief=True)
-    return {key[0] for key, others in found.items() if any(other.pk != key[0] for other in others)}
-
-
 def review_queue(user):
     """The manager's queue: submitted promos with a line of his categories. ``submitted_at``
     and ``decision_due`` are the current revision's (the kernel's decision clock). Nothing is
@@ -74,6 +68,8 @@ def review_queue(user):
     return (
         Promo.objects.restrict(user, DECIDE).pending_review()
         .select_related("supplier", "approved_revision")
+        # what is offered reads the approved revision's days, not its frozen lines and diff
+        .defer("approved_revision__lines", "approved_revision__diff")
     )
 
 
@@ -108,8 +104,36 @@ def with_line_counts(promos: list[Promo], user) -> list[Promo]:
     return promos
 
 
+def with_line_facts(promos: list[Promo], user) -> list[Promo]:
+    """The queue's figures of each promo of its page, from one read of the page's lines:
+    ``line_count``, ``my_pending`` (as :func:`with_line_counts`) and ``worst_line``, the line
+    with the lowest margin after compensation (:func:`promo.economics.worst_of`)."""
+    if not promos:
+        return promos
+    mine = ExpressionWrapper(Q(product__category__in=Category.objects.restrict(user, DECIDE)),
+                             output_field=BooleanField())
+    rows = (PromoLine.objects.filter(promo_id__in=[promo.pk for promo in promos]).order_by()
+            .annotate(mine=mine).values_list("decision", "mine", *economics.WORST_FIELDS))
+    counts = {promo.pk: [0, 0] for promo in promos}
+    priced = []
+    for decision, in_mine, *facts in rows:
+        count = counts[facts[0]]
+        count[0] += 1
+        if decision == PromoLine.Decision.PENDING and in_mine:
+            count[1] += 1
+        if decision != PromoLine.Decision.REJECTED and facts[2] is not None:
+            priced.append(facts)
+    worst = economics.worst_of(priced, {promo.pk: promo.mechanic for promo in promos})
+    for promo in promos:
+        promo.line_count, promo.my_pending = counts[promo.pk]
+        promo.worst_line = worst.get(promo.pk)
+    return promos
+
+
 class ApprovalQueueFilterSet(PromoFilterSet):
     """The queue's filters: those of every promo list plus «only conflicts»."""
+
+    options_list = "queue"
 
     def __init__(self, *args, only_conflicts: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -121,22 +145,18 @@ class ApprovalQueueFilterSet(PromoFilterSet):
         self.filters["supplier"].queryset = self.filters["supplier"].queryset.filter(
             Exists(Product.objects.filter(supplier=OuterRef("pk"), category__in=managed)))
 
+    #: With «only conflicts»: the ids of the promos that conflict, once the rows were filtered.
+    conflicting: set[int] | None = None
+
     @property
     def qs(self):
         queryset = super().qs
         if self.only_conflicts:
-            # Candidates in SQL (the same product in another live promo over the same days),
-            # then the exact check with branches in memory.
-            rival = PromoLine.objects.filter(
-                product=OuterRef("product"), promo__start__lte=OuterRef("promo__end"),
-                promo__end__gte=OuterRef("promo__start"),
-                promo__status__in=[Promo.Status.SUBMITTED, Promo.Status.APPROVED],
-            ).exclude(promo=OuterRef("promo")).exclude(decision=PromoLine.Decision.REJECTED)
-            candidates = queryset.filter(Exists(
-                PromoLine.objects.filter(promo=OuterRef("pk")).filter(Exists(rival))
-            ))
-            ids = conflicting_promo_ids(Promo.objects.filter(pk__in=candidates.values("pk")))
-            queryset = queryset.filter(pk__in=ids)
+            if self.conflicting is None:
+                # The conflict check of the rows, over every promo the other filters leave.
+                self.conflicting = conflicting_promo_ids(
+                    queryset.select_related(None).order_by().only("start", "end", "targeting"))
+            queryset = queryset.filter(pk__in=self.conflicting)
         return queryset
 
 
@@ -194,24 +214,25 @@ class ApprovalQueueView(CategoryManagerRequiredMixin, FilterView):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
         totals = self.totals
-        page = with_line_counts(list(context["object_list"]), self.request.user)
-        conflicts = conflicting_promo_ids(page)
-        # The worst line margin after compensation of each promo on the page: one query for
-        # the page, the math in promo/mechanics.py.
-        worst = economics.worst_margins(page)
+        # The line counts and the worst line margin after compensation of each promo on the
+        # page: one query for the page, the math in promo/mechanics.py.
+        page = with_line_facts(list(context["object_list"]), self.request.user)
+        conflicts = self.filterset.conflicting  # «only conflicts» checked them all already
+        if conflicts is None:
+            conflicts = conflicting_promo_ids(page)
         for promo in page:
             promo.has_conflict = promo.pk in conflicts
-            promo.overdue = promo.is_overdue(today)
-            promo.worst_line = worst.get(promo.pk)
+        bulk = bulk_context(self.request, page, source="queue")
         context.update({
             "promos": page,
+            "rows": queue_rows(page, today=today),
             "totals": totals,
             "today": today,
             "sort": self.sort_key(),
             "sorts": SORT_LABELS,
             "only_conflicts": self.request.GET.get("conflicts") == "1",
             "requests": open_requests_for(self.request.user, action=DECIDE)[:QUEUE_REQUESTS],
-            **bulk_context(self.request, page, source="queue"),
+            **bulk,
         })
         return context
 

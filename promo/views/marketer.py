@@ -4,7 +4,7 @@ an SVG picture on a week timeline."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -177,6 +177,9 @@ class MassCorrectionView(MarketerRequiredMixin, View):
 
 @dataclass
 class CalendarBar:
+    """One promo's bar, with what the picture writes of it as text (computed once per bar: a
+    window draws up to :data:`CALENDAR_LIMIT` of them)."""
+
     promo: Promo
     x: float
     y: float
@@ -184,10 +187,17 @@ class CalendarBar:
     label: str
     clipped_left: bool
     clipped_right: bool
+    url: str = ""
+    code: str = ""
+    title: str = ""  # code, name, supplier, period and status, for the bar's tooltip
+    svg: dict = field(default_factory=dict)  # x, y, width, text_y as the SVG attributes write them
 
     @property
     def text_y(self) -> float:
         return self.y + 12
+
+    def __post_init__(self) -> None:
+        self.svg = {"x": str(self.x), "y": str(self.y), "width": str(self.width), "text_y": str(self.text_y)}
 
 
 @dataclass
@@ -226,7 +236,8 @@ class CalendarGeometry:
                              label=(self.first + timedelta(weeks=week)).strftime("%d.%m"))
                 for week in range(self.days // 7)]
 
-    def bar(self, promo: Promo, row: int) -> CalendarBar:
+    def bar(self, promo: Promo, row: int, texts: PromoTexts | None = None) -> CalendarBar:
+        texts = texts or PromoTexts()
         start, end = max(promo.start, self.first), min(promo.end, self.last)
         label = f"{promo.code} {promo.name}"
         return CalendarBar(
@@ -234,25 +245,28 @@ class CalendarGeometry:
             width=round((end - start).days * self.day_width + self.day_width, 2),
             label=label if len(label) <= 36 else label[:35] + "…",
             clipped_left=promo.start < self.first, clipped_right=promo.end > self.last,
+            url=texts.url(promo), code=promo.code,
+            title=f"{promo.code} {promo.name} · {promo.supplier.code} · {texts.period(promo)} · {texts.status(promo)}",
         )
+
+    def bars(self, promos: list[Promo]) -> list[CalendarBar]:
+        texts = PromoTexts()  # the link reversed and the statuses translated once for the picture
+        return [self.bar(promo, row, texts) for row, promo in enumerate(promos)]
 
 
 def bars_markup(bars: list[CalendarBar], geometry: CalendarGeometry) -> SafeString:
-    """The bars of the picture (up to CALENDAR_LIMIT) written in one pass of Python: each a link
-    to its promo with a tooltip (code, name, supplier, period, status), its label and its
-    rectangle, every text escaped; the numbers as ``stringformat:'s'`` writes them. As a
-    template loop with a filter per coordinate they were most of the page's rendering."""
-    texts = PromoTexts()
+    """The bars of the picture (up to CALENDAR_LIMIT) written in one pass of Python from their
+    texts: each a link to its promo with its tooltip, its label and its rectangle, every text
+    escaped. As a template loop (about ten variables a bar) they were most of the page's
+    rendering."""
     parts = []
     for bar in bars:
-        promo = bar.promo
-        code = escape(promo.code)
+        promo, svg, code = bar.promo, bar.svg, escape(bar.code)
         parts.append(
-            f'  <a href="{escape(texts.url(promo))}" class="promo-bar" data-promo="{code}">\n'
-            f'    <title>{code} {escape(promo.name)} · {escape(promo.supplier.code)} · {texts.period(promo)} · '
-            f'{escape(texts.status(promo))}</title>\n'
-            f'    <text class="bar-label" x="4" y="{bar.text_y}">{escape(bar.label)}</text>\n'
-            f'    <rect class="bar {escape(promo.status)}" x="{bar.x}" y="{bar.y}" width="{bar.width}" '
+            f'  <a href="{escape(bar.url)}" class="promo-bar" data-promo="{code}">\n'
+            f'    <title>{escape(bar.title)}</title>\n'
+            f'    <text class="bar-label" x="4" y="{svg["text_y"]}">{escape(bar.label)}</text>\n'
+            f'    <rect class="bar {escape(promo.status)}" x="{svg["x"]}" y="{svg["y"]}" width="{svg["width"]}" '
             f'height="{geometry.BAR}" rx="3"></rect>\n'
             f'  </a>\n')
     return mark_safe("".join(parts))  # noqa: S308 - every text above was escaped
@@ -275,7 +289,7 @@ class CalendarView(RoleRequiredMixin, View):
             .select_related("supplier").order_by("start", "pk")
         )
         shown = list(promos[:CALENDAR_LIMIT + 1])
-        bars = [geometry.bar(promo, row) for row, promo in enumerate(shown[:CALENDAR_LIMIT])]
+        bars = geometry.bars(shown[:CALENDAR_LIMIT])
         today = date.today()
         context = {
             "form": form,

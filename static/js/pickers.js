@@ -43,3 +43,28 @@ document.addEventListener("DOMContentLoaded", () => {
     }, true);
   });
 });
+
+// A single choice among hundreds whose options the page does not write (config/widgets.py
+// LazySelect: a list's supplier or branch filter): the select holds the empty and the chosen
+// option; Tom Select fetches every option from its data-options-url once, when first opened,
+// and searches them in the browser. Without this script the chosen value is kept (or cleared).
+document.addEventListener("DOMContentLoaded", () => {
+  if (typeof TomSelect === "undefined") return;
+  document.querySelectorAll("select[data-options-url]").forEach((select) => {
+    new TomSelect(select, {
+      maxOptions: null,
+      allowEmptyOption: true,
+      preload: "focus",
+      shouldLoad: () => false, // one load (the preload); typing searches what it brought
+      load: (query, callback) => {
+        fetch(select.dataset.optionsUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+          .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
+          .then((data) => callback(data.options))
+          .catch(() => callback());
+      },
+      render: {
+        no_results: () => `<div class="no-results">${select.dataset.noResults || "—"}</div>`,
+      },
+    });
+  });
+});

@@ -2,7 +2,9 @@
 hierarchy: a promo for a region collides with promos for one of its cities and one of its
 branches, not with a promo in another region or on other days; each overlap tells the days
 both run, the branches both target and both unit prices. On the promo page the supplier sees
-that its line conflicts, without the other supplier's identity or terms."""
+that its line conflicts, without the other supplier's identity or terms. A list's rows
+(promo.services.conflicts.conflicting_promo_ids: the approval queue's «Конфликты» column) ask
+only whether a promo conflicts, and get the same answer as the detail."""
 
 from __future__ import annotations
 
@@ -13,8 +15,8 @@ import pytest
 
 from branches.models import Branch, Region
 from promo import mechanics
-from promo.models import Promo
-from promo.services.conflicts import promo_conflict_details
+from promo.models import Promo, PromoLine
+from promo.services.conflicts import conflicting_promo_ids, promo_conflict_details, promo_conflicts
 from suppliers.models import Product, Supplier
 from tests.factories import PromoFactory, PromoLineFactory
 
@@ -150,3 +152,43 @@ def test_branch_sets_expand_a_targeting_as_its_branch_filter_selects(db, django_
             Branch.objects.filter(targeting.branch_filter()).values_list("pk", flat=True))
         assert found == expected, rules
     assert sets.codes == dict(Branch.objects.values_list("pk", "code"))
+
+
+def test_a_lists_rows_conflict_exactly_when_their_detail_shows_a_conflict(hierarchy, django_assert_max_num_queries):
+    # given the hierarchy's five promos of one product (a region's, its city's, one of its
+    # branches', another region's, and a later one for the region), and around them: a
+    # promo of the same days whose line was rejected, a withdrawn one, a draft, and a promo of
+    # two lines of which only the second collides
+    product, region, city, lone, promo, by_city, by_branch = hierarchy
+    everywhere = {"chain": True}
+    rejected = make(product, start=START, days=30, targeting=everywhere, discount_percent=Decimal("10"))
+    rejected.lines.update(decision=PromoLine.Decision.REJECTED, decision_reason="Дорого")
+    withdrawn = make(product, start=START, days=30, targeting=everywhere, status=Promo.Status.WITHDRAWN,
+                     discount_percent=Decimal("10"))
+    draft = make(product, start=START, days=30, targeting=everywhere, status=Promo.Status.DRAFT,
+                 discount_percent=Decimal("10"))
+    other_product = Product.objects.filter(supplier__code="S001").order_by("article")[1]
+    two_lines = make(other_product, start=START - timedelta(days=100), days=10, targeting=everywhere,
+                     discount_percent=Decimal("5"))
+    PromoLineFactory(promo=two_lines, product=Product.objects.filter(supplier__code="S001").order_by("article")[2])
+    make(two_lines.lines.order_by("product__article").last().product, start=START - timedelta(days=95), days=3,
+         targeting={"branches": [lone.pk]}, discount_percent=Decimal("7"))
+    promos = list(Promo.objects.order_by("pk"))
+
+    elsewhere = next(p for p in promos if p.targeting.get("regions") not in (None, [region.pk]))
+
+    # when a list asks which of them conflict
+    with django_assert_max_num_queries(4):
+        found = conflicting_promo_ids(promos)
+
+    # then each promo conflicts exactly when its detail lists another live promo
+    assert found == {p.pk for p in promos if promo_conflicts(p)}
+    # : all of them but the other region's promo, which meets the chain's promos on its days only
+    # where they do not count: a rejected line, a withdrawn and a draft promo (a promo's own
+    # rejected line or status is not the question: the rejected, withdrawn and draft promos
+    # themselves do meet live ones); the two-line promo by its second line
+    assert found == {p.pk for p in promos} - {elsewhere.pk}
+    assert {rejected.pk, withdrawn.pk, draft.pk, two_lines.pk} <= found
+    # and nothing asked, nothing read
+    with django_assert_max_num_queries(0):
+        assert conflicting_promo_ids([]) == set()

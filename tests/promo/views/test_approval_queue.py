@@ -3,6 +3,7 @@ promo, filters, sorting and bulk decisions; and a flat query count with 1,000 pr
 
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -27,12 +28,13 @@ def test_queue_of_1000_promos_keeps_a_flat_query_count(bulk_promos, client_for, 
 
     # when he opens his queue (first and a later page): session, user, roles, his categories,
     # one count (the queue's size, oldest and overdue, also the pager's when nothing is
-    # filtered), the page, its line counts and margins, the overlap check (lines, competitors,
-    # branches), what his rows allow (the bulk bar), the suppliers' open requests and the
-    # filter choices, whatever the queue's length
-    with django_assert_max_num_queries(17):
+    # filtered), the page, its lines (counts and margins), the overlap check (the pairs of
+    # promos; the others' branches when there is a pair), the suppliers' open requests and
+    # the filter choices (categories, regions: the suppliers and branches load when their
+    # picker opens), whatever the queue's length
+    with django_assert_max_num_queries(13):
         response = client.get(QUEUE)
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(13):
         later = client.get(QUEUE, {"page": 7, "sort": "supplier"})
 
     # then he sees the total and a page of 50, each with its numbers
@@ -293,3 +295,43 @@ def test_queue_counts_lines_per_promo_and_sorts_by_what_waits(client_for, make_p
     filtered = client.get(QUEUE, {"sort": "supplier", "supplier": six.supplier_id})
     assert filtered.context["paginator"].count == 3
     assert filtered.context["totals"]["total"] == response.context["paginator"].count == 4
+
+
+def test_a_row_reads_as_the_template_filters_write_it(client_for, make_promo, demo_user):
+    # given a promo of S001 in its second revision, sent for approval on 02.11.2026 at 10:00
+    # (Novosibirsk), with a line below cost, colliding with another promo of the same product
+    from django.template.defaultfilters import date as date_filter
+    from django.template.defaultfilters import floatformat, timesince_filter
+
+    product = Product.objects.filter(supplier__code="S001").order_by("article").first()
+    with time_machine.travel(timezone.make_aware(timezone.datetime(2026, 11, 2, 10, 0)), tick=False):
+        promo = make_promo(status=Promo.Status.DRAFT, products=[product], discount=Decimal("60"))
+        promo_submit(promo=promo, actor=demo_user("s001"))
+    make_promo(products=[product], start=START_FAR + timedelta(days=5))
+    Promo.objects.filter(pk=promo.pk).update(revision=2)
+    promo.lines.update(compensation_percent=0)
+    promo.refresh_from_db()
+
+    # when manager3 opens his queue
+    response = client_for("manager3").get(QUEUE, {"sort": "age"})
+    page = response.content.decode()
+    row = re.search(rf'<tr data-promo="{promo.code}"[^>]*>(.*?)</tr>', page, re.S).group(1)
+    cells = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell)).strip()
+             for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    (shown,) = [p for p in response.context["promos"] if p.pk == promo.pk]
+
+    # then each cell says what the template filters wrote before the rows were computed once
+    # (the template engine hands a filter the local time; the page's spaces read as spaces)
+    local = timezone.localtime(promo.submitted_at)
+    submitted = re.sub(r"\s+", " ", f"{date_filter(local, 'd.m.Y H:i')} ({timesince_filter(promo.submitted_at)})")
+    worst = shown.worst_line
+    assert cells[1:] == [
+        promo.code, f"{promo.name} ревизия 2", f"{promo.supplier.code} {promo.supplier.name}", "Скидка %",
+        f"{promo.start:%d.%m.%Y} – {promo.end:%d.%m.%Y}", "1", "1",
+        f"{date_filter(promo.decision_due, 'd.m.Y')} просрочено", submitted,
+        f"{floatformat(worst.margin_percent, 1)} % {worst.article}", "есть",
+    ]
+    assert submitted.startswith("02.11.2026 10:00 (") and promo.decision_due < timezone.localdate()
+    assert worst.margin < 0 and 'class="num worst-margin bad"' in row
+    assert f'<input type="checkbox" name="promos" value="{promo.pk}" aria-label="{promo.code}"' in row
+    assert f'<input type="hidden" name="version_{promo.pk}" value="{promo.version}">' in row

@@ -6,12 +6,15 @@ grows with the rows is a query per row."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from branches.models import Branch
 from promo.models import Promo, PromoEvent, SupplierRequest
+from suppliers.models import Supplier
 from tests.promo.conftest import YEAR_OF_PROMOS, analyze_promo_tables
 from tests.promo.views.test_query_counts import counts
 
@@ -56,13 +59,39 @@ def test_the_promo_list_with_its_bulk_bar_is_flat(client_for, busy, django_asser
 
 
 def test_the_queue_with_due_dates_and_requests_is_flat(client_for, busy, django_assert_max_num_queries):
-    busy(3)
+    # given a few promos, two of them colliding (the conflict check then reads the other
+    # promos' branches, as with many), then a year's 10,000 more
+    busy(2), busy(3)
     client = client_for("manager")
-    (few,) = counts(client, django_assert_max_num_queries, 17, reverse("promo:approval_queue"))
-    busy(300)
+    (few,) = counts(client, django_assert_max_num_queries, 13, reverse("promo:approval_queue"))
+    busy(YEAR_OF_PROMOS)
     response = client.get(reverse("promo:approval_queue"))
-    assert response.context["totals"]["overdue"] == 1 + 100
-    assert counts(client, django_assert_max_num_queries, 17, reverse("promo:approval_queue")) == [few]
+    assert response.context["totals"]["overdue"] == 1 + 1 + len(range(0, YEAR_OF_PROMOS, 3))
+    assert counts(client, django_assert_max_num_queries, 13, reverse("promo:approval_queue")) == [few]
+
+
+def test_the_queue_filtered_by_a_supplier_a_branch_and_its_conflicts_is_flat(client_for, busy,
+                                                                          django_assert_max_num_queries):
+    # given a few promos of the demo suppliers for the whole chain, two colliding, then a
+    # year's 10,000 more
+    busy(2), busy(3)
+    s001 = Supplier.objects.get(code="S001")
+    query = {"supplier": s001.pk, "branch": Branch.objects.order_by("code").first().pk, "conflicts": "1"}
+    url = f"{reverse('promo:approval_queue')}?{urlencode(query)}"
+    client = client_for("manager")
+    (few,) = counts(client, django_assert_max_num_queries, 22, url)
+    busy(YEAR_OF_PROMOS)
+
+    # when the manager asks for S001's promos in the branch that collide with another promo
+    # (the chosen supplier and branch are read for their names; the conflict check runs over
+    # what the other filters leave, then for the page)
+    response = client.get(url)
+    assert counts(client, django_assert_max_num_queries, 22, url) == [few]
+
+    # then those, and only those, are listed, each marked
+    assert response.context["promos"] and {p.supplier_id for p in response.context["promos"]} == {s001.pk}
+    assert all(promo.has_conflict for promo in response.context["promos"])
+    assert f'<option value="{s001.pk}" selected>{s001}</option>' in response.content.decode()
 
 
 @pytest.mark.parametrize(("username", "cap"), [("s001", 10), ("manager", 9), ("marketer", 8)])
