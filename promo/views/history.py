@@ -4,11 +4,13 @@ and the global activity log for marketers, with its .xlsx download."""
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView
 from openpyxl import Workbook
@@ -20,6 +22,7 @@ from promo.forms.filtersets import ActivityLogFilterForm
 from promo.models import Promo, PromoEvent
 from promo.selectors import promo_history
 from promo.views.promos import MarketerRequiredMixin
+from promo.views.row_texts import pk_url
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -44,6 +47,57 @@ def activity_events(form: ActivityLogFilterForm):
     return form.filter(events.order_by("-created_at", "-pk"))
 
 
+# The longest reason or comment the log shows (the rest behind «…»; the .xlsx has it whole).
+REASON_SHOWN = 200
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityRow:
+    """One event of the activity log's page, every cell's text written out once in Python (a
+    template filter, ``{% url %}`` and translation per cell were most of the page's rendering)."""
+
+    event: PromoEvent
+    internal: bool
+    when: str
+    kind: str
+    promo_code: str  # "" when the event is not about a promo
+    promo_url: str  # the promo's history
+    upload: str  # «#id» of the upload an event without a promo is about, else ""
+    supplier: str  # the promo's or the upload's supplier code
+    actor: str | None  # None for the system
+    status_move: str  # «Черновик → На согласовании» when the status moved
+    reason: str
+
+
+def activity_rows(events) -> list[ActivityRow]:
+    """The rows of a page of ``events`` (read with their actor, promo, upload and suppliers)."""
+    statuses = {key: str(label) for key, label in Promo.Status.choices}
+    kinds = {key: str(label) for key, label in PromoEvent.Kind.choices}
+    history_url = pk_url("promo:promo_history")
+    rows = []
+    for event in events:
+        promo, upload, actor = event.promo, event.upload, event.actor
+        if promo is not None:
+            supplier = promo.supplier.code
+        else:
+            supplier = upload.supplier.code if upload is not None and upload.supplier is not None else ""
+        moved = event.from_status and event.to_status and event.from_status != event.to_status
+        rows.append(ActivityRow(
+            event=event, internal=event.internal,
+            when=f"{timezone.localtime(event.created_at):%d.%m.%Y %H:%M}",
+            kind=kinds.get(event.kind, event.kind),
+            promo_code=promo.code if promo is not None else "",
+            promo_url=history_url(promo.pk) if promo is not None else "",
+            upload=f"#{upload.pk}" if promo is None and upload is not None else "",
+            supplier=supplier,
+            actor=(actor.get_full_name() or actor.username) if actor is not None else None,
+            status_move=(f"{statuses.get(event.from_status, event.from_status)} → "
+                         f"{statuses.get(event.to_status, event.to_status)}") if moved else "",
+            reason=Truncator(event.reason).chars(REASON_SHOWN) if event.reason else "",
+        ))
+    return rows
+
+
 class ActivityLogView(MarketerRequiredMixin, ListView):
     """Every business event, newest first, with filters; ``?format=xlsx`` downloads the same
     selection as a workbook."""
@@ -64,11 +118,7 @@ class ActivityLogView(MarketerRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["form"] = self.form
-        statuses = dict(Promo.Status.choices)
-        for event in context["events"]:
-            if event.from_status and event.to_status and event.from_status != event.to_status:
-                event.status_move = (f"{statuses.get(event.from_status, event.from_status)} → "
-                                     f"{statuses.get(event.to_status, event.to_status)}")
+        context["rows"] = activity_rows(context["events"])
         query = self.request.GET.copy()
         query.pop("page", None)
         query["format"] = "xlsx"

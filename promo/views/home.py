@@ -3,19 +3,43 @@ decision due dates) for a category manager, its own promos and uploads for a sup
 everything for a marketer; and the suppliers' open requests each of them should see (a
 marketer: all, a manager: of his categories, a supplier: its own)."""
 
+from dataclasses import dataclass
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from promo.models import PromoEvent
+from promo.models import Promo, PromoEvent
 from promo.selectors import home_counts
 from promo.views.approval import open_requests_for, review_queue, with_line_counts
 from promo.views.promos import promo_page_queryset
+from promo.views.row_texts import PromoTexts
 from suppliers.querysets import DECIDE, VIEW
 from suppliers.roles import is_category_manager, is_marketer, is_supplier_user
 
 # Rows in each list of the home page; the full lists are a click away.
 HOME_ROWS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class RecentRow:
+    """A recently changed promo as the home page lists it, its texts written once in Python."""
+
+    promo: Promo
+    url: str
+    code: str
+    name: str
+    supplier: str  # the supplier's code
+    period: str
+    status: str
+    status_label: str
+
+
+def recent_rows(promos: list[Promo]) -> list[RecentRow]:
+    texts = PromoTexts()
+    return [RecentRow(promo=promo, url=texts.url(promo), code=promo.code, name=promo.name, supplier=promo.supplier.code,
+                      period=texts.period(promo), status=promo.status, status_label=texts.status(promo))
+            for promo in promos]
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -33,7 +57,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
                 promo.overdue = promo.is_overdue(today)
             context["queue"] = queue
         if is_supplier_user(user) or is_marketer(user):
-            context["recent_promos"] = list(promo_page_queryset(user).order_by("-updated_at", "-pk")[:HOME_ROWS])
+            context["recent_promos"] = recent_rows(
+                list(promo_page_queryset(user).order_by("-updated_at", "-pk")[:HOME_ROWS]))
         if is_marketer(user):
             context["recent_events"] = list(
                 PromoEvent.objects.select_related("actor", "promo").order_by("-created_at", "-pk")[:HOME_ROWS]

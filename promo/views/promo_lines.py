@@ -6,8 +6,9 @@ floor, the revision's changes (promo/changes.py), conflicts, the numbers as text
 ``floatformat``, so they read exactly as the template filter would write them) and, for the
 lines the manager decides, the state of the decision inputs
 (:meth:`promo.forms.workflow.LineDecisionsForm.cell`) and their markup
-(:class:`DecisionInputs`). The template then only puts texts in places: no form field, filter,
-``{% url %}`` or translation per line."""
+(:class:`DecisionInputs`), and the markup of the conflict cells (:class:`ConflictMarkup`).
+The template then only puts texts in places: no form field, filter, ``{% url %}`` or
+translation per line."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from promo.changes import ChangeFormatter, line_changes
 from promo.forms.workflow import BELOW_FLOOR_LABEL, DecisionCell, LineDecisionsForm
 from promo.models import Promo, PromoLine
 from promo.services import floor
+from promo.views.row_texts import pk_url
 
 EMPTY = "—"
 _QUANTUM = {1: Decimal("0.1"), 2: Decimal("0.01")}
@@ -90,12 +92,12 @@ class ConflictCell:
     other_unit_text: str
 
 
-def _other_promo(conflict, statuses: dict, mechanics_: dict) -> OtherPromo:
+def _other_promo(conflict, statuses: dict, mechanics_: dict, url) -> OtherPromo:
     other = conflict.other
     if not conflict.visible:
         return OtherPromo(visible=False)
     return OtherPromo(
-        visible=True, code=other.code, url=other.get_absolute_url(), name=other.name, status=other.status,
+        visible=True, code=other.code, url=url(other.pk), name=other.name, status=other.status,
         status_label=str(statuses.get(other.status, other.status)),
         terms=(f"{other.supplier.code} {other.supplier.name} · {mechanics_.get(other.mechanic, other.mechanic)} · "
                f"{other.start:%d.%m.%Y} – {other.end:%d.%m.%Y}"),
@@ -108,16 +110,66 @@ def conflict_cells(conflicts, number: Numbers) -> dict[int, list[ConflictCell]]:
     """``{line id: its conflict cells}``; what depends on the other promo only (its terms, the
     overlap, the shared branches) is written once per other promo."""
     statuses, mechanics_ = dict(Promo.Status.choices), {key: str(label) for key, label in Promo.Mechanic.choices}
+    url = pk_url("promo:promo_detail")
     others: dict[int, OtherPromo] = {}
     by_line: dict[int, list[ConflictCell]] = {}
     for conflict in conflicts:
         other = others.get(conflict.other.pk)
         if other is None:
-            other = others[conflict.other.pk] = _other_promo(conflict, statuses, mechanics_)
+            other = others[conflict.other.pk] = _other_promo(conflict, statuses, mechanics_, url)
         by_line.setdefault(conflict.line.pk, []).append(ConflictCell(
             other=other, unit_text=number(conflict.unit_price, 2) or EMPTY,
             other_unit_text=number(conflict.other_unit_price, 2) or EMPTY))
     return by_line
+
+
+class ConflictMarkup:
+    """Writes a line's conflict cells (:class:`ConflictCell`) in one pass of Python: for each
+    other promo its link, status, terms, the days both run and the branches both target
+    (written once per other promo, however many lines it meets), then the two unit prices of
+    the line; a promo the user may not see only as «пересекается с промо другого поставщика».
+    The phrases are translated once for the table, every text escaped. A supplier's promo among
+    many competitors has a hundred and more of them; as template loops they were most of the
+    page's rendering."""
+
+    def __init__(self) -> None:
+        self.together = escape(gettext("вместе"))
+        self.days = escape(gettext("дней"))
+        self.unit_price = escape(gettext("цена за шт."))
+        self.here = escape(gettext("здесь"))
+        self.there = escape(gettext("там"))
+        self.branches = escape(gettext("филиалов"))
+        self.hidden = (f'<div class="conflict-detail" data-conflict="">\n<span class="badge rejected">'
+                       f'{escape(gettext("пересекается с промо другого поставщика"))}</span>\n</div>')
+        self._written: dict[int, tuple[str, str]] = {}
+
+    def _other(self, other: OtherPromo) -> tuple[str, str]:
+        """The markup before and after the line's prices, for one other promo."""
+        written = self._written.get(id(other))
+        if written is None:
+            code = escape(other.code)
+            written = self._written[id(other)] = (
+                f'<div class="conflict-detail" data-conflict="{code}">\n'
+                f'  <a class="conflict" href="{escape(other.url)}" title="{escape(other.name)}">{code}</a>\n'
+                f'  <span class="badge {escape(other.status)}">{escape(other.status_label)}</span>\n'
+                f'  <small class="muted">{escape(other.terms)}</small>\n'
+                f'  <div class="overlap">{self.together}: {escape(other.overlap)} '
+                f'<small>({self.days}: {escape(other.days)})</small></div>\n',
+                f'  <details class="overlap-branches"><summary>{self.branches}: {escape(other.branch_count)}</summary>'
+                f'<span class="mono small">{escape(other.branch_codes)}</span></details>\n</div>',
+            )
+        return written
+
+    def __call__(self, cells: list[ConflictCell]) -> SafeString:
+        parts = []
+        for cell in cells:
+            if not cell.other.visible:
+                parts.append(self.hidden)
+                continue
+            before, after = self._other(cell.other)
+            parts.append(f'{before}  <div class="prices">{self.unit_price}: {escape(cell.unit_text)} {self.here} / '
+                         f'{escape(cell.other_unit_text)} {self.there}</div>\n{after}')
+        return mark_safe("".join(parts))  # noqa: S308 - every text above was escaped
 
 
 class DecisionInputs:
@@ -176,6 +228,7 @@ class LineRow:
     diff_class: str = ""
     changes: list = field(default_factory=list)
     conflicts: list[ConflictCell] = field(default_factory=list)
+    conflicts_html: str = ""  # those conflicts written out (:class:`ConflictMarkup`)
     decidable: bool = False
     decision: DecisionCell | None = None  # the inputs of a line the user decides now
     decision_html: str = ""  # those inputs written out (:class:`DecisionInputs`)
@@ -224,11 +277,14 @@ def line_rows(promo: Promo, lines, *, show_purchase: bool, diff: dict, conflicts
     labels = dict(PromoLine.Decision.choices)
     number = Numbers()
     decision_inputs = DecisionInputs()
+    conflict_markup = ConflictMarkup()
     by_line = conflict_cells(conflicts, number)
     period = f"?from={promo.start:%Y-%m-%d}&to={promo.end:%Y-%m-%d}"
     rows = []
     for line in lines:
         row = LineRow(line=line, id=str(line.pk), conflicts=by_line.get(line.pk, []), decidable=line.pk in decidable)
+        if row.conflicts:
+            row.conflicts_html = conflict_markup(row.conflicts)
         row.shelf_url = reverse("promo:product_timeline", args=[line.product_id]) + period
         row.terms_text = _terms_text(number, promo.mechanic, line)
         row.regular_text = number(line.regular_price, 2)

@@ -44,8 +44,9 @@ from promo.services.errors import (
 )
 from promo.services.revisions import revision_current
 from promo.views.bulk_bar import bulk_context
+from promo.views.list_rows import list_rows
 from promo.views.promo_lines import line_rows
-from suppliers.roles import is_marketer, is_staff_role
+from suppliers.roles import is_marketer, is_staff_role, is_supplier_user
 
 # A refusal the page shows as a message on the promo page with the user's input kept: a move
 # the promo's state forbids and a stale version (409), invalid input (400). A refusal because
@@ -120,6 +121,7 @@ class PromoListView(LoginRequiredMixin, FilterView):
         page = with_line_counts(context["object_list"])
         context["object_list"] = context["promo_list"] = page
         context.update(bulk_context(self.request, page, source="list"))
+        context["rows"] = list_rows(page, with_supplier=not is_supplier_user(self.request.user))
         return context
 
 
