@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from promo.models import Promo
 from promo.services.actions import BULK_ACTIONS
 from promo.views.promo_lines import EMPTY, Numbers
+from promo.views.row_texts import PromoTexts
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,20 +63,20 @@ def queue_rows(promos: list[Promo], *, today: date, now: datetime | None = None)
     ``worst_line``, ``has_conflict`` set by the view), their ages counted from ``now``."""
     now = now or timezone.now()
     number = Numbers()
-    mechanics = {key: str(label) for key, label in Promo.Mechanic.choices}
+    texts = PromoTexts()
     revision = gettext("ревизия %(n)s")
     rows = []
     for promo in promos:
         submitted = promo.submitted_at
         worst, article, below_cost = _worst(number, promo.worst_line)
         rows.append(QueueRow(
-            promo=promo, id=str(promo.pk), code=promo.code, version=str(promo.version), url=promo.get_absolute_url(),
+            promo=promo, id=str(promo.pk), code=promo.code, version=str(promo.version), url=texts.url(promo),
             name=promo.name, actions=" ".join(action for action in BULK_ACTIONS if action in promo.bulk_actions), lines=str(promo.line_count),
             pending=str(promo.my_pending),
             revision=revision % {"n": promo.revision} if promo.revision > 1 else "",
             supplier=f"{promo.supplier.code} {promo.supplier.name}",
-            mechanic=mechanics.get(promo.mechanic, promo.mechanic),
-            period=f"{promo.start:%d.%m.%Y} – {promo.end:%d.%m.%Y}",
+            mechanic=texts.mechanic(promo),
+            period=texts.period(promo),
             due=f"{promo.decision_due:%d.%m.%Y}" if promo.decision_due else EMPTY,
             overdue=promo.is_overdue(today),
             submitted=date_format(timezone.localtime(submitted), "d.m.Y H:i") if submitted else EMPTY,

@@ -2,8 +2,8 @@
 from one reversed URL, its mechanic and status in the active language from one translation
 of the choices, its period as the template filter ``date:"d.m.Y"`` writes it. A page builds
 one :class:`PromoTexts` and asks it per row; the promo list (promo/views/list_rows.py), the
-calendar, the activity log and the home page use it (the approval queue's rows,
-promo/views/queue_rows.py, can too). tests/promo/views/test_row_texts.py holds it to what
+approval queue (promo/views/queue_rows.py), the calendar, the activity log and the home page
+use it. tests/promo/views/test_row_texts.py holds it to what
 ``get_absolute_url``, ``get_<field>_display`` and the filters answer."""
 
 from __future__ import annotations
