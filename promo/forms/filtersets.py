@@ -149,9 +149,14 @@ class MassSelectForm(PromoScopeMixin, forms.Form):
 class ActivityLogFilterForm(forms.Form):
     """Filters of the global activity log (marketers)."""
 
-    kind = forms.ChoiceField(label=_("Событие"), required=False, choices=[("", "—"), *PromoEvent.Kind.choices])
-    actor = forms.ModelChoiceField(label=_("Кто"), required=False, queryset=get_user_model().objects.none())
-    supplier = forms.ModelChoiceField(label=_("Поставщик"), required=False, queryset=Supplier.objects.none())
+    # (FlatSelect: the kinds, every active user and supplier are a few hundred options, written
+    # in one pass rather than a template include each)
+    kind = forms.ChoiceField(label=_("Событие"), required=False, choices=[("", "—"), *PromoEvent.Kind.choices],
+                             widget=FlatSelect)
+    actor = forms.ModelChoiceField(label=_("Кто"), required=False, queryset=get_user_model().objects.none(),
+                                   widget=FlatSelect)
+    supplier = forms.ModelChoiceField(label=_("Поставщик"), required=False, queryset=Supplier.objects.none(),
+                                      widget=FlatSelect)
     date_from = forms.DateField(label=_("С"), required=False, widget=DATE_WIDGET)
     date_to = forms.DateField(label=_("по"), required=False, widget=DATE_WIDGET)
 

@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -13,6 +14,7 @@ from promo.models import PromoEvent
 from promo.services.comments import comment_add
 from promo.services.point_corrections import line_correct
 from promo.services.transitions import promo_approve, promo_reject, promo_submit
+from suppliers.models import Supplier
 
 LOG = reverse("promo:activity_log")
 
@@ -123,3 +125,22 @@ def test_activity_log_xlsx_follows_the_filter(client_for, make_promo, demo_user)
                 .iter_rows(values_only=True))
     assert [row[2] for row in rows[1:]] == [first.code]
 
+
+
+def test_activity_log_filters_keep_the_chosen_values_and_offer_every_choice(db, client_for, demo_user):
+    # given the marketer filtering the log by a kind, an actor and a supplier
+    supplier = Supplier.objects.get(code="S001")
+    s001 = demo_user("s001")
+    page = client_for("marketer").get(LOG, {"kind": PromoEvent.Kind.PROMO_APPROVED, "actor": s001.pk,
+                                            "supplier": supplier.pk}).content.decode()
+
+    # then each select keeps its choice and lists every kind, active user and supplier
+    def select(name: str) -> str:
+        return re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', page, re.S).group(1)
+
+    assert f'<option value="{PromoEvent.Kind.PROMO_APPROVED}" selected>' in select("kind")
+    assert select("kind").count("<option") == len(PromoEvent.Kind.choices) + 1
+    assert f'<option value="{s001.pk}" selected>' in select("actor")
+    assert select("actor").count("<option") == get_user_model().objects.filter(is_active=True).count() + 1
+    assert f'<option value="{supplier.pk}" selected>{supplier}</option>' in select("supplier")
+    assert select("supplier").count("<option") == Supplier.objects.count() + 1
