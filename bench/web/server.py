@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -140,11 +141,14 @@ class Gunicorn:
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU seconds (user + system) used so far by the web processes (gunicorn's master and
-        workers) and by the database's backends serving this database (``postgres: … <name> …``
-        in their command line): what the load costs the machine, whoever else shares it."""
-        database = self.database_url.rpartition("/")[2].split("?")[0]
+        workers) and by the database server (the postmaster on this URL's port, its live
+        processes and, through its children's times, every backend that has exited: workers
+        reconnect after ``DB_CONN_MAX_AGE``, so counting live backends alone loses their CPU):
+        what the load costs the machine, whoever else shares it."""
+        port = f"-p {urlsplit(self.database_url).port}"
         used = {"web": 0.0, "database": 0.0}
         tick = os.sysconf("SC_CLK_TCK")
+        processes = []
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
@@ -154,11 +158,17 @@ class Gunicorn:
             except OSError:
                 continue  # gone meanwhile
             fields = stat.rpartition(")")[2].split()
-            parent, ticks = int(fields[1]), int(fields[11]) + int(fields[12])
-            if self.process and (int(entry.name) == self.process.pid or parent == self.process.pid):
-                used["web"] += ticks / tick
-            elif command.startswith("postgres:") and f" {database} " in command:
-                used["database"] += ticks / tick
+            # fields[1]: the parent; [11], [12]: user, system; [13], [14]: of the waited-for children
+            processes.append((int(entry.name), int(fields[1]), [int(value) for value in fields[11:15]], command))
+        postmaster = next((pid for pid, _parent, _ticks, command in processes
+                           if "bin/postgres" in command.split(" ")[0] and f" {port} " in f" {command} "), None)
+        for pid, parent, ticks, _command in processes:
+            if self.process and (pid == self.process.pid or parent == self.process.pid):
+                used["web"] += (ticks[0] + ticks[1]) / tick
+            elif postmaster is not None and pid == postmaster:
+                used["database"] += sum(ticks) / tick
+            elif postmaster is not None and parent == postmaster:
+                used["database"] += (ticks[0] + ticks[1]) / tick
         return used
 
     def log_tail(self, chars: int = 4000) -> str:
