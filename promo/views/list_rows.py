@@ -12,23 +12,13 @@ from dataclasses import dataclass
 from django.utils.translation import gettext
 
 from promo.models import Promo
-from promo.views.row_texts import PromoTexts
+from promo.views.row_texts import PromoRow, PromoTexts, promo_row
 
 
 @dataclass(frozen=True, slots=True)
-class ListRow:
+class ListRow(PromoRow):
     """One promo of the list's page, every cell's text written out."""
 
-    promo: Promo
-    id: str  # numbers as text: an integer in a template is localised, each time
-    code: str
-    version: str
-    url: str
-    name: str
-    actions: str  # the bulk actions its row allows, space-separated ("" when none)
-    supplier: str  # «code name» ("" when the list does not show suppliers)
-    mechanic: str
-    period: str
     lines: str
     status: str
     status_label: str
@@ -55,10 +45,7 @@ def list_rows(promos: list[Promo], *, with_supplier: bool) -> list[ListRow]:
         approved = promo.approved_revision
         phase = promo.phase() or ""
         rows.append(ListRow(
-            promo=promo, id=str(promo.pk), code=promo.code, version=str(promo.version), url=texts.url(promo),
-            name=promo.name, actions=" ".join(getattr(promo, "bulk_actions", ())),
-            supplier=f"{promo.supplier.code} {promo.supplier.name}" if with_supplier else "",
-            mechanic=texts.mechanic(promo), period=texts.period(promo), lines=str(promo.lines_total),
+            **promo_row(texts, promo, with_supplier=with_supplier), lines=str(promo.lines_total),
             status=promo.status, status_label=texts.status(promo), phase=phase, phase_label=phases.get(phase, ""),
             revision=str(promo.revision),
             in_force=in_force % {"n": approved.number} if approved and approved.number != promo.revision else "",

@@ -16,26 +16,15 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext
 
 from promo.models import Promo
-from promo.services.actions import BULK_ACTIONS
 from promo.views.promo_lines import EMPTY, Numbers
-from promo.views.row_texts import PromoTexts
+from promo.views.row_texts import PromoRow, PromoTexts, promo_row
 
 
 @dataclass(frozen=True, slots=True)
-class QueueRow:
+class QueueRow(PromoRow):
     """One promo of the queue's page, every cell's text written out."""
 
-    promo: Promo
-    id: str  # numbers as text: an integer in a template is localised, each time
-    code: str
-    version: str
-    url: str
-    name: str
-    actions: str  # the bulk actions its row allows, space-separated in their order ("" when none)
     revision: str  # «ревизия N» from the second revision on
-    supplier: str
-    mechanic: str
-    period: str
     due: str
     overdue: bool
     lines: str
@@ -70,13 +59,8 @@ def queue_rows(promos: list[Promo], *, today: date, now: datetime | None = None)
         submitted = promo.submitted_at
         worst, article, below_cost = _worst(number, promo.worst_line)
         rows.append(QueueRow(
-            promo=promo, id=str(promo.pk), code=promo.code, version=str(promo.version), url=texts.url(promo),
-            name=promo.name, actions=" ".join(action for action in BULK_ACTIONS if action in promo.bulk_actions), lines=str(promo.line_count),
-            pending=str(promo.my_pending),
+            **promo_row(texts, promo), lines=str(promo.line_count), pending=str(promo.my_pending),
             revision=revision % {"n": promo.revision} if promo.revision > 1 else "",
-            supplier=f"{promo.supplier.code} {promo.supplier.name}",
-            mechanic=texts.mechanic(promo),
-            period=texts.period(promo),
             due=f"{promo.decision_due:%d.%m.%Y}" if promo.decision_due else EMPTY,
             overdue=promo.is_overdue(today),
             submitted=date_format(timezone.localtime(submitted), "d.m.Y H:i") if submitted else EMPTY,

@@ -9,11 +9,13 @@ use it. tests/promo/views/test_row_texts.py holds it to what
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from django.urls import reverse
 
 from promo.models import Promo
+from promo.services.actions import BULK_ACTIONS
 
 # An id no promo has, reversed in place of the real one and then replaced by it.
 _SENTINEL = 987654321987654321
@@ -53,3 +55,33 @@ class PromoTexts:
     @staticmethod
     def period(promo: Promo) -> str:
         return period_text(promo.start, promo.end)
+
+
+@dataclass(frozen=True, slots=True)
+class PromoRow:
+    """The cells every list of promos writes for a row (the promo list's and the queue's rows
+    add their own): numbers as text, since an integer in a template is localised each time."""
+
+    promo: Promo
+    id: str
+    code: str
+    version: str
+    url: str
+    name: str
+    actions: str  # the bulk actions its row allows, space-separated in BULK_ACTIONS' order ("" when none)
+    supplier: str  # «code name» ("" when the list does not show suppliers)
+    mechanic: str
+    period: str
+
+
+def promo_row(texts: PromoTexts, promo: Promo, *, with_supplier: bool = True) -> dict:
+    """The :class:`PromoRow` fields of ``promo`` (its ``bulk_actions`` set by the view, its
+    ``supplier`` read with it), for a row class that extends it: ``QueueRow(**promo_row(...), ...)``."""
+    allowed = getattr(promo, "bulk_actions", ())
+    return {
+        "promo": promo, "id": str(promo.pk), "code": promo.code, "version": str(promo.version),
+        "url": texts.url(promo), "name": promo.name,
+        "actions": " ".join(action for action in BULK_ACTIONS if action in allowed),
+        "supplier": f"{promo.supplier.code} {promo.supplier.name}" if with_supplier else "",
+        "mechanic": texts.mechanic(promo), "period": texts.period(promo),
+    }

@@ -86,6 +86,15 @@ def test_a_list_row_in_russian_and_english(revised, language, phase, in_force, m
     assert (row.status, row.actions) == ("approved", "cancel")
 
 
+def test_a_rows_bulk_actions_are_written_in_the_bulk_bars_order(revised):
+    # given a promo whose row allows several bulk actions (a set: no order of its own)
+    revised.lines_total = 3
+    revised.bulk_actions = {"cancel", "withdraw", "submit"}
+    # when its list row is written, then the actions follow BULK_ACTIONS, as the bulk bar does
+    row, = list_rows([revised], with_supplier=True)
+    assert row.actions == "submit withdraw cancel"
+
+
 def test_a_list_row_without_a_revision_in_force_or_a_supplier_column(make_promo):
     # given a draft (no revision in force), on a supplier's own list
     promo = Promo.objects.select_related("supplier", "approved_revision").get(pk=make_promo(status="draft").pk)
