@@ -7,12 +7,23 @@ an optional field means "not sent" (so ``date=`` becomes today). A client readin
 expects a string, ``true`` / ``false``, a whole number, a ``YYYY-MM-DD`` date, a string matching
 its pattern; these fields accept exactly that in JSON (or the same text in form data and query
 strings, where every value is text) and answer anything else with the field's 400 (``code:
-invalid``, ``fields`` naming it). Use them in every API request body (docs/development/api.md)."""
+invalid``, ``fields`` naming it). Use them in every API request body (docs/development/api.md).
+
+A request body is a :class:`StrictBodySerializer` (or has :class:`StrictBodyMixin`, for a
+``ModelSerializer``): DRF drops a key its serializer does not declare without a word, so a
+typo (``dry_run`` for a flag that does not exist, ``is_internal`` for ``internal``) would run the
+request as if it had not been sent. Here a field the body does not declare is a 400 naming it
+(«Неизвестное поле.»), a read-only one too («Поле только для чтения.»), nested bodies alike
+(``promos.0.note``). An operation without a body reads it with :func:`no_body`. The schema says
+so: every request body is ``additionalProperties: false`` (``config/api_schema.py``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 from rest_framework.utils import html
 
 from config.parsing import MAX_ID
@@ -21,6 +32,11 @@ NOT_TEXT = _("Нужна строка.")
 NOT_BOOLEAN = _("Нужно логическое значение: true или false.")
 NOT_INTEGER = _("Нужно целое число.")
 NOT_DATE = _("Дата в формате ГГГГ-ММ-ДД.")
+UNKNOWN_FIELD = _("Неизвестное поле.")
+READ_ONLY_FIELD = _("Поле только для чтения.")
+
+# What a form posted with a portal session (the browsable API) carries next to its fields.
+FORM_EXTRAS = frozenset({"csrfmiddlewaretoken"})
 
 
 class _EmptyFormValueIsAValue:
@@ -106,3 +122,43 @@ class StrictRegexField(_EmptyFormValueIsAValue, serializers.RegexField):
         if not isinstance(data, str):
             self.fail("not_text")
         return super().to_internal_value(data)
+
+
+# No docstrings on the bodies' bases: drf-spectacular would describe every body that has none
+# of its own with them.
+class StrictBodyMixin:
+    # A request body refusing the keys it does not declare (400, ``fields`` naming each of
+    # them, next to any other field's error); Django's CSRF token is not a field of a form.
+
+    def to_internal_value(self, data):
+        undeclared = self._undeclared(data) if isinstance(data, Mapping) else {}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not undeclared:
+                raise
+            detail = exc.detail if isinstance(exc.detail, dict) else {api_settings.NON_FIELD_ERRORS_KEY: exc.detail}
+            raise serializers.ValidationError({**detail, **undeclared}) from None
+        if undeclared:
+            raise serializers.ValidationError(undeclared)
+        return value
+
+    def _undeclared(self, data: Mapping) -> dict[str, list]:
+        writable = {field.field_name for field in self._writable_fields}
+        read_only = {name for name, field in self.fields.items() if field.read_only}
+        extras = FORM_EXTRAS if html.is_html_input(data) else frozenset()
+        return {str(name): [READ_ONLY_FIELD if name in read_only else UNKNOWN_FIELD]
+                for name in data if name not in writable and name not in extras}
+
+
+class StrictBodySerializer(StrictBodyMixin, serializers.Serializer):
+    pass  # the base of every API request body (see the module's docstring)
+
+
+class NoBodySerializer(StrictBodySerializer):
+    pass  # the body of an operation that reads none: nothing, ``{}``, or an empty form
+
+
+def no_body(request) -> None:
+    """Refuse a body sent to an operation that reads none (each key named, as any unknown field)."""
+    NoBodySerializer(data=request.data).is_valid(raise_exception=True)

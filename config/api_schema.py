@@ -117,3 +117,34 @@ class PortalAutoSchema(AutoSchema):
         # ``?format=`` picks a renderer; no operation needs it (the PDF is the PDF), so the
         # schema does not offer it.
         return []
+
+
+def request_bodies_are_closed(result, generator, request, public):
+    """``SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]``: every object a request body is made of
+    (the body's component and the components it nests) is ``additionalProperties: false``, as
+    the views read it (``config.api_fields.StrictBodySerializer``: an undeclared field is a 400).
+    Responses keep the default: a client reads the fields it knows."""
+    schemas = result.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+
+    def close(schema: dict) -> None:
+        if not isinstance(schema, dict):
+            return
+        ref = schema.get("$ref")
+        if ref:
+            name = ref.rsplit("/", 1)[-1]
+            if name not in seen and name in schemas:
+                seen.add(name)
+                close(schemas[name])
+            return
+        if schema.get("type") == "object" and "properties" in schema:
+            schema.setdefault("additionalProperties", False)
+        for child in (*schema.get("properties", {}).values(), schema.get("items"),
+                      *schema.get("allOf", ()), *schema.get("oneOf", ()), *schema.get("anyOf", ())):
+            close(child)
+
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for content in ((operation.get("requestBody") or {}).get("content") or {}).values():
+                close(content.get("schema"))
+    return result

@@ -12,6 +12,14 @@ answer "all rows") and never a server error.
   querysets are restricted before they are filtered, so nothing leaks;
 - :class:`PortalOrderingFilter`: ``ordering`` lists the view's ``ordering_fields`` (``-`` for
   descending, comma-separated); an unknown one is a 400, and the schema lists the allowed ones.
+  A list without ``ordering_fields`` offers no ``ordering`` (nor one without ``search_fields``
+  a ``search``: :class:`PortalSearchFilter`);
+- :class:`StrictQueryMixin` (on every API view): a query parameter the operation does not read
+  is a 400 naming it (``?staus=cancelled`` is not every promo). A list reads its filters,
+  ``search`` and ``ordering`` where it offers them, ``page`` and ``page_size``; another operation
+  what its ``query_parameters`` declare (the serializers and parameters its schema lists); every
+  operation ``format`` (DRF's choice of renderer). The schema documents exactly these
+  (tests/test_api_strict_input.py holds the two together).
 
 A FilterSet of an API view derives from :class:`ApiFilterSet` (pages keep their own FilterSets)."""
 
@@ -28,7 +36,8 @@ from drf_spectacular.plumbing import build_parameter_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework.exceptions import ValidationError
-from rest_framework.filters import OrderingFilter
+from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.settings import api_settings
 
 from config.parsing import MAX_ID, parse_id
 
@@ -37,6 +46,8 @@ ID_INVALID = _("Нужен идентификатор: целое число о�
 DATE_INVALID = _("Дата в формате ГГГГ-ММ-ДД.")
 EMPTY_VALUE = _("Пустое значение: укажите значение или уберите параметр.")
 ORDERING_INVALID = _("Нельзя сортировать по «%(value)s»: допустимы %(allowed)s.")
+UNKNOWN_PARAMETER = _("Неизвестный параметр запроса: допустимы %(allowed)s.")
+NO_PARAMETERS = _("Неизвестный параметр запроса: этот запрос параметров не принимает.")
 
 
 class StrictBooleanField(forms.Field):
@@ -157,6 +168,8 @@ class PortalOrderingFilter(OrderingFilter):
 
     def get_schema_operation_parameters(self, view):
         fields = getattr(view, "ordering_fields", None)
+        if not fields:
+            return []  # nothing to sort by: ``ordering`` is not a parameter of the list
         if not isinstance(fields, (list, tuple)):
             return super().get_schema_operation_parameters(view)
         choices = [value for name in fields for value in (name, f"-{name}")]
@@ -166,3 +179,72 @@ class PortalOrderingFilter(OrderingFilter):
             schema={"type": "array", "minItems": 1, "items": {"type": "string", "enum": choices}},
             description="Sort by these fields, comma-separated; `-` for descending.",
         )]
+
+
+class PortalSearchFilter(SearchFilter):
+    """DRF's search, a parameter only of the lists that search (``search_fields``)."""
+
+    def get_schema_operation_parameters(self, view):
+        return super().get_schema_operation_parameters(view) if getattr(view, "search_fields", None) else []
+
+
+def _parameter_names(parameters) -> set[str]:
+    """The names of ``parameters``: serializers (their fields) and ``OpenApiParameter``s."""
+    names: set[str] = set()
+    for parameter in parameters:
+        if isinstance(parameter, OpenApiParameter):
+            names.add(parameter.name)
+        elif isinstance(parameter, dict):
+            names.add(parameter["name"])
+        else:
+            serializer = parameter() if isinstance(parameter, type) else parameter
+            names.update(serializer.fields)
+    return names
+
+
+class StrictQueryMixin:
+    """Every API view: a query parameter the operation does not read is a 400 naming it (see
+    the module's docstring). Checked once the caller is authenticated and allowed, before the
+    operation reads anything."""
+
+    # What an operation other than a list reads from the query: serializers of strict fields
+    # and ``OpenApiParameter``s, the same list its ``extend_schema(parameters=...)`` documents
+    # (an ``@action`` takes it as an argument).
+    query_parameters: tuple | list = ()
+    _query_names: dict = {}
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        allowed = self.query_parameter_names()
+        unknown = [name for name in request.query_params if name not in allowed]
+        if unknown:
+            listed = sorted(allowed - {api_settings.URL_FORMAT_OVERRIDE})
+            message = UNKNOWN_PARAMETER % {"allowed": ", ".join(listed)} if listed else NO_PARAMETERS
+            raise ValidationError({name: [message] for name in unknown})
+
+    def query_parameter_names(self) -> frozenset[str]:
+        """The query parameters this operation reads (computed once per view and action)."""
+        key = (type(self), getattr(self, "action", None))
+        names = StrictQueryMixin._query_names.get(key)
+        if names is None:
+            names = set(_parameter_names(self.query_parameters))
+            if api_settings.URL_FORMAT_OVERRIDE:
+                names.add(api_settings.URL_FORMAT_OVERRIDE)
+            if getattr(self, "action", None) == "list":
+                names |= self._list_parameter_names()
+            names = StrictQueryMixin._query_names[key] = frozenset(names)
+        return names
+
+    def _list_parameter_names(self) -> set[str]:
+        names: set[str] = set()
+        for backend_class in getattr(self, "filter_backends", ()):
+            backend = backend_class()
+            if isinstance(backend, DjangoFilterBackend):
+                filterset_class = backend.get_filterset_class(self, self.get_queryset())
+                names.update(filterset_class.base_filters if filterset_class else ())
+            else:
+                names |= _parameter_names(backend.get_schema_operation_parameters(self))
+        paginator = getattr(self, "paginator", None)
+        if paginator is not None:
+            names |= _parameter_names(paginator.get_schema_operation_parameters(self))
+        return names

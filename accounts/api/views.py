@@ -24,14 +24,15 @@ from accounts.auth import PortalTokenAuthentication
 from accounts.lockout import LockedOut
 from accounts.services import token_issue, token_revoke, token_rotate
 from config.api_exceptions import ApiError
-from config.api_fields import StrictCharField
+from config.api_fields import StrictBodySerializer, StrictCharField, no_body
 from config.api_schema import error_response
+from config.filters import StrictQueryMixin
 from config.throttling import TokenThrottle
 
 WRONG_CREDENTIALS = _("Неверное имя пользователя или пароль.")
 
 
-class CredentialsSerializer(serializers.Serializer):
+class CredentialsSerializer(StrictBodySerializer):
     username = StrictCharField(write_only=True)
     password = StrictCharField(write_only=True, trim_whitespace=False, style={"input_type": "password"})
 
@@ -47,7 +48,7 @@ def token_answer(token, key: str) -> Response:
     return Response(TokenSerializer({"token": key, "expiry": token.expiry}).data)
 
 
-class TokenObtainView(APIView):
+class TokenObtainView(StrictQueryMixin, APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [TokenThrottle]
@@ -75,7 +76,7 @@ class TokenObtainView(APIView):
         return token_answer(token, key)
 
 
-class TokenRotateView(APIView):
+class TokenRotateView(StrictQueryMixin, APIView):
     authentication_classes = [PortalTokenAuthentication]
     permission_classes = [IsAuthenticated]
 
@@ -83,11 +84,12 @@ class TokenRotateView(APIView):
                    responses=TokenSerializer,
                    summary="Replace the token sent with a new one")
     def post(self, request):
+        no_body(request)
         token, key = token_rotate(token=request.auth)
         return token_answer(token, key)
 
 
-class TokenRevokeView(APIView):
+class TokenRevokeView(StrictQueryMixin, APIView):
     authentication_classes = [PortalTokenAuthentication]
     permission_classes = [IsAuthenticated]
 
@@ -95,6 +97,7 @@ class TokenRevokeView(APIView):
                    responses={204: None},
                    summary="Revoke the token sent")
     def post(self, request):
+        no_body(request)
         token_revoke(token=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -11,9 +11,10 @@ from branches.api.serializers import (
     RegionSerializer,
 )
 from branches.models import Branch, BranchGroup, City, Region
+from config.filters import StrictQueryMixin
 
 
-class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+class RegionViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
     """The chain's regions."""
 
     serializer_class = RegionSerializer
@@ -23,7 +24,7 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
         return Region.objects.restrict(self.request.user).order_by("name")
 
 
-class CityViewSet(viewsets.ReadOnlyModelViewSet):
+class CityViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
     """Cities where the chain trades; filter by `region`."""
 
     serializer_class = CitySerializer
@@ -35,7 +36,7 @@ class CityViewSet(viewsets.ReadOnlyModelViewSet):
         return City.objects.restrict(self.request.user).select_related("region").order_by("name", "pk")
 
 
-class BranchViewSet(viewsets.ReadOnlyModelViewSet):
+class BranchViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
     """Branches (stores and the online shop) with their code in each ERP. Filter by
     `region`, `city`, `group`, `code`, `open_on` and `search`."""
 
@@ -49,7 +50,7 @@ class BranchViewSet(viewsets.ReadOnlyModelViewSet):
                 .select_related("region", "city").order_by("code").distinct())
 
 
-class BranchGroupViewSet(viewsets.ReadOnlyModelViewSet):
+class BranchGroupViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
     """Named branch groups used for targeting, with the codes of their branches."""
 
     serializer_class = BranchGroupSerializer

@@ -151,11 +151,11 @@ REST_FRAMEWORK = {
         "config.throttling.UserThrottle",
         "config.throttling.AnonThrottle",
     ],
-    # Query parameters are read strictly: a value the schema does not allow is a 400 naming it
-    # (config/filters.py, config/pagination.py).
+    # Query parameters are read strictly: a value the schema does not allow, or a parameter the
+    # operation does not read, is a 400 naming it (config/filters.py, config/pagination.py).
     "DEFAULT_FILTER_BACKENDS": [
         "config.filters.ApiFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "config.filters.PortalSearchFilter",
         "config.filters.PortalOrderingFilter",
     ],
     # JSON bodies are held to DATA_UPLOAD_MAX_MEMORY_SIZE like form bodies (413 above it).
@@ -186,6 +186,9 @@ SPECTACULAR_SETTINGS = {
     # minLength 1 and files are binary, as the views read them.
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "status"; name the promo's explicitly so the enums do not collide.
+    # Request bodies refuse the fields they do not declare (config/api_fields.py), and say so.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "config.api_schema.request_bodies_are_closed"],
     "ENUM_NAME_OVERRIDES": {"PromoStatusEnum": "promo.models.promo.PromoStatus",
                             "UploadStatusEnum": "promo.models.uploads.PromoUpload.Status"},
 }

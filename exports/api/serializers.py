@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from config.api_fields import StrictChoiceField, StrictDateField
+from config.api_fields import StrictBodySerializer, StrictChoiceField, StrictDateField
 from exports.forms import SYSTEM_CHOICES
 from exports.models import ExportFile, ExportRun
 
@@ -35,7 +35,7 @@ class ExportRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ExportRunCreateSerializer(serializers.Serializer):
+class ExportRunCreateSerializer(StrictBodySerializer):
     """POST body: ``{"date": "2026-09-20", "system": "all"}`` (date defaults to today)."""
 
     date = StrictDateField(required=False, help_text="The business date (YYYY-MM-DD); today if omitted.")

@@ -16,8 +16,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from config.api_exceptions import ApiError
-from config.api_fields import StrictCharField, StrictChoiceField
+from config.api_fields import StrictCharField, StrictChoiceField, no_body
 from config.api_schema import error_response
+from config.filters import StrictQueryMixin
 from config.pagination import PAGE_PARAMETERS, PortalPageNumberPagination
 from config.parsing import parse_id
 from exports.api.serializers import (
@@ -59,6 +60,11 @@ class PreviewQuerySerializer(ExportPreviewQuerySerializer, ChangesQuerySerialize
     """``?date=`` (required), ``?system=``, and the filters of the changes."""
 
 
+# What «Что изменится на кассе» reads from the query (documented and read: config/filters.py).
+CHANGES_QUERY = [ChangesQuerySerializer, *PAGE_PARAMETERS]
+PREVIEW_QUERY = [PreviewQuerySerializer, *PAGE_PARAMETERS]
+
+
 class IsMarketer(permissions.BasePermission):
     message = _("Выгрузки доступны только маркетологам.")
 
@@ -66,7 +72,7 @@ class IsMarketer(permissions.BasePermission):
         return is_marketer(request.user)
 
 
-class ExportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+class ExportRunViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                        viewsets.GenericViewSet):
     """Export runs with their files, newest first. POST queues a run for a date and system
     (``all``, ``sap``, ``smarket``, ``setretail``); the worker executes it."""
@@ -120,8 +126,8 @@ class ExportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         query.is_valid(raise_exception=True)
         return query.validated_data
 
-    @extend_schema(parameters=[ChangesQuerySerializer, *PAGE_PARAMETERS], responses={200: dict})
-    @action(detail=True, methods=["get"], url_path="changes")
+    @extend_schema(parameters=CHANGES_QUERY, responses={200: dict})
+    @action(detail=True, methods=["get"], url_path="changes", query_parameters=CHANGES_QUERY)
     def changes(self, request, pk=None):
         """«Что изменится на кассе» of a run: per file the records added, changed, deleted and
         repeated against the previous complete run, and the promos with their detail."""
@@ -129,8 +135,8 @@ class ExportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         run = self._run(pk)
         return self._changes_response(request, reconciliation_of_run(run), query)
 
-    @extend_schema(parameters=[PreviewQuerySerializer, *PAGE_PARAMETERS], responses={200: dict, 400: REFUSED})
-    @action(detail=False, methods=["get"], url_path="preview")
+    @extend_schema(parameters=PREVIEW_QUERY, responses={200: dict, 400: REFUSED})
+    @action(detail=False, methods=["get"], url_path="preview", query_parameters=PREVIEW_QUERY)
     def preview(self, request):
         """The same for a date before running it (dry run: no run number, no file, no ledger change)."""
         query = self._query(PreviewQuerySerializer, request)
@@ -147,6 +153,7 @@ class ExportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         """«Отправить заново»: upload a Set Retail file of the run again as a new package."""
         run = self._run(pk)
         export_file = get_object_or_404(ExportFile.objects.restrict(request.user).filter(run=run), pk=file_pk)
+        no_body(request)
         try:
             export_file = export_file_resend(export_file=export_file, actor=request.user)
         except ExportError as exc:

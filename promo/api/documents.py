@@ -9,13 +9,14 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from config.filters import StrictQueryMixin
 from config.renderers import PDFRenderer
 from promo.models import Promo
 from promo.services.documents import promo_sheet_pdf
 from promo.views.documents import pdf_response
 
 
-class PromoSheetPdfAPIView(APIView):
+class PromoSheetPdfAPIView(StrictQueryMixin, APIView):
     # ``Accept: application/pdf`` is honoured; an error is still a JSON body.
     renderer_classes = [JSONRenderer, PDFRenderer]
 

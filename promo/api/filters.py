@@ -5,7 +5,8 @@ the search box (code such as P000123, or a part of the name).
 Ids are plain ids: a well-formed id that matches nothing (or names a supplier, category, branch
 or region the caller cannot see) gives no rows, as any filter that matches nothing; the promos
 are restricted before they are filtered. Dates are ``YYYY-MM-DD``; anything malformed is a 400
-naming the parameter."""
+naming the parameter. A period that ends before it starts (``period_from`` after ``period_to``) is
+well-formed and matches no promo: an empty list, as any filter that matches nothing."""
 
 import django_filters
 

@@ -24,6 +24,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from config.api_schema import error_response
+from config.filters import StrictQueryMixin
 from config.parsers import PortalJSONParser
 from promo.api.errors import RefusalsMixin
 from promo.api.filters import PromoAPIFilterSet
@@ -74,7 +75,7 @@ def _action_schema(body, summary: str, *, extra: dict | None = None):
     list=extend_schema(summary="List promos the caller may see"),
     retrieve=extend_schema(summary="A promo with its lines"),
 )
-class PromoViewSet(RefusalsMixin, viewsets.ReadOnlyModelViewSet):
+class PromoViewSet(StrictQueryMixin, RefusalsMixin, viewsets.ReadOnlyModelViewSet):
     """Promos: every promo for marketers, its own for a supplier user, those with lines in his
     categories for a category manager. Filters: `status` (repeatable), `supplier`, `category`,
     `mechanic`, `active_on`, `period_from`/`period_to`, `branch`, `region`; `search` by code

@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from config.api_schema import error_response
-from config.filters import ApiFilterSet, IdFilter
+from config.filters import ApiFilterSet, IdFilter, StrictQueryMixin
 from promo.api.errors import RefusalsMixin
 from promo.api.serializers import AnswerBodySerializer, SupplierRequestSerializer
 from promo.models import SupplierRequest
@@ -42,7 +42,7 @@ class SupplierRequestFilterSet(ApiFilterSet):
     list=extend_schema(summary="Suppliers' requests of the promos the caller may see (`?status=open`)"),
     retrieve=extend_schema(summary="A supplier's request"),
 )
-class SupplierRequestViewSet(RefusalsMixin, viewsets.ReadOnlyModelViewSet):
+class SupplierRequestViewSet(StrictQueryMixin, RefusalsMixin, viewsets.ReadOnlyModelViewSet):
     """Marketers see every request, a category manager those of promos with lines in his
     categories, a supplier user its own. Open requests are listed oldest first."""
 

@@ -14,6 +14,8 @@ from rest_framework import serializers
 
 from config.api_exceptions import ApiError
 from config.api_fields import (
+    StrictBodyMixin,
+    StrictBodySerializer,
     StrictBooleanField,
     StrictCharField,
     StrictChoiceField,
@@ -242,7 +244,7 @@ class PromoDetailSerializer(PromoSerializer):
         return PromoLineSerializer(promo.lines.all(), many=True, context=context).data
 
 
-class VersionSerializer(serializers.Serializer):
+class VersionSerializer(StrictBodySerializer):
     version = StrictIntegerField(min_value=1, help_text="The promo version the caller saw.")
 
 
@@ -294,7 +296,7 @@ class RequestExtensionBodySerializer(RequestBodySerializer):
     new_end = StrictDateField(help_text="The last day asked for (YYYY-MM-DD).")
 
 
-class AnswerBodySerializer(serializers.Serializer):
+class AnswerBodySerializer(StrictBodySerializer):
     reason = StrictCharField(required=False, allow_blank=True, default="",
                              help_text="The answer to the supplier (required to decline).")
 
@@ -320,12 +322,12 @@ class RequestCreatedSerializer(NoticeSerializer):
     request = SupplierRequestSerializer()
 
 
-class BulkItemSerializer(serializers.Serializer):
+class BulkItemSerializer(StrictBodySerializer):
     id = StrictIntegerField(min_value=1, help_text="The promo's id.")
     version = StrictIntegerField(min_value=1, help_text="The promo version the caller saw.")
 
 
-class BulkBodySerializer(serializers.Serializer):
+class BulkBodySerializer(StrictBodySerializer):
     action = StrictChoiceField(choices=list(BULK_ACTIONS))
     promos = BulkItemSerializer(many=True, allow_empty=False, max_length=BULK_MAX,
                                 help_text="Each promo once (a promo named twice is a 400 `promo_duplicate`).")
@@ -391,13 +393,18 @@ class CommentTextField(StrictCharField):
     most COMMENT_MAX_LENGTH characters; the service checks it and answers in its own words."""
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(StrictBodyMixin, serializers.ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
     text = CommentTextField(allow_blank=True, help_text="The comment (not empty).")
     internal = StrictBooleanField(required=False, default=False,
                                         help_text="For chain staff only; never shown to suppliers.")
+    # Integrators send the version with every action, as the promo's actions say; a comment
+    # changes no term of the promo, so it is read (a whole number) and not compared.
+    version = StrictIntegerField(min_value=1, required=False, write_only=True,
+                                 help_text="The promo version the caller saw (optional; a comment is added "
+                                           "whatever the promo's version: it changes none of its terms).")
 
     class Meta:
         model = PromoComment
-        fields = ["id", "author", "text", "internal", "created_at"]
+        fields = ["id", "author", "text", "internal", "version", "created_at"]
         read_only_fields = ["id", "author", "created_at"]

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from config.api_exceptions import ApiError
 from config.api_fields import StrictCharField, StrictDateField
 from config.api_schema import error_response
+from config.filters import StrictQueryMixin
 from promo.forms.timeline import TimelineForm
 from promo.timeline import product_timeline
 from suppliers.models import Product
@@ -73,10 +74,12 @@ class TimelineQuerySerializer(serializers.Serializer):
                                       help_text="Last day, YYYY-MM-DD (default: 13 weeks on; at most 366 days).")}
 
 
-class ProductTimelineAPIView(APIView):
+class ProductTimelineAPIView(StrictQueryMixin, APIView):
+    query_parameters = [TimelineQuerySerializer]
+
     @extend_schema(
         summary="Shelf-price timeline of a product",
-        parameters=[TimelineQuerySerializer],
+        parameters=query_parameters,
         responses={200: {"type": "array", "items": SEGMENT},
                    400: error_response("A query parameter the schema does not allow (`invalid`), an unknown "
                                        "branch or region (`branch_unknown`, `region_unknown`), or a period "

@@ -25,8 +25,15 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from config.api_exceptions import ApiError, ErrorSerializer, error_body
-from config.api_fields import StrictBooleanField, StrictCharField, StrictRegexField
+from config.api_fields import (
+    StrictBodySerializer,
+    StrictBooleanField,
+    StrictCharField,
+    StrictRegexField,
+    no_body,
+)
 from config.api_schema import error_response
+from config.filters import StrictQueryMixin
 from config.multipart import MultiPartParser
 from config.parsers import PortalJSONParser
 from config.renderers import XLSXRenderer
@@ -128,7 +135,7 @@ class PreviewSerializer(serializers.Serializer):
     cancel = serializers.CharField(help_text="POST here to drop it.")
 
 
-class UploadConfirmSerializer(serializers.Serializer):
+class UploadConfirmSerializer(StrictBodySerializer):
     fingerprint = StrictRegexField(
         r"^[0-9a-f]{64}$", required=False, allow_blank=True,
         help_text="The preview's fingerprint as you saw it: refused (409 preview_stale) if the preview "
@@ -159,7 +166,7 @@ class SheetFileField(serializers.FileField):
     """A non-empty file (an empty one is a 400 naming ``file``)."""
 
 
-class UploadCreateSerializer(serializers.Serializer):
+class UploadCreateSerializer(StrictBodySerializer):
     file = SheetFileField(help_text="The promo sheet (.xlsx).")
     supplier = StrictCharField(
         required=False, allow_blank=True,
@@ -303,7 +310,7 @@ REFUSED = {
     retrieve=extend_schema(summary="One upload: status, progress, errors, warnings, promos",
                            responses=UploadSerializer),
 )
-class UploadViewSet(RefusalsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class UploadViewSet(StrictQueryMixin, RefusalsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = UploadSerializer
     parser_classes = [MultiPartParser, FormParser]
     filter_backends: list = []
@@ -399,6 +406,7 @@ class UploadViewSet(RefusalsMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     @action(detail=True, methods=["post"], parser_classes=[PortalJSONParser, FormParser, MultiPartParser])
     def cancel(self, request, pk=None):
         upload = self.get_object()
+        no_body(request)
         upload = upload_cancel(upload=upload, actor=request.user)
         return Response(UploadSerializer(upload, context=self.get_serializer_context()).data)
 

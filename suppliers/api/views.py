@@ -4,12 +4,13 @@ supplier's product is a 404."""
 
 from rest_framework import viewsets
 
+from config.filters import StrictQueryMixin
 from suppliers.api.filters import ProductFilterSet, SupplierFilterSet
 from suppliers.api.serializers import CategorySerializer, ProductSerializer, SupplierSerializer
 from suppliers.models import Category, Product, Supplier
 
 
-class SupplierViewSet(viewsets.ReadOnlyModelViewSet):
+class SupplierViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
     """Suppliers: every supplier for chain staff, its own for a supplier user."""
 
     serializer_class = SupplierSerializer
@@ -21,7 +22,7 @@ class SupplierViewSet(viewsets.ReadOnlyModelViewSet):
         return Supplier.objects.restrict(self.request.user).order_by("code")
 
 
-class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+class CategoryViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
     """Product categories."""
 
     serializer_class = CategorySerializer
@@ -32,7 +33,7 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
         return Category.objects.restrict(self.request.user).order_by("code")
 
 
-class ProductViewSet(viewsets.ReadOnlyModelViewSet):
+class ProductViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
     """The catalogue: every product for chain staff, its own products for a supplier user.
     Filter by `supplier`, `category`, `article`, `ean`, `active`; `search` looks in
     the article and the name and matches the EAN from its start."""
