@@ -55,6 +55,10 @@ FIRST_PROMO_DAY, LAST_PROMO_DAY = date(2000, 1, 1), date(2099, 12, 31)
 # N and M of an «N+M» (a box of 99 is already more than a shelf offer; lines store small integers).
 NPLUSM_MIN, NPLUSM_MAX = 1, 99
 COMPENSATION_MIN, COMPENSATION_MAX = Decimal(0), Decimal(100)
+# The reason or comment of an action (submit, approve, reject, withdraw, cancel, extend, a line's
+# decision, a supplier's request and its answer, a bulk action), typed on a page or sent to the
+# API: the forms' maxlength and the API's maxLength.
+REASON_MAX_LENGTH = 2000
 
 # Codes that depend on today: they apply to a period that is set, not to one that is kept.
 TIMELY_CODES = frozenset({"start_too_soon", "end_in_past"})

@@ -18,6 +18,18 @@ from rest_framework.test import APIClient, APIRequestFactory
 
 from accounts.models import ApiToken
 from exports.models import ExportFile, ExportRun
+from promo.forms.bulk import BulkActionForm
+from promo.forms.workflow import (
+    ApproveForm,
+    CancelForm,
+    ExtendForm,
+    LineDecisionsForm,
+    RejectForm,
+    RequestAnswerForm,
+    RequestCancellationForm,
+    SubmitForm,
+    WithdrawForm,
+)
 from promo.models import (
     OutboxMessage,
     Promo,
@@ -27,6 +39,7 @@ from promo.models import (
     PromoUpload,
     SupplierRequest,
 )
+from promo.rules import REASON_MAX_LENGTH
 from suppliers.models import Supplier
 from tests.factories import PromoFactory, PromoLineFactory, PromoUploadFactory
 
@@ -332,3 +345,27 @@ def test_every_read_operation_reads_exactly_the_query_parameters_its_schema_list
         assert response.status_code == 400 and list(response.json()["fields"]) == [UNDECLARED], (path, response.content)
     # then the two agree everywhere: what the schema offers is read, and nothing else
     assert differ == {}
+
+
+# --- the length of a reason ----------------------------------------------------------------------
+
+def test_a_reason_is_as_long_as_the_page_allows_and_the_schema_says_so(marketer, promo, schema):
+    # given the forms' reasons and comments, all of one length
+    forms = [SubmitForm().fields["comment"], ApproveForm().fields["comment"], ApproveForm().fields["below_floor_reason"],
+             RejectForm().fields["reason"], WithdrawForm().fields["reason"], CancelForm().fields["reason"],
+             ExtendForm().fields["reason"], RequestCancellationForm().fields["reason"],
+             RequestAnswerForm().fields["reason"], BulkActionForm().fields["reason"]]
+    assert {field.max_length for field in forms} == {LineDecisionsForm.REASON_MAX_LENGTH} == {REASON_MAX_LENGTH}
+    # then every reason or comment of a request body has it as its maxLength
+    lengths = {f"{name}.{field}": prop.get("maxLength") for name, component in schema["components"]["schemas"].items()
+               if name.endswith("BodyRequest") for field, prop in component.get("properties", {}).items()
+               if field in ("reason", "comment", "below_floor_reason")}
+    assert len(lengths) >= 8 and set(lengths.values()) == {REASON_MAX_LENGTH}, lengths
+    # and a longer reason is refused (nothing changed), one of that length is read
+    url = f"/api/v1/promos/{promo.pk}/withdraw/"
+    before = state()
+    response = marketer.post(url, {"version": promo.version, "reason": "я" * (REASON_MAX_LENGTH + 1)}, format="json")
+    assert response.status_code == 400 and list(response.json()["fields"]) == ["reason"], response.content
+    assert state() == before
+    done = marketer.post(url, {"version": promo.version, "reason": "я" * REASON_MAX_LENGTH}, format="json")
+    assert done.status_code == 200, done.content

@@ -24,6 +24,7 @@ from config.api_fields import (
 )
 from promo import economics, mechanics
 from promo.models import Promo, PromoComment, PromoLine, SupplierRequest
+from promo.rules import REASON_MAX_LENGTH
 from promo.services.actions import ACTIONS, BULK_ACTIONS, Standing, promo_actions
 from promo.services.bulk import BULK_MAX
 from promo.services.comments import COMMENT_MAX_LENGTH
@@ -249,11 +250,11 @@ class VersionSerializer(StrictBodySerializer):
 
 
 class CommentBodySerializer(VersionSerializer):
-    comment = StrictCharField(required=False, allow_blank=True, default="")
+    comment = StrictCharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default="")
 
 
 class ReasonBodySerializer(VersionSerializer):
-    reason = StrictCharField(required=False, allow_blank=True, default="",
+    reason = StrictCharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default="",
                              help_text="Required to reject, cancel, ask for a cancellation or an extension, "
                                        "and to reject a line.")
 
@@ -268,11 +269,13 @@ BELOW_FLOOR_HELP = ("Accept lines under the price floor anyway, for this reason 
 
 class DecideBodySerializer(ReasonBodySerializer):
     decision = StrictChoiceField(choices=[PromoLine.Decision.ACCEPTED, PromoLine.Decision.REJECTED])
-    below_floor_reason = StrictCharField(required=False, allow_null=True, default=None, help_text=BELOW_FLOOR_HELP)
+    below_floor_reason = StrictCharField(max_length=REASON_MAX_LENGTH, required=False, allow_null=True, default=None,
+                                         help_text=BELOW_FLOOR_HELP)
 
 
 class ApproveBodySerializer(CommentBodySerializer):
-    below_floor_reason = StrictCharField(required=False, allow_null=True, default=None, help_text=BELOW_FLOOR_HELP)
+    below_floor_reason = StrictCharField(max_length=REASON_MAX_LENGTH, required=False, allow_null=True, default=None,
+                                         help_text=BELOW_FLOOR_HELP)
 
 
 class NoticeSerializer(serializers.Serializer):
@@ -288,7 +291,7 @@ def notice_body(code: str, message) -> dict:
 
 
 class RequestBodySerializer(VersionSerializer):
-    reason = StrictCharField(required=False, allow_blank=True, default="",
+    reason = StrictCharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default="",
                              help_text="Why the supplier asks (required).")
 
 
@@ -297,7 +300,7 @@ class RequestExtensionBodySerializer(RequestBodySerializer):
 
 
 class AnswerBodySerializer(StrictBodySerializer):
-    reason = StrictCharField(required=False, allow_blank=True, default="",
+    reason = StrictCharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default="",
                              help_text="The answer to the supplier (required to decline).")
 
 
@@ -331,7 +334,7 @@ class BulkBodySerializer(StrictBodySerializer):
     action = StrictChoiceField(choices=list(BULK_ACTIONS))
     promos = BulkItemSerializer(many=True, allow_empty=False, max_length=BULK_MAX,
                                 help_text="Each promo once (a promo named twice is a 400 `promo_duplicate`).")
-    reason = StrictCharField(required=False, allow_blank=True, default="",
+    reason = StrictCharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default="",
                              help_text="Required to reject or cancel; a comment for the others.")
 
     def validate_promos(self, value):

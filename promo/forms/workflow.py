@@ -20,6 +20,7 @@ from branches.widgets import BranchPicker, Picker, branch_choices, city_choices
 from config.parsing import parse_id
 from config.widgets import FlatSelect
 from promo.models import Promo, PromoLine
+from promo.rules import REASON_MAX_LENGTH
 from promo.services.corrections import MECHANIC_FIELDS
 
 REASON_REQUIRED = _("Укажите причину.")
@@ -29,7 +30,7 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 def _reason_field(*, required: bool, label=REASON_LABEL) -> forms.CharField:
     return forms.CharField(
-        label=label, required=required, max_length=2000,
+        label=label, required=required, max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": REASON_REQUIRED},
     )
@@ -189,7 +190,7 @@ class LineDecisionsForm(VersionedForm):
     CHOICES = [("", _("не решено")), (ACCEPT, _("Принять")), (REJECT, _("Отклонить"))]
     # The inputs sit in the lines table, outside the <form> element, and join it by its id.
     HTML_ID = "lines-form"
-    REASON_MAX_LENGTH = 2000
+    REASON_MAX_LENGTH = REASON_MAX_LENGTH
     _CHECKBOX = forms.CheckboxInput()  # reads a posted box as the field would (``"false"`` is unticked)
 
     def __init__(self, *args, lines=(), **kwargs):
