@@ -35,6 +35,11 @@ NOT_DATE = _("Дата в формате ГГГГ-ММ-ДД.")
 UNKNOWN_FIELD = _("Неизвестное поле.")
 READ_ONLY_FIELD = _("Поле только для чтения.")
 
+# The schema's pattern of a text that is not blank once trimmed as DRF and Django trim it
+# (``str.strip``): some character that is neither whitespace to ECMA regular expressions (``\s``)
+# nor one of the separators Python strips besides them.
+NOT_BLANK_PATTERN = r"[^\s\x1c-\x1f\x85]"
+
 # What a form posted with a portal session (the browsable API) carries next to its fields.
 FORM_EXTRAS = frozenset({"csrfmiddlewaretoken"})
 

@@ -215,6 +215,8 @@ class StrictQueryMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        if getattr(self, request.method.lower(), None) is None:
+            return  # a method the operation does not have: its 405 comes next
         allowed = self.query_parameter_names()
         unknown = [name for name in request.query_params if name not in allowed]
         if unknown:

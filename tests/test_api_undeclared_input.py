@@ -314,6 +314,11 @@ def test_format_and_what_a_list_reads_are_accepted(marketer):
     assert marketer.get("/api/v1/promos/", {"period_from": "2027-03-01", "period_to": "2027-02-01"}).json()["count"] == 0
 
 
+def test_a_method_the_operation_does_not_have_is_a_405_whatever_its_query(marketer):
+    response = marketer.generic("TRACE", "/api/v1/promos/?status=draft&zz=1")
+    assert response.status_code == 405 and response.json()["code"] == "method_not_allowed"
+
+
 def _get_operations():
     from drf_spectacular.generators import SchemaGenerator
 

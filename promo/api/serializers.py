@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from config.api_exceptions import ApiError
 from config.api_fields import (
+    NOT_BLANK_PATTERN,
     StrictBodyMixin,
     StrictBodySerializer,
     StrictBooleanField,
@@ -390,7 +391,7 @@ class HistoryEntrySerializer(serializers.Serializer):
         return [{"field": change.title, "old": change.old, "new": change.new} for change in entry["changes"]]
 
 
-@extend_schema_field({"type": "string", "minLength": 1, "maxLength": COMMENT_MAX_LENGTH, "pattern": r"\S"})
+@extend_schema_field({"type": "string", "minLength": 1, "maxLength": COMMENT_MAX_LENGTH, "pattern": NOT_BLANK_PATTERN})
 class CommentTextField(StrictCharField):
     """The schema says what the comment rule (promo/services/comments.py) requires: some text, at
     most COMMENT_MAX_LENGTH characters; the service checks it and answers in its own words."""

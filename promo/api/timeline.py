@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from django import forms
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api_exceptions import ApiError
-from config.api_fields import StrictCharField, StrictDateField
+from config.api_fields import NOT_BLANK_PATTERN, StrictCharField, StrictDateField
 from config.api_schema import error_response
 from config.filters import StrictQueryMixin
 from promo.forms.timeline import TimelineForm
@@ -57,11 +57,19 @@ class TimelineRowSerializer(serializers.Serializer):
         }
 
 
+@extend_schema_field({"type": "string", "minLength": 1, "maxLength": 50, "pattern": NOT_BLANK_PATTERN})
+class CodeOrIdField(StrictCharField):
+    """A code or an id: some text (only spaces is blank, refused as the schema says)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=50, **kwargs)
+
+
 class TimelineQuerySerializer(serializers.Serializer):
     """The query as the schema says it (the form below resolves it, as on the page)."""
 
-    branch = StrictCharField(required=False, max_length=50, help_text="A branch code or id.")
-    region = StrictCharField(required=False, max_length=50, help_text="A region code or id.")
+    branch = CodeOrIdField(required=False, help_text="A branch code or id.")
+    region = CodeOrIdField(required=False, help_text="A region code or id.")
 
     def get_fields(self):
         # "from" and "to" are Python keywords: declared here rather than as class attributes.
