@@ -51,6 +51,14 @@ class VersionedForm(forms.Form):
         kwargs.setdefault("auto_id", f"id_{action}_%s" if action else "id_%s")
         super().__init__(*args, **kwargs)
 
+    def showing(self, promo) -> None:
+        """After a refusal the page shows ``promo`` as it is now, with what the user typed: the
+        form then carries the version the page shows, so pressing again acts on what the user
+        sees (it kept the refused one, and every press, or a reload, was refused again)."""
+        if self.is_bound:
+            self.data = self.data.copy()
+            self.data["version"] = str(promo.version)
+
 
 class SubmitForm(VersionedForm):
     comment = _reason_field(required=False, label=_("Комментарий"))
