@@ -70,6 +70,11 @@ def plan(writer, selection: Selection, business_date: date) -> KindPlan:
         rows = ExportLedgerEntry.objects.filter(pk__in=pks[start:start + LOAD_CHUNK]).values_list("pk", "state")
         for pk, state in rows:
             kind_plan.promos[slow[pk]].held = decode_state(state, kind_plan.interned)
+    # Held promos not wanted tonight: those left out only by the horizon are kept (compare.py).
+    gone = [h.part.promo.pk for p in kind_plan.promos.values() if p.live is None for h in p.held or ()
+            if not h.part.deleted]
+    if gone:
+        kind_plan.deferred = selection.beyond_horizon(gone)
     for promo_plan in kind_plan.promos.values():
         if promo_plan.held is not None:
             kind_plan._compare(promo_plan)
