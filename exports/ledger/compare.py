@@ -43,7 +43,8 @@ class PromoPlan:
     held: list[Held] | None = None
     row_pk: int | None = None
     deletions: list[Held] = field(default_factory=list)
-    # Held records of a promo still wanted but starting after tonight's horizon (kept as sent).
+    # Held records kept as sent, neither written nor deleted: a promo still wanted but starting
+    # after tonight's horizon, or a period that ended before a future business date but not yet.
     kept: list[Held] = field(default_factory=list)
     live_digest: str | None = None
     # After settle:
@@ -62,12 +63,15 @@ class PromoPlan:
 class KindPlan:
     """The comparison of one file's ledger with tonight (see the module docstring)."""
 
-    def __init__(self, writer, business_date: date):
+    def __init__(self, writer, business_date: date, *, keep_from: date | None = None):
         self.writer = writer
         self.kind = writer.ledger_kind
         self.system = writer.system
         self.granular = writer.granular
         self.business_date = business_date
+        # Parts whose period ended before the business date but not before this day are still
+        # held at the tills (a future-dated run): kept as they are (store.keep_from).
+        self.keep_from = business_date if keep_from is None else min(keep_from, business_date)
         self.promos: dict[str, PromoPlan] = {}
         self.drop: list[int] = []
         self.head_run_id: int | None = None
@@ -135,6 +139,8 @@ class KindPlan:
         for held in plan.held or ():
             part = held.part
             if part.promo.end < day:
+                if part.promo.end >= self.keep_from:
+                    plan.kept.append(held)  # ended for a future date only: still at the tills today
                 continue  # the period that was sent has ended: it leaves the ledger
             if live is None and not part.deleted and self.deferred.get(part.promo.pk) == part.promo.revision:
                 plan.kept.append(held)
@@ -188,8 +194,8 @@ class KindPlan:
             counts.unchanged = self.records_of(live) - sum(len(codes) for codes in refused.values())
             plan.new_state = None
             return
-        if plan.kept and not plan.deletions and len(plan.kept) == len(plan.held):
-            # Beyond tonight's horizon and held as sent: the ledger keeps it as it is.
+        if live is None and plan.kept and not plan.deletions and len(plan.kept) == len(plan.held):
+            # Beyond tonight's horizon, or ended only for a future date: the ledger keeps it as it is.
             plan.new_state = None
             return
 

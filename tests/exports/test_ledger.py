@@ -6,11 +6,14 @@ files, counted here from the files themselves."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.conf import settings
 from rest_framework.test import APIClient
 
 from exports import ledger
@@ -29,8 +32,12 @@ pytestmark = pytest.mark.django_db
 NEXT = NIGHT + timedelta(days=1)
 
 
-def run_night(day: date = NIGHT, **kwargs) -> ExportRun:
-    run = export_run(business_date=day, **kwargs)
+def run_night(day: date = NIGHT, *, today: date | None = None, **kwargs) -> ExportRun:
+    """The run of business date ``day``, made on ``today`` (the night itself unless told: the
+    ledger keeps what the tills still hold on the real day, store.keep_from)."""
+    moment = datetime.combine(today or day, time(12, 0), tzinfo=ZoneInfo(settings.TIME_ZONE))
+    with time_machine.travel(moment, tick=True):
+        run = export_run(business_date=day, **kwargs)
     assert run.status == ExportRun.Status.SUCCEEDED, run.error
     return run
 
@@ -465,6 +472,27 @@ def test_an_earlier_date_repeats_its_own_reruns_byte_for_byte(export_root, chain
     assert digests[0] == digests[1]
     assert digests[0]["smarket"][2] > 0
     assert {key[0] for key in smarket_records(runs[1])} == {pct.code}
+
+
+def test_a_later_date_does_not_forget_what_the_tills_hold_today(export_root, chain):
+    # given both promos are running today and the nightly run sent them
+    branches, products = chain
+    pct, nm = two_promos(branches, products)
+    today = START + timedelta(days=2)
+    nightly = run_night(today)
+    # when a marketer runs today for a date after their end (they are over by then: nothing of
+    # them in that run's files, no deletion either)
+    later = run_night(END + timedelta(days=5), today=today)
+    for kind, read in READERS.items():
+        assert read(later) == {}, kind
+    # and then one of them is cancelled
+    Promo.objects.filter(pk=pct.pk).update(status=Promo.Status.CANCELLED)
+    # then the next nightly run still deletes everything that was sent of it, the other stays
+    tonight = run_night(today + timedelta(days=1))
+    sap = condition_records(nightly)
+    assert deletions(condition_records(tonight)) == set(sap)
+    assert {key[0] for key in deletions(smarket_records(tonight))} == {pct.code}
+    assert set10_records(tonight)[pct.code][0] == "D" and set10_records(tonight)[nm.code][0] == "I"
 
 
 def test_the_preview_changes_nothing_and_uses_no_run_number(export_root, chain):
