@@ -337,6 +337,8 @@ class PromoActionView(LoginRequiredMixin, FormPostMixin, View):
             messages.error(request, exc.message)
             # Show the promo as it is now, with the form as the user filled it in.
             promo = get_object_or_404(self.get_queryset(), pk=pk)
+            if isinstance(form, wf.VersionedForm):
+                form.showing(promo)
             return PromoPage(request, promo).render({self.action: form}, status=status)
         messages.success(request, self.success_message)
         return redirect(safe_next(request, promo.get_absolute_url()))
