@@ -36,7 +36,7 @@ from promo import rules
 from promo.models import Promo
 from promo.services import floor
 from promo.services.imports import headers as h
-from promo.services.imports.cells import TERM_FIELDS, CellChecks, cell_key, money_text
+from promo.services.imports.cells import TERM_FIELDS, CellChecks, cell_key
 from promo.services.imports.matching import match_revisions, same_name
 from promo.services.imports.overlaps import overlap_warnings
 from promo.services.imports.problems import Problem
@@ -335,7 +335,7 @@ class SheetValidator(CellChecks):
                               value=parsed.article or parsed.ean)
             elif parsed.price is not None and rules.price_below_regular(parsed.price, regular) is not None:
                 self._problem(parsed, "price_not_below_regular", h.PROMO_PRICE,
-                              price=money_text(parsed.price), regular=money_text(regular))
+                              price=parsed.price, regular=regular)
         if parsed.problems:
             self.result.errors.extend(parsed.problems)
             return
@@ -358,7 +358,7 @@ class SheetValidator(CellChecks):
         if parsed.regular is not None and parsed.regular != regular:
             self.result.warnings.append(Problem(
                 "regular_price_mismatch", parsed.row, self.titles[h.REGULAR_PRICE],
-                params={"value": money_text(parsed.regular), "expected": money_text(regular)},
+                params={"value": parsed.regular, "expected": regular},
             ))
 
     def _promo_name(self, raw: Any) -> tuple[tuple[str, str], tuple]:

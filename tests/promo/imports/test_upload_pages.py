@@ -287,3 +287,35 @@ def test_the_upload_page_query_count_does_not_grow_with_its_promos(client_for, d
     with django_assert_max_num_queries(12):
         response = client.get(upload.get_absolute_url())
     assert response.content.decode().count("data-promo=") == 40
+
+
+@pytest.fixture
+def portal_language_after():
+    """A request in English leaves English active in the test process: back to the default."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.mark.usefixtures("portal_language_after")
+@pytest.mark.parametrize(("language", "expected"), [
+    ("ru", "Промо-цена {price},00 не ниже регулярной цены {regular},{kopecks}"),
+    ("en", "Promo price {price}.00 is not below the regular price {regular}.{kopecks}"),
+])
+def test_a_rejected_upload_writes_its_prices_in_the_readers_language(client_for, settings, language, expected):
+    # given s001 reading the portal in ``language`` and a fixed-price row above the regular price
+    product = products("S001", 1)[0]
+    price = int(product.regular_price) + 10
+    client = client_for("s001")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    row = line(product, **{"Механика": "Цена", "Скидка, %": None, "Промо-цена": price})
+
+    # when the sheet is uploaded and its page opened
+    post_sheet(client, [row])
+    html = client.get(PromoUpload.objects.latest("pk").get_absolute_url()).content.decode()
+
+    # then the prices have two decimals with the language's decimal separator
+    whole, kopecks = f"{product.regular_price:.2f}".split(".")
+    assert expected.format(price=price, regular=whole, kopecks=kopecks) in html
