@@ -197,6 +197,9 @@ NUMBER_PARAMS: dict[str, dict[str, Any]] = {
 
 # More specific texts, chosen by params["reason"].
 VARIANTS: dict[tuple[str, str], Any] = {
+    ("price_invalid", "percent"): _(
+        "«{value}» в колонке «{column}» не является числом. Укажите процент числом, например 15 или 15,5."
+    ),
     ("price_invalid", "not_positive"): _(
         "Цена должна быть больше нуля, а в файле «{value}». Укажите промо-цену в рублях, например 199,90."
     ),

@@ -234,8 +234,14 @@ def parse_discount(raw: Any, *, percent_format: bool = False, code: str = "price
     """A percentage: 15, "15%", "15,5", " 20 " -> as written. A number in a percent-formatted
     cell is a fraction (0.25 shown as 25 % -> 25); so is any number below 1 written without a
     % sign, which covers percent cells when the engine cannot see number formats. The range is
-    not checked here (validation does it). Fits the compensation column as well."""
-    value, explicit_percent = _number(raw, code)
+    not checked here (validation does it). Fits the compensation column as well. Text that is no
+    number gives reason ``percent`` (its message asks for a percent, not a price)."""
+    try:
+        value, explicit_percent = _number(raw, code)
+    except ValueProblem as problem:
+        if problem.code == code and "reason" not in problem.params:
+            problem.params["reason"] = "percent"
+        raise
     if value is None:
         return None
     if percent_format and not isinstance(raw, str):

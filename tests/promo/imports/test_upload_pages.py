@@ -319,3 +319,35 @@ def test_a_rejected_upload_writes_its_prices_in_the_readers_language(client_for,
     # then the prices have two decimals with the language's decimal separator
     whole, kopecks = f"{product.regular_price:.2f}".split(".")
     assert expected.format(price=price, regular=whole, kopecks=kopecks) in html
+
+
+@pytest.mark.usefixtures("portal_language_after")
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_a_row_lists_its_errors_in_the_same_order_on_the_page_and_in_the_error_workbook(
+        client_for, settings, language):
+    # given a row whose discount, compensation and planned quantity are not numbers, read in
+    # ``language``
+    client = client_for("s001")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    header = [*sheets.HEADER, "План, шт"]
+    row = line(products("S001", 1)[0], **{"Скидка, %": "abc", "Компенсация поставщика, %": "десять",
+                                          "План, шт": "много"})
+    client.post(reverse("promo:upload_create"), {"file": sheets.uploaded([row], header=header)})
+    upload = PromoUpload.objects.latest("pk")
+
+    # when the page and the error workbook are opened
+    html = client.get(upload.get_absolute_url()).content.decode()
+    workbook = load_workbook(BytesIO(client.get(reverse("promo:upload_error_workbook", args=[upload.pk])).content))
+
+    # then both list the row's errors left to right, as the columns stand in the sheet
+    expected = ["price_invalid", "price_invalid", "quantity_invalid"]
+    on_page = [chunk.split('"')[0] for chunk in html.split('data-code="')[1:]]
+    listed = workbook.worksheets[0]
+    in_workbook = [(row[1], row[2]) for row in listed.iter_rows(min_row=2, values_only=True)]
+    assert on_page == expected
+    assert in_workbook == [("Скидка, %", "price_invalid"), ("Компенсация поставщика, %", "price_invalid"),
+                           ("План, шт", "quantity_invalid")]
+    # and a discount or compensation that is no number is asked for as a percent, not a price
+    percent = {"ru": "Укажите процент числом, например 15 или 15,5.",
+               "en": "Enter the percentage as a number, e.g. 15 or 15.5."}[language]
+    assert html.count(percent) == 2 and "199" not in html
