@@ -333,7 +333,10 @@ def _number(value: Any) -> Decimal | None:
 def _display_param(code: str, name: str, value: Any) -> str:
     write = NUMBER_PARAMS.get(code, {}).get(name)
     if write is not None and (number := _number(value)) is not None:
-        return write(number)
+        try:
+            return write(number)
+        except ArithmeticError:  # beyond two decimals' precision: shown with its digits
+            pass
     return _display(value)
 
 

@@ -214,3 +214,10 @@ def test_a_correction_words_a_broken_price_rule_in_the_readers_language():
         assert "Промо-цена 120,00 не ниже регулярной цены 99,90" in rule_message(problem)
     with translation.override("en"):
         assert "Promo price 120.00 is not below the regular price 99.90" in rule_message(problem)
+
+
+def test_a_number_param_beyond_any_price_is_shown_not_a_crash():
+    # given a stored money param far beyond what two decimals can hold
+    problem = Problem("price_not_below_regular", 7, "Промо-цена", {"price": "1E+999", "regular": "oops"})
+    # then the message shows what it can, never an exception
+    assert problem.message.startswith("Промо-цена 1E+999 не ниже регулярной цены oops:")

@@ -182,8 +182,9 @@ def test_a_sheet_line_below_the_floor_is_a_warning_at_upload(demo_user):
     # then it is imported with the warning saying by how much
     assert result.ok
     assert [(w["row"], w["code"]) for w in result.warnings] == [(2, "margin_below_floor")]
+    # (the floor with two decimals, as the manager's refusal writes it: «при пороге 0,00 %»)
     assert result.warnings[0]["message"] == (
-        f"Товар {ARTICLE}: маржа сети после компенсации -2,86 % ниже порога 0 % — не хватает 2,86 п.п. "
+        f"Товар {ARTICLE}: маржа сети после компенсации -2,86 % ниже порога 0,00 % — не хватает 2,86 п.п. "
         "(7,72 ₽ за шт.). Категорийный менеджер сможет принять строку только «ниже порога», с причиной.")
 
 
