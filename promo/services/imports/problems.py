@@ -246,8 +246,9 @@ VARIANTS: dict[tuple[str, str], Any] = {
         "он есть, и сохраните файл как «Книга Excel (.xlsx)»."
     ),
     ("file_unreadable", "csv"): _(
-        "Это текстовый файл (CSV или текст), а не книга Excel, хотя имя оканчивается на .xlsx. "
-        "Откройте его в Excel и сохраните как «Книга Excel (.xlsx)»."
+        # Whatever its name: a .csv is refused by its content too, not only one renamed to .xlsx.
+        "Это текстовый файл (CSV или текст), а не книга Excel. Откройте его в Excel и сохраните "
+        "как «Книга Excel (.xlsx)»."
     ),
     ("file_unreadable", "ods"): _(
         "Это таблица OpenDocument (.ods). Сохраните её в формате .xlsx (Книга Excel) и загрузите снова."

@@ -83,6 +83,8 @@ def test_reason_picks_the_specific_hint():
     # then each tells what happened and how to fix it
     assert ".xls" in xls and "Книга Excel (.xlsx)" in xls
     assert "CSV" in csv
+    # and a text file is not told its name ends in .xlsx (a .csv is refused by its content too)
+    assert ".xlsx" not in csv.replace("(.xlsx)", "")
     assert "Сохраните файл в формате .xlsx (Книга Excel) и загрузите снова" in generic
     assert all(code in MESSAGES for code, _reason in VARIANTS)
 
