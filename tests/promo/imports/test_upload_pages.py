@@ -222,6 +222,23 @@ def test_the_history_lists_own_uploads_only(client_for, demo_user):
     assert "s001.xlsx" in html and "s002.xlsx" not in html
 
 
+def test_the_history_names_the_uploader_as_the_upload_page_does(client_for, demo_user):
+    # given an upload of s001, whose user has a full name
+    s001 = demo_user("s001")
+    assert s001.get_full_name()
+    upload_create(actor=s001, file=sheets.uploaded([line(products("S001", 1)[0])]), original_name="a.xlsx")
+    client = client_for("s001")
+    # when the history is read, in Russian and in English
+    russian = client.get(reverse("promo:upload_list")).content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = client.get(reverse("promo:upload_list")).content.decode()
+    # then the uploader is named as on the upload's page (not by his login), and the counts'
+    # columns say what they count
+    assert f"<td>{s001.get_full_name()}</td>" in russian and "<td>s001</td>" not in russian
+    assert "Строк в файле" in russian
+    assert "Sheet rows" in english and ">Promos<" in english
+
+
 def test_another_suppliers_upload_is_a_404(client_for, demo_user):
     upload = upload_create(actor=demo_user("s002"), file=sheets.uploaded([line(products("S002", 1)[0])]),
                            original_name="s002.xlsx")
