@@ -14,12 +14,14 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView
 
 from branches.models import Branch
 from config.parsing import parse_id
+from config.views import FormPostMixin
 from exports.delivery import export_file_resend, latest_set10_file
 from exports.forms import ExportPreviewForm, ExportRunForm
 from exports.models import ExportFile, ExportRun
@@ -63,8 +65,11 @@ class ExportRunListView(MarketerRequiredMixin, ListView):
         return context
 
 
-class ExportRunStartView(MarketerRequiredMixin, View):
+class ExportRunStartView(MarketerRequiredMixin, FormPostMixin, View):
     """POST «Запустить выгрузку сейчас»: queue a run for the worker and show its page."""
+
+    def form_page(self):
+        return reverse("exports:run_list")
 
     def post(self, request):
         form = ExportRunForm(request.POST)
@@ -113,8 +118,11 @@ class ExportRunDetailView(MarketerRequiredMixin, DetailView):
         return context
 
 
-class ExportFileResendView(MarketerRequiredMixin, View):
+class ExportFileResendView(MarketerRequiredMixin, FormPostMixin, View):
     """POST «Отправить заново»: upload a Set Retail file again (a new package) and poll it."""
+
+    def form_page(self, run_pk, pk):
+        return reverse("exports:run_detail", args=[run_pk])
 
     def post(self, request, run_pk: int, pk: int):
         run = get_object_or_404(ExportRun.objects.restrict(request.user), pk=run_pk)

@@ -5,9 +5,6 @@ are read-only, lines are shown but not edited, and the audit records cannot be c
 one action here is resending failed e-mails, through the outbox service."""
 
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.utils.html import format_html
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -64,16 +61,14 @@ class PromoAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A promo is cancelled, never deleted: its revisions and events are the audit trail (and
+        # cannot be deleted), so Django's «Удалить» could only ever end in a refusal.
+        return False
+
     @admin.display(description=_("код"), ordering="pk")
     def code(self, promo: Promo) -> str:
         return promo.code
-
-    def action_checkbox(self, obj):
-        """The row's checkbox for the actions, as Django writes it (a test holds both to the same
-        markup), without a widget template rendered for each of the page's 100 rows."""
-        label = format_html(gettext("Select this object for an action - {}"), str(obj))
-        return format_html('<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-                           helpers.ACTION_CHECKBOX_NAME, str(obj.pk), label)
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from config.forms import IdsChoiceField
 from suppliers.models import Category, Product, Supplier, SupplierUser
 from suppliers.roles import Role
 from suppliers.services.access import category_managers, category_set_managers, supplier_user_link
@@ -18,7 +19,7 @@ class SupplierAdmin(GuardedModelAdminMixin, SimpleHistoryAdmin):
 
 
 class CategoryAdminForm(forms.ModelForm):
-    managers = forms.ModelMultipleChoiceField(
+    managers = IdsChoiceField(
         label=_("Категорийные менеджеры"), required=False,
         queryset=get_user_model().objects.filter(groups__name=Role.CATEGORY_MANAGER.value),
         widget=admin.widgets.FilteredSelectMultiple(_("менеджеры"), is_stacked=False),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import Branch, BranchGroup, City, Region
 from branches.targeting import Targeting
 from branches.widgets import BranchPicker, Picker, branch_choices, city_choices
+from config.forms import IdsChoiceField
 from config.parsing import parse_id
 from config.widgets import FlatSelect
 from promo.models import Promo, PromoLine
@@ -50,6 +51,14 @@ class VersionedForm(forms.Form):
         # Several forms share one page: ids are prefixed with the action so they stay unique.
         kwargs.setdefault("auto_id", f"id_{action}_%s" if action else "id_%s")
         super().__init__(*args, **kwargs)
+
+    def showing(self, promo) -> None:
+        """After a refusal the page shows ``promo`` as it is now, with what the user typed: the
+        form then carries the version the page shows, so pressing again acts on what the user
+        sees (it kept the refused one, and every press, or a reload, was refused again)."""
+        if self.is_bound:
+            self.data = self.data.copy()
+            self.data["version"] = str(promo.version)
 
 
 class SubmitForm(VersionedForm):
@@ -273,15 +282,15 @@ class TargetingForm(VersionedForm):
     excluded branches."""
 
     chain = forms.BooleanField(label=_("Вся сеть"), required=False)
-    regions = forms.ModelMultipleChoiceField(label=_("Регионы"), required=False,
+    regions = IdsChoiceField(label=_("Регионы"), required=False,
                                              queryset=Region.objects.all())
-    cities = forms.ModelMultipleChoiceField(label=_("Города"), required=False,
+    cities = IdsChoiceField(label=_("Города"), required=False,
                                             queryset=City.objects.select_related("region"))
-    groups = forms.ModelMultipleChoiceField(label=_("Группы филиалов"), required=False,
+    groups = IdsChoiceField(label=_("Группы филиалов"), required=False,
                                             queryset=BranchGroup.objects.all())
-    branches = forms.ModelMultipleChoiceField(label=_("Филиалы"), required=False,
+    branches = IdsChoiceField(label=_("Филиалы"), required=False,
                                               queryset=Branch.objects.all())
-    exclude = forms.ModelMultipleChoiceField(label=_("Кроме филиалов"), required=False,
+    exclude = IdsChoiceField(label=_("Кроме филиалов"), required=False,
                                              queryset=Branch.objects.all())
     reason = _reason_field(required=False)
 

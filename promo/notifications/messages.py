@@ -31,6 +31,7 @@ from promo.notifications.kinds import (
     is_digest,
 )
 from promo.notifications.recipients import Recipient
+from promo.services.imports.problems import event_reason, stored_problems
 
 # A message lists at most this many changes (per promo in a digest); the page has the rest.
 MAX_CHANGES = 50
@@ -214,14 +215,15 @@ class EventMessages:
         upload = self.event.upload if self.event.upload_id else None
         if upload is None:
             return None
-        errors = [e for e in (upload.errors or []) if isinstance(e, dict)]
+        records = [e for e in (upload.errors or []) if isinstance(e, dict)]
         summary = upload.summary if isinstance(upload.summary, dict) else {}
         return {
             "name": upload.original_name,
             "rows": summary.get("rows") or upload.rows_total,
-            "errors": errors[:20],
+            # Worded again in the recipient's language (the mail is rendered in it).
+            "errors": stored_problems(records[:20]),
             "errors_count": len(upload.errors or []),
-            "more_errors": max(0, len(errors) - 20),
+            "more_errors": max(0, len(records) - 20),
             "url": url_of(upload),
         }
 
@@ -296,7 +298,7 @@ class EventMessages:
             "created_at": event.created_at,
             "from_status": value("status", event.from_status) if event.from_status else "",
             "to_status": value("status", event.to_status) if event.to_status else "",
-            "reason": event.reason,
+            "reason": event_reason(event),
             "comment": self.payload.get("text") or self.payload.get("comment") or event.reason,
             "date": value("date", self.payload.get("date")),
             "promos": promo_rows,

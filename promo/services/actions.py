@@ -30,7 +30,9 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from functools import cached_property
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, IntegerField, OuterRef, Subquery
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -429,7 +431,10 @@ def standings_for(actor, promos: Iterable[Promo]) -> dict[int, Standing]:
         for pk, has_lines, was_rejected, revision in Promo.objects.filter(pk__in=ids).annotate(
                 has_lines=Exists(PromoLine.objects.filter(promo=OuterRef("pk"))),
                 was_rejected=Exists(rejections),
-                rejected_revision=Subquery(rejections.order_by("-created_at", "-pk").values("payload__revision")[:1]),
+                # The key as text cast to a number: a JSON value through a subquery comes back
+                # as text on PostgreSQL but as a number on SQLite (Django decodes neither).
+                rejected_revision=Subquery(rejections.order_by("-created_at", "-pk").values(
+                    revision=Cast(KeyTextTransform("revision", "payload"), IntegerField()))[:1]),
         ).values_list("pk", "has_lines", "was_rejected", "rejected_revision"):
             submit_facts[pk] = (has_lines, (revision or 0) if was_rejected else None)
     for promo in promos:

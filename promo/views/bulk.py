@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from config.views import FormPostMixin
 from promo.forms.bulk import BulkActionForm
 from promo.models import Promo
 from promo.services.actions import bulk_offers
@@ -43,10 +44,11 @@ def _matching(request, source: str, query: str):
     return filterset.qs if filterset.is_valid() else filterset.queryset.none()
 
 
-class BulkActionView(LoginRequiredMixin, View):
+class BulkActionView(LoginRequiredMixin, FormPostMixin, View):
     """POST the bar of a list: first the confirmation (nothing changes), then the run."""
 
-    http_method_names = ["post"]
+    def form_page(self):
+        return reverse("promo:promo_list")
 
     def post(self, request):
         form = BulkActionForm(request.POST)

@@ -21,6 +21,7 @@ from config.spreadsheets import xlsx_text
 from promo.forms.filtersets import ActivityLogFilterForm
 from promo.models import Promo, PromoEvent
 from promo.selectors import promo_history
+from promo.services.imports.problems import event_reason
 from promo.views.promos import MarketerRequiredMixin
 from promo.views.row_texts import pk_url
 
@@ -93,7 +94,7 @@ def activity_rows(events) -> list[ActivityRow]:
             actor=(actor.get_full_name() or actor.username) if actor is not None else None,
             status_move=(f"{statuses.get(event.from_status, event.from_status)} → "
                          f"{statuses.get(event.to_status, event.to_status)}") if moved else "",
-            reason=Truncator(event.reason).chars(REASON_SHOWN) if event.reason else "",
+            reason=Truncator(reason).chars(REASON_SHOWN) if (reason := event_reason(event)) else "",
         ))
     return rows
 
@@ -159,7 +160,7 @@ def activity_xlsx_response(events) -> FileResponse:
             actor,
             str(statuses.get(event.from_status, event.from_status)),
             str(statuses.get(event.to_status, event.to_status)),
-            event.reason,
+            event_reason(event),
             _("да") if event.internal else "",
         )
         sheet.append([when, *(xlsx_text(WriteOnlyCell(sheet, value=text)) for text in texts)])

@@ -96,6 +96,7 @@ class TargetingEditView(RoleRequiredMixin, View):
             status = refusal_status(exc)
             messages.error(request, exc.message)
             promo.refresh_from_db()
+            form.showing(promo)
             return self.render_page(request, promo, form, rules=rules, status=status)
         messages.success(request, _("Филиалы промо сохранены."))
         return redirect(promo.get_absolute_url())

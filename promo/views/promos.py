@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from django.views import View
 from django_filters.views import FilterView
 
 from branches.targeting import resolve
+from config.views import FormPostMixin
 from promo import economics
 from promo.changes import ChangeFormatter, terms_changes
 from promo.filtersets import PromoFilterSet
@@ -294,12 +296,11 @@ class PromoDetailView(LoginRequiredMixin, View):
 
 # --- Transitions ----------------------------------------------------------------------------
 
-class PromoActionView(LoginRequiredMixin, View):
+class PromoActionView(LoginRequiredMixin, FormPostMixin, View):
     """POST a form of the promo page to a service. Success: a message and a redirect (POST-
     redirect-GET). Failure: the page again with the user's input and the service's message
     (:func:`refusal_status`: nothing is overwritten and nothing typed is lost)."""
 
-    http_method_names = ["post"]
     action: str = ""
     # The action whose role predicate is checked before the form (a user who may not act at
     # all gets the 403 of the service, whatever he typed); None: the service decides alone.
@@ -308,6 +309,9 @@ class PromoActionView(LoginRequiredMixin, View):
 
     def get_queryset(self):
         return promo_page_queryset(self.request.user)
+
+    def form_page(self, pk):
+        return reverse("promo:promo_detail", args=[pk])
 
     def get_form(self, promo: Promo):
         return PromoPage.FORMS[self.action](self.request.POST, action=self.action)
@@ -333,6 +337,8 @@ class PromoActionView(LoginRequiredMixin, View):
             messages.error(request, exc.message)
             # Show the promo as it is now, with the form as the user filled it in.
             promo = get_object_or_404(self.get_queryset(), pk=pk)
+            if isinstance(form, wf.VersionedForm):
+                form.showing(promo)
             return PromoPage(request, promo).render({self.action: form}, status=status)
         messages.success(request, self.success_message)
         return redirect(safe_next(request, promo.get_absolute_url()))

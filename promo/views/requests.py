@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView
 
+from config.views import FormPostMixin
 from promo.forms.workflow import RequestAnswerForm
 from promo.models import SupplierRequest
 from promo.services import supplier_requests
@@ -81,12 +82,15 @@ class RequestListView(LoginRequiredMixin, ListView):
         return context
 
 
-class RequestAnswerView(LoginRequiredMixin, View):
+class RequestAnswerView(LoginRequiredMixin, FormPostMixin, View):
     """POST an answer to a request from the promo page: success is a message and the promo
     page again; a refusal shows the promo page with the service's message and the answer kept."""
 
-    http_method_names = ["post"]
     success_message = ""
+
+    def form_page(self, pk):
+        found = get_object_or_404(SupplierRequest.objects.restrict(self.request.user).select_related("promo"), pk=pk)
+        return found.promo.get_absolute_url()
 
     def perform(self, request: SupplierRequest, reason: str) -> None:
         raise NotImplementedError

@@ -17,12 +17,14 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
 from config.parsing import parse_id
+from config.views import FormPostMixin
 from promo.forms.uploads import UploadConfirmForm, UploadForm
 from promo.models import Promo, PromoUpload
 from promo.services.actions import bulk_offers
@@ -166,10 +168,13 @@ class UploadDetailView(LoginRequiredMixin, View):
         return render(request, self.template_name, upload_context(upload, request.user))
 
 
-class UploadConfirmView(LoginRequiredMixin, View):
+class UploadConfirmView(LoginRequiredMixin, FormPostMixin, View):
     """«Применить»: apply exactly the preview the page showed (its fingerprint is posted). A
     refusal (the preview changed, expired or was already applied) shows the page again with
     the reason and changes nothing."""
+
+    def form_page(self, pk):
+        return reverse("promo:upload_detail", args=[pk])
 
     def post(self, request, pk):
         upload = get_object_or_404(uploads_for(request.user), pk=pk)

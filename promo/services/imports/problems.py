@@ -366,6 +366,16 @@ def problem_from_record(record: dict) -> Problem:
                    params=record.get("params") or {})
 
 
+def event_reason(event) -> str:
+    """A ``PromoEvent``'s reason for its reader, in the active language. An upload's refusal is
+    worded again from the problem it stored (``payload["problem"]``, :func:`problem_record`):
+    its ``reason`` holds the text in the uploader's language, which a supplier reading Russian
+    used to get in English. Other reasons are what a person typed, shown as typed."""
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    record = payload.get("problem")
+    return problem_from_record(record).message if isinstance(record, dict) else event.reason
+
+
 def stored_problems(records: list[dict]) -> list[dict]:
     """Stored problems with the message rendered in the active language."""
     return [problem_from_record(record).as_dict() for record in records or []]

@@ -375,7 +375,8 @@ def _reject(*, upload: PromoUpload, actor, errors: list[Problem], warnings: list
         if not dry_run:
             event_record(kind=PromoEvent.Kind.UPLOAD_REJECTED, actor=actor, upload=upload,
                          reason=errors[0].message if errors else "",
-                         payload={"errors": len(errors), "duplicate_of": duplicate_of}, notify=True)
+                         payload={"errors": len(errors), "duplicate_of": duplicate_of,
+                                  "problem": problem_record(errors[0]) if errors else None}, notify=True)
     return ImportResult(
         ok=False, upload_id=upload.pk, rows=rows,
         errors=[problem.as_dict() for problem in errors],

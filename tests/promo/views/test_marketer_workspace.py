@@ -151,6 +151,12 @@ def test_targeting_save_and_stale(client_for, make_promo):
     assert stale.status_code == 409
     assert "обновите страницу" in stale.content.decode()
     assert re.search(r'<option value="2" selected>', stale.content.decode())
+    # and the refused page's form carries the version it shows: saving it again works
+    shown = re.search(r'name="version" value="(\d+)"', stale.content.decode()).group(1)
+    assert int(shown) == promo.version != seen
+    again = client.post(url, {"version": shown, "regions": [2], "reason": "Другой регион"})
+    promo.refresh_from_db()
+    assert again.status_code == 302 and Targeting.from_json(promo.targeting) == Targeting(regions=(2,))
 
 
 def test_mass_correction_preview_then_apply(client_for, make_promo):

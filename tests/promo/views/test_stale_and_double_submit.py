@@ -141,3 +141,26 @@ def test_invalid_form_is_a_400_with_the_message(client_for, make_promo):
     assert "Укажите причину" in response.content.decode()
     promo.refresh_from_db()
     assert promo.status == Promo.Status.SUBMITTED
+
+
+def test_after_a_stale_refusal_pressing_again_acts_on_what_the_page_shows(client_for, make_promo, demo_user):
+    # given a manager whose reject was refused: a marketer moved the dates since his page loaded
+    promo = make_promo()
+    seen = promo.version
+    promo_correct(promo=promo, actor=demo_user("marketer"), reason="Сдвиг", version=seen,
+                  start=promo.start + timedelta(days=7), end=promo.end)
+    manager = client_for("manager3")
+    url = reverse("promo:promo_reject", args=[promo.pk])
+    refused = manager.post(url, {"version": seen, "reason": "Слишком глубокая скидка"}).content.decode()
+
+    # when he reads the promo as it is now and presses «Отклонить» again on that page
+    promo.refresh_from_db()
+    form = re.search(rf'<form[^>]*action="{re.escape(url)}".*?</form>', refused, re.S).group(0)
+    shown = re.search(r'name="version" value="(\d+)"', form).group(1)
+    again = manager.post(url, {"version": shown, "reason": "Слишком глубокая скидка"})
+
+    # then the form carried the version the page shows, and the second press rejects the promo
+    assert int(shown) == promo.version != seen
+    assert again.status_code == 302
+    promo.refresh_from_db()
+    assert set(promo.lines.values_list("decision", flat=True)) == {PromoLine.Decision.REJECTED}
