@@ -227,3 +227,22 @@ def test_a_forged_action_is_refused_in_russian(client_for, make_promo):
     assert "Действие: Неизвестное действие." in response.content.decode()
     assert "Шаг: " in step.content.decode()
     assert "Action:" not in response.content.decode() and "Step:" not in step.content.decode()
+
+
+def test_the_bulk_accept_confirmation_is_flat(client_for, bulk_promos, settings, django_assert_max_num_queries):
+    # given a floor every line misses (so each promo's lines are checked), and 5, then 300 more
+    # submitted promos in the manager's queue, all selected by the filter
+    settings.PROMO_MARGIN_FLOOR_PERCENT = "90"
+    bulk_promos(5)
+    client = client_for("manager")
+    data = {"action": "approve", "step": "confirm", "select_all": "1", "source": "queue", "query": ""}
+    client.get(reverse("home"))
+
+    # when he asks to accept them all, then the confirmation costs as many queries for 305 as for 5
+    with django_assert_max_num_queries(9) as few:
+        small = client.post(BULK, data)
+    bulk_promos(300)
+    with django_assert_max_num_queries(9) as many:
+        large = client.post(BULK, data)
+    assert 0 < small.context["below_floor_count"] < large.context["below_floor_count"]
+    assert len(many) == len(few)
