@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from exports import set10
 from exports.models import ExportFile, ExportRun
-from exports.services import ERROR_FAILED, ERROR_NOT_ALLOWED, EVENT_LIST_LIMIT, ExportError
+from exports.services import ERROR_NOT_ALLOWED, EVENT_LIST_LIMIT, ExportError
 from promo.models import Promo, PromoEvent
 from promo.models.promo import promo_pk_from_code
 from promo.services.events import event_record
@@ -30,6 +30,9 @@ ERROR_SET10_REJECTED = gettext_lazy("Set Retail 10 отклонил пакет {
 ERROR_SET10_LOST = gettext_lazy("Set Retail 10 не знает пакет {ti} ({status}): файл будет отправлен снова.")
 ERROR_SET10_RETRY = gettext_lazy("Set Retail 10 не смог принять пакет {ti} ({status}): повтор позже.")
 ERROR_SET10_UNKNOWN = gettext_lazy("Set Retail 10 ответил о пакете {ti} непонятно ({status}): ответ сохранён рядом с файлом.")
+# The run succeeded (its files are written); only the Set Retail delivery went wrong.
+DELIVERY_REJECTED = gettext_lazy("Выгрузка {run} выполнена, но Set Retail 10 отклонил её файл {file}: {reason}")
+DELIVERY_FAILED = gettext_lazy("Выгрузка {run} выполнена, но её файл {file} не доставлен в Set Retail 10: {reason}")
 ERROR_RESEND_NOT_SET10 = gettext_lazy("Заново отправить можно только файл Set Retail 10.")
 ERROR_RESEND_OFF = gettext_lazy("Отправка в Set Retail 10 выключена (SET10_UPLOAD).")
 ERROR_RESEND_RUN = gettext_lazy("Файл выгрузки, которая не выполнена, отправить нельзя.")
@@ -199,10 +202,12 @@ def _delivery_done(export_file: ExportFile, state: str, detail: str) -> ExportFi
         run = export_file.run
         reason = detail.split("\n", 1)[0]
         errors = [rejection_text(row) for row in export_file.rejections]
+        wording = DELIVERY_REJECTED if state == ExportFile.Delivery.REJECTED else DELIVERY_FAILED
+        # The person who started the run hears of it too (promo/notifications/routing.py).
         event_record(kind=PromoEvent.Kind.EXPORT_FAILED, actor=run.started_by, internal=True,
-                     reason=ERROR_FAILED.format(run=run.name, reason=reason), payload={
+                     reason=wording.format(run=run.name, file=export_file.name, reason=reason), payload={
                          "run_id": run.pk, "run": run.name, "date": run.business_date.isoformat(),
-                         "file": export_file.name, "reason": reason, "errors": errors[:EVENT_LIST_LIMIT],
-                         "errors_total": len(errors),
+                         "file": export_file.name, "delivery": state, "reason": reason,
+                         "errors": errors[:EVENT_LIST_LIMIT], "errors_total": len(errors),
                      })
     return export_file

@@ -128,6 +128,27 @@ class Selection:
     business_date: date
     promos: list[PromoRecord]
     warnings: list[str] = field(default_factory=list)
+    last_start: date | None = None
+    _beyond: dict[int, int | None] = field(default_factory=dict, repr=False)
+
+    def beyond_horizon(self, pks: Iterable[int]) -> dict[int, int]:
+        """``{promo pk: revision number in force}`` of the promos among ``pks`` that are left out
+        of the night only because they start after its horizon: approved revision in force, not
+        cancelled or withdrawn, not yet ended, starting after ``last_start``. Such a promo is still
+        wanted; the export ledger keeps what a system was sent of it (exports/ledger/compare.py).
+        One query per set of promos not asked about before (the files of a run share the answers)."""
+        wanted = set(pks) - {None}
+        missing = sorted(wanted - self._beyond.keys())
+        for start in range(0, len(missing), PRODUCT_CHUNK):
+            chunk = missing[start:start + PRODUCT_CHUNK]
+            self._beyond.update(dict.fromkeys(chunk))
+            if self.last_start is None:
+                continue
+            self._beyond.update(Promo.objects.filter(
+                pk__in=chunk, status__in=INSERT_STATUSES, approved_revision__isnull=False,
+                approved_revision__start__gt=self.last_start,
+            ).values_list("pk", "approved_revision__number"))
+        return {pk: self._beyond[pk] for pk in wanted if self._beyond.get(pk) is not None}
 
     def with_mechanics(self, *mechanics: str) -> list[PromoRecord]:
         return [promo for promo in self.promos if promo.mechanic in mechanics]
@@ -232,7 +253,7 @@ def select(*, business_date: date, horizon_days: int | None = None) -> Selection
     prices = _regular_prices(product_ids)
 
     resolver = _BranchResolver(business_date)
-    selection = Selection(business_date=business_date, promos=[])
+    selection = Selection(business_date=business_date, promos=[], last_start=last_start)
     for promo, lines in raw:
         revision = promo.approved_revision
         code = promo.code

@@ -8,11 +8,14 @@ import os
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
 from openapi_spec_validator import validate
+
+from tests.exports.conftest import export_root  # noqa: F401 (a scratch EXPORT_ROOT and the spec's settings)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +33,7 @@ REFERENCE_PATHS = {
 
 
 @pytest.fixture(scope="module")
-def schema(django_db_blocker):
+def schema(django_db_setup, django_db_blocker):
     from django.contrib.auth import get_user_model
     from django.test import Client
 
@@ -176,3 +179,49 @@ def test_the_redoc_page_loads_nothing_from_outside(client_for):
     assert any(a.startswith("/static/drf_spectacular_sidecar/redoc/") for a in assets), assets
     assert not [a for a in assets if a.startswith(("http://", "https://", "//"))]
     assert "<script>" not in html
+
+
+# --- answers validated against the published schema -------------------------------------------
+
+def schema_errors(schema: dict, path: str, method: str, status: int, body) -> list[str]:
+    """What a generated client would trip over: the violations of the documented response of
+    ``method path`` by ``body`` (OpenAPI 3.0 rules, ``nullable`` included), as readable lines."""
+    from openapi_schema_validator import OAS30ReadValidator
+
+    response = schema["paths"][path][method]["responses"][str(status)]["content"]["application/json"]["schema"]
+    validator = OAS30ReadValidator({**response, "components": schema["components"]})
+    return [f"{'/'.join(str(p) for p in error.absolute_path)}: {error.message}"
+            for error in validator.iter_errors(body)]
+
+
+def test_export_runs_answer_as_the_schema_says_nightly_runs_too(schema, export_root, demo_user):  # noqa: F811
+    # given a run nobody started (the nightly task, the command line) and a marketer's own run
+    from rest_framework.test import APIClient
+
+    from exports.services import export_run
+
+    nightly = export_run(business_date=date(2027, 1, 10))
+    own = export_run(business_date=date(2027, 1, 11), actor=demo_user("marketer"))
+    assert nightly.started_by is None and own.started_by is not None
+    api = APIClient()
+    api.force_authenticate(demo_user("marketer"))
+    # when an integrator lists the runs and opens each
+    listed = api.get("/api/v1/exports/")
+    details = [api.get(f"/api/v1/exports/{run.pk}/") for run in (nightly, own)]
+    # then every answer is what the schema describes (started_by null for the nightly run)
+    assert listed.status_code == 200 and all(d.status_code == 200 for d in details)
+    assert {row["started_by"] for row in listed.json()["results"]} == {None, "marketer"}
+    assert schema_errors(schema, "/api/v1/exports/", "get", 200, listed.json()) == []
+    for detail in details:
+        assert detail.json()["files"]
+        assert schema_errors(schema, "/api/v1/exports/{id}/", "get", 200, detail.json()) == []
+
+
+def test_export_files_are_documented_as_always_present_output():
+    # given the published schema of a run's file, then every field is read-only and required:
+    # a client may count on each of them in every answer
+    from drf_spectacular.generators import SchemaGenerator
+
+    component = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]["ExportFile"]
+    assert set(component["required"]) == set(component["properties"])
+    assert all(field.get("readOnly") for field in component["properties"].values())

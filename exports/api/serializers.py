@@ -9,6 +9,8 @@ from exports.models import ExportFile, ExportRun
 
 
 class ExportFileSerializer(serializers.ModelSerializer):
+    """A file of a run, output only: every field is in every answer (the schema says so)."""
+
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -16,6 +18,7 @@ class ExportFileSerializer(serializers.ModelSerializer):
         fields = ["id", "system", "kind", "name", "size", "sha256", "promos", "lines", "records", "deletions",
                   "changes", "warnings", "errors", "delivery_status", "delivery_detail", "delivery_ti", "rejections",
                   "resends", "download_url"]
+        read_only_fields = fields
 
     def get_download_url(self, obj) -> str:
         request = self.context.get("request")
@@ -25,7 +28,10 @@ class ExportFileSerializer(serializers.ModelSerializer):
 
 class ExportRunSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
-    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Null for the nightly run and the command line (nobody started them).
+    started_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True,
+        help_text="The username of the marketer who started the run; null for the nightly run and the command line.")
     files = ExportFileSerializer(many=True, read_only=True)
 
     class Meta:

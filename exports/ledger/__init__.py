@@ -15,7 +15,13 @@ A run compares tonight's wanted snapshot with the ledger, promo by promo (:func:
 - held but no longer wanted -> a deletion part carrying what was sent (deleted), written into the
   file in its order; a deletion already under way is written again (repeated) until its period
   has ended, and stops at once when the key is wanted again;
-- nothing is deleted that was never sent: only what the ledger holds can become a deletion.
+- nothing is deleted that was never sent: only what the ledger holds can become a deletion;
+- nothing is deleted that is still approved: a held promo left out of tonight only because it
+  starts after the horizon (a run for an earlier date than the one that sent it) keeps what was
+  sent of its revision in force (``PromoPlan.kept``: not written, not deleted);
+- nothing is forgotten that the tills still hold: a part leaves the ledger when its period ended
+  before the business date and before today (``store.keep_from``); a run for a future date keeps
+  the parts that end in between as they are.
 
 The writers write the parts (:meth:`KindPlan.settle` then learns which wanted records a writer
 refused, e.g. an SAP key with overlapping periods: those are not sent, so the ledger keeps what it

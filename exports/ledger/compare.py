@@ -43,6 +43,9 @@ class PromoPlan:
     held: list[Held] | None = None
     row_pk: int | None = None
     deletions: list[Held] = field(default_factory=list)
+    # Held records kept as sent, neither written nor deleted: a promo still wanted but starting
+    # after tonight's horizon, or a period that ended before a future business date but not yet.
+    kept: list[Held] = field(default_factory=list)
     live_digest: str | None = None
     # After settle:
     new_state: list[Held] | None = None
@@ -60,12 +63,15 @@ class PromoPlan:
 class KindPlan:
     """The comparison of one file's ledger with tonight (see the module docstring)."""
 
-    def __init__(self, writer, business_date: date):
+    def __init__(self, writer, business_date: date, *, keep_from: date | None = None):
         self.writer = writer
         self.kind = writer.ledger_kind
         self.system = writer.system
         self.granular = writer.granular
         self.business_date = business_date
+        # Parts whose period ended before the business date but not before this day are still
+        # held at the tills (a future-dated run): kept as they are (store.keep_from).
+        self.keep_from = business_date if keep_from is None else min(keep_from, business_date)
         self.promos: dict[str, PromoPlan] = {}
         self.drop: list[int] = []
         self.head_run_id: int | None = None
@@ -74,6 +80,8 @@ class KindPlan:
         self.counts = Counts()
         self.promo_counts = Counts()
         self.interned: dict[tuple, tuple] = {}
+        # {promo pk: revision in force} of held promos left out only by the horizon (see _compare).
+        self.deferred: dict[int, int] = {}
         self.settled = False
 
     # Night ----------------------------------------------------------------------------------
@@ -119,13 +127,24 @@ class KindPlan:
         return pieces
 
     def _compare(self, plan: PromoPlan) -> None:
-        """Tonight's deletions of one promo from what the ledger held."""
+        """Tonight's deletions of one promo from what the ledger held.
+
+        A promo left out of tonight only because it starts after the horizon (a run for an
+        earlier business date than the one that sent it) is still wanted: what was sent of its
+        revision in force stays as sent (``kept``: not deleted, not written again), so a run for
+        an earlier date never deletes an approved promo that a later-dated run put on the tills.
+        What was sent of an earlier revision (postponed, corrected) is deleted as usual."""
         day = self.business_date
         live = plan.live
         for held in plan.held or ():
             part = held.part
             if part.promo.end < day:
+                if part.promo.end >= self.keep_from:
+                    plan.kept.append(held)  # ended for a future date only: still at the tills today
                 continue  # the period that was sent has ended: it leaves the ledger
+            if live is None and not part.deleted and self.deferred.get(part.promo.pk) == part.promo.revision:
+                plan.kept.append(held)
+                continue
             if self.granular:
                 pieces = self._minus(part, live)
             else:
@@ -175,8 +194,13 @@ class KindPlan:
             counts.unchanged = self.records_of(live) - sum(len(codes) for codes in refused.values())
             plan.new_state = None
             return
+        if live is None and plan.kept and not plan.deletions and len(plan.kept) == len(plan.held):
+            # Beyond tonight's horizon, or ended only for a future date: the ledger keeps it as it is.
+            plan.new_state = None
+            return
 
-        old_live = [h for h in plan.held if not h.part.deleted]
+        kept = {id(h) for h in plan.kept}
+        old_live = [h for h in plan.held if not h.part.deleted and id(h) not in kept]
         comparable = [h for h in old_live if self._same_key_space(h.part, live)] if self.granular else old_live
         if live is not None:
             self._count_live(plan, comparable, refused)
@@ -190,6 +214,7 @@ class KindPlan:
             # Records refused tonight stay as the system holds them (sent before, not replaced).
             for held in comparable if self.granular else ():
                 state += [Held(part, held.sent_by) for part in self._intersect_refused(held.part, refused)]
+        state += plan.kept
         state += [Held(held.part, held.sent_by, held.deleted_by or run_id) for held in plan.deletions]
         plan.new_state = state
 

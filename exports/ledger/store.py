@@ -27,7 +27,7 @@ class LedgerMoved(RuntimeError):
 
 def plan(writer, selection: Selection, business_date: date) -> KindPlan:
     """Compare tonight's wanted records of ``writer``'s file with its ledger (read only)."""
-    kind_plan = KindPlan(writer, business_date)
+    kind_plan = KindPlan(writer, business_date, keep_from=keep_from(business_date))
     wanted = writer.wanted(selection)
     coded = selection.coded(writer.system, wanted)
     kind_plan.warnings = list(coded.warnings)
@@ -60,6 +60,8 @@ def plan(writer, selection: Selection, business_date: date) -> KindPlan:
         elif ends is not None and ends >= business_date:
             kind_plan.promos[code] = PromoPlan(code=code, row_pk=pk)
             slow[pk] = code
+        elif ends is not None and ends >= kind_plan.keep_from:
+            continue  # ended before a future business date, not yet at the tills: held as it is
         else:
             kind_plan.drop.append(pk)
     for promo_plan in kind_plan.promos.values():
@@ -70,6 +72,11 @@ def plan(writer, selection: Selection, business_date: date) -> KindPlan:
         rows = ExportLedgerEntry.objects.filter(pk__in=pks[start:start + LOAD_CHUNK]).values_list("pk", "state")
         for pk, state in rows:
             kind_plan.promos[slow[pk]].held = decode_state(state, kind_plan.interned)
+    # Held promos not wanted tonight: those left out only by the horizon are kept (compare.py).
+    gone = [h.part.promo.pk for p in kind_plan.promos.values() if p.live is None for h in p.held or ()
+            if not h.part.deleted]
+    if gone:
+        kind_plan.deferred = selection.beyond_horizon(gone)
     for promo_plan in kind_plan.promos.values():
         if promo_plan.held is not None:
             kind_plan._compare(promo_plan)
@@ -139,8 +146,16 @@ def _entry(kind_plan: KindPlan, promo_plan: PromoPlan, run, promo_id: int | None
     }
 
 
+def keep_from(business_date: date) -> date:
+    """The day from which the ledger keeps what it holds: the business date, but never later than
+    today. A run for a future date must not forget what the tills still hold today (a promo
+    running now and ending before that date): tonight's run may still have to delete it, e.g.
+    once it is cancelled. Only what the ledger keeps depends on it, never a file's bytes."""
+    return min(business_date, timezone.localdate())
+
+
 def purge_ended(business_date: date) -> int:
-    """Drop the entries whose every period ended before ``business_date`` (of any file, also of
-    a format no longer written)."""
-    deleted, _by_model = ExportLedgerEntry.objects.filter(ends__lt=business_date).delete()
+    """Drop the entries whose every period ended before ``business_date`` (and before today: see
+    :func:`keep_from`), of any file, also of a format no longer written."""
+    deleted, _by_model = ExportLedgerEntry.objects.filter(ends__lt=keep_from(business_date)).delete()
     return deleted

@@ -12,6 +12,7 @@ With ``SMARKET_FORMAT=set10`` the Set Retail writer produces the S-Market file i
 from __future__ import annotations
 
 import codecs
+from decimal import Decimal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -52,7 +53,7 @@ class SMarketWriter(Writer):
                 "discount_percent": term(line.discount_percent) if promo.mechanic == PCT else "",
                 "promo_price": term(line.computed_price) if promo.mechanic in (PCT, FIX) else "",
                 "n": term(line.n) if promo.mechanic == NM else "", "m": term(line.m) if promo.mechanic == NM else "",
-                "compensation": line.compensation}
+                "compensation": _compensation(line)}
 
     def write(self, night: Night, sink: FileSink, result: WriteResult) -> None:
         result.warnings += night.warnings
@@ -115,7 +116,7 @@ class SMarketWriter(Writer):
             str(line.n) if promo.mechanic == NM and line.n is not None else "",
             str(line.m) if promo.mechanic == NM and line.m is not None else "",
             self._text(promo.supplier_inn, promo, "SUPPLIER_INN"),
-            number(line.compensation),
+            number(_compensation(line)),
         ]
         return (";".join(fields) + NEWLINE).encode(self.encoding)
 
@@ -135,6 +136,12 @@ class SMarketWriter(Writer):
         if any(char in value for char in ';"\r\n'):
             value = '"' + value.replace('"', '""') + '"'
         return value
+
+
+def _compensation(line: LineRecord) -> str:
+    """COMPENSATION_PCT: the supplier's percent with 2 decimals (``5`` -> ``5.00``, as every other
+    percent and money column), empty when there is none (erp-formats.md §3)."""
+    return two_decimals(Decimal(line.compensation)) if line.compensation else ""
 
 
 def _encodable(char: str, encoding: str) -> bool:

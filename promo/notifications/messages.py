@@ -247,6 +247,9 @@ class EventMessages:
             "run": self.payload.get("run") or run_id,
             "date": self.formatter.value("date", self.payload.get("date")),
             "reason": self.payload.get("reason") or self.event.reason,
+            # A Set Retail delivery that failed or was rejected (the run itself succeeded).
+            "delivery": self.payload.get("delivery") or "",
+            "file": self.payload.get("file") or "",
             "warnings": warnings,
             "errors": errors,
             "more": max(0, (totals["warnings"] or len(warnings)) - len(warnings))
@@ -254,10 +257,16 @@ class EventMessages:
             "url": run_url or url_of(None, "exports:run_list"),
         }
 
+    def kind_label(self, export: dict | None) -> str:
+        """The event's title: its kind, or what happened to a succeeded run's Set Retail delivery."""
+        if export and export["delivery"]:
+            return str(_("Set Retail 10 не принял выгрузку"))
+        return self.event.get_kind_display()
+
     def subject(self, promos: list[dict], count: int, upload: dict | None, export: dict | None) -> str:
         """``count``: the recipient's promos of the event (``promos`` lists the first of them)."""
         event = self.event
-        label = event.get_kind_display()
+        label = self.kind_label(export)
         if event.kind in EXPORT_KINDS:
             what = export["date"] if export["date"] != "—" else ""
         elif event.kind in UPLOAD_KINDS and upload:
@@ -293,7 +302,7 @@ class EventMessages:
             "requested_end": value("date", self.payload.get("requested_end")) if self.payload.get("requested_end") else "",
             "request_kind": self.payload.get("request_kind") or "",
             "request_reason": self.payload.get("request_reason") or "",
-            "kind_label": event.get_kind_display(),
+            "kind_label": self.kind_label(export),
             "actor": (actor.get_full_name() or actor.username) if actor else "",
             "created_at": event.created_at,
             "from_status": value("status", event.from_status) if event.from_status else "",

@@ -8,7 +8,9 @@ promos each person may see. Which roles hear about which kind is the routing tab
   categories), each seeing the promos with a line of his;
 - ``deciding_manager``: the same for the lines still waiting for a decision;
 - ``marketer`` and ``head_of_category``: every member of the group, seeing every promo;
-- never the actor; never someone who switched the kind off
+- never the actor, but for the outcome of work he started in the background
+  (``routing.STARTER_HEARS``: an export run's failure or warnings, a Set Retail rejection);
+  never someone who switched the kind off
   (:class:`~promo.models.NotificationSettings`), is inactive or has no e-mail address.
 """
 
@@ -110,8 +112,13 @@ def event_recipients(event: PromoEvent) -> list[Recipient]:
     if groups:
         for user_id in User.objects.filter(groups__name__in=groups).values_list("pk", flat=True):
             visible.grant(user_id, None)
-    # Whoever made the change knows about it already.
-    visible.by_user.pop(event.actor_id, None)
+    if kind in routing.STARTER_HEARS:
+        # The outcome of work in the background is news to whoever started it.
+        if event.actor_id is not None:
+            visible.grant(event.actor_id, None)
+    else:
+        # Whoever made the change knows about it already.
+        visible.by_user.pop(event.actor_id, None)
 
     users = (User.objects.filter(pk__in=visible.by_user.keys(), is_active=True).exclude(email="")
              .select_related("notification_settings").order_by("pk"))

@@ -15,8 +15,9 @@ Roles, relative to the promo(s) of the event:
 - ``head_of_category``: the members of the group named by ``PROMO_HEAD_OF_CATEGORY_GROUP`` (none
   when it is empty).
 
-On top of the table, for every kind: never the person who caused the event, never someone who
-switched the kind off, is inactive or has no e-mail address. When a kind is sent at all is the
+On top of the table, for every kind: never the person who caused the event (but for the outcome
+of work in the background, :data:`STARTER_HEARS`: the person who started it hears too), never
+someone who switched the kind off, is inactive or has no e-mail address. When a kind is sent at all is the
 service's call (``notify=False``: the per-promo events of an import, a mass correction or a bulk
 action, announced by one digest per person; a revision of a draft).
 """
@@ -83,9 +84,14 @@ ROUTING: dict[str, tuple[frozenset[str], str]] = {
                         "daily task: due on the next working day; one digest per person, once per revision"),
     Kind.DECISION_OVERDUE: (frozenset({MARKETER, HEAD_OF_CATEGORY}),
                             "daily task: past its due date; one digest per person, once per revision"),
-    Kind.EXPORT_FAILED: (frozenset({MARKETER}), ""),
-    Kind.EXPORT_WARNINGS: (frozenset({MARKETER}), ""),
+    Kind.EXPORT_FAILED: (frozenset({MARKETER}), "a run or its Set Retail delivery failed or was rejected; "
+                                                "also to whoever started the run"),
+    Kind.EXPORT_WARNINGS: (frozenset({MARKETER}), "also to whoever started the run"),
 }
+
+# The outcome of asynchronous work (an export run, its Set Retail delivery) is news to the person
+# who started it too: the event's actor, otherwise never told about his own doing.
+STARTER_HEARS = frozenset({Kind.EXPORT_FAILED, Kind.EXPORT_WARNINGS})
 
 
 def roles_for(kind: str) -> frozenset[str]:

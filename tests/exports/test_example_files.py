@@ -1,4 +1,6 @@
-"""The spec's example (erp-formats.md §5): each writer gives exactly the example's content."""
+"""The spec's example (erp-formats.md §5): each writer gives exactly the example's content. One
+deliberate difference: S-Market's COMPENSATION_PCT is ``50,00`` where §5.3 shows ``50``, as the
+column's own rule in §3 says ("2 decimals or empty"; docs/exports.md, «Format changes»)."""
 
 from __future__ import annotations
 

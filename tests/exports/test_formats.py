@@ -189,6 +189,20 @@ def test_fixed_price_and_percent_values_in_smarket(export_root):
     assert rows[0][10:17] == ["250,00", "", "199,90", "", "", rows[0][15], "12,50"]
 
 
+def test_smarket_compensation_has_two_decimals_in_every_row_or_is_empty(export_root):
+    # given three promos on one branch: compensation entered as 5, as 12.5, and none
+    branch = BranchFactory()
+    entered = {Decimal("5"): "5,00", Decimal("12.5"): "12,50", None: ""}
+    codes = {}
+    for compensation, shown in entered.items():
+        promo = approved_promo(products=[ProductFactory(regular_price=Decimal("100.00"))],
+                               targeting={"branches": [branch.pk]}, compensation_percent=compensation)
+        codes[promo.code] = shown
+    # when exported, then S-Market's COMPENSATION_PCT column has one format: 2 decimals or empty
+    rows = smarket_rows(run_night())
+    assert {row[1]: row[16] for row in rows} == codes
+
+
 def test_sap_vakey_with_matnr_inside_the_key_and_a_too_long_article(export_root, settings):
     # given a condition table keyed VKORG, MATNR, WERKS and one article longer than MATNR's 18
     settings.SAP_VAKEY_LAYOUT = "VKORG:4,MATNR:18,WERKS:4"

@@ -6,11 +6,14 @@ files, counted here from the files themselves."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.conf import settings
 from rest_framework.test import APIClient
 
 from exports import ledger
@@ -21,7 +24,7 @@ from exports.writers import writers_for
 from exports.writers.smarket import SMarketWriter
 from promo.models import Promo, PromoLine
 from promo.services.revisions import revision_freeze_decisions, revision_record
-from tests.exports.conftest import END, NIGHT, approved_promo, output
+from tests.exports.conftest import END, NIGHT, START, approved_promo, output
 from tests.factories import BranchFactory, ProductFactory, SupplierFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,8 +32,12 @@ pytestmark = pytest.mark.django_db
 NEXT = NIGHT + timedelta(days=1)
 
 
-def run_night(day: date = NIGHT, **kwargs) -> ExportRun:
-    run = export_run(business_date=day, **kwargs)
+def run_night(day: date = NIGHT, *, today: date | None = None, **kwargs) -> ExportRun:
+    """The run of business date ``day``, made on ``today`` (the night itself unless told: the
+    ledger keeps what the tills still hold on the real day, store.keep_from)."""
+    moment = datetime.combine(today or day, time(12, 0), tzinfo=ZoneInfo(settings.TIME_ZONE))
+    with time_machine.travel(moment, tick=True):
+        run = export_run(business_date=day, **kwargs)
     assert run.status == ExportRun.Status.SUCCEEDED, run.error
     return run
 
@@ -398,6 +405,94 @@ def test_another_run_advancing_the_ledger_meanwhile_fails_the_run(export_root, c
     # when the first one stores its ledger, then it is refused (it would lose the other's deletions)
     with pytest.raises(ledger.LedgerMoved, match=other.name):
         ledger.save(plan, other)
+
+
+# --- a run for an earlier date than the one that last advanced the ledger -------------------------
+
+# A night whose horizon (30 days) ends before the promos of the chain fixture start (15.01.2027).
+EARLY = START - timedelta(days=45)
+
+
+def test_an_earlier_date_deletes_nothing_a_later_dated_run_sent_of_approved_promos(export_root, chain):
+    # given an on-demand run for a future date sent both promos to every system
+    branches, products = chain
+    two_promos(branches, products)
+    future = run_night(NIGHT)
+    sent = {kind: read(future) for kind, read in READERS.items()}
+    assert all(sent.values())
+    held = ledger_snapshot()
+    # when the nightly run of an earlier date follows, whose horizon ends before the promos start
+    preview = export_preview(business_date=EARLY)
+    nightly = run_night(EARLY)
+    # then no system is told to delete anything (the tills keep the approved promos), the dry run
+    # said the same, and the ledger still holds what the later-dated run sent
+    for kind, read in READERS.items():
+        assert deletions(read(nightly)) == set(), kind
+    assert all(f["records"]["deleted"] == 0 == f["records"]["repeated"] for f in preview["files"])
+    assert {f.kind: f.deletions for f in nightly.files.all()} == {"sap_cond": 0, "sap_bonusbuy": 0, "smarket": 0}
+    assert ledger_snapshot() == held
+    # and the next run for the future date re-sends nothing as new: no ping-pong at the tills
+    again = run_night(NIGHT)
+    assert {kind: read(again) for kind, read in READERS.items()} == sent
+    for export_file in again.files.all():
+        records = export_file.changes["records"]
+        assert records["added"] == records["deleted"] == records["repeated"] == 0, export_file.kind
+        assert records["unchanged"] > 0, export_file.kind
+
+
+def test_an_earlier_date_still_deletes_what_is_no_longer_approved(export_root, chain):
+    # given a later-dated run sent both promos, then one is cancelled and the other postponed
+    branches, products = chain
+    pct, nm = two_promos(branches, products)
+    future = run_night(NIGHT)
+    Promo.objects.filter(pk=pct.pk).update(status=Promo.Status.CANCELLED)
+    approve_revision(nm, end=END + timedelta(days=7))
+    # when a run for an earlier date (both beyond its horizon) is exported
+    nightly = run_night(EARLY)
+    # then every record that was sent goes out as a deletion with the period that was sent:
+    # the cancelled promo is not wanted, the postponed one's old period is no longer approved
+    for kind, read in READERS.items():
+        if kind == "setretail":
+            continue
+        assert deletions(read(nightly)) == set(read(future)), kind
+    assert set(set10_records(nightly)) == {pct.code, nm.code}
+    assert {action for action, _v in set10_records(nightly).values()} == {"D"}
+
+
+def test_an_earlier_date_repeats_its_own_reruns_byte_for_byte(export_root, chain):
+    # given a later-dated run sent the promos and one of them was cancelled since
+    branches, products = chain
+    pct, _nm = two_promos(branches, products)
+    run_night(NIGHT)
+    Promo.objects.filter(pk=pct.pk).update(status=Promo.Status.CANCELLED)
+    # when the earlier date is exported twice
+    runs = [run_night(EARLY) for _ in range(2)]
+    # then both give the same bytes (the cancelled promo's deletions, nothing of the other)
+    digests = [{f.kind: (f.sha256, f.records, f.deletions) for f in run.files.all()} for run in runs]
+    assert digests[0] == digests[1]
+    assert digests[0]["smarket"][2] > 0
+    assert {key[0] for key in smarket_records(runs[1])} == {pct.code}
+
+
+def test_a_later_date_does_not_forget_what_the_tills_hold_today(export_root, chain):
+    # given both promos are running today and the nightly run sent them
+    branches, products = chain
+    pct, nm = two_promos(branches, products)
+    today = START + timedelta(days=2)
+    nightly = run_night(today)
+    # when a marketer runs today for a date after their end (they are over by then: nothing of
+    # them in that run's files, no deletion either)
+    later = run_night(END + timedelta(days=5), today=today)
+    for kind, read in READERS.items():
+        assert read(later) == {}, kind
+    # and then one of them is cancelled
+    Promo.objects.filter(pk=pct.pk).update(status=Promo.Status.CANCELLED)
+    # then the next nightly run still deletes everything that was sent of it, the other stays
+    tonight = run_night(today + timedelta(days=1))
+    sap = condition_records(nightly)
+    assert deletions(condition_records(tonight)) == set(sap)
+    assert {key[0] for key in deletions(smarket_records(tonight))} == {pct.code}
+    assert set10_records(tonight)[pct.code][0] == "D" and set10_records(tonight)[nm.code][0] == "I"
 
 
 def test_the_preview_changes_nothing_and_uses_no_run_number(export_root, chain):

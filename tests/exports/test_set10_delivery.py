@@ -276,6 +276,33 @@ def test_a_rejection_reaches_the_run_page_the_api_and_the_marketers_mail(set10_o
     assert to_marketer and line in to_marketer[-1].body
 
 
+def test_the_marketer_who_started_the_run_is_told_of_the_rejection_as_what_happened(
+        set10_on, example_promos, demo_user, django_capture_on_commit_callbacks):
+    # given a marketer's own run (page or API) whose Set Retail file Set10 refuses
+    marketer = demo_user("marketer")
+    answer = [lambda ti: status_answer(ti, 4, "invalid item", children=REJECTED_ACTION)]
+    with FakeSet10(statuses=answer) as fake:
+        set10_on.SET10_URL = fake.url
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            run = export_run(business_date=EXAMPLE_DATE, actor=marketer)
+    assert run.status == ExportRun.Status.SUCCEEDED
+    # then the event says the run succeeded and its delivery was rejected (not «не удалась»)
+    event = PromoEvent.objects.get(kind=PromoEvent.Kind.EXPORT_FAILED, payload__run_id=run.pk)
+    assert event.actor == marketer
+    assert event.reason.startswith(
+        f"Выгрузка {run.name} выполнена, но Set Retail 10 отклонил её файл set10_actions_{run.name}.xml: ")
+    assert "не удалась" not in event.reason
+    # and the marketer who started it gets the mail, worded for the rejection
+    own = [message for message in mail.outbox if marketer.email in message.to]
+    assert len(own) == 1
+    assert own[0].subject == "[Промо-портал] Set Retail 10 не принял выгрузку: 20.09.2026"
+    assert f"Выгрузка за 20.09.2026 выполнена, но Set Retail 10 отклонил её файл set10_actions_{run.name}.xml." \
+        in own[0].body
+    assert "не удалась" not in own[0].body
+    assert "Товар A100001 не найден в справочнике" in own[0].body
+
+
 def test_failing_server_is_retried_then_given_up_without_a_crash(set10_on, example_promos,
                                                                  django_capture_on_commit_callbacks):
     # given a Set10 that answers HTTP 500 to every upload

@@ -27,7 +27,7 @@ from branches.targeting import Targeting
 from exports.services import export_run
 from exports.writers.smarket import SMarketWriter
 from promo.models import OutboxMessage, Promo, PromoEvent, PromoLine, PromoUpload
-from promo.notifications.routing import ROLES, ROUTING, routing_table_markdown
+from promo.notifications.routing import ROLES, ROUTING, STARTER_HEARS, routing_table_markdown
 from promo.services import point_corrections, supplier_requests, transitions
 from promo.services.comments import comment_add
 from promo.services.date_events import promo_date_events_record
@@ -51,11 +51,19 @@ def docs_table() -> str:
     return TABLE.search(DOCS.read_text(encoding="utf-8")).group(1).strip()
 
 
+def docs_rows() -> list[list[str]]:
+    return [line.strip().strip("|").split("|") for line in docs_table().splitlines()[2:]]
+
+
 def docs_routing() -> dict[str, set[str]]:
     """The docs table as data: event kind -> the roles marked «yes»."""
-    rows = [line.strip().strip("|").split("|") for line in docs_table().splitlines()[2:]]
     return {cells[0].strip().strip("`"): {role for role, cell in zip(ROLES, cells[1:-1], strict=True)
-                                         if cell.strip() == "yes"} for cells in rows}
+                                         if cell.strip() == "yes"} for cells in docs_rows()}
+
+
+def docs_starter_hears() -> set[str]:
+    """The kinds whose docs note says the person who started the work hears of it too."""
+    return {cells[0].strip().strip("`") for cells in docs_rows() if "also to whoever started" in cells[-1]}
 
 
 def test_the_docs_table_is_the_codes_routing_table():
@@ -63,6 +71,7 @@ def test_the_docs_table_is_the_codes_routing_table():
     assert docs_table() == routing_table_markdown()
     assert docs_routing() == {kind: set(roles) for kind, (roles, _note) in ROUTING.items()}
     assert set(docs_routing()) == set(Kind.values)
+    assert docs_starter_hears() == set(STARTER_HEARS)
 
 
 @dataclass
@@ -278,10 +287,10 @@ def _decision_overdue(cast):
 
 
 def _export_warnings(cast):
-    # an approved promo on a branch without a Set Retail shop number: the night warns
+    # an approved promo on a branch without a Set Retail shop number: the marketer's run warns
     approved_promo(products=[ProductFactory(supplier=cast.world.supplier)],
                    targeting={"branches": [BranchFactory(setretail_shop=None).pk, BranchFactory().pk]})
-    export_run(business_date=date(2027, 1, 10))
+    export_run(business_date=date(2027, 1, 10), actor=cast.world.marketer)
     return last(Kind.EXPORT_WARNINGS)
 
 
@@ -292,7 +301,7 @@ def _export_failed(cast):
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(SMarketWriter, "write", full)
-        export_run(business_date=date(2027, 1, 10))
+        export_run(business_date=date(2027, 1, 10), actor=cast.world.marketer)
     return last(Kind.EXPORT_FAILED)
 
 
@@ -367,9 +376,13 @@ def test_every_event_kind_reaches_exactly_the_roles_of_the_docs_table(cast, kind
     event = SCENARIOS[kind](cast)
 
     # then its outbox holds one message for each person of those roles, the actor excepted
-    # (and nobody without an address): nobody else
+    # but where the table says whoever started it hears too (and nobody without an address):
+    # nobody else
     assert event.kind == kind
     expected = set().union(*(people_of(role, event, cast) for role in roles)) - {event.actor_id}
+    if kind in docs_starter_hears():
+        assert event.actor_id is not None, "the scenario must be started by someone"
+        expected.add(event.actor_id)
     expected = set(get_user_model().objects.filter(pk__in=expected, is_active=True).exclude(email="")
                    .values_list("username", flat=True))
     assert expected or not roles, "the scenario left nobody of the table's roles to mail"
