@@ -4,10 +4,12 @@ promo's history, the promo page (its revision diff) and the e-mails.
 - :func:`field_label`: a field's name, the model's ``verbose_name`` where it fits
   (:class:`~promo.models.Promo`, :class:`~promo.models.PromoLine`), else :data:`LABELS`.
 - :class:`ChangeFormatter`: a stored value as text in the active language: money with two
-  decimals in the reader's format (``15,00`` in Russian, ``15.00`` in English), percents as the
-  promo page shows them (``15``, ``12,50``), dates ``dd.mm.yyyy``, targeting rules as names,
-  statuses, mechanics and decisions as their labels, never codes. Names of related rows are
-  loaded in bulk (:meth:`ChangeFormatter.load`), so formatting runs no query per value.
+  decimals in the reader's format, thousands grouped (``1 281,90`` in Russian, ``1,281.90`` in
+  English), percents as the promo page shows them (``15``, ``12,50``), dates ``dd.mm.yyyy``,
+  targeting rules as names, statuses, mechanics and decisions as their labels, never codes; an
+  accept below the price floor, stored as its margin and floor, as :func:`below_floor_text`
+  (and a line's reason with it as :func:`below_floor_note`). Names of related rows are loaded
+  in bulk (:meth:`ChangeFormatter.load`), so formatting runs no query per value.
 - :class:`Change`: one row; :func:`diff_changes` and :func:`payload_changes` read the two
   shapes changes travel in (a revision diff, an event payload) into raw rows
   ``(what, field, old, new)`` for :meth:`ChangeFormatter.rows`.
@@ -62,6 +64,10 @@ ADDED_LINES = gettext_lazy("добавлены строки")
 REMOVED_LINES = gettext_lazy("удалены строки")
 LINE_ADDED = gettext_lazy("строка добавлена")
 LINE_REMOVED = gettext_lazy("строка удалена")
+# An accept below the price floor (``PromoLine.below_floor``, ``payload.lines[].below_floor``):
+# stored as facts, worded here in the reader's language.
+BELOW_FLOOR_FACTS = gettext_lazy("маржа {margin} % при пороге {floor} %")
+BELOW_FLOOR_NOTE = gettext_lazy("Согласовано ниже порога маржи ({margin} % при пороге {floor} %): {reason}")
 
 
 @cache
@@ -87,8 +93,9 @@ def fmt_date(value: date) -> str:
 
 
 def money_text(value) -> str:
-    """Roubles with two decimals in the reader's format: ``15,00`` (ru), ``15.00`` (en)."""
-    return number_format(Decimal(str(value)).quantize(Decimal("0.01")), 2)
+    """Roubles with two decimals in the reader's format, thousands grouped as everywhere in
+    the UI (``floatformat:"2g"``): ``1 281,90`` (ru), ``1,281.90`` (en)."""
+    return number_format(Decimal(str(value)).quantize(Decimal("0.01")), 2, force_grouping=True)
 
 
 def percent_text(value) -> str:
@@ -97,6 +104,35 @@ def percent_text(value) -> str:
     if number == number.to_integral():
         return number_format(number.quantize(Decimal(1)), 0)
     return number_format(number.quantize(Decimal("0.01")), 2)
+
+
+def _floor_numbers(facts) -> dict[str, str] | None:
+    try:
+        return {key: number_format(Decimal(str(facts[key])).quantize(Decimal("0.01")), 2)
+                for key in ("margin", "floor")}
+    except (InvalidOperation, KeyError, TypeError, ValueError):
+        return None
+
+
+def below_floor_text(facts) -> str:
+    """An override's facts (``{"margin": "-3.25", "floor": "10.00"}``) in the active language:
+    ``маржа -3,25 % при пороге 10,00 %``."""
+    numbers = _floor_numbers(facts) if isinstance(facts, dict) else None
+    return str(BELOW_FLOOR_FACTS).format(**numbers) if numbers else str(facts)
+
+
+# Before the facts were stored (promo migration 0012) the note was written into the reason, in
+# the actor's language; the lines were migrated, the events' payloads keep it.
+_OLD_NOTES = ("Согласовано ниже порога маржи (", "Approved below the margin floor (")
+
+
+def below_floor_note(facts, reason: str) -> str:
+    """A line's decision reason as people read it: the reason as typed, after the words of an
+    accept below the price floor when ``facts`` say it was one."""
+    numbers = _floor_numbers(facts) if isinstance(facts, dict) else None
+    if numbers is None or reason.startswith(_OLD_NOTES):
+        return reason
+    return str(BELOW_FLOOR_NOTE).format(reason=reason, **numbers)
 
 
 @dataclass(frozen=True)
@@ -196,6 +232,8 @@ class ChangeFormatter:
             return str(CHOICES[name](value).label)
         if name == "targeting":
             return self.targeting(value)
+        if name == "below_floor":
+            return below_floor_text(value)
         if name == "supplier":
             return self.suppliers.get(value, str(value))
         if name == "approved_revision":

@@ -104,7 +104,7 @@ HISTORY_GROUP_GAP = timedelta(seconds=2)
 PROMO_HISTORY_FIELDS = ("name", "supplier", "mechanic", "start", "end", "targeting", "status", "revision",
                         "approved_revision")
 LINE_HISTORY_FIELDS = ("discount_percent", "promo_price", "n", "m", "regular_price", "compensation_percent",
-                       "comment", "decision", "decision_reason")
+                       "comment", "decision", "decision_reason", "below_floor")
 
 
 def _record_diffs(records, fields: tuple[str, ...], model) -> list[tuple]:

@@ -64,6 +64,13 @@ def line_unit_price(line: PromoLine, mechanic: str) -> Decimal | None:
         return None
 
 
+class _BelowFloorSerializer(serializers.Serializer):
+    margin = serializers.DecimalField(max_digits=9, decimal_places=2, read_only=True,
+                                      help_text="The line's margin after compensation when accepted, %.")
+    floor = serializers.DecimalField(max_digits=9, decimal_places=2, read_only=True,
+                                     help_text="The price floor it was accepted under, %.")
+
+
 class PromoLineSerializer(serializers.ModelSerializer):
     """A line with its terms, the effective price and discount (promo/mechanics.py) and the
     category manager's decision. The economics after the supplier's compensation
@@ -83,12 +90,16 @@ class PromoLineSerializer(serializers.ModelSerializer):
         help_text="The chain's margin per unit after compensation: net price − purchase price (staff only).")
     margin_percent = serializers.SerializerMethodField(help_text="The margin as a share of the net price, % (staff only).")
     planned_margin = serializers.SerializerMethodField(help_text="margin × planned_quantity (staff only).")
+    below_floor = _BelowFloorSerializer(
+        read_only=True, allow_null=True,
+        help_text="Accepted below the price floor: the margin and the floor then (null otherwise); "
+                  "decision_reason is the manager's reason for it, as typed.")
 
     class Meta:
         model = PromoLine
         fields = ["id", "product", "regular_price", "discount_percent", "promo_price", "n", "m",
                   "compensation_percent", "planned_quantity", "comment", "decision", "decision_reason",
-                  "decided_by", "decided_at", "effective_price", "effective_discount_percent",
+                  "below_floor", "decided_by", "decided_at", "effective_price", "effective_discount_percent",
                   "compensation_per_unit", "net_price", "margin", "margin_percent", "planned_margin"]
 
     def _price(self, line: PromoLine) -> Decimal | None:

@@ -22,13 +22,17 @@ class BulkActionForm(forms.Form):
     CONFIRM, RUN = "confirm", "run"
     LIST, QUEUE = "list", "queue"
 
-    action = forms.ChoiceField(choices=[(name, ACTION_LABELS[name]) for name in BULK_ACTIONS], error_messages={
-        "required": _("Выберите действие."), "invalid_choice": _("Неизвестное действие."),
-    })
-    step = forms.ChoiceField(choices=[(CONFIRM, CONFIRM), (RUN, RUN)], required=False, widget=forms.HiddenInput)
+    # Every field has a Russian label: the confirmation writes «label: error» for any of them,
+    # hidden ones included (a forged or stale form), never Django's English auto-label.
+    action = forms.ChoiceField(label=_("Действие"), choices=[(name, ACTION_LABELS[name]) for name in BULK_ACTIONS],
+                               error_messages={"required": _("Выберите действие."),
+                                               "invalid_choice": _("Неизвестное действие.")})
+    step = forms.ChoiceField(label=_("Шаг"), choices=[(CONFIRM, CONFIRM), (RUN, RUN)], required=False,
+                             widget=forms.HiddenInput)
     select_all = forms.BooleanField(required=False, label=_("Все промо по фильтру"))
-    source = forms.ChoiceField(choices=[(LIST, LIST), (QUEUE, QUEUE)], required=False, widget=forms.HiddenInput)
-    query = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
+    source = forms.ChoiceField(label=_("Список"), choices=[(LIST, LIST), (QUEUE, QUEUE)], required=False,
+                               widget=forms.HiddenInput)
+    query = forms.CharField(label=_("Фильтр"), required=False, max_length=4000, widget=forms.HiddenInput)
     reason = _reason_field(required=False, label=_("Причина / комментарий"))
 
     def __init__(self, *args, **kwargs):

@@ -46,7 +46,7 @@ def _number_field(label, *, size: int = 6) -> forms.DecimalField:
 class VersionedForm(forms.Form):
     """Base of every form that changes a promo: the hidden version the user saw."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(label=_("Версия"), widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, action: str = "", **kwargs):
         # Several forms share one page: ids are prefixed with the action so they stay unique.
@@ -67,6 +67,9 @@ class SubmitForm(VersionedForm):
 
 
 BELOW_FLOOR_LABEL = _("согласовать ниже порога")
+NOTHING_CHOSEN = _("Не выбрано ни одного решения.")
+# Saving the decisions the page shows, unchanged: a success that changes nothing.
+DECISIONS_UNCHANGED = _("Решения не изменились.")
 BELOW_FLOOR_REASON_LABEL = _("Причина согласования ниже порога")
 
 
@@ -222,7 +225,8 @@ class LineDecisionsForm(VersionedForm):
         pk = line.pk
         if not self.is_bound:
             checked = line.decision if line.decision != PromoLine.Decision.PENDING else ""
-            return DecisionCell(line_id=pk, checked=checked, reason=line.decision_reason, below_floor=False)
+            return DecisionCell(line_id=pk, checked=checked, reason=line.decision_reason,
+                                below_floor=line.below_floor is not None)
         name = f"reason_{pk}"
         return DecisionCell(
             line_id=pk, checked=self.data.get(f"decision_{pk}") or "", reason=self.data.get(name) or "",
@@ -250,10 +254,16 @@ class LineDecisionsForm(VersionedForm):
             result[line.pk] = (decision, reason)
         return result
 
+    def chosen(self) -> bool:
+        """Some line has a choice (the page shows the stored ones ticked): pressing «Сохранить
+        решения» again without changing them is no mistake, it just changes nothing."""
+        return any(self.cleaned_data.get(f"decision_{line.pk}") for line in self.lines)
+
     def clean(self):
         cleaned = super().clean()
-        if not self.errors and not self.decisions(accept_rest=self.data.get("accept_rest") is not None):
-            raise forms.ValidationError(_("Не выбрано ни одного решения."))
+        accept_rest = self.data.get("accept_rest") is not None
+        if not self.errors and not self.decisions(accept_rest=accept_rest) and not self.chosen():
+            raise forms.ValidationError(NOTHING_CHOSEN)
         return cleaned
 
 
@@ -336,7 +346,8 @@ class MassCorrectionForm(forms.Form):
     discount_percent = _number_field(_("Новая скидка, %"))
     compensation_percent = _number_field(_("Новая компенсация, %"))
     reason = _reason_field(required=False, label=_("Причина корректировки"))
-    action = forms.ChoiceField(choices=[(PREVIEW, PREVIEW), (APPLY, APPLY)], widget=forms.HiddenInput)
+    action = forms.ChoiceField(label=_("Действие"), choices=[(PREVIEW, PREVIEW), (APPLY, APPLY)],
+                               widget=forms.HiddenInput)
 
     def __init__(self, *args, lines=None, **kwargs):
         kwargs.setdefault("auto_id", "id_mass_%s")

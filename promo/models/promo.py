@@ -213,6 +213,9 @@ class PromoLine(TimeStampedModel):
     decision = models.CharField(_("решение"), max_length=10, choices=Decision.choices,
                                 default=Decision.PENDING, db_index=True)
     decision_reason = models.TextField(_("причина"), blank=True)
+    # An accept below the price floor: the margin and the floor then (%, decimal strings), the
+    # reason above as typed; worded when read, in the reader's language (promo.changes).
+    below_floor = models.JSONField(_("согласовано ниже порога маржи"), null=True, blank=True, default=None)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                    blank=True, related_name="+", verbose_name=_("решение принял"))
     decided_at = models.DateTimeField(_("решение принято"), null=True, blank=True)

@@ -19,7 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from promo.changes import Change, ChangeFormatter, RawChange, payload_changes
+from promo.changes import Change, ChangeFormatter, RawChange, below_floor_note, payload_changes
 from promo.models import Promo, PromoEvent, PromoLine, PromoRevision
 from promo.notifications.kinds import (
     DATE_KINDS,
@@ -206,7 +206,8 @@ class EventMessages:
                     "article": line.get("article") or "", "name": line.get("name") or "",
                     "decision": self.formatter.value("decision", decision) if decision else "",
                     "rejected": decision == PromoLine.Decision.REJECTED,
-                    "reason": line.get("reason") or line.get("decision_reason") or "",
+                    "reason": below_floor_note(line.get("below_floor"),
+                                               line.get("reason") or line.get("decision_reason") or ""),
                 })
         return rows[:MAX_CHANGES * 4]
 

@@ -7,6 +7,10 @@ service refuses is reported for that promo (its ``code`` and message) and the ot
 whole batch is one transaction, each promo a savepoint inside it, so what was done and its mail
 commit together.
 
+A bulk «Принять» has no «согласовать ниже порога»: a promo with lines below the price floor is
+refused with the bulk wording (:class:`promo.services.floor.BelowFloorError`), and the
+confirmation counts such promos up front (:func:`floor_refused`).
+
 Nobody gets a mail per promo: the promos' own events are recorded without notifications and,
 per event kind they produced, ONE digest event (no promo of its own, ``payload.promos``) is
 mailed, each person seeing the promos they may see. A kind produced for a single promo is
@@ -24,12 +28,14 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from config.parsing import parse_id
-from promo.models import Promo, PromoEvent
-from promo.services import transitions
+from promo.models import Promo, PromoEvent, PromoLine
+from promo.services import floor, transitions
 from promo.services.actions import BULK_ACTIONS
 from promo.services.errors import InvalidError, WorkflowError
 from promo.services.events import event_notify, event_record
 from promo.services.workflow import NOT_VISIBLE, REASON_REQUIRED, as_version, require_reason
+from suppliers.models import Category
+from suppliers.querysets import DECIDE
 
 Kind = PromoEvent.Kind
 
@@ -139,12 +145,32 @@ def promos_bulk(*, actor, action: str, items: Iterable[tuple[object, object]], r
                 continue
             try:
                 _run(action, promo, actor=actor, version=version, reason=reason, today=today)
+            except floor.BelowFloorError as exc:
+                result.refused.append(BulkRefusal(pk, exc.code, exc.bulk_message()))
             except WorkflowError as exc:
                 result.refused.append(BulkRefusal(pk, exc.code, exc.message))
             else:
                 result.done.append(pk)
         result.events = _announce(action, actor=actor, done=result.done, marker=marker, reason=reason)
     return result
+
+
+def floor_refused(*, actor, promos: Iterable[Promo]) -> set[int]:
+    """The ids of ``promos`` a bulk «Принять» by ``actor`` would be refused for the price floor:
+    some pending line he decides (his categories, as :func:`transitions.promo_approve` takes
+    them) is below its floor (:func:`floor.line_problem`, the service's check), and a bulk action
+    carries no override. One query for the lines, whatever the number of promos."""
+    mechanic_of = {promo.pk: promo.mechanic for promo in promos}
+    if not mechanic_of or actor is None or not actor.is_authenticated:
+        return set()
+    lines = (PromoLine.objects.filter(promo_id__in=mechanic_of, decision=PromoLine.Decision.PENDING,
+                                      product__category__in=Category.objects.restrict(actor, DECIDE))
+             .select_related("product__category").order_by("promo_id", "pk"))
+    refused: set[int] = set()
+    for line in lines.iterator(chunk_size=2000):
+        if line.promo_id not in refused and floor.line_problem(line, mechanic_of[line.promo_id]) is not None:
+            refused.add(line.promo_id)
+    return refused
 
 
 def _announce(action: str, *, actor, done: list[int], marker: int, reason: str) -> list[PromoEvent]:

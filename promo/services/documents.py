@@ -31,6 +31,7 @@ from django.utils.safestring import mark_safe
 from branches.models import Branch
 from branches.targeting import Targeting, resolve
 from promo import economics, mechanics, shelf
+from promo.changes import below_floor_note
 from promo.models import Promo, PromoEvent, PromoLine
 from promo.services.revisions import stored_lines
 from promo.timeline import first_approvals
@@ -136,7 +137,8 @@ def promo_sheet_context(*, promo: Promo, user) -> dict:
                                      n=line.n, m=line.m)
         rows.append({"line": line, "unit_price": unit, "discount": discount,
                      "economics": economics.of_line(line, promo.mechanic) if staff else None,
-                     "decided_by": _name(line.decided_by)})
+                     "decided_by": _name(line.decided_by),
+                     "reason": below_floor_note(line.below_floor, line.decision_reason)})
     events = promo.events.select_related("actor").order_by("created_at", "pk")
     if not staff:
         events = events.filter(internal=False)

@@ -4,7 +4,12 @@ warning at upload and cannot be accepted unless the manager agrees to it «ни�
 reason (promo.services.transitions records it in the line's history and the decision event).
 
 The rule itself is :func:`promo.rules.margin_floor_problem`, over the economics of
-:mod:`promo.mechanics`; this module reads the floors and words the refusals."""
+:mod:`promo.mechanics`; this module reads the floors and words the refusals
+(:class:`BelowFloorError`: on one promo's page, or for a bulk action, which has no override).
+
+An accepted override is stored as facts, not words: the line keeps the reason as typed and
+``PromoLine.below_floor`` the margin and the floor (:func:`override_facts`); each reader's
+language words them at display time (:func:`promo.changes.below_floor_note`)."""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from promo import economics, mechanics, rules
 from promo.models import PromoLine
+from promo.services.errors import InvalidError
 from suppliers.models import Category, Product
 
 PRODUCT_CHUNK = 2000
@@ -29,8 +35,12 @@ BELOW_FLOOR_LINE = gettext_lazy(
     "{article}: маржа после компенсации {margin} % при пороге {floor} % — не хватает {shortfall} п.п. "
     "({shortfall_rub} ₽ за шт.)"
 )
+# A bulk action carries no override: the promo is accepted on its own page.
+BELOW_FLOOR_BULK = gettext_lazy(
+    "Строки ниже порога маржи: {lines}. Списком такое промо не принять: откройте промо, чтобы "
+    "согласовать эти строки ниже порога с причиной."
+)
 OVERRIDE_REASON_REQUIRED = gettext_lazy("Укажите причину согласования ниже порога.")
-OVERRIDE_NOTE = gettext_lazy("Согласовано ниже порога маржи ({margin} % при пороге {floor} %): {reason}")
 
 
 def default_floor() -> Decimal | None:
@@ -80,15 +90,32 @@ def describe(article: str, problem: rules.RuleProblem) -> str:
         shortfall=_number(params["shortfall"]), shortfall_rub=_number(params["shortfall_rub"]))
 
 
-def refusal(items: list[tuple[str, rules.RuleProblem]]) -> str:
-    """The refusal of accepting ``(article, problem)`` lines without an override."""
-    return str(BELOW_FLOOR).format(lines="; ".join(describe(article, problem) for article, problem in items))
+def refusal(items: list[tuple[str, rules.RuleProblem]], *, bulk: bool = False) -> str:
+    """The refusal of accepting ``(article, problem)`` lines without an override; ``bulk``:
+    worded for a bulk action, which has no «согласовать ниже порога» to tick."""
+    text = BELOW_FLOOR_BULK if bulk else BELOW_FLOOR
+    return str(text).format(lines="; ".join(describe(article, problem) for article, problem in items))
 
 
-def override_note(problem: rules.RuleProblem, reason: str) -> str:
-    """What the line's history and the decision event say of an accepted line below the floor."""
-    return str(OVERRIDE_NOTE).format(margin=_number(problem.params["margin"]),
-                                     floor=_number(problem.params["floor"]), reason=reason)
+class BelowFloorError(InvalidError):
+    """Accepting lines below the floor without an override (``items``: ``(article, problem)``);
+    the message is the promo page's, :meth:`bulk_message` the bulk action's."""
+
+    default_code = "below_floor"
+
+    def __init__(self, items: list[tuple[str, rules.RuleProblem]]):
+        self.items = items
+        super().__init__(refusal(items))
+
+    def bulk_message(self) -> str:
+        return refusal(self.items, bulk=True)
+
+
+def override_facts(params) -> dict[str, str]:
+    """What ``PromoLine.below_floor`` keeps of an accepted override (``params``: the floor
+    problem's): the margin and the floor (%, two decimals, as decimal strings), worded when read
+    (promo.changes.below_floor_text)."""
+    return {key: f"{Decimal(str(params[key])).quantize(Decimal('0.01'))}" for key in ("margin", "floor")}
 
 
 def candidate_problems(promos) -> list[tuple[int, str, rules.RuleProblem]]:

@@ -99,8 +99,9 @@ def _floor_checked(promo: Promo, decisions: list[tuple[PromoLine, str, str]],
                    overrides: dict[int, str]) -> tuple[list[tuple[PromoLine, str, str]], dict[int, dict]]:
     """The price floor (promo.services.floor): accepting a line below it needs the manager's
     override with a reason (``overrides``: line id -> reason), which becomes the line's decision
-    reason; otherwise the whole decision is refused, saying by how much each line falls short.
-    Returns the decisions with those reasons and ``{line id: the floor's params}``."""
+    reason as typed; otherwise the whole decision is refused (:class:`floor.BelowFloorError`),
+    saying by how much each line falls short. Returns the decisions with those reasons and
+    ``{line id: the floor's params}``."""
     checked, below, blocked = [], {}, []
     for line, decision, reason in decisions:
         problem = floor.line_problem(line, promo.mechanic) if decision == Decision.ACCEPTED else None
@@ -112,9 +113,9 @@ def _floor_checked(promo: Promo, decisions: list[tuple[PromoLine, str, str]],
             continue
         note = require_reason(overrides[line.pk], floor.OVERRIDE_REASON_REQUIRED)
         below[line.pk] = {**{key: str(value) for key, value in problem.params.items()}, "reason": note}
-        checked.append((line, decision, floor.override_note(problem, note)))
+        checked.append((line, decision, note))
     if blocked:
-        raise InvalidError(floor.refusal(blocked), code="below_floor")
+        raise floor.BelowFloorError(blocked)
     return checked, below
 
 
@@ -130,12 +131,14 @@ def _decide(promo: Promo, *, actor, decisions: list[tuple[PromoLine, str, str]],
     changed: list[PromoLine] = []
     details = []
     for line, decision, reason in decisions:
-        if line.decision == decision and line.decision_reason == reason:
+        # The override's facts (margin, floor), worded when read (promo.changes.below_floor_note).
+        facts = floor.override_facts(below[line.pk]) if line.pk in below else None
+        if line.decision == decision and line.decision_reason == reason and line.below_floor == facts:
             continue  # already so: a repeated click decides nothing twice
         details.append({"line_id": line.pk, "article": line.product.article, "name": line.product.name,
                         "decision": decision, "old_decision": line.decision, "reason": reason,
                         **({"below_floor": below[line.pk]} if line.pk in below else {})})
-        line.decision, line.decision_reason = decision, reason
+        line.decision, line.decision_reason, line.below_floor = decision, reason, facts
         line.decided_by, line.decided_at = actor, now
         changed.append(line)
     if not changed:

@@ -52,7 +52,9 @@ NOT_VISIBLE = _("Промо не найдено.")
 REASON_REQUIRED = _("Укажите причину.")
 
 # The line fields a decision sets (and a reset clears).
-UNDO_DECISION_FIELDS = ["decision", "decision_reason", "decided_by", "decided_at", "updated_at"]
+UNDO_DECISION_FIELDS = [
+    "decision", "decision_reason", "below_floor", "decided_by", "decided_at", "updated_at",
+]
 
 
 def user_name(user) -> str:
@@ -156,6 +158,7 @@ def reset_decisions(lines: Iterable[PromoLine]) -> list[PromoLine]:
         if line.decision != Decision.PENDING:
             line.decision = Decision.PENDING
             line.decision_reason = ""
+            line.below_floor = None
             line.decided_by = None
             line.decided_at = None
             touched.append(line)

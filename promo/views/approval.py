@@ -283,6 +283,10 @@ class LinesDecideView(PromoActionView):
 
     def perform(self, promo, form):
         decisions = form.decisions(accept_rest="accept_rest" in self.request.POST)
+        if not decisions:
+            # The decisions the page showed, saved again as they are: nothing to do, and no error.
+            self.success_message = wf.DECISIONS_UNCHANGED
+            return
         transitions.lines_decide(promo=promo, actor=self.request.user, decisions=decisions,
                                  version=form.cleaned_data["version"], floor_overrides=form.floor_overrides())
 

@@ -20,7 +20,7 @@ from config.views import FormPostMixin
 from promo.forms.bulk import BulkActionForm
 from promo.models import Promo
 from promo.services.actions import bulk_offers
-from promo.services.bulk import ACTION_LABELS, BULK_MAX, TOO_MANY, promos_bulk
+from promo.services.bulk import ACTION_LABELS, BULK_MAX, TOO_MANY, floor_refused, promos_bulk
 from promo.services.errors import InvalidError
 from promo.views.approval import ApprovalQueueFilterSet, review_queue
 from promo.views.promos import PromoListView, safe_next
@@ -83,11 +83,18 @@ class BulkActionView(LoginRequiredMixin, FormPostMixin, View):
         ids = [pk for pk, _version in items]
         shown = list(Promo.objects.restrict(self.request.user).filter(pk__in=ids[:SHOWN])
                      .select_related("supplier").order_by("pk"))
-        allowed = sum(1 for offers in bulk_offers(
-            self.request.user, Promo.objects.restrict(self.request.user).filter(pk__in=ids)
-            .select_related("approved_revision"), timezone.localdate()).values() if action in offers)
+        promos = list(Promo.objects.restrict(self.request.user).filter(pk__in=ids)
+                      .select_related("approved_revision").order_by("pk"))
+        offers = bulk_offers(self.request.user, promos, timezone.localdate())
+        allowed = [promo for promo in promos if action in offers[promo.pk]]
+        # A bulk «Принять» cannot accept lines below the price floor (no override here): said
+        # before the run, each such promo linked, to accept it on its own page.
+        below = floor_refused(actor=self.request.user, promos=allowed) if action == "approve" else set()
+        below_floor = [promo for promo in allowed if promo.pk in below]
         return self.render("promo/bulk_confirm.html", form=form, back=back, status=status, items=items,
-                           shown=shown, more=max(0, len(items) - len(shown)), allowed=allowed,
+                           shown=shown, more=max(0, len(items) - len(shown)), allowed=len(allowed) - len(below),
+                           below_floor=below_floor[:SHOWN], below_floor_count=len(below_floor),
+                           below_floor_more=max(0, len(below_floor) - SHOWN),
                            action_label=ACTION_LABELS[action], needs_reason=action in ("reject", "cancel"))
 
     def _visible(self, ids) -> dict[int, Promo]:

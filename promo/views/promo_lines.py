@@ -3,7 +3,8 @@
 :func:`line_rows` computes once per line, in Python, what each cell shows: prices by the
 mechanic (promo/mechanics.py), the margin after compensation (promo/economics.py), the price
 floor, the revision's changes (promo/changes.py), conflicts, the numbers as text (Django's own
-``floatformat``, so they read exactly as the template filter would write them) and, for the
+``floatformat``, so they read exactly as the template filter would write them; money as
+``floatformat:"2g"``, thousands grouped, as everywhere in the UI) and, for the
 lines the manager decides, the state of the decision inputs
 (:meth:`promo.forms.workflow.LineDecisionsForm.cell`) and their markup
 (:class:`DecisionInputs`), and the markup of the conflict cells (:class:`ConflictMarkup`).
@@ -26,7 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from promo import economics, mechanics
-from promo.changes import ChangeFormatter, line_changes
+from promo.changes import ChangeFormatter, below_floor_note, line_changes
 from promo.forms.workflow import BELOW_FLOOR_LABEL, DecisionCell, LineDecisionsForm
 from promo.models import Promo, PromoLine
 from promo.services import floor
@@ -48,6 +49,9 @@ class Numbers:
         self.separator = get_format("DECIMAL_SEPARATOR")
         # floatformat groups thousands only with "g" or USE_THOUSAND_SEPARATOR.
         self.fast = not settings.USE_THOUSAND_SEPARATOR
+        self.thousands = get_format("THOUSAND_SEPARATOR")
+        # Groups of three (every language the portal speaks): Python's own «,» grouping fits.
+        self.fast_grouping = get_format("NUMBER_GROUPING") == 3
 
     def __call__(self, value, places: int) -> str:
         if value is None:
@@ -62,6 +66,19 @@ class Numbers:
         if not rounded:
             text = text.removeprefix("-")  # floatformat never writes «-0,00»
         return text.replace(".", self.separator)
+
+    def money(self, value) -> str:
+        """Roubles as the rest of the UI writes them, ``floatformat:"2g"``: two places and the
+        thousands grouped (``1 281,90``, ``1,281.90``); "" for None."""
+        if value is None:
+            return ""
+        if type(value) is not Decimal or not value.is_finite() or value.adjusted() > 20 or not self.fast_grouping:
+            return floatformat(value, "2g")
+        rounded = value.quantize(_QUANTUM[2], ROUND_HALF_UP)
+        text = f"{rounded:,f}"
+        if not rounded:
+            text = text.removeprefix("-")
+        return text.replace(",", "\0").replace(".", self.separator).replace("\0", self.thousands)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +135,8 @@ def conflict_cells(conflicts, number: Numbers) -> dict[int, list[ConflictCell]]:
         if other is None:
             other = others[conflict.other.pk] = _other_promo(conflict, statuses, mechanics_, url)
         by_line.setdefault(conflict.line.pk, []).append(ConflictCell(
-            other=other, unit_text=number(conflict.unit_price, 2) or EMPTY,
-            other_unit_text=number(conflict.other_unit_price, 2) or EMPTY))
+            other=other, unit_text=number.money(conflict.unit_price) or EMPTY,
+            other_unit_text=number.money(conflict.other_unit_price) or EMPTY))
     return by_line
 
 
@@ -239,6 +256,7 @@ class LineRow:
     discount_text: str = EMPTY
     compensation_text: str = EMPTY
     decision_label: str = ""
+    reason_text: str = ""  # the decision's reason, an accept below the floor worded (promo.changes)
     decided_text: str = ""  # who decided and when (staff only)
     margin_text: str = ""
     margin_percent_text: str = ""
@@ -254,7 +272,7 @@ def _terms_text(number: Numbers, mechanic: str, line: PromoLine) -> str:
     if mechanic == Promo.Mechanic.PERCENT:
         return f"{number(line.discount_percent, -2)} %"
     if mechanic == Promo.Mechanic.FIXED_PRICE:
-        return number(line.promo_price, 2)
+        return number.money(line.promo_price)
     return f"{line.n}+{line.m}"
 
 
@@ -287,10 +305,12 @@ def line_rows(promo: Promo, lines, *, show_purchase: bool, diff: dict, conflicts
             row.conflicts_html = conflict_markup(row.conflicts)
         row.shelf_url = reverse("promo:product_timeline", args=[line.product_id]) + period
         row.terms_text = _terms_text(number, promo.mechanic, line)
-        row.regular_text = number(line.regular_price, 2)
+        row.regular_text = number.money(line.regular_price)
         if line.compensation_percent is not None:
             row.compensation_text = f"{number(line.compensation_percent, -2)} %"
         row.decision_label = str(labels.get(line.decision, line.decision))
+        if line.decision_reason or line.below_floor:
+            row.reason_text = below_floor_note(line.below_floor, line.decision_reason)
         try:
             row.unit_price = mechanics.promo_price(
                 promo.mechanic, line.regular_price, discount_percent=line.discount_percent,
@@ -300,20 +320,20 @@ def line_rows(promo: Promo, lines, *, show_purchase: bool, diff: dict, conflicts
         except (TypeError, ValueError, ArithmeticError, InvalidOperation):
             # An incomplete line (e.g. a fixed price without a price) shows dashes.
             row.unit_price = None
-        row.unit_text = number(row.unit_price, 2) or EMPTY
+        row.unit_text = number.money(row.unit_price) or EMPTY
         if row.discount is not None:
             row.discount_text = f"{number(row.discount, 2)} %"
         if show_purchase:
             # The chain's margin after the supplier's compensation (promo/economics.py).
             row.purchase_price = line.product.purchase_price
-            row.purchase_text = number(row.purchase_price, 2) or EMPTY
+            row.purchase_text = number.money(row.purchase_price) or EMPTY
             row.decided_text = _decided_text(line)
             row.economics = economics.of_line(line, promo.mechanic)
             if row.economics is not None:
                 row.margin, row.margin_percent = row.economics.margin, row.economics.margin_percent
-                row.margin_text = number(row.margin, 2)
+                row.margin_text = number.money(row.margin)
                 row.margin_percent_text = number(row.margin_percent, 1)
-                row.compensation_unit_text = number(row.economics.compensation or None, 2)
+                row.compensation_unit_text = number.money(row.economics.compensation or None)
                 row.floor = floor.line_problem(line, promo.mechanic, figures=row.economics)
         if line.product_id in added:
             row.diff_class = "diff-added"

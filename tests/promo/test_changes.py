@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
@@ -153,13 +154,15 @@ def test_a_line_decision_reads_as_its_label_everywhere(world, client, language, 
 
 
 @pytest.mark.parametrize(("language", "value", "text"), [
-    ("ru", Decimal("1234.5"), "1234,50"), ("en", Decimal("1234.5"), "1234.50"),
+    ("ru", Decimal("1234.5"), "1\xa0234,50"), ("en", Decimal("1234.5"), "1,234.50"),
     ("ru", "15", "15,00"), ("en", 15, "15.00"),
 ])
 def test_money_has_two_decimals_in_the_readers_format(language, value, text):
+    # (thousands grouped, as every page writes money: floatformat:"2g")
     with translation.override(language):
         assert ChangeFormatter().value("promo_price", value) == text
         assert ChangeFormatter().value("regular_price", value) == text
+        assert text == floatformat(Decimal(str(value)), "2g")
 
 
 @pytest.mark.parametrize(("language", "value", "text"), [

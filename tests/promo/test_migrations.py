@@ -1,6 +1,7 @@
 """The data steps of this work's migrations, run on today's models: the suppliers' requests
-recorded as events become records (promo/0006), and the promos waiting for approval get the
-decision clock of their current revision (promo/0007)."""
+recorded as events become records (promo/0006), the promos waiting for approval get the
+decision clock of their current revision (promo/0007), and an accept below the price floor
+written into the reason becomes facts and the reason as typed (promo/0012)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from promo.models import Promo, PromoEvent, SupplierRequest
-from tests.factories import PromoFactory, supplier_user
+from promo.models import Promo, PromoEvent, PromoLine, SupplierRequest
+from tests.factories import PromoFactory, PromoLineFactory, supplier_user
 from tests.factories import marketer as make_marketer
 
 requests_step = importlib.import_module("promo.migrations.0006_supplier_requests").requests_from_events
 clocks_step = importlib.import_module("promo.migrations.0007_promo_decision_clock").clocks_for_waiting_promos
+floor_step = importlib.import_module("promo.migrations.0012_promoline_below_floor").facts_from_old_notes
 Kind = PromoEvent.Kind
 pytestmark = pytest.mark.django_db
 ZONE = ZoneInfo("Asia/Novosibirsk")
@@ -83,3 +85,34 @@ def test_waiting_promos_get_the_clock_of_their_current_revision(settings):
     assert timezone.localtime(promo.submitted_at, ZONE) == sent
     assert promo.decision_due == date(2026, 11, 26)
     assert Promo.objects.get(pk=draft.pk).decision_due is None
+
+
+def test_an_old_below_floor_note_becomes_facts_and_the_reason_as_typed():
+    # given lines accepted below the floor before the facts were stored: the note written into
+    # the reason in the manager's language (Russian, English), with a history row each; a
+    # rejected line whose reason merely quotes the words; an ordinary accepted line
+    promo = PromoFactory(status=Promo.Status.SUBMITTED)
+    old_ru = PromoLineFactory(promo=promo, decision="accepted", decision_reason=(
+        "Согласовано ниже порога маржи (-3,25 % при пороге 10,00 %): Стратегический товар"))
+    old_en = PromoLineFactory(promo=promo, decision="accepted", decision_reason=(
+        "Approved below the margin floor (1,281.50 % against 10.00 %): Competitor: promo"))
+    quoted = PromoLineFactory(promo=promo, decision="rejected", decision_reason=(
+        "Согласовано ниже порога маржи (нет): не подходит"))
+    plain = PromoLineFactory(promo=promo, decision="accepted", decision_reason="")
+
+    # when the data step runs
+    floor_step(apps, None)
+
+    # then the notes are facts, the reasons as typed, in the lines and their history
+    def state(line):
+        line = PromoLine.objects.get(pk=line.pk)
+        return line.decision_reason, line.below_floor
+
+    assert state(old_ru) == ("Стратегический товар", {"margin": "-3.25", "floor": "10.00"})
+    assert state(old_en) == ("Competitor: promo", {"margin": "1281.50", "floor": "10.00"})
+    assert PromoLine.history.filter(id=old_ru.pk).latest("history_id").below_floor == {"margin": "-3.25",
+                                                                                     "floor": "10.00"}
+    assert PromoLine.history.filter(id=old_ru.pk).latest("history_id").decision_reason == "Стратегический товар"
+    # and what does not read as such a note is left as it is
+    assert state(quoted) == ("Согласовано ниже порога маржи (нет): не подходит", None)
+    assert state(plain) == ("", None)

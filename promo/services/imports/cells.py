@@ -28,11 +28,6 @@ from promo.services.imports.values import (
 _MONEY = Decimal("0.01")
 
 
-def money_text(value: Decimal) -> str:
-    """Roubles as a user reads them: two decimals, a decimal comma (1234,50)."""
-    return f"{_money(value):.2f}".replace(".", ",")
-
-
 def _money(value: Decimal) -> Decimal:
     return value.quantize(_MONEY, rounding=ROUND_HALF_UP)
 

@@ -25,10 +25,17 @@ from pathlib import Path
 
 from django.conf import settings
 
-from promo.services.imports.package import EXCEL_MAX_ROWS, Survey, check_file, survey, unreadable
+from promo.services.imports.package import (
+    EXCEL_MAX_ROWS,
+    Survey,
+    check_file,
+    column_letters,
+    survey,
+    unreadable,
+)
 from promo.services.imports.problems import FileProblem
 from promo.services.imports.sandbox import CalamineSandbox, SandboxFailed
-from promo.services.imports.values import CellError
+from promo.services.imports.values import CellError, UncalculatedFormula
 
 ENGINES = ("calamine", "openpyxl")
 _MB = 1024 * 1024
@@ -36,6 +43,7 @@ _MB = 1024 * 1024
 
 class OpenpyxlEngine:
     name = "openpyxl"
+    marks_formulas = True  # the error workbook's source copies cells as they are
 
     def __init__(self, path: Path, survey: Survey):
         import openpyxl
@@ -57,12 +65,13 @@ class OpenpyxlEngine:
         limit = settings.PROMO_UPLOAD_MAX_CELLS
         if stats is not None and stats.cells > limit:
             raise unreadable("too_many_cells", count=stats.cells, max=limit)
+        formula_rows = _formula_rows(stats if self.marks_formulas else None)
         with sheet._get_source() as source:
             parser = _rows_only_parser(source, sheet)
             for number, cells in parser.parse():
                 if number > EXCEL_MAX_ROWS:
                     raise unreadable("broken")
-                if not cells or all(cell["value"] is None for cell in cells):
+                if not cells or (all(cell["value"] is None for cell in cells) and number not in formula_rows):
                     continue
                 width = max(cell["column"] for cell in cells)
                 values: list = [None] * width
@@ -74,6 +83,8 @@ class OpenpyxlEngine:
                     read = ReadOnlyCell(sheet, **cell)
                     values[index] = CellError(read.value) if read.data_type == "e" else read.value
                     formats[index] = read.number_format
+                if number in formula_rows:
+                    _mark_formulas(values, number, formula_rows[number])
                 yield number, tuple(values), tuple(formats)
 
     def last_row(self, sheet_name: str) -> int | None:
@@ -119,6 +130,7 @@ def _rows_only_parser(source, sheet):
 
 class CalamineEngine:
     name = "calamine"
+    marks_formulas = True  # the error workbook's source copies cells as they are
 
     def __init__(self, path: Path, survey: Survey):
         self.survey = survey
@@ -133,12 +145,17 @@ class CalamineEngine:
         stats = self.survey.stats(sheet_name)
         errors = stats.errors if stats is not None else {}
         error_rows = {row for row, _column in errors}
+        formula_rows = _formula_rows(stats if self.marks_formulas else None)
         try:
             for number, values in rows:
                 if number in error_rows:
                     # calamine reads an error cell (#N/A, #DIV/0!) as an empty string.
                     values = tuple(CellError(errors[(number, index)]) if (number, index) in errors else value
                                    for index, value in enumerate(values))
+                if number in formula_rows:
+                    marked = list(values)
+                    _mark_formulas(marked, number, formula_rows[number])
+                    values = tuple(marked)
                 yield number, values, None
         finally:
             rows.close()
@@ -148,6 +165,24 @@ class CalamineEngine:
 
     def close(self) -> None:
         self.box.close()
+
+
+def _formula_rows(stats) -> dict[int, list[int]]:
+    """Row -> the 0-based columns of its formula cells without a value (``SheetStats.formulas``)."""
+    rows: dict[int, list[int]] = {}
+    for row, index in (stats.formulas if stats is not None else ()):
+        rows.setdefault(row, []).append(index)
+    return rows
+
+
+def _mark_formulas(values: list, number: int, indexes: list[int]) -> None:
+    """Put an ``UncalculatedFormula`` where row ``number`` has a formula without a value (read
+    as empty), so the row says so instead of holding an empty cell."""
+    for index in indexes:
+        if index >= len(values):
+            values.extend([None] * (index + 1 - len(values)))
+        if values[index] is None or values[index] == "":
+            values[index] = UncalculatedFormula(f"{column_letters(index + 1)}{number}")
 
 
 def open_engine(path: Path, engine: str, survey: Survey):
@@ -194,6 +229,7 @@ class WorkbookSource:
         engines = engines_for(measured, settings.PROMO_IMPORT_ENGINE)
         engine = engines[-1] if fallback else engines[0]
         self._engine = open_engine(path, engine, measured)
+        self._engine.marks_formulas = False  # copied as read: the problem marks the cell
         self.engine_name = engine
         self.sheets = [name for name, _state in self._engine.sheets]
 

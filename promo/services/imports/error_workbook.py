@@ -75,10 +75,13 @@ def _writable(value: Any) -> Any:
 
 def build_error_workbook(*, source_path: str | Path, problems: list[Problem],
                          sheet_title: str | None = None) -> bytes:
-    """The uploaded workbook with ``problems`` marked, plus the «Ошибки» sheet. ``sheet_title``
+    """The uploaded workbook with ``problems`` marked, plus the «Ошибки» sheet (by row; a row's
+    problems in the order given, as the upload page lists them). ``sheet_title``
     names the data sheet (the one ``SheetReader`` read); by default the sheet a problem names,
     else the first. A file that cannot be read as a workbook comes back as the list alone."""
-    ordered = sorted(problems, key=lambda problem: (problem.row, problem.column, problem.code))
+    # By row, and within a row in the order given: the validator's (the sheet's columns, left to
+    # right), which the upload page shows too.
+    ordered = sorted(problems, key=lambda problem: problem.row)
     sheet_title = sheet_title or next((p.params["sheet"] for p in ordered if p.params.get("sheet")), None)
     for fallback in (False, True):
         try:

@@ -188,6 +188,9 @@ class SheetStats:
     last_row: int = 0  # the number of the last row element
     inline_text: bool = False  # holds inline strings or formula text (t="inlineStr", t="str")
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, 0-based column) -> "#N/A"
+    # (row, 0-based column) of formula cells without a calculated value (a file written by a
+    # script: openpyxl writes <f>H2*0.8</f><v/>); both engines read them as empty.
+    formulas: set[tuple[int, int]] = field(default_factory=set)
     text_bytes: int = 0  # the text of its cells, shared strings expanded (an upper bound)
 
     @property
@@ -369,6 +372,11 @@ class _SheetScan:
     _ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d{1,12})"')
     _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?\bt="e"[^>]*)>\s*<(?:\w+:)?v>([^<]{0,64})<')
     _REF = re.compile(rb'\br="([A-Za-z]{1,3})(\d{1,7})"')
+    # A cell holding a formula and no value (no <v>, or an empty one); a formula whose result is
+    # an empty text says t="str" and is left alone.
+    _BARE_FORMULA = re.compile(
+        rb'<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*'
+        rb'(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>')
 
     def __init__(self, part: str):
         self.stats = SheetStats(part=part)
@@ -410,6 +418,11 @@ class _SheetScan:
                 if ref is not None:
                     stats.errors[(int(ref.group(2)), column_index(ref.group(1).decode()) - 1)] = \
                         text.decode("utf-8", "replace").strip()
+        if (b"<f" in buf or b":f" in buf) and len(stats.formulas) < MAX_ERROR_CELLS:
+            for attrs in self._BARE_FORMULA.findall(buf):
+                ref = self._REF.search(attrs)
+                if ref is not None and b't="str"' not in attrs and b"t='str'" not in attrs:
+                    stats.formulas.add((int(ref.group(2)), column_index(ref.group(1).decode()) - 1))
 
 
 def column_index(letters: str) -> int:

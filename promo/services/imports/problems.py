@@ -6,8 +6,11 @@ Every code of the import contract (samples/README.md) has a Russian message temp
 specific variants chosen by ``params["reason"]`` (``VARIANTS``), e.g. ``file_unreadable`` for an
 .xls file, a CSV renamed to .xlsx or a file above the size cap.
 
-An upload stores its problems as records (:func:`problem_record`: the dict plus the params as
-displayed) and renders them again in the active language (:func:`stored_problems`).
+An upload stores its problems as records (:func:`problem_record`: the dict plus the params,
+machine-readable: a Decimal as its plain text ``"663.90"``, a date as dd.mm.yyyy) and renders
+them again in the active language (:func:`stored_problems`). Numbers are written only then, in
+the reader's language (``NUMBER_PARAMS``): money with two decimals and percents as the rest of the
+UI writes them (:mod:`promo.changes`), «663,90» in Russian and «663.90» in English.
 
 It is the one code -> message table of the line and period rules (:mod:`promo.rules`) too: the
 services render a broken rule with :func:`rule_message`, so a correction and a sheet that break
@@ -24,7 +27,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
+
+from promo.changes import money_text, percent_text
+from promo.mechanics import plain_decimal
 
 MESSAGES: dict[str, Any] = {
     # Errors about the file as a whole (row 0) or its header row.
@@ -139,6 +146,10 @@ MESSAGES: dict[str, Any] = {
         "листы не загружаются: если нужны акции оттуда, перенесите их на видимый лист."
     ),
     "duplicate_merged": _("Строка повторяет строку {other_row} и объединена с ней."),
+    "template_example_skipped": _(
+        "Строка — пример из шаблона («{value}»), она не загружена. Впишите свои акции в другие "
+        "строки, а пример удалите."
+    ),
     "name_mismatch": _(
         "Наименование «{value}» отличается от названия товара в каталоге «{expected}»; товар "
         "определён по штрихкоду или артикулу."
@@ -172,13 +183,27 @@ ERROR_CODES = frozenset({
     "digit_not_ascii", "text_too_long",
 })
 WARNING_CODES = frozenset({"duplicate_merged", "name_mismatch", "regular_price_mismatch", "overlap",
-                           "margin_below_floor", "sheet_hidden_skipped"})
+                           "margin_below_floor", "sheet_hidden_skipped", "template_example_skipped"})
 SERVICE_CODES = frozenset({"end_not_later"})
-# Params that are money: a service passes Decimals, shown with two decimals (199,90).
-MONEY_PARAMS = frozenset({"price", "regular"})
+# The params that are numbers, per code, and how the reader's language writes them (at display
+# time): money with two decimals (199,90 ₽ / 199.90 ₽); a line's discount or compensation as the
+# promo page writes it (15, 15,50 %); the price floor's figures with two decimals, as the
+# manager's refusal words them (promo.services.floor). Other numbers keep their digits, with the
+# language's decimal separator.
+NUMBER_PARAMS: dict[str, dict[str, Any]] = {
+    "price_not_below_regular": {"price": money_text, "regular": money_text},
+    "regular_price_mismatch": {"value": money_text, "expected": money_text},
+    "margin_below_floor": {"margin": money_text, "floor": money_text, "shortfall": money_text,
+                           "shortfall_rub": money_text},
+    "discount_out_of_range": {"value": percent_text, "min": percent_text, "max": percent_text},
+    "compensation_out_of_range": {"value": percent_text},
+}
 
 # More specific texts, chosen by params["reason"].
 VARIANTS: dict[tuple[str, str], Any] = {
+    ("price_invalid", "percent"): _(
+        "«{value}» в колонке «{column}» не является числом. Укажите процент числом, например 15 или 15,5."
+    ),
     ("price_invalid", "not_positive"): _(
         "Цена должна быть больше нуля, а в файле «{value}». Укажите промо-цену в рублях, например 199,90."
     ),
@@ -221,8 +246,9 @@ VARIANTS: dict[tuple[str, str], Any] = {
         "он есть, и сохраните файл как «Книга Excel (.xlsx)»."
     ),
     ("file_unreadable", "csv"): _(
-        "Это текстовый файл (CSV или текст), а не книга Excel, хотя имя оканчивается на .xlsx. "
-        "Откройте его в Excel и сохраните как «Книга Excel (.xlsx)»."
+        # Whatever its name: a .csv is refused by its content too, not only one renamed to .xlsx.
+        "Это текстовый файл (CSV или текст), а не книга Excel. Откройте его в Excel и сохраните "
+        "как «Книга Excel (.xlsx)»."
     ),
     ("file_unreadable", "ods"): _(
         "Это таблица OpenDocument (.ods). Сохраните её в формате .xlsx (Книга Excel) и загрузите снова."
@@ -241,6 +267,10 @@ VARIANTS: dict[tuple[str, str], Any] = {
     ("barcode_checksum", "length"): _(
         "Штрихкод {value}: нужен EAN-13 (13 цифр) или EAN-8 (8 цифр). Проверьте, что Excel не "
         "превратил его в число с потерей цифр: задайте колонке текстовый формат."
+    ),
+    ("cell_error", "formula"): _(
+        "В ячейке {cell} (колонка «{column}») формула без вычисленного значения: откройте файл в "
+        "Excel и сохраните его или вставьте значения вместо формул, затем загрузите файл снова."
     ),
     ("value_required", "ean_or_article"): _("Не заполнены ни «Штрихкод», ни «Артикул»: нужен хотя бы один."),
     ("date_invalid", "out_of_range"): _(
@@ -269,7 +299,8 @@ class _Missing(dict):
 
 
 def _display(value: Any) -> str:
-    """A param as a user reads it: dates dd.mm.yyyy, decimals with a comma, lists joined."""
+    """A param as a user reads it: dates dd.mm.yyyy, decimals with the language's separator,
+    lists joined."""
     if isinstance(value, datetime):
         return value.strftime("%d.%m.%Y %H:%M")
     if isinstance(value, date):
@@ -277,10 +308,37 @@ def _display(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, Decimal | float) and Decimal(str(value)).is_finite():
-        return format(Decimal(str(value)).normalize(), "f").replace(".", ",")
+        return format(Decimal(str(value)).normalize(), "f").replace(".", get_format("DECIMAL_SEPARATOR"))
     if isinstance(value, list | tuple | set | frozenset):
         return ", ".join(f"«{_display(item)}»" for item in value)
     return str(value)
+
+
+def _number(value: Any) -> Decimal | None:
+    """A number param as passed (Decimal, int, float) or as stored (``"663.90"``; ``"663,90"``
+    in records stored before numbers were written at display time); None if it is none."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal | int | float):
+        number = Decimal(str(value))
+    elif isinstance(value, str):
+        try:
+            number = Decimal(value.strip().replace(",", "."))
+        except ArithmeticError:
+            return None
+    else:
+        return None
+    return number if number.is_finite() else None
+
+
+def _display_param(code: str, name: str, value: Any) -> str:
+    write = NUMBER_PARAMS.get(code, {}).get(name)
+    if write is not None and (number := _number(value)) is not None:
+        try:
+            return write(number)
+        except ArithmeticError:  # beyond two decimals' precision: shown with its digits
+            pass
+    return _display(value)
 
 
 @dataclass(frozen=True)
@@ -307,7 +365,7 @@ class Problem:
         template = VARIANTS.get((self.code, reason)) or MESSAGES.get(self.code)
         if template is None:
             return self.code
-        values = _Missing({key: _display(value) for key, value in self.params.items()})
+        values = _Missing({key: _display_param(self.code, key, value) for key, value in self.params.items()})
         values.setdefault("column", self.column or "…")
         return str(template).format_map(values)
 
@@ -318,9 +376,7 @@ class Problem:
 def rule_message(problem, column: str = "") -> str:
     """The message of a broken rule (a :class:`promo.rules.RuleProblem`) in the active language,
     as a sheet would word it; ``column`` names the field («Скидка, %»)."""
-    params = {key: f"{value:.2f}".replace(".", ",") if key in MONEY_PARAMS and isinstance(value, Decimal)
-              else value for key, value in problem.params.items()}
-    return Problem(problem.code, 0, column, params=params).message
+    return Problem(problem.code, 0, column, params=dict(problem.params)).message
 
 
 class FileProblem(Exception):
@@ -340,14 +396,15 @@ class FileProblem(Exception):
 
 
 def _jsonable(value: Any) -> Any:
-    """Message params as stored on the upload (JSON), displayed the way messages show them."""
+    """Message params as stored on the upload (JSON): a Decimal as its plain text (``"663.90"``,
+    ``"95"``; written in the reader's language at display time), a date as dd.mm.yyyy."""
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%d.%m.%Y %H:%M") if timezone.is_aware(value) \
             else value.strftime("%d.%m.%Y %H:%M")
     if isinstance(value, date):
         return value.strftime("%d.%m.%Y")
     if isinstance(value, Decimal):
-        return _display(value)
+        return format(plain_decimal(value), "f") if value.is_finite() else str(value)
     if isinstance(value, list | tuple | set | frozenset):
         return [_jsonable(item) for item in value]
     return value

@@ -161,8 +161,8 @@ def _revise(*, plan: RevisionPlan, upload: PromoUpload, actor, now) -> dict | No
     reason = _("Исправленная загрузка № %(upload)s") % {"upload": upload.pk}
     if changed:
         bulk_update_with_history(
-            changed, PromoLine, [*LINE_TERMS, "decision", "decision_reason", "decided_by", "decided_at",
-                                 "source_row"],
+            changed, PromoLine, [*LINE_TERMS, "decision", "decision_reason", "below_floor", "decided_by",
+                                 "decided_at", "source_row"],
             batch_size=BATCH, default_user=actor, default_change_reason=reason, default_date=now,
         )
     if removed:

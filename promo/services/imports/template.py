@@ -16,6 +16,7 @@ from io import BytesIO
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -53,6 +54,10 @@ SHEET_TITLES = {
     "ru": {"promos": "Акции", "help": "Инструкция", "products": "Мои товары"},
     "en": {"promos": "Promos", "help": "Instructions", "products": "My products"},
 }
+# The example row's promo name and comment: the importer recognises a row carrying both (in any
+# language) as the template's own example and skips it (``template_example_skipped``).
+EXAMPLE_NAME = gettext_lazy("Пример: скидки недели")
+EXAMPLE_COMMENT = gettext_lazy("Пример строки: замените своими товарами или удалите")
 PRODUCT_HEADERS = {
     "ru": ("Артикул", "Штрихкод", "Наименование", "Регулярная цена"),
     "en": ("Article", "Barcode", "Name", "Regular price"),
@@ -167,20 +172,39 @@ def _promo_sheet(book: Workbook, *, supplier, language: str, today: date) -> Non
     sheet.append(row)
 
 
+def example_texts() -> tuple[frozenset[str], frozenset[str]]:
+    """The example row's promo names and comments, in every language of the portal."""
+    names, comments = set(), set()
+    for language, _label in settings.LANGUAGES:
+        with translation.override(language):
+            names.add(str(EXAMPLE_NAME))
+            comments.add(str(EXAMPLE_COMMENT))
+    return frozenset(names), frozenset(comments)
+
+
+def is_example_row(name, comment, texts: tuple[frozenset[str], frozenset[str]]) -> bool:
+    """Does a row hold the template's example: exactly its promo name and its comment (as
+    ``example_texts`` gives them; spaces around them aside)? A row the supplier made their own
+    has another name or comment."""
+    names, comments = texts
+    return (isinstance(name, str) and isinstance(comment, str)
+            and name.strip() in names and comment.strip() in comments)
+
+
 def _example_values(*, supplier, language: str, today: date) -> dict:
     product = None
     if supplier is not None:
         product = Product.objects.filter(supplier=supplier, active=True).order_by("article").first()
     start = example_start(today)
     values = {
-        h.PROMO_NAME: _("Пример: скидки недели"),
+        h.PROMO_NAME: str(EXAMPLE_NAME),
         h.MECHANIC: MECHANIC_CHOICES[language][0],
         h.DISCOUNT: 15,
         h.START: start,
         h.END: start + timedelta(days=13),
         h.COMPENSATION: 50,
         h.BRANCHES: ALL_BRANCHES[language],
-        h.COMMENT: _("Пример строки: замените своими товарами или удалите"),
+        h.COMMENT: str(EXAMPLE_COMMENT),
     }
     if product is not None:
         values.update({

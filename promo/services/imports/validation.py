@@ -36,7 +36,8 @@ from promo import rules
 from promo.models import Promo
 from promo.services import floor
 from promo.services.imports import headers as h
-from promo.services.imports.cells import TERM_FIELDS, CellChecks, cell_key, money_text
+from promo.services.imports import template
+from promo.services.imports.cells import TERM_FIELDS, CellChecks, cell_key
 from promo.services.imports.matching import match_revisions, same_name
 from promo.services.imports.overlaps import overlap_warnings
 from promo.services.imports.problems import Problem
@@ -199,14 +200,28 @@ class SheetValidator(CellChecks):
 
     def run(self, rows: Iterable) -> Validation:
         chunk: list[_Parsed] = []
+        # The template's example row is skipped, with a warning (template.is_example_row).
+        examples = template.example_texts() if {h.PROMO_NAME, h.COMMENT} <= self.has else None
+        skipped = 0
         for sheet_row in rows:
             self.result.rows += 1
+            cells = sheet_row.cells
+            if examples is not None and template.is_example_row(cells.get(h.PROMO_NAME), cells.get(h.COMMENT),
+                                                                examples):
+                skipped += 1
+                self.result.warnings.append(Problem("template_example_skipped", sheet_row.row,
+                                                    self.titles[h.PROMO_NAME],
+                                                    params={"value": cells[h.PROMO_NAME].strip()}))
+                continue
             chunk.append(self._parse(sheet_row))
             if len(chunk) >= CHUNK_ROWS:
                 self._finish_chunk(chunk)
                 chunk = []
         if chunk:
             self._finish_chunk(chunk)
+        if skipped and skipped == self.result.rows:
+            # Nothing but the example: the outcome of a sheet without data rows.
+            self.result.errors.append(Problem("file_empty", 0))
         self.result.promos = list(self._groups.values())
         for promo in self.result.promos:
             if not promo.named:
@@ -335,7 +350,7 @@ class SheetValidator(CellChecks):
                               value=parsed.article or parsed.ean)
             elif parsed.price is not None and rules.price_below_regular(parsed.price, regular) is not None:
                 self._problem(parsed, "price_not_below_regular", h.PROMO_PRICE,
-                              price=money_text(parsed.price), regular=money_text(regular))
+                              price=parsed.price, regular=regular)
         if parsed.problems:
             self.result.errors.extend(parsed.problems)
             return
@@ -358,7 +373,7 @@ class SheetValidator(CellChecks):
         if parsed.regular is not None and parsed.regular != regular:
             self.result.warnings.append(Problem(
                 "regular_price_mismatch", parsed.row, self.titles[h.REGULAR_PRICE],
-                params={"value": money_text(parsed.regular), "expected": money_text(regular)},
+                params={"value": parsed.regular, "expected": regular},
             ))
 
     def _promo_name(self, raw: Any) -> tuple[tuple[str, str], tuple]:

@@ -58,6 +58,33 @@ class CellError:
     def __repr__(self) -> str:
         return f"CellError({self.text!r})"
 
+    def params(self) -> dict:
+        """The params of its ``cell_error`` problem."""
+        return {"value": self.text}
+
+
+class UncalculatedFormula(CellError):
+    """A formula cell saved without its calculated value (written by a script, never opened in
+    Excel): both engines read it as empty; the survey finds it (``SheetStats.formulas``)."""
+
+    __slots__ = ("cell",)
+
+    def __init__(self, cell: str):
+        super().__init__("")
+        self.cell = cell
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, UncalculatedFormula) and other.cell == self.cell
+
+    def __hash__(self) -> int:
+        return hash(("UncalculatedFormula", self.cell))
+
+    def __repr__(self) -> str:
+        return f"UncalculatedFormula({self.cell!r})"
+
+    def params(self) -> dict:
+        return {"cell": self.cell, "reason": "formula"}
+
     def __str__(self) -> str:
         return self.text
 
@@ -138,7 +165,7 @@ def parse_text(raw: Any, *, max_length: int | None = None) -> str | None:
             raise ValueProblem("text_too_long", {"length": len(text), "max": max_length})
         return text or None
     if isinstance(raw, CellError):
-        raise ValueProblem("cell_error", {"value": raw.text})
+        raise ValueProblem("cell_error", raw.params())
     if isinstance(raw, bool):
         return str(raw)
     if isinstance(raw, float):
@@ -157,7 +184,7 @@ def _number(raw: Any, code: str) -> tuple[Decimal | None, bool]:
     if raw is None:
         return None, False
     if isinstance(raw, CellError):
-        raise ValueProblem("cell_error", {"value": raw.text})
+        raise ValueProblem("cell_error", raw.params())
     if isinstance(raw, bool):
         raise ValueProblem(code, {"value": str(raw)})
     if isinstance(raw, int):
@@ -234,8 +261,14 @@ def parse_discount(raw: Any, *, percent_format: bool = False, code: str = "price
     """A percentage: 15, "15%", "15,5", " 20 " -> as written. A number in a percent-formatted
     cell is a fraction (0.25 shown as 25 % -> 25); so is any number below 1 written without a
     % sign, which covers percent cells when the engine cannot see number formats. The range is
-    not checked here (validation does it). Fits the compensation column as well."""
-    value, explicit_percent = _number(raw, code)
+    not checked here (validation does it). Fits the compensation column as well. Text that is no
+    number gives reason ``percent`` (its message asks for a percent, not a price)."""
+    try:
+        value, explicit_percent = _number(raw, code)
+    except ValueProblem as problem:
+        if problem.code == code and "reason" not in problem.params:
+            problem.params["reason"] = "percent"
+        raise
     if value is None:
         return None
     if percent_format and not isinstance(raw, str):
@@ -266,7 +299,7 @@ def _ean_from_text(raw: str) -> str | None:
 def _ean(raw: Any) -> str | None:
     numeric = not isinstance(raw, str)
     if isinstance(raw, CellError):
-        raise ValueProblem("cell_error", {"value": raw.text})
+        raise ValueProblem("cell_error", raw.params())
     if isinstance(raw, bool):
         raise ValueProblem("barcode_checksum", {"value": str(raw), "reason": "length"})
     if isinstance(raw, int):
@@ -358,7 +391,7 @@ def parse_date(raw: Any) -> date | None:
     if raw is None:
         return None
     if isinstance(raw, CellError):
-        raise ValueProblem("cell_error", {"value": raw.text})
+        raise ValueProblem("cell_error", raw.params())
     if isinstance(raw, datetime):
         return raw.date()
     if isinstance(raw, date):

@@ -153,3 +153,27 @@ def test_the_bulk_endpoint_is_documented(api_as):
     assert set(schema["components"]["schemas"][body_ref]["properties"]) == {"action", "promos", "reason"}
     result_ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     assert set(schema["components"]["schemas"][result_ref]["properties"]) == {"done", "refused"}
+
+
+def test_a_bulk_approve_refuses_a_promo_below_the_floor_in_words_for_a_bulk(world, api_as, settings):
+    # given no sale at a loss, and two submitted promos: one whose A line is sold at 45 % off
+    # (55 ₽ against a purchase price of 60 ₽) without compensation, one at 15 % off
+    settings.PROMO_MARGIN_FLOOR_PERCENT = "0"
+    loss, fine = world.promo(Promo.Status.SUBMITTED), world.promo(Promo.Status.SUBMITTED)
+    PromoLine.objects.filter(promo=loss, product__category=world.cat_a).update(discount_percent=45,
+                                                                            compensation_percent=0)
+
+    # when A's manager approves both in one request
+    response = api_as("manager").post(BULK, body("approve", [loss, fine]), format="json")
+
+    # then the fine one is done, the other refused with the same code as ever and words that
+    # send him to the promo (a bulk request has no override), nothing of it decided
+    assert response.status_code == 200
+    result = response.json()
+    assert result["done"] == [fine.pk]
+    (refusal,) = result["refused"]
+    assert (refusal["id"], refusal["code"]) == (loss.pk, "below_floor")
+    assert "Списком такое промо не принять: откройте промо, чтобы согласовать эти строки ниже порога" in refusal["message"]
+    assert "отметьте" not in refusal["message"]
+    assert "не хватает" in refusal["message"]  # still by how much
+    assert not PromoLine.objects.filter(promo=loss).exclude(decision=PromoLine.Decision.PENDING).exists()

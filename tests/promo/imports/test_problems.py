@@ -36,8 +36,9 @@ CONTRACT_ERRORS = {
 }
 # issue 14: a line under the price floor (margin after compensation) is flagged at upload;
 # issue 11: a hidden sheet holding a table is named when a visible one is read
+# QA finding 9: the template's own example row is skipped, and said so
 CONTRACT_WARNINGS = {"duplicate_merged", "name_mismatch", "regular_price_mismatch", "overlap", "margin_below_floor",
-                     "sheet_hidden_skipped"}
+                     "sheet_hidden_skipped", "template_example_skipped"}
 
 
 def test_every_contract_code_has_a_message_and_a_kind():
@@ -82,6 +83,8 @@ def test_reason_picks_the_specific_hint():
     # then each tells what happened and how to fix it
     assert ".xls" in xls and "Книга Excel (.xlsx)" in xls
     assert "CSV" in csv
+    # and a text file is not told its name ends in .xlsx (a .csv is refused by its content too)
+    assert ".xlsx" not in csv.replace("(.xlsx)", "")
     assert "Сохраните файл в формате .xlsx (Книга Excel) и загрузите снова" in generic
     assert all(code in MESSAGES for code, _reason in VARIANTS)
 
@@ -92,7 +95,10 @@ def test_params_are_shown_as_a_user_reads_them():
 
     message = Problem("period_reversed", 6, params={"start": date(2027, 7, 31), "end": date(2027, 7, 1)}).message
     assert message == "Дата окончания 01.07.2027 раньше даты начала 31.07.2027."
-    assert "15,5 %" in Problem("discount_out_of_range", 5, params={"value": Decimal("15.50"), "min": 1, "max": 90}).message
+    # a discount as the promo page writes it: two decimals unless whole
+    assert "15,50 %" in Problem("discount_out_of_range", 5, params={"value": Decimal("15.5"), "min": 1, "max": 90}).message
+    assert "Скидка 95 %" in Problem("discount_out_of_range", 5, params={"value": Decimal("95.00"), "min": 1,
+                                                                        "max": 90}).message
     assert "«Механика», «Начало»" in Problem("header_missing", 1, params={"missing": ["Механика", "Начало"]}).message
 
 
@@ -146,3 +152,74 @@ def test_a_stored_problem_reads_as_it_did_when_it_was_found(value):
     shown = stored_problems([problem_record(problem), problem_record(overlap)])
     # then the user reads the same message as on the day of the upload
     assert shown == [problem.as_dict(), overlap.as_dict()]
+
+
+# --- numbers in the reader's language (QA finding 6) ------------------------------------------------
+
+PRICE = Problem("price_not_below_regular", 7, "Промо-цена", {"price": Decimal("663.90"), "regular": Decimal("653.9")})
+FLOOR = Problem("margin_below_floor", 9, "Артикул", {
+    "value": "A100005", "margin": Decimal("1.31"), "floor": Decimal("10"), "shortfall": Decimal("8.69"),
+    "shortfall_rub": Decimal("0.5")})
+REGULAR = Problem("regular_price_mismatch", 8, "Регулярная цена", {"value": Decimal("1281.9"),
+                                                                    "expected": Decimal("1290")})
+
+
+@pytest.mark.parametrize(("language", "price", "floor", "regular"), [
+    ("ru", "Промо-цена 663,90 не ниже регулярной цены 653,90",
+     "маржа сети после компенсации 1,31 % ниже порога 10,00 % — не хватает 8,69 п.п. (0,50 ₽ за шт.)",
+     "Регулярная цена 1281,90 отличается от цены в каталоге 1290,00"),
+    ("en", "Promo price 663.90 is not below the regular price 653.90",
+     "margin after compensation 1.31 % is below the floor of 10.00 %: 8.69 pp short (0.50 ₽ per unit)",
+     "Regular price 1281.90 differs from the catalogue price 1290.00"),
+])
+def test_money_and_percents_are_written_in_the_readers_language(language, price, floor, regular):
+    # given problems with money and the floor's figures, stored on an upload in Russian
+    with translation.override("ru"):
+        records = [problem_record(problem) for problem in (PRICE, FLOOR, REGULAR)]
+    # when they are shown to a reader in ``language``
+    with translation.override(language):
+        shown = [row["message"] for row in stored_problems(records)]
+    # then money has two decimals and the floor the same two as the manager's refusal, each
+    # with the language's decimal separator
+    assert price in shown[0]
+    assert floor in shown[1]
+    assert regular in shown[2]
+
+
+def test_stored_numbers_stay_machine_readable():
+    # given problems stored on the upload
+    # then their numbers are plain decimal text, whatever the language of the uploader
+    with translation.override("en"):
+        assert problem_record(PRICE)["params"] == {"price": "663.90", "regular": "653.9"}
+    with translation.override("ru"):
+        assert problem_record(FLOOR)["params"] == {"value": "A100005", "margin": "1.31", "floor": "10",
+                                                   "shortfall": "8.69", "shortfall_rub": "0.5"}
+
+
+def test_problems_stored_with_a_decimal_comma_are_shown_in_the_readers_language():
+    # given a problem stored before numbers were written at display time («663,90»)
+    record = {"row": 7, "column": "Промо-цена", "code": "price_not_below_regular", "message": "…",
+              "params": {"price": "663,90", "regular": "653,90"}}
+    # when an English reader opens the upload, then it reads the English number
+    with translation.override("en"):
+        assert "Promo price 663.90 is not below the regular price 653.90" in stored_problems([record])[0]["message"]
+
+
+def test_a_correction_words_a_broken_price_rule_in_the_readers_language():
+    # given a correction's promo price above the regular price (promo.rules)
+    from promo import rules
+    from promo.services.imports.problems import rule_message
+
+    problem = rules.price_below_regular(Decimal("120"), Decimal("99.9"))
+    # then it is worded with the reader's numbers
+    with translation.override("ru"):
+        assert "Промо-цена 120,00 не ниже регулярной цены 99,90" in rule_message(problem)
+    with translation.override("en"):
+        assert "Promo price 120.00 is not below the regular price 99.90" in rule_message(problem)
+
+
+def test_a_number_param_beyond_any_price_is_shown_not_a_crash():
+    # given a stored money param far beyond what two decimals can hold
+    problem = Problem("price_not_below_regular", 7, "Промо-цена", {"price": "1E+999", "regular": "oops"})
+    # then the message shows what it can, never an exception
+    assert problem.message.startswith("Промо-цена 1E+999 не ниже регулярной цены oops:")

@@ -217,3 +217,95 @@ def test_a_normal_sheet_still_imports_every_value_as_written(send):
                                 for p in products(3)]))
     assert body["ok"] and body["lines"] == 3 and body["errors"] == [] and body["warnings"] == []
     assert set(PromoLine.objects.values_list("discount_percent", "comment")) == {(Decimal(15), "без изменений")}
+
+
+def _formula_sheet(cached: dict[str, str] | None = None, *, end_formula: bool = True) -> bytes:
+    """A fixed-price row whose «Промо-цена» is =H2*0.8 and «Окончание» =I2+20, written by
+    openpyxl (no calculated values); ``cached`` puts Excel's calculated value into cells by
+    reference, as a file saved by Excel has it."""
+    import re
+    import zipfile
+
+    from openpyxl.utils import get_column_letter
+
+    product = products(1)[0]
+    row = line(product, **{"Механика": "Цена", "Скидка, %": None, "Промо-цена": None})
+    if end_formula:
+        row["Окончание"] = None
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    sheet.append([row.get(title) for title in HEADER])
+    regular = get_column_letter(HEADER.index(REGULAR) + 1)
+    start = get_column_letter(HEADER.index("Начало") + 1)
+    sheet.cell(row=2, column=HEADER.index("Промо-цена") + 1, value=f"={regular}2*0.8")
+    if end_formula:
+        sheet.cell(row=2, column=HEADER.index("Окончание") + 1, value=f"={start}2+20")
+    buffer = BytesIO()
+    book.save(buffer)
+    if not cached:
+        return buffer.getvalue()
+    source, out = zipfile.ZipFile(BytesIO(buffer.getvalue())), BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                for ref, value in cached.items():
+                    data = re.sub(rb'(<c r="' + ref.encode() + rb'"[^>]*><f>[^<]*</f>)<v\s*/>',
+                                  rb"\g<1><v>" + value.encode() + rb"</v>", data)
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
+def test_a_formula_without_a_calculated_value_is_named_not_an_empty_cell(send, settings, engine):
+    # given a sheet written by a script: the promo price and the end are formulas never calculated
+    settings.PROMO_IMPORT_ENGINE = engine
+    body = send(_formula_sheet())
+    # then each is refused on its cell, naming the formula and what to do, not «не заполнено»
+    price, end = (HEADER.index(title) for title in ("Промо-цена", "Окончание"))
+    assert not body["ok"]
+    assert sorted(codes(body["errors"])) == [(2, "Окончание", "cell_error"), (2, "Промо-цена", "cell_error")]
+    messages = {error["column"]: error["message"] for error in body["errors"]}
+    from openpyxl.utils import get_column_letter
+    assert messages["Промо-цена"].startswith(f"В ячейке {get_column_letter(price + 1)}2 (колонка «Промо-цена») "
+                                              "формула без вычисленного значения: откройте файл в Excel")
+    assert f"В ячейке {get_column_letter(end + 1)}2" in messages["Окончание"]
+    assert "Не заполнено" not in str(body)
+
+
+@pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
+def test_a_formula_saved_with_its_value_is_read_as_that_value(send, settings, engine):
+    # given the promo price's formula as Excel saves it: with its calculated value
+    from openpyxl.utils import get_column_letter
+
+    settings.PROMO_IMPORT_ENGINE = engine
+    price = get_column_letter(HEADER.index("Промо-цена") + 1)
+    body = send(_formula_sheet({f"{price}2": "1.5"}, end_formula=False))
+    # then the value is read as if typed
+    assert body["errors"] == [] and body["ok"], body["errors"]
+    assert list(PromoLine.objects.values_list("promo_price", flat=True)) == [Decimal("1.50")]
+
+
+def test_a_formula_whose_result_is_an_empty_text_is_not_taken_for_an_uncalculated_one(tmp_path):
+    # given a formula Excel calculated to "" (t="str" with an empty value) and one never calculated
+    import re
+    import zipfile
+
+    from promo.services.imports.package import survey
+
+    content = _formula_sheet(end_formula=False)
+    source, out = zipfile.ZipFile(BytesIO(content)), BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<c r="([A-Z]+)2"><f>([^<]*)</f><v\s*/></c>',
+                              rb'<c r="\g<1>2"><f>\g<2></f><v /></c><c r="Z2" t="str"><f>""</f><v></v></c>', data)
+            target.writestr(item, data)
+    path = tmp_path / "formulas.xlsx"
+    path.write_bytes(out.getvalue())
+    assert b'<c r="Z2" t="str"><f>""</f><v></v></c>' in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    # when the file is surveyed, then only the uncalculated one is found
+    (stats,) = survey(path).sheets.values()
+    assert stats.formulas == {(2, HEADER.index("Промо-цена"))}

@@ -222,6 +222,23 @@ def test_the_history_lists_own_uploads_only(client_for, demo_user):
     assert "s001.xlsx" in html and "s002.xlsx" not in html
 
 
+def test_the_history_names_the_uploader_as_the_upload_page_does(client_for, demo_user):
+    # given an upload of s001, whose user has a full name
+    s001 = demo_user("s001")
+    assert s001.get_full_name()
+    upload_create(actor=s001, file=sheets.uploaded([line(products("S001", 1)[0])]), original_name="a.xlsx")
+    client = client_for("s001")
+    # when the history is read, in Russian and in English
+    russian = client.get(reverse("promo:upload_list")).content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = client.get(reverse("promo:upload_list")).content.decode()
+    # then the uploader is named as on the upload's page (not by his login), and the counts'
+    # columns say what they count
+    assert f"<td>{s001.get_full_name()}</td>" in russian and "<td>s001</td>" not in russian
+    assert "Строк в файле" in russian
+    assert "Sheet rows" in english and ">Promos<" in english
+
+
 def test_another_suppliers_upload_is_a_404(client_for, demo_user):
     upload = upload_create(actor=demo_user("s002"), file=sheets.uploaded([line(products("S002", 1)[0])]),
                            original_name="s002.xlsx")
@@ -287,3 +304,67 @@ def test_the_upload_page_query_count_does_not_grow_with_its_promos(client_for, d
     with django_assert_max_num_queries(12):
         response = client.get(upload.get_absolute_url())
     assert response.content.decode().count("data-promo=") == 40
+
+
+@pytest.fixture
+def portal_language_after():
+    """A request in English leaves English active in the test process: back to the default."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.mark.usefixtures("portal_language_after")
+@pytest.mark.parametrize(("language", "expected"), [
+    ("ru", "Промо-цена {price},00 не ниже регулярной цены {regular},{kopecks}"),
+    ("en", "Promo price {price}.00 is not below the regular price {regular}.{kopecks}"),
+])
+def test_a_rejected_upload_writes_its_prices_in_the_readers_language(client_for, settings, language, expected):
+    # given s001 reading the portal in ``language`` and a fixed-price row above the regular price
+    product = products("S001", 1)[0]
+    price = int(product.regular_price) + 10
+    client = client_for("s001")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    row = line(product, **{"Механика": "Цена", "Скидка, %": None, "Промо-цена": price})
+
+    # when the sheet is uploaded and its page opened
+    post_sheet(client, [row])
+    html = client.get(PromoUpload.objects.latest("pk").get_absolute_url()).content.decode()
+
+    # then the prices have two decimals with the language's decimal separator
+    whole, kopecks = f"{product.regular_price:.2f}".split(".")
+    assert expected.format(price=price, regular=whole, kopecks=kopecks) in html
+
+
+@pytest.mark.usefixtures("portal_language_after")
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_a_row_lists_its_errors_in_the_same_order_on_the_page_and_in_the_error_workbook(
+        client_for, settings, language):
+    # given a row whose discount, compensation and planned quantity are not numbers, read in
+    # ``language``
+    client = client_for("s001")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    header = [*sheets.HEADER, "План, шт"]
+    row = line(products("S001", 1)[0], **{"Скидка, %": "abc", "Компенсация поставщика, %": "десять",
+                                          "План, шт": "много"})
+    client.post(reverse("promo:upload_create"), {"file": sheets.uploaded([row], header=header)})
+    upload = PromoUpload.objects.latest("pk")
+
+    # when the page and the error workbook are opened
+    html = client.get(upload.get_absolute_url()).content.decode()
+    workbook = load_workbook(BytesIO(client.get(reverse("promo:upload_error_workbook", args=[upload.pk])).content))
+
+    # then both list the row's errors left to right, as the columns stand in the sheet
+    expected = ["price_invalid", "price_invalid", "quantity_invalid"]
+    on_page = [chunk.split('"')[0] for chunk in html.split('data-code="')[1:]]
+    listed = workbook.worksheets[0]
+    in_workbook = [(row[1], row[2]) for row in listed.iter_rows(min_row=2, values_only=True)]
+    assert on_page == expected
+    assert in_workbook == [("Скидка, %", "price_invalid"), ("Компенсация поставщика, %", "price_invalid"),
+                           ("План, шт", "quantity_invalid")]
+    # and a discount or compensation that is no number is asked for as a percent, not a price
+    percent = {"ru": "Укажите процент числом, например 15 или 15,5.",
+               "en": "Enter the percentage as a number, e.g. 15 or 15.5."}[language]
+    assert html.count(percent) == 2 and "199" not in html

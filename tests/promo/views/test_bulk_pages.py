@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
 from promo.models import Promo, PromoEvent
 from promo.services.transitions import promo_submit
-from suppliers.models import Supplier
+from suppliers.models import Product, Supplier
 from tests.promo.imports import sheets
 from tests.promo.imports.test_upload_pages import post_sheet, products
 
@@ -176,3 +177,72 @@ def test_an_upload_offers_to_submit_everything_it_created(db, client_for):
         Promo.Status.SUBMITTED}
     digest = PromoEvent.objects.filter(kind=PromoEvent.Kind.PROMO_SUBMITTED, promo__isnull=True).get()
     assert digest.payload["promos"] == [p.pk for p in created]
+
+
+def test_a_bulk_accept_names_the_promos_below_the_floor_up_front(client_for, make_promo, settings):
+    # given no sale at a loss, and two promos in manager3's queue: one selling A100002 at 45 %
+    # off without compensation (below its purchase price), one at 15 %
+    settings.PROMO_MARGIN_FLOOR_PERCENT = "0"
+    loss = make_promo(products=[Product.objects.get(article="A100002")], discount=Decimal("45.00"))
+    loss.lines.update(compensation_percent=Decimal("0"))
+    fine = make_promo(lines=1)
+    client = client_for("manager3")
+
+    # when he ticks both and presses «Принять»
+    confirm = client.post(BULK, ticked([loss, fine], action="approve", step="confirm", source="queue"))
+
+    # then the confirmation says before the run that one cannot be accepted in bulk, and links it
+    page = confirm.content.decode()
+    assert "Принять: 2 промо?" in page
+    assert "Сейчас это можно сделать с 1 из них" in page
+    assert ("Не принять списком — строки ниже порога маржи: 1 промо. Откройте промо, чтобы согласовать ниже "
+            "порога с причиной:") in page
+    warning = re.search(r'<div class="warn below-floor".*?</div>', page, re.S).group(0)
+    assert f'href="{loss.get_absolute_url()}"' in warning and fine.code not in warning
+    assert "отметьте" not in page
+
+    # when he confirms
+    run = client.post(BULK, ticked([loss, fine], action="approve", step="run"))
+
+    # then the fine one is accepted, and the refusal links the promo and sends him to it
+    page = run.content.decode()
+    assert run.context["result"].done == [fine.pk]
+    row = re.search(rf'<tr data-refused="{loss.pk}">.*?</tr>', page, re.S).group(0)
+    assert f'href="{loss.get_absolute_url()}"' in row
+    assert "Списком такое промо не принять: откройте промо, чтобы согласовать эти строки ниже порога с причиной." in row
+    assert "отметьте «согласовать ниже порога»" not in page
+    assert Promo.objects.get(pk=loss.pk).status == Promo.Status.SUBMITTED
+
+
+def test_a_forged_action_is_refused_in_russian(client_for, make_promo):
+    # given a promo of manager3's queue
+    promo = make_promo()
+
+    # when a forged form asks for an action that does not exist, or a step that does not
+    response = client_for("manager3").post(BULK, ticked([promo], action="nuke", step="confirm"))
+    step = client_for("manager3").post(BULK, ticked([promo], action="approve", step="jump"))
+
+    # then each is refused by a Russian label, never Django's English auto-label
+    assert response.status_code == step.status_code == 400
+    assert "Действие: Неизвестное действие." in response.content.decode()
+    assert "Шаг: " in step.content.decode()
+    assert "Action:" not in response.content.decode() and "Step:" not in step.content.decode()
+
+
+def test_the_bulk_accept_confirmation_is_flat(client_for, bulk_promos, settings, django_assert_max_num_queries):
+    # given a floor every line misses (so each promo's lines are checked), and 5, then 300 more
+    # submitted promos in the manager's queue, all selected by the filter
+    settings.PROMO_MARGIN_FLOOR_PERCENT = "90"
+    bulk_promos(5)
+    client = client_for("manager")
+    data = {"action": "approve", "step": "confirm", "select_all": "1", "source": "queue", "query": ""}
+    client.get(reverse("home"))
+
+    # when he asks to accept them all, then the confirmation costs as many queries for 305 as for 5
+    with django_assert_max_num_queries(9) as few:
+        small = client.post(BULK, data)
+    bulk_promos(300)
+    with django_assert_max_num_queries(9) as many:
+        large = client.post(BULK, data)
+    assert 0 < small.context["below_floor_count"] < large.context["below_floor_count"]
+    assert len(many) == len(few)

@@ -9,18 +9,20 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as conf
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
 from promo import mechanics, rules
-from promo.models import PromoEvent, PromoLine
-from promo.services import transitions
+from promo.models import NotificationSettings, OutboxMessage, PromoEvent, PromoLine
+from promo.services import transitions, workflow
 from promo.services.errors import InvalidError
 from promo.services.imports.uploads import upload_submit
 from suppliers.models import Category, Product
 from tests.promo.imports import sheets
+from tests.promo.views.test_promo_page import lines_form_as_sent
 
 KOPECK = Decimal("0.01")
 # A100002: regular 490.90, purchase 277.72 (C13/C15, manager3's).
@@ -128,17 +130,60 @@ def test_the_override_needs_a_reason_and_records_it_in_history(deep, demo_user):
                              decisions={below.pk: ("accepted", "")},
                              floor_overrides={below.pk: "Вывод товара из ассортимента"})
 
-    # then the line is accepted, its reason and history say why and by how much
+    # then the line is accepted with his reason as typed, and the margin and the floor as facts
+    # (worded by each reader's language: test_the_override_reads_in_the_readers_language)
     below.refresh_from_db()
-    note = "Согласовано ниже порога маржи (-2,86 % при пороге 0,00 %): Вывод товара из ассортимента"
-    assert (below.decision, below.decision_reason) == ("accepted", note)
-    assert below.history.first().history_change_reason == note
+    reason = "Вывод товара из ассортимента"
+    assert (below.decision, below.decision_reason) == ("accepted", reason)
+    assert below.below_floor == {"margin": "-2.86", "floor": "0.00"}
+    assert below.history.first().history_change_reason == reason
+    assert below.history.first().below_floor == {"margin": "-2.86", "floor": "0.00"}
     # and the decision event carries it with the line (a line's reason is never worded as the
     # promo's comment: issue 13)
     event = deep.events.get(kind=PromoEvent.Kind.LINE_DECIDED)
     assert event.reason == ""
-    assert event.payload["lines"][0]["reason"] == note
-    assert event.payload["lines"][0]["below_floor"]["reason"] == "Вывод товара из ассортимента"
+    assert event.payload["lines"][0]["reason"] == reason
+    assert event.payload["lines"][0]["below_floor"]["reason"] == reason
+    assert (event.payload["lines"][0]["below_floor"]["margin"], event.payload["lines"][0]["below_floor"]["floor"]) == (
+        "-2.86", "0.00")
+    # and a line put back to pending (a new revision) forgets the override
+    reset = workflow.reset_decisions([below])
+    assert reset == [below] and below.below_floor is None and below.decision_reason == ""
+
+
+def test_the_override_reads_in_the_readers_language(client_for, deep, demo_user, api_client):
+    # given manager3 accepted A100002 below the floor, with a reason typed in Russian, and the
+    # supplier's user reads his mail in English
+    NotificationSettings.objects.update_or_create(user=demo_user("s001"), defaults={"language": "en"})
+    below = line_of(deep)
+    transitions.lines_decide(promo=deep, actor=demo_user("manager3"), version=deep.version,
+                             decisions={below.pk: ("accepted", "")}, floor_overrides={below.pk: "Стратегический товар"})
+    russian = "Согласовано ниже порога маржи (-2,86 % при пороге 0,00 %): Стратегический товар"
+    english = "Approved below the margin floor (-2.86 % against 0.00 %): Стратегический товар"
+
+    # when a reader opens the promo page and its history in Russian, then in English
+    client = client_for("marketer")
+    history_url = reverse("promo:promo_history", args=[deep.pk])
+    page_ru, history_ru = (client.get(url).content.decode() for url in (deep.get_absolute_url(), history_url))
+    client.cookies[conf.LANGUAGE_COOKIE_NAME] = "en"
+    page_en, history_en = (client.get(url).content.decode() for url in (deep.get_absolute_url(), history_url))
+
+    # then the page words the override in the reader's language, the reason as typed
+    assert f'<div class="reason">{russian}</div>' in page_ru
+    assert f'<div class="reason">{english}</div>' in page_en and "Согласовано ниже порога" not in page_en
+    # and the history says the same, as a change of the line
+    assert "маржа -2,86 % при пороге 0,00 %" in history_ru
+    assert "margin -2.86 % against the floor of 0.00 %" in history_en and "порог" not in history_en
+    # and so does the supplier's English mail
+    event = deep.events.get(kind=PromoEvent.Kind.LINE_DECIDED)
+    mail = OutboxMessage.objects.get(event=event, recipient__username="s001").body_text
+    assert english in mail and "Согласовано" not in mail
+    # and the API gives the facts apart from the reason
+    api_client.force_authenticate(demo_user("manager3"))
+    (line,) = [line for line in api_client.get(f"/api/v1/promos/{deep.pk}/").json()["lines"]
+               if line["product"]["article"] == ARTICLE]
+    assert (line["decision_reason"], line["below_floor"]) == ("Стратегический товар",
+                                                              {"margin": "-2.86", "floor": "0.00"})
 
 
 def test_approving_the_promo_needs_the_override_too(deep, demo_user):
@@ -148,7 +193,8 @@ def test_approving_the_promo_needs_the_override_too(deep, demo_user):
     transitions.promo_approve(promo=deep, actor=manager, version=deep.version, below_floor_reason="Акция конкурента")
     deep.refresh_from_db()
     assert deep.status == "approved"
-    assert "Акция конкурента" in line_of(deep).decision_reason and line_of(deep, "A100001").decision_reason == ""
+    assert line_of(deep).decision_reason == "Акция конкурента" and line_of(deep, "A100001").decision_reason == ""
+    assert line_of(deep).below_floor is not None and line_of(deep, "A100001").below_floor is None
 
 
 def test_a_category_sets_its_own_floor(deep, demo_user, settings):
@@ -182,8 +228,9 @@ def test_a_sheet_line_below_the_floor_is_a_warning_at_upload(demo_user):
     # then it is imported with the warning saying by how much
     assert result.ok
     assert [(w["row"], w["code"]) for w in result.warnings] == [(2, "margin_below_floor")]
+    # (the floor with two decimals, as the manager's refusal writes it: «при пороге 0,00 %»)
     assert result.warnings[0]["message"] == (
-        f"Товар {ARTICLE}: маржа сети после компенсации -2,86 % ниже порога 0 % — не хватает 2,86 п.п. "
+        f"Товар {ARTICLE}: маржа сети после компенсации -2,86 % ниже порога 0,00 % — не хватает 2,86 п.п. "
         "(7,72 ₽ за шт.). Категорийный менеджер сможет принять строку только «ниже порога», с причиной.")
 
 
@@ -211,7 +258,16 @@ def test_the_page_flags_the_line_and_takes_the_override(client_for, deep):
     # and with the box ticked, the reason is the one typed beside it
     saved = client.post(url, {**data, f"below_floor_{below.pk}": "on"})
     assert saved.status_code == 302
-    assert line_of(deep).decision_reason.endswith(": Распродажа")
+    assert line_of(deep).decision_reason == "Распродажа"
+
+    # and the page shows the decision as saved (the box ticked, his reason as typed), so saving
+    # it again as it is changes nothing and is no error
+    page = client.get(deep.get_absolute_url()).content.decode()
+    assert re.search(rf'name="below_floor_{below.pk}"[^>]*checked', page)
+    assert re.search(rf'name="reason_{below.pk}" value="Распродажа"', page)
+    again = client.post(url, lines_form_as_sent(page), follow=True)
+    assert "Решения не изменились." in again.content.decode()
+    assert deep.events.filter(kind=PromoEvent.Kind.LINE_DECIDED).count() == 1
 
 
 def test_no_override_is_offered_when_nothing_is_below(client_for, make_promo):

@@ -40,9 +40,21 @@ def test_numbers_are_written_as_floatformat_writes_them(language, value, places)
         assert Numbers()(value, places) == floatformat(value, places)
 
 
+@pytest.mark.parametrize("language", ["ru", "en"])
+@settings(max_examples=300, deadline=None)
+@given(value=st.one_of(amounts, st.sampled_from([Decimal("0"), Decimal("-0.004"), Decimal("1281.9"),
+                                                 Decimal("-1234567.895"), Decimal("999.995"), Decimal("1E+3")])))
+def test_money_is_written_as_the_ui_writes_it_thousands_grouped(language, value):
+    # given an amount of roubles, when the page writes it, then it reads as floatformat:"2g"
+    # (the money of every other page, «Мои товары» included) writes it
+    with translation.override(language):
+        assert Numbers().money(value) == floatformat(value, "2g")
+
+
 def test_numbers_leave_what_is_not_a_decimal_to_floatformat():
     number = Numbers()
-    assert number(None, 2) == ""
+    assert number(None, 2) == "" and number.money(None) == ""
+    assert number.money(1281) == floatformat(1281, "2g")
     assert number(3, 2) == floatformat(3, 2)
     assert number(Decimal("12.5"), 3) == floatformat(Decimal("12.5"), 3)
 

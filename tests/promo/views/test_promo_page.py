@@ -6,13 +6,15 @@ import re
 from datetime import date
 from decimal import Decimal
 
+import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from branches.models import Region
 from branches.targeting import Targeting, resolve
 from promo.models import Promo, PromoComment, PromoLine
 from promo.services.revisions import revision_record
-from suppliers.models import Category, Product
+from suppliers.models import Category, Product, Supplier
 from tests.factories import ProductFactory, PromoLineFactory
 
 
@@ -287,3 +289,80 @@ def test_promo_page_query_count_does_not_grow_with_lines(client_for, make_promo,
 
     # then the number of queries does not depend on the number of lines
     assert len(large_queries) == len(small_queries)
+
+
+def lines_form_as_sent(page: str) -> dict:
+    """What the browser sends with «Сохранить решения» of ``page``: the version, each ticked
+    decision and each reason box (the inputs join the form by its id)."""
+    data = {"version": re.search(r'name="version" value="(\d+)"', page).group(1), "save": ""}
+    for tag in re.findall(r'<input [^>]*form="lines-form"[^>]*>', page):
+        name = re.search(r'name="([^"]+)"', tag).group(1)
+        value = re.search(r'value="([^"]*)"', tag)
+        if 'type="radio"' in tag and " checked" not in tag:
+            continue
+        if 'type="checkbox"' in tag:
+            if " checked" in tag:
+                data[name] = "on"
+            continue
+        data[name] = value.group(1) if value else ""
+    return data
+
+
+def test_saving_the_decisions_again_unchanged_is_no_error(client_for, make_promo):
+    # given a promo of three lines, one rejected with a reason and one accepted by manager3
+    promo = make_promo(lines=3)
+    first, second, _third = promo.lines.order_by("product__article")
+    client = client_for("manager3")
+    url = reverse("promo:lines_decide", args=[promo.pk])
+    saved = client.post(url, {"version": promo.version, f"decision_{first.pk}": "rejected",
+                              f"reason_{first.pk}": "Дорого", f"decision_{second.pk}": "accepted"})
+    assert saved.status_code == 302
+    events, history = promo.events.count(), PromoLine.history.filter(promo_id=promo.pk).count()
+
+    # when he presses «Сохранить решения» again on the page, which shows them ticked
+    page = client.get(promo.get_absolute_url()).content.decode()
+    again = client.post(url, lines_form_as_sent(page), follow=True)
+
+    # then it is no error: he is told nothing changed, and nothing did
+    assert again.status_code == 200 and again.redirect_chain[0][1] == 302
+    text = again.content.decode()
+    assert "Решения не изменились." in text
+    assert "Проверьте заполнение формы" not in text and "Не выбрано ни одного решения" not in text
+    assert promo.events.count() == events
+    assert PromoLine.history.filter(promo_id=promo.pk).count() == history
+    assert PromoLine.objects.get(pk=first.pk).decision_reason == "Дорого"
+
+
+def test_saving_with_no_decision_at_all_says_so(client_for, make_promo):
+    # given a promo none of whose lines is decided
+    promo = make_promo(lines=2)
+
+    # when the manager presses «Сохранить решения» without ticking anything
+    response = client_for("manager3").post(reverse("promo:lines_decide", args=[promo.pk]),
+                                           {"version": promo.version, "save": ""})
+
+    # then he is asked to choose one, and nothing is decided
+    assert response.status_code == 400
+    assert "Не выбрано ни одного решения." in response.content.decode()
+    assert set(promo.lines.values_list("decision", flat=True)) == {PromoLine.Decision.PENDING}
+
+
+@pytest.mark.parametrize(("language", "regular", "unit"), [("ru", "1\xa0281,90", "1\xa0153,71"),
+                                                           ("en", "1,281.90", "1,153.71")])
+def test_money_on_the_promo_page_groups_thousands_like_my_products(client_for, make_promo, language, regular, unit):
+    # given a product of 1281.90 ₽ at 10 % off (A100002's category: manager3's)
+    category = Product.objects.get(article="A100002").category
+    product = ProductFactory(supplier=Supplier.objects.get(code="S001"), category=category,
+                             regular_price=Decimal("1281.90"), purchase_price=Decimal("900.00"))
+    promo = make_promo(products=[product], discount=Decimal("10.00"))
+    client = client_for("s001")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    # when its supplier opens the promo and «Мои товары»
+    row = row_html(client.get(promo.get_absolute_url()).content.decode(), product.article)
+    products = client.get(reverse("suppliers:product_list"), {"q": product.article}).content.decode()
+
+    # then the promo page writes the regular and the promo price as «Мои товары» writes prices
+    assert f">{regular}<" in products
+    assert regular in row and unit in row
+    assert "1281" not in row and "1153" not in row
