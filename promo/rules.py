@@ -55,6 +55,9 @@ FIRST_PROMO_DAY, LAST_PROMO_DAY = date(2000, 1, 1), date(2099, 12, 31)
 # N and M of an «N+M» (a box of 99 is already more than a shelf offer; lines store small integers).
 NPLUSM_MIN, NPLUSM_MAX = 1, 99
 COMPENSATION_MIN, COMPENSATION_MAX = Decimal(0), Decimal(100)
+# The longest promo name the tills' files hold (S-Market's PROMO_NAME, Set Retail 10's name:
+# erp-formats.md §3, §4); a longer one is cut there, and the import says so (``name_cut_at_tills``).
+TILL_NAME_MAX = 100
 
 # Codes that depend on today: they apply to a period that is set, not to one that is kept.
 TIMELY_CODES = frozenset({"start_too_soon", "end_in_past"})
