@@ -59,6 +59,9 @@ COMPENSATION_MIN, COMPENSATION_MAX = Decimal(0), Decimal(100)
 # decision, a supplier's request and its answer, a bulk action), typed on a page or sent to the
 # API: the forms' maxlength and the API's maxLength.
 REASON_MAX_LENGTH = 2000
+# The longest promo name the tills' files hold (S-Market's PROMO_NAME, Set Retail 10's name:
+# erp-formats.md §3, §4); a longer one is cut there, and the import says so (``name_cut_at_tills``).
+TILL_NAME_MAX = 100
 
 # Codes that depend on today: they apply to a period that is set, not to one that is kept.
 TIMELY_CODES = frozenset({"start_too_soon", "end_in_past"})

@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 from exports.records import Night, tally
 from exports.selection import FIX, NM, PCT, LineRecord, PromoRecord
 from exports.writers.base import FileSink, Writer, WriteResult, term, two_decimals, xml_attr
+from promo.rules import TILL_NAME_MAX
 
-NAME_LENGTH = 100
+NAME_LENGTH = TILL_NAME_MAX
 # SET10_ACTION_GUID: AdvertActGUID = uuid5(this namespace, external-code), the same every night.
 ACTION_GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:promo-portal:set10:advertising-action")
 

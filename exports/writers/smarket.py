@@ -21,11 +21,12 @@ from config.spreadsheets import csv_text
 from exports.records import Night, Part, paused_gc, records, tally
 from exports.selection import FIX, NM, PCT, LineRecord, PromoRecord
 from exports.writers.base import FileSink, Writer, WriteResult, term, two_decimals
+from promo.rules import TILL_NAME_MAX
 
 COLUMNS = ("ACTION", "PROMO_CODE", "REVISION", "PROMO_NAME", "MECHANIC", "STORE_ID", "ARTICLE", "EAN",
            "DATE_FROM", "DATE_TO", "REGULAR_PRICE", "DISCOUNT_PCT", "PROMO_PRICE", "N", "M", "SUPPLIER_INN",
            "COMPENSATION_PCT")
-NAME_LENGTH = 100
+NAME_LENGTH = TILL_NAME_MAX
 NEWLINE = "\r\n"
 
 

@@ -146,6 +146,10 @@ MESSAGES: dict[str, Any] = {
         "листы не загружаются: если нужны акции оттуда, перенесите их на видимый лист."
     ),
     "duplicate_merged": _("Строка повторяет строку {other_row} и объединена с ней."),
+    "name_cut_at_tills": _(
+        "Название акции длиннее {max} знаков ({length}): в кассы (S-Market, Set Retail 10) уйдёт "
+        "только начало, первые {max}. Сократите название, если важен его конец."
+    ),
     "template_example_skipped": _(
         "Строка — пример из шаблона («{value}»), она не загружена. Впишите свои акции в другие "
         "строки, а пример удалите."
@@ -183,7 +187,8 @@ ERROR_CODES = frozenset({
     "digit_not_ascii", "text_too_long",
 })
 WARNING_CODES = frozenset({"duplicate_merged", "name_mismatch", "regular_price_mismatch", "overlap",
-                           "margin_below_floor", "sheet_hidden_skipped", "template_example_skipped"})
+                           "margin_below_floor", "sheet_hidden_skipped", "template_example_skipped",
+                           "name_cut_at_tills"})
 SERVICE_CODES = frozenset({"end_not_later"})
 # The params that are numbers, per code, and how the reader's language writes them (at display
 # time): money with two decimals (199,90 ₽ / 199.90 ₽); a line's discount or compensation as the

@@ -230,6 +230,7 @@ class SheetValidator(CellChecks):
         self._check_waived()
         self._check_overlaps()
         self._check_floor()
+        self._check_till_names()
         order = {title: index for index, title in enumerate(self._titles_in_sheet_order())}
         self.result.errors.sort(key=lambda p: (p.row, order.get(p.column, -1)))
         self.result.warnings.sort(key=lambda p: (p.row, order.get(p.column, -1)))
@@ -454,6 +455,14 @@ class SheetValidator(CellChecks):
         title = self.titles[h.ARTICLE if h.ARTICLE in self.has else h.EAN]
         for row, article, problem in floor.candidate_problems(self.result.promos):
             self.result.warnings.append(Problem(problem.code, row, title, params={"value": article, **problem.params}))
+
+    def _check_till_names(self) -> None:
+        """``name_cut_at_tills`` once per promo whose name the tills' files cut (on its first row)."""
+        title = self.titles[h.PROMO_NAME]
+        for promo in self.result.promos:
+            if promo.named and len(promo.name) > rules.TILL_NAME_MAX:
+                self.result.warnings.append(Problem("name_cut_at_tills", promo.first_row, title,
+                                                    params={"length": len(promo.name), "max": rules.TILL_NAME_MAX}))
 
     def _check_overlaps(self) -> None:
         """``overlap`` warnings against other live promos (promo.services.imports.overlaps)."""

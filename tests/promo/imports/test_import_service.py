@@ -572,3 +572,22 @@ def test_an_unreachable_broker_fails_the_queued_upload_instead_of_leaving_it_que
     assert result is None
     upload.refresh_from_db()
     assert upload.status == PromoUpload.Status.FAILED and "broker down" in upload.failure
+
+
+def test_a_name_longer_than_the_tills_hold_is_saved_whole_with_one_warning(demo_user):
+    # given a promo of three lines named in 130 characters, and another in exactly 100
+    long_name, fits = "Д" * 130, "Ф" * 100
+    first, second, third, fourth = products("S001", 4)
+    rows = [line(first, **{"Название акции": long_name}), line(second, **{"Название акции": long_name}),
+            line(third, **{"Название акции": long_name}), line(fourth, **{"Название акции": fits})]
+
+    # when s001 uploads it
+    upload, result = submit(demo_user("s001"), rows)
+
+    # then both promos are saved with their names whole, and the long one is warned about once,
+    # on its first row, saying how much of it the tills get
+    assert result.ok
+    assert sorted(Promo.objects.filter(uploads=upload).values_list("name", flat=True)) == sorted([long_name, fits])
+    cut = [w for w in result.warnings if w["code"] == "name_cut_at_tills"]
+    assert [(w["row"], w["column"]) for w in cut] == [(2, "Название акции")]
+    assert "130" in cut[0]["message"] and "первые 100" in cut[0]["message"]
