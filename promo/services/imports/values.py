@@ -49,14 +49,18 @@ class CellError:
     def __init__(self, text: Any):
         self.text = clean_display(str(text or "").strip())[:64] or "#ERROR"
 
+    def key(self) -> str:
+        """What tells two of these apart (the error's text); equal cells of one kind are equal."""
+        return self.text
+
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, CellError) and other.text == self.text
+        return type(other) is type(self) and other.key() == self.key()
 
     def __hash__(self) -> int:
-        return hash(("CellError", self.text))
+        return hash((type(self).__name__, self.key()))
 
     def __repr__(self) -> str:
-        return f"CellError({self.text!r})"
+        return f"{type(self).__name__}({self.key()!r})"
 
     def params(self) -> dict:
         """The params of its ``cell_error`` problem."""
@@ -73,14 +77,8 @@ class UncalculatedFormula(CellError):
         super().__init__("")
         self.cell = cell
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, UncalculatedFormula) and other.cell == self.cell
-
-    def __hash__(self) -> int:
-        return hash(("UncalculatedFormula", self.cell))
-
-    def __repr__(self) -> str:
-        return f"UncalculatedFormula({self.cell!r})"
+    def key(self) -> str:
+        return self.cell
 
     def params(self) -> dict:
         return {"cell": self.cell, "reason": "formula"}

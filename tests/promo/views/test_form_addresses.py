@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from promo.services.point_corrections import promo_correct
 from promo.services.supplier_requests import promo_request_extension
 from tests.factories import PromoUploadFactory
 from tests.promo.services import world as cast
@@ -40,15 +39,11 @@ def test_every_page_address_answers_a_get():
     assert without_get == []
 
 
-def test_the_language_switch_after_a_refusal_lands_on_the_promo(client_for, make_promo, demo_user):
+def test_the_language_switch_after_a_refusal_lands_on_the_promo(stale_reject):
     # given a manager whose reject was refused as stale, the refusal shown at the form's address
-    promo = make_promo()
-    seen = promo.version
-    promo_correct(promo=promo, actor=demo_user("marketer"), reason="Сдвиг", version=seen,
-                  start=promo.start + timedelta(days=7), end=promo.end)
-    manager = client_for("manager3")
-    address = reverse("promo:promo_reject", args=[promo.pk])
-    assert manager.post(address, {"version": seen, "reason": "Нет"}).status_code == 409
+    stale = stale_reject("Нет")
+    assert stale.response.status_code == 409
+    manager, address, promo = stale.client, stale.url, stale.promo
 
     # when he switches to English there (the switch sends him back to the address he is on)
     switched = manager.post(reverse("set_language"), {"language": "en", "next": address}, follow=True)

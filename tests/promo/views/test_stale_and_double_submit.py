@@ -3,24 +3,17 @@ when someone changed the promo meanwhile, with the service's message, the promo 
 and the user's input kept; a double click decides once."""
 
 import re
-from datetime import timedelta
 
 from django.urls import reverse
 
 from promo.models import Promo, PromoEvent, PromoLine
-from promo.services.point_corrections import promo_correct
 
 
-def test_stale_reject_is_refused_and_keeps_the_reason(client_for, make_promo, demo_user):
+def test_stale_reject_is_refused_and_keeps_the_reason(stale_reject):
     # given the manager's page showed version 1, then a marketer corrected the dates
-    promo = make_promo()
-    seen = promo.version
-    promo_correct(promo=promo, actor=demo_user("marketer"), reason="Сдвиг", version=seen,
-                  start=promo.start + timedelta(days=7), end=promo.end)
-
     # when the manager rejects with the version he saw
-    response = client_for("manager3").post(reverse("promo:promo_reject", args=[promo.pk]),
-                                           {"version": seen, "reason": "Слишком глубокая скидка"})
+    stale = stale_reject("Слишком глубокая скидка")
+    promo, response = stale.promo, stale.response
 
     # then he is told the promo changed, sees its new dates, keeps his reason, and nothing
     # of his decision was written
@@ -143,24 +136,17 @@ def test_invalid_form_is_a_400_with_the_message(client_for, make_promo):
     assert promo.status == Promo.Status.SUBMITTED
 
 
-def test_after_a_stale_refusal_pressing_again_acts_on_what_the_page_shows(client_for, make_promo, demo_user):
+def test_after_a_stale_refusal_pressing_again_acts_on_what_the_page_shows(stale_reject):
     # given a manager whose reject was refused: a marketer moved the dates since his page loaded
-    promo = make_promo()
-    seen = promo.version
-    promo_correct(promo=promo, actor=demo_user("marketer"), reason="Сдвиг", version=seen,
-                  start=promo.start + timedelta(days=7), end=promo.end)
-    manager = client_for("manager3")
-    url = reverse("promo:promo_reject", args=[promo.pk])
-    refused = manager.post(url, {"version": seen, "reason": "Слишком глубокая скидка"}).content.decode()
+    stale = stale_reject("Слишком глубокая скидка")
+    refused = stale.response.content.decode()
 
     # when he reads the promo as it is now and presses «Отклонить» again on that page
-    promo.refresh_from_db()
-    form = re.search(rf'<form[^>]*action="{re.escape(url)}".*?</form>', refused, re.S).group(0)
+    form = re.search(rf'<form[^>]*action="{re.escape(stale.url)}".*?</form>', refused, re.S).group(0)
     shown = re.search(r'name="version" value="(\d+)"', form).group(1)
-    again = manager.post(url, {"version": shown, "reason": "Слишком глубокая скидка"})
+    again = stale.client.post(stale.url, {"version": shown, "reason": "Слишком глубокая скидка"})
 
     # then the form carried the version the page shows, and the second press rejects the promo
-    assert int(shown) == promo.version != seen
+    assert int(shown) == stale.promo.version != stale.seen
     assert again.status_code == 302
-    promo.refresh_from_db()
-    assert set(promo.lines.values_list("decision", flat=True)) == {PromoLine.Decision.REJECTED}
+    assert set(stale.promo.lines.values_list("decision", flat=True)) == {PromoLine.Decision.REJECTED}
