@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from branches.models import Branch
+from config.locks import advisory_xact_lock
 from promo.models import PriceTagJob
 from promo.services.documents import price_tags_for, price_tags_write
 
@@ -79,16 +80,21 @@ def price_tags_request(*, actor, branch: Branch, day: date, queue: bool = True) 
         return PriceTagsAnswer(tags=len(tags), file=out, pages=pages)
     if not queue:
         return PriceTagsAnswer(tags=len(tags))
-    unfinished = list(PriceTagJob.objects.restrict(actor)
-                      .filter(branch=branch, day=day, status__in=[PriceTagJob.Status.QUEUED, PriceTagJob.Status.RUNNING])
-                      .order_by("-created_at", "-pk"))
-    for job in unfinished:
-        if not job.looks_stuck:
-            return PriceTagsAnswer(tags=len(tags), job=job)  # a second click waits for the first
-    for job in unfinished:  # its worker or its message is lost: this request replaces it
-        price_tag_job_fail(job=job, reason=STALLED)
-    job = price_tag_job_create(actor=actor, branch=branch, day=day, tags_total=len(tags))
-    transaction.on_commit(lambda: _enqueue(job))
+    with transaction.atomic():
+        # Two requests at once (a double click, two tabs) look for the unfinished job one
+        # after the other, so the second finds the first's job instead of queueing its own.
+        advisory_xact_lock(f"price-tags:{actor.pk}:{branch.pk}:{day.isoformat()}")
+        unfinished = list(PriceTagJob.objects.restrict(actor)
+                          .filter(branch=branch, day=day,
+                                  status__in=[PriceTagJob.Status.QUEUED, PriceTagJob.Status.RUNNING])
+                          .order_by("-created_at", "-pk"))
+        for job in unfinished:
+            if not job.looks_stuck:
+                return PriceTagsAnswer(tags=len(tags), job=job)  # a second click waits for the first
+        for job in unfinished:  # its worker or its message is lost: this request replaces it
+            price_tag_job_fail(job=job, reason=STALLED)
+        job = price_tag_job_create(actor=actor, branch=branch, day=day, tags_total=len(tags))
+        transaction.on_commit(lambda: _enqueue(job))
     return PriceTagsAnswer(tags=len(tags), job=job)
 
 
