@@ -120,3 +120,45 @@ def test_a_corrected_upload_and_a_mass_correction_on_the_same_promos_both_go_thr
     newer.refresh_from_db()
     assert set(older.lines.values_list("discount_percent", flat=True)) == {Decimal("20.00")}
     assert newer.revision == revision + 2  # one revision each, whichever went first
+
+
+def test_two_sheets_of_the_same_new_promo_saved_at_once_make_one_promo(demo_data, demo_user, monkeypatch):
+    """One after the other, the second sheet of a promo is its next revision. At once (a large
+    file in the worker while its corrected copy goes through the page, two colleagues of one
+    supplier), both found no such promo when they were checked: the save step must look again
+    once the other has saved, or the supplier has the promo twice."""
+    from promo.services.imports import uploads
+
+    # given two different sheets of the same new promo «Весна» of S001: the second adds a line
+    s001 = demo_user("s001")
+    a, b, c = products("S001", 3)
+    first = sheets.workbook_bytes([line(p, **{"Название акции": "Весна"}) for p in (a, b)])
+    second = sheets.workbook_bytes([line(p, **{"Название акции": "Весна"}) for p in (a, b, c)])
+    # and both are checked before either is saved
+    both_checked = threading.Barrier(2)
+    save = uploads.upload_save
+
+    def save_when_both_are_checked(**kwargs):
+        both_checked.wait(60)
+        return save(**kwargs)
+
+    monkeypatch.setattr(uploads, "upload_save", save_when_both_are_checked)
+
+    # when both are uploaded at the same moment
+    workers = [Worker(lambda content=content, name=name: upload_submit(
+        actor=s001, file=SimpleUploadedFile(name, content), original_name=name, today=TODAY))
+        for content, name in ((first, "a.xlsx"), (second, "b.xlsx"))]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+
+    # then S001 has one «Весна»: the sheet saved second is its next revision (or, when it would
+    # remove the added line, waits for a confirmation), never a second promo
+    assert [worker.error for worker in workers] == [None, None]
+    promos = Promo.objects.filter(supplier=a.supplier, name="Весна")
+    assert promos.count() == 1
+    statuses = sorted(PromoUpload.objects.get(pk=worker.result[0].pk).status for worker in workers)
+    assert statuses in (["imported", "imported"], ["awaiting_confirmation", "imported"])
+    if statuses == ["imported", "imported"]:
+        assert promos.get().revision == 2 and promos.get().lines.count() == 3
