@@ -9,6 +9,6 @@ class ExportsConfig(AppConfig):
     def ready(self):
         # The mail words the export events' messages (stored as data) with exports/wording.py.
         from exports.wording import payload_wording
-        from promo.notifications.wording import register_payload_wording
+        from promo.payload_wording import register_payload_wording
 
         register_payload_wording(payload_wording)

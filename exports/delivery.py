@@ -24,9 +24,6 @@ from promo.models.promo import promo_pk_from_code
 from promo.services.events import event_record
 from suppliers.roles import is_marketer
 
-# The run succeeded (its files are written); only the Set Retail delivery went wrong.
-DELIVERY_REJECTED = gettext_lazy("Выгрузка {run} выполнена, но Set Retail 10 отклонил её файл {file}: {reason}")
-DELIVERY_FAILED = gettext_lazy("Выгрузка {run} выполнена, но её файл {file} не доставлен в Set Retail 10: {reason}")
 ERROR_RESEND_NOT_SET10 = gettext_lazy("Заново отправить можно только файл Set Retail 10.")
 ERROR_RESEND_OFF = gettext_lazy("Отправка в Set Retail 10 выключена (SET10_UPLOAD).")
 ERROR_RESEND_RUN = gettext_lazy("Файл выгрузки, которая не выполнена, отправить нельзя.")
@@ -179,19 +176,21 @@ def _delivery_done(export_file: ExportFile, state: str, detail: dict) -> ExportF
     export_file.save(update_fields=["delivery_status", "delivery_message", "rejections", "updated_at"])
     if state in (ExportFile.Delivery.FAILED, ExportFile.Delivery.REJECTED):
         run = export_file.run
-        # The event's reason is in the portal's language (the activity log); the mail words the
-        # payload's ``message`` and ``errors`` (data) in its recipient's.
-        wording = DELIVERY_REJECTED if state == ExportFile.Delivery.REJECTED else DELIVERY_FAILED
+        # The run succeeded (its files are written); only the Set Retail delivery went wrong. The
+        # event keeps it as data (``reason_message``: the activity log, ``message`` and ``errors``:
+        # the mail), worded for each reader; ``reason`` is the portal's language, for the record.
         lead = message(detail.get("code", ""), **(detail.get("params") or {}))
+        said = message("delivery_rejected" if state == ExportFile.Delivery.REJECTED else "delivery_failed",
+                       run=run.name, file=export_file.name, reason=lead)
         with translation.override(settings.LANGUAGE_CODE):
-            reason = message_text(lead)
-            event_reason = str(wording.format(run=run.name, file=export_file.name, reason=reason))
+            reason, event_reason = message_text(lead), message_text(said)
         errors = [message("set10_rejection", **row) for row in export_file.rejections]
         # The person who started the run hears of it too (promo/notifications/routing.py).
         event_record(kind=PromoEvent.Kind.EXPORT_FAILED, actor=run.started_by, internal=True,
                      reason=event_reason, payload={
                          "run_id": run.pk, "run": run.name, "date": run.business_date.isoformat(),
                          "file": export_file.name, "delivery": state, "reason": reason, "message": lead,
+                         "reason_message": said,
                          "errors": errors[:EVENT_LIST_LIMIT], "errors_total": len(errors),
                      })
     return export_file

@@ -59,6 +59,9 @@ MESSAGES = {
     "set10_fault": gettext_lazy("Set10 вернул SOAP Fault: {detail}"),
     "set10_not_base64": gettext_lazy("Set10 ответил не base64: {error}"),
     "set10_not_xml": gettext_lazy("Set10 ответил не XML: {error}"),
+    # The event of a delivery that went wrong (the run itself succeeded); ``reason``: a message.
+    "delivery_rejected": gettext_lazy("Выгрузка {run} выполнена, но Set Retail 10 отклонил её файл {file}: {reason}"),
+    "delivery_failed": gettext_lazy("Выгрузка {run} выполнена, но её файл {file} не доставлен в Set Retail 10: {reason}"),
 }
 
 # The systems as messages name them (``label`` params).
@@ -95,6 +98,8 @@ def _list_text(value) -> str:
 def _param_text(name: str, value) -> str:
     if isinstance(value, dict) and "items" in value:
         return _list_text(value)
+    if isinstance(value, dict) and "code" in value:
+        return message_text(value)
     if name == "label":
         return str(SYSTEM_LABELS.get(value, value))
     if name == "date" and isinstance(value, str):
@@ -131,7 +136,7 @@ def message_text(item) -> str:
 
 def payload_wording(item: dict) -> str | None:
     """The wording of an export event's payload item for the mail
-    (promo.notifications.wording), None for an item that is not an export message."""
+    (promo.payload_wording), None for an item that is not an export message."""
     code = item.get("code")
     if code in MESSAGES or code in ("text", "set10_rejection"):
         return message_text(item)

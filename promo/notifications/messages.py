@@ -31,7 +31,7 @@ from promo.notifications.kinds import (
     is_digest,
 )
 from promo.notifications.recipients import Recipient
-from promo.notifications.wording import payload_text
+from promo.payload_wording import payload_text
 from promo.services.imports.problems import event_reason, stored_problems
 
 # A message lists at most this many changes (per promo in a digest); the page has the rest.

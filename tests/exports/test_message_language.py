@@ -135,6 +135,11 @@ def test_set10_answers_reach_every_reader_in_their_language(set10_on, example_pr
     russian_mail = mail_of(PromoEvent.Kind.EXPORT_FAILED, russian)
     assert en in english_mail.body_text and ru not in english_mail.body_text
     assert ru in russian_mail.body_text and en not in russian_mail.body_text
+    # and the activity log says what happened in the reader's language
+    log = {language: page_as(client, english, reverse("promo:activity_log"), language) for language in ("en", "ru")}
+    assert f"Export {run.name} succeeded, but its file {set10_file.name} was not delivered" in log["en"]
+    assert "Выгрузка" not in log["en"] and en in log["en"]
+    assert f"Выгрузка {run.name} выполнена, но её файл {set10_file.name} не доставлен" in log["ru"]
 
 
 def test_a_rejection_is_worded_for_each_reader_with_the_vendors_message_as_sent(
