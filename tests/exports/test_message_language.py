@@ -89,6 +89,10 @@ def test_file_warnings_reach_every_reader_in_their_language(export_root, client,
     assert not any("символы" in w or "Филиал" in w for w in warnings["en"])
     assert any(CHARS_RU in w for w in warnings["ru"]) and any(BRANCH_RU in w for w in warnings["ru"])
     assert all(isinstance(w, str) for w in warnings["en"])
+    preview = {language: api_as(english, f"/api/v1/exports/preview/?date={NIGHT.isoformat()}", language)["warnings"]
+               for language in ("en", "ru")}
+    assert any(BRANCH_EN in w for w in preview["en"]) and not any(BRANCH_RU in w for w in preview["en"])
+    assert any(BRANCH_RU in w for w in preview["ru"])
     english_mail = mail_of(PromoEvent.Kind.EXPORT_WARNINGS, english)
     russian_mail = mail_of(PromoEvent.Kind.EXPORT_WARNINGS, russian)
     assert english_mail.language == "en" and russian_mail.language == "ru"
