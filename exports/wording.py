@@ -157,9 +157,11 @@ def skipped_rows(items) -> list[dict]:
 
 
 def delivery_text(export_file) -> str:
-    """What Set Retail 10 answered about a file, in the active language: the stored message,
-    then (when it says so) one line per object Set10 rejected. A file delivered before the
-    answer was data keeps its text (``delivery_message = {"code": "text"}``)."""
+    """What Set Retail 10 answered about a file, in the active language: the stored message
+    (``delivery_message``) with its ``note`` (the vendor's status, as sent), then, when it has
+    ``rejections``, one line per object Set10 rejected, then its ``answer`` (the raw answer of an
+    unknown status). A file answered before the answer was data keeps its text
+    (``{"code": "text", "params": {"text": ...}}``)."""
     record = export_file.delivery_message
     if not isinstance(record, dict) or not record:
         return ""
