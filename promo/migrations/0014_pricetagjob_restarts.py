@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('promo', '0012_promoline_below_floor'),
+        ('promo', '0013_old_floor_notes_in_events'),
     ]
 
     operations = [
