@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Q
 
 from promo.models import Promo, PromoEvent
 from promo.services.events import event_record
@@ -37,20 +36,31 @@ class DeadlineReport:
     events: list[PromoEvent] = field(default_factory=list)
 
 
-def _plan(today: date) -> list[tuple[str, Q]]:
-    return [
-        (Kind.DECISION_DUE, Q(decision_due__gt=today, decision_due__lte=next_working_day(today))),
-        (Kind.DECISION_OVERDUE, Q(decision_due__lt=today)),
-    ]
+def _kind_of(due: date, today: date) -> str | None:
+    """Which deadline event a submitted revision due on ``due`` gets today, if any."""
+    if due < today:
+        return Kind.DECISION_OVERDUE
+    if today < due <= next_working_day(today):
+        return Kind.DECISION_DUE
+    return None
 
 
 def decision_deadlines_record(*, today: date) -> DeadlineReport:
     """Record today's reminders and escalations (see the module docstring)."""
     report = DeadlineReport()
     with transaction.atomic():
-        for kind, condition in _plan(today):
-            promos = list(Promo.objects.select_for_update().filter(condition, status=Promo.Status.SUBMITTED)
-                          .order_by("pk"))
+        # Every promo of the run is locked once, in primary-key order, as every batch of the
+        # portal locks them (uploads, mass corrections): one statement per kind would lock them
+        # out of that order and deadlock with a batch sharing promos of both kinds.
+        locked = list(Promo.objects.select_for_update()
+                      .filter(status=Promo.Status.SUBMITTED, decision_due__lte=next_working_day(today))
+                      .order_by("pk"))
+        by_kind: dict[str, list[Promo]] = {Kind.DECISION_DUE: [], Kind.DECISION_OVERDUE: []}
+        for promo in locked:
+            kind = _kind_of(promo.decision_due, today)
+            if kind is not None:
+                by_kind[kind].append(promo)
+        for kind, promos in by_kind.items():
             if not promos:
                 continue
             done = set(PromoEvent.objects.filter(kind=kind, promo__in=promos)
