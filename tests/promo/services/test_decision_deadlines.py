@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Group
 
-from promo.models import OutboxMessage, Promo, PromoEvent
+from promo.models import NotificationSettings, OutboxMessage, Promo, PromoEvent
 from promo.services import point_corrections, transitions
 from promo.tasks.workflow import promo_decision_deadlines
 from tests.factories import UserFactory
@@ -136,3 +136,32 @@ def test_a_promo_starting_too_soon_is_overdue_at_once(world, deadlines):
         promo_decision_deadlines.delay()
     escalated = mailed(Kind.DECISION_OVERDUE)
     assert {deadlines.username, world.marketer.username} <= set(escalated)
+
+
+def test_a_friday_reminder_does_not_say_tomorrow_and_names_a_single_promo(world, deadlines):
+    # given a promo of A sent on Tuesday 24.11: due on Friday 27.11; and two promos of B sent on
+    # Wednesday: due on Monday 30.11; A's manager reads his mail in English
+    NotificationSettings.objects.create(user=world.manager_a, language="en")
+    with on(TUE, 11):
+        alone = world.promo(Promo.Status.DRAFT, categories=("a",))
+        transitions.promo_submit(promo=alone, actor=world.supplier_user)
+    with on(WED, 11):
+        pair = [world.promo(Promo.Status.DRAFT, categories=("b",)) for _ in range(2)]
+        for promo in pair:
+            transitions.promo_submit(promo=promo, actor=world.supplier_user)
+
+    # when the reminders go out on Thursday and on Friday
+    with on(THU):
+        promo_decision_deadlines.delay()
+    with on(FRI):
+        promo_decision_deadlines.delay()
+
+    # then no subject says «tomorrow» (B's promos are due on Monday): A's one reminder names
+    # its promo, B's counts his two
+    mine = OutboxMessage.objects.get(event__kind=Kind.DECISION_DUE, recipient=world.manager_a)
+    assert mine.subject == f"[Promo Portal] Decision due soon: {alone.code} «{alone.name}»"
+    theirs = OutboxMessage.objects.get(event__kind=Kind.DECISION_DUE, recipient=world.manager_b)
+    assert theirs.subject == "[Промо-портал] Скоро срок решения: промо: 2"
+    assert "30.11.2026" in theirs.body_text
+    # and the history and the settings page call the reminder the same way
+    assert str(PromoEvent.Kind.DECISION_DUE.label) == "Скоро срок решения"
