@@ -2,7 +2,8 @@
 (promo/tasks/workflow.py; the due dates themselves: :mod:`promo.deadlines`, set by the kernel's
 :func:`~promo.services.workflow.decision_clock`).
 
-- ``decision_due``: a submitted revision due on the next working day; the managers whose lines
+- ``decision_due``: a submitted revision due on the next working day (or today, when it was sent
+  after the run of the day before, so it was not reminded then); the managers whose lines
   still wait (the deciding managers) are reminded;
 - ``decision_overdue``: a submitted revision past its due date; the marketers (and the head of
   category group, if configured) are told.
@@ -40,7 +41,9 @@ def _kind_of(due: date, today: date) -> str | None:
     """Which deadline event a submitted revision due on ``due`` gets today, if any."""
     if due < today:
         return Kind.DECISION_OVERDUE
-    if today < due <= next_working_day(today):
+    # Due on the next working day; or today, for a revision sent after the run of the day
+    # before (reminded then, it is not reminded again: once per revision).
+    if today <= due <= next_working_day(today):
         return Kind.DECISION_DUE
     return None
 
