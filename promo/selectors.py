@@ -143,6 +143,17 @@ def _entry(*, kind: str, kind_display: str, actor, when, summary: str, reason: s
     }
 
 
+def _deadline_summary(event: PromoEvent, formatter: ChangeFormatter) -> str:
+    """A reminder's or an escalation's history text: the due date and the revision it is about
+    (its payload), «Скоро срок решения: 27.11.2026, ревизия 2»; "" when the payload lacks them."""
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    day, revision = payload.get("date"), payload.get("revision")
+    if not day or revision is None:
+        return ""
+    return _("%(kind)s: %(date)s, ревизия %(revision)s") % {
+        "kind": event.get_kind_display(), "date": formatter.value("date", day), "revision": revision}
+
+
 def promo_history(*, promo: Promo, user) -> list[dict]:
     """One timeline of a promo, oldest first: its events (uploads, revisions, decisions,
     corrections, comments, requests) and the field changes simple-history recorded for the
@@ -201,9 +212,12 @@ def promo_history(*, promo: Promo, user) -> list[dict]:
         status_move = ""
         if event.from_status and event.to_status and event.from_status != event.to_status:
             status_move = f"{formatter.value('status', event.from_status)} → {formatter.value('status', event.to_status)}"
+        summary = f"{event.get_kind_display()}: {status_move}" if status_move else event.get_kind_display()
+        if event.kind in (PromoEvent.Kind.DECISION_DUE, PromoEvent.Kind.DECISION_OVERDUE):
+            summary = _deadline_summary(event, formatter) or summary
         entry = _entry(kind=event.kind, kind_display=event.get_kind_display(), actor=event.actor,
                        when=event.created_at, reason=event.reason, internal=event.internal, event=event,
-                       summary=f"{event.get_kind_display()}: {status_move}" if status_move else event.get_kind_display())
+                       summary=summary)
         entries.append(entry)
         if event.kind != PromoEvent.Kind.COMMENT_ADDED:
             by_actor.setdefault(event.actor_id, []).append((event.created_at, entry))
