@@ -179,3 +179,23 @@ def test_without_javascript_the_chosen_supplier_can_be_changed_for_another(clien
     response = client.get(url, {"supplier": s001.pk, "status": "submitted"})
     assert [promo.code for promo in response.context["promos" if url == QUEUE else "page_obj"]] == [own.code]
     assert (str(s001.pk), True, str(s001)) in written_options(response.content.decode(), "supplier")
+
+
+@pytest.mark.parametrize("count", [10, 10_000])
+def test_every_option_written_costs_a_flat_number_of_queries(bulk_promos, client_for, django_assert_max_num_queries,
+                                                            count):
+    # given 10, then 10,000 promos
+    bulk_promos(count)
+    client = client_for("marketer")
+    client.get(PROMOS)  # warms the per-process caches (content types)
+
+    # when the marketer asks the list for every supplier, then for every branch too
+    with django_assert_max_num_queries(10) as lazy:
+        client.get(PROMOS, {"status": "submitted"})
+    with django_assert_max_num_queries(11) as every:
+        page = client.get(PROMOS, {"status": "submitted", "all_options": ["supplier", "branch"]}).content.decode()
+
+    # then each select writes every option for one query of its own, whatever the number of rows
+    assert len(written_options(page, "branch")) == Branch.objects.count() + 1
+    assert len(written_options(page, "supplier")) == Supplier.objects.count() + 1
+    assert len(every) <= len(lazy) + 2
