@@ -32,10 +32,16 @@ class FlatSelect(forms.Select):
         """The choices the select writes (all of them; :class:`LazySelect` writes fewer)."""
         return self.choices
 
+    def option_attrs(self, choices) -> dict[str, dict]:
+        """Attributes some options carry besides ``value`` and ``selected``, by value (none
+        here; branches.widgets.BranchPicker tells each branch's city and region)."""
+        return {}
+
     def options_html(self, choices, values: list[str]) -> str:
         """The ``<option>`` (and ``<optgroup>``) markup of ``choices``, the chosen ``values``
         selected as ``Select.optgroups`` selects them (a single choice: the first match only)."""
         chosen = set(values)
+        extra = {value: self._attrs(attrs) for value, attrs in self.option_attrs(choices).items()}
         multiple = self.allow_multiple_selected
         has_selected = False
         parts = []
@@ -47,8 +53,9 @@ class FlatSelect(forms.Select):
             for subvalue, sublabel in (option_label if grouped else ((option_value, option_label),)):
                 selected = (not has_selected or multiple) and str(subvalue) in chosen
                 has_selected |= selected
-                html.append(f'\n  <option value="{escape(str(subvalue))}"{" selected" if selected else ""}>'
-                            f"{conditional_escape(sublabel)}</option>")
+                value = str(subvalue)
+                html.append(f'\n  <option value="{escape(value)}"{" selected" if selected else ""}'
+                            f'{extra.get(value, "")}>{conditional_escape(sublabel)}</option>')
             html = "".join(html)
             parts.append(f'\n  <optgroup label="{escape(option_value)}">{html}\n  </optgroup>'
                          if grouped and option_value else html)

@@ -56,3 +56,24 @@ def test_a_subclass_that_adds_to_each_option_keeps_its_additions():
     html = Tagged(choices=[(1, "a"), (2, "b")]).render("x", 2)
     assert '<option value="1" data-tag="t1">a</option>' in html
     assert '<option value="2" selected data-tag="t2">b</option>' in html
+
+
+def test_the_branch_picker_writes_each_branch_s_city_and_region_as_the_select_would():
+    # given branches grouped by «region · city», one chosen
+    from branches.widgets import BranchPicker
+
+    choices = [("Область · Город", [(1, "B0001 Магазин №1"), (2, "B0002 <2>")]), ("Край · Село", [(3, "B0003")])]
+
+    class Reference(forms.SelectMultiple):  # what Django writes with the attributes added per option
+        def create_option(self, name, value, *args, **kwargs):
+            option = super().create_option(name, value, *args, **kwargs)
+            region, _, city = next(group for group, options in choices if value in dict(options)).partition(" · ")
+            option["attrs"] |= {"data-region": region, "data-city": city}
+            return option
+
+    # when the picker renders, then the markup is Django's with the same attributes
+    picker = BranchPicker(choices=choices)
+    html = picker.render("branches", [2], {"id": "id_branches"})
+    assert spaced(html) == spaced(Reference(attrs=picker.attrs, choices=choices).render(
+        "branches", [2], {"id": "id_branches"}))
+    assert '<option value="2" selected data-region="Область" data-city="Город">B0002 &lt;2&gt;</option>' in html
