@@ -41,7 +41,9 @@ class FlatSelect(forms.Select):
         """The ``<option>`` (and ``<optgroup>``) markup of ``choices``, the chosen ``values``
         selected as ``Select.optgroups`` selects them (a single choice: the first match only)."""
         chosen = set(values)
-        extra = {value: self._attrs(attrs) for value, attrs in self.option_attrs(choices).items()}
+        extra = {value: "".join(f" {name}" if attr is True else f' {name}="{escape(attr)}"'
+                                for name, attr in attrs.items() if attr is not False)
+                 for value, attrs in self.option_attrs(choices).items()}
         multiple = self.allow_multiple_selected
         has_selected = False
         parts = []
