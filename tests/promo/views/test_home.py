@@ -1,6 +1,9 @@
 """Each role's home page shows what that person works on, with links."""
 
+from datetime import timedelta
+
 from django.urls import reverse
+from django.utils import timezone
 
 HOME = reverse("home")
 
@@ -43,3 +46,28 @@ def test_marketer_home_links_everything(client_for, make_promo):
     for name in ("promo_list", "calendar", "mass_correction", "activity_log"):
         assert f'href="{reverse(f"promo:{name}")}"' in page
     assert promo.code in page
+
+
+def test_marketer_home_lists_the_overdue_decisions_the_escalation_mail_links_to(client_for, make_promo):
+    # given a promo past its decision due date, one due tomorrow, and an approved one once due
+    today = timezone.localdate()
+    overdue = make_promo(decision_due=today - timedelta(days=2))
+    due = make_promo(decision_due=today + timedelta(days=1))
+    decided = make_promo(status="approved", decision_due=today - timedelta(days=5))
+
+    # when the marketer opens the home page (where the decision_overdue mail's link leads)
+    page = client_for("marketer").get(HOME).content.decode()
+
+    # then the overdue promo is listed with its due date under «Просрочены решения», the others not
+    assert "Просрочены решения" in page
+    section = page.split("Просрочены решения", 1)[1].split("</section>", 1)[0]
+    assert overdue.code in section and f"{overdue.decision_due:%d.%m.%Y}" in section
+    assert due.code not in section and decided.code not in section
+
+
+def test_marketer_home_says_nothing_of_overdue_decisions_when_none_is(client_for, make_promo):
+    # given only a promo due tomorrow
+    make_promo(decision_due=timezone.localdate() + timedelta(days=1))
+
+    # when the marketer opens the home page, then no overdue section
+    assert "Просрочены решения" not in client_for("marketer").get(HOME).content.decode()
