@@ -128,3 +128,23 @@ def test_who_may_not_accept_is_told_so(world, client, role, status):
     response = client.post(reverse("promo:request_accept", args=[asked.pk]), {"reason": "Да"})
     assert response.status_code == status
     assert SupplierRequest.objects.get(pk=asked.pk).status == SupplierRequest.Status.OPEN
+
+
+def test_a_supplier_sees_his_own_requests_as_his_and_is_told_where_to_ask(world, client):
+    # given an approved promo of the supplier's with no request yet
+    promo = world.promo(Promo.Status.APPROVED)
+
+    # when the supplier opens «Запросы»
+    page = page_as(client, world.supplier_user, reverse("promo:request_list"))
+
+    # then the page is his («Мои запросы», no supplier column) and says where a request is made
+    assert "<h1>Мои запросы" in page and "Запросы поставщиков" not in page
+    assert "<th>Поставщик</th>" not in page
+    assert "можно на его странице" in page
+    # and once he asked, the request is listed without the supplier column
+    SupplierRequest.objects.create(promo=promo, kind=SupplierRequest.Kind.CANCELLATION, reason="Нет товара",
+                                   requested_by=world.supplier_user)
+    page = page_as(client, world.supplier_user, reverse("promo:request_list"))
+    assert promo.code in page and "<th>Поставщик</th>" not in page
+    # while the marketer still sees the supplier of each request
+    assert "<th>Поставщик</th>" in page_as(client, world.marketer, reverse("promo:request_list"))
