@@ -9,7 +9,7 @@ the submitted lines, the branches in scope, the chain's branches and groups (pro
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -128,6 +128,17 @@ def product_timeline(*, product: Product, user, first: date, last: date,
         ))
     return Timeline(product=product, first=first, last=last, regular_price=product.regular_price,
                     branch_count=len(scope), rows=rows, rule=rule)
+
+
+def next_offer_start(product: Product, *, after: date, branches=None, days: int = 366) -> date | None:
+    """The first day after ``after`` (within ``days``) on which a promo of ``product`` (in force
+    or awaiting its decision) could set its price in ``branches`` (a Branch queryset; the whole
+    chain by default): where an empty window points the reader to. Who the promo is is not
+    said, so it needs no visibility check."""
+    first = after + timedelta(days=1)
+    offers = offers_for(product, first=first, last=after + timedelta(days=days))
+    scope = None if branches is None else frozenset(branches.values_list("pk", flat=True))
+    return min((max(offer.start, first) for offer in offers if scope is None or offer.branches & scope), default=None)
 
 
 def first_approvals(promo_ids) -> dict[int, object]:

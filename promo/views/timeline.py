@@ -10,11 +10,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.formats import number_format
+from django.utils.http import urlencode
 from django.views import View
 
-from promo.forms.timeline import TimelineForm
-from promo.timeline import Row, Timeline, product_timeline
+from promo.forms.timeline import DEFAULT_DAYS, TimelineForm
+from promo.timeline import Row, Timeline, next_offer_start, product_timeline
 from promo.views.promos import INVALID_STATUS, RoleRequiredMixin
 from suppliers.models import Product
 
@@ -101,7 +103,18 @@ def timeline_context(request, product: Product) -> tuple[dict, int]:
                                 branches=form.branches())
     geometry = TimelineGeometry(timeline)
     today = date.today()
+    next_start = next_link = None
+    if not timeline.rows:
+        # An empty window is not the end of the story: the product's next promo, if any.
+        next_start = next_offer_start(product, after=last, branches=form.branches())
+        if next_start is not None:
+            kept = {name: form.data[name] for name in ("branch", "region") if form.is_valid() and form.data.get(name)}
+            query = {**kept, "from": next_start.isoformat(),
+                     "to": (next_start + timedelta(days=DEFAULT_DAYS - 1)).isoformat()}
+            next_link = f"{reverse('promo:product_timeline', args=[product.pk])}?{urlencode(query)}"
     return {
+        "next_start": next_start,
+        "next_link": next_link,
         "product": product,
         "form": form,
         "timeline": timeline,
