@@ -51,7 +51,7 @@ class Timeline:
     first: date
     last: date
     regular_price: Decimal
-    branch_count: int
+    branch_count: int  # the branches in scope trading on a day of the window at least
     rows: list[Row]
     rule: str
 
@@ -126,8 +126,11 @@ def product_timeline(*, product: Product, user, first: date, last: date,
             unit_price=offer.unit_price if shown else None,
             branches=tuple(sorted(codes[pk] for pk in segment.branches)),
         ))
+    # The branches with a shelf at all in the window (one closed before it, or opening after it, has none).
+    trading = sum(1 for opened, closed in scope.values()
+                  if (opened is None or opened <= last) and (closed is None or closed > first))
     return Timeline(product=product, first=first, last=last, regular_price=product.regular_price,
-                    branch_count=len(scope), rows=rows, rule=rule)
+                    branch_count=trading, rows=rows, rule=rule)
 
 
 def next_offer_start(product: Product, *, after: date, branches=None, days: int = 366) -> date | None:

@@ -345,3 +345,21 @@ def test_the_next_promo_is_looked_for_in_the_branches_asked_for(client_for, db):
     assert "Ближайшее промо" not in client_for("s001").get(url, {**before, "region": elsewhere.code}).content.decode()
     # while in its own region it is
     assert "Ближайшее промо" in client_for("s001").get(url, {**before, "region": region.code}).content.decode()
+
+
+def test_the_branch_count_is_of_the_branches_trading_in_the_window_and_a_closed_one_has_no_shelf(
+        client_for, overlap):
+    product = overlap[0]
+    url = reverse(TIMELINE, args=[product.pk])
+    window = {"from": FIRST.isoformat(), "to": (FIRST + timedelta(days=27)).isoformat()}
+    closed = Branch.objects.exclude(closed=None).filter(closed__lte=FIRST).first()
+    assert closed is not None, "the demo set has a branch closed before the window"
+
+    # when the chain's timeline is shown, then it counts the branches with a shelf in the window
+    timeline = client_for("marketer").get(url, window).context["timeline"]
+    trading = {pk for day in range(28) for pk in
+               Branch.objects.open_on(FIRST + timedelta(days=day)).values_list("pk", flat=True)}
+    assert timeline.branch_count == len(trading) < Branch.objects.count()
+    # and a branch closed before it has no shelf, said so rather than «the regular price»
+    page = client_for("marketer").get(url, {**window, "branch": closed.code}).content.decode()
+    assert "ни один из выбранных филиалов не работает" in page and "на полке регулярная цена" not in page
