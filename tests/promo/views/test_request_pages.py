@@ -53,6 +53,11 @@ def test_extension_request_through_the_pages(world, client):
     again = client.post(url, {"version": promo.version, "new_end": new_end.isoformat(), "reason": "Остатки"})
     assert again.status_code == 409 and "уже отправлен" in again.content.decode()
     assert SupplierRequest.objects.filter(promo=promo).count() == 1
+    # and the marketers' mail tells what is asked, not that something changed (nothing has yet)
+    mail = OutboxMessage.objects.filter(event__kind=PromoEvent.Kind.EXTENSION_REQUESTED,
+                                        recipient=world.marketer).get()
+    for body in (mail.body_text, mail.body_html):
+        assert "Что просят изменить" in body and "Что изменилось" not in body
 
     # and everyone concerned sees it: the promo page, the queue, home and «Запросы»
     accept = reverse("promo:request_accept", args=[asked.pk])
