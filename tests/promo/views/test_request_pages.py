@@ -11,7 +11,9 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from accounts.models import ApiToken
 from promo.models import OutboxMessage, Promo, PromoEvent, SupplierRequest
+from promo.services.point_corrections import promo_extend
 from tests.promo.services import world as cast
 
 
@@ -153,3 +155,36 @@ def test_a_supplier_sees_his_own_requests_as_his_and_is_told_where_to_ask(world,
     assert promo.code in page and "<th>Поставщик</th>" not in page
     # while the marketer still sees the supplier of each request
     assert "<th>Поставщик</th>" in page_as(client, world.marketer, reverse("promo:request_list"))
+
+
+def test_an_extension_request_the_promo_has_outrun_is_not_offered_for_granting(world, client, api_client):
+    # given an extension request to a week later, then a marketer extending the promo by two weeks himself
+    promo = world.promo(Promo.Status.APPROVED)
+    asked_end = promo.end + timedelta(days=7)
+    client.force_login(world.supplier_user)
+    client.post(reverse("promo:promo_request_extension", args=[promo.pk]),
+                {"version": promo.version, "new_end": asked_end.isoformat(), "reason": "Остатки"})
+    asked = SupplierRequest.objects.get(promo=promo)
+    promo_extend(promo=promo, actor=world.marketer, new_end=promo.end + timedelta(days=14), reason="Сами")
+
+    # when the marketer opens the promo page
+    page = page_as(client, world.marketer, promo.get_absolute_url())
+
+    # then «Продлить как просят» (which could only be refused) is not offered; declining still is
+    assert reverse("promo:request_accept", args=[asked.pk]) not in page and "Продлить как просят" not in page
+    assert reverse("promo:request_decline", args=[asked.pk]) in page
+    # and granting it anyway is refused as a conflict saying why, nothing changed
+    promo.refresh_from_db()
+    end, version = promo.end, promo.version
+    forced = client.post(reverse("promo:request_accept", args=[asked.pk]), {"reason": ""})
+    assert forced.status_code == 409 and "продлевать по этому запросу нечего" in forced.content.decode()
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.create(user=world.marketer)[1]}")
+    refused = api_client.post(f"/api/v1/requests/{asked.pk}/accept/", {"reason": ""}, format="json")
+    assert refused.status_code == 409 and refused.json()["code"] == "request_overtaken"
+    promo.refresh_from_db()
+    assert (promo.end, promo.version) == (end, version)
+    assert SupplierRequest.objects.get(pk=asked.pk).status == SupplierRequest.Status.OPEN
+    # and it can be declined
+    client.force_login(world.marketer)
+    assert client.post(reverse("promo:request_decline", args=[asked.pk]), {"reason": "Уже продлено"}).status_code == 302
+    assert SupplierRequest.objects.get(pk=asked.pk).status == SupplierRequest.Status.DECLINED
