@@ -88,7 +88,8 @@ class TimelineGeometry:
         # price is not said.
         price = row.unit_price if row.unit_price is not None else self.regular
         width = round(row.days * self.day_width, 2)
-        label = f"{row.promo} {number_format(row.unit_price, 2)}" if row.promo else "…"
+        # Grouped as the table and the rest of the portal write money (1 281,90).
+        label = f"{row.promo} {number_format(row.unit_price, 2, force_grouping=True)}" if row.promo else "…"
         return Bar(row=row, x=self.x(row.start), y=self.y(price) - self.BAR / 2, width=width,
                    label=label if width > 6 * len(label) else (row.promo or "…") if width > 6 * 8 else "")
 

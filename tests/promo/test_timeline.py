@@ -363,3 +363,17 @@ def test_the_branch_count_is_of_the_branches_trading_in_the_window_and_a_closed_
     # and a branch closed before it has no shelf, said so rather than «the regular price»
     page = client_for("marketer").get(url, {**window, "branch": closed.code}).content.decode()
     assert "ни один из выбранных филиалов не работает" in page and "на полке регулярная цена" not in page
+
+
+def test_the_bar_labels_group_money_as_the_table_does(client_for, db):
+    # given a promo of S002's product above 1 000 ₽, at 10 %
+    product = Product.objects.filter(supplier__code="S002", regular_price__gte=Decimal("1000")).order_by("article").first()
+    promo = shelf_promo(product, start=FIRST, days=60, discount="10")
+    price = mechanics.percent_price(product.regular_price, Decimal("10"))
+    assert price >= Decimal("1000")
+
+    # when s002 opens the timeline, then the bar's label writes the price as the table does
+    page = client_for("s002").get(reverse(TIMELINE, args=[product.pk]), {"from": FIRST.isoformat()}).content.decode()
+    grouped = f"{price:,.2f}".replace(",", "\xa0").replace(".", ",")
+    assert f'{grouped} ₽</td>' in page
+    assert f'>{promo.code} {grouped}</text>' in page
