@@ -63,9 +63,10 @@ class HomeView(LoginRequiredMixin, TemplateView):
         if is_marketer(user):
             # The decisions past their due date: what the escalation mail (decision_overdue) tells
             # the marketers about, with its link to this page.
-            context["overdue_decisions"] = list(
-                Promo.objects.filter(status=Promo.Status.SUBMITTED, decision_due__lt=today)
-                .select_related("supplier").order_by("decision_due", "pk")[:HOME_ROWS])
+            overdue = list(Promo.objects.filter(status=Promo.Status.SUBMITTED, decision_due__lt=today)
+                           .select_related("supplier").order_by("decision_due", "pk")[:HOME_ROWS + 1])
+            context["overdue_decisions"] = overdue[:HOME_ROWS]
+            context["more_overdue"] = len(overdue) > HOME_ROWS
             context["recent_events"] = list(
                 PromoEvent.objects.select_related("actor", "promo").order_by("-created_at", "-pk")[:HOME_ROWS]
             )

@@ -71,3 +71,17 @@ def test_marketer_home_says_nothing_of_overdue_decisions_when_none_is(client_for
 
     # when the marketer opens the home page, then no overdue section
     assert "Просрочены решения" not in client_for("marketer").get(HOME).content.decode()
+
+
+def test_marketer_home_says_when_more_decisions_are_overdue_than_it_lists(client_for, make_promo):
+    # given 11 promos past their due date
+    today = timezone.localdate()
+    promos = [make_promo(decision_due=today - timedelta(days=20 - n)) for n in range(11)]
+
+    # when the marketer opens the home page
+    page = client_for("marketer").get(HOME).content.decode()
+
+    # then the 10 oldest are listed and a word says there are more
+    section = page.split("Просрочены решения", 1)[1].split("</section>", 1)[0]
+    assert all(promo.code in section for promo in promos[:10]) and promos[10].code not in section
+    assert "Показаны 10 самых давних" in section
