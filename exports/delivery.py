@@ -12,27 +12,18 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from exports import set10
 from exports.models import ExportFile, ExportRun
 from exports.services import ERROR_NOT_ALLOWED, EVENT_LIST_LIMIT, ExportError
+from exports.wording import message, message_text
 from promo.models import Promo, PromoEvent
 from promo.models.promo import promo_pk_from_code
 from promo.services.events import event_record
 from suppliers.roles import is_marketer
 
-ERROR_SET10_URL = gettext_lazy("Не задан адрес Set Retail 10 (SET10_URL).")
-ERROR_SET10_PENDING = gettext_lazy("Set Retail 10 не сообщил результат пакета {ti} после {attempts} запросов статуса.")
-ERROR_SET10_REJECTED = gettext_lazy("Set Retail 10 отклонил пакет {ti}: {status}.")
-ERROR_SET10_LOST = gettext_lazy("Set Retail 10 не знает пакет {ti} ({status}): файл будет отправлен снова.")
-ERROR_SET10_RETRY = gettext_lazy("Set Retail 10 не смог принять пакет {ti} ({status}): повтор позже.")
-ERROR_SET10_UNKNOWN = gettext_lazy("Set Retail 10 ответил о пакете {ti} непонятно ({status}): ответ сохранён рядом с файлом.")
-# The run succeeded (its files are written); only the Set Retail delivery went wrong.
-DELIVERY_REJECTED = gettext_lazy("Выгрузка {run} выполнена, но Set Retail 10 отклонил её файл {file}: {reason}")
-DELIVERY_FAILED = gettext_lazy("Выгрузка {run} выполнена, но её файл {file} не доставлен в Set Retail 10: {reason}")
 ERROR_RESEND_NOT_SET10 = gettext_lazy("Заново отправить можно только файл Set Retail 10.")
 ERROR_RESEND_OFF = gettext_lazy("Отправка в Set Retail 10 выключена (SET10_UPLOAD).")
 ERROR_RESEND_RUN = gettext_lazy("Файл выгрузки, которая не выполнена, отправить нельзя.")
@@ -54,7 +45,7 @@ def export_file_deliver(*, export_file: ExportFile) -> ExportFile:
         return export_file
     base_url = settings.SET10_URL
     if not base_url:
-        return _delivery_done(export_file, ExportFile.Delivery.FAILED, str(ERROR_SET10_URL))
+        return _delivery_done(export_file, ExportFile.Delivery.FAILED, message("set10_url_missing"))
     run = export_file.run
     ti = export_file.delivery_ti or run.name
     ExportFile.objects.filter(pk=export_file.pk).update(delivery_attempts=F("delivery_attempts") + 1)
@@ -74,36 +65,40 @@ def export_file_deliver(*, export_file: ExportFile) -> ExportFile:
             if status.state != set10.PENDING:
                 break
     except set10.Set10Unavailable as exc:
-        _delivery_retrying(export_file, str(exc))
+        _delivery_retrying(export_file, exc.detail)
         raise
     export_file.rejections = _rejections(status)
+    # What is stored is data (exports/wording.py), worded for each reader; ``rejections``: the
+    # rejected objects are listed after it.
     if status.state == set10.DELIVERED:
-        return _delivery_done(export_file, ExportFile.Delivery.SUCCEEDED, _status_text(status, ""))
+        return _delivery_done(export_file, ExportFile.Delivery.SUCCEEDED,
+                              {**message("set10_status", status=status.label), "rejections": True})
     if status.state == set10.REJECTED:
         return _delivery_done(export_file, ExportFile.Delivery.REJECTED,
-                              _status_text(status, ERROR_SET10_REJECTED.format(ti=ti, status=status.label)))
+                              {**message("set10_rejected", ti=ti, status=status.label), "rejections": True})
     if status.state == set10.FAILED:
         raw = status.answer[:2000].decode("utf-8", "replace")
         return _delivery_done(export_file, ExportFile.Delivery.FAILED,
-                              ERROR_SET10_UNKNOWN.format(ti=ti, status=status.label) + "\n" + raw)
+                              {**message("set10_unknown", ti=ti, status=status.label), "answer": raw})
     if status.state == set10.REUPLOAD:
         # The package was lost on Set10's side: the next attempt uploads the file again.
         export_file.uploaded_at = None
         export_file.save(update_fields=["uploaded_at", "rejections", "updated_at"])
-        reason = str(ERROR_SET10_LOST.format(ti=ti, status=status.label))
+        detail = message("set10_lost", ti=ti, status=status.label)
     elif status.state == set10.RETRY:
-        reason = str(ERROR_SET10_RETRY.format(ti=ti, status=status.label))
+        detail = message("set10_retry", ti=ti, status=status.label)
     else:
-        reason = str(ERROR_SET10_PENDING.format(ti=ti, attempts=settings.SET10_POLL_ATTEMPTS))
+        detail = message("set10_pending", ti=ti, attempts=settings.SET10_POLL_ATTEMPTS)
         if status.message:
-            reason += f" {status.label}"
-    _delivery_retrying(export_file, reason)
-    raise set10.Set10Unavailable(reason)
+            detail["note"] = status.label
+    _delivery_retrying(export_file, detail)
+    raise set10.Set10Unavailable(detail)
 
 
-def export_file_delivery_give_up(*, export_file: ExportFile, reason: str) -> ExportFile:
-    """The last retry failed too: mark the delivery failed and tell the marketers."""
-    return _delivery_done(export_file, ExportFile.Delivery.FAILED, reason)
+def export_file_delivery_give_up(*, export_file: ExportFile, detail: dict) -> ExportFile:
+    """The last retry failed too (``detail``: why, a message as data): mark the delivery failed
+    and tell the marketers."""
+    return _delivery_done(export_file, ExportFile.Delivery.FAILED, detail)
 
 
 def export_file_resend(*, export_file: ExportFile, actor) -> ExportFile:
@@ -132,10 +127,10 @@ def export_file_resend(*, export_file: ExportFile, actor) -> ExportFile:
         export_file.resends += 1
         export_file.delivery_ti = f"{run.name}-{export_file.resends + 1}"
         export_file.delivery_status = ExportFile.Delivery.PENDING
-        export_file.delivery_detail = ""
+        export_file.delivery_message = {}
         export_file.rejections = []
         export_file.uploaded_at = None
-        export_file.save(update_fields=["resends", "delivery_ti", "delivery_status", "delivery_detail", "rejections",
+        export_file.save(update_fields=["resends", "delivery_ti", "delivery_status", "delivery_message", "rejections",
                                         "uploaded_at", "updated_at"])
         transaction.on_commit(lambda: export_set10_deliver.delay(export_file.pk))
     return export_file
@@ -162,25 +157,6 @@ def _rejections(status: set10.PackageStatus) -> list[dict]:
     return rows
 
 
-def rejection_text(row: dict) -> str:
-    """One rejected object as a line of the mail and the delivery detail."""
-    if row.get("element") == "AdvertisingAction":
-        what = _("Промо {code}").format(code=row.get("key") or "—")
-        if row.get("promo_name"):
-            what += f" «{row['promo_name']}»"
-    else:
-        what = f"{row.get('element')} {row.get('key') or ''}".strip()
-    problem = row.get("errormessage") or "—"
-    if row.get("errortype"):
-        problem += f" ({row['errortype']})"
-    return f"{what}: {problem}"
-
-
-def _status_text(status: set10.PackageStatus, lead: str) -> str:
-    lines = [lead or status.label, *(rejection_text(row) for row in _rejections(status))]
-    return "\n".join(line for line in lines if line)
-
-
 def _store_answer(export_file: ExportFile, answer: bytes) -> None:
     path = export_file.path.with_name(export_file.name + ".status.xml")
     temp = path.with_name("." + path.name + ".part")
@@ -188,26 +164,33 @@ def _store_answer(export_file: ExportFile, answer: bytes) -> None:
     os.replace(temp, path)
 
 
-def _delivery_retrying(export_file: ExportFile, reason: str) -> None:
+def _delivery_retrying(export_file: ExportFile, detail: dict) -> None:
     export_file.delivery_status = ExportFile.Delivery.RETRYING
-    export_file.delivery_detail = reason
-    export_file.save(update_fields=["delivery_status", "delivery_detail", "updated_at"])
+    export_file.delivery_message = detail
+    export_file.save(update_fields=["delivery_status", "delivery_message", "updated_at"])
 
 
-def _delivery_done(export_file: ExportFile, state: str, detail: str) -> ExportFile:
+def _delivery_done(export_file: ExportFile, state: str, detail: dict) -> ExportFile:
     export_file.delivery_status = state
-    export_file.delivery_detail = detail
-    export_file.save(update_fields=["delivery_status", "delivery_detail", "rejections", "updated_at"])
+    export_file.delivery_message = detail
+    export_file.save(update_fields=["delivery_status", "delivery_message", "rejections", "updated_at"])
     if state in (ExportFile.Delivery.FAILED, ExportFile.Delivery.REJECTED):
         run = export_file.run
-        reason = detail.split("\n", 1)[0]
-        errors = [rejection_text(row) for row in export_file.rejections]
-        wording = DELIVERY_REJECTED if state == ExportFile.Delivery.REJECTED else DELIVERY_FAILED
+        # The run succeeded (its files are written); only the Set Retail delivery went wrong. The
+        # event keeps it as data (``reason_message``: the activity log, ``message`` and ``errors``:
+        # the mail), worded for each reader; ``reason`` is the portal's language, for the record.
+        lead = message(detail.get("code", ""), **(detail.get("params") or {}))
+        said = message("delivery_rejected" if state == ExportFile.Delivery.REJECTED else "delivery_failed",
+                       run=run.name, file=export_file.name, reason=lead)
+        with translation.override(settings.LANGUAGE_CODE):
+            reason, event_reason = message_text(lead), message_text(said)
+        errors = [message("set10_rejection", **row) for row in export_file.rejections]
         # The person who started the run hears of it too (promo/notifications/routing.py).
         event_record(kind=PromoEvent.Kind.EXPORT_FAILED, actor=run.started_by, internal=True,
-                     reason=wording.format(run=run.name, file=export_file.name, reason=reason), payload={
+                     reason=event_reason, payload={
                          "run_id": run.pk, "run": run.name, "date": run.business_date.isoformat(),
-                         "file": export_file.name, "delivery": state, "reason": reason,
+                         "file": export_file.name, "delivery": state, "reason": reason, "message": lead,
+                         "reason_message": said,
                          "errors": errors[:EVENT_LIST_LIMIT], "errors_total": len(errors),
                      })
     return export_file

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.choices import ChoiceLabelsMixin
 from exports.querysets import ExportRunPromoQuerySet, ExportRunQuerySet, MarketerOnlyQuerySet
+from exports.wording import delivery_text
 
 
 class System(models.TextChoices):
@@ -130,7 +131,9 @@ class ExportFile(ChoiceLabelsMixin, models.Model):
     delivery_status = models.CharField(_("доставка"), max_length=10, choices=Delivery.choices,
                                        default=Delivery.NONE, blank=True)
     delivery_attempts = models.PositiveSmallIntegerField(_("попыток доставки"), default=0)
-    delivery_detail = models.TextField(_("ответ системы"), blank=True)
+    # What Set Retail 10 answered, a message as data worded for each reader (exports/wording.py
+    # delivery_text); an answer stored before as text is {"code": "text", "params": {"text": ...}}.
+    delivery_message = models.JSONField(_("ответ системы"), default=dict, blank=True)
     delivery_ti = models.CharField(_("пакет Set Retail (TI)"), max_length=40, blank=True)
     rejections = models.JSONField(_("отклонённые акции"), default=list, blank=True)
     resends = models.PositiveSmallIntegerField(_("отправлено заново"), default=0)
@@ -159,21 +162,14 @@ class ExportFile(ChoiceLabelsMixin, models.Model):
         return Path(self.run.folder) / self.name
 
     @property
+    def delivery_detail(self) -> str:
+        """What Set Retail 10 answered, in the active language (exports/wording.py)."""
+        return delivery_text(self)
+
+    @property
     def in_flight(self) -> bool:
         """The Set Retail delivery is queued or being retried."""
         return self.delivery_status in (self.Delivery.PENDING, self.Delivery.RETRYING)
-
-    def manifest_entry(self) -> dict:
-        return {
-            "system": self.system,
-            "name": self.name,
-            "size": self.size,
-            "sha256": self.sha256,
-            "records": {"promos": self.promos, "lines": self.lines, "records": self.records,
-                        "deletions": self.deletions},
-            "warnings": self.warnings,
-            "errors": self.errors,
-        }
 
 
 class ExportRunPromo(ChoiceLabelsMixin, models.Model):

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from exports.models import ExportChange, ExportRun
 from exports.selection import MECHANIC_CODES
+from exports.wording import message_text, message_texts
 from promo.changes import (
     DATE_FIELDS,
     EMPTY,
@@ -105,7 +106,7 @@ def _promo_rows(rows) -> list[dict]:
     return [promos[code] for code in sorted(promos)]
 
 
-def reconciliation_of_plans(business_date: date, plans, *, warnings: list[str] | None = None) -> dict:
+def reconciliation_of_plans(business_date: date, plans, *, warnings: list[dict] | None = None) -> dict:
     """The dry run's reconciliation (plans settled without a run)."""
     files = [
         {"system": plan.system, "kind": plan.writer.kind, "label": kind_label(plan.writer.kind),
@@ -121,7 +122,7 @@ def reconciliation_of_plans(business_date: date, plans, *, warnings: list[str] |
     for plan in plans:
         all_warnings += [warning for warning in plan.warnings if warning not in all_warnings]
     return {"run": None, "business_date": business_date.isoformat(), "preview": True, "files": files,
-            "promos": _promo_rows(rows), "warnings": all_warnings}
+            "promos": _promo_rows(rows), "warnings": message_texts(all_warnings)}
 
 
 def reconciliation_of_run(run: ExportRun, *, promo_code: str | None = None, kind: str | None = None) -> dict:
@@ -136,7 +137,7 @@ def reconciliation_of_run(run: ExportRun, *, promo_code: str | None = None, kind
     for skipped in run.skipped or []:
         files.append({"system": skipped.get("system"), "kind": skipped.get("kind"),
                       "label": kind_label(skipped.get("kind", "")), "written": False, "base_run": None,
-                      "records": _zero(), "promos": _zero(), "reason": skipped.get("reason", "")})
+                      "records": _zero(), "promos": _zero(), "reason": message_text(skipped.get("reason", ""))})
     changes = ExportChange.objects.filter(run=run)
     if promo_code:
         changes = changes.filter(promo_code=promo_code)
@@ -148,7 +149,7 @@ def reconciliation_of_run(run: ExportRun, *, promo_code: str | None = None, kind
         for change in changes.order_by("promo_code", "kind")
     ]
     return {"run": {"id": run.pk, "name": run.name}, "business_date": run.business_date.isoformat(),
-            "preview": False, "files": files, "promos": _promo_rows(rows), "warnings": list(run.warnings or [])}
+            "preview": False, "files": files, "promos": _promo_rows(rows), "warnings": message_texts(run.warnings or [])}
 
 
 def filtered(data: dict, *, promo_code: str | None = None, kind: str | None = None) -> dict:

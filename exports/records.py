@@ -52,11 +52,12 @@ class Part:
 @dataclass
 class Night:
     """Everything one file of a run carries: the parts sorted by promo code (a promo's live part
-    first), the warnings about branches lacking this system's code."""
+    first), the warnings about branches lacking this system's code (messages as data:
+    exports/wording.py)."""
 
     business_date: date
     parts: list[Part]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
 
 
 def _promo_groups(parts: list[Part]) -> Iterator[list[Part]]:

@@ -18,10 +18,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from branches.targeting import Targeting, resolve
+from exports.wording import listed, message
 from promo import mechanics, shelf
 from promo.models import Promo
 from promo.snapshots import LineSnapshot
@@ -43,13 +42,12 @@ INSERT_STATUSES = (Promo.Status.APPROVED, Promo.Status.SUBMITTED, Promo.Status.R
 DELETE_STATUSES = (Promo.Status.CANCELLED, Promo.Status.WITHDRAWN)
 
 PRODUCT_CHUNK = 2000
-WARNING_LIST_LIMIT = 10
 
-# Branch code field per system, with the words used in warnings.
+# Branch code field per system (a warning names the system: exports/wording.py).
 CODE_FIELDS = {
-    "sap": ("sap_plant", gettext_lazy("SAP (завод WERKS)")),
-    "smarket": ("smarket_id", "S-Market"),
-    "setretail": ("setretail_shop", "Set Retail"),
+    "sap": "sap_plant",
+    "smarket": "smarket_id",
+    "setretail": "setretail_shop",
 }
 
 
@@ -118,7 +116,7 @@ class Coded:
     sorted tuple of codes; branches without a code are reported in ``warnings``."""
 
     codes: dict[int, tuple]
-    warnings: list[str]
+    warnings: list[dict]
 
 
 @dataclass
@@ -127,7 +125,7 @@ class Selection:
 
     business_date: date
     promos: list[PromoRecord]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
     last_start: date | None = None
     _beyond: dict[int, int | None] = field(default_factory=dict, repr=False)
 
@@ -156,7 +154,7 @@ class Selection:
     def coded(self, system: str, promos: Iterable[PromoRecord] | None = None) -> Coded:
         """Branch codes of ``system`` per promo, and one warning per branch lacking that code
         (listing the promos it was left out of)."""
-        attr, label = CODE_FIELDS[system]
+        attr = CODE_FIELDS[system]
         codes: dict[int, tuple] = {}
         by_branches: dict[int, tuple] = {}
         missing: dict[str, list[str]] = {}
@@ -171,18 +169,12 @@ class Selection:
                 if getattr(branch, attr) is None:
                     missing.setdefault(branch.code, []).append(promo.code)
         warnings = [
-            _("Филиал {branch} без кода {label} пропущен в промо {promos}.").format(
-                branch=branch, label=label, promos=_short_list(promo_codes))
+            message("branch_without_code", branch=branch, label=system, promos=listed(promo_codes))
             for branch, promo_codes in sorted(missing.items())
         ]
         return Coded(codes=codes, warnings=warnings)
 
 
-def _short_list(items: list[str]) -> str:
-    shown = ", ".join(items[:WARNING_LIST_LIMIT])
-    if len(items) > WARNING_LIST_LIMIT:
-        shown += _(" и ещё {count}").format(count=len(items) - WARNING_LIST_LIMIT)
-    return shown
 
 
 def as_entered(number: Decimal | None) -> str:
@@ -259,16 +251,13 @@ def select(*, business_date: date, horizon_days: int | None = None) -> Selection
         code = promo.code
         mechanic = MECHANIC_CODES.get(revision.mechanic)
         if mechanic is None:
-            selection.warnings.append(_("Промо {code}: неизвестная механика «{mechanic}» — не выгружено.").format(
-                code=code, mechanic=revision.mechanic))
+            selection.warnings.append(message("unknown_mechanic", code=code, mechanic=revision.mechanic))
             continue
         if not lines:
             continue
         branches = resolver.branches(revision.targeting, revision.end)
         if not branches:
-            selection.warnings.append(
-                _("Промо {code}: на {date} нет открытых филиалов по его правилам — не выгружено.").format(
-                    code=code, date=f"{business_date:%d.%m.%Y}"))
+            selection.warnings.append(message("no_open_branches", code=code, date=business_date.isoformat()))
             continue
         records = tuple(sorted(
             (_line_record(line, prices) for line in lines), key=lambda line: line.article))

@@ -45,6 +45,7 @@ from exports.recovery import (
     staging_folder,
 )
 from exports.selection import select
+from exports.wording import message, message_texts, skipped_rows
 from exports.writers import FileSink, WriteResult, writers_for
 from promo.models import Promo, PromoEvent
 from promo.rules import FIRST_PROMO_DAY, LAST_PROMO_DAY, date_in_range
@@ -60,8 +61,6 @@ ERROR_DATE_RANGE = _("Дата выгрузки должна быть между
 ERROR_ALREADY_QUEUED = _("Выгрузка {run} за {date} уже в очереди или выполняется: дождитесь её окончания.")
 ERROR_NUMBER = _("Не удалось выделить номер выгрузки за {date}.")
 ERROR_FAILED = _("Выгрузка {run} не удалась: {reason}")
-SKIPPED_SET10 = _("Нет ни одной акции для {system}: файл не записан и ничего не отправлено (схема Set Retail 10 "
-                  "требует хотя бы одну акцию).")
 MANIFEST = "manifest.json"
 EVENT_LIST_LIMIT = 50
 _RUN_FOLDER = re.compile(r"^(\d{8})_(\d{2,})$")
@@ -201,7 +200,8 @@ def export_run(*, business_date: date | None = None, systems: Iterable[str] | st
     if not run_claim(run):
         return run
 
-    # Files, manifest and stored messages are in the portal's language, whoever started the run.
+    # Files and manifest are in the portal's language, whoever started the run; the stored
+    # messages are data, worded by each reader (exports/wording.py).
     with translation.override(settings.LANGUAGE_CODE):
         return _execute(run)
 
@@ -225,7 +225,7 @@ def _execute(run: ExportRun) -> ExportRun:
             if writer.skip_empty and kind_plan.empty:
                 # Nothing to send (not even a deletion): no file, nothing to upload.
                 skipped.append({"system": result.system, "kind": result.kind, "name": result.name,
-                                "reason": str(SKIPPED_SET10).format(system=_system_label(result.system))})
+                                "reason": message("set10_nothing_to_send", system=_system_label(result.system))})
                 kind_plan.settle(run_id=run.pk)
                 warnings += kind_plan.warnings
                 continue
@@ -278,7 +278,7 @@ def _system_label(system: str) -> str:
     return str(System(system).label) if system in System.values else system
 
 
-def _record(run: ExportRun, plans: list[ledger.KindPlan], results: list[WriteResult], warnings: list[str],
+def _record(run: ExportRun, plans: list[ledger.KindPlan], results: list[WriteResult], warnings: list[dict],
             skipped: list[dict]) -> None:
     ExportFile.objects.bulk_create([
         ExportFile(run=run, system=r.system, kind=r.kind, name=r.name, size=r.size, sha256=r.sha256,
@@ -312,30 +312,34 @@ def _record(run: ExportRun, plans: list[ledger.KindPlan], results: list[WriteRes
     run.save(update_fields=["status", "warnings", "skipped", "finished_at", "lease_until", "updated_at"])
 
 
-def manifest_of(run: ExportRun, selection_warnings: list[str], results: list[WriteResult],
+def manifest_of(run: ExportRun, selection_warnings: list[dict], results: list[WriteResult],
                 skipped: list[dict] | None = None) -> dict:
     """The manifest: run, business date and, per file, system, name, size, sha256, record
     counts (of which deletions), warnings and errors; ``skipped`` lists the files not written
-    because there was nothing to send. No wall-clock time, so equal data gives an equal manifest."""
-    return {
-        "run": run.name,
-        "business_date": run.business_date.isoformat(),
-        "systems": list(run.systems),
-        "warnings": selection_warnings,
-        "files": [
-            {
-                "system": r.system,
-                "name": r.name,
-                "size": r.size,
-                "sha256": r.sha256,
-                "records": {"promos": r.promos, "lines": r.lines, "records": r.records, "deletions": r.deletions},
-                "warnings": r.warnings,
-                "errors": r.errors,
-            }
-            for r in results
-        ],
-        "skipped": skipped or [],
-    }
+    because there was nothing to send. No wall-clock time, so equal data gives an equal manifest.
+    Its messages are texts in the portal's language (``LANGUAGE_CODE``), whoever reads the run:
+    the file is for the ERP, and re-runs of the same data stay byte-identical."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return {
+            "run": run.name,
+            "business_date": run.business_date.isoformat(),
+            "systems": list(run.systems),
+            "warnings": message_texts(selection_warnings),
+            "files": [
+                manifest_entry(system=r.system, name=r.name, size=r.size, sha256=r.sha256,
+                               counts={"promos": r.promos, "lines": r.lines, "records": r.records,
+                                       "deletions": r.deletions},
+                               warnings=r.warnings, errors=r.errors)
+                for r in results
+            ],
+            "skipped": skipped_rows(skipped or []),
+        }
+
+
+def manifest_entry(*, system: str, name: str, size: int, sha256: str, counts: dict, warnings, errors) -> dict:
+    """One file of the manifest (call it in the portal's language: :func:`manifest_of`)."""
+    return {"system": system, "name": name, "size": size, "sha256": sha256, "records": counts,
+            "warnings": message_texts(warnings), "errors": message_texts(errors)}
 
 
 def run_manifest(run: ExportRun) -> dict | None:
@@ -346,17 +350,24 @@ def run_manifest(run: ExportRun) -> dict | None:
     path = run.manifest_path
     if path is not None and path.is_file():
         return json.loads(path.read_text(encoding="utf-8"))
-    return {
-        "run": run.name,
-        "business_date": run.business_date.isoformat(),
-        "systems": list(run.systems),
-        "warnings": run.warnings,
-        "files": [export_file.manifest_entry() for export_file in run.files.order_by("pk")],
-        "skipped": run.skipped,
-    }
+    with translation.override(settings.LANGUAGE_CODE):
+        return {
+            "run": run.name,
+            "business_date": run.business_date.isoformat(),
+            "systems": list(run.systems),
+            "warnings": message_texts(run.warnings),
+            "files": [
+                manifest_entry(system=f.system, name=f.name, size=f.size, sha256=f.sha256,
+                               counts={"promos": f.promos, "lines": f.lines, "records": f.records,
+                                       "deletions": f.deletions},
+                               warnings=f.warnings, errors=f.errors)
+                for f in run.files.order_by("pk")
+            ],
+            "skipped": skipped_rows(run.skipped),
+        }
 
 
-def _write_manifest(run: ExportRun, warnings: list[str], results: list[WriteResult], skipped: list[dict], *,
+def _write_manifest(run: ExportRun, warnings: list[dict], results: list[WriteResult], skipped: list[dict], *,
                     folder: Path | None = None) -> None:
     folder = Path(folder or run.folder)
     temp = folder / f".{MANIFEST}.part"

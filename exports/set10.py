@@ -22,7 +22,7 @@ import urllib.request
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
-from django.utils.translation import gettext as _
+from exports.wording import message, message_text
 
 ACTIONS_PATH = "/SET-ERPIntegration/AdvertisingActionsImport"
 FEEDBACK_PATH = "/SET-ERPIntegration/SET/FeedbackWS"
@@ -50,7 +50,12 @@ SUCCEEDED = DELIVERED
 
 
 class Set10Unavailable(Exception):
-    """Set10 could not be reached or answered with an error: worth a retry later."""
+    """Set10 could not be reached or answered with an error: worth a retry later. ``detail`` is
+    what to store of it, a message as data (exports/wording.py); the text is for logs."""
+
+    def __init__(self, detail: dict):
+        self.detail = detail
+        super().__init__(message_text(detail))
 
 
 @dataclass(frozen=True)
@@ -101,9 +106,9 @@ def _post(url: str, payload: bytes, action: str, timeout: float) -> bytes:
             return response.read()
     except urllib.error.HTTPError as exc:
         detail = exc.read()[:500].decode("utf-8", "replace")
-        raise Set10Unavailable(_("Set10 ответил HTTP {code}: {detail}").format(code=exc.code, detail=detail)) from exc
+        raise Set10Unavailable(message("set10_http", code=exc.code, detail=detail)) from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise Set10Unavailable(_("Set10 недоступен: {error}").format(error=exc)) from exc
+        raise Set10Unavailable(message("set10_unreachable", error=str(exc))) from exc
 
 
 def _ti(ti: str) -> str:
@@ -118,7 +123,7 @@ def import_actions(*, base_url: str, data: bytes, ti: str, timeout: float) -> by
                    ACTIONS_NS + "importActionsWithTi", timeout)
     fault = _find(_parse(answer), "Fault")
     if fault is not None:
-        raise Set10Unavailable(_("Set10 вернул SOAP Fault: {detail}").format(detail=" ".join(fault.itertext()).strip()[:500]))
+        raise Set10Unavailable(message("set10_fault", detail=" ".join(fault.itertext()).strip()[:500]))
     return answer
 
 
@@ -176,7 +181,7 @@ def _payload(returned):
     try:
         decoded = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise Set10Unavailable(_("Set10 ответил не base64: {error}").format(error=exc)) from exc
+        raise Set10Unavailable(message("set10_not_base64", error=str(exc))) from exc
     return _parse(decoded)
 
 
@@ -192,7 +197,7 @@ def _parse(data: bytes):
     try:
         return ElementTree.fromstring(data)
     except ElementTree.ParseError as exc:
-        raise Set10Unavailable(_("Set10 ответил не XML: {error}").format(error=exc)) from exc
+        raise Set10Unavailable(message("set10_not_xml", error=str(exc))) from exc
 
 
 def _local(tag) -> str:

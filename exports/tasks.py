@@ -46,6 +46,6 @@ def export_set10_deliver(self, file_id: int) -> str:
         export_file = export_file_deliver(export_file=export_file)
     except set10.Set10Unavailable as exc:
         if self.request.retries >= settings.SET10_UPLOAD_RETRIES:
-            return export_file_delivery_give_up(export_file=export_file, reason=str(exc)).delivery_status
+            return export_file_delivery_give_up(export_file=export_file, detail=exc.detail).delivery_status
         raise self.retry(exc=exc, countdown=settings.SET10_RETRY_DELAY * 2 ** self.request.retries) from exc
     return export_file.delivery_status

@@ -33,6 +33,7 @@ from exports.services import (
     export_run_request,
     parse_systems,
 )
+from exports.wording import message_texts, skipped_rows
 from promo.models.promo import promo_code, promo_pk_from_code
 from suppliers.roles import is_marketer
 
@@ -104,8 +105,10 @@ class ExportRunDetailView(MarketerRequiredMixin, DetailView):
         latest = latest_set10_file() if any(f.kind == "setretail" for f in files) else None
         context.update({
             "files": files,
-            "warnings": [*run.warnings, *(w for f in files for w in f.warnings)],
-            "errors": [e for f in files for e in f.errors],
+            # Stored as data, worded in the reader's language (exports/wording.py).
+            "warnings": message_texts([*run.warnings, *(w for f in files for w in f.warnings)]),
+            "errors": message_texts([e for f in files for e in f.errors]),
+            "skipped": skipped_rows(run.skipped),
             "totals": run.files.aggregate(records=Sum("records"), deletions=Sum("deletions")),
             "promo_rows": promo_rows[:PROMO_ROWS_SHOWN],
             "promo_count": promo_rows.count(),
@@ -184,7 +187,7 @@ def _branch_names(entry: dict | None) -> dict:
             codes.update(deletion.get("codes", []))
         if not system or not codes:
             continue
-        attr = CODE_FIELDS[system][0]
+        attr = CODE_FIELDS[system]
         rows = Branch.objects.filter(**{f"{attr}__in": list(codes)}).values_list(attr, "code", "name")
         names[item["kind"]] = {value: f"{code} {name}" for value, code, name in rows}
     return names

@@ -122,7 +122,8 @@ def below_floor_text(facts) -> str:
 
 
 # Before the facts were stored (promo migration 0012) the note was written into the reason, in
-# the actor's language; the lines were migrated, the events' payloads keep it.
+# the actor's language; the lines were migrated (0012), and so were the events whose note reads
+# back into their own facts (0013); what did not is shown as it was written.
 _OLD_NOTES = ("Согласовано ниже порога маржи (", "Approved below the margin floor (")
 
 

@@ -6,12 +6,42 @@ from rest_framework import serializers
 from config.api_fields import StrictBodySerializer, StrictChoiceField, StrictDateField
 from exports.forms import SYSTEM_CHOICES
 from exports.models import ExportFile, ExportRun
+from exports.wording import delivery_text, message_texts, skipped_rows
+
+
+class MessagesField(serializers.ListField):
+    """Messages stored as data (exports/wording.py), as texts in the request's language."""
+
+    child = serializers.CharField()
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, data):
+        return message_texts(data)
+
+
+class SkippedField(serializers.JSONField):
+    """The files a run did not write, each with its ``reason`` in the request's language."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return skipped_rows(value)
 
 
 class ExportFileSerializer(serializers.ModelSerializer):
-    """A file of a run, output only: every field is in every answer (the schema says so)."""
+    """A file of a run, output only: every field is in every answer (the schema says so).
+    ``warnings``, ``errors`` and ``delivery_detail`` are texts in the request's language."""
 
     download_url = serializers.SerializerMethodField()
+    warnings = MessagesField(help_text="What the file left out or changed (e.g. a branch without a code "
+                                       "for the system), in the request's language.")
+    errors = MessagesField(help_text="Records the file refused to write, in the request's language.")
+    delivery_detail = serializers.SerializerMethodField(
+        help_text="What Set Retail 10 answered about the file, in the request's language (empty before any "
+                  "answer).")
 
     class Meta:
         model = ExportFile
@@ -19,6 +49,9 @@ class ExportFileSerializer(serializers.ModelSerializer):
                   "changes", "warnings", "errors", "delivery_status", "delivery_detail", "delivery_ti", "rejections",
                   "resends", "download_url"]
         read_only_fields = fields
+
+    def get_delivery_detail(self, obj) -> str:
+        return delivery_text(obj)
 
     def get_download_url(self, obj) -> str:
         request = self.context.get("request")
@@ -33,6 +66,10 @@ class ExportRunSerializer(serializers.ModelSerializer):
         slug_field="username", read_only=True, allow_null=True,
         help_text="The username of the marketer who started the run; null for the nightly run and the command line.")
     files = ExportFileSerializer(many=True, read_only=True)
+    warnings = MessagesField(help_text="About promos that went into no file (no open branch...), in the "
+                                       "request's language.")
+    skipped = SkippedField(help_text="Files not written because there was nothing to send: system, kind, name "
+                                     "and reason (in the request's language).")
 
     class Meta:
         model = ExportRun

@@ -76,7 +76,7 @@ class KindPlan:
         self.drop: list[int] = []
         self.head_run_id: int | None = None
         self.base_run: dict | None = None
-        self.warnings: list[str] = []
+        self.warnings: list[dict] = []
         self.counts = Counts()
         self.promo_counts = Counts()
         self.interned: dict[tuple, tuple] = {}

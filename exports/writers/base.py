@@ -80,7 +80,8 @@ class FileSink:
 @dataclass
 class WriteResult:
     """What a writer reports about its file: the manifest counts (``deletions`` = records that
-    are deletions), warnings and errors, the promos that have at least one record in it, and the
+    are deletions), warnings and errors (messages as data, worded by their readers:
+    exports/wording.py), the promos that have at least one record in it, and the
     wanted records it refused to write (``refused[promo code][key]`` = branch codes), which the
     ledger must not count as sent."""
 
@@ -91,8 +92,8 @@ class WriteResult:
     lines: int = 0
     records: int = 0
     deletions: int = 0
-    warnings: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
     promo_ids: set[int] = field(default_factory=set)
     refused: dict[str, dict[str, set]] = field(default_factory=dict)
     changes: dict = field(default_factory=dict)

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.utils.translation import gettext as _
-
 from exports.records import (
     ENTRY_CODE,
     ENTRY_END,
@@ -26,6 +24,7 @@ from exports.records import (
     paused_gc,
 )
 from exports.selection import FIX, PCT, LineRecord, PromoRecord
+from exports.wording import listed, message
 from exports.writers.base import FileSink, Writer, WriteResult, term, two_decimals, xml_text
 from exports.writers.sap_common import MATNR_WIDTH, VAKEY_WIDTH, SapConfig
 
@@ -192,15 +191,12 @@ class SapConditionWriter(Writer):
         result.lines = len(seen)
         result.promos = len(result.promo_ids)
         for value, count in sorted(too_long.items()):
-            result.errors.append(
-                _("{value}: длиннее поля SAP (MATNR {matnr}, WERKS {werks} знаков) — {count} записей не "
-                  "выгружено.").format(value=value, matnr=matnr_width, werks=werks_width, count=count))
+            result.errors.append(message("sap_key_too_long", value=value, matnr=matnr_width, werks=werks_width,
+                                         count=count))
         for (kschl, matnr, clash), plants in sorted(overlaps.items()):
-            result.errors.append(
-                _("KSCHL {kschl}, MATNR {matnr}: периоды промо {promos} пересекаются — ключ не выгружен в "
-                  "заводах {plants}.").format(kschl=kschl, matnr=matnr, promos=", ".join(clash),
-                                              plants=_plants(plants)))
-        result.errors += [message for _key, message in sorted(bad_lines.items())]
+            result.errors.append(message("sap_periods_overlap", kschl=kschl, matnr=matnr, promos=", ".join(clash),
+                                         plants=listed(plants, PLANT_LIST_LIMIT)))
+        result.errors += [error for _key, error in sorted(bad_lines.items())]
 
     def _s4_key(self, vakey: str, plant: str, matnr: str) -> bytes:
         """E1KOMG key fields with the S/4HANA long fields next to the short ones (a short field
@@ -218,9 +214,8 @@ class SapConditionWriter(Writer):
         config = self.config
         if promo.mechanic == PCT:
             if line.discount_percent is None:
-                bad_lines[(promo.code, line.article)] = _(
-                    "Промо {code}, {article}: нет процента скидки — не выгружено.").format(
-                        code=promo.code, article=line.article)
+                bad_lines[(promo.code, line.article)] = message("no_discount_percent", code=promo.code,
+                                                                article=line.article)
                 return None
             sign = "-" if config.pct_sign == "-" else ""
             krech = f"<KRECH>{xml_text(config.krech_pct)}</KRECH>" if config.krech_pct else ""
@@ -228,9 +223,8 @@ class SapConditionWriter(Writer):
                       "<KONWA>%</KONWA>")
         else:
             if line.promo_price is None:
-                bad_lines[(promo.code, line.article)] = _(
-                    "Промо {code}, {article}: нет промо-цены — не выгружено.").format(
-                        code=promo.code, article=line.article)
+                bad_lines[(promo.code, line.article)] = message("no_promo_price", code=promo.code,
+                                                                article=line.article)
                 return None
             krech = f"<KRECH>{xml_text(config.krech_fix)}</KRECH>" if config.krech_fix else ""
             amount = (f"{krech}<KBETR>{two_decimals(line.promo_price)}</KBETR><KONWA>RUB</KONWA>"
@@ -312,8 +306,3 @@ def _overlapping(periods: list[tuple]) -> tuple[str, ...]:
     return tuple(sorted(clash))
 
 
-def _plants(plants: list[str]) -> str:
-    shown = ", ".join(plants[:PLANT_LIST_LIMIT])
-    if len(plants) > PLANT_LIST_LIMIT:
-        shown += _(" и ещё {count}").format(count=len(plants) - PLANT_LIST_LIMIT)
-    return shown

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from exports.records import Night, tally
 from exports.selection import FIX, NM, PCT, LineRecord, PromoRecord
+from exports.wording import message
 from exports.writers.base import FileSink, Writer, WriteResult, term, two_decimals, xml_attr
 from promo.rules import TILL_NAME_MAX
 
@@ -82,10 +83,9 @@ class SetRetailWriter(Writer):
             return {"promo_price": term(line.promo_price)}
         return {"n": term(line.n), "m": term(line.m)}
 
-    def without_shops(self, promo: PromoRecord) -> str:
+    def without_shops(self, promo: PromoRecord) -> dict:
         """The warning for a wanted promo none of whose branches has a code in this system."""
-        return _("Промо {code}: ни у одного филиала нет кода {label} — акция не выгружена.").format(
-            code=promo.code, label=self._label())
+        return message("no_shop_codes", code=promo.code, label=self.system)
 
     def write(self, night: Night, sink: FileSink, result: WriteResult) -> None:
         result.warnings += night.warnings
@@ -96,9 +96,6 @@ class SetRetailWriter(Writer):
             result.deletions += part.deleted
         sink.write(b"</AdvertisingActions>\n")
         tally(night.parts, result)
-
-    def _label(self) -> str:
-        return "Set Retail" if self.system == "setretail" else "S-Market"
 
     def _key(self, line: LineRecord) -> str:
         return line.article if self.good_key == "article" else line.ean

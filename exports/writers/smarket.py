@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from config.spreadsheets import csv_text
 from exports.records import Night, Part, paused_gc, records, tally
 from exports.selection import FIX, NM, PCT, LineRecord, PromoRecord
+from exports.wording import message
 from exports.writers.base import FileSink, Writer, WriteResult, term, two_decimals
 from promo.rules import TILL_NAME_MAX
 
@@ -131,9 +132,8 @@ class SMarketWriter(Writer):
         except UnicodeEncodeError:
             lost = sorted({char for char in value if not _encodable(char, self.encoding)})
             value = "".join("?" if char in lost else char for char in value)
-            self._warnings.append(
-                _("Промо {code}, {column}: символы {chars} не представимы в {encoding} и заменены на «?».").format(
-                    code=promo.code, column=column, chars=" ".join(lost), encoding=self.encoding))
+            self._warnings.append(message("chars_replaced", code=promo.code, column=column, chars=" ".join(lost),
+                                          encoding=self.encoding))
         if any(char in value for char in ';"\r\n'):
             value = '"' + value.replace('"', '""') + '"'
         return value

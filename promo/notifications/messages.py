@@ -31,6 +31,7 @@ from promo.notifications.kinds import (
     is_digest,
 )
 from promo.notifications.recipients import Recipient
+from promo.payload_wording import payload_text
 from promo.services.imports.problems import event_reason, stored_problems
 
 # A message lists at most this many changes (per promo in a digest); the page has the rest.
@@ -231,7 +232,8 @@ class EventMessages:
         def messages(key: str) -> list[str]:
             items = self.payload.get(key) or []
             items = items if isinstance(items, list) else [items]
-            return [str(i.get("message") or i) if isinstance(i, dict) else str(i) for i in items][:100]
+            # An export's messages are stored as data, worded here in the recipient's language.
+            return [payload_text(item) for item in items][:100]
 
         warnings, errors = messages("warnings"), messages("errors")
         run_id = as_pk(self.payload.get("run_id"))
@@ -246,7 +248,8 @@ class EventMessages:
             "run_id": run_id,
             "run": self.payload.get("run") or run_id,
             "date": self.formatter.value("date", self.payload.get("date")),
-            "reason": self.payload.get("reason") or self.event.reason,
+            "reason": (payload_text(self.payload["message"]) if isinstance(self.payload.get("message"), dict)
+                       else self.payload.get("reason") or self.event.reason),
             # A Set Retail delivery that failed or was rejected (the run itself succeeded).
             "delivery": self.payload.get("delivery") or "",
             "file": self.payload.get("file") or "",

@@ -9,7 +9,10 @@ The rule itself is :func:`promo.rules.margin_floor_problem`, over the economics 
 
 An accepted override is stored as facts, not words: the line keeps the reason as typed and
 ``PromoLine.below_floor`` the margin and the floor (:func:`override_facts`); each reader's
-language words them at display time (:func:`promo.changes.below_floor_note`)."""
+language words them at display time (:func:`promo.changes.below_floor_note`). Decisions made
+before kept the note in the actor's language: promo migrations 0012 (lines and their history)
+and 0013 (the decision events' lines and the history's change reasons) turned those that read
+back exactly into their facts into the reason as typed."""
 
 from __future__ import annotations
 

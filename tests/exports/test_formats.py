@@ -13,6 +13,7 @@ import pytest
 from branches.models import Branch
 from exports.models import ExportRun
 from exports.services import export_run
+from exports.wording import message_texts
 from promo.models import Promo
 from tests.exports.conftest import NIGHT, approved_promo, csv_rows, output, smarket_rows
 from tests.factories import BranchFactory, ProductFactory, SupplierFactory
@@ -44,7 +45,7 @@ def test_smarket_windows_1251_round_trip_with_replacement_warning(export_root):
     assert rows[1][10:13] == ["99,99", "10,00", "89,99"]
     assert '"Ёлки № 5; «лучшие» ? цены"' in text  # quoted because of the semicolon
     # and the manifest says which character was replaced
-    warnings = run.files.get(kind="smarket").warnings
+    warnings = message_texts(run.files.get(kind="smarket").warnings)
     assert warnings == [f"Промо {promo.code}, PROMO_NAME: символы ✓ не представимы в windows-1251 и заменены на «?»."]
 
 
@@ -216,7 +217,7 @@ def test_sap_vakey_with_matnr_inside_the_key_and_a_too_long_article(export_root,
     idocs = ElementTree.fromstring(output(run, "sap_cond")).findall("IDOC")
     assert [i.findtext("E1KOMG/VAKEY") for i in idocs] == ["1000A1" + " " * 16 + "Z234"]
     cond = run.files.get(kind="sap_cond")
-    assert cond.records == 1 and len(cond.errors) == 1 and too_long.article in cond.errors[0]
+    assert cond.records == 1 and len(cond.errors) == 1 and too_long.article in message_texts(cond.errors)[0]
 
 
 @pytest.mark.parametrize("name", ["=HYPERLINK(1)", "+7 скидка", "-50% на всё", "@SUM(A1)", "\tТаб"])

@@ -12,6 +12,7 @@ import pytest
 
 from exports.models import ExportRun
 from exports.services import export_run
+from exports.wording import message_texts
 from promo.models import Promo, PromoLine
 from promo.services.revisions import revision_record
 from tests.exports.conftest import END, NIGHT, START, approved_promo, csv_rows, output, smarket_rows
@@ -182,7 +183,7 @@ def test_branch_without_set_retail_code_is_a_manifest_warning(export_root, produ
     run = run_night()
     # then the Set Retail file lists the other shops and its manifest entry warns about T9999
     set10 = run.files.get(kind="setretail")
-    assert set10.warnings == [f"Филиал T9999 без кода Set Retail пропущен в промо {promo.code}."]
+    assert message_texts(set10.warnings) == [f"Филиал T9999 без кода Set Retail пропущен в промо {promo.code}."]
     shops = ElementTree.fromstring(output(run, "setretail")).findtext("AdvertisingAction/shop-indices")
     assert shops == " ".join(str(s) for s in sorted(b.setretail_shop for b in branches))
     # the other systems know the branch and carry it without a warning
@@ -195,7 +196,7 @@ def test_branch_without_set_retail_code_is_a_manifest_warning(export_root, produ
 
     event = PromoEvent.objects.get(kind=PromoEvent.Kind.EXPORT_WARNINGS, payload__run_id=run.pk)
     assert event.payload["date"] == NIGHT.isoformat()
-    assert any("T9999" in warning for warning in event.payload["warnings"])
+    assert any("T9999" in warning for warning in message_texts(event.payload["warnings"]))
 
 
 def test_promo_without_any_coded_shop_is_skipped_with_a_warning(export_root, products):
@@ -205,7 +206,7 @@ def test_promo_without_any_coded_shop_is_skipped_with_a_warning(export_root, pro
     # when exported, then Set Retail has nothing to send (no file) and the run says why
     run = run_night()
     assert not run.files.filter(kind="setretail").exists()
-    assert f"Промо {promo.code}: ни у одного филиала нет кода Set Retail — акция не выгружена." in run.warnings
+    assert f"Промо {promo.code}: ни у одного филиала нет кода Set Retail — акция не выгружена." in message_texts(run.warnings)
     assert run.files.get(kind="smarket").records == 1
 
 
@@ -221,9 +222,10 @@ def test_overlapping_periods_on_one_sap_key_refuse_that_key(export_root, product
     cond = run.files.get(kind="sap_cond")
     matnrs = [idoc.findtext("E1KOMG/MATNR") for idoc in ElementTree.fromstring(output(run, "sap_cond"))]
     assert matnrs == [products[1].article] * len(branches)
-    assert len(cond.errors) == 1
-    assert products[0].article in cond.errors[0]
-    assert first.code in cond.errors[0] and second.code in cond.errors[0]
+    errors = message_texts(cond.errors)
+    assert len(errors) == 1
+    assert products[0].article in errors[0]
+    assert first.code in errors[0] and second.code in errors[0]
     # the other files are not concerned
     assert len(smarket_rows(run)) == 3 * len(branches)
 

@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 from exports import set10
 from exports.models import ExportFile, ExportRun
 from exports.services import export_run
+from exports.wording import message_texts
 from promo.models import PromoEvent
 from tests.exports.conftest import EXAMPLE_DATE
 
@@ -271,7 +272,7 @@ def test_a_rejection_reaches_the_run_page_the_api_and_the_marketers_mail(set10_o
     assert files["setretail"]["rejections"][0]["promo_id"] == 101
     # and the marketers' failure mail names the promo and the vendor's message
     event = PromoEvent.objects.get(kind=PromoEvent.Kind.EXPORT_FAILED, payload__file=set10_file.name)
-    assert event.payload["errors"] == [line]
+    assert message_texts(event.payload["errors"]) == [line]
     to_marketer = [message for message in mail.outbox if "marketer@" in " ".join(message.to)]
     assert to_marketer and line in to_marketer[-1].body
 
