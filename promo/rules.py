@@ -63,6 +63,9 @@ REASON_MAX_LENGTH = 2000
 # erp-formats.md §3, §4); a longer one is cut there, and the import says so (``name_cut_at_tills``).
 TILL_NAME_MAX = 100
 
+# How much later than the current end the extension forms suggest (a week); the person changes it.
+EXTENSION_SUGGESTED_DAYS = 7
+
 # Codes that depend on today: they apply to a period that is set, not to one that is kept.
 TIMELY_CODES = frozenset({"start_too_soon", "end_in_past"})
 
@@ -160,6 +163,23 @@ def extension_end(new_end: date, *, end: date) -> RuleProblem | None:
     if new_end <= end:
         return RuleProblem("end_not_later", "end", {"value": new_end, "end": end})
     return None
+
+
+def latest_extension_end(start: date, end: date, *, today: date, limits: Limits | None = None) -> date | None:
+    """The latest end an extension of the period ``start``-``end`` may set (the start stays, so
+    only the length, the last promo day and «not in the past» bound it), or ``None`` when no
+    end later than ``end`` passes them: the promo already runs as long as a promo may."""
+    latest = min(start + timedelta(days=_limits(limits).max_days - 1), LAST_PROMO_DAY)
+    return latest if latest > end and latest >= today else None
+
+
+def suggested_extension_end(start: date, end: date, *, today: date, limits: Limits | None = None) -> date | None:
+    """The end an extension form starts from: ``EXTENSION_SUGGESTED_DAYS`` after the current end
+    (or after today, for a promo that has ended), at most :func:`latest_extension_end`."""
+    latest = latest_extension_end(start, end, today=today, limits=limits)
+    if latest is None:
+        return None
+    return min(max(end, today) + timedelta(days=EXTENSION_SUGGESTED_DAYS), latest)
 
 
 def period_problems(start: date, end: date, *, today: date, old_start: date | None = None,

@@ -325,6 +325,9 @@ class SupplierRequestSerializer(serializers.ModelSerializer):
     answered_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
                                                help_text="Who answered; null while the request is open.")
     requested_at = serializers.DateTimeField(source="created_at", read_only=True)
+    answer = serializers.CharField(source="answer_text", read_only=True,
+                                   help_text="The answer as typed; one the portal wrote (the promo became final) "
+                                             "in the request's language.")
 
     class Meta:
         model = SupplierRequest

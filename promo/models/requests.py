@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -22,6 +23,16 @@ class SupplierRequestQuerySet(models.QuerySet):
 
     def open(self):
         return self.filter(status=self.model.Status.OPEN)
+
+
+# The answer the portal writes itself when a promo becomes final with a request open (nothing is
+# left to extend or cancel), by the promo's new status. Stored as it is here (Russian, the
+# portal's language, whoever acted) and worded for each reader by ``answer_text``.
+CLOSED_ANSWERS = {
+    "cancelled": gettext_noop("Промо отменено: запрос закрыт."),
+    "withdrawn": gettext_noop("Промо отозвано: запрос закрыт."),
+}
+_PORTAL_ANSWERS = frozenset(CLOSED_ANSWERS.values())
 
 
 class SupplierRequest(TimeStampedModel):
@@ -78,6 +89,12 @@ class SupplierRequest(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("promo:promo_detail", args=[self.promo_id]) + f"#request-{self.pk}"
+
+    @property
+    def answer_text(self) -> str:
+        """The answer in the reader's language when the portal wrote it (:data:`CLOSED_ANSWERS`),
+        as typed otherwise."""
+        return gettext(self.answer) if self.answer in _PORTAL_ANSWERS else self.answer
 
     @property
     def is_open(self) -> bool:

@@ -71,6 +71,7 @@ RESUBMIT_NEEDS_REVISION = _("Отклонённое промо можно отп
 WITHDRAW_IN_FORCE = _("Промо уже согласовано и действует: отозвать его нельзя, запросите отмену.")
 NOT_IN_FORCE = _("Отменить или продлить можно только согласованное промо.")
 ALREADY_FINISHED = _("Промо уже завершилось.")
+AT_LONGEST = _("Промо уже идёт самый долгий срок, который допускают правила (%(days)s дней): продлить его нельзя.")
 NO_LINES = _("В промо нет ни одной строки.")
 NO_TARGETING = _("Не выбран ни один филиал.")
 REQUEST_OPEN = {
@@ -264,6 +265,9 @@ def _cancel_state(promo: Promo, s: Standing, today: date) -> WorkflowError | Non
 def _extend_state(promo: Promo, s: Standing, today: date) -> WorkflowError | None:
     if promo.status not in EXTENDABLE_STATUSES:
         return IllegalStateError(NOT_IN_FORCE, code="not_in_force")
+    if rules.latest_extension_end(promo.start, promo.end, today=today) is None:
+        # Every later end breaks the period's length: offering the form could only lead to a refusal.
+        return IllegalStateError(AT_LONGEST % {"days": rules.Limits.from_settings().max_days}, code="period_too_long")
     return None
 
 

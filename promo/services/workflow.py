@@ -38,6 +38,7 @@ from simple_history.utils import bulk_update_with_history
 
 from promo import deadlines
 from promo.models import Promo, PromoEvent, PromoLine, SupplierRequest
+from promo.models.requests import CLOSED_ANSWERS
 from promo.services.errors import InvalidError, NotFoundError, StaleVersionError
 from promo.services.events import event_record
 from promo.services.revisions import revision_record
@@ -211,12 +212,6 @@ def back_to_approval(promo: Promo) -> list[str]:
     return fields
 
 
-REQUESTS_CLOSED = {
-    Status.CANCELLED: _("Промо отменено: запрос закрыт."),
-    Status.WITHDRAWN: _("Промо отозвано: запрос закрыт."),
-}
-
-
 def close_requests(promo: Promo, *, actor) -> int:
     """A promo that became final (cancelled, withdrawn) answers the supplier's open requests:
     nothing is left to extend or cancel. Returns how many it closed."""
@@ -226,7 +221,7 @@ def close_requests(promo: Promo, *, actor) -> int:
                                                                       status=SupplierRequest.Status.OPEN):
         request.status = SupplierRequest.Status.DECLINED
         request.answered_by, request.answered_at = actor, now
-        request.answer = str(REQUESTS_CLOSED[promo.status])
+        request.answer = CLOSED_ANSWERS[promo.status]  # worded for each reader: answer_text
         request._history_user = actor
         request.save(update_fields=["status", "answered_by", "answered_at", "answer", "updated_at"])
         closed += 1

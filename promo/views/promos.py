@@ -27,7 +27,7 @@ from django_filters.views import FilterView
 
 from branches.targeting import resolve
 from config.views import FormPostMixin
-from promo import economics
+from promo import economics, rules
 from promo.changes import ChangeFormatter, terms_changes
 from promo.filtersets import PromoFilterSet
 from promo.forms import workflow as wf
@@ -274,7 +274,8 @@ class PromoPage:
         if name == "correct":
             initial |= {"start": self.promo.start, "end": self.promo.end}
         if name in ("extend", "request_extension"):
-            initial["new_end"] = self.promo.end
+            # A later end than today's (the current end was always refused as «not later»).
+            initial["new_end"] = rules.suggested_extension_end(self.promo.start, self.promo.end, today=self.today)
         return initial
 
     @staticmethod

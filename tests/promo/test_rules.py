@@ -118,3 +118,43 @@ def test_n_and_m_limits(n, m, expected):
 def test_dates_promos_may_run_on():
     assert rules.date_in_range(date(2000, 1, 1)) is None and rules.date_in_range(date(2099, 12, 31)) is None
     assert rules.date_in_range(date(9999, 1, 1), field="end").params["reason"] == "out_of_range"
+
+
+# --- the end an extension form suggests -------------------------------------------------------
+
+@given(start=st.dates(min_value=rules.FIRST_PROMO_DAY, max_value=rules.LAST_PROMO_DAY - timedelta(days=120)),
+       length=st.integers(min_value=1, max_value=120), today=days)
+def test_a_suggested_extension_end_passes_every_rule_of_an_extension(start, length, today):
+    # given any period and any today
+    end = start + timedelta(days=length - 1)
+    # when the extension form suggests an end
+    suggested = rules.suggested_extension_end(start, end, today=today, limits=LIMITS)
+    if suggested is not None:
+        # then sending it as it is would be accepted: later than the end, a period the rules allow
+        assert rules.extension_end(suggested, end=end) is None
+        assert rules.period_problems(start, suggested, today=today, old_start=start, old_end=end,
+                                     limits=LIMITS) == []
+        assert suggested <= max(end, today) + timedelta(days=rules.EXTENSION_SUGGESTED_DAYS)
+    else:
+        # and when it suggests none, no later end passes (the promo already runs as long as it may)
+        assert rules.latest_extension_end(start, end, today=today, limits=LIMITS) is None
+        for later in (end + timedelta(days=1), today, start + timedelta(days=LIMITS.max_days - 1)):
+            if later > end:
+                assert rules.extension_end(later, end=end) is not None or rules.period_problems(
+                    start, later, today=today, old_start=start, old_end=end, limits=LIMITS)
+
+
+def test_the_suggested_extension_end_is_a_week_later_at_most_the_longest_period():
+    start = EARLIEST
+    # a 30-day promo: a week later
+    assert rules.suggested_extension_end(start, start + timedelta(days=29), today=TODAY,
+                                         limits=LIMITS) == start + timedelta(days=36)
+    # a 90-day promo: the 92nd day
+    assert rules.suggested_extension_end(start, start + timedelta(days=89), today=TODAY,
+                                         limits=LIMITS) == start + timedelta(days=91)
+    # a 92-day promo: none
+    assert rules.suggested_extension_end(start, start + timedelta(days=91), today=TODAY, limits=LIMITS) is None
+    # a promo that ended last week: a week after today
+    ended = TODAY - timedelta(days=7)
+    assert rules.suggested_extension_end(ended - timedelta(days=9), ended, today=TODAY,
+                                         limits=LIMITS) == TODAY + timedelta(days=7)

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import ApiToken
 from promo.models import OutboxMessage, Promo, PromoEvent, SupplierRequest
@@ -188,3 +189,68 @@ def test_an_extension_request_the_promo_has_outrun_is_not_offered_for_granting(w
     client.force_login(world.marketer)
     assert client.post(reverse("promo:request_decline", args=[asked.pk]), {"reason": "Уже продлено"}).status_code == 302
     assert SupplierRequest.objects.get(pk=asked.pk).status == SupplierRequest.Status.DECLINED
+
+
+@pytest.mark.parametrize(("who", "action"), [("supplier_user", "promo_request_extension"), ("marketer", "promo_extend")])
+def test_the_extension_forms_start_from_an_end_that_is_accepted_as_it_is(world, client, who, action):
+    # given an approved 14-day promo on the page of its supplier or of a marketer
+    promo = world.promo(Promo.Status.APPROVED)
+    user = getattr(world, who)
+    page = page_as(client, user, promo.get_absolute_url())
+    # then the form's new end is a week after the current one (not the current end, always refused)
+    suggested = promo.end + timedelta(days=7)
+    assert f'name="new_end" value="{suggested.isoformat()}"' in page
+    # and sent as it is (with a reason) it goes through
+    response = client.post(reverse(f"promo:{action}", args=[promo.pk]),
+                           {"version": promo.version, "new_end": suggested.isoformat(), "reason": "Остатки"})
+    assert response.status_code == 302
+    if who == "marketer":
+        assert Promo.objects.get(pk=promo.pk).end == suggested
+    else:
+        assert SupplierRequest.objects.get(promo=promo).new_end == suggested
+
+
+def test_a_promo_running_the_longest_period_offers_no_extension(world, client, settings):
+    # given an approved promo as long as the rules allow
+    promo = world.promo(Promo.Status.APPROVED, days=settings.PROMO_MAX_DAYS)
+    # then neither its supplier nor a marketer is offered an extension that could only be refused
+    for user, action in ((world.supplier_user, "promo_request_extension"), (world.marketer, "promo_extend")):
+        page = page_as(client, user, promo.get_absolute_url())
+        assert reverse(f"promo:{action}", args=[promo.pk]) not in page
+        # and a forged one is refused with the reason, nothing changed
+        response = client.post(reverse(f"promo:{action}", args=[promo.pk]), {
+            "version": promo.version, "new_end": (promo.end + timedelta(days=1)).isoformat(), "reason": "Остатки"})
+        assert response.status_code == 409
+        assert f"самый долгий срок, который допускают правила ({settings.PROMO_MAX_DAYS} дней)" in response.content.decode()
+    assert Promo.objects.get(pk=promo.pk).end == promo.end
+    assert not SupplierRequest.objects.filter(promo=promo).exists()
+
+
+def test_the_answer_a_cancellation_writes_reaches_each_reader_in_their_language(world, client, settings):
+    # (the pages switch the thread's language: it is put back after the test)
+    with translation.override(settings.LANGUAGE_CODE):
+        # given a supplier's open extension request, and a marketer working in English
+        promo = world.promo(Promo.Status.APPROVED)
+        asked = SupplierRequest.objects.create(promo=promo, kind=SupplierRequest.Kind.EXTENSION,
+                                               new_end=promo.end + timedelta(days=7), reason="Остатки",
+                                               requested_by=world.supplier_user)
+        client.force_login(world.marketer)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        # when he cancels the promo, which closes the request
+        response = client.post(reverse("promo:promo_cancel", args=[promo.pk]),
+                               {"version": promo.version, "reason": "Снят с производства"})
+        assert response.status_code == 302
+        assert SupplierRequest.objects.get(pk=asked.pk).status == SupplierRequest.Status.DECLINED
+        # then the Russian supplier reads the answer in Russian on the page, the list and the API
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+        for url in (promo.get_absolute_url(), reverse("promo:request_list") + "?status=all"):
+            assert "Промо отменено: запрос закрыт." in page_as(client, world.supplier_user, url)
+        api = client.get(f"/api/v1/requests/{asked.pk}/").json()
+        assert api["answer"] == "Промо отменено: запрос закрыт."
+        # and the English marketer in English
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        for url in (promo.get_absolute_url(), reverse("promo:request_list") + "?status=all"):
+            page = page_as(client, world.marketer, url)
+            assert "The promo is cancelled: the request is closed." in page and "запрос закрыт" not in page
+        client.force_login(world.marketer)
+        assert client.get(f"/api/v1/requests/{asked.pk}/").json()["answer"] == "The promo is cancelled: the request is closed."
