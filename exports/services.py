@@ -259,7 +259,17 @@ def _execute(run: ExportRun) -> ExportRun:
         _clean_up(staging, sinks)
         if published:  # the commit failed after the folder appeared: it must not stay
             shutil.rmtree(folder, ignore_errors=True)
-        return _fail(run, reason=str(exc) or type(exc).__name__)
+        with transaction.atomic():
+            try:
+                # Only the worker holding the run fails it: one whose lease ran out and whose
+                # run went to another worker (found before its next heartbeat) just stops.
+                run_lock_claimed(run)
+            except RunSuperseded:
+                logger.warning("export run %s had been taken over by another worker; its failure is not "
+                               "recorded", run.name)
+                run.refresh_from_db()
+                return run
+            return _fail(run, reason=str(exc) or type(exc).__name__)
 
     warnings = warnings + [w for r in results for w in r.warnings]
     errors = [e for r in results for e in r.errors]

@@ -88,6 +88,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "promo.decision_deadlines",
         "schedule": crontab(hour=PROMO_DEADLINES_HOUR, minute=PROMO_DEADLINES_MINUTE),
     },
+    # Price tag jobs whose worker died (silent for 10 minutes): queued again or failed with the reason.
+    "price-tag-jobs-recover": {"task": "promo.price_tag_jobs_recover", "schedule": float(RECOVERY_INTERVAL_SECONDS)},
     # Prepared price tag PDFs are kept PROMO_PRICE_TAGS_KEEP_DAYS days, then removed.
     "price-tag-jobs-clean": {"task": "promo.price_tag_jobs_clean", "schedule": crontab(hour=3, minute=30)},
     # The nightly ERP export (exports.tasks.export_nightly) at EXPORT_NIGHTLY_AT, local time.

@@ -12,3 +12,6 @@ PROMO_PRICE_TAGS_CHUNK_PAGES = env_int("PROMO_PRICE_TAGS_CHUNK_PAGES", 10)
 PROMO_PRICE_TAGS_ASYNC_TAGS = env_int("PROMO_PRICE_TAGS_ASYNC_TAGS", 500)
 # A prepared PDF is kept this many days, then removed with its job by the daily clean-up.
 PROMO_PRICE_TAGS_KEEP_DAYS = env_int("PROMO_PRICE_TAGS_KEEP_DAYS", 7)
+# A job whose worker died (silent for promo.models.documents.STALL_AFTER) is queued again by the
+# reaper at most this many times; after that it fails with the reason.
+PROMO_PRICE_TAGS_MAX_RESTARTS = env_int("PROMO_PRICE_TAGS_MAX_RESTARTS", 2)

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import Branch, TimeStampedModel
 
 # A job leaves the queue within seconds and writes its progress every few seconds while it
-# renders (``updated_at``); an unfinished job silent for longer has lost its worker or its message.
+# renders (``updated_at``); an unfinished job silent for longer has lost its worker or its message
+# (the reaper, promo.services.price_tags.price_tag_jobs_recover, queues it again).
 STALL_AFTER = timedelta(minutes=10)
 
 
@@ -51,6 +52,9 @@ class PriceTagJob(TimeStampedModel):
     file = models.FileField(_("файл"), upload_to="price-tags/%Y/%m/", max_length=300, blank=True)
     size = models.PositiveBigIntegerField(_("размер, байт"), default=0)
     failure = models.TextField(_("причина сбоя"), blank=True)
+    restarts = models.PositiveSmallIntegerField(
+        _("перезапусков"), default=0,
+        help_text=_("Сколько раз обработку пришлось начать заново, потому что обработчик остановился."))
     started_at = models.DateTimeField(_("начало"), null=True, blank=True)
     finished_at = models.DateTimeField(_("окончание"), null=True, blank=True)
 

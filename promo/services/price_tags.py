@@ -9,8 +9,10 @@ whole pages, merged), so the memory of a request does not grow with the branch.
 - :func:`price_tag_job_run` is what the worker runs: the progress goes to the job in
   autocommitted updates (another request sees the bar move), the PDF to MEDIA_ROOT;
 - :func:`price_tag_job_fail` marks a crash, so a job never stays «готовится» forever; a job
-  whose worker died silently (no progress for ``STALL_AFTER``) says so on its page, and asking
-  again fails it and queues a new one;
+  whose worker died silently (SIGKILL, out of memory, a restarted machine: no progress for
+  ``STALL_AFTER``) is queued again by the reaper (:func:`price_tag_jobs_recover`, beat), at most
+  PROMO_PRICE_TAGS_MAX_RESTARTS times, then failed with the reason; while the reaper does not
+  run, its page says so, and asking again fails it and queues a new one;
 - :func:`price_tag_jobs_clean` removes jobs (and their files) older than
   PROMO_PRICE_TAGS_KEEP_DAYS.
 
@@ -33,7 +35,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from branches.models import Branch
+from config.locks import advisory_xact_lock
 from promo.models import PriceTagJob
+from promo.models.documents import STALL_AFTER
 from promo.services.documents import price_tags_for, price_tags_write
 
 logger = logging.getLogger(__name__)
@@ -42,6 +46,8 @@ logger = logging.getLogger(__name__)
 PROGRESS_STEPS = 20
 
 STALLED = _lazy("Подготовка остановилась: обработчик фоновых задач не отвечал. Ценники заказаны заново.")
+WORKER_LOST = _lazy("Обработчик фоновых задач останавливался во время подготовки (перезапусков: %(restarts)s). "
+                    "Закажите ценники ещё раз; если сбой повторится, обратитесь в поддержку.")
 
 
 @dataclass
@@ -79,16 +85,21 @@ def price_tags_request(*, actor, branch: Branch, day: date, queue: bool = True) 
         return PriceTagsAnswer(tags=len(tags), file=out, pages=pages)
     if not queue:
         return PriceTagsAnswer(tags=len(tags))
-    unfinished = list(PriceTagJob.objects.restrict(actor)
-                      .filter(branch=branch, day=day, status__in=[PriceTagJob.Status.QUEUED, PriceTagJob.Status.RUNNING])
-                      .order_by("-created_at", "-pk"))
-    for job in unfinished:
-        if not job.looks_stuck:
-            return PriceTagsAnswer(tags=len(tags), job=job)  # a second click waits for the first
-    for job in unfinished:  # its worker or its message is lost: this request replaces it
-        price_tag_job_fail(job=job, reason=STALLED)
-    job = price_tag_job_create(actor=actor, branch=branch, day=day, tags_total=len(tags))
-    transaction.on_commit(lambda: _enqueue(job))
+    with transaction.atomic():
+        # Two requests at once (a double click, two tabs) look for the unfinished job one
+        # after the other, so the second finds the first's job instead of queueing its own.
+        advisory_xact_lock(f"price-tags:{actor.pk}:{branch.pk}:{day.isoformat()}")
+        unfinished = list(PriceTagJob.objects.restrict(actor)
+                          .filter(branch=branch, day=day,
+                                  status__in=[PriceTagJob.Status.QUEUED, PriceTagJob.Status.RUNNING])
+                          .order_by("-created_at", "-pk"))
+        for job in unfinished:
+            if not job.looks_stuck:
+                return PriceTagsAnswer(tags=len(tags), job=job)  # a second click waits for the first
+        for job in unfinished:  # its worker or its message is lost: this request replaces it
+            price_tag_job_fail(job=job, reason=STALLED)
+        job = price_tag_job_create(actor=actor, branch=branch, day=day, tags_total=len(tags))
+        transaction.on_commit(lambda: _enqueue(job))
     return PriceTagsAnswer(tags=len(tags), job=job)
 
 
@@ -182,3 +193,33 @@ def price_tag_jobs_clean(*, now=None) -> int:
         removed += 1
     old.delete()
     return removed
+
+
+def price_tag_jobs_recover(*, now=None) -> dict[str, list[int]]:
+    """The reaper (beat, every RECOVERY_INTERVAL_SECONDS): an unfinished job silent for
+    STALL_AFTER lost its worker or its message. It is queued again (``restarts`` + 1; the render
+    starts over and writes the whole PDF, so a dead worker's half-done work costs nothing), at
+    most PROMO_PRICE_TAGS_MAX_RESTARTS times; after that it fails with the reason (a branch that
+    kills its worker every time). Each job is handled under its row lock, skipping rows another
+    process holds. Returns the ids restarted and failed."""
+    now = now or timezone.now()
+    silent = PriceTagJob.objects.filter(status__in=[PriceTagJob.Status.QUEUED, PriceTagJob.Status.RUNNING],
+                                        updated_at__lt=now - STALL_AFTER)
+    report: dict[str, list[int]] = {"restarted": [], "failed": []}
+    for pk in silent.values_list("pk", flat=True):
+        with transaction.atomic():
+            job = silent.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if job is None:
+                continue  # renewed, finished or taken meanwhile
+            if job.restarts >= settings.PROMO_PRICE_TAGS_MAX_RESTARTS:
+                with translation.override(job.language or settings.LANGUAGE_CODE):
+                    price_tag_job_fail(job=job, reason=str(WORKER_LOST) % {"restarts": job.restarts})
+                report["failed"].append(pk)
+                continue
+            job.status, job.tags_done, job.restarts = PriceTagJob.Status.QUEUED, 0, job.restarts + 1
+            job.save(update_fields=["status", "tags_done", "restarts", "updated_at"])
+            transaction.on_commit(lambda job=job: _enqueue(job))
+            report["restarted"].append(pk)
+    if report["restarted"] or report["failed"]:
+        logger.warning("price tag recovery: restarted %s, failed %s", report["restarted"], report["failed"])
+    return report

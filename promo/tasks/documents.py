@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from promo.models import PriceTagJob
 
-__all__ = ["price_tag_jobs_clean_task", "price_tags_render_task"]
+__all__ = ["price_tag_jobs_clean_task", "price_tag_jobs_recover_task", "price_tags_render_task"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,3 +47,11 @@ def price_tag_jobs_clean_task() -> int:
     from promo.services.price_tags import price_tag_jobs_clean
 
     return price_tag_jobs_clean()
+
+
+@shared_task(name="promo.price_tag_jobs_recover", ignore_result=True)
+def price_tag_jobs_recover_task() -> dict[str, list[int]]:
+    """Queue again, or fail, the jobs whose worker died (beat, every RECOVERY_INTERVAL_SECONDS)."""
+    from promo.services.price_tags import price_tag_jobs_recover
+
+    return price_tag_jobs_recover()

@@ -43,18 +43,21 @@ def match_revisions(promos: list[PromoCandidate], *, lock: bool = False) -> dict
     same name (after folding), mechanic kind and period. An unnamed candidate carries the name
     made for it, so it matches only a promo that was uploaded unnamed too, never a named one.
     Each existing promo is matched once (the newest first). ``lock`` takes row locks (inside the saving
-    transaction) so two uploads cannot revise the same promo at once."""
+    transaction, in primary-key order) so two uploads cannot revise the same promo at once."""
     if not promos:
         return {}
+    # Row locks are taken in primary-key order, as every batch of the portal takes them (mass
+    # corrections, the deadline and date events): taken the other way round, two batches
+    # sharing promos deadlock. The newest promo is matched first all the same.
     existing = Promo.objects.filter(
         supplier_id__in={p.supplier_id for p in promos},
         start__gte=min(p.start for p in promos),
         end__lte=max(p.end for p in promos),
-    ).exclude(status__in=Promo.Status.final()).order_by("-pk")
+    ).exclude(status__in=Promo.Status.final()).order_by("pk")
     if lock:
         existing = existing.select_for_update(of=("self",))
     by_period: dict[tuple, list[Promo]] = {}
-    for promo in existing:
+    for promo in reversed(list(existing)):
         by_period.setdefault((promo.supplier_id, promo.mechanic, promo.start, promo.end), []).append(promo)
     if not by_period:
         return {}

@@ -2,8 +2,9 @@
 transaction, all or nothing (the upload lifecycle around it: :mod:`.uploads`).
 
 A PostgreSQL advisory lock on the file's sha256 serialises two uploads of the same file (a
-double submit) and the duplicate check is repeated under it; the promos to revise are locked
-again. New promos are written in bulk with their lines, history, frozen revision 1 and events
+double submit) and the duplicate check is repeated under it; one per supplier of the sheet
+serialises the save steps of different sheets of the same suppliers (a promo one creates is a
+revision for the other); the promos to revise are locked again, in primary-key order. New promos are written in bulk with their lines, history, frozen revision 1 and events
 (``config.bulk.bulk_insert``: a fixed number of statements whatever the size); a promo the sheet
 corrects becomes its next revision (:func:`_revise`), exactly as the plan
 (:mod:`.plan`) says; a plan that removes lines or changes an unnamed promo is saved only once
@@ -22,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_update_with_history
 
 from config.bulk import BATCH, bulk_insert
-from config.locks import advisory_xact_lock
+from config.locks import advisory_xact_lock, advisory_xact_locks
 from promo.models import Promo, PromoEvent, PromoLine, PromoRevision, PromoUpload
 from promo.services.events import event_record
 from promo.services.imports.leases import lock_claimed
@@ -80,6 +81,14 @@ def _advisory_lock(sha256: str) -> None:
     """Serialise imports of the same file: a double submit waits here for the first one and
     then finds it imported."""
     advisory_xact_lock(f"promo-upload:{sha256}")
+
+
+def _supplier_locks(promos: list[PromoCandidate]) -> None:
+    """Serialise the save steps of uploads for the same suppliers: two different sheets of one
+    new promo, checked at the same time, both found no such promo; saved one after the other,
+    the second matches the first's promo (a revision) instead of creating it twice. Taken after
+    the file's lock and before any row lock, by every upload in the same order."""
+    advisory_xact_locks(f"promo-upload-supplier:{pk}" for pk in {p.supplier_id for p in promos})
 
 
 def _line_values(candidate: LineCandidate, promo_id: int) -> dict:
@@ -215,6 +224,7 @@ def upload_save(*, upload: PromoUpload, actor, validation: Validation, dry_run: 
         earlier = earlier_import(upload)
         if earlier is not None:
             raise AlreadyImported(earlier)
+        _supplier_locks(validation.promos)
         # Match again under row locks: the promos may have moved since validation.
         matches = match_revisions(validation.promos, lock=True)
         current: dict[int, list[PromoLine]] = {}
