@@ -9,7 +9,7 @@ the submitted lines, the branches in scope, the chain's branches and groups (pro
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -51,7 +51,7 @@ class Timeline:
     first: date
     last: date
     regular_price: Decimal
-    branch_count: int
+    branch_count: int  # the branches in scope trading on a day of the window at least
     rows: list[Row]
     rule: str
 
@@ -126,8 +126,22 @@ def product_timeline(*, product: Product, user, first: date, last: date,
             unit_price=offer.unit_price if shown else None,
             branches=tuple(sorted(codes[pk] for pk in segment.branches)),
         ))
+    # The branches with a shelf at all in the window (one closed before it, or opening after it, has none).
+    trading = sum(1 for opened, closed in scope.values()
+                  if (opened is None or opened <= last) and (closed is None or closed > first))
     return Timeline(product=product, first=first, last=last, regular_price=product.regular_price,
-                    branch_count=len(scope), rows=rows, rule=rule)
+                    branch_count=trading, rows=rows, rule=rule)
+
+
+def next_offer_start(product: Product, *, after: date, branches=None, days: int = 366) -> date | None:
+    """The first day after ``after`` (within ``days``) on which a promo of ``product`` (in force
+    or awaiting its decision) could set its price in ``branches`` (a Branch queryset; the whole
+    chain by default): where an empty window points the reader to. Who the promo is is not
+    said, so it needs no visibility check."""
+    first = after + timedelta(days=1)
+    offers = offers_for(product, first=first, last=after + timedelta(days=days))
+    scope = None if branches is None else frozenset(branches.values_list("pk", flat=True))
+    return min((max(offer.start, first) for offer in offers if scope is None or offer.branches & scope), default=None)
 
 
 def first_approvals(promo_ids) -> dict[int, object]:

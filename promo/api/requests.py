@@ -22,7 +22,8 @@ from promo.services import supplier_requests
 
 # An answered request cannot be answered again; the promo may have moved on since it was asked.
 ANSWER_ERRORS = {409: error_response("The request was answered already (`request_answered`), or the promo's "
-                                     "state no longer allows what it asks (e.g. `illegal_move`, `finished`).")}
+                                     "state no longer allows what it asks (e.g. `illegal_move`, `finished`; `request_overtaken`: the "
+                                     "promo already runs to the end asked for).")}
 
 
 class SupplierRequestFilterSet(ApiFilterSet):

@@ -8,14 +8,32 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from promo.models import PromoEvent
-from promo.notifications import SUPPLIER_KINDS
-from suppliers.roles import is_staff_role
+from promo.notifications import routing
+from suppliers.roles import Role, has_role, is_category_manager, is_marketer, is_supplier_user
+
+
+def routing_roles(user) -> set[str]:
+    """The roles of the routing table (:mod:`promo.notifications.routing`) ``user`` holds, as
+    :mod:`promo.notifications.recipients` finds them: the supplier users, the category managers
+    (of the lines, and of the lines still waiting), the marketer group, the head of category group."""
+    roles = set()
+    if is_supplier_user(user):
+        roles.add(routing.SUPPLIER)
+    if is_category_manager(user):
+        roles |= {routing.CATEGORY_MANAGER, routing.DECIDING_MANAGER}
+    if has_role(user, Role.MARKETER):
+        roles.add(routing.MARKETER)
+    head = settings.PROMO_HEAD_OF_CATEGORY_GROUP
+    if head and user.groups.filter(name=head).exists():
+        roles.add(routing.HEAD_OF_CATEGORY)
+    return roles
 
 
 def kinds_for(user) -> list[tuple[str, str]]:
-    """The event kinds ``user`` can be mailed about (suppliers never get export results)."""
-    kinds = PromoEvent.Kind if is_staff_role(user) else SUPPLIER_KINDS
-    return [(kind.value, kind.label) for kind in kinds]
+    """The event kinds ``user`` can ever be mailed about (a supplier never gets export results,
+    a manager no uploads, a marketer no reminder meant for the deciding manager)."""
+    kinds = routing.kinds_heard(routing_roles(user), starts_work=is_marketer(user))
+    return [(kind, PromoEvent.Kind(kind).label) for kind in kinds]
 
 
 class NotificationSettingsForm(forms.Form):

@@ -105,6 +105,16 @@ def roles_for(kind: str) -> frozenset[str]:
 SUPPLIER_KINDS = tuple(kind for kind in Kind if SUPPLIER in roles_for(kind))
 
 
+def kinds_heard(roles, *, starts_work: bool = False) -> tuple[str, ...]:
+    """The event kinds someone holding ``roles`` (of :data:`ROLES`) can ever be mailed about, in
+    the kinds' order; ``starts_work``: he may start the background work of :data:`STARTER_HEARS`
+    (an export run), whose outcome he hears as its starter. The settings page offers these only:
+    a checkbox for a kind nobody of his roles is sent is a switch that does nothing."""
+    roles = frozenset(roles)
+    return tuple(kind for kind in Kind
+                 if roles & roles_for(kind) or (starts_work and kind in STARTER_HEARS))
+
+
 def routing_table_markdown() -> str:
     """The routing table as docs/development/notifications.md shows it."""
     head = ["event", *(ROLE_TITLES[role] for role in ROLES), "when"]

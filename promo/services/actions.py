@@ -81,6 +81,8 @@ REQUEST_OPEN = {
                                          "второй такой же запрос не нужен."),
 }
 NO_OPEN_REQUEST = _("Открытого запроса поставщика нет: на него уже ответили.")
+REQUEST_OVERTAKEN = _("Промо уже идёт до %(end)s, не раньше запрошенного %(asked)s: продлевать по этому "
+                      "запросу нечего, его можно только отклонить.")
 ANSWER_NOT_ALLOWED = _("Ответить на запрос может маркетолог или менеджер категорий этого промо.")
 
 # Statuses whose terms a manager or a marketer may correct (a rejected promo's way on is a
@@ -313,8 +315,19 @@ def _no_request(kind: str | None, s: Standing) -> WorkflowError | None:
     return None if found else IllegalStateError(NO_OPEN_REQUEST, code="no_open_request")
 
 
+def _request_overtaken(promo: Promo, s: Standing) -> WorkflowError | None:
+    """The open extension request asks for an end the promo has reached already (a marketer
+    extended it meanwhile): granting it would only be refused as «not later»."""
+    request = s.open_requests.get(SupplierRequest.Kind.EXTENSION)
+    if request is None or request.new_end is None or rules.extension_end(request.new_end, end=promo.end) is None:
+        return None
+    return IllegalStateError(REQUEST_OVERTAKEN % {"end": f"{promo.end:%d.%m.%Y}", "asked": f"{request.new_end:%d.%m.%Y}"},
+                             code="request_overtaken")
+
+
 def _accept_extension_state(promo: Promo, s: Standing, today: date) -> WorkflowError | None:
-    return _no_request(SupplierRequest.Kind.EXTENSION, s) or _extend_state(promo, s, today)
+    return (_no_request(SupplierRequest.Kind.EXTENSION, s) or _extend_state(promo, s, today)
+            or _request_overtaken(promo, s))
 
 
 def _accept_cancellation_state(promo: Promo, s: Standing, today: date) -> WorkflowError | None:

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from promo.models import Promo, PromoEvent, SupplierRequest
@@ -133,7 +134,10 @@ def request_accept(*, request: SupplierRequest, actor, reason: str = "", today: 
         promo, request, standing = _answering(request, actor=actor, action=action)
         require_state(action, promo=promo, standing=standing, today=today)
         answer = (reason or "").strip()
-        because = answer or str(ACCEPT_REASON % {"reason": request.reason})
+        # Stored text, read by everyone: in the portal's language, not in the one of whoever
+        # happened to accept (an English page left «At the supplier's request» in Russian history).
+        with translation.override(settings.LANGUAGE_CODE):
+            because = answer or str(ACCEPT_REASON % {"reason": request.reason})
         from_status, old_end = promo.status, promo.end
         _mark(request, actor=actor, status=SupplierRequest.Status.ACCEPTED, answer=answer)
         payload = {}

@@ -1,6 +1,7 @@
 """The home page: what the signed-in person works on, by role: the approval queue (with the
 decision due dates) for a category manager, its own promos and uploads for a supplier,
-everything for a marketer; and the suppliers' open requests each of them should see (a
+everything for a marketer (with the decisions past their due date, which the escalation mail
+links here); and the suppliers' open requests each of them should see (a
 marketer: all, a manager: of his categories, a supplier: its own)."""
 
 from dataclasses import dataclass
@@ -60,6 +61,12 @@ class HomeView(LoginRequiredMixin, TemplateView):
             context["recent_promos"] = recent_rows(
                 list(promo_page_queryset(user).order_by("-updated_at", "-pk")[:HOME_ROWS]))
         if is_marketer(user):
+            # The decisions past their due date: what the escalation mail (decision_overdue) tells
+            # the marketers about, with its link to this page.
+            overdue = list(Promo.objects.filter(status=Promo.Status.SUBMITTED, decision_due__lt=today)
+                           .select_related("supplier").order_by("decision_due", "pk")[:HOME_ROWS + 1])
+            context["overdue_decisions"] = overdue[:HOME_ROWS]
+            context["more_overdue"] = len(overdue) > HOME_ROWS
             context["recent_events"] = list(
                 PromoEvent.objects.select_related("actor", "promo").order_by("-created_at", "-pk")[:HOME_ROWS]
             )

@@ -292,7 +292,16 @@ class CalendarView(RoleRequiredMixin, View):
         shown = list(promos[:CALENDAR_LIMIT + 1])
         bars = geometry.bars(shown[:CALENDAR_LIMIT])
         today = date.today()
+        next_start = None
+        if not shown:
+            # An empty window is not the end of the story: the first promo after it, if any.
+            next_start = form.filter(
+                Promo.objects.restrict(request.user)
+                .exclude(status__in=[Promo.Status.WITHDRAWN, Promo.Status.CANCELLED, Promo.Status.REJECTED])
+                .filter(start__gt=geometry.last)).order_by("start").values_list("start", flat=True).first()
         context = {
+            "next_start": next_start,
+            "next_week": (next_start - timedelta(days=next_start.weekday())).isoformat() if next_start else None,
             "form": form,
             "bars": bars,
             "bars_markup": bars_markup(bars, geometry),

@@ -10,11 +10,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.formats import number_format
+from django.utils.http import urlencode
 from django.views import View
 
-from promo.forms.timeline import TimelineForm
-from promo.timeline import Row, Timeline, product_timeline
+from promo.forms.timeline import DEFAULT_DAYS, TimelineForm
+from promo.timeline import Row, Timeline, next_offer_start, product_timeline
 from promo.views.promos import INVALID_STATUS, RoleRequiredMixin
 from suppliers.models import Product
 
@@ -86,7 +88,8 @@ class TimelineGeometry:
         # price is not said.
         price = row.unit_price if row.unit_price is not None else self.regular
         width = round(row.days * self.day_width, 2)
-        label = f"{row.promo} {number_format(row.unit_price, 2)}" if row.promo else "…"
+        # Grouped as the table and the rest of the portal write money (1 281,90).
+        label = f"{row.promo} {number_format(row.unit_price, 2, force_grouping=True)}" if row.promo else "…"
         return Bar(row=row, x=self.x(row.start), y=self.y(price) - self.BAR / 2, width=width,
                    label=label if width > 6 * len(label) else (row.promo or "…") if width > 6 * 8 else "")
 
@@ -101,7 +104,18 @@ def timeline_context(request, product: Product) -> tuple[dict, int]:
                                 branches=form.branches())
     geometry = TimelineGeometry(timeline)
     today = date.today()
+    next_start = next_link = None
+    if not timeline.rows:
+        # An empty window is not the end of the story: the product's next promo, if any.
+        next_start = next_offer_start(product, after=last, branches=form.branches())
+        if next_start is not None:
+            kept = {name: form.data[name] for name in ("branch", "region") if form.is_valid() and form.data.get(name)}
+            query = {**kept, "from": next_start.isoformat(),
+                     "to": (next_start + timedelta(days=DEFAULT_DAYS - 1)).isoformat()}
+            next_link = f"{reverse('promo:product_timeline', args=[product.pk])}?{urlencode(query)}"
     return {
+        "next_start": next_start,
+        "next_link": next_link,
         "product": product,
         "form": form,
         "timeline": timeline,

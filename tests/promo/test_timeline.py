@@ -308,3 +308,72 @@ def test_the_timeline_agrees_with_the_export_and_the_price_tags_for_the_day(plan
         assert on_shelf == exported
         assert tags == {code for branch, code in on_shelf if branch == some_branch.code}
         transaction.set_rollback(True)
+
+
+def test_an_empty_window_points_to_the_products_next_promo(client_for, overlap):
+    product, region, p1, p2, p3 = overlap
+    url = reverse(TIMELINE, args=[product.pk])
+    before = {"from": (FIRST - timedelta(days=60)).isoformat(), "to": (FIRST - timedelta(days=31)).isoformat()}
+
+    # when the supplier opens a window before the first promo (the regular price all along)
+    page = client_for("s001").get(url, before).content.decode()
+
+    # then the page says when the next one starts and links to the window from that day
+    assert "ни одно промо не ставит цену" in page
+    assert f"Ближайшее промо этого товара — с {FIRST:%d.%m.%Y}" in page
+    link = f'{url}?from={FIRST:%Y-%m-%d}&amp;to={FIRST + timedelta(days=90):%Y-%m-%d}'
+    assert f'href="{link}"' in page
+    # and that window shows the promo
+    assert p1.code in client_for("s001").get(url, {"from": FIRST.isoformat()}).content.decode()
+    # a region's window keeps the region; P2 alone starts later there but P1 covers the chain
+    in_region = client_for("s001").get(url, {**before, "region": region.code}).content.decode()
+    assert f'href="{url}?region={region.code}&amp;from={FIRST:%Y-%m-%d}' in in_region
+    # and after the last promo there is nothing to point to
+    after = client_for("s001").get(url, {"from": (FIRST + timedelta(days=40)).isoformat()}).content.decode()
+    assert "ни одно промо не ставит цену" in after and "Ближайшее промо" not in after
+
+
+def test_the_next_promo_is_looked_for_in_the_branches_asked_for(client_for, db):
+    # given a product whose only promo runs in one region
+    product = Product.objects.filter(supplier__code="S001").order_by("article").first()
+    region, elsewhere = Region.objects.order_by("code")[:2]
+    shelf_promo(product, start=FIRST, targeting={"regions": [region.pk]})
+    url = reverse(TIMELINE, args=[product.pk])
+    before = {"from": (FIRST - timedelta(days=30)).isoformat(), "to": (FIRST - timedelta(days=1)).isoformat()}
+
+    # when a window before it is shown for another region, then no next promo is announced there
+    assert "Ближайшее промо" not in client_for("s001").get(url, {**before, "region": elsewhere.code}).content.decode()
+    # while in its own region it is
+    assert "Ближайшее промо" in client_for("s001").get(url, {**before, "region": region.code}).content.decode()
+
+
+def test_the_branch_count_is_of_the_branches_trading_in_the_window_and_a_closed_one_has_no_shelf(
+        client_for, overlap):
+    product = overlap[0]
+    url = reverse(TIMELINE, args=[product.pk])
+    window = {"from": FIRST.isoformat(), "to": (FIRST + timedelta(days=27)).isoformat()}
+    closed = Branch.objects.exclude(closed=None).filter(closed__lte=FIRST).first()
+    assert closed is not None, "the demo set has a branch closed before the window"
+
+    # when the chain's timeline is shown, then it counts the branches with a shelf in the window
+    timeline = client_for("marketer").get(url, window).context["timeline"]
+    trading = {pk for day in range(28) for pk in
+               Branch.objects.open_on(FIRST + timedelta(days=day)).values_list("pk", flat=True)}
+    assert timeline.branch_count == len(trading) < Branch.objects.count()
+    # and a branch closed before it has no shelf, said so rather than «the regular price»
+    page = client_for("marketer").get(url, {**window, "branch": closed.code}).content.decode()
+    assert "ни один из выбранных филиалов не работает" in page and "на полке регулярная цена" not in page
+
+
+def test_the_bar_labels_group_money_as_the_table_does(client_for, db):
+    # given a promo of S002's product above 1 000 ₽, at 10 %
+    product = Product.objects.filter(supplier__code="S002", regular_price__gte=Decimal("1000")).order_by("article").first()
+    promo = shelf_promo(product, start=FIRST, days=60, discount="10")
+    price = mechanics.percent_price(product.regular_price, Decimal("10"))
+    assert price >= Decimal("1000")
+
+    # when s002 opens the timeline, then the bar's label writes the price as the table does
+    page = client_for("s002").get(reverse(TIMELINE, args=[product.pk]), {"from": FIRST.isoformat()}).content.decode()
+    grouped = f"{price:,.2f}".replace(",", "\xa0").replace(".", ",")
+    assert f'{grouped} ₽</td>' in page
+    assert f'>{promo.code} {grouped}</text>' in page

@@ -2,6 +2,7 @@
 language; what is saved is what the outbox respects."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from promo.models import NotificationSettings, OutboxMessage, PromoEvent
@@ -73,3 +74,39 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client):
 
 def test_the_menu_links_the_page(client_for):
     assert f'href="{URL}"' in client_for("manager").get(reverse("home")).content.decode()
+
+
+def offered_to(client) -> set[str]:
+    return {value for value, _label in client.get(URL).context["form"].fields["enabled_kinds"].choices}
+
+
+def test_each_role_is_offered_only_the_kinds_it_can_be_sent(client_for):
+    # when a category manager and a marketer open the page
+    manager, marketer = offered_to(client_for("manager2")), offered_to(client_for("marketer"))
+
+    # then the manager is offered his reminders and his promos' news, not what the routing table
+    # sends only to others (uploads, exports, the marketers' escalation) nor what nobody is sent
+    assert {Kind.DECISION_DUE, Kind.PROMO_SUBMITTED, Kind.REVISION_CREATED} <= manager
+    assert not {Kind.UPLOAD_IMPORTED, Kind.EXPORT_FAILED, Kind.DECISION_OVERDUE, Kind.PROMO_CREATED} & manager
+    # and the marketer his escalation and the export results, not the deciding manager's reminder
+    assert {Kind.DECISION_OVERDUE, Kind.EXPORT_FAILED, Kind.UPLOAD_IMPORTED} <= marketer
+    assert not {Kind.DECISION_DUE, Kind.REVISION_CREATED, Kind.PROMO_CREATED} & marketer
+
+
+def test_the_head_of_category_is_offered_the_escalation(client_for, demo_user, settings):
+    # given manager2 in the head of category group
+    settings.PROMO_HEAD_OF_CATEGORY_GROUP = "head_of_category"
+    demo_user("manager2").groups.add(Group.objects.create(name="head_of_category"))
+
+    # when he opens the page, then the overdue escalation is offered to him too
+    assert Kind.DECISION_OVERDUE in offered_to(client_for("manager2"))
+
+
+def test_a_person_no_event_is_sent_to_is_told_so(client, django_user_model):
+    # given a signed-in person with no role
+    client.force_login(django_user_model.objects.create_user("nobody", email="nobody@example.com"))
+
+    # when he opens the page, then no checkbox, and a word why
+    response = client.get(URL)
+    assert offered_to(client) == set()
+    assert "ни одно событие не адресовано вашей роли" in response.content.decode()

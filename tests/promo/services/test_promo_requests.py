@@ -4,6 +4,7 @@ runs the extension or the cancellation) and declining (with a reason), and who h
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 
 from promo.models import OutboxMessage, Promo, PromoEvent, SupplierRequest
 from promo.services import actions, errors, supplier_requests, transitions, workflow
@@ -192,3 +193,14 @@ def test_a_withdrawal_closes_the_open_request_too(world):
                                                       new_end=promo.end + timedelta(days=5), reason="Спрос")
     transitions.promo_withdraw(promo=promo, actor=world.supplier_user)
     assert SupplierRequest.objects.get(pk=asked.pk).answer == "Промо отозвано: запрос закрыт."
+
+
+def test_the_reason_stored_for_an_accepted_request_does_not_depend_on_the_acceptors_language(world):
+    # given a cancellation request, accepted by a marketer whose pages are in English
+    promo = world.promo(Promo.Status.APPROVED)
+    asked = supplier_requests.promo_request_cancellation(promo=promo, actor=world.supplier_user, reason="Нет товара")
+    with translation.override("en"):
+        supplier_requests.request_accept(request=asked, actor=world.marketer)
+
+    # then the cancellation's reason, which the Russian history shows, is in the portal's language
+    assert promo.events.get(kind=Kind.PROMO_CANCELLED).reason == "По запросу поставщика: Нет товара"

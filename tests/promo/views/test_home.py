@@ -1,6 +1,9 @@
 """Each role's home page shows what that person works on, with links."""
 
+from datetime import timedelta
+
 from django.urls import reverse
+from django.utils import timezone
 
 HOME = reverse("home")
 
@@ -83,3 +86,42 @@ def test_manager_home_counts_what_his_lists_count(client_for, make_promo, demo_u
     # when he opens his home page again, then the queue counts his categories, the rest every promo
     assert shown(client_for("manager3")) == expected(manager3) == {
         "to_review": 3, "total": 10, "submitted": 4, "approved": 2, "rejected": 1}
+
+
+def test_marketer_home_lists_the_overdue_decisions_the_escalation_mail_links_to(client_for, make_promo):
+    # given a promo past its decision due date, one due tomorrow, and an approved one once due
+    today = timezone.localdate()
+    overdue = make_promo(decision_due=today - timedelta(days=2))
+    due = make_promo(decision_due=today + timedelta(days=1))
+    decided = make_promo(status="approved", decision_due=today - timedelta(days=5))
+
+    # when the marketer opens the home page (where the decision_overdue mail's link leads)
+    page = client_for("marketer").get(HOME).content.decode()
+
+    # then the overdue promo is listed with its due date under «Просрочены решения», the others not
+    assert "Просрочены решения" in page
+    section = page.split("Просрочены решения", 1)[1].split("</section>", 1)[0]
+    assert overdue.code in section and f"{overdue.decision_due:%d.%m.%Y}" in section
+    assert due.code not in section and decided.code not in section
+
+
+def test_marketer_home_says_nothing_of_overdue_decisions_when_none_is(client_for, make_promo):
+    # given only a promo due tomorrow
+    make_promo(decision_due=timezone.localdate() + timedelta(days=1))
+
+    # when the marketer opens the home page, then no overdue section
+    assert "Просрочены решения" not in client_for("marketer").get(HOME).content.decode()
+
+
+def test_marketer_home_says_when_more_decisions_are_overdue_than_it_lists(client_for, make_promo):
+    # given 11 promos past their due date
+    today = timezone.localdate()
+    promos = [make_promo(decision_due=today - timedelta(days=20 - n)) for n in range(11)]
+
+    # when the marketer opens the home page
+    page = client_for("marketer").get(HOME).content.decode()
+
+    # then the 10 oldest are listed and a word says there are more
+    section = page.split("Просрочены решения", 1)[1].split("</section>", 1)[0]
+    assert all(promo.code in section for promo in promos[:10]) and promos[10].code not in section
+    assert "Показаны 10 самых давних" in section

@@ -95,6 +95,27 @@ def test_calendar_later_and_earlier_links_move_the_window(client_for, make_promo
     assert later.context["form"].cleaned_data["region"].pk == 1
 
 
+def test_an_empty_calendar_window_points_to_the_next_promo(client_for, make_promo):
+    # given promos of S001 and S002 starting months after the window, and a withdrawn one before them
+    first = make_promo(supplier="S001", start=date(2027, 6, 2))
+    make_promo(supplier="S002", start=date(2027, 5, 5))
+    make_promo(supplier="S001", start=date(2027, 5, 12), status=Promo.Status.WITHDRAWN)
+    client = client_for("marketer")
+
+    # when the marketer opens an empty window filtered to S001
+    supplier = Supplier.objects.get(code="S001").pk
+    page = client.get(CALENDAR, {"start": "2027-03-01", "weeks": 4, "supplier": supplier}).content.decode()
+
+    # then it says when S001's next promo starts, linking to its week with the filter kept
+    assert "В этом периоде промо нет." in page
+    href, = re.findall(r'<p class="next-promo"><a href="([^"]*)">Ближайшее промо начинается 02.06.2027', page)
+    following = client.get(CALENDAR + href.replace("&amp;", "&"))
+    assert following.context["first"] == date(2027, 5, 31)
+    assert bars(following.content.decode()) == [first.code]
+    # and a window after every promo announces none
+    assert "Ближайшее промо" not in client.get(CALENDAR, {"start": "2027-09-06"}).content.decode()
+
+
 @pytest.mark.parametrize("start", ["0001-01-01", "0001-01-03", "9999-12-31"])
 def test_calendar_far_out_of_range_is_a_message_not_a_crash(db, client_for, start):
     # given: a start week typed (or linked) far outside any promo

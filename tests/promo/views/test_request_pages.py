@@ -12,7 +12,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.models import ApiToken
 from promo.models import OutboxMessage, Promo, PromoEvent, SupplierRequest
+from promo.services.point_corrections import promo_extend
 from tests.promo.services import world as cast
 
 
@@ -54,6 +56,11 @@ def test_extension_request_through_the_pages(world, client):
     again = client.post(url, {"version": promo.version, "new_end": new_end.isoformat(), "reason": "Остатки"})
     assert again.status_code == 409 and "уже отправлен" in again.content.decode()
     assert SupplierRequest.objects.filter(promo=promo).count() == 1
+    # and the marketers' mail tells what is asked, not that something changed (nothing has yet)
+    mail = OutboxMessage.objects.filter(event__kind=PromoEvent.Kind.EXTENSION_REQUESTED,
+                                        recipient=world.marketer).get()
+    for body in (mail.body_text, mail.body_html):
+        assert "Что просят изменить" in body and "Что изменилось" not in body
 
     # and everyone concerned sees it: the promo page, the queue, home and «Запросы»
     accept = reverse("promo:request_accept", args=[asked.pk])
@@ -129,6 +136,59 @@ def test_who_may_not_accept_is_told_so(world, client, role, status):
     response = client.post(reverse("promo:request_accept", args=[asked.pk]), {"reason": "Да"})
     assert response.status_code == status
     assert SupplierRequest.objects.get(pk=asked.pk).status == SupplierRequest.Status.OPEN
+
+
+def test_a_supplier_sees_his_own_requests_as_his_and_is_told_where_to_ask(world, client):
+    # given an approved promo of the supplier's with no request yet
+    promo = world.promo(Promo.Status.APPROVED)
+
+    # when the supplier opens «Запросы»
+    page = page_as(client, world.supplier_user, reverse("promo:request_list"))
+
+    # then the page is his («Мои запросы», no supplier column) and says where a request is made
+    assert "<h1>Мои запросы" in page and "Запросы поставщиков" not in page
+    assert "<th>Поставщик</th>" not in page
+    assert "можно на его странице" in page
+    # and once he asked, the request is listed without the supplier column
+    SupplierRequest.objects.create(promo=promo, kind=SupplierRequest.Kind.CANCELLATION, reason="Нет товара",
+                                   requested_by=world.supplier_user)
+    page = page_as(client, world.supplier_user, reverse("promo:request_list"))
+    assert promo.code in page and "<th>Поставщик</th>" not in page
+    # while the marketer still sees the supplier of each request
+    assert "<th>Поставщик</th>" in page_as(client, world.marketer, reverse("promo:request_list"))
+
+
+def test_an_extension_request_the_promo_has_outrun_is_not_offered_for_granting(world, client, api_client):
+    # given an extension request to a week later, then a marketer extending the promo by two weeks himself
+    promo = world.promo(Promo.Status.APPROVED)
+    asked_end = promo.end + timedelta(days=7)
+    client.force_login(world.supplier_user)
+    client.post(reverse("promo:promo_request_extension", args=[promo.pk]),
+                {"version": promo.version, "new_end": asked_end.isoformat(), "reason": "Остатки"})
+    asked = SupplierRequest.objects.get(promo=promo)
+    promo_extend(promo=promo, actor=world.marketer, new_end=promo.end + timedelta(days=14), reason="Сами")
+
+    # when the marketer opens the promo page
+    page = page_as(client, world.marketer, promo.get_absolute_url())
+
+    # then «Продлить как просят» (which could only be refused) is not offered; declining still is
+    assert reverse("promo:request_accept", args=[asked.pk]) not in page and "Продлить как просят" not in page
+    assert reverse("promo:request_decline", args=[asked.pk]) in page
+    # and granting it anyway is refused as a conflict saying why, nothing changed
+    promo.refresh_from_db()
+    end, version = promo.end, promo.version
+    forced = client.post(reverse("promo:request_accept", args=[asked.pk]), {"reason": ""})
+    assert forced.status_code == 409 and "продлевать по этому запросу нечего" in forced.content.decode()
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.create(user=world.marketer)[1]}")
+    refused = api_client.post(f"/api/v1/requests/{asked.pk}/accept/", {"reason": ""}, format="json")
+    assert refused.status_code == 409 and refused.json()["code"] == "request_overtaken"
+    promo.refresh_from_db()
+    assert (promo.end, promo.version) == (end, version)
+    assert SupplierRequest.objects.get(pk=asked.pk).status == SupplierRequest.Status.OPEN
+    # and it can be declined
+    client.force_login(world.marketer)
+    assert client.post(reverse("promo:request_decline", args=[asked.pk]), {"reason": "Уже продлено"}).status_code == 302
+    assert SupplierRequest.objects.get(pk=asked.pk).status == SupplierRequest.Status.DECLINED
 
 
 @pytest.mark.parametrize(("who", "action"), [("supplier_user", "promo_request_extension"), ("marketer", "promo_extend")])
