@@ -57,18 +57,11 @@ class BranchPicker(Picker):
     def __init__(self, attrs=None, choices=(), *, placeholder: str = ""):
         super().__init__({"data-picker": "branches", **(attrs or {})}, choices, placeholder=placeholder)
 
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        place = self._places.get(str(value))
-        if place:
-            option["attrs"] |= {"data-region": place[0], "data-city": place[1]}
-        return option
-
-    def optgroups(self, name, value, attrs=None):
-        # ``{pk: (region, city)}`` read off the group labels, once per rendering.
-        self._places = {}
-        for group, options in self.choices:
-            if isinstance(options, (list, tuple)):
+    def option_attrs(self, choices) -> dict[str, dict]:
+        """``data-region`` and ``data-city`` of each branch, read off the group labels."""
+        found = {}
+        for group, options in choices:
+            if isinstance(options, list | tuple):
                 region, _, city = str(group).partition(" · ")
-                self._places |= {str(pk): (region, city) for pk, _label in options}
-        return super().optgroups(name, value, attrs)
+                found |= {str(pk): {"data-region": region, "data-city": city} for pk, _label in options}
+        return found

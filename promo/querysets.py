@@ -33,6 +33,15 @@ class PromoQuerySet(models.QuerySet):
             )))
         return self.none()
 
+    @staticmethod
+    def decides_what_it_sees(user) -> bool:
+        """Whether ``restrict(user)`` and ``restrict(user, DECIDE)`` are the same promos: a
+        category manager who is neither a marketer nor a supplier user (the branches of
+        :meth:`restrict` before the managers' are theirs), so a count of one is a count of the
+        other."""
+        return (user is not None and user.is_authenticated and user.is_active and is_category_manager(user)
+                and not is_marketer(user) and not is_supplier_user(user))
+
     def live(self):
         """Promos that count for conflicts: submitted, or approved and in force."""
         return self.filter(status__in=self.model.Status.live())

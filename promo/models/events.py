@@ -36,7 +36,7 @@ class PromoEvent(ChoiceLabelsMixin, models.Model):
         STARTS_TOMORROW = "starts_tomorrow", _("Начинается завтра")
         STARTED = "started", _("Началось")
         FINISHED = "finished", _("Завершилось")
-        DECISION_DUE = "decision_due", _("Срок решения — завтра")
+        DECISION_DUE = "decision_due", _("Скоро срок решения")
         DECISION_OVERDUE = "decision_overdue", _("Срок решения прошёл")
         EXPORT_FAILED = "export_failed", _("Выгрузка не удалась")
         EXPORT_WARNINGS = "export_warnings", _("Выгрузка с предупреждениями")

@@ -276,7 +276,9 @@ class EventMessages:
             what = upload["name"]
             if count:
                 what = _("%(name)s, промо: %(count)d") % {"name": what, "count": count}
-        elif count == 1 and not self.is_digest:
+        elif count == 1:
+            # One promo, whether the event is about one or a digest names just one for this
+            # recipient (a reminder, a mass correction): its code and name, not «промо: 1».
             what = f"{promos[0]['code']} «{promos[0]['name']}»"
         else:
             what = _("промо: %(count)d") % {"count": count}

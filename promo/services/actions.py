@@ -25,15 +25,15 @@ cancellation is his), a marketer or a manager of the promo's categories declines
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 
-from django.db.models import Exists, IntegerField, OuterRef, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from promo import rules
@@ -217,9 +217,16 @@ def _lines_allowed(action: str, s: Standing, line_ids: Iterable[int]) -> bool:
 
 # --- state predicates ----------------------------------------------------------------------
 
+@lru_cache(maxsize=256)
+def _move_message(language: str | None, from_status: str, to: str) -> str:
+    """The words of a refused move, written once per language and pair of statuses: a list's
+    bulk offers ask the state predicates of every row for every action, and translating the
+    labels was most of their cost."""
+    return ILLEGAL_MOVE % {"from": status_label(from_status), "to": status_label(to)}
+
+
 def _illegal_move(promo: Promo, to: str) -> IllegalStateError:
-    return IllegalStateError(ILLEGAL_MOVE % {"from": status_label(promo.status), "to": status_label(to)},
-                             code="illegal_move")
+    return IllegalStateError(_move_message(get_language(), promo.status, to), code="illegal_move")
 
 
 def _submit_state(promo: Promo, s: Standing, today: date) -> WorkflowError | None:
@@ -421,15 +428,20 @@ def standings_for(actor, promos: Iterable[Promo]) -> dict[int, Standing]:
         own = set(Supplier.objects.restrict(actor, CHANGE).filter(
             pk__in={promo.supplier_id for promo in promos}).values_list("pk", flat=True))
     decides = actor is not None and actor.is_authenticated and (is_category_manager(actor) or actor.is_superuser)
-    # The approval queue knows already: its rows are promos with a line of his categories,
-    # annotated with how many of them wait for him (``my_pending``).
-    queued = decides and all(hasattr(promo, "my_pending") for promo in promos)
-    decidable: dict[int, dict[int, str]] = defaultdict(dict)
-    if decides and not queued:
-        for promo_id, pk, decision in PromoLine.objects.filter(
-                promo_id__in=ids, product__category__in=Category.objects.restrict(actor, DECIDE),
-        ).values_list("promo_id", "pk", "decision"):
-            decidable[promo_id][pk] = decision
+    # Whether he decides a line of each promo and whether one waits for him: the approval
+    # queue knows already (its rows are promos with a line of his categories, annotated with
+    # how many of them wait for him, ``my_pending``); another list counts his lines of its
+    # promos in one grouped query (not a row per line, nor the lines' default order, which
+    # joins every promo to sort them).
+    mine: dict[int, tuple[bool, bool]] = {}
+    if decides and all(hasattr(promo, "my_pending") for promo in promos):
+        mine = {promo.pk: (True, promo.my_pending > 0) for promo in promos}
+    elif decides:
+        mine = {promo_id: (total > 0, pending > 0) for promo_id, total, pending in PromoLine.objects.filter(
+            promo_id__in=ids, product__category__in=Category.objects.restrict(actor, DECIDE),
+        ).order_by().values("promo_id").annotate(
+            total=Count("pk"), pending=Count("pk", filter=Q(decision=Decision.PENDING)),
+        ).values_list("promo_id", "total", "pending")}
     submit_facts: dict[int, tuple[bool, int | None]] = {}
     if marketer or (supplier and own):
         rejections = PromoEvent.objects.filter(promo=OuterRef("pk"), kind=PromoEvent.Kind.PROMO_REJECTED)
@@ -446,10 +458,10 @@ def standings_for(actor, promos: Iterable[Promo]) -> dict[int, Standing]:
         facts = standings[promo.pk].__dict__
         facts["marketer"] = marketer
         facts["own_supplier"] = promo.supplier_id in own
-        if queued:
-            facts["decides"], facts["pending"] = True, promo.my_pending > 0
+        if decides:
+            facts["decides"], facts["pending"] = mine.get(promo.pk, (False, False))
         else:
-            facts["decidable"] = decidable.get(promo.pk, {})
+            facts["decidable"] = {}
         if promo.pk in submit_facts:
             facts["has_lines"], facts["rejected_revision"] = submit_facts[promo.pk]
     return standings

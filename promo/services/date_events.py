@@ -4,7 +4,9 @@ event (:func:`promo.services.events.event_record`), so they are mailed like any 
 
 from __future__ import annotations
 
+import operator
 from datetime import date, timedelta
+from functools import reduce
 
 from django.db import transaction
 from django.db.models import Q
@@ -37,14 +39,23 @@ def promo_date_events_record(*, today: date) -> list[PromoEvent]:
     it twice a day, or from two workers at once, records nothing twice (the promo rows are
     locked while checking)."""
     created: list[PromoEvent] = []
+    plan = _date_event_plan(today)
     with transaction.atomic():
-        for kind, condition, boundary in _date_event_plan(today):
-            promos = list(
-                Promo.objects.select_for_update(of=("self",))
-                .filter(condition, approved_revision__isnull=False)
-                .exclude(status__in=Promo.Status.final())
-                .select_related("approved_revision").order_by("pk")
-            )
+        # Every promo of the run is locked once, in primary-key order, as every batch of the
+        # portal locks them (uploads, mass corrections): one statement per kind would lock them
+        # out of that order and deadlock with a batch sharing promos of two kinds.
+        locked = list(
+            Promo.objects.select_for_update(of=("self",))
+            .filter(reduce(operator.or_, (condition for _kind, condition, _boundary in plan)),
+                    approved_revision__isnull=False)
+            .exclude(status__in=Promo.Status.final())
+            .order_by("pk").values_list("pk", flat=True)
+        )
+        if not locked:
+            return created
+        for kind, condition, boundary in plan:
+            promos = list(Promo.objects.filter(condition, pk__in=locked)
+                          .select_related("approved_revision").order_by("pk"))
             if not promos:
                 continue
             done = set(PromoEvent.objects.filter(kind=kind, promo__in=promos)
@@ -58,4 +69,3 @@ def promo_date_events_record(*, today: date) -> list[PromoEvent]:
                     kind=kind, promo=promo, payload={"date": day, "revision": revision.number},
                 ))
     return created
-

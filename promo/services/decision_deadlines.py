@@ -2,7 +2,8 @@
 (promo/tasks/workflow.py; the due dates themselves: :mod:`promo.deadlines`, set by the kernel's
 :func:`~promo.services.workflow.decision_clock`).
 
-- ``decision_due``: a submitted revision due on the next working day; the managers whose lines
+- ``decision_due``: a submitted revision due on the next working day (or today, when it was sent
+  after the run of the day before, so it was not reminded then); the managers whose lines
   still wait (the deciding managers) are reminded;
 - ``decision_overdue``: a submitted revision past its due date; the marketers (and the head of
   category group, if configured) are told.
@@ -19,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Q
 
 from promo.models import Promo, PromoEvent
 from promo.services.events import event_record
@@ -37,20 +37,33 @@ class DeadlineReport:
     events: list[PromoEvent] = field(default_factory=list)
 
 
-def _plan(today: date) -> list[tuple[str, Q]]:
-    return [
-        (Kind.DECISION_DUE, Q(decision_due__gt=today, decision_due__lte=next_working_day(today))),
-        (Kind.DECISION_OVERDUE, Q(decision_due__lt=today)),
-    ]
+def _kind_of(due: date, today: date) -> str | None:
+    """Which deadline event a submitted revision due on ``due`` gets today, if any."""
+    if due < today:
+        return Kind.DECISION_OVERDUE
+    # Due on the next working day; or today, for a revision sent after the run of the day
+    # before (reminded then, it is not reminded again: once per revision).
+    if today <= due <= next_working_day(today):
+        return Kind.DECISION_DUE
+    return None
 
 
 def decision_deadlines_record(*, today: date) -> DeadlineReport:
     """Record today's reminders and escalations (see the module docstring)."""
     report = DeadlineReport()
     with transaction.atomic():
-        for kind, condition in _plan(today):
-            promos = list(Promo.objects.select_for_update().filter(condition, status=Promo.Status.SUBMITTED)
-                          .order_by("pk"))
+        # Every promo of the run is locked once, in primary-key order, as every batch of the
+        # portal locks them (uploads, mass corrections): one statement per kind would lock them
+        # out of that order and deadlock with a batch sharing promos of both kinds.
+        locked = list(Promo.objects.select_for_update()
+                      .filter(status=Promo.Status.SUBMITTED, decision_due__lte=next_working_day(today))
+                      .order_by("pk"))
+        by_kind: dict[str, list[Promo]] = {Kind.DECISION_DUE: [], Kind.DECISION_OVERDUE: []}
+        for promo in locked:
+            kind = _kind_of(promo.decision_due, today)
+            if kind is not None:
+                by_kind[kind].append(promo)
+        for kind, promos in by_kind.items():
             if not promos:
                 continue
             done = set(PromoEvent.objects.filter(kind=kind, promo__in=promos)

@@ -224,7 +224,9 @@ class PromoPage:
             forms[name] = bound.get(name) or form_class(initial=self._initial(name), action=name)
         forms["lines"] = bound.get("lines") or wf.LineDecisionsForm(
             lines=[line for line in lines if line.pk in decidable], initial={"version": promo.version})
-        forms["line_correct"] = bound.get("line_correct") or self._line_correct_form(lines)
+        # the choice of line writes an option per line: built only when the page offers it
+        forms["line_correct"] = bound.get("line_correct") or (
+            self._line_correct_form(lines) if "line_correct" in actions else None)
         forms["comment"] = bound.get("comment") or wf.CommentForm(staff=staff)
         rows = line_rows(promo, lines, show_purchase=staff, diff=diff,
                          conflicts=promo_conflict_details(promo, user=self.user, lines=lines),

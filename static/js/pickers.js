@@ -47,7 +47,8 @@ document.addEventListener("DOMContentLoaded", () => {
 // A single choice among hundreds whose options the page does not write (config/widgets.py
 // LazySelect: a list's supplier or branch filter): the select holds the empty and the chosen
 // option; Tom Select fetches every option from its data-options-url once, when first opened,
-// and searches them in the browser. Without this script the chosen value is kept (or cleared).
+// and searches them in the browser. Without JavaScript a <noscript> button «Показать все варианты»
+// reloads the page with every option of the select written (config/widgets.py ALL_OPTIONS).
 document.addEventListener("DOMContentLoaded", () => {
   if (typeof TomSelect === "undefined") return;
   document.querySelectorAll("select[data-options-url]").forEach((select) => {

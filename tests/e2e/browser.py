@@ -19,13 +19,14 @@ TIMEOUT_MS = 30_000
 
 
 @contextmanager
-def browser_page(tmp_path: Path, *, width: int, height: int) -> Iterator[Page]:
-    """A page of a headless Chromium in Russian, its profile under ``tmp_path``; closed after."""
+def browser_page(tmp_path: Path, *, width: int, height: int, javascript: bool = True) -> Iterator[Page]:
+    """A page of a headless Chromium in Russian, its profile under ``tmp_path``; closed after
+    (``javascript=False``: a browser with JavaScript off)."""
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
-            locale="ru-RU", viewport={"width": width, "height": height},
+            locale="ru-RU", viewport={"width": width, "height": height}, java_script_enabled=javascript,
         )
         context.set_default_timeout(TIMEOUT_MS)
         try:

@@ -54,3 +54,38 @@ def test_the_manager_picks_a_supplier_from_the_lazy_picker_and_the_queue_follows
         page.screenshot(path=str(ARTIFACTS / "queue_supplier_picker.png"))
 
     assert violations == []
+
+
+@pytest.mark.e2e
+def test_without_javascript_the_manager_changes_the_supplier_through_every_option(live_server, demo_data, tmp_path):
+    # given a submitted promo of S001 and one of S002, and a browser with JavaScript off
+    codes = {}
+    for code in ("S001", "S002"):
+        supplier = Supplier.objects.get(code=code)
+        promo = PromoFactory(supplier=supplier, status="submitted", name=f"Промо {code}")
+        PromoLineFactory(promo=promo, product=Product.objects.filter(supplier=supplier).order_by("article").first())
+        codes[code] = promo.code
+    s001, s002 = Supplier.objects.get(code="S001"), Supplier.objects.get(code="S002")
+    queue = live_server.url + reverse("promo:approval_queue")
+
+    with browser_page(tmp_path, width=1400, height=900, javascript=False) as page:
+        login(page, live_server.url, "manager")
+        page.goto(f"{queue}?supplier={s002.pk}")
+        expect(page.locator("table.queue tbody tr[data-promo]")).to_have_count(1)
+        supplier = page.locator("select[name=supplier]")
+        expect(supplier.locator("option")).to_have_count(2)
+
+        # when he presses «Показать все варианты» next to the supplier, picks S001 and presses «Показать»
+        page.locator("button[name=all_options][value=supplier]").click()
+        page.wait_for_url("**all_options=supplier**")
+        expect(supplier.locator(f"option[value='{s001.pk}']")).to_have_count(1)
+        assert supplier.locator("option").count() > 2
+        expect(supplier).to_have_value(str(s002.pk))
+        supplier.select_option(str(s001.pk))
+        page.get_by_role("button", name="Показать", exact=True).click()
+        page.wait_for_url(f"**supplier={s001.pk}**")
+
+        # then the queue lists S001's promo only, with S001 chosen
+        expect(page.locator("table.queue tbody tr[data-promo]")).to_have_count(1)
+        expect(page.locator(f"tr[data-promo='{codes['S001']}']")).to_be_visible()
+        expect(supplier).to_have_value(str(s001.pk))

@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
+from django.urls import reverse
 
-from promo.models import OutboxMessage, Promo, PromoEvent
+from promo.models import NotificationSettings, OutboxMessage, Promo, PromoEvent
 from promo.services import point_corrections, transitions
 from promo.tasks.workflow import promo_decision_deadlines
 from tests.factories import UserFactory
@@ -136,3 +137,84 @@ def test_a_promo_starting_too_soon_is_overdue_at_once(world, deadlines):
         promo_decision_deadlines.delay()
     escalated = mailed(Kind.DECISION_OVERDUE)
     assert {deadlines.username, world.marketer.username} <= set(escalated)
+
+
+def test_a_friday_reminder_does_not_say_tomorrow_and_names_a_single_promo(world, deadlines):
+    # given a promo of A sent on Tuesday 24.11: due on Friday 27.11; and two promos of B sent on
+    # Wednesday: due on Monday 30.11; A's manager reads his mail in English
+    NotificationSettings.objects.create(user=world.manager_a, language="en")
+    with on(TUE, 11):
+        alone = world.promo(Promo.Status.DRAFT, categories=("a",))
+        transitions.promo_submit(promo=alone, actor=world.supplier_user)
+    with on(WED, 11):
+        pair = [world.promo(Promo.Status.DRAFT, categories=("b",)) for _ in range(2)]
+        for promo in pair:
+            transitions.promo_submit(promo=promo, actor=world.supplier_user)
+
+    # when the reminders go out on Thursday and on Friday
+    with on(THU):
+        promo_decision_deadlines.delay()
+    with on(FRI):
+        promo_decision_deadlines.delay()
+
+    # then no subject says «tomorrow» (B's promos are due on Monday): A's one reminder names
+    # its promo, B's counts his two
+    mine = OutboxMessage.objects.get(event__kind=Kind.DECISION_DUE, recipient=world.manager_a)
+    assert mine.subject == f"[Promo Portal] Decision due soon: {alone.code} «{alone.name}»"
+    theirs = OutboxMessage.objects.get(event__kind=Kind.DECISION_DUE, recipient=world.manager_b)
+    assert theirs.subject == "[Промо-портал] Скоро срок решения: промо: 2"
+    assert "30.11.2026" in theirs.body_text
+    # and the history and the settings page call the reminder the same way
+    assert str(PromoEvent.Kind.DECISION_DUE.label) == "Скоро срок решения"
+
+
+def test_a_revision_sent_after_the_run_before_its_due_day_is_reminded_on_the_due_day(world, deadlines, settings):
+    # given decisions due one working day after sending; one promo of A sent on Monday before
+    # the 08:00 run (due on Tuesday), reminded by that run
+    settings.PROMO_DECISION_WORKING_DAYS = 1
+    with on(MON, 7):
+        early = world.promo(Promo.Status.DRAFT, categories=("a",))
+        transitions.promo_submit(promo=early, actor=world.supplier_user)
+    with on(MON):
+        promo_decision_deadlines.delay()
+    assert mailed(Kind.DECISION_DUE) == {world.manager_a.username: 1}
+    # and one sent on Monday at 11:00, after the run: due on Tuesday too
+    with on(MON, 11):
+        late = world.promo(Promo.Status.DRAFT, categories=("a",))
+        transitions.promo_submit(promo=late, actor=world.supplier_user)
+    late.refresh_from_db()
+    assert late.decision_due == TUE
+
+    # when the task runs on Tuesday, the due day (twice)
+    with on(TUE):
+        promo_decision_deadlines.delay()
+        promo_decision_deadlines.delay()
+
+    # then A's manager is reminded of the late one that morning, once; the early one, reminded
+    # on Monday, is not repeated
+    assert mailed(Kind.DECISION_DUE) == {world.manager_a.username: 2}
+    today = OutboxMessage.objects.filter(event__kind=Kind.DECISION_DUE).latest("pk")
+    assert late.code in today.body_text and early.code not in today.body_text
+    assert "срок решения: 24.11.2026" in today.body_text
+    assert "сегодня или в следующий рабочий день" in today.body_text
+    assert PromoEvent.objects.filter(kind=Kind.DECISION_DUE, promo=late).count() == 1
+
+
+def test_the_history_shows_the_due_date_and_revision_of_a_reminder_and_an_escalation(world, deadlines, client):
+    # given a promo sent on Monday (due Thursday), reminded on Wednesday, escalated on Friday
+    with on(MON, 11):
+        promo = world.promo(Promo.Status.DRAFT)
+        transitions.promo_submit(promo=promo, actor=world.supplier_user)
+    with on(WED):
+        promo_decision_deadlines.delay()
+    with on(FRI):
+        promo_decision_deadlines.delay()
+    promo.refresh_from_db()
+
+    # when a marketer opens its history
+    client.force_login(world.marketer)
+    page = client.get(reverse("promo:promo_history", args=[promo.pk])).content.decode()
+
+    # then each deadline entry says which due date and which revision it is about
+    assert f"Скоро срок решения: 26.11.2026, ревизия {promo.revision}" in page
+    assert f"Срок решения прошёл: 26.11.2026, ревизия {promo.revision}" in page

@@ -141,3 +141,61 @@ def test_a_supplier_outside_his_categories_is_not_offered_nor_shown(client_for, 
     # then it is refused and not written as chosen
     assert "Выберите корректный вариант" in page
     assert str(foreign) not in select(page, "supplier")
+
+
+NOSCRIPT = re.compile(r'<noscript><button type="submit" class="link" name="all_options" value="(\w+)">([^<]+)</button>'
+                      r"</noscript>")
+
+
+@pytest.mark.parametrize(("username", "url"), [("marketer", PROMOS), ("manager", QUEUE)])
+def test_without_javascript_the_chosen_supplier_can_be_changed_for_another(client_for, make_promo, username, url):
+    # given promos of S001 and S002, and a browser without JavaScript: what it sends is the
+    # filter form's fields and the button pressed, as the test client does here
+    own = make_promo(supplier="S001")
+    other = make_promo(supplier="S002")
+    s001, s002 = Supplier.objects.get(code="S001"), Supplier.objects.get(code="S002")
+    client = client_for(username)
+
+    # when the list is filtered by S002, then each lazy select offers the way to every option
+    page = client.get(url, {"supplier": s002.pk}).content.decode()
+    assert NOSCRIPT.findall(page) == [("supplier", "Показать все варианты"), ("branch", "Показать все варианты")]
+    assert len(written_options(page, "supplier")) == 2
+
+    # when the person presses «Показать все варианты» of the supplier (the form sent as it is)
+    response = client.get(url, {"supplier": s002.pk, "status": "submitted", "all_options": "supplier"})
+    page = response.content.decode()
+
+    # then the list is still filtered by S002, and the supplier select writes every supplier
+    # the picker would load, S002 chosen; the branch select stays lazy
+    rows = response.context["promos" if url == QUEUE else "page_obj"]
+    assert [promo.code for promo in rows] == [other.code]
+    written = written_options(page, "supplier")
+    assert [{"value": value, "text": label} for value, _selected, label in written] == loaded(client, page, "supplier")
+    assert [value for value, selected, _label in written if selected] == [str(s002.pk)]
+    assert NOSCRIPT.findall(page) == [("branch", "Показать все варианты")]
+    assert len(written_options(page, "branch")) == 1
+
+    # when the person picks S001 among them and sends the form, then the list follows
+    response = client.get(url, {"supplier": s001.pk, "status": "submitted"})
+    assert [promo.code for promo in response.context["promos" if url == QUEUE else "page_obj"]] == [own.code]
+    assert (str(s001.pk), True, str(s001)) in written_options(response.content.decode(), "supplier")
+
+
+@pytest.mark.parametrize("count", [10, 10_000])
+def test_every_option_written_costs_a_flat_number_of_queries(bulk_promos, client_for, django_assert_max_num_queries,
+                                                            count):
+    # given 10, then 10,000 promos
+    bulk_promos(count)
+    client = client_for("marketer")
+    client.get(PROMOS)  # warms the per-process caches (content types)
+
+    # when the marketer asks the list for every supplier, then for every branch too
+    with django_assert_max_num_queries(10) as lazy:
+        client.get(PROMOS, {"status": "submitted"})
+    with django_assert_max_num_queries(11) as every:
+        page = client.get(PROMOS, {"status": "submitted", "all_options": ["supplier", "branch"]}).content.decode()
+
+    # then each select writes every option for one query of its own, whatever the number of rows
+    assert len(written_options(page, "branch")) == Branch.objects.count() + 1
+    assert len(written_options(page, "supplier")) == Supplier.objects.count() + 1
+    assert len(every) <= len(lazy) + 2
