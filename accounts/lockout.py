@@ -5,8 +5,10 @@ call ``django.contrib.auth.authenticate``) and refuses a locked-out one before t
 checked. Axes has one limit for all its lockout parameters; the portal wants two:
 
 - ``LOGIN_FAILURE_LIMIT`` failures for one username (10 by default) lock that username;
-- ``LOGIN_FAILURE_LIMIT_PER_IP`` failures from one address (50) lock that address, whatever
-  the usernames (password spraying from one machine);
+- failures for ``LOGIN_USERNAME_LIMIT_PER_IP`` different usernames from one address (20) lock
+  that address (password spraying from one machine). Distinct usernames, not failures: a client
+  retrying one expired password behind an office NAT locks only that username (at the first
+  limit), never the address, so the rest of the office still signs in;
 
 each for ``LOGIN_LOCKOUT_MINUTES`` (15) after the last counted failure. An administrator unlocks
 early in Django admin («Попытки доступа»: delete the rows of that username or address) or with
@@ -53,14 +55,15 @@ class PortalAxesHandler(AxesDatabaseHandler):
 
     def get_failures(self, request, credentials=None) -> int:
         # AXES_LOCKOUT_PARAMETERS is ["username", "ip_address"]: one queryset for each, in that order.
-        by_username, by_address = (
-            attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
-            for attempts in self.get_user_attempts(request, credentials)
-        )
+        # The username's failures are summed; the address counts the distinct usernames that
+        # failed from it (a row per username, address and user agent, within the window).
+        username_attempts, address_attempts = self.get_user_attempts(request, credentials)
+        by_username = username_attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+        by_address = address_attempts.values("username").distinct().count()
         # Axes compares the result with AXES_FAILURE_LIMIT (= LOGIN_FAILURE_LIMIT). The address
-        # count is scaled so that it reaches that number exactly at LOGIN_FAILURE_LIMIT_PER_IP:
+        # count is scaled so that it reaches that number exactly at LOGIN_USERNAME_LIMIT_PER_IP:
         # by_address * U // A >= U  <=>  by_address >= A.
-        scaled = by_address * settings.LOGIN_FAILURE_LIMIT // max(settings.LOGIN_FAILURE_LIMIT_PER_IP, 1)
+        scaled = by_address * settings.LOGIN_FAILURE_LIMIT // max(settings.LOGIN_USERNAME_LIMIT_PER_IP, 1)
         return max(by_username, scaled)
 
     def reset_user_attempts(self, request, credentials=None) -> int:

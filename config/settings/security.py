@@ -14,11 +14,12 @@ from config.env import env, env_bool, env_int
 
 # --- sign-in lockout (django-axes) ---------------------------------------------------------------
 # LOGIN_FAILURE_LIMIT failed sign-ins for one username within LOGIN_LOCKOUT_MINUTES lock that
-# username for LOGIN_LOCKOUT_MINUTES; LOGIN_FAILURE_LIMIT_PER_IP failures from one address (any
-# usernames: password spraying) lock that address. The login page, Django admin's login and the
+# username for LOGIN_LOCKOUT_MINUTES; failures for LOGIN_USERNAME_LIMIT_PER_IP different usernames
+# from one address (password spraying) lock that address. Usernames, not failures: one client
+# retrying a wrong password behind an office NAT must not lock the whole office out. The login page, Django admin's login and the
 # API token endpoint all count, since they all go through django.contrib.auth.authenticate().
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
-LOGIN_FAILURE_LIMIT_PER_IP = env_int("LOGIN_FAILURE_LIMIT_PER_IP", 50)
+LOGIN_USERNAME_LIMIT_PER_IP = env_int("LOGIN_USERNAME_LIMIT_PER_IP", 20)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
 # Proxies in front of the web process that append to X-Forwarded-For (0: the TCP peer is the
 # client). Used for the per-address lockout and the anonymous API throttle alike; never more

@@ -165,7 +165,8 @@ class PromoViewSet(StrictQueryMixin, RefusalsMixin, viewsets.ReadOnlyModelViewSe
                         status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(summary="Ask the marketers to extend to `new_end` (the promo's supplier, reason required); "
-                           "a second request while one is open is a 409 `request_open`",
+                           "a second request while one is open is a 409 `request_open`; the same request again "
+                           "within 30 s (a retry) is answered like the first, with the same request",
                    request=RequestExtensionBodySerializer, responses={202: ACCEPTED, **ACTION_ERRORS})
     @action(detail=True, methods=["post"], url_path="request-extension")
     def request_extension(self, request, pk=None):
@@ -176,7 +177,8 @@ class PromoViewSet(StrictQueryMixin, RefusalsMixin, viewsets.ReadOnlyModelViewSe
         return self._requested(asked, EXTENSION_REQUESTED, "extension_requested")
 
     @extend_schema(summary="Ask the marketers to cancel (the promo's supplier, reason required); a second "
-                           "request while one is open is a 409 `request_open`",
+                           "request while one is open is a 409 `request_open`; the same request again within 30 s (a "
+                           "retry) is answered like the first, with the same request",
                    request=RequestBodySerializer, responses={202: ACCEPTED, **ACTION_ERRORS})
     @action(detail=True, methods=["post"], url_path="request-cancellation")
     def request_cancellation(self, request, pk=None):

@@ -57,7 +57,8 @@ _UPLOAD = frozenset({SUPPLIER, MARKETER})
 # kind -> (roles, when it is sent: a note for the docs table)
 ROUTING: dict[str, tuple[frozenset[str], str]] = {
     Kind.UPLOAD_IMPORTED: (_UPLOAD, "one digest per person listing the promos of the file"),
-    Kind.UPLOAD_REJECTED: (_UPLOAD, "with the first errors"),
+    Kind.UPLOAD_REJECTED: (_UPLOAD, "with the first errors; never for a file already imported (a retry: "
+                                    "its sender sees «Этот файл уже загружен…» in the answer)"),
     Kind.PROMO_CREATED: (frozenset(), "never: the upload's digest announces it"),
     Kind.REVISION_CREATED: (frozenset({CATEGORY_MANAGER}),
                             "a corrected upload puts the promo (back) to approval; the supplier and the "

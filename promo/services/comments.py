@@ -3,8 +3,6 @@ never see them, in pages, the API, history or mail."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +12,7 @@ from promo.models import Promo, PromoComment, PromoEvent
 from promo.services.actions import require_role
 from promo.services.errors import InvalidError, NotAllowedError
 from promo.services.events import event_record
+from promo.services.workflow import REPEAT_WINDOW
 from suppliers.roles import is_staff_role
 
 COMMENT_EMPTY = _("Напишите текст комментария.")
@@ -21,8 +20,6 @@ COMMENT_TOO_LONG = _("Комментарий длиннее %(max)s символ
 INTERNAL_FOR_STAFF = _("Внутренние комментарии могут писать только сотрудники сети.")
 
 COMMENT_MAX_LENGTH = 5000
-# The same text from the same person within this time is a double click, not a new comment.
-REPEAT_WINDOW = timedelta(seconds=30)
 
 
 def comment_add(*, promo: Promo, actor, text: str, internal: bool = False) -> PromoComment:

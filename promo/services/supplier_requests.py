@@ -3,7 +3,9 @@
 A request is a :class:`~promo.models.SupplierRequest` (open until answered) plus the event that
 mails it to the marketers and the managers of the promo's categories. A supplier may ask for
 what a marketer could do now (see :mod:`promo.services.actions`), once per kind while a request
-is open; a request to extend keeps the same date rules as the extension itself.
+is open; a request to extend keeps the same date rules as the extension itself. The same request
+again from the same person within ``REPEAT_WINDOW`` (a double click, an API client's retry) answers
+with the first one instead of ``request_open``.
 
 Only a marketer extends or cancels, so only a marketer accepts (:func:`request_accept` runs
 :func:`~promo.services.point_corrections.promo_extend` or
@@ -29,7 +31,15 @@ from promo.services.errors import IllegalStateError
 from promo.services.events import event_record
 from promo.services.point_corrections import promo_extend
 from promo.services.transitions import promo_cancel
-from promo.services.workflow import as_version, lock, require_reason, stale_error, today_or, user_name
+from promo.services.workflow import (
+    REPEAT_WINDOW,
+    as_version,
+    lock,
+    require_reason,
+    stale_error,
+    today_or,
+    user_name,
+)
 
 Kind = PromoEvent.Kind
 RequestKind = SupplierRequest.Kind
@@ -42,10 +52,14 @@ ACCEPT_REASON = _("По запросу поставщика: %(reason)s")
 def _request(promo: Promo, *, actor, action: str, kind: str, event_kind: str, reason: str, version,
              today: date | None = None, new_end: date | None = None) -> SupplierRequest:
     """Record a supplier's request to the marketers; the promo itself does not change. While
-    a request of the same kind is open, another is refused (``request_open``)."""
+    a request of the same kind is open, another is refused (``request_open``), unless it is the
+    very same one again (:func:`_repeated`): that answers with the first, changing nothing."""
     with transaction.atomic():
         lock(promo)
         standing = require_role(action, promo=promo, actor=actor)
+        repeated = _repeated(promo, actor=actor, kind=kind, new_end=new_end, reason=reason)
+        if repeated is not None:
+            return repeated
         if as_version(version) not in (None, promo.version):
             raise stale_error(promo)
         require_state(action, promo=promo, standing=standing, today=today)
@@ -63,6 +77,15 @@ def _request(promo: Promo, *, actor, action: str, kind: str, event_kind: str, re
         event_record(kind=event_kind, actor=actor, promo=promo, from_status=promo.status, to_status=promo.status,
                      reason=reason, payload=payload)
     return request
+
+
+def _repeated(promo: Promo, *, actor, kind: str, new_end: date | None, reason: str) -> SupplierRequest | None:
+    """The open request this one repeats: the same person, kind, date and reason, asked within
+    ``REPEAT_WINDOW`` (the promo is locked, so a retry at the same moment finds it too)."""
+    return (SupplierRequest.objects
+            .filter(promo=promo, kind=kind, requested_by=actor, new_end=new_end, reason=(reason or "").strip(),
+                    status=SupplierRequest.Status.OPEN, created_at__gte=timezone.now() - REPEAT_WINDOW)
+            .order_by("-created_at", "-pk").first())
 
 
 def promo_request_extension(*, promo: Promo, actor, new_end: date, reason: str, version: int | None = None,

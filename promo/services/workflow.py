@@ -28,7 +28,7 @@ was sent and the day a decision is due (:mod:`promo.deadlines`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
@@ -51,6 +51,12 @@ STALE_VERSION_BY = _("Промо уже изменено (%(who)s, %(when)s), о
 VERSION_INVALID = _("Неверная версия промо, обновите страницу.")
 NOT_VISIBLE = _("Промо не найдено.")
 REASON_REQUIRED = _("Укажите причину.")
+
+# The same request from the same person again within this time is a double click or a client's
+# retry, not a new one: a comment (promo.services.comments), a supplier's request
+# (promo.services.supplier_requests) return the first one. (A change of the promo needs no
+# window: its version tells a repeat, see check_version.)
+REPEAT_WINDOW = timedelta(seconds=30)
 
 # The line fields a decision sets (and a reset clears).
 UNDO_DECISION_FIELDS = [

@@ -1,4 +1,5 @@
-"""Failed sign-ins lock a username (10 within 15 minutes, for 15 minutes) and an address (50),
+"""Failed sign-ins lock a username (10 within 15 minutes, for 15 minutes) and an address (failures
+for 20 different usernames; never one username's failures, however many),
 on the login page, Django admin's login and the API token endpoint alike; a right password
 clears the username's count; an administrator unlocks in Django admin."""
 
@@ -92,7 +93,7 @@ def test_a_right_password_clears_the_count(client):
 
 def test_failures_from_one_address_lock_that_address(client, settings):
     # given a lower per-address limit, and failures for many usernames from one machine
-    settings.LOGIN_FAILURE_LIMIT_PER_IP = 6
+    settings.LOGIN_USERNAME_LIMIT_PER_IP = 6
     for n in range(6):
         sign_in(client, f"s{n + 10:03d}", "wrong", address="127.0.0.9")
     # then a right password from that machine is refused, while another machine signs in
@@ -101,9 +102,33 @@ def test_failures_from_one_address_lock_that_address(client, settings):
     assert sign_in(other, "s001", "demo", address="127.0.0.8").status_code == 302
 
 
+def test_clients_retrying_their_own_password_behind_one_address_do_not_lock_the_office(client):
+    # given an office behind one NAT address where five integration scripts retry their expired
+    # passwords until each username is locked: fifty failures from that address
+    office = "10.1.2.3"
+    for n in range(5):
+        fail(client, f"s{n + 10:03d}", 10, address=office)
+        assert sign_in(client, f"s{n + 10:03d}", "wrong", address=office).status_code == 429
+    # when a colleague signs in from the same address with the right password
+    colleague = Client()
+    response = sign_in(colleague, "s001", "demo", address=office)
+    # then she is signed in: only the scripts' own usernames are locked
+    assert response.status_code == 302 and signed_in(colleague)
+
+
+def test_the_address_is_locked_at_twenty_different_usernames(client):
+    # given failures for 19 different usernames from one address: the address is still open
+    for n in range(19):
+        assert sign_in(client, f"s{n + 10:03d}", "wrong", address="10.1.2.4").status_code == 200
+    assert sign_in(Client(), "s001", "demo", address="10.1.2.4").status_code == 302
+    # when a 20th username fails there, then the address is locked, even for a right password
+    assert sign_in(client, "s050", "wrong", address="10.1.2.4").status_code == 429
+    assert sign_in(Client(), "s002", "demo", address="10.1.2.4").status_code == 429
+
+
 def test_signing_in_to_an_own_account_does_not_clear_the_address(client, settings):
     # given a sprayer one failure short of the per-address limit
-    settings.LOGIN_FAILURE_LIMIT_PER_IP = 6
+    settings.LOGIN_USERNAME_LIMIT_PER_IP = 6
     for n in range(5):
         sign_in(client, f"s{n + 10:03d}", "wrong", address="127.0.0.9")
     # when it signs in to an account of its own from there

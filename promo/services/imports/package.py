@@ -157,18 +157,35 @@ def estimate_rows(path: str | Path) -> int | None:
             if not sheets:
                 return None
             with archive.open(sheets[0]) as part:
-                head = part.read(4096)
-            match = _DIMENSION.search(head)
+                head = part.read(_ESTIMATE_HEAD)
+            match = _DIMENSION.search(head[:4096])
             if match and match.group(1):
                 rows = int(match.group(1)[:8]) - 1
             else:
-                rows = sheets[0].file_size // _BYTES_PER_ROW
+                rows = _rows_from_head(head, sheets[0].file_size)
             return max(0, min(rows, EXCEL_MAX_ROWS - 1))
     except Exception:  # noqa: BLE001 - a guess: whatever the file does, the reader says it properly
         return None
 
 
+def _rows_from_head(head: bytes, size: int) -> int:
+    """Data rows of a sheet without a declared dimension: counted in its first bytes if the
+    whole sheet is there, else its size over the bytes per row of the rows seen (a wide row of
+    246 columns is not 400 bytes), else a rough guess."""
+    starts = [found.start() for found in _ROW_START.finditer(head)]
+    if len(head) >= size:
+        return len(starts) - 1
+    if len(starts) >= 3:
+        per_row = (starts[-1] - starts[0]) / (len(starts) - 1)
+        return int((size - starts[0]) / per_row) - 1
+    return size // _BYTES_PER_ROW
+
+
+_ESTIMATE_HEAD = 256 * 1024
+_ROW_START = re.compile(rb"<(?:\w+:)?row\b")
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension[^>]*ref="[A-Za-z]+\d+:?[A-Za-z]*(\d*)"')
+# The header row is among the first rows of a sheet (promo.services.imports.headers).
+HEADER_ROWS = 20
 # Rough size of one sheet row in the unzipped XML, for a file without a declared dimension.
 _BYTES_PER_ROW = 400
 
@@ -249,12 +266,26 @@ def survey(path: str | Path) -> Survey:
         raise
     except (*_ZIP_ERRORS, ElementTree.ParseError):
         raise unreadable("broken") from None
-    if result.shared_strings > settings.PROMO_UPLOAD_MAX_CELLS:
-        raise unreadable("too_many_cells", count=result.shared_strings, max=settings.PROMO_UPLOAD_MAX_CELLS)
     text_limit = settings.PROMO_UPLOAD_MAX_TEXT_MB * _MB
-    if sum(stats.text_bytes for stats in result.sheets.values()) > text_limit:
+    too_many_strings = result.shared_strings > settings.PROMO_UPLOAD_MAX_CELLS
+    if too_many_strings or sum(stats.text_bytes for stats in result.sheets.values()) > text_limit:
+        # Too much content: when a sheet also has more rows than a sheet may, that is what the
+        # supplier has to fix (split the file), not «too much text».
+        refuse_too_many_rows(result)
+        if too_many_strings:
+            raise unreadable("too_many_cells", count=result.shared_strings, max=settings.PROMO_UPLOAD_MAX_CELLS)
         raise unreadable("too_much_text", max_mb=settings.PROMO_UPLOAD_MAX_TEXT_MB)
     return result
+
+
+def refuse_too_many_rows(result: Survey) -> None:
+    """``FileProblem(file_unreadable, too_many_rows)`` if a sheet has more row elements than
+    ``PROMO_UPLOAD_MAX_ROWS`` plus the rows a header may sit in. Only asked about a file already
+    refused for its content (``too_much_text``, ``too_many_cells``), so that the message names
+    the limit the supplier has to fix; the reader counts data rows exactly while it reads."""
+    limit = settings.PROMO_UPLOAD_MAX_ROWS
+    if any(stats.rows - HEADER_ROWS > limit for stats in result.sheets.values()):
+        raise unreadable("too_many_rows", max_rows=limit)
 
 
 _SHARED = "xl/sharedStrings.xml"

@@ -28,6 +28,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.formats import get_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from promo.changes import money_text, percent_text
@@ -320,6 +321,29 @@ def _display(value: Any) -> str:
     return str(value)
 
 
+# A list param (sheet names, columns) names at most this many items, then «и ещё K»: a workbook
+# of 3,000 sheets must not make a 26,000-character message (page, API, event, mail).
+LIST_SHOWN = 10
+
+
+def list_params(name: str, items: list | tuple) -> dict[str, Any]:
+    """``{name: first LIST_SHOWN items, name_total: how many there are}``, for a problem's
+    params: the record stays small and the message says how many more there are."""
+    return {name: list(items[:LIST_SHOWN]), f"{name}_total": len(items)}
+
+
+def _display_list(value: list | tuple | set | frozenset, total: Any) -> str:
+    """A list param as the reader reads it: at most LIST_SHOWN items, then «и ещё K» (K from
+    ``total`` when the stored list was already cut, else from the list itself)."""
+    items = list(value)
+    shown = items[:LIST_SHOWN]
+    count = total if isinstance(total, int) and not isinstance(total, bool) and total >= len(items) else len(items)
+    text = _display(shown)
+    if count > len(shown):
+        text += " " + gettext("и ещё %(count)s") % {"count": count - len(shown)}
+    return text
+
+
 def _number(value: Any) -> Decimal | None:
     """A number param as passed (Decimal, int, float) or as stored (``"663.90"``; ``"663,90"``
     in records stored before numbers were written at display time); None if it is none."""
@@ -337,7 +361,9 @@ def _number(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def _display_param(code: str, name: str, value: Any) -> str:
+def _display_param(code: str, name: str, value: Any, params: dict | None = None) -> str:
+    if isinstance(value, list | tuple | set | frozenset):
+        return _display_list(value, (params or {}).get(f"{name}_total"))
     write = NUMBER_PARAMS.get(code, {}).get(name)
     if write is not None and (number := _number(value)) is not None:
         try:
@@ -371,7 +397,8 @@ class Problem:
         template = VARIANTS.get((self.code, reason)) or MESSAGES.get(self.code)
         if template is None:
             return self.code
-        values = _Missing({key: _display_param(self.code, key, value) for key, value in self.params.items()})
+        values = _Missing({key: _display_param(self.code, key, value, self.params)
+                           for key, value in self.params.items()})
         values.setdefault("column", self.column or "…")
         return str(template).format_map(values)
 

@@ -29,7 +29,7 @@ from django.conf import settings
 from promo.services.imports.engines import ENGINES, WorkbookSource, engines_for, guarded, open_engine
 from promo.services.imports.headers import HEADER_SEARCH_ROWS, HeaderMap, scan_header
 from promo.services.imports.package import check_file, column_letters, survey, unreadable
-from promo.services.imports.problems import FileProblem, Problem
+from promo.services.imports.problems import FileProblem, Problem, list_params
 from promo.services.imports.sandbox import SandboxFailed
 from promo.services.imports.values import clean_display
 
@@ -223,14 +223,14 @@ class SheetReader:
         visible = [probe for probe in tables if probe.state == _VISIBLE]
         hidden = [probe for probe in tables if probe.state != _VISIBLE]
         if len(visible) > 1:
-            raise FileProblem(Problem("sheets_ambiguous", 0, params={"sheets": [p.title for p in visible]}))
+            raise FileProblem(Problem("sheets_ambiguous", 0, params=list_params("sheets", [p.title for p in visible])))
         if visible:
             for probe in hidden:
                 self.warnings.append(Problem("sheet_hidden_skipped", 0, params={
                     "sheet": probe.title, "read": visible[0].title}))
             return visible[0]
         if hidden:
-            raise FileProblem(Problem("sheet_hidden", 0, params={"sheets": [p.title for p in hidden]}))
+            raise FileProblem(Problem("sheet_hidden", 0, params=list_params("sheets", [p.title for p in hidden])))
         if any(probe.complete for probe in probes):
             raise FileProblem(Problem("file_empty", 0))
         if not any(probe.header is not None for probe in probes) and not any(not _is_blank(value) for probe in probes

@@ -360,7 +360,10 @@ def _await(*, upload: PromoUpload, validation: Validation, plan: ImportPlan, she
 def _reject(*, upload: PromoUpload, actor, errors: list[Problem], warnings: list[Problem], rows: int,
             dry_run: bool, duplicate_of: int | None = None, sheet_title: str = "") -> ImportResult:
     """Nothing is saved; the upload keeps its errors (for the page, the API and the error
-    workbook) and one ``upload_rejected`` event announces it."""
+    workbook) and one ``upload_rejected`` event announces it. A file already imported
+    (``duplicate_of``: an integrator's retry, a double submit) is recorded the same way but
+    mails nobody: the sender sees «Этот файл уже загружен…» in the answer, and the file's own
+    import has already been announced; a «Файл отклонён» mail would say the opposite."""
     with transaction.atomic():
         lock_claimed(upload)
         upload.status = PromoUpload.Status.REJECTED
@@ -376,7 +379,8 @@ def _reject(*, upload: PromoUpload, actor, errors: list[Problem], warnings: list
             event_record(kind=PromoEvent.Kind.UPLOAD_REJECTED, actor=actor, upload=upload,
                          reason=errors[0].message if errors else "",
                          payload={"errors": len(errors), "duplicate_of": duplicate_of,
-                                  "problem": problem_record(errors[0]) if errors else None}, notify=True)
+                                  "problem": problem_record(errors[0]) if errors else None},
+                         notify=duplicate_of is None)
     return ImportResult(
         ok=False, upload_id=upload.pk, rows=rows,
         errors=[problem.as_dict() for problem in errors],

@@ -49,8 +49,14 @@ def test_extension_request_lifecycle(world, api_as):
     assert [r["id"] for r in open_requests(supplier)] == [request_id]
     assert open_requests(api_as("other_supplier")) == open_requests(api_as("other_manager")) == []
 
-    # and the same request again is refused with a clear message (409), nothing recorded twice
-    again = ask_extension(supplier, promo, new_end)
+    # and the very same request again (the client's retry) is answered like the first, with the
+    # same request: 202, nothing recorded or mailed twice
+    events = PromoEvent.objects.filter(promo=promo).count()
+    retry = ask_extension(supplier, promo, new_end)
+    assert retry.status_code == 202 and retry.json() == asked.json()
+    assert PromoEvent.objects.filter(promo=promo).count() == events
+    # while another request of the kind is refused with a clear message (409)
+    again = ask_extension(supplier, promo, new_end + timedelta(days=1))
     assert again.status_code == 409 and again.json()["code"] == "request_open"
     assert "уже отправлен" in again.json()["detail"]
 

@@ -337,6 +337,38 @@ def test_the_same_file_again_is_refused_naming_the_first_upload(demo_user):
     assert second.status == PromoUpload.Status.REJECTED
 
 
+def test_a_retried_file_already_imported_mails_no_rejection(demo_user):
+    # given a marketer's sheet for S001, imported: S001's user hears of it
+    from promo.models import OutboxMessage
+
+    s001 = Supplier.objects.get(code="S001")
+    content = sheets.workbook_bytes([line(p) for p in products("S001", 2)])
+    first, result = submit(demo_user("marketer"), content, supplier=s001)
+    assert result.ok and OutboxMessage.objects.filter(event__kind=PromoEvent.Kind.UPLOAD_IMPORTED).exists()
+
+    # when the same file is sent again (an integrator's retry after a timeout)
+    second, retry = submit(demo_user("marketer"), content, supplier=s001)
+
+    # then the retry is refused as a duplicate of the first, recorded in the activity log,
+    # and nobody gets a «Файл отклонён» mail for a file that was imported
+    assert not retry.ok and retry.duplicate_of == first.pk
+    assert PromoEvent.objects.filter(kind=PromoEvent.Kind.UPLOAD_REJECTED, upload=second).count() == 1
+    assert not OutboxMessage.objects.filter(event__kind=PromoEvent.Kind.UPLOAD_REJECTED).exists()
+
+
+def test_a_rejected_file_still_mails_its_rejection(demo_user):
+    # given a sheet with a discount out of range, for S001, by a marketer
+    from promo.models import OutboxMessage
+
+    product = products("S001", 1)[0]
+    content = sheets.workbook_bytes([line(product, **{"Скидка, %": 95})])
+    _upload, result = submit(demo_user("marketer"), content, supplier=Supplier.objects.get(code="S001"))
+    # then S001's user is told by mail
+    assert not result.ok
+    assert OutboxMessage.objects.filter(event__kind=PromoEvent.Kind.UPLOAD_REJECTED,
+                                        recipient__username="s001").exists()
+
+
 def test_the_same_file_for_another_supplier_is_not_a_duplicate(demo_user):
     # The rule is per supplier: a marketer's bulk upload is its own scope.
     content = sheets.workbook_bytes([{"Поставщик": "S001", **line(p)} for p in products("S001", 2)],

@@ -4,10 +4,12 @@ runs the extension or the cancellation) and declining (with a reason), and who h
 from datetime import timedelta
 
 import pytest
-from django.utils import translation
+import time_machine
+from django.utils import timezone, translation
 
 from promo.models import OutboxMessage, Promo, PromoEvent, SupplierRequest
 from promo.services import actions, errors, supplier_requests, transitions, workflow
+from tests.factories import supplier_user
 
 Kind = PromoEvent.Kind
 Status = SupplierRequest.Status
@@ -39,15 +41,40 @@ def test_supplier_requests_an_extension(world):
     assert world.supplier_user.pk not in heard and world.manager_c.pk not in heard
 
 
-def test_a_second_identical_request_while_one_is_open_is_refused(world):
+def test_the_same_request_again_at_once_answers_with_the_first(world):
+    # given an open extension request, just sent
+    promo = world.promo(Promo.Status.APPROVED)
+    new_end = promo.end + timedelta(days=10)
+    first = supplier_requests.promo_request_extension(promo=promo, actor=world.supplier_user, new_end=new_end,
+                                                      reason="Спрос")
+    # when the supplier's client sends the very same request again (a double click, a retry)
+    again = supplier_requests.promo_request_extension(promo=promo, actor=world.supplier_user, new_end=new_end,
+                                                      reason=" Спрос ")
+    # then it answers with the first request, and nothing is recorded or mailed twice
+    assert again.pk == first.pk
+    assert promo.requests.count() == 1 and promo.events.count() == 1
+    # and the same for a cancellation request
+    cancel = supplier_requests.promo_request_cancellation(promo=promo, actor=world.supplier_user, reason="Нет товара")
+    assert supplier_requests.promo_request_cancellation(
+        promo=promo, actor=world.supplier_user, reason="Нет товара").pk == cancel.pk
+    assert promo.requests.count() == 2 and promo.events.count() == 2
+
+
+@pytest.mark.parametrize("change", ["other_date", "other_reason", "later"])
+def test_a_second_request_while_one_is_open_is_refused(world, change):
     # given an open extension request
     promo = world.promo(Promo.Status.APPROVED)
     new_end = promo.end + timedelta(days=10)
     supplier_requests.promo_request_extension(promo=promo, actor=world.supplier_user, new_end=new_end, reason="Спрос")
-    # when the supplier sends the same request again
-    with pytest.raises(errors.IllegalStateError) as caught:
-        supplier_requests.promo_request_extension(promo=promo, actor=world.supplier_user, new_end=new_end,
-                                                  reason="Спрос")
+    # when the supplier sends another: other terms, or the same ones after the double-click window
+    terms = {"new_end": new_end, "reason": "Спрос"}
+    if change == "other_date":
+        terms["new_end"] = new_end + timedelta(days=1)
+    elif change == "other_reason":
+        terms["reason"] = "Другая причина"
+    wait = workflow.REPEAT_WINDOW + timedelta(seconds=1) if change == "later" else timedelta(0)
+    with time_machine.travel(timezone.now() + wait), pytest.raises(errors.IllegalStateError) as caught:
+        supplier_requests.promo_request_extension(promo=promo, actor=world.supplier_user, **terms)
     # then it is refused with a clear message, and nothing is recorded twice
     assert caught.value.code == "request_open"
     assert caught.value.message.startswith("Запрос на продление уже отправлен")
@@ -56,6 +83,18 @@ def test_a_second_identical_request_while_one_is_open_is_refused(world):
     # and the page no longer offers the request, while a cancellation may still be asked for
     offered = actions.promo_actions(world.supplier_user, Promo.objects.get(pk=promo.pk))
     assert "request_extension" not in offered and "request_cancellation" in offered
+
+
+def test_a_colleagues_identical_request_is_refused(world):
+    # given an open extension request by one of the supplier's users
+    promo = world.promo(Promo.Status.APPROVED)
+    new_end = promo.end + timedelta(days=10)
+    supplier_requests.promo_request_extension(promo=promo, actor=world.supplier_user, new_end=new_end, reason="Спрос")
+    # when a colleague at the same supplier asks the very same at once, then it is no retry of his: refused
+    colleague = supplier_user(world.supplier)
+    with pytest.raises(errors.IllegalStateError) as caught:
+        supplier_requests.promo_request_extension(promo=promo, actor=colleague, new_end=new_end, reason="Спрос")
+    assert caught.value.code == "request_open" and promo.requests.count() == 1
 
 
 def test_accepting_an_extension_extends_the_promo_and_mails_the_answer_once(world):

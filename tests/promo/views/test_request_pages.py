@@ -52,8 +52,12 @@ def test_extension_request_through_the_pages(world, client):
     own = page_as(client, world.supplier_user, promo.get_absolute_url())
     assert f'id="request-{asked.pk}"' in own and "Ждёт ответа" in own and "Остатки" in own
     assert url not in own
-    # and asking again (a stale page) is refused with a clear message, nothing recorded twice
-    again = client.post(url, {"version": promo.version, "new_end": new_end.isoformat(), "reason": "Остатки"})
+    # and the very same form sent again at once (a double click) is answered like the first
+    retry = client.post(url, {"version": promo.version, "new_end": new_end.isoformat(), "reason": "Остатки"})
+    assert retry.status_code == 302 and SupplierRequest.objects.filter(promo=promo).count() == 1
+    # while another request (a stale page, other terms) is refused with a clear message, nothing recorded twice
+    other_end = (new_end + timedelta(days=1)).isoformat()
+    again = client.post(url, {"version": promo.version, "new_end": other_end, "reason": "Остатки"})
     assert again.status_code == 409 and "уже отправлен" in again.content.decode()
     assert SupplierRequest.objects.filter(promo=promo).count() == 1
     # and the marketers' mail tells what is asked, not that something changed (nothing has yet)
