@@ -16,6 +16,7 @@ from accounts.views import PortalLoginView
 from config.api import api_urlpatterns
 from config.api_docs import redoc_view, schema_view, swagger_view
 from promo.views.home import HomeView
+from promo.views.notifications import language_switch
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -27,7 +28,8 @@ urlpatterns = [
     path("exports/", include("exports.urls")),
     path("login/", PortalLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's set_language, and the mail language following it (promo/views/notifications.py).
+    path("i18n/setlang/", language_switch, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("api/schema/", schema_view, name="schema"),

@@ -58,12 +58,19 @@ class OutboxMessage(ChoiceLabelsMixin, models.Model):
 
 class NotificationSettings(models.Model):
     """A person's choices about e-mail: the language of the messages and the event kinds they
-    do not want. Without a row every kind is on and the language is Russian."""
+    do not want. Without a row every kind is on and the language is Russian. Until the person
+    saves a language on «Уведомления» (``language_chosen``), the pages' language switch sets
+    it too (:func:`promo.notifications.preferences.mail_language_follows_pages`)."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                 related_name="notification_settings", verbose_name=_("пользователь"))
     language = models.CharField(_("язык писем"), max_length=10, choices=settings.LANGUAGES,
                                 default="ru")
+    language_chosen = models.BooleanField(
+        _("язык писем выбран"), default=True,
+        help_text=_("Выбран на странице «Уведомления». Пока не выбран, письма идут на языке, на который "
+                    "человек переключил страницы."),
+    )
     disabled_kinds = models.JSONField(
         _("отключённые события"), default=list, blank=True,
         help_text=_("Коды событий (PromoEvent.Kind), о которых не присылать писем."),

@@ -29,8 +29,25 @@ def notification_settings_update(*, user, language: str, disabled_kinds) -> Noti
         if kind not in PromoEvent.Kind.values:
             raise ValidationError({"disabled_kinds": ERROR_UNKNOWN_KIND % {"kind": kind}})
     prefs = notification_settings_for(user)
-    prefs.language = language
+    prefs.language, prefs.language_chosen = language, True
     prefs.disabled_kinds = kinds
     prefs.full_clean()
     prefs.save()
     return prefs
+
+
+def mail_language_follows_pages(*, user, language: str) -> bool:
+    """The person switched the pages to ``language``: their e-mails follow unless they chose a
+    language for them on «Уведомления» (then it is kept). True when the e-mails' language
+    changed."""
+    if language not in dict(settings.LANGUAGES):
+        return False
+    prefs, created = NotificationSettings.objects.get_or_create(
+        user=user, defaults={"language": language, "language_chosen": False})
+    if created:
+        return language != NotificationSettings._meta.get_field("language").default
+    if prefs.language_chosen or prefs.language == language:
+        return False
+    prefs.language = language
+    prefs.save(update_fields=["language", "updated_at"])
+    return True

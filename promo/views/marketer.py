@@ -24,7 +24,7 @@ from promo.services import mass_corrections, point_corrections
 from promo.services.actions import require_role
 from promo.services.errors import WorkflowError
 from promo.views.promos import INVALID_STATUS, MarketerRequiredMixin, RoleRequiredMixin, refusal_status
-from promo.views.row_texts import PromoTexts
+from promo.views.row_texts import PromoTexts, period_text
 
 # The most lines one mass correction shows and changes; narrow the filter for more.
 MASS_LIMIT = 1000
@@ -192,6 +192,8 @@ class CalendarBar:
     code: str = ""
     title: str = ""  # code, name, supplier, period and status, for the bar's tooltip
     svg: dict = field(default_factory=dict)  # x, y, width, text_y as the SVG attributes write them
+    kind: str = ""  # the colour: a status («approved» for a revision in force)
+    pending: tuple[float, float] | None = None  # x and width of a waiting revision's period, outlined
 
     @property
     def text_y(self) -> float:
@@ -205,6 +207,16 @@ class CalendarBar:
 class CalendarTick:
     x: float
     label: str
+
+
+def in_force_period(promo: Promo) -> tuple[date, date] | None:
+    """The period of the approved revision in force when a newer revision of the promo waits
+    for a decision or was rejected (the promo's own dates are the newer one's); else None.
+    Reads ``force_start``/``force_end`` annotated by :func:`calendar_promos`."""
+    if promo.status not in (Promo.Status.SUBMITTED, Promo.Status.REJECTED):
+        return None
+    start, end = getattr(promo, "force_start", None), getattr(promo, "force_end", None)
+    return (start, end) if start is not None and end is not None else None
 
 
 class CalendarGeometry:
@@ -237,17 +249,41 @@ class CalendarGeometry:
                              label=(self.first + timedelta(weeks=week)).strftime("%d.%m"))
                 for week in range(self.days // 7)]
 
+    def span(self, start: date, end: date) -> tuple[float, float] | None:
+        """x and width of the days ``start``-``end`` in the window, or None outside it."""
+        start, end = max(start, self.first), min(end, self.last)
+        if start > end:
+            return None
+        return self.x(start), round((end - start).days * self.day_width + self.day_width, 2)
+
     def bar(self, promo: Promo, row: int, texts: PromoTexts | None = None) -> CalendarBar:
+        """The promo's bar: its period in its status' colour; for a promo whose approved revision
+        is in force while a newer one waits (or was rejected), the period in force as approved,
+        with the waiting revision's period outlined over it (``pending``)."""
         texts = texts or PromoTexts()
-        start, end = max(promo.start, self.first), min(promo.end, self.last)
         label = f"{promo.code} {promo.name}"
+        period, kind, pending = (promo.start, promo.end), promo.status, None
+        state = f"{texts.period(promo)} · {texts.status(promo)}"
+        force = in_force_period(promo)
+        if force is not None:
+            waits = promo.status == Promo.Status.SUBMITTED
+            newer = _("ревизия %(number)s на согласовании: %(period)s") if waits else _(
+                "ревизия %(number)s отклонена: %(period)s")
+            state = "; ".join((
+                _("действует ревизия %(number)s: %(period)s") % {
+                    "number": promo.force_number, "period": period_text(*force)},
+                newer % {"number": promo.revision, "period": texts.period(promo)}))
+            if self.span(*force) is not None:
+                pending = self.span(promo.start, promo.end) if waits else None
+                period, kind = force, Promo.Status.APPROVED
+        x, width = self.span(*period) or (self.x(self.first), 0)
         return CalendarBar(
-            promo=promo, x=self.x(start), y=self.HEADER + row * self.ROW + (self.ROW - self.BAR) / 2,
-            width=round((end - start).days * self.day_width + self.day_width, 2),
+            promo=promo, x=x, y=self.HEADER + row * self.ROW + (self.ROW - self.BAR) / 2,
+            width=width, kind=kind, pending=pending,
             label=label if len(label) <= 36 else label[:35] + "…",
-            clipped_left=promo.start < self.first, clipped_right=promo.end > self.last,
+            clipped_left=period[0] < self.first, clipped_right=period[1] > self.last,
             url=texts.url(promo), code=promo.code,
-            title=f"{promo.code} {promo.name} · {promo.supplier.code} · {texts.period(promo)} · {texts.status(promo)}",
+            title=f"{promo.code} {promo.name} · {promo.supplier.code} · {state}",
         )
 
     def bars(self, promos: list[Promo]) -> list[CalendarBar]:
@@ -267,9 +303,12 @@ def bars_markup(bars: list[CalendarBar], geometry: CalendarGeometry) -> SafeStri
             f'  <a href="{escape(bar.url)}" class="promo-bar" data-promo="{code}">\n'
             f'    <title>{escape(bar.title)}</title>\n'
             f'    <text class="bar-label" x="4" y="{svg["text_y"]}">{escape(bar.label)}</text>\n'
-            f'    <rect class="bar {escape(promo.status)}" x="{svg["x"]}" y="{svg["y"]}" width="{svg["width"]}" '
-            f'height="{geometry.BAR}" rx="3"></rect>\n'
-            f'  </a>\n')
+            f'    <rect class="bar {escape(bar.kind or promo.status)}" x="{svg["x"]}" y="{svg["y"]}" '
+            f'width="{svg["width"]}" height="{geometry.BAR}" rx="3"></rect>\n')
+        if bar.pending is not None:
+            parts.append(f'    <rect class="pending" x="{bar.pending[0]}" y="{svg["y"]}" width="{bar.pending[1]}" '
+                         f'height="{geometry.BAR}" rx="3"></rect>\n')
+        parts.append('  </a>\n')
     return mark_safe("".join(parts))  # noqa: S308 - every text above was escaped
 
 

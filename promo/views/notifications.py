@@ -5,13 +5,35 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
+from django.views.i18n import set_language
 
 from promo.forms.notifications import NotificationSettingsForm, kinds_for
-from promo.notifications.preferences import notification_settings_for, notification_settings_update
+from promo.notifications.preferences import (
+    mail_language_follows_pages,
+    notification_settings_for,
+    notification_settings_update,
+)
 
 SAVED = _("Настройки уведомлений сохранены.")
+MAIL_FOLLOWS = _("Письма тоже будут приходить на этом языке. Выбрать другой: <a href=\"%(url)s\">Уведомления</a>.")
+
+
+def language_switch(request):
+    """The pages' RU/EN switch (Django's ``set_language``): a signed-in person's e-mails follow
+    it until they choose their language on «Уведомления»; the first time, the page says so."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if (request.method == "POST" and request.user.is_authenticated and response.status_code == 302
+            and mail_language_follows_pages(user=request.user, language=language)):
+        with translation.override(language):
+            messages.info(request, format_html(str(MAIL_FOLLOWS) % {"url": "{}"},
+                                               reverse("promo:notification_settings")))
+    return response
 
 
 class NotificationSettingsView(LoginRequiredMixin, FormView):

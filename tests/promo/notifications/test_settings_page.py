@@ -110,3 +110,52 @@ def test_a_person_no_event_is_sent_to_is_told_so(client, django_user_model):
     response = client.get(URL)
     assert offered_to(client) == set()
     assert "ни одно событие не адресовано вашей роли" in response.content.decode()
+
+
+def switch(client, language: str, next_url: str = URL):
+    return client.post(reverse("set_language"), {"language": language, "next": next_url})
+
+
+def test_mail_follows_the_pages_language_until_the_person_chooses_one(client_for, demo_user, world):
+    # given a colleague who never opened «Уведомления»
+    client = client_for("colleague")
+    assert not NotificationSettings.objects.filter(user=world.colleague).exists()
+
+    # when he switches the pages to English
+    response = switch(client, "en")
+
+    # then the page he lands on is English and tells him his e-mails follow, once
+    assert response.status_code == 302
+    page = client.get(response.url).content.decode()
+    assert "E-mails will come in this language too." in page
+    assert "E-mails will come in this language too." not in client.get(URL).content.decode()
+    # and the next event reaches him in English
+    approved = event_record(kind=Kind.PROMO_APPROVED, actor=world.managers[0], promo=world.promo)
+    assert OutboxMessage.objects.get(event=approved, recipient=world.colleague).language == "en"
+
+    # when he switches back to Russian, his e-mails follow again
+    switch(client, "ru")
+    assert NotificationSettings.objects.get(user=world.colleague).language == "ru"
+
+    # but once he has chosen English on «Уведомления», switching the pages leaves his e-mails alone
+    offered = [value for value, _label in client.get(URL).context["form"].fields["enabled_kinds"].choices]
+    client.post(URL, {"language": "en", "enabled_kinds": offered})
+    switch(client, "ru")
+    assert NotificationSettings.objects.get(user=world.colleague).language == "en"
+    rejected = event_record(kind=Kind.PROMO_REJECTED, actor=world.managers[0], promo=world.promo)
+    assert OutboxMessage.objects.get(event=rejected, recipient=world.colleague).language == "en"
+
+
+def test_the_switch_before_signing_in_only_changes_the_pages(client, db):
+    # when someone not signed in switches the login page to English
+    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("login")})
+    # then he is back on the login page in English, and no settings were made for anyone
+    assert response.status_code == 302 and response.url == reverse("login")
+    assert "Sign in" in client.get(reverse("login")).content.decode()
+    assert not NotificationSettings.objects.exists()
+
+
+def test_an_unknown_language_changes_nothing(client_for, demo_user, world):
+    client = client_for("colleague")
+    switch(client, "xx")
+    assert not NotificationSettings.objects.filter(user=world.colleague).exists()
