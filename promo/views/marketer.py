@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.contrib import messages
+from django.db.models import F, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import escape
@@ -312,9 +313,21 @@ def bars_markup(bars: list[CalendarBar], geometry: CalendarGeometry) -> SafeStri
     return mark_safe("".join(parts))  # noqa: S308 - every text above was escaped
 
 
+def calendar_promos(user):
+    """The promos the calendar may draw for ``user``: not withdrawn or cancelled, nor rejected
+    unless an approved revision of theirs is in force; with the period of that revision
+    (``force_start``/``force_end``/``force_number``, read by :func:`in_force_period`)."""
+    return (Promo.objects.restrict(user)
+            .exclude(status__in=[Promo.Status.WITHDRAWN, Promo.Status.CANCELLED])
+            .exclude(status=Promo.Status.REJECTED, approved_revision__isnull=True)
+            .annotate(force_start=F("approved_revision__start"), force_end=F("approved_revision__end"),
+                      force_number=F("approved_revision__number")))
+
+
 class CalendarView(RoleRequiredMixin, View):
     """Promos as bars on a week timeline (the promos the user may see), filtered by region,
-    category and supplier. Withdrawn, cancelled and rejected promos are left out."""
+    category and supplier. Withdrawn and cancelled promos are left out, and rejected ones but
+    for the approved revision still in force (:func:`calendar_promos`)."""
 
     template_name = "promo/calendar.html"
 
@@ -322,22 +335,18 @@ class CalendarView(RoleRequiredMixin, View):
         form = filtersets.CalendarFilterForm(request.GET or None, user=request.user)
         first, weeks = form.window()
         geometry = CalendarGeometry(first, weeks)
-        promos = form.filter(
-            Promo.objects.restrict(request.user)
-            .exclude(status__in=[Promo.Status.WITHDRAWN, Promo.Status.CANCELLED, Promo.Status.REJECTED])
-            .filter(start__lte=geometry.last, end__gte=geometry.first)
-            .select_related("supplier").order_by("start", "pk")
-        )
-        shown = list(promos[:CALENDAR_LIMIT + 1])
+        promos = form.filter(calendar_promos(request.user).filter(
+            Q(start__lte=geometry.last, end__gte=geometry.first) & ~Q(status=Promo.Status.REJECTED)
+            | Q(force_start__lte=geometry.last, force_end__gte=geometry.first)))
+        shown = list(promos.select_related("supplier").order_by("start", "pk")[:CALENDAR_LIMIT + 1])
         bars = geometry.bars(shown[:CALENDAR_LIMIT])
         today = date.today()
         next_start = None
         if not shown:
             # An empty window is not the end of the story: the first promo after it, if any.
-            next_start = form.filter(
-                Promo.objects.restrict(request.user)
-                .exclude(status__in=[Promo.Status.WITHDRAWN, Promo.Status.CANCELLED, Promo.Status.REJECTED])
-                .filter(start__gt=geometry.last)).order_by("start").values_list("start", flat=True).first()
+            next_start = form.filter(calendar_promos(request.user).exclude(status=Promo.Status.REJECTED)
+                                     .filter(start__gt=geometry.last)).order_by("start").values_list(
+                "start", flat=True).first()
         context = {
             "next_start": next_start,
             "next_week": (next_start - timedelta(days=next_start.weekday())).isoformat() if next_start else None,

@@ -266,3 +266,66 @@ def test_mass_correction_apply_needs_a_reason_and_fresh_versions(client_for, mak
     assert "Компенсация 30 %" in stale.content.decode()
     line.refresh_from_db()
     assert line.compensation_percent == Decimal("50.00")
+
+
+def _approved(promo: Promo) -> Promo:
+    from django.utils import timezone
+
+    from promo.services.revisions import revision_freeze_decisions
+
+    promo.lines.update(decision=PromoLine.Decision.ACCEPTED, decided_at=timezone.now())
+    promo.approved_revision = revision_freeze_decisions(promo=promo)
+    promo.status = Promo.Status.APPROVED
+    promo.save(update_fields=["approved_revision", "status"])
+    return promo
+
+
+def test_calendar_draws_the_revision_in_force_as_approved_and_the_waiting_one_outlined(
+        client_for, make_promo, demo_user):
+    from promo.services import point_corrections
+
+    # given a promo approved for 01.04-30.04.2027, then extended to 10.05 by a marketer (revision 2
+    # waits for the managers while revision 1 stays in force)
+    promo = _approved(make_promo(start=date(2027, 4, 1), days=30))
+    point_corrections.promo_extend(promo=promo, actor=demo_user("marketer"), new_end=date(2027, 5, 10),
+                                   reason="Остатки", today=date(2027, 3, 1))
+    promo.refresh_from_db()
+    assert promo.status == Promo.Status.SUBMITTED and promo.approved_revision.number == 1
+
+    # when the marketer opens the calendar around it
+    response = client_for("marketer").get(CALENDAR, {"start": "2027-03-29", "weeks": 8})
+    page = response.content.decode()
+
+    # then its bar is the approved period, green, with the waiting period outlined over it
+    bar = next(bar for bar in response.context["bars"] if bar.promo.pk == promo.pk)
+    geometry = response.context["geometry"]
+    assert bar.kind == Promo.Status.APPROVED
+    assert (bar.x, bar.width) == geometry.span(date(2027, 4, 1), date(2027, 4, 30))
+    assert bar.pending == geometry.span(date(2027, 4, 1), date(2027, 5, 10))
+    assert f'<rect class="bar approved" x="{bar.x}"' in page and f'<rect class="pending" x="{bar.x}"' in page
+    # and its tooltip says which revision runs and which waits
+    assert ("действует ревизия 1: 01.04.2027 – 30.04.2027; "
+            "ревизия 2 на согласовании: 01.04.2027 – 10.05.2027") in bar.title
+    assert bars(page) == [promo.code]
+
+
+def test_calendar_keeps_the_revision_in_force_of_a_promo_whose_new_revision_was_rejected(
+        client_for, make_promo, demo_user):
+    from promo.services import point_corrections
+
+    # given an approved promo whose extension (revision 2) was rejected, and a promo rejected outright
+    promo = _approved(make_promo(start=date(2027, 4, 1), days=30))
+    point_corrections.promo_extend(promo=promo, actor=demo_user("marketer"), new_end=date(2027, 5, 10),
+                                   reason="Остатки", today=date(2027, 3, 1))
+    Promo.objects.filter(pk=promo.pk).update(status=Promo.Status.REJECTED)
+    rejected = make_promo(start=date(2027, 4, 5), status=Promo.Status.REJECTED)
+
+    # when the calendar is drawn
+    response = client_for("marketer").get(CALENDAR, {"start": "2027-03-29", "weeks": 8})
+
+    # then the promo still runs there on its approved dates, no outline; the one never approved is not drawn
+    assert bars(response.content.decode()) == [promo.code]
+    bar = response.context["bars"][0]
+    assert bar.kind == Promo.Status.APPROVED and bar.pending is None
+    assert (bar.x, bar.width) == response.context["geometry"].span(date(2027, 4, 1), date(2027, 4, 30))
+    assert "ревизия 2 отклонена" in bar.title and rejected.code not in bar.title
