@@ -58,3 +58,10 @@ def test_plain_http_is_redirected_and_https_gets_hsts():
     assert answers["tls"] == 200
     assert answers["hsts"] == "max-age=31536000; includeSubDomains; preload"
     assert "secure" in answers["cookie"].lower()
+
+
+def test_the_renamed_address_lockout_setting_is_refused_not_ignored():
+    # given a deployment that still sets the old per-address failure limit
+    result = run_django(PRODUCTION, ["manage.py", "check"], production_env(LOGIN_FAILURE_LIMIT_PER_IP="50"))
+    # then it does not start with a lockout it did not ask for, and says what to set instead
+    assert result.returncode != 0 and "Set LOGIN_USERNAME_LIMIT_PER_IP instead" in result.stderr

@@ -6,9 +6,11 @@ The production-only transport settings (HTTPS redirect, HSTS, secure cookies, th
 are in ``config/django/production.py``. docs/operations.md («Безопасность / Security») explains
 each setting to an operator."""
 
+import os
 from datetime import timedelta
 
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env, env_bool, env_int
 
@@ -20,6 +22,10 @@ from config.env import env, env_bool, env_int
 # API token endpoint all count, since they all go through django.contrib.auth.authenticate().
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 LOGIN_USERNAME_LIMIT_PER_IP = env_int("LOGIN_USERNAME_LIMIT_PER_IP", 20)
+if os.environ.get("LOGIN_FAILURE_LIMIT_PER_IP"):
+    # It counted failures; ignoring it would silently change a deployment's lockout.
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT_PER_IP is gone: the address lockout counts different "
+                               "usernames now. Set LOGIN_USERNAME_LIMIT_PER_IP instead (docs/operations.md).")
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
 # Proxies in front of the web process that append to X-Forwarded-For (0: the TCP peer is the
 # client). Used for the per-address lockout and the anonymous API throttle alike; never more
