@@ -329,3 +329,15 @@ def test_calendar_keeps_the_revision_in_force_of_a_promo_whose_new_revision_was_
     assert bar.kind == Promo.Status.APPROVED and bar.pending is None
     assert (bar.x, bar.width) == response.context["geometry"].span(date(2027, 4, 1), date(2027, 4, 30))
     assert "ревизия 2 отклонена" in bar.title and rejected.code not in bar.title
+
+
+def test_calendar_bars_are_links_a_screen_reader_reaches(client_for, make_promo):
+    # given a promo in the window
+    promo = make_promo(start=date(2027, 4, 1))
+    # when the calendar is drawn
+    page = client_for("marketer").get(CALENDAR, {"start": "2027-03-29", "weeks": 4}).content.decode()
+    # then the picture is a labelled group, not an image (an image's links are hidden from assistive
+    # technology), and each bar is a link named by its title
+    svg = re.search(r"<svg[^>]*promo-calendar[^>]*>", page).group(0)
+    assert 'role="group"' in svg and 'role="img"' not in svg and 'aria-label="Календарь промо"' in svg
+    assert re.search(rf'<a href="[^"]+" class="promo-bar" data-promo="{promo.code}">\s*<title>{promo.code} ', page)
