@@ -9,58 +9,16 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
 
 from promo.models import Promo, PromoUpload
 from promo.services.imports.uploads import upload_submit
-from promo.services.mass_corrections import mass_correction_apply
+from tests.concurrency import Worker, run_against_mass_correction
 from tests.factories import PromoFactory, PromoLineFactory
 from tests.promo.imports import sheets
 from tests.promo.imports.sheets import END, START, line
 from tests.promo.imports.test_import_service import TODAY, products
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def backend_pid() -> int:
-    connection.ensure_connection()
-    return connection.connection.info.backend_pid
-
-
-def wait_until_blocked(pid: int) -> None:
-    """Wait (on the test's own connection, a fresh snapshot each query) until the backend
-    ``pid`` waits for a row lock. Not a timed assertion: the outcome is checked afterwards."""
-    blocked = threading.Event()
-    for _ in range(600):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s AND wait_event_type = 'Lock'", [pid])
-            if cursor.fetchone():
-                return
-        blocked.wait(0.05)
-    raise AssertionError(f"backend {pid} never waited for a lock")
-
-
-class Worker(threading.Thread):
-    """Runs ``action`` on a connection of its own; keeps its backend pid, result and error."""
-
-    def __init__(self, action):
-        super().__init__(daemon=True)
-        self.action = action
-        self.pid: int | None = None
-        self.started_work = threading.Event()
-        self.result = None
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            self.pid = backend_pid()
-            self.started_work.set()
-            self.result = self.action()
-        except BaseException as error:  # noqa: BLE001 - the test reads it
-            self.error = error
-        finally:
-            self.started_work.set()
-            connection.close()
 
 
 def test_a_corrected_upload_and_a_mass_correction_on_the_same_promos_both_go_through(demo_data, demo_user):
@@ -74,41 +32,16 @@ def test_a_corrected_upload_and_a_mass_correction_on_the_same_promos_both_go_thr
              PromoLineFactory(promo=newer, product=b1), PromoLineFactory(promo=newer, product=b2)]
     assert older.pk < newer.pk
     revision = newer.revision
-    held, release = threading.Event(), threading.Event()
 
-    def deciding():
-        with transaction.atomic():
-            list(Promo.objects.select_for_update().filter(pk=older.pk))
-            held.set()
-            release.wait(60)
-
-    decision = Worker(deciding)
-    decision.start()
-    assert held.wait(30)
-
-    # when a marketer's mass correction of all four lines starts (it waits for «Акция А»)
-    mass = Worker(lambda: mass_correction_apply(actor=marketer, line_ids=[x.pk for x in lines],
-                                                reason="Единая скидка", discount_percent=Decimal("20"),
-                                                today=TODAY))
-    mass.start()
-    mass.started_work.wait(30)
-    wait_until_blocked(mass.pid)
-    # and the supplier's corrected sheet of «Акция Б» is saved meanwhile (it waits too)
+    # when a marketer's mass correction of all four lines waits for «Акция А», and the supplier's
+    # corrected sheet of «Акция Б» is saved meanwhile (it waits too), until the decision ends
     content = sheets.workbook_bytes([line(b1, **{"Название акции": "Акция Б", "Скидка, %": 25}),
                                      line(b2, **{"Название акции": "Акция Б", "Скидка, %": 25})])
-    upload = Worker(lambda: upload_submit(actor=s001, file=SimpleUploadedFile("b.xlsx", content),
-                                          original_name="b.xlsx", today=TODAY))
-    upload.start()
-    upload.started_work.wait(30)
-    wait_until_blocked(upload.pid)
-    # and the manager's decision ends
-    release.set()
-    for worker in (decision, mass, upload):
-        worker.join(120)
+    mass, upload = run_against_mass_correction(older, lines, marketer, lambda: upload_submit(
+        actor=s001, file=SimpleUploadedFile("b.xlsx", content), original_name="b.xlsx", today=TODAY))
 
     # then neither was refused by a deadlock: the mass correction and the upload both went
     # through, one after the other
-    assert decision.error is None
     assert mass.error is None, repr(mass.error)
     assert upload.error is None, repr(upload.error)
     stored, result = upload.result

@@ -5,57 +5,22 @@ never deadlocks with it."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 
 from promo.models import Promo, PromoEvent
 from promo.services.date_events import promo_date_events_record
 from promo.services.decision_deadlines import decision_deadlines_record
-from promo.services.mass_corrections import mass_correction_apply
 from promo.services.revisions import revision_record
 from promo.services.workflow import next_working_day
+from tests.concurrency import run_against_mass_correction
 from tests.factories import PromoFactory, PromoLineFactory
 from tests.promo.imports.sheets import END, START
-from tests.promo.imports.test_import_concurrency import Worker, wait_until_blocked
 from tests.promo.imports.test_import_service import TODAY, products
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_against_mass_correction(older: Promo, lines, marketer, daily_run):
-    """A manager's decision on ``older`` holds its row; a marketer's mass correction of
-    ``lines`` waits for it; then the daily run starts and waits too; then the decision ends.
-    Returns the mass correction's and the run's workers once both ended."""
-    held, release = threading.Event(), threading.Event()
-
-    def deciding():
-        with transaction.atomic():
-            list(Promo.objects.select_for_update().filter(pk=older.pk))
-            held.set()
-            release.wait(60)
-
-    decision = Worker(deciding)
-    decision.start()
-    assert held.wait(30)
-    mass = Worker(lambda: mass_correction_apply(actor=marketer, line_ids=[x.pk for x in lines],
-                                                reason="Единая скидка", discount_percent=Decimal("20"),
-                                                today=TODAY))
-    mass.start()
-    mass.started_work.wait(30)
-    wait_until_blocked(mass.pid)
-    run = Worker(daily_run)
-    run.start()
-    run.started_work.wait(30)
-    wait_until_blocked(run.pid)
-    release.set()
-    for worker in (decision, mass, run):
-        worker.join(120)
-    assert decision.error is None
-    return mass, run
 
 
 def test_the_deadline_run_and_a_mass_correction_on_the_same_promos_both_go_through(demo_data, demo_user):
