@@ -17,15 +17,21 @@ from tests.e2e.browser import ARTIFACTS, browser_page, csp_violations, login
 from tests.factories import PromoFactory, PromoLineFactory
 
 
-@pytest.mark.e2e
-def test_the_manager_picks_a_supplier_from_the_lazy_picker_and_the_queue_follows(live_server, demo_data, tmp_path):
-    # given a submitted promo of S001 and one of S002, both in the manager's queue
+def queued_promos() -> dict[str, str]:
+    """A submitted promo of S001 and one of S002 (both in the manager's queue): their codes by supplier."""
     codes = {}
     for code in ("S001", "S002"):
         supplier = Supplier.objects.get(code=code)
         promo = PromoFactory(supplier=supplier, status="submitted", name=f"Промо {code}")
         PromoLineFactory(promo=promo, product=Product.objects.filter(supplier=supplier).order_by("article").first())
         codes[code] = promo.code
+    return codes
+
+
+@pytest.mark.e2e
+def test_the_manager_picks_a_supplier_from_the_lazy_picker_and_the_queue_follows(live_server, demo_data, tmp_path):
+    # given a submitted promo of S001 and one of S002, both in the manager's queue
+    codes = queued_promos()
     s002 = str(Supplier.objects.get(code="S002"))
     queue = live_server.url + reverse("promo:approval_queue")
 
@@ -59,12 +65,7 @@ def test_the_manager_picks_a_supplier_from_the_lazy_picker_and_the_queue_follows
 @pytest.mark.e2e
 def test_without_javascript_the_manager_changes_the_supplier_through_every_option(live_server, demo_data, tmp_path):
     # given a submitted promo of S001 and one of S002, and a browser with JavaScript off
-    codes = {}
-    for code in ("S001", "S002"):
-        supplier = Supplier.objects.get(code=code)
-        promo = PromoFactory(supplier=supplier, status="submitted", name=f"Промо {code}")
-        PromoLineFactory(promo=promo, product=Product.objects.filter(supplier=supplier).order_by("article").first())
-        codes[code] = promo.code
+    codes = queued_promos()
     s001, s002 = Supplier.objects.get(code="S001"), Supplier.objects.get(code="S002")
     queue = live_server.url + reverse("promo:approval_queue")
 
