@@ -26,8 +26,13 @@ def home_counts(*, user) -> dict:
         # the queue's promos are the submitted ones (PromoQuerySet.pending_review)
         submitted=Count("pk", filter=Q(status=Promo.Status.SUBMITTED)),
         approved=Count("pk", filter=Q(status=Promo.Status.APPROVED)),
+        # approved, or approved before with a newer revision waiting or rejected (workflow.in_force):
+        # the promo list's «(действует N)», the calendar's green bar
+        in_force=Count("pk", filter=Promo.objects.in_force_condition()),
         rejected=Count("pk", filter=Q(status=Promo.Status.REJECTED)),
     )
+    # of those in force, the ones with a newer revision waiting or rejected (counted there too)
+    promos["renewing"] = promos["in_force"] - promos["approved"]
     counts["promos"] = promos
     if is_supplier_user(user):
         counts["products"] = Product.objects.restrict(user).count()
