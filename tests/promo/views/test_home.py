@@ -177,11 +177,13 @@ def test_supplier_home_in_english_says_which_revision_is_in_force(client_for, ma
     _in_force_with_revision_waiting(make_promo, demo_user, start=date(2027, 4, 1))
 
     from django.conf import settings
+    from django.utils import translation
 
     # when s001 opens the home page in English
     client = client_for("s001")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    page = client.get(HOME).content.decode()
+    with translation.override(settings.LANGUAGE_CODE):  # the request's language stays in the request
+        page = client.get(HOME).content.decode()
 
     # then the row and the counter are in English
     assert ("revision 1 in force: 01.04.2027 – 30.04.2027; "
