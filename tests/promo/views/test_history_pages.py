@@ -154,10 +154,11 @@ def test_activity_log_shows_a_deadline_event_with_its_due_date_and_revision(clie
 
     from promo.services.decision_deadlines import decision_deadlines_record
 
-    # given, on Tuesday 02.03.2027, a promo (revision 1) whose decision was due on Monday 01.03 and
-    # one due on Wednesday 03.03, and the daily run of that morning
+    # given, on Tuesday 02.03.2027, a promo (revision 1) whose decision was due on Monday 01.03, one
+    # due that day and one due on Wednesday 03.03, and the daily run of that morning
     overdue = make_promo(decision_due=date(2027, 3, 1))
     soon = make_promo(decision_due=date(2027, 3, 3))
+    today = make_promo(decision_due=date(2027, 3, 2))  # sent after the run before: reminded on the day
     decision_deadlines_record(today=date(2027, 3, 2))
     client = client_for("marketer")
 
@@ -169,6 +170,7 @@ def test_activity_log_shows_a_deadline_event_with_its_due_date_and_revision(clie
     page = client.get(LOG)
     assert kinds_of(page, overdue) == ["Срок решения прошёл: 01.03.2027, ревизия 1"]
     assert kinds_of(page, soon) == ["Скоро срок решения: 03.03.2027, ревизия 1"]
+    assert kinds_of(page, today) == ["Скоро срок решения: 02.03.2027, ревизия 1"]
     history = client.get(reverse("promo:promo_history", args=[overdue.pk])).content.decode()
     assert "Срок решения прошёл: 01.03.2027, ревизия 1" in history
     assert "<td>Срок решения прошёл: 01.03.2027, ревизия 1</td>" in page.content.decode()
