@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from promo.models import Promo, PromoEvent
-from promo.selectors import home_counts
+from promo.selectors import deadline_summary, home_counts
 from promo.views.approval import open_requests_for, review_queue, with_line_counts
 from promo.views.marketer import in_force_state, with_force_period
 from promo.views.promos import promo_page_queryset
@@ -72,9 +72,12 @@ class HomeView(LoginRequiredMixin, TemplateView):
                            .select_related("supplier").order_by("decision_due", "pk")[:HOME_ROWS + 1])
             context["overdue_decisions"] = overdue[:HOME_ROWS]
             context["more_overdue"] = len(overdue) > HOME_ROWS
-            context["recent_events"] = list(
+            events = list(
                 PromoEvent.objects.select_related("actor", "promo").order_by("-created_at", "-pk")[:HOME_ROWS]
             )
+            for event in events:  # a reminder or an escalation with its due date and revision, as in the log
+                event.summary = deadline_summary(event) or event.get_kind_display()
+            context["recent_events"] = events
         scope = DECIDE if is_category_manager(user) and not is_marketer(user) else VIEW
         context["open_requests"] = list(open_requests_for(user, action=scope)[:HOME_ROWS])
         return context

@@ -211,3 +211,19 @@ def test_supplier_home_with_revisions_in_force_is_flat(client_for, make_promo, d
     # then every row says which revision is in force, for the same number of queries
     assert all(row.in_force for row in response.context["recent_promos"])
     assert len(queries) == few
+
+
+def test_marketer_home_recent_events_say_a_deadlines_due_date_and_revision(client_for, make_promo):
+    from datetime import date
+
+    from promo.services.decision_deadlines import decision_deadlines_record
+
+    # given a promo whose decision was due on 01.03.2027, and the daily run of 02.03
+    make_promo(decision_due=date(2027, 3, 1))
+    decision_deadlines_record(today=date(2027, 3, 2))
+
+    # when the marketer opens the home page
+    page = client_for("marketer").get(HOME).content.decode()
+
+    # then its recent events say the due date and the revision, as the activity log does
+    assert "Срок решения прошёл: 01.03.2027, ревизия 1" in page
