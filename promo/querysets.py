@@ -10,7 +10,7 @@ The promo models are reached through ``self.model`` (``self.model.Status``, the 
 back would be a circle."""
 
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from suppliers.models import Category, Supplier
 from suppliers.querysets import DECIDE, VIEW
@@ -45,6 +45,19 @@ class PromoQuerySet(models.QuerySet):
     def live(self):
         """Promos that count for conflicts: submitted, or approved and in force."""
         return self.filter(status__in=self.model.Status.live())
+
+    def in_force_condition(self) -> Q:
+        """The rule of :func:`promo.services.workflow.in_force` as a condition (for a filter or
+        a counted aggregate): approved, or with an approved revision in force while a newer one
+        waits for a decision or was rejected. tests/promo/test_querysets_in_force.py holds the
+        two to the same answer for every status."""
+        status = self.model.Status
+        return Q(status=status.APPROVED) | Q(approved_revision__isnull=False,
+                                             status__in=[status.SUBMITTED, status.REJECTED])
+
+    def in_force(self):
+        """Promos whose approved revision is in force (:meth:`in_force_condition`)."""
+        return self.filter(self.in_force_condition())
 
     def in_force_on(self, day):
         """Promos whose approved revision runs on ``day`` (approved, not cancelled)."""

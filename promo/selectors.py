@@ -26,8 +26,13 @@ def home_counts(*, user) -> dict:
         # the queue's promos are the submitted ones (PromoQuerySet.pending_review)
         submitted=Count("pk", filter=Q(status=Promo.Status.SUBMITTED)),
         approved=Count("pk", filter=Q(status=Promo.Status.APPROVED)),
+        # approved, or approved before with a newer revision waiting or rejected (workflow.in_force):
+        # the promo list's «(действует N)», the calendar's green bar
+        in_force=Count("pk", filter=Promo.objects.in_force_condition()),
         rejected=Count("pk", filter=Q(status=Promo.Status.REJECTED)),
     )
+    # of those in force, the ones with a newer revision waiting or rejected (counted there too)
+    promos["renewing"] = promos["in_force"] - promos["approved"]
     counts["promos"] = promos
     if is_supplier_user(user):
         counts["products"] = Product.objects.restrict(user).count()
@@ -149,9 +154,14 @@ def _entry(*, kind: str, kind_display: str, actor, when, summary: str, reason: s
     }
 
 
-def _deadline_summary(event: PromoEvent, formatter: ChangeFormatter) -> str:
-    """A reminder's or an escalation's history text: the due date and the revision it is about
-    (its payload), «Скоро срок решения: 27.11.2026, ревизия 2»; "" when the payload lacks them."""
+def deadline_summary(event: PromoEvent, formatter: ChangeFormatter | None = None) -> str:
+    """A reminder's or an escalation's text, in the promo's history and the activity log (its
+    page and .xlsx): the due date and the revision it is about (its payload), «Скоро срок
+    решения: 27.11.2026, ревизия 2»; "" for another kind, or when the payload lacks them (a
+    run's digest)."""
+    if event.kind not in (PromoEvent.Kind.DECISION_DUE, PromoEvent.Kind.DECISION_OVERDUE):
+        return ""
+    formatter = formatter or ChangeFormatter()
     payload = event.payload if isinstance(event.payload, dict) else {}
     day, revision = payload.get("date"), payload.get("revision")
     if not day or revision is None:
@@ -219,8 +229,7 @@ def promo_history(*, promo: Promo, user) -> list[dict]:
         if event.from_status and event.to_status and event.from_status != event.to_status:
             status_move = f"{formatter.value('status', event.from_status)} → {formatter.value('status', event.to_status)}"
         summary = f"{event.get_kind_display()}: {status_move}" if status_move else event.get_kind_display()
-        if event.kind in (PromoEvent.Kind.DECISION_DUE, PromoEvent.Kind.DECISION_OVERDUE):
-            summary = _deadline_summary(event, formatter) or summary
+        summary = deadline_summary(event, formatter) or summary
         entry = _entry(kind=event.kind, kind_display=event.get_kind_display(), actor=event.actor,
                        when=event.created_at, reason=event.reason, internal=event.internal, event=event,
                        summary=summary)

@@ -84,7 +84,7 @@ ROUTING: dict[str, tuple[frozenset[str], str]] = {
     Kind.DECISION_DUE: (frozenset({DECIDING_MANAGER}),
                         "daily task: due on the next working day (or today, if sent after the run before); "
                         "one digest per person, once per revision"),
-    Kind.DECISION_OVERDUE: (frozenset({MARKETER, HEAD_OF_CATEGORY}),
+    Kind.DECISION_OVERDUE: (frozenset({DECIDING_MANAGER, MARKETER, HEAD_OF_CATEGORY}),
                             "daily task: past its due date; one digest per person, once per revision"),
     Kind.EXPORT_FAILED: (frozenset({MARKETER}), "a run or its Set Retail delivery failed or was rejected; "
                                                 "also to whoever started the run"),

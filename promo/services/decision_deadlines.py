@@ -5,8 +5,11 @@
 - ``decision_due``: a submitted revision due on the next working day (or today, when it was sent
   after the run of the day before, so it was not reminded then); the managers whose lines
   still wait (the deciding managers) are reminded;
-- ``decision_overdue``: a submitted revision past its due date; the marketers (and the head of
-  category group, if configured) are told.
+- ``decision_overdue``: a submitted revision past its due date; the deciding managers (whose
+  lines still wait), the marketers and the head of category group (if configured) are told.
+
+Who is told is the routing table's (:mod:`promo.notifications.routing`), each person's settings
+respected; a re-run mails nobody twice, since nothing is recorded twice.
 
 Each is recorded once per promo and revision (the event carries the revision it is about; the
 promo rows are locked while checking, so two runs at once record nothing twice). The promos'

@@ -18,9 +18,10 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from config.spreadsheets import xlsx_text
+from promo.changes import ChangeFormatter
 from promo.forms.filtersets import ActivityLogFilterForm
 from promo.models import Promo, PromoEvent
-from promo.selectors import promo_history
+from promo.selectors import deadline_summary, promo_history
 from promo.services.imports.problems import event_reason
 from promo.views.promos import MarketerRequiredMixin
 from promo.views.row_texts import pk_url
@@ -75,6 +76,7 @@ def activity_rows(events) -> list[ActivityRow]:
     statuses = {key: str(label) for key, label in Promo.Status.choices}
     kinds = {key: str(label) for key, label in PromoEvent.Kind.choices}
     history_url = pk_url("promo:promo_history")
+    formatter = ChangeFormatter()
     rows = []
     for event in events:
         promo, upload, actor = event.promo, event.upload, event.actor
@@ -86,7 +88,8 @@ def activity_rows(events) -> list[ActivityRow]:
         rows.append(ActivityRow(
             event=event, internal=event.internal,
             when=f"{timezone.localtime(event.created_at):%d.%m.%Y %H:%M}",
-            kind=kinds.get(event.kind, event.kind),
+            # a reminder or an escalation with its due date and revision, as the promo's history says it
+            kind=deadline_summary(event, formatter) or kinds.get(event.kind, event.kind),
             promo_code=promo.code if promo is not None else "",
             promo_url=history_url(promo.pk) if promo is not None else "",
             upload=f"#{upload.pk}" if promo is None and upload is not None else "",
@@ -137,6 +140,7 @@ def activity_xlsx_response(events) -> FileResponse:
     temporary file and stream it back: memory stays flat however long the log is. Every text
     goes through ``xlsx_text``: a comment or a name written by a user stays text."""
     statuses = dict(Promo.Status.choices)
+    formatter = ChangeFormatter()
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("События"))
     sheet.freeze_panes = "A2"
@@ -154,7 +158,7 @@ def activity_xlsx_response(events) -> FileResponse:
         when = WriteOnlyCell(sheet, value=timezone.localtime(event.created_at).replace(tzinfo=None))
         when.number_format = "DD.MM.YYYY HH:MM"
         texts = (
-            str(event.get_kind_display()),
+            deadline_summary(event, formatter) or str(event.get_kind_display()),
             event.promo.code if event.promo else "",
             str(supplier) if supplier else "",
             actor,

@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from promo.models import Promo, PromoEvent
-from promo.selectors import home_counts
+from promo.selectors import deadline_summary, home_counts
 from promo.views.approval import open_requests_for, review_queue, with_line_counts
+from promo.views.marketer import in_force_state, with_force_period
 from promo.views.promos import promo_page_queryset
 from promo.views.row_texts import PromoTexts
 from suppliers.querysets import DECIDE, VIEW
@@ -34,12 +35,16 @@ class RecentRow:
     period: str
     status: str
     status_label: str
+    # «действует ревизия 1: …; ревизия 2 на согласовании: …» when an approved revision is in
+    # force while a newer one waits or was rejected (the calendar's words), else ""
+    in_force: str
 
 
 def recent_rows(promos: list[Promo]) -> list[RecentRow]:
     texts = PromoTexts()
     return [RecentRow(promo=promo, url=texts.url(promo), code=promo.code, name=promo.name, supplier=promo.supplier.code,
-                      period=texts.period(promo), status=promo.status, status_label=texts.status(promo))
+                      period=texts.period(promo), status=promo.status, status_label=texts.status(promo),
+                      in_force=in_force_state(promo, texts))
             for promo in promos]
 
 
@@ -59,7 +64,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
             context["queue"] = queue
         if is_supplier_user(user) or is_marketer(user):
             context["recent_promos"] = recent_rows(
-                list(promo_page_queryset(user).order_by("-updated_at", "-pk")[:HOME_ROWS]))
+                list(with_force_period(promo_page_queryset(user)).order_by("-updated_at", "-pk")[:HOME_ROWS]))
         if is_marketer(user):
             # The decisions past their due date: what the escalation mail (decision_overdue) tells
             # the marketers about, with its link to this page.
@@ -67,9 +72,12 @@ class HomeView(LoginRequiredMixin, TemplateView):
                            .select_related("supplier").order_by("decision_due", "pk")[:HOME_ROWS + 1])
             context["overdue_decisions"] = overdue[:HOME_ROWS]
             context["more_overdue"] = len(overdue) > HOME_ROWS
-            context["recent_events"] = list(
+            events = list(
                 PromoEvent.objects.select_related("actor", "promo").order_by("-created_at", "-pk")[:HOME_ROWS]
             )
+            for event in events:  # a reminder or an escalation with its due date and revision, as in the log
+                event.summary = deadline_summary(event) or event.get_kind_display()
+            context["recent_events"] = events
         scope = DECIDE if is_category_manager(user) and not is_marketer(user) else VIEW
         context["open_requests"] = list(open_requests_for(user, action=scope)[:HOME_ROWS])
         return context

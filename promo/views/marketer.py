@@ -220,6 +220,28 @@ def in_force_period(promo: Promo) -> tuple[date, date] | None:
     return (start, end) if start is not None and end is not None else None
 
 
+def with_force_period(promos):
+    """``promos`` with the period and number of their approved revision (``force_start``/
+    ``force_end``/``force_number``), what :func:`in_force_period` and :func:`in_force_state` read."""
+    return promos.annotate(force_start=F("approved_revision__start"), force_end=F("approved_revision__end"),
+                           force_number=F("approved_revision__number"))
+
+
+def in_force_state(promo: Promo, texts: PromoTexts) -> str:
+    """«действует ревизия 1: <dates>; ревизия 2 на согласовании: <dates>» (or «… отклонена …»)
+    for a promo whose approved revision is in force while a newer one waits or was rejected
+    (:func:`in_force_period`), "" for any other: the calendar's tooltip and the supplier's home
+    say it in these words."""
+    force = in_force_period(promo)
+    if force is None:
+        return ""
+    newer = _("ревизия %(number)s на согласовании: %(period)s") if promo.status == Promo.Status.SUBMITTED else _(
+        "ревизия %(number)s отклонена: %(period)s")
+    return "; ".join((
+        _("действует ревизия %(number)s: %(period)s") % {"number": promo.force_number, "period": period_text(*force)},
+        newer % {"number": promo.revision, "period": texts.period(promo)}))
+
+
 class CalendarGeometry:
     """Where things go in the picture: a label column, then one column per day."""
 
@@ -268,12 +290,7 @@ class CalendarGeometry:
         force = in_force_period(promo)
         if force is not None:
             waits = promo.status == Promo.Status.SUBMITTED
-            newer = _("ревизия %(number)s на согласовании: %(period)s") if waits else _(
-                "ревизия %(number)s отклонена: %(period)s")
-            state = "; ".join((
-                _("действует ревизия %(number)s: %(period)s") % {
-                    "number": promo.force_number, "period": period_text(*force)},
-                newer % {"number": promo.revision, "period": texts.period(promo)}))
+            state = in_force_state(promo, texts)
             if self.span(*force) is not None:
                 pending = self.span(promo.start, promo.end) if waits else None
                 period, kind = force, Promo.Status.APPROVED
@@ -317,11 +334,9 @@ def calendar_promos(user):
     """The promos the calendar may draw for ``user``: not withdrawn or cancelled, nor rejected
     unless an approved revision of theirs is in force; with the period of that revision
     (``force_start``/``force_end``/``force_number``, read by :func:`in_force_period`)."""
-    return (Promo.objects.restrict(user)
-            .exclude(status__in=[Promo.Status.WITHDRAWN, Promo.Status.CANCELLED])
-            .exclude(status=Promo.Status.REJECTED, approved_revision__isnull=True)
-            .annotate(force_start=F("approved_revision__start"), force_end=F("approved_revision__end"),
-                      force_number=F("approved_revision__number")))
+    return with_force_period(Promo.objects.restrict(user)
+                             .exclude(status__in=[Promo.Status.WITHDRAWN, Promo.Status.CANCELLED])
+                             .exclude(status=Promo.Status.REJECTED, approved_revision__isnull=True))
 
 
 class CalendarView(RoleRequiredMixin, View):

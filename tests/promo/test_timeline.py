@@ -5,6 +5,7 @@ another supplier's promo is shown without its code and price; queries stay flat.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -377,3 +378,24 @@ def test_the_bar_labels_group_money_as_the_table_does(client_for, db):
     grouped = f"{price:,.2f}".replace(",", "\xa0").replace(".", ",")
     assert f'{grouped} ₽</td>' in page
     assert f'>{promo.code} {grouped}</text>' in page
+
+
+def test_the_english_page_calls_the_approved_state_in_force_everywhere(client_for, overlap):
+    from django.conf import settings as conf
+    from django.utils import translation
+
+    product, region, p1, p2, p3 = overlap
+    # given a manager who reads the portal in English
+    client = client_for("manager")
+    client.cookies[conf.LANGUAGE_COOKIE_NAME] = "en"
+
+    # when he opens the product's timeline
+    with translation.override(conf.LANGUAGE_CODE):  # the request's language stays in the request
+        page = client.get(reverse(TIMELINE, args=[product.pk]),
+                          {"from": FIRST.isoformat(), "to": (FIRST + timedelta(days=27)).isoformat()}).content.decode()
+
+    # then the legend and every approved row's badge say «in force», never «live»
+    assert "in force (approved)" in page
+    assert page.count('<span class="badge approved">in force</span>') == 4
+    assert '<span class="badge submitted">awaiting approval</span>' in page
+    assert not re.search(r"\blive\b", page, re.IGNORECASE)

@@ -76,18 +76,21 @@ def test_reminders_and_escalation_are_sent_once_per_revision(world, deadlines):
         promo_decision_deadlines.delay()
     assert mailed(Kind.DECISION_OVERDUE) == {}
 
-    # when it runs on Friday and again on Monday: the marketers and the head of category hear
-    # once that the decision is overdue; the managers are not escalated to
+    # when it runs on Friday and again on Monday: B's manager, whose lines still wait, the
+    # marketers and the head of category hear once that the decision is overdue; A's manager,
+    # who decided, and the supplier do not
     with on(FRI):
         promo_decision_deadlines.delay()
     with on(MON + timedelta(days=7)):
         promo_decision_deadlines.delay()
     escalated = mailed(Kind.DECISION_OVERDUE)
-    assert escalated.get(marketer) == 1 and escalated.get(head) == 1
-    assert set(escalated) & {a, b, world.supplier_user.username} == set()
+    assert escalated.get(marketer) == 1 and escalated.get(head) == 1 and escalated.get(b) == 1
+    assert set(escalated) & {a, world.supplier_user.username} == set()
     assert all(count == 1 for count in escalated.values())
     overdue = OutboxMessage.objects.get(event__kind=Kind.DECISION_OVERDUE, recipient__username=head).body_text
     assert "Срок решения по этим промо прошёл" in overdue or "Срок решения по промо прошёл" in overdue
+    own = OutboxMessage.objects.get(event__kind=Kind.DECISION_OVERDUE, recipient__username=b).body_text
+    assert promo.code in own and "Срок решения по этим промо прошёл, а решения нет." in own
 
     # when a new revision goes to approval (a correction on Monday 30.11), its clock starts
     # again: due Thursday 03.12, B and A reminded again on Wednesday 02.12
@@ -218,3 +221,24 @@ def test_the_history_shows_the_due_date_and_revision_of_a_reminder_and_an_escala
     # then each deadline entry says which due date and which revision it is about
     assert f"Скоро срок решения: 26.11.2026, ревизия {promo.revision}" in page
     assert f"Срок решения прошёл: 26.11.2026, ревизия {promo.revision}" in page
+
+
+def test_a_deciding_manager_who_switched_the_overdue_mail_off_is_not_sent_it(world, deadlines):
+    # given a promo of A and B sent on Monday (due Thursday); B's manager switched «Срок решения
+    # прошёл» off in his settings, A's did not
+    NotificationSettings.objects.create(user=world.manager_b, disabled_kinds=[Kind.DECISION_OVERDUE])
+    with on(MON, 11):
+        promo = world.promo(Promo.Status.DRAFT)
+        transitions.promo_submit(promo=promo, actor=world.supplier_user)
+
+    # when the daily run passes the due date, on Friday (twice) and on Monday
+    with on(FRI):
+        promo_decision_deadlines.delay()
+        promo_decision_deadlines.delay()
+    with on(MON + timedelta(days=7)):
+        promo_decision_deadlines.delay()
+
+    # then A's manager is told once that his decision is overdue, B's not at all, the marketer once
+    escalated = mailed(Kind.DECISION_OVERDUE)
+    assert escalated.get(world.manager_a.username) == 1 and escalated.get(world.marketer.username) == 1
+    assert world.manager_b.username not in escalated

@@ -144,3 +144,45 @@ def test_activity_log_filters_keep_the_chosen_values_and_offer_every_choice(db, 
     assert select("actor").count("<option") == get_user_model().objects.filter(is_active=True).count() + 1
     assert f'<option value="{supplier.pk}" selected>{supplier}</option>' in select("supplier")
     assert select("supplier").count("<option") == Supplier.objects.count() + 1
+
+
+def test_activity_log_shows_a_deadline_event_with_its_due_date_and_revision(client_for, make_promo):
+    from datetime import date
+
+    from django.conf import settings as conf
+    from django.utils import translation
+
+    from promo.services.decision_deadlines import decision_deadlines_record
+
+    # given, on Tuesday 02.03.2027, a promo (revision 1) whose decision was due on Monday 01.03, one
+    # due that day and one due on Wednesday 03.03, and the daily run of that morning
+    overdue = make_promo(decision_due=date(2027, 3, 1))
+    soon = make_promo(decision_due=date(2027, 3, 3))
+    today = make_promo(decision_due=date(2027, 3, 2))  # sent after the run before: reminded on the day
+    decision_deadlines_record(today=date(2027, 3, 2))
+    client = client_for("marketer")
+
+    def kinds_of(response, promo) -> list[str]:
+        return [row.kind for row in response.context["rows"] if row.event.promo_id == promo.pk]
+
+    # when the marketer opens the activity log, then each row says the due date and the revision,
+    # as the promo's history does
+    page = client.get(LOG)
+    assert kinds_of(page, overdue) == ["Срок решения прошёл: 01.03.2027, ревизия 1"]
+    assert kinds_of(page, soon) == ["Скоро срок решения: 03.03.2027, ревизия 1"]
+    assert kinds_of(page, today) == ["Скоро срок решения: 02.03.2027, ревизия 1"]
+    history = client.get(reverse("promo:promo_history", args=[overdue.pk])).content.decode()
+    assert "Срок решения прошёл: 01.03.2027, ревизия 1" in history
+    assert "<td>Срок решения прошёл: 01.03.2027, ревизия 1</td>" in page.content.decode()
+    # and the .xlsx of the log says the same
+    rows = list(load_workbook(io.BytesIO(b"".join(client.get(LOG, {"format": "xlsx"}).streaming_content)),
+                              read_only=True).active.iter_rows(values_only=True))
+    assert ("Срок решения прошёл: 01.03.2027, ревизия 1", overdue.code) in {row[1:3] for row in rows}
+
+    # when it is opened in English, then in English
+    client.cookies[conf.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override(conf.LANGUAGE_CODE):  # the request's language stays in the request
+        english = client.get(LOG)
+    assert kinds_of(english, overdue) == ["Decision overdue: 01.03.2027, revision 1"]
+    assert kinds_of(english, soon)[0].endswith(": 03.03.2027, revision 1")
+    assert "ревизия" not in english.content.decode()

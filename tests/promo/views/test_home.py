@@ -125,3 +125,105 @@ def test_marketer_home_says_when_more_decisions_are_overdue_than_it_lists(client
     section = page.split("Просрочены решения", 1)[1].split("</section>", 1)[0]
     assert all(promo.code in section for promo in promos[:10]) and promos[10].code not in section
     assert "Показаны 10 самых давних" in section
+
+
+def _in_force_with_revision_waiting(make_promo, demo_user, *, start):
+    """A promo of S001 approved for 30 days from ``start`` (revision 1 in force), then extended
+    by 10 days by a marketer: revision 2 waits for the managers."""
+    from promo.models import Promo, PromoLine
+    from promo.services import point_corrections
+    from promo.services.revisions import revision_freeze_decisions
+
+    promo = make_promo(start=start, days=30)
+    promo.lines.update(decision=PromoLine.Decision.ACCEPTED, decided_at=timezone.now())
+    promo.approved_revision = revision_freeze_decisions(promo=promo)
+    promo.status = Promo.Status.APPROVED
+    promo.save(update_fields=["approved_revision", "status"])
+    point_corrections.promo_extend(promo=promo, actor=demo_user("marketer"), new_end=promo.end + timedelta(days=10),
+                                   reason="Остатки", today=start - timedelta(days=31))
+    promo.refresh_from_db()
+    assert promo.status == Promo.Status.SUBMITTED and promo.approved_revision.number == 1
+    return promo
+
+
+def test_supplier_home_says_a_promo_is_in_force_while_its_new_revision_waits(client_for, make_promo, demo_user):
+    from datetime import date
+
+    # given S001's promo approved for 01.04-30.04.2027 whose extension to 10.05 (revision 2) waits,
+    # an approved promo and a draft
+    renewing = _in_force_with_revision_waiting(make_promo, demo_user, start=date(2027, 4, 1))
+    make_promo(status="approved"), make_promo(status="draft")
+
+    # when s001 opens the home page
+    response = client_for("s001").get(HOME)
+    page = response.content.decode()
+
+    # then its row says it waits, and that revision 1 is in force, with that revision's dates
+    row = next(row for row in response.context["recent_promos"] if row.promo.pk == renewing.pk)
+    assert row.status_label == "На согласовании"
+    assert row.in_force == ("действует ревизия 1: 01.04.2027 – 30.04.2027; "
+                            "ревизия 2 на согласовании: 01.04.2027 – 10.05.2027")
+    assert f'<div class="in-force muted">{row.in_force}</div>' in page
+    # and the counters count it both as waiting and as in force (of those, one with a newer revision)
+    counts = response.context["counts"]["promos"]
+    assert (counts["submitted"], counts["in_force"], counts["renewing"], counts["approved"]) == (1, 2, 1, 1)
+    assert "действует (согласовано)" in page and "в т. ч. с новой ревизией: 1" in page
+
+
+def test_supplier_home_in_english_says_which_revision_is_in_force(client_for, make_promo, demo_user):
+    from datetime import date
+
+    # given S001's promo in force (revision 1) with revision 2 waiting
+    _in_force_with_revision_waiting(make_promo, demo_user, start=date(2027, 4, 1))
+
+    from django.conf import settings
+    from django.utils import translation
+
+    # when s001 opens the home page in English
+    client = client_for("s001")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override(settings.LANGUAGE_CODE):  # the request's language stays in the request
+        page = client.get(HOME).content.decode()
+
+    # then the row and the counter are in English
+    assert ("revision 1 in force: 01.04.2027 – 30.04.2027; "
+            "revision 2 awaiting approval: 01.04.2027 – 10.05.2027") in page
+    assert "in force (approved)" in page and "incl. with a newer revision: 1" in page
+
+
+def test_supplier_home_with_revisions_in_force_is_flat(client_for, make_promo, demo_user,
+                                                      django_assert_max_num_queries):
+    from datetime import date
+
+    from tests.promo.views.test_query_counts import counts
+
+    # given one promo in force with a newer revision waiting
+    _in_force_with_revision_waiting(make_promo, demo_user, start=date(2027, 4, 1))
+    client = client_for("s001")
+    (few,) = counts(client, django_assert_max_num_queries, 10, HOME)
+
+    # when there are a home page's worth more of them and it is opened again
+    for index in range(12):
+        _in_force_with_revision_waiting(make_promo, demo_user, start=date(2027, 5, 1) + timedelta(days=index))
+    with django_assert_max_num_queries(10) as queries:
+        response = client.get(HOME)
+
+    # then every row says which revision is in force, for the same number of queries
+    assert all(row.in_force for row in response.context["recent_promos"])
+    assert len(queries) == few
+
+
+def test_marketer_home_recent_events_say_a_deadlines_due_date_and_revision(client_for, make_promo):
+    from datetime import date
+
+    from promo.services.decision_deadlines import decision_deadlines_record
+
+    # given a promo whose decision was due on 01.03.2027, and the daily run of 02.03
+    make_promo(decision_due=date(2027, 3, 1))
+    decision_deadlines_record(today=date(2027, 3, 2))
+
+    # when the marketer opens the home page
+    page = client_for("marketer").get(HOME).content.decode()
+
+    # then its recent events say the due date and the revision, as the activity log does
+    assert "Срок решения прошёл: 01.03.2027, ревизия 1" in page
