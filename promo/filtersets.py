@@ -6,6 +6,7 @@ supplier choices are restricted too (STYLE.md §5)."""
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -82,11 +83,17 @@ class PromoFilterSet(django_filters.FilterSet):
                             widget=LazySelect)
     region = IdChoiceFilter(queryset=Region.objects.all(), method="filter_region", label=_("Регион"),
                             widget=FlatSelect)
+    # An approved revision in force (PromoQuerySet.in_force_condition): approved, or approved
+    # before while a newer revision waits or was rejected. The home page's «действует» counter
+    # links here, so the list holds exactly the promos it counts.
+    in_force = django_filters.BooleanFilter(method="filter_in_force", label=_("Согласованная ревизия в силе"),
+                                            widget=forms.Select(choices=[
+                                                ("", _("Все")), ("true", _("Да")), ("false", _("Нет"))]))
 
     class Meta:
         model = Promo
         fields = ["q", "status", "supplier", "category", "mechanic", "active_on", "period_from",
-                  "period_to", "branch", "region"]
+                  "period_to", "branch", "region", "in_force"]
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None, user=None):
         super().__init__(data, queryset, request=request, prefix=prefix)
@@ -120,6 +127,10 @@ class PromoFilterSet(django_filters.FilterSet):
 
     def filter_category(self, queryset, name, value):
         return queryset.filter(Exists(PromoLine.objects.filter(promo=OuterRef("pk"), product__category=value)))
+
+    def filter_in_force(self, queryset, name, value):
+        condition = Promo.objects.in_force_condition()
+        return queryset.filter(condition) if value else queryset.exclude(condition)
 
     def filter_active_on(self, queryset, name, value):
         return queryset.filter(start__lte=value, end__gte=value)

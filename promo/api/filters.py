@@ -11,7 +11,7 @@ well-formed and matches no promo: an empty list, as any filter that matches noth
 import django_filters
 
 from branches.models import Branch
-from config.filters import IdFilter, IsoDateFilter
+from config.filters import IdFilter, IsoDateFilter, StrictBooleanFilter
 from promo.filtersets import PromoFilterSet, filter_targeting
 
 
@@ -24,6 +24,9 @@ class PromoAPIFilterSet(PromoFilterSet):
     active_on = IsoDateFilter(method="filter_active_on", help_text="Promos running on this day.")
     period_from = IsoDateFilter(field_name="end", lookup_expr="gte", help_text="Promos ending on or after.")
     period_to = IsoDateFilter(field_name="start", lookup_expr="lte", help_text="Promos starting on or before.")
+    in_force = StrictBooleanFilter(method="filter_in_force", help_text=(
+        "true: promos with an approved revision in force (approved, or approved before while a newer revision "
+        "waits for a decision or was rejected); false: the others."))
 
     class Meta(PromoFilterSet.Meta):
         fields = [*PromoFilterSet.Meta.fields, "search"]

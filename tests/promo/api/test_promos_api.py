@@ -292,6 +292,23 @@ class TestFilters:
         assert self.ids(client, region=region.pk) == {chain.pk, regional.pk, not_there.pk}
         assert self.ids(client, region=other_region.pk) == {chain.pk, not_there.pk}
 
+    def test_in_force(self, world, api_as):
+        # given an approved promo, a submitted one whose approved revision 1 is still in force
+        # (revision 2 waits), a submitted one never approved and a cancelled one (approved before)
+        approved = world.promo(Promo.Status.APPROVED)
+        renewing = world.promo(Promo.Status.APPROVED)
+        renewing.status, renewing.revision = Promo.Status.SUBMITTED, 2
+        renewing.save(update_fields=["status", "revision"])
+        waiting, cancelled = world.promo(), world.promo(Promo.Status.CANCELLED)
+        client = api_as("marketer")
+        # when the list is filtered by in_force, then true gives the two whose approved revision is
+        # in force (the page's «Согласованная ревизия в силе», the home's counter) and false the others
+        assert self.ids(client, in_force="true") == {approved.pk, renewing.pk}
+        assert self.ids(client, in_force="false") == {waiting.pk, cancelled.pk}
+        # and anything but true/false (1/0) is a 400 naming the parameter
+        response = client.get("/api/v1/promos/", {"in_force": "yes"})
+        assert response.status_code == 400 and list(response.json()["fields"]) == ["in_force"]
+
     def test_a_foreign_supplier_filter_gives_no_rows(self, world, api_as):
         # given a promo of the other supplier
         world.promo(supplier=world.other_supplier)
@@ -366,7 +383,8 @@ def test_the_schema_documents_the_promo_api_without_warnings(db, client_for):
         assert f"/api/v1/promos/{{id}}/{action}/" in paths
     assert "/api/v1/promos/{id}/lines/{line_id}/decide/" in paths
     documented = {p["name"] for p in paths["/api/v1/promos/"]["get"]["parameters"]}
-    assert {"status", "supplier", "category", "mechanic", "active_on", "branch", "region", "search"} <= documented
+    assert {"status", "supplier", "category", "mechanic", "active_on", "branch", "region", "search",
+            "in_force"} <= documented
     assert client_for("marketer").get("/api/schema/").status_code == 200
 
 

@@ -1,5 +1,6 @@
 """Each role's home page shows what that person works on, with links."""
 
+import re
 from datetime import timedelta
 
 from django.urls import reverse
@@ -227,3 +228,26 @@ def test_marketer_home_recent_events_say_a_deadlines_due_date_and_revision(clien
 
     # then its recent events say the due date and the revision, as the activity log does
     assert "Срок решения прошёл: 01.03.2027, ревизия 1" in page
+
+
+def test_the_in_force_counter_links_to_a_list_of_exactly_the_promos_it_counts(client_for, make_promo, demo_user):
+    from datetime import date
+
+    # given S001's promo in force with revision 2 waiting, an approved one, a submitted one never
+    # approved, a draft and a cancelled one
+    renewing = _in_force_with_revision_waiting(make_promo, demo_user, start=date(2027, 4, 1))
+    approved = make_promo(status="approved")
+    others = [make_promo(status=status) for status in ("submitted", "draft", "cancelled")]
+    client = client_for("s001")
+
+    # when s001 follows the home's «действует (согласовано)» counter
+    home = client.get(HOME)
+    link = re.search(r'<a class="stat in-force" href="([^"]+)"', home.content.decode()).group(1)
+    listed = client.get(link.replace("&amp;", "&"))
+
+    # then the list holds the two promos the counter counts, and none of the others
+    assert home.context["counts"]["promos"]["in_force"] == 2
+    assert {promo.pk for promo in listed.context["object_list"]} == {renewing.pk, approved.pk}
+    # and «Нет» lists the others
+    rest = client.get(f"{reverse('promo:promo_list')}?in_force=false")
+    assert {promo.pk for promo in rest.context["object_list"]} == {promo.pk for promo in others}
