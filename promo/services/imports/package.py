@@ -269,23 +269,67 @@ def survey(path: str | Path) -> Survey:
     text_limit = settings.PROMO_UPLOAD_MAX_TEXT_MB * _MB
     too_many_strings = result.shared_strings > settings.PROMO_UPLOAD_MAX_CELLS
     if too_many_strings or sum(stats.text_bytes for stats in result.sheets.values()) > text_limit:
-        # Too much content: when a sheet also has more rows than a sheet may, that is what the
-        # supplier has to fix (split the file), not «too much text».
-        refuse_too_many_rows(result)
+        # Too much content: when a sheet also has more rows of data than a sheet may, that is
+        # what the supplier has to fix (split the file), not «too much text».
+        refuse_too_many_rows(result, path)
         if too_many_strings:
             raise unreadable("too_many_cells", count=result.shared_strings, max=settings.PROMO_UPLOAD_MAX_CELLS)
         raise unreadable("too_much_text", max_mb=settings.PROMO_UPLOAD_MAX_TEXT_MB)
     return result
 
 
-def refuse_too_many_rows(result: Survey) -> None:
-    """``FileProblem(file_unreadable, too_many_rows)`` if a sheet has more row elements than
-    ``PROMO_UPLOAD_MAX_ROWS`` plus the rows a header may sit in. Only asked about a file already
-    refused for its content (``too_much_text``, ``too_many_cells``), so that the message names
-    the limit the supplier has to fix; the reader counts data rows exactly while it reads."""
+def refuse_too_many_rows(result: Survey, path: str | Path) -> None:
+    """``FileProblem(file_unreadable, too_many_rows)`` if a sheet has more rows holding data than
+    ``PROMO_UPLOAD_MAX_ROWS`` (and its header row). Only asked about a file already refused for
+    its content (``too_much_text``, ``too_many_cells``), so that the message names the limit the
+    supplier has to fix. Rows that are only formatted (a fill or a border down to row 100,000)
+    are not the supplier's rows: they count for nothing, so a file with too much text and many
+    formatted empty rows is told about its text. The row elements bound the count: only a sheet
+    with more of them than the limit is read again, to count its rows with a value."""
     limit = settings.PROMO_UPLOAD_MAX_ROWS
-    if any(stats.rows - HEADER_ROWS > limit for stats in result.sheets.values()):
+    candidates = [stats.part for stats in result.sheets.values() if stats.rows - 1 > limit]
+    if not candidates:
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            over = any(_rows_with_data(archive, part, stop_after=limit + 1) > limit + 1 for part in candidates)
+    except (*_ZIP_ERRORS, ElementTree.ParseError):
+        raise unreadable("broken") from None
+    if over:
         raise unreadable("too_many_rows", max_rows=limit)
+
+
+# A row element with its content (None for an empty <row .../>), and a value inside it: a number
+# or a shared string's index (<v>), or an inline string's text (<t>).
+_ROW_ELEMENT = re.compile(rb"<(?:\w+:)?row\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?row\s*>)", re.S)
+_VALUE = re.compile(rb"<(?:\w+:)?(?:v|t(?:\s[^>]*)?)>[^<]")
+
+
+def _rows_with_data(archive: zipfile.ZipFile, part: str, *, stop_after: int) -> int:
+    """How many rows of a worksheet part hold a value (counting stops past ``stop_after``)."""
+    count = 0
+    tail = b""
+    with archive.open(part) as stream:
+        while True:
+            chunk = stream.read(_CHUNK)
+            buf = tail + chunk
+            cut = len(buf)
+            if chunk:  # cut before the last row start, so each row is seen whole
+                start, prefixed = buf.rfind(b"<row"), buf.rfind(b":row")
+                if prefixed > start:
+                    start = buf.rfind(b"<", 0, prefixed)
+                if start > 0:
+                    cut = start
+                elif len(buf) < 16 * _CHUNK:
+                    tail = buf
+                    continue
+            for match in _ROW_ELEMENT.finditer(buf, 0, cut):
+                body = match.group(1)
+                if body and _VALUE.search(body):
+                    count += 1
+            if count > stop_after or not chunk:
+                return count
+            tail = buf[cut:]
 
 
 _SHARED = "xl/sharedStrings.xml"
