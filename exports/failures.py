@@ -43,7 +43,7 @@ def failure_of(exc: BaseException) -> dict:
     """The message a run fails with for ``exc`` (never the exception's own text)."""
     if isinstance(exc, RunRefused):
         return exc.record
-    if isinstance(exc, OSError):
+    if isinstance(exc, OSError) and not isinstance(exc, ConnectionError | TimeoutError):  # (a server, not the disk)
         name = errno.errorcode.get(exc.errno) if isinstance(exc.errno, int) else None
         return message("run_not_written", error=name or type(exc).__name__)
     return message("run_crashed", error=type(exc).__name__)

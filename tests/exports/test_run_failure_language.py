@@ -35,6 +35,15 @@ CRASH_RU = ("Выгрузка не удалась из-за внутренней
             "если ошибка повторится, сообщите администратору (подробности — в журнале сервера).")
 
 
+@pytest.fixture(autouse=True)
+def _language_kept():
+    """A page read in English leaves English active in this thread (the locale middleware
+    activates the reader's language): the next tests run in the portal's language again."""
+    language = translation.get_language()
+    yield
+    translation.activate(language)
+
+
 def a_promo():
     approved_promo(products=[ProductFactory()], targeting={"branches": [BranchFactory().pk]})
 

@@ -32,6 +32,7 @@ from xml.etree import ElementTree
 from django.conf import settings
 
 from promo.services.imports.problems import FileProblem, Problem
+from promo.services.imports.sheet_rows import rows_with_data
 
 MAX_ZIP_ENTRIES = 10_000
 # Excel's own limits: a reference beyond them is not a sheet Excel could have written.
@@ -292,44 +293,11 @@ def refuse_too_many_rows(result: Survey, path: str | Path) -> None:
         return
     try:
         with zipfile.ZipFile(path) as archive:
-            over = any(_rows_with_data(archive, part, stop_after=limit + 1) > limit + 1 for part in candidates)
+            over = any(rows_with_data(archive, part, stop_after=limit + 1) > limit + 1 for part in candidates)
     except (*_ZIP_ERRORS, ElementTree.ParseError):
         raise unreadable("broken") from None
     if over:
         raise unreadable("too_many_rows", max_rows=limit)
-
-
-# A row element with its content (None for an empty <row .../>), and a value inside it: a number
-# or a shared string's index (<v>), or an inline string's text (<t>).
-_ROW_ELEMENT = re.compile(rb"<(?:\w+:)?row\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?row\s*>)", re.S)
-_VALUE = re.compile(rb"<(?:\w+:)?(?:v|t(?:\s[^>]*)?)>[^<]")
-
-
-def _rows_with_data(archive: zipfile.ZipFile, part: str, *, stop_after: int) -> int:
-    """How many rows of a worksheet part hold a value (counting stops past ``stop_after``)."""
-    count = 0
-    tail = b""
-    with archive.open(part) as stream:
-        while True:
-            chunk = stream.read(_CHUNK)
-            buf = tail + chunk
-            cut = len(buf)
-            if chunk:  # cut before the last row start, so each row is seen whole
-                start, prefixed = buf.rfind(b"<row"), buf.rfind(b":row")
-                if prefixed > start:
-                    start = buf.rfind(b"<", 0, prefixed)
-                if start > 0:
-                    cut = start
-                elif len(buf) < 16 * _CHUNK:
-                    tail = buf
-                    continue
-            for match in _ROW_ELEMENT.finditer(buf, 0, cut):
-                body = match.group(1)
-                if body and _VALUE.search(body):
-                    count += 1
-            if count > stop_after or not chunk:
-                return count
-            tail = buf[cut:]
 
 
 _SHARED = "xl/sharedStrings.xml"
