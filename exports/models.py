@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.choices import ChoiceLabelsMixin
 from exports.querysets import ExportRunPromoQuerySet, ExportRunQuerySet, MarketerOnlyQuerySet
-from exports.wording import delivery_text
+from exports.wording import delivery_text, message_text
 
 
 class System(models.TextChoices):
@@ -29,7 +29,8 @@ class ExportRun(ChoiceLabelsMixin, models.Model):
     """One export of a business date: nightly (``started_by`` empty) or on demand. Its files live
     in ``folder`` (``<EXPORT_ROOT>/<YYYYMMDD>_<NN>/``) next to ``manifest.json``; the folder
     appears only complete (written hidden, renamed at the end: exports/recovery.py), and a failed
-    run leaves no manifest and no file under a final name, only ``error``. While it runs, its
+    run leaves no manifest and no file under a final name, only its ``failure`` (a message worded
+    for each reader, exports/failures.py; ``error`` is its text). While it runs, its
     worker renews ``lease_until``; ``attempt`` counts the workers that took it, ``restarts`` the
     times the reaper queued it again after its worker died."""
 
@@ -47,7 +48,9 @@ class ExportRun(ChoiceLabelsMixin, models.Model):
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                    blank=True, related_name="+", verbose_name=_("запустил"))
     folder = models.CharField(_("папка"), max_length=500, blank=True)
-    error = models.TextField(_("причина ошибки"), blank=True)
+    # Why the run failed: a message as data (exports/failures.py), worded for each reader by
+    # ``error``; a reason stored before as text is {"code": "text", "params": {"text": ...}}.
+    failure = models.JSONField(_("причина ошибки"), default=dict, blank=True)
     warnings = models.JSONField(_("предупреждения"), default=list, blank=True,
                                 help_text=_("О промо, не попавших ни в один файл (нет филиалов и т. п.)."))
     skipped = models.JSONField(_("не записанные файлы"), default=list, blank=True,
@@ -85,6 +88,11 @@ class ExportRun(ChoiceLabelsMixin, models.Model):
     def name(self) -> str:
         """The run id of the folder, the file names and the Set10 package: ``20260920_01``."""
         return f"{self.business_date:%Y%m%d}_{self.number:02d}"
+
+    @property
+    def error(self) -> str:
+        """Why the run failed, in the active language ("" unless it failed)."""
+        return message_text(self.failure) if self.failure else ""
 
     @property
     def systems_display(self) -> str:

@@ -32,18 +32,12 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy as _
+from django.utils import timezone
 
 from exports.models import ExportRun
+from exports.wording import message
 
 logger = logging.getLogger(__name__)
-
-ERROR_WORKER_LOST = _("Выгрузка прервана: обработчик остановился, не закончив работу (перезапусков: {restarts}). "
-                      "Файлы этой выгрузки не выложены; запустите её снова.")
-ERROR_SUPERSEDED = _("Выгрузка прервана: за это время вышла более поздняя выгрузка той же даты.")
-ERROR_NOT_TAKEN = _("Выгрузка не была взята в работу за {minutes} мин: очередь выгрузок не работает.")
-
 
 class RunSuperseded(Exception):
     """The run was given to another worker (this one's lease had run out)."""
@@ -112,9 +106,9 @@ class RunRecovery:
     failed: list[int]
 
 
-def runs_recover(*, fail: Callable[[ExportRun, str], object], now=None, restart: bool = True) -> RunRecovery:
+def runs_recover(*, fail: Callable[[ExportRun, dict], object], now=None, restart: bool = True) -> RunRecovery:
     """Requeue or fail the runs whose worker died (see the module docstring); ``fail(run,
-    reason)`` fails a run the way every failed run is failed (``exports.services``, which also
+    reason)`` (a message: exports/failures.py) fails a run the way every failed run is failed (``exports.services``, which also
     enqueues the restarted ones). ``restart=False`` only fails them (a new run of the date is
     being made: it supersedes them)."""
     now = now or timezone.now()
@@ -133,15 +127,14 @@ def runs_recover(*, fail: Callable[[ExportRun, str], object], now=None, restart:
             if run is None:
                 continue  # renewed, finished or taken meanwhile
             remove_staging(run)
-            with translation.override(settings.LANGUAGE_CODE):
-                if run.status == ExportRun.Status.QUEUED:
-                    reason = str(ERROR_NOT_TAKEN).format(minutes=settings.EXPORT_RUN_TIMEOUT_MINUTES)
-                elif ExportRun.objects.filter(business_date=run.business_date, number__gt=run.number).exists():
-                    reason = str(ERROR_SUPERSEDED)
-                elif restart and run.restarts < settings.EXPORT_RUN_MAX_RESTARTS:
-                    reason = None
-                else:
-                    reason = str(ERROR_WORKER_LOST).format(restarts=run.restarts)
+            if run.status == ExportRun.Status.QUEUED:
+                reason = message("run_not_taken", minutes=settings.EXPORT_RUN_TIMEOUT_MINUTES)
+            elif ExportRun.objects.filter(business_date=run.business_date, number__gt=run.number).exists():
+                reason = message("run_superseded")
+            elif restart and run.restarts < settings.EXPORT_RUN_MAX_RESTARTS:
+                reason = None
+            else:
+                reason = message("run_worker_lost", restarts=run.restarts)
             if reason is not None:
                 fail(run, reason)
                 report.failed.append(pk)

@@ -8,7 +8,8 @@ records and the deletions the ledger asks for), then, in one database transactio
 ExportFile rows and the new ledger state, renames them, writes ``manifest.json`` and renames the
 staging folder to its final name, last: the run's folder appears complete or not at all
 (exports/recovery.py). If anything fails, the staging folder is removed, the ledger is as it was,
-and the run is marked failed with the reason; marketers hear about it through a promo event. A
+and the run is marked failed with the reason, a message worded for each reader
+(exports/failures.py: never the exception's text); marketers hear about it through a promo event. A
 run whose worker died is queued again or failed by the reaper (:func:`export_runs_recover`, beat)."""
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.locks import advisory_xact_lock
 from exports import ledger
+from exports.failures import failure_of, run_failed
 from exports.models import ALL_SYSTEMS, ExportFile, ExportRun, ExportRunPromo, System
 from exports.reconciliation import reconciliation_of_plans
 from exports.recovery import (
@@ -45,7 +47,7 @@ from exports.recovery import (
     staging_folder,
 )
 from exports.selection import select
-from exports.wording import message, message_texts, skipped_rows
+from exports.wording import message, message_text, message_texts, skipped_rows
 from exports.writers import FileSink, WriteResult, writers_for
 from promo.models import Promo, PromoEvent
 from promo.rules import FIRST_PROMO_DAY, LAST_PROMO_DAY, date_in_range
@@ -57,22 +59,26 @@ logger = logging.getLogger(__name__)
 ERROR_UNKNOWN_SYSTEM = _("Неизвестная система «{value}»: допустимы sap, smarket, setretail или all.")
 ERROR_NO_SYSTEM = _("Не выбрана ни одна система.")
 ERROR_NOT_ALLOWED = _("Запускать выгрузки могут только маркетологи.")
-ERROR_DATE_RANGE = _("Дата выгрузки должна быть между {first} и {last}.")
 ERROR_ALREADY_QUEUED = _("Выгрузка {run} за {date} уже в очереди или выполняется: дождитесь её окончания.")
 ERROR_NUMBER = _("Не удалось выделить номер выгрузки за {date}.")
-ERROR_FAILED = _("Выгрузка {run} не удалась: {reason}")
 MANIFEST = "manifest.json"
 EVENT_LIST_LIMIT = 50
 _RUN_FOLDER = re.compile(r"^(\d{8})_(\d{2,})$")
 
 
-def business_date_error(day: date) -> str | None:
-    """Why ``day`` cannot be exported, or None: a marketer may ask for the days promos may run
-    on (promo/rules.py). A typo such as 0001 or 9999 would otherwise queue a run that fails in
-    the worker (the horizon runs past date.max)."""
+def business_date_refusal(day: date) -> dict | None:
+    """Why ``day`` cannot be exported (a message), or None: a marketer may ask for the days
+    promos may run on (promo/rules.py). A typo such as 0001 or 9999 would otherwise queue a run
+    that fails in the worker (the horizon runs past date.max)."""
     if date_in_range(day) is None:
         return None
-    return str(ERROR_DATE_RANGE).format(first=f"{FIRST_PROMO_DAY:%d.%m.%Y}", last=f"{LAST_PROMO_DAY:%d.%m.%Y}")
+    return message("date_out_of_range", first=FIRST_PROMO_DAY.isoformat(), last=LAST_PROMO_DAY.isoformat())
+
+
+def business_date_error(day: date) -> str | None:
+    """:func:`business_date_refusal` in the active language (a form's, a request's answer)."""
+    refusal = business_date_refusal(day)
+    return None if refusal is None else message_text(refusal)
 
 
 class ExportError(ValueError):
@@ -192,7 +198,8 @@ def _pending_run(business_date: date, systems: tuple[str, ...]) -> ExportRun | N
 def export_run(*, business_date: date | None = None, systems: Iterable[str] | str = ALL_SYSTEMS, actor=None,
                out_dir: str | Path | None = None, run: ExportRun | None = None) -> ExportRun:
     """Export the night ``business_date`` for ``systems`` (or execute the queued ``run``) and
-    return the run: succeeded, or failed with ``error`` set. Never raises for a failed export."""
+    return the run: succeeded, or failed with ``failure`` set (``error``: its text). Never raises
+    for a failed export."""
     if run is None:
         run = export_run_queue(business_date=business_date or timezone.localdate(), systems=systems,
                                actor=actor, out_dir=out_dir)
@@ -211,6 +218,15 @@ def _execute(run: ExportRun) -> ExportRun:
     staging = staging_folder(run)
     sinks: list[FileSink] = []
     published = False
+    refusal = business_date_refusal(run.business_date)
+    if refusal is not None:  # a run queued for a day no promo runs on (the page and the API refuse it)
+        with transaction.atomic():
+            try:
+                run_lock_claimed(run)
+            except RunSuperseded:
+                run.refresh_from_db()
+                return run
+            return _fail(run, reason=refusal)
     try:
         writers = writers_for(run.systems)
         selection = select(business_date=run.business_date)
@@ -269,7 +285,9 @@ def _execute(run: ExportRun) -> ExportRun:
                                "recorded", run.name)
                 run.refresh_from_db()
                 return run
-            return _fail(run, reason=str(exc) or type(exc).__name__)
+            # What a reader is told is the failure's message; the exception's own text (an OS
+            # message in any language, a database error) is in the log above.
+            return _fail(run, reason=failure_of(exc))
 
     warnings = warnings + [w for r in results for w in r.warnings]
     errors = [e for r in results for e in r.errors]
@@ -401,15 +419,22 @@ def _clean_up(folder: Path, sinks: list[FileSink]) -> None:
         folder.rmdir()
 
 
-def _fail(run: ExportRun, *, reason: str) -> ExportRun:
+def _fail(run: ExportRun, *, reason: dict) -> ExportRun:
+    """Fail ``run`` with ``reason`` (a message, exports/failures.py) and tell the marketers. The
+    event keeps it as data (``message``: the mail, ``reason_message``: the activity log), worded
+    for each reader; ``reason`` and the event's own reason are the portal's language, for the record."""
     run.status = ExportRun.Status.FAILED
-    run.error = reason
+    run.failure = reason
     run.finished_at = timezone.now()
     run.lease_until = None
-    run.save(update_fields=["status", "error", "finished_at", "lease_until", "updated_at"])
+    run.save(update_fields=["status", "failure", "finished_at", "lease_until", "updated_at"])
+    said = run_failed(run, reason)
+    with translation.override(settings.LANGUAGE_CODE):
+        text, event_reason = message_text(reason), message_text(said)
     event_record(kind=PromoEvent.Kind.EXPORT_FAILED, actor=run.started_by, internal=True,
-                 reason=ERROR_FAILED.format(run=run.name, reason=reason), payload={
-                     "run_id": run.pk, "run": run.name, "date": run.business_date.isoformat(), "reason": reason,
+                 reason=event_reason, payload={
+                     "run_id": run.pk, "run": run.name, "date": run.business_date.isoformat(), "reason": text,
+                     "message": reason, "reason_message": said,
                  })
     return run
 

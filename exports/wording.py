@@ -13,7 +13,12 @@ portal's language (``settings.LANGUAGE_CODE``, Russian), so re-runs stay byte-id
 Params are kept as they are meant, not as one language writes them: a system's code for its
 label (``"sap"`` -> «SAP (завод WERKS)»), a list of promo codes with how many more there were,
 a date in ISO. A record written before messages were data is a text: it is shown as it is.
-A code this table no longer knows shows its params rather than nothing."""
+A code this table no longer knows shows its params rather than nothing.
+
+A failed run's reason (``ExportRun.failure``, the ``export_failed`` event's ``message``) is a
+message too: a refused date, a setting a writer refuses (:class:`RunRefused`), the ledger moved
+meanwhile, the files not written to disk, a run the reaper failed, or an unexpected error, which
+keeps only its exception's class name (exports/failures.py; the text goes to the log)."""
 
 from __future__ import annotations
 
@@ -62,6 +67,34 @@ MESSAGES = {
     # The event of a delivery that went wrong (the run itself succeeded); ``reason``: a message.
     "delivery_rejected": gettext_lazy("Выгрузка {run} выполнена, но Set Retail 10 отклонил её файл {file}: {reason}"),
     "delivery_failed": gettext_lazy("Выгрузка {run} выполнена, но её файл {file} не доставлен в Set Retail 10: {reason}"),
+    # Why a run failed (ExportRun.failure; exports/failures.py). ``run_failed`` is the event's
+    # reason, ``reason`` one of the others.
+    "run_failed": gettext_lazy("Выгрузка {run} не удалась: {reason}"),
+    "date_out_of_range": gettext_lazy("Дата выгрузки должна быть между {first} и {last}."),
+    "sap_matnr_source": gettext_lazy("SAP_MATNR_SOURCE: ожидается article или ean, получено «{value}»."),
+    "sap_pct_sign": gettext_lazy("SAP_PCT_SIGN: ожидается «-» или «+», получено «{value}»."),
+    "sap_krech": gettext_lazy("{name}: ожидается один знак (вид расчёта KRECH), получено «{value}»."),
+    "sap_cond_unit": gettext_lazy("SAP_COND_UNIT: ожидается код единицы до 3 знаков, получено «{value}»."),
+    "sap_vakey_too_long": gettext_lazy("SAP_{name} «{value}» длиннее {width} знаков (SAP_VAKEY_LAYOUT)."),
+    "sap_vakey_layout": gettext_lazy("SAP_VAKEY_LAYOUT: «{part}» не понят; ожидается ПОЛЕ:ширина, поля {fields}."),
+    "sap_vakey_empty": gettext_lazy("SAP_VAKEY_LAYOUT пуст."),
+    "smarket_format": gettext_lazy("SMARKET_FORMAT: ожидается csv или set10, получено «{value}»."),
+    "smarket_encoding": gettext_lazy("SMARKET_ENCODING: неизвестная кодировка «{value}»."),
+    "set10_good_key": gettext_lazy("SET10_GOOD_KEY: ожидается article или ean, получено «{value}»."),
+    "set10_pct_element": gettext_lazy("SET10_PCT_ELEMENT: ожидается set или goodsDiscount, получено «{value}»."),
+    "ledger_moved": gettext_lazy("Пока шла выгрузка, журнал отправленного ({kind}) изменила выгрузка {run}: "
+                                 "запустите выгрузку заново."),
+    "run_not_written": gettext_lazy(
+        "Файлы выгрузки не удалось записать в папку выгрузок ({error}): ничего не выложено. Проверьте "
+        "место на диске и права на папку и запустите выгрузку снова."),
+    "run_worker_lost": gettext_lazy(
+        "Выгрузка прервана: обработчик остановился, не закончив работу (перезапусков: {restarts}). "
+        "Файлы этой выгрузки не выложены; запустите её снова."),
+    "run_superseded": gettext_lazy("Выгрузка прервана: за это время вышла более поздняя выгрузка той же даты."),
+    "run_not_taken": gettext_lazy("Выгрузка не была взята в работу за {minutes} мин: очередь выгрузок не работает."),
+    "run_crashed": gettext_lazy(
+        "Выгрузка не удалась из-за внутренней ошибки ({error}): файлы не выложены. Запустите её снова; "
+        "если ошибка повторится, сообщите администратору (подробности — в журнале сервера)."),
 }
 
 # The systems as messages name them (``label`` params).
@@ -72,6 +105,25 @@ SYSTEM_LABELS = {
     "setretail10": "Set Retail 10",
 }
 MORE = gettext_lazy(" и ещё {count}")
+# Params that hold a date (ISO), shown as 31.12.2099.
+DATE_PARAMS = frozenset({"date", "first", "last"})
+
+
+class RunRefused(ValueError):
+    """A run cannot go on for a reason people can act on (a setting a writer refuses, the
+    ledger moved meanwhile): ``record`` is the message the run fails with (exports/failures.py).
+    As a text (the log, the command line) it reads in the portal's language."""
+
+    def __init__(self, record: dict):
+        super().__init__(record)
+        self.record = record
+
+    def __str__(self) -> str:
+        from django.conf import settings
+        from django.utils import translation
+
+        with translation.override(settings.LANGUAGE_CODE):
+            return message_text(self.record)
 
 
 def message(key: str, /, **params) -> dict:
@@ -102,7 +154,7 @@ def _param_text(name: str, value) -> str:
         return message_text(value)
     if name == "label":
         return str(SYSTEM_LABELS.get(value, value))
-    if name == "date" and isinstance(value, str):
+    if name in DATE_PARAMS and isinstance(value, str):
         try:
             return f"{date.fromisoformat(value):%d.%m.%Y}"
         except ValueError:

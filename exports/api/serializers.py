@@ -70,6 +70,8 @@ class ExportRunSerializer(serializers.ModelSerializer):
                                        "request's language.")
     skipped = SkippedField(help_text="Files not written because there was nothing to send: system, kind, name "
                                      "and reason (in the request's language).")
+    error = serializers.CharField(read_only=True, help_text="Why the run failed, in the request's language; empty "
+                                                            "unless it failed.")
 
     class Meta:
         model = ExportRun

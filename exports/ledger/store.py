@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from config.bulk import bulk_insert
 from config.locks import advisory_xact_lock
@@ -15,13 +14,14 @@ from exports.ledger.state import decode_state, digest_of, encode_state
 from exports.models import ExportChange, ExportLedgerEntry, ExportLedgerHead
 from exports.records import Part
 from exports.selection import Selection
+from exports.wording import RunRefused, message
 from promo.models import Promo
 
 LOAD_CHUNK = 500
 SAVE_BATCH = 500
 
 
-class LedgerMoved(RuntimeError):
+class LedgerMoved(RunRefused):
     """Another run advanced the same ledger while this one was being written."""
 
 
@@ -90,8 +90,7 @@ def save(kind_plan: KindPlan, run) -> None:
     advisory_xact_lock(f"export-ledger:{kind}")
     head, _created = ExportLedgerHead.objects.get_or_create(kind=kind, defaults={"system": kind_plan.system})
     if head.run_id != kind_plan.head_run_id:
-        raise LedgerMoved(_("Пока шла выгрузка, журнал отправленного ({kind}) изменила выгрузка {run}: "
-                            "запустите выгрузку заново.").format(kind=kind, run=head.run or "—"))
+        raise LedgerMoved(message("ledger_moved", kind=kind, run=head.run.name if head.run else "—"))
 
     stale = list(kind_plan.drop)
     fresh = []

@@ -4,8 +4,8 @@ systems of a run, in a fixed order, with the settings of this moment."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
+from exports.wording import RunRefused, message
 from exports.writers.base import FileSink, Writer, WriteResult
 from exports.writers.sap_bonusbuy import SapBonusBuyWriter
 from exports.writers.sap_common import SapConfig
@@ -26,7 +26,7 @@ __all__ = [
 
 
 def writers_for(systems) -> list[Writer]:
-    """The writers of ``systems`` ("sap", "smarket", "setretail"); raises ValueError on a
+    """The writers of ``systems`` ("sap", "smarket", "setretail"); raises RunRefused (a ValueError) on a
     setting that cannot work, before any file is opened."""
     writers: list[Writer] = []
     if "sap" in systems:
@@ -38,8 +38,7 @@ def writers_for(systems) -> list[Writer]:
         elif settings.SMARKET_FORMAT == "csv":
             writers.append(SMarketWriter())
         else:
-            raise ValueError(_("SMARKET_FORMAT: ожидается csv или set10, получено «{value}».").format(
-                value=settings.SMARKET_FORMAT))
+            raise RunRefused(message("smarket_format", value=settings.SMARKET_FORMAT))
     if "setretail" in systems:
         writers.append(SetRetailWriter())
     return writers

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
 from exports.selection import LineRecord
+from exports.wording import RunRefused, message
 
 MATNR_WIDTH = 18
 MATNR_LONG_WIDTH = 40
@@ -16,8 +16,8 @@ VAKEY_WIDTH = 50
 VAKEY_FIELDS = ("VKORG", "VTWEG", "WERKS", "MATNR")
 
 
-class SapConfigError(ValueError):
-    """A SAP setting cannot be used (the run fails with this message)."""
+class SapConfigError(RunRefused):
+    """A SAP setting cannot be used (the run fails with this message, exports/failures.py)."""
 
 
 @dataclass(frozen=True)
@@ -59,24 +59,19 @@ class SapConfig:
             nplusm_mix=settings.SET10_NPLUSM_MIX,
         )
         if config.matnr_source not in ("article", "ean"):
-            raise SapConfigError(_("SAP_MATNR_SOURCE: ожидается article или ean, получено «{value}».").format(
-                value=config.matnr_source))
+            raise SapConfigError(message("sap_matnr_source", value=config.matnr_source))
         if config.pct_sign not in ("-", "+"):
-            raise SapConfigError(_("SAP_PCT_SIGN: ожидается «-» или «+», получено «{value}».").format(
-                value=config.pct_sign))
+            raise SapConfigError(message("sap_pct_sign", value=config.pct_sign))
         for name in ("SAP_KRECH_PCT", "SAP_KRECH_FIX"):
             value = getattr(config, name.removeprefix("SAP_").lower())
             if len(value) > 1:
-                raise SapConfigError(_("{name}: ожидается один знак (вид расчёта KRECH), получено «{value}».").format(
-                    name=name, value=value))
+                raise SapConfigError(message("sap_krech", name=name, value=value))
         if not config.cond_unit or len(config.cond_unit) > 3:
-            raise SapConfigError(_("SAP_COND_UNIT: ожидается код единицы до 3 знаков, получено «{value}».").format(
-                value=config.cond_unit))
+            raise SapConfigError(message("sap_cond_unit", value=config.cond_unit))
         for name, width in config.vakey_layout:
             value = {"VKORG": config.vkorg, "VTWEG": config.vtweg}.get(name)
             if value is not None and len(value) > width:
-                raise SapConfigError(_("SAP_{name} «{value}» длиннее {width} знаков (SAP_VAKEY_LAYOUT).").format(
-                    name=name, value=value, width=width))
+                raise SapConfigError(message("sap_vakey_too_long", name=name, value=value, width=width))
         return config
 
     def matnr(self, line: LineRecord) -> str:
@@ -94,10 +89,8 @@ def parse_vakey_layout(text: str) -> tuple[tuple[str, int], ...]:
         name, _sep, width = part.strip().partition(":")
         name = name.strip().upper()
         if name not in VAKEY_FIELDS or not width.strip().isdigit() or int(width) < 1:
-            raise SapConfigError(
-                _("SAP_VAKEY_LAYOUT: «{part}» не понят; ожидается ПОЛЕ:ширина, поля {fields}.").format(
-                    part=part.strip(), fields=", ".join(VAKEY_FIELDS)))
+            raise SapConfigError(message("sap_vakey_layout", part=part.strip(), fields=", ".join(VAKEY_FIELDS)))
         layout.append((name, int(width)))
     if not layout:
-        raise SapConfigError(_("SAP_VAKEY_LAYOUT пуст."))
+        raise SapConfigError(message("sap_vakey_empty"))
     return tuple(layout)

@@ -16,11 +16,10 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
 from exports.records import Night, tally
 from exports.selection import FIX, NM, PCT, LineRecord, PromoRecord
-from exports.wording import message
+from exports.wording import RunRefused, message
 from exports.writers.base import FileSink, Writer, WriteResult, term, two_decimals, xml_attr
 from promo.rules import TILL_NAME_MAX
 
@@ -53,15 +52,13 @@ class SetRetailWriter(Writer):
         self.prefix = prefix
         self.good_key = good_key or settings.SET10_GOOD_KEY
         if self.good_key not in ("article", "ean"):
-            raise ValueError(_("SET10_GOOD_KEY: ожидается article или ean, получено «{value}».").format(
-                value=self.good_key))
+            raise RunRefused(message("set10_good_key", value=self.good_key))
         self.priority = str(settings.SET10_PRIORITY)
         self.works_any_time = "true" if settings.SET10_WORKS_ANY_TIME else "false"
         self.nplusm_mix = settings.SET10_NPLUSM_MIX
         self.pct_element = settings.SET10_PCT_ELEMENT
         if self.pct_element not in ("set", "goodsDiscount"):
-            raise ValueError(_("SET10_PCT_ELEMENT: ожидается set или goodsDiscount, получено «{value}».").format(
-                value=self.pct_element))
+            raise RunRefused(message("set10_pct_element", value=self.pct_element))
         self.action_guid = settings.SET10_ACTION_GUID
 
     @property

@@ -15,12 +15,11 @@ import codecs
 from decimal import Decimal
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
 from config.spreadsheets import csv_text
 from exports.records import Night, Part, paused_gc, records, tally
 from exports.selection import FIX, NM, PCT, LineRecord, PromoRecord
-from exports.wording import message
+from exports.wording import RunRefused, message
 from exports.writers.base import FileSink, Writer, WriteResult, term, two_decimals
 from promo.rules import TILL_NAME_MAX
 
@@ -43,8 +42,7 @@ class SMarketWriter(Writer):
         try:
             codecs.lookup(self.encoding)
         except LookupError as exc:  # fail the run before any file is opened
-            raise ValueError(_("SMARKET_ENCODING: неизвестная кодировка «{value}».").format(
-                value=self.encoding)) from exc
+            raise RunRefused(message("smarket_encoding", value=self.encoding)) from exc
 
     def head_terms(self, promo: PromoRecord) -> dict[str, str]:
         return {"revision": str(promo.revision), "name": self._name(promo), "mechanic": promo.mechanic,

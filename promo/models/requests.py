@@ -27,7 +27,8 @@ class SupplierRequestQuerySet(models.QuerySet):
 
 # The answer the portal writes itself when a promo becomes final with a request open (nothing is
 # left to extend or cancel), by the promo's new status. Stored as it is here (Russian, the
-# portal's language, whoever acted) and worded for each reader by ``answer_text``.
+# portal's language, whoever acted) and worded for each reader by ``answer_text``. Such answers
+# stored in English before are stored so too since promo 0017 (a typed answer stays as typed).
 CLOSED_ANSWERS = {
     "cancelled": gettext_noop("Промо отменено: запрос закрыт."),
     "withdrawn": gettext_noop("Промо отозвано: запрос закрыт."),

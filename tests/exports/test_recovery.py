@@ -5,6 +5,7 @@ removes the half-written folder and runs it again, or fails it with the reason."
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
@@ -116,13 +117,14 @@ def test_a_fault_between_two_renames_fails_the_run_and_leaves_nothing_visible(ex
         commit(self)
         calls.append(self.name)
         if len(calls) == 1:
-            raise OSError("диск отключён")
+            raise OSError(errno.EIO, "диск отключён")
 
     monkeypatch.setattr(FileSink, "commit", commit_then_fail)
 
     run = export_run(business_date=NIGHT)
 
-    assert run.status == ExportRun.Status.FAILED and "диск отключён" in run.error
+    assert run.status == ExportRun.Status.FAILED and "не удалось записать в папку выгрузок (EIO)" in run.error
+    assert "диск отключён" not in run.error
     assert len(calls) == 1
     assert not export_root.exists() or list(export_root.iterdir()) == []
     assert run.files.count() == 0

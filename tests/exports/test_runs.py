@@ -3,6 +3,7 @@ that looks complete, no query per promo."""
 
 from __future__ import annotations
 
+import errno
 import json
 from decimal import Decimal
 
@@ -57,16 +58,18 @@ def test_a_writer_failing_midway_leaves_no_final_file_and_a_failed_run(export_ro
     def broken(self, promo, line):
         calls["n"] += 1
         if calls["n"] == 3:
-            raise OSError("диск переполнен")
+            raise OSError(errno.ENOSPC, "диск переполнен")
         return original(self, promo, line)
 
     monkeypatch.setattr(SMarketWriter, "_tail", broken)
     user = marketer()
     # when a run is started
     run = export_run(business_date=NIGHT, actor=user)
-    # then the run failed with the reason, no file, no temp file and no manifest remain
+    # then the run failed with the reason (the error's name; its text is in the log only), no
+    # file, no temp file and no manifest remain
     assert run.status == ExportRun.Status.FAILED
-    assert "диск переполнен" in run.error
+    assert "Файлы выгрузки не удалось записать в папку выгрузок (ENOSPC)" in run.error
+    assert "диск переполнен" not in run.error
     assert run.finished_at is not None
     assert run.files.count() == 0 and run.promo_rows.count() == 0
     folder = export_root / run.name
@@ -74,7 +77,7 @@ def test_a_writer_failing_midway_leaves_no_final_file_and_a_failed_run(export_ro
     # and the marketers hear about it
     event = PromoEvent.objects.get(kind=PromoEvent.Kind.EXPORT_FAILED, payload__run_id=run.pk)
     assert event.actor == user
-    assert event.payload["date"] == "2027-01-10" and "диск переполнен" in event.payload["reason"]
+    assert event.payload["date"] == "2027-01-10" and "(ENOSPC)" in event.payload["reason"]
     # a rerun once the disk is fine succeeds with the next number
     monkeypatch.setattr(SMarketWriter, "_tail", original)
     rerun = export_run(business_date=NIGHT)

@@ -10,8 +10,10 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from exports.failures import run_failed
 from exports.models import ExportRun
 from exports.services import ExportError, business_date_error, export_run, parse_systems, run_manifest
+from exports.wording import message_text
 
 
 class Command(BaseCommand):
@@ -30,7 +32,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         run = export_run(business_date=business_date, systems=systems, out_dir=out)
         if run.status != ExportRun.Status.SUCCEEDED:
-            raise CommandError(f"Выгрузка {run.name} не удалась: {run.error}")
+            raise CommandError(message_text(run_failed(run, run.failure)))
         self.stdout.write(json.dumps(run_manifest(run), ensure_ascii=False, indent=2))
 
 

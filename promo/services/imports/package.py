@@ -32,6 +32,7 @@ from xml.etree import ElementTree
 from django.conf import settings
 
 from promo.services.imports.problems import FileProblem, Problem
+from promo.services.imports.sheet_rows import rows_with_data
 
 MAX_ZIP_ENTRIES = 10_000
 # Excel's own limits: a reference beyond them is not a sheet Excel could have written.
@@ -269,22 +270,33 @@ def survey(path: str | Path) -> Survey:
     text_limit = settings.PROMO_UPLOAD_MAX_TEXT_MB * _MB
     too_many_strings = result.shared_strings > settings.PROMO_UPLOAD_MAX_CELLS
     if too_many_strings or sum(stats.text_bytes for stats in result.sheets.values()) > text_limit:
-        # Too much content: when a sheet also has more rows than a sheet may, that is what the
-        # supplier has to fix (split the file), not «too much text».
-        refuse_too_many_rows(result)
+        # Too much content: when a sheet also has more rows of data than a sheet may, that is
+        # what the supplier has to fix (split the file), not «too much text».
+        refuse_too_many_rows(result, path)
         if too_many_strings:
             raise unreadable("too_many_cells", count=result.shared_strings, max=settings.PROMO_UPLOAD_MAX_CELLS)
         raise unreadable("too_much_text", max_mb=settings.PROMO_UPLOAD_MAX_TEXT_MB)
     return result
 
 
-def refuse_too_many_rows(result: Survey) -> None:
-    """``FileProblem(file_unreadable, too_many_rows)`` if a sheet has more row elements than
-    ``PROMO_UPLOAD_MAX_ROWS`` plus the rows a header may sit in. Only asked about a file already
-    refused for its content (``too_much_text``, ``too_many_cells``), so that the message names
-    the limit the supplier has to fix; the reader counts data rows exactly while it reads."""
+def refuse_too_many_rows(result: Survey, path: str | Path) -> None:
+    """``FileProblem(file_unreadable, too_many_rows)`` if a sheet has more rows holding data than
+    ``PROMO_UPLOAD_MAX_ROWS`` (and its header row). Only asked about a file already refused for
+    its content (``too_much_text``, ``too_many_cells``), so that the message names the limit the
+    supplier has to fix. Rows that are only formatted (a fill or a border down to row 100,000)
+    are not the supplier's rows: they count for nothing, so a file with too much text and many
+    formatted empty rows is told about its text. The row elements bound the count: only a sheet
+    with more of them than the limit is read again, to count its rows with a value."""
     limit = settings.PROMO_UPLOAD_MAX_ROWS
-    if any(stats.rows - HEADER_ROWS > limit for stats in result.sheets.values()):
+    candidates = [stats.part for stats in result.sheets.values() if stats.rows - 1 > limit]
+    if not candidates:
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            over = any(rows_with_data(archive, part, stop_after=limit + 1) > limit + 1 for part in candidates)
+    except (*_ZIP_ERRORS, ElementTree.ParseError):
+        raise unreadable("broken") from None
+    if over:
         raise unreadable("too_many_rows", max_rows=limit)
 
 

@@ -86,3 +86,40 @@ def test_the_row_estimate_of_wide_rows_without_a_dimension_is_close(tmp_path):
 def test_the_row_estimate_of_a_short_sheet_without_a_dimension_is_exact(tmp_path):
     path = write(tmp_path, hostile.one_sheet(hostile.promo_rows(30)))
     assert package.estimate_rows(path) == 30
+
+
+def test_too_much_text_over_formatted_empty_rows_is_told_the_text_not_the_row_limit(tmp_path, settings):
+    # given a sheet of 30 data rows showing a 10,000-character text in four columns (1.2 MB of
+    # text, over a 1 MB text limit) followed by 200 formatted but empty rows: more row elements
+    # than the 50-row limit, though only 30 rows hold data (written with openpyxl, write-only)
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import PatternFill
+
+    settings.PROMO_UPLOAD_MAX_ROWS = 50
+    settings.PROMO_UPLOAD_MAX_TEXT_MB = 1
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Акции")
+    sheet.append(hostile.HEADER)
+    text = "ж" * 10_000
+    for _ in range(30):
+        sheet.append([text, "4614155800444", text, text, text, 46580])
+    fill = PatternFill("solid", fgColor="FFFF00")
+    for _ in range(200):
+        cell = WriteOnlyCell(sheet)
+        cell.fill = fill
+        sheet.append([cell])
+    path = tmp_path / "text.xlsx"
+    workbook.save(path)
+    assert path.stat().st_size < 200_000  # bounded: the text is stored once
+    # when it is read
+    problem = refusal(path)
+    # then it is refused for its text, the real cause, not for the row limit the supplier did not pass
+    assert problem.params["reason"] == "too_much_text"
+    assert "больше 1 МБ текста" in problem.message and "строк" not in problem.message
+    # and with 60 rows of data the row limit is what it says
+    sheet_rows = {1: hostile.HEADER, **{n: [f'<c r="A{n}" t="s"><v>0</v></c>'] for n in range(2, 62)},
+                  **{n: [f'<c r="A{n}" s="1"/>'] for n in range(62, 262)}}
+    many = write(tmp_path, hostile.raw_xlsx([("Акции", hostile.sheet_xml(sheet_rows), None)],
+                                            shared=hostile._shared(["ж" * 30000])), name="rows.xlsx")
+    assert (refusal(many).params["reason"], refusal(many).params["max_rows"]) == ("too_many_rows", 50)
