@@ -304,7 +304,7 @@ def test_a_typo_in_a_filter_no_longer_lists_every_promo(marketer):
     assert marketer.get("/api/v1/promos/", {"status": "cancelled"}).json()["count"] == 1
     body = marketer.get("/api/v1/promos/", {"staus": "cancelled"}).json()
     assert body["fields"] == {"staus": ["Неизвестный параметр запроса: допустимы active_on, branch, category, "
-                                        "mechanic, ordering, page, page_size, period_from, period_to, q, region, "
+                                        "in_force, mechanic, ordering, page, page_size, period_from, period_to, q, region, "
                                         "search, status, supplier."]}
 
 
