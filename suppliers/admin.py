@@ -8,7 +8,12 @@ from simple_history.admin import SimpleHistoryAdmin
 from config.forms import IdsChoiceField
 from suppliers.models import Category, Product, Supplier, SupplierUser
 from suppliers.roles import Role
-from suppliers.services.access import category_managers, category_set_managers, supplier_user_link
+from suppliers.services.access import (
+    category_managers,
+    category_set_managers,
+    supplier_user_link,
+    supplier_user_unlink,
+)
 
 
 @admin.register(Supplier)
@@ -63,7 +68,21 @@ class SupplierUserAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["supplier"]
     list_select_related = ["user", "supplier"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A link belongs to its person: moving it to another user would leave the first one
+        # linked and granted. To give someone else access, add a link for them.
+        return ["user"] if obj is not None else []
+
     def save_model(self, request, obj, form, change):
         # Through the service, so the guardian grant follows the link.
         link = supplier_user_link(user=obj.user, supplier=obj.supplier)
         obj.pk = link.pk
+
+    def delete_model(self, request, obj):
+        # Through the service, so the grant goes with the link (deleting the row alone left the
+        # person seeing and changing the supplier's promos).
+        supplier_user_unlink(obj)
+
+    def delete_queryset(self, request, queryset):
+        for link in queryset.select_related("user", "supplier"):
+            supplier_user_unlink(link)
