@@ -5,9 +5,11 @@ are read-only, lines are shown but not edited, and the audit records cannot be c
 one action here is resending failed e-mails, through the outbox service."""
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from branches.usage import register_targeting_users
 from promo.models import (
     NotificationSettings,
     OutboxMessage,
@@ -22,6 +24,28 @@ from promo.models import (
 )
 from promo.models.promo import promo_pk_from_code
 from promo.notifications.outbox import outbox_resend
+
+# At most this many promos are named on a refused delete page, then «и ещё N».
+NAMED_PROMOS_SHOWN = 20
+
+
+@register_targeting_users
+def promos_naming(field: str, ids) -> list[str]:
+    """The promos whose rules, now or in any revision, name one of ``ids`` in their ``field``
+    list: a branch, group, city or region they name cannot be deleted in admin (branches/admin.py),
+    or it would drop out of the promo, and the promo out of its tills, without a word. Read in
+    Python: the delete page is rare and the rules are small JSON documents."""
+    wanted = set(ids)
+    promo_ids = {pk for pk, rules in Promo.objects.values_list("pk", "targeting")
+                 if wanted & set((rules or {}).get(field) or ())}
+    promo_ids |= {pk for pk, rules in PromoRevision.objects.values_list("promo_id", "targeting")
+                  if wanted & set((rules or {}).get(field) or ())}
+    promos = Promo.objects.filter(pk__in=promo_ids).order_by("pk")
+    texts = [gettext("Промо %(code)s «%(name)s»: его правила филиалов называют этот объект") % {
+        "code": promo.code, "name": promo.name} for promo in promos[:NAMED_PROMOS_SHOWN]]
+    if len(promo_ids) > NAMED_PROMOS_SHOWN:
+        texts.append(gettext("и ещё промо: %(count)s") % {"count": len(promo_ids) - NAMED_PROMOS_SHOWN})
+    return texts
 
 
 class PromoLineInline(admin.TabularInline):
