@@ -1,8 +1,14 @@
+"""Suppliers, categories, products and supplier users in Django admin. Grants are written by the
+access services only (suppliers/services/access.py): a person acts for a supplier through its
+link («Пользователи поставщиков»), a manager decides a category through its «Категорийные
+менеджеры» field. guardian's own «Права объекта» pages are not offered: a grant given there
+skipped the link (a supplier user granted a second supplier was told his account was linked to
+none when he uploaded) and the manager group."""
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
-from guardian.admin import GuardedModelAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.forms import IdsChoiceField
@@ -17,7 +23,7 @@ from suppliers.services.access import (
 
 
 @admin.register(Supplier)
-class SupplierAdmin(GuardedModelAdminMixin, SimpleHistoryAdmin):
+class SupplierAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "inn", "sap_vendor", "active"]
     list_filter = ["active"]
     search_fields = ["code", "name", "inn"]
@@ -41,7 +47,7 @@ class CategoryAdminForm(forms.ModelForm):
 
 
 @admin.register(Category)
-class CategoryAdmin(GuardedModelAdminMixin, SimpleHistoryAdmin):
+class CategoryAdmin(SimpleHistoryAdmin):
     form = CategoryAdminForm
     list_display = ["code", "name", "margin_floor_percent"]
     search_fields = ["code", "name"]

@@ -69,3 +69,26 @@ def test_a_links_person_cannot_be_swapped_in_admin(client_for, demo_user):
     # then the person is shown, not offered for change (moving the row left the first person granted)
     assert 'name="user"' not in html
     assert 'name="supplier"' in html
+
+
+def test_admin_offers_no_grant_page_that_skips_the_link(client_for, demo_user):
+    # given the administrator on a supplier's and a category's change pages
+    from suppliers.models import Category, Supplier
+
+    client = client_for("admin")
+    supplier, category = Supplier.objects.get(code="S001"), Category.objects.order_by("pk").first()
+    pages = [reverse("admin:suppliers_supplier_change", args=[supplier.pk]),
+             reverse("admin:suppliers_category_change", args=[category.pk])]
+
+    # when he looks for guardian's «Права объекта» and posts a grant of S001 to s003 there
+    html = "".join(client.get(page).content.decode() for page in pages)
+    client.post(f"/admin/suppliers/supplier/{supplier.pk}/permissions/",
+                {"user": "s003", "submit_manage_user": "1"}, follow=True)
+    client.post(f"/admin/suppliers/supplier/{supplier.pk}/permissions/user-manage/{demo_user('s003').pk}/",
+                {"permissions": ["act_for_supplier"]}, follow=True)
+
+    # then there is no such page: s003 still acts for its own supplier only (a second grant
+    # made its uploads fail with «не привязана к поставщику»)
+    assert "/permissions/" not in html
+    s003 = signed_in(demo_user("s003"))
+    assert [row["code"] for row in s003.get("/api/v1/suppliers/").json()["results"]] == ["S003"]
