@@ -1,4 +1,4 @@
-"""Promos in Django admin: for administrators to look things up and fix a name, not to run
+"""Promos in Django admin: for administrators to look things up and fix a draft's name, not to run
 the workflow. State changes (status, revisions, approval, line decisions) only happen through
 ``promo/services/``, which record history and events and notify people; so here those fields
 are read-only, lines are shown but not edited, and the audit records cannot be changed. The
@@ -76,11 +76,20 @@ class PromoAdmin(SimpleHistoryAdmin):
     list_per_page = 100
     date_hierarchy = "start"
     inlines = [PromoLineInline]
-    # Only the name is editable: everything else changes through the services (a new revision,
-    # an approval, an extension), which keep history, events and notifications in step.
+    # Only the name of a promo never submitted is editable: everything else changes through the
+    # services (a new revision, an approval, an extension), which keep history, events and
+    # notifications in step.
     readonly_fields = ["supplier", "mechanic", "start", "end", "targeting", "status", "revision",
                        "version", "approved_revision", "created_by", "created_at", "updated_at"]
     fields = ["name", *readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Once submitted, the name is part of a revision (what the manager decided, what the tills
+        # get: exports read the approved revision's name), so a rename here would change the pages
+        # only, without an event. It changes with a new revision (an upload) like every term.
+        if obj is not None and obj.revisions.exists():
+            return ["name", *self.readonly_fields]
+        return self.readonly_fields
 
     def has_add_permission(self, request) -> bool:
         return False
