@@ -4,6 +4,7 @@ the workflow. State changes (status, revisions, approval, line decisions) only h
 are read-only, lines are shown but not edited, and the audit records cannot be changed. The
 one action here is resending failed e-mails, through the outbox service."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -225,8 +226,28 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
                           messages.SUCCESS if count else messages.WARNING)
 
 
+class NotificationSettingsAdminForm(forms.ModelForm):
+    """The switched-off kinds as ticks of the known event kinds, as «Уведомления» keeps them (a
+    list of PromoEvent.Kind codes): typed as raw JSON, a number or a misspelt code was stored,
+    and a number broke every action that mailed the person (a 500)."""
+
+    disabled_kinds = forms.MultipleChoiceField(
+        label=_("отключённые события"), required=False, choices=PromoEvent.Kind.choices,
+        widget=admin.widgets.FilteredSelectMultiple(_("события"), is_stacked=False),
+        help_text=_("События, о которых не присылать писем."),
+    )
+
+    class Meta:
+        model = NotificationSettings
+        fields = ["user", "language", "language_chosen", "disabled_kinds"]
+
+    def clean_disabled_kinds(self) -> list[str]:
+        return sorted(set(self.cleaned_data["disabled_kinds"]))
+
+
 @admin.register(NotificationSettings)
 class NotificationSettingsAdmin(admin.ModelAdmin):
+    form = NotificationSettingsAdminForm
     list_display = ["user", "language", "disabled_kinds", "updated_at"]
     list_filter = ["language"]
     search_fields = ["user__username", "user__email"]

@@ -47,3 +47,30 @@ def test_a_draft_never_submitted_is_still_renamed(client_for):
     assert response.status_code == 302
     promo.refresh_from_db()
     assert promo.name == "Черновик весны"
+
+
+def settings_form(client, prefs, **data):
+    return client.post(f"/admin/promo/notificationsettings/{prefs.pk}/change/",
+                       {"user": prefs.user_id, "language": "ru", "language_chosen": "on", **data})
+
+
+def test_switched_off_kinds_are_picked_from_the_known_events_in_admin(client_for, demo_user):
+    # given s001's notification settings
+    from promo.models import NotificationSettings, PromoEvent
+
+    prefs, _created = NotificationSettings.objects.get_or_create(user=demo_user("s001"))
+    client = client_for("admin")
+
+    # when the administrator sends what the raw JSON box took before (a number, a misspelt code)
+    refused = [settings_form(client, prefs, disabled_kinds=value) for value in ("5", "promo_aproved")]
+    # and then a real kind
+    saved = settings_form(client, prefs, disabled_kinds=[PromoEvent.Kind.PROMO_APPROVED])
+
+    # then the first two are refused on the form and change nothing (a number made every action
+    # that mailed s001 a 500), and the kind is stored as «Уведомления» stores it: a list of codes
+    assert [response.status_code for response in refused] == [200, 200]
+    assert all("errorlist" in response.content.decode() for response in refused)
+    assert saved.status_code == 302
+    prefs.refresh_from_db()
+    assert prefs.disabled_kinds == [PromoEvent.Kind.PROMO_APPROVED]
+    assert not prefs.wants(PromoEvent.Kind.PROMO_APPROVED) and prefs.wants(PromoEvent.Kind.PROMO_REJECTED)
