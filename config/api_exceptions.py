@@ -51,6 +51,8 @@ ONE_FIELD = _("Поле «%(field)s»: %(error)s")
 SEVERAL_FIELDS = _("Проверьте поля запроса: %(fields)s.")
 CSRF_FAILED = _("Запрос без CSRF-токена: при входе через сессию пришлите заголовок X-CSRFToken "
                 "(или используйте токен API).")
+FORM_EXPIRED = _("Форма устарела (например, вы вошли заново в другой вкладке), поэтому ничего не изменено. "
+                 "Вернитесь назад, обновите страницу и отправьте форму ещё раз.")
 SERVER_ERROR = _("Ошибка сервера: попробуйте повторить запрос через минуту. Данные не изменены.")
 BAD_REQUEST = _("Некорректный запрос.")
 
@@ -232,3 +234,13 @@ def server_error(request, template_name="500.html"):
     if _api_path(request):
         return api_error_page(500, "server_error", SERVER_ERROR)
     return defaults.server_error(request, template_name)
+
+
+def csrf_failure(request, reason: str = "") -> object:
+    """``settings.CSRF_FAILURE_VIEW``: a form sent with a stale or missing CSRF token (a tab left
+    open while the person signed in again elsewhere) gets the portal's 403 page saying what to do,
+    in the person's language; under /api/ the error body. Django's own page was a developer's
+    explanation, outside the portal's layout, its styles blocked by the CSP."""
+    if _api_path(request):
+        return api_error_page(403, "csrf_failed", CSRF_FAILED)
+    return defaults.permission_denied(request, DjangoPermissionDenied(FORM_EXPIRED))

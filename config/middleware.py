@@ -3,7 +3,10 @@
 Language selection: Russian unless the person picked another language with the switch.
 Django's LocaleMiddleware also honours the browser's Accept-Language header, which would show
 an English UI to anyone whose browser is set to English; the portal's users expect Russian by
-default, so only the explicit choice (the language cookie set by /i18n/setlang/) counts.
+default, so only the explicit choice (the language cookie set by /i18n/setlang/) counts. One
+exception: an API call made without a browser session (a program with a token, or asking for
+one, which has no cookie and no language switch) may ask for English with ``Accept-Language: en``;
+a signed-in browser (the browsable API, the docs) is never switched by its header.
 
 Content-Security-Policy: django-csp's middleware with one widening: pages the portal does not
 write itself (Django admin, DRF's browsable API) carry a few ``style=`` attributes, so under
@@ -16,6 +19,7 @@ from csp.constants import UNSAFE_INLINE
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 
 class PortalLocaleMiddleware:
@@ -25,12 +29,22 @@ class PortalLocaleMiddleware:
 
     def __call__(self, request):
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen not in self.supported and self.is_program(request):
+            chosen = translation.get_language_from_request(request)
         language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
+        if self.is_program(request):
+            patch_vary_headers(response, ("Accept-Language",))
         return response
+
+    @staticmethod
+    def is_program(request) -> bool:
+        """An API call by a program: a token in the header, or no browser session at all."""
+        return request.path_info.startswith("/api/") and (
+            "HTTP_AUTHORIZATION" in request.META or settings.SESSION_COOKIE_NAME not in request.COOKIES)
 
 
 def permissions_policy_header(policy: dict[str, list[str]]) -> str:

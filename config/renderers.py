@@ -16,6 +16,11 @@ class BinaryRenderer(BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if isinstance(data, bytes):
             return data
+        # An error body is JSON and says so: labelled as the file's type, a client saved it as
+        # a broken PDF or workbook (DRF sets the header from the renderer before rendering).
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response["Content-Type"] = "application/json"
         return json.dumps(data, ensure_ascii=False, default=str).encode()
 
 

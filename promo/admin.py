@@ -1,13 +1,16 @@
-"""Promos in Django admin: for administrators to look things up and fix a name, not to run
+"""Promos in Django admin: for administrators to look things up and fix a draft's name, not to run
 the workflow. State changes (status, revisions, approval, line decisions) only happen through
 ``promo/services/``, which record history and events and notify people; so here those fields
 are read-only, lines are shown but not edited, and the audit records cannot be changed. The
 one action here is resending failed e-mails, through the outbox service."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from branches.usage import register_targeting_users
 from promo.models import (
     NotificationSettings,
     OutboxMessage,
@@ -22,6 +25,28 @@ from promo.models import (
 )
 from promo.models.promo import promo_pk_from_code
 from promo.notifications.outbox import outbox_resend
+
+# At most this many promos are named on a refused delete page, then «и ещё N».
+NAMED_PROMOS_SHOWN = 20
+
+
+@register_targeting_users
+def promos_naming(field: str, ids) -> list[str]:
+    """The promos whose rules, now or in any revision, name one of ``ids`` in their ``field``
+    list: a branch, group, city or region they name cannot be deleted in admin (branches/admin.py),
+    or it would drop out of the promo, and the promo out of its tills, without a word. Read in
+    Python: the delete page is rare and the rules are small JSON documents."""
+    wanted = set(ids)
+    promo_ids = {pk for pk, rules in Promo.objects.values_list("pk", "targeting")
+                 if wanted & set((rules or {}).get(field) or ())}
+    promo_ids |= {pk for pk, rules in PromoRevision.objects.values_list("promo_id", "targeting")
+                  if wanted & set((rules or {}).get(field) or ())}
+    promos = Promo.objects.filter(pk__in=promo_ids).order_by("pk")
+    texts = [gettext("Промо %(code)s «%(name)s»: его правила филиалов называют этот объект") % {
+        "code": promo.code, "name": promo.name} for promo in promos[:NAMED_PROMOS_SHOWN]]
+    if len(promo_ids) > NAMED_PROMOS_SHOWN:
+        texts.append(gettext("и ещё промо: %(count)s") % {"count": len(promo_ids) - NAMED_PROMOS_SHOWN})
+    return texts
 
 
 class PromoLineInline(admin.TabularInline):
@@ -52,11 +77,20 @@ class PromoAdmin(SimpleHistoryAdmin):
     list_per_page = 100
     date_hierarchy = "start"
     inlines = [PromoLineInline]
-    # Only the name is editable: everything else changes through the services (a new revision,
-    # an approval, an extension), which keep history, events and notifications in step.
+    # Only the name of a promo never submitted is editable: everything else changes through the
+    # services (a new revision, an approval, an extension), which keep history, events and
+    # notifications in step.
     readonly_fields = ["supplier", "mechanic", "start", "end", "targeting", "status", "revision",
                        "version", "approved_revision", "created_by", "created_at", "updated_at"]
     fields = ["name", *readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Once submitted, the name is part of a revision (what the manager decided, what the tills
+        # get: exports read the approved revision's name), so a rename here would change the pages
+        # only, without an event. It changes with a new revision (an upload) like every term.
+        if obj is not None and obj.revisions.exists():
+            return ["name", *self.readonly_fields]
+        return self.readonly_fields
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -192,8 +226,28 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
                           messages.SUCCESS if count else messages.WARNING)
 
 
+class NotificationSettingsAdminForm(forms.ModelForm):
+    """The switched-off kinds as ticks of the known event kinds, as «Уведомления» keeps them (a
+    list of PromoEvent.Kind codes): typed as raw JSON, a number or a misspelt code was stored,
+    and a number broke every action that mailed the person (a 500)."""
+
+    disabled_kinds = forms.MultipleChoiceField(
+        label=_("отключённые события"), required=False, choices=PromoEvent.Kind.choices,
+        widget=admin.widgets.FilteredSelectMultiple(_("события"), is_stacked=False),
+        help_text=_("События, о которых не присылать писем."),
+    )
+
+    class Meta:
+        model = NotificationSettings
+        fields = ["user", "language", "language_chosen", "disabled_kinds"]
+
+    def clean_disabled_kinds(self) -> list[str]:
+        return sorted(set(self.cleaned_data["disabled_kinds"]))
+
+
 @admin.register(NotificationSettings)
 class NotificationSettingsAdmin(admin.ModelAdmin):
+    form = NotificationSettingsAdminForm
     list_display = ["user", "language", "disabled_kinds", "updated_at"]
     list_filter = ["language"]
     search_fields = ["user__username", "user__email"]

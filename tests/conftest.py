@@ -5,6 +5,7 @@ so every test can use s001, manager, marketer and the 5,000 products."""
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.utils import translation
 
 from suppliers.services.seed import seed_demo
 from tests.workers import real_broker, worker  # noqa: F401 (fixtures for the tests with a real worker)
@@ -22,6 +23,16 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """The portal's middleware activates each request's language for the rest of the thread, so
+    a test whose last request was English left English behind for the next test's plain calls
+    (a message built outside a request). Each test starts and ends in the default language."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -131,6 +131,25 @@ def test_an_upload_without_errors_has_no_error_workbook(s001, demo_user):
     assert_error(s001.get(f"/api/v1/uploads/{upload.pk}/error-workbook/"), 404, "no_errors")
 
 
+def test_an_error_of_a_file_download_is_labelled_json_whatever_the_accept(s001, demo_user):
+    # given a promo of S002, and an upload of s001 without errors
+    from suppliers.models import Supplier
+
+    foreign = PromoFactory(supplier=Supplier.objects.get(code="S002"))
+    upload = PromoUploadFactory(uploaded_by=demo_user("s001"), supplier=Supplier.objects.get(code="S001"),
+                                status=PromoUpload.Status.IMPORTED)
+
+    # when s001's client asks for the files with the files' own types in Accept
+    sheet = s001.get(f"/api/v1/promos/{foreign.pk}/sheet.pdf", HTTP_ACCEPT="application/pdf")
+    workbook = s001.get(f"/api/v1/uploads/{upload.pk}/error-workbook/",
+                        HTTP_ACCEPT="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    # then each refusal is the JSON error body and its Content-Type says JSON (it said PDF or
+    # .xlsx, so a client saved the error as a broken file)
+    assert_error(sheet, 404, "not_found")
+    assert_error(workbook, 404, "no_errors")
+
+
 def test_no_credentials_and_a_bad_token_are_a_401(api_client):
     assert_error(api_client.get("/api/v1/promos/"), 401, "not_authenticated")
     api_client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 64)

@@ -15,6 +15,8 @@ SECRET_KEY = env("SECRET_KEY", "insecure-dev-key-change-me")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# A stale form's refusal is the portal's page (or the API's error body), not Django's.
+CSRF_FAILURE_VIEW = "config.api_exceptions.csrf_failure"
 
 VAR_DIR = BASE_DIR / "var"
 

@@ -22,6 +22,15 @@ def supplier_user_link(*, user, supplier: Supplier) -> SupplierUser:
     return link
 
 
+@transaction.atomic
+def supplier_user_unlink(link: SupplierUser) -> None:
+    """Detach a supplier user from its supplier: the link and the object grant go together, so
+    the person no longer sees or changes anything of the supplier (the role group stays: with no
+    grant it shows nothing)."""
+    remove_perm(SUPPLIER_ACCESS_PERM, link.user, link.supplier)
+    link.delete()
+
+
 def category_managers(category: Category):
     """Users granted deciding on ``category``."""
     return get_users_with_perms(category, only_with_perms_in=["decide_category"],

@@ -1,6 +1,9 @@
 """«Лист согласования»: one promo's terms, lines with prices, decisions and history as PDF,
 from the promo page and the API, restricted like the promo."""
 
+import re
+import subprocess
+
 import pytest
 from django.urls import reverse
 
@@ -9,7 +12,7 @@ from promo.services.documents import promo_sheet_context
 from promo.services.events import event_record
 from tests.factories import PromoLineFactory
 from tests.promo.documents.conftest import s001_products
-from tests.promo.documents.pdf import embedded_fonts, pdf_text
+from tests.promo.documents.pdf import body, embedded_fonts, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +114,35 @@ def test_the_sheet_reads_lines_in_a_fixed_number_of_queries(percent_promo, demo_
         for row in context["rows"]:
             str(row["line"].product.category.name)
     assert len(context["rows"]) == 42
+
+
+def words_past_the_right_edge(content: bytes, tmp_path) -> list[str]:
+    """Words poppler places (even in part) beyond the page's right edge, or that it drops because
+    they start beyond it: what a printed sheet would lose."""
+    path = tmp_path / "sheet.pdf"
+    path.write_bytes(content)
+    xhtml = subprocess.run(["pdftotext", "-bbox", str(path), "-"], check=True, capture_output=True,
+                           text=True).stdout
+    past = []
+    for width, page in re.findall(r'<page width="([\d.]+)"[^>]*>(.*?)</page>', xhtml, re.S):
+        past += [word for x_max, word in re.findall(r'xMax="([\d.]+)"[^>]*>([^<]*)<', page)
+                 if float(x_max) > float(width)]
+    return past
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_the_lines_table_fits_the_page_with_its_decision_column(client_for, percent_promo, tmp_path, language):
+    # given a promo a manager decided, and the marketer's sheet, which has the margin columns too
+    client = client_for("marketer")
+    client.cookies["django_language"] = language
+
+    # when the marketer downloads the approval sheet in either language
+    response = client.get(sheet_url(percent_promo))
+
+    # then no word of the lines table runs off the page, and each line's decision is printed
+    # (the «Решение» column used to start beyond the right edge in Russian and be cut in English)
+    content = body(response)
+    assert words_past_the_right_edge(content, tmp_path) == []
+    text = pdf_text(content)
+    decided = {"ru": ("Принято", "Отклонено: Цена выше рынка"), "en": ("Accepted", "Rejected: Цена выше рынка")}
+    assert all(word in text for word in decided[language])
