@@ -8,7 +8,10 @@ network, no system fonts by name). Data is read in a fixed number of queries, ne
 line: the sheet reads the promo's lines and events once, the tags read the frozen lines of
 the approved revisions in force (``PromoRevision.lines``). Price tags are laid out a bounded
 number of pages at a time and merged (:func:`price_tags_write`), so a branch of any size fits in
-flat memory; promo/services/price_tags.py decides between answering at once and the worker."""
+flat memory; promo/services/price_tags.py decides between answering at once and the worker.
+Price tags face the shops' customers, so they are printed in the portal's language
+(``LANGUAGE_CODE``: words, prices «292,43 ₽») whatever language the person who asks reads; the
+approval sheet is for that person and follows the page's language."""
 
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ import barcode
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from branches.models import Branch
@@ -327,7 +331,13 @@ def price_tags_pdf(*, branch: Branch, day: date, user=None, tags: list[PriceTag]
     the caller has already listed them (:func:`price_tags_for`), saves reading them again."""
     if tags is None:
         tags = price_tags_for(branch=branch, day=day, user=user)
-    return render_pdf("promo/pdf/price_tags.html", _price_tags_context(branch=branch, day=day, tags=tags))
+    return _render_price_tags(branch=branch, day=day, tags=tags)
+
+
+def _render_price_tags(*, branch: Branch, day: date, tags: list[PriceTag]) -> bytes:
+    """The tags' PDF in the shops' language (the module's docstring), not the asker's."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return render_pdf("promo/pdf/price_tags.html", _price_tags_context(branch=branch, day=day, tags=tags))
 
 
 def _price_tags_context(*, branch: Branch, day: date, tags: list[PriceTag]) -> dict:
@@ -363,8 +373,7 @@ def price_tags_write(*, branch: Branch, day: date, tags: list[PriceTag], out: Bi
         paths, done = [], 0
         for number, chunk in enumerate(chunks):
             path = Path(folder) / f"{number:05d}.pdf"
-            path.write_bytes(render_pdf("promo/pdf/price_tags.html",
-                                        _price_tags_context(branch=branch, day=day, tags=chunk)))
+            path.write_bytes(_render_price_tags(branch=branch, day=day, tags=chunk))
             paths.append(path)
             done += len(chunk)
             if progress is not None:

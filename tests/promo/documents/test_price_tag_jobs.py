@@ -5,6 +5,7 @@ ends failed with a message and a way to try again; a small branch is still answe
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -299,19 +300,24 @@ def test_a_running_job_that_moves_is_not_stuck(branch, large, demo_user):
         assert not PriceTagJob.objects.get(pk=job.pk).looks_stuck
 
 
-def test_the_job_prints_in_the_language_it_was_asked_in(client_for, branch, large,
-                                                        django_capture_on_commit_callbacks):
+def test_tags_asked_from_english_pages_are_printed_for_the_shop_in_russian(client_for, branch, large,
+                                                                           django_capture_on_commit_callbacks):
+    # given a marketer who reads the portal in English, and a branch with 30 running lines
     running_lines(30)
     client = client_for("marketer")
     client.cookies["django_language"] = "en"
 
+    # when he asks for the branch's price tags (a job for the worker) and downloads them
     with django_capture_on_commit_callbacks(execute=True):
         post_tags(client, branch)
-
     job = PriceTagJob.objects.get()
     text = pdf_text(body(client.get(job_urls(job)[2])))
+
+    # then the job was asked in English (its page and reasons are his), but the tags on the
+    # shelves speak to the shop's customers: Russian words and Russian prices
     assert job.language == "en"
-    assert "Promo from 01.02.2027 to 28.02.2027" in text
+    assert "Акция с 01.02.2027 по 28.02.2027" in text and "Promo from" not in text
+    assert re.search(r"\d+,\d{2} ₽", text) and not re.search(r"\d+\.\d{2} ₽", text)
 
 
 def test_old_jobs_are_removed_with_their_files(branch, large, demo_user):

@@ -1,6 +1,7 @@
 """«Ценники»: an A4 PDF of tags for every promo line running in a branch on a day, from the
 branch page and the ``price_tags`` command."""
 
+import re
 from datetime import date
 from decimal import Decimal
 from io import StringIO
@@ -192,3 +193,18 @@ def test_a_fixed_price_tag_promises_no_more_discount_than_given(branch):
     assert (tag.unit_price, tag.shown_discount) == (Decimal("99.00"), Decimal("44"))
     text = pdf_text(price_tags_pdf(branch=branch, day=DAY))
     assert "179,90 ₽" in text and "99,00 ₽" in text and "−44%" in text
+
+
+def test_tags_downloaded_from_english_pages_are_in_the_shops_language(client_for, branch, percent_promo):
+    # given a marketer who reads the portal in English
+    client = client_for("marketer")
+    client.cookies["django_language"] = "en"
+
+    # when he downloads B0001's tags for 10.02.2027 (few: rendered at once)
+    response = client.get(tags_url(branch))
+    text = pdf_text(body(response))
+
+    # then the tags say the period and the prices as the shop's customers read them (Russian)
+    assert response.status_code == 200
+    assert "Акция с" in text and "Promo from" not in text
+    assert re.search(r"\d+,\d{2} ₽", text) and not re.search(r"\d+\.\d{2} ₽", text)
