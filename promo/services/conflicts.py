@@ -2,7 +2,9 @@
 periods of two live promos (submitted or approved, any supplier). A promo whose approved
 revision is in force while a newer revision waits for a decision or was rejected is at the
 tills on that revision's terms, so it collides on those too (:func:`in_force_revisions`):
-rejecting an extension, or moving a promo's dates, does not take it off the tills.
+rejecting an extension, or moving a promo's dates, does not take it off the tills. Only branches
+that trade on a day both run count (:meth:`BranchSets.trading`): a closed branch, or one opening
+after, is no collision.
 
 The importer warns about them (``overlap``) and the promo page shows them in detail
 (:func:`promo_conflict_details`: the other promo, the overlapping days and branches, both unit
@@ -61,13 +63,34 @@ class BranchSets:
         self._by_region: dict[int, set[int]] = defaultdict(set)
         self._by_city: dict[int, set[int]] = defaultdict(set)
         self._by_group: dict[int, set[int]] = defaultdict(set)
+        self._dated: dict[int, tuple[date | None, date | None]] = {}  # branches with an opening or closing date
+        self._common: dict[tuple[int, int], frozenset[int]] = {}
 
     def _load(self) -> None:
-        for pk, code, region_id, city_id in Branch.objects.values_list("pk", "code", "region_id", "city_id"):
+        rows = Branch.objects.values_list("pk", "code", "region_id", "city_id", "opened", "closed")
+        for pk, code, region_id, city_id, opened, closed in rows:
             self.codes[pk] = code
             self._by_region[region_id].add(pk)
             self._by_city[city_id].add(pk)
+            if opened is not None or closed is not None:
+                self._dated[pk] = (opened, closed)
         self._loaded = True
+
+    def trading(self, ids: frozenset[int], start: date, end: date) -> frozenset[int]:
+        """Those of ``ids`` that trade on at least one day of ``start``..``end`` (opened by its
+        end, not closed by its start): a branch closed, or not opened yet, runs no promo."""
+        dated = ids & self._dated.keys()
+        if not dated:
+            return ids
+        return ids - {pk for pk in dated if not _trades(self._dated[pk], start, end)}
+
+    def collide(self, mine: frozenset[int], theirs: frozenset[int], start: date, end: date) -> bool:
+        """Whether two expansions share a branch that trades over ``start``..``end``."""
+        key = (id(mine), id(theirs))
+        common = self._common.get(key)
+        if common is None:
+            common = self._common[key] = mine & theirs
+        return bool(common) and bool(self.trading(common, start, end))
 
     def _load_groups(self) -> None:
         for group_id, branch_id in BranchGroup.branches.through.objects.values_list("branchgroup_id", "branch_id"):
@@ -145,6 +168,11 @@ def revision_lines(revision: PromoRevision, product_ids=None) -> dict[int, LineS
         if product_ids is None or line.product_id in product_ids:
             lines[line.product_id] = line
     return lines
+
+
+def _trades(dates: tuple[date | None, date | None], start: date, end: date) -> bool:
+    opened, closed = dates
+    return (opened is None or opened <= end) and (closed is None or closed > start)
 
 
 def competing_products(*, product_ids: Iterable[int], first: date, last: date,
@@ -237,7 +265,8 @@ def overlaps_find(*, windows: Iterable[LineWindow], exclude_promo_ids: Iterable[
                 continue  # its current terms collide already
             if rival.start > window.end or rival.end < window.start:
                 continue
-            if not mine.isdisjoint(branch_sets.of(rival.targeting)):
+            if branch_sets.collide(mine, branch_sets.of(rival.targeting), max(window.start, rival.start),
+                                   min(window.end, rival.end)):
                 hits.append(rival)
         if hits:
             found[window.key] = hits
@@ -272,10 +301,13 @@ def conflicting_promo_ids(promos: Iterable[Promo]) -> set[int]:
     branch_sets = BranchSets()
     found = set()
     if others:
-        targeting = dict(Promo.objects.filter(pk__in=set().union(*others.values())).values_list("pk", "targeting"))
+        terms = {pk: (targeting, start, end) for pk, targeting, start, end in Promo.objects.filter(
+            pk__in=set().union(*others.values())).values_list("pk", "targeting", "start", "end")}
         for promo_id, other_ids in others.items():
-            mine = branch_sets.of(promos[promo_id].targeting)
-            if any(not mine.isdisjoint(branch_sets.of(targeting[other_id])) for other_id in other_ids):
+            promo = promos[promo_id]
+            mine = branch_sets.of(promo.targeting)
+            if any(branch_sets.collide(mine, branch_sets.of(terms[other_id][0]), max(promo.start, terms[other_id][1]),
+                                       min(promo.end, terms[other_id][2])) for other_id in other_ids):
                 found.add(promo_id)
     return found | _behind_in_force(promos, found, branch_sets)
 
@@ -304,7 +336,8 @@ def _behind_in_force(promos: dict[int, Promo], found: set[int], branch_sets: Bra
         promo = rest[promo_id]
         mine = branch_sets.of(promo.targeting)
         if any(revision.promo_id != promo_id and revision.start <= promo.end and revision.end >= promo.start
-               and not mine.isdisjoint(branch_sets.of(revision.targeting)) for revision in by_product[product_id]):
+               and branch_sets.collide(mine, branch_sets.of(revision.targeting), max(promo.start, revision.start),
+                                       min(promo.end, revision.end)) for revision in by_product[product_id]):
             hits.add(promo_id)
     return hits
 
@@ -325,7 +358,8 @@ def promo_conflicts(promo: Promo) -> list[tuple[PromoLine, Promo]]:
 @dataclass(frozen=True, slots=True)
 class Conflict:
     """One overlap of a line with another live promo's line of the same product: the days both
-    run (``start``..``end``), the branches both target, both unit prices. ``visible`` is
+    run (``start``..``end``), the branches both target that trade on those days (not closed, not
+    opening later), both unit prices. ``visible`` is
     False when the user may not see the other promo (another supplier's): then only the fact
     is shown, never its code, supplier, terms or the overlap itself. ``other_start``..``other_end``
     is the other's period as it collides: its current one, or that of its approved revision in
@@ -394,10 +428,11 @@ def promo_conflict_details(promo: Promo, *, user=None, lines=None) -> list[Confl
         for rival in found.get(line.pk, ()):
             other = rival.promo
             other_line = rival.line if rival.line is not None else other_lines[(other.pk, line.product_id)]
+            start, end = max(promo.start, rival.start), min(promo.end, rival.end)
+            shared = branch_sets.trading(mine & branch_sets.of(rival.targeting), start, end)
             conflicts.append(Conflict(
-                line=line, other=other, other_line=other_line,
-                start=max(promo.start, rival.start), end=min(promo.end, rival.end),
-                branch_codes=tuple(sorted(codes[pk] for pk in mine & branch_sets.of(rival.targeting))),
+                line=line, other=other, other_line=other_line, start=start, end=end,
+                branch_codes=tuple(sorted(codes[pk] for pk in shared)),
                 unit_price=_unit_price(promo.mechanic, line),
                 other_unit_price=_unit_price(other.mechanic, other_line),
                 visible=other.pk in visible,

@@ -134,3 +134,41 @@ def test_an_upload_warns_of_the_approved_revision_in_force_behind_a_rejected_one
     assert in_force.code in result.warnings[0]["message"]
     assert f"{START + timedelta(days=13):%d.%m.%Y}" in result.warnings[0]["message"]
     assert f"{START + timedelta(days=27):%d.%m.%Y}" not in result.warnings[0]["message"]
+
+
+def test_only_branches_trading_on_the_common_days_collide(product, demo_user):
+    # given two chain-wide promos of the product over the same days in June 2027, and the chain's
+    # branches closed before then (B0113, B0163, ...) or opening in the middle of them
+    from branches.models import Branch
+
+    first = submitted(product, start=START, days=14)
+    first.targeting = {"chain": True}
+    first.save(update_fields=["targeting"])
+    second = submitted(product, start=START, days=14)
+    second.targeting = {"chain": True}
+    second.save(update_fields=["targeting"])
+    late = Branch.objects.get(code="B0262")
+    late.opened = START + timedelta(days=20)
+    late.save(update_fields=["opened"])
+    trading = Branch.objects.open_on(START).exclude(pk=late.pk).values_list("code", flat=True)
+    assert Branch.objects.filter(closed__lte=START).exists()
+
+    # when the manager reads the conflict of the first
+    (conflict,) = promo_conflict_details(first, user=demo_user("manager"))
+
+    # then the branches in common are those that trade on those days, as the promo page counts them
+    assert sorted(conflict.branch_codes) == sorted(trading)
+    assert "B0113" not in conflict.branch_codes and "B0262" not in conflict.branch_codes
+
+    # given two promos of the product targeting only a closed branch and one opening after they end
+    closed = Branch.objects.get(code="B0113")
+    gone = submitted(product, start=START, days=14)
+    gone.targeting = {"branches": [closed.pk, late.pk]}
+    gone.save(update_fields=["targeting"])
+    also_gone = submitted(product, start=START + timedelta(days=3), days=5)
+    also_gone.targeting = {"branches": [closed.pk, late.pk]}
+    also_gone.save(update_fields=["targeting"])
+
+    # then neither collides with anything: not with each other, not with the chain's promos
+    assert promo_conflict_details(gone) == [] and promo_conflict_details(also_gone) == []
+    assert conflicting_promo_ids([gone, also_gone]) == set()
