@@ -315,17 +315,17 @@ def conflicting_promo_ids(promos: Iterable[Promo]) -> set[int]:
 def _behind_in_force(promos: dict[int, Promo], found: set[int], branch_sets: BranchSets) -> set[int]:
     """Which of ``promos`` (not in ``found`` already) collide with an approved revision in
     force behind a newer one (:func:`in_force_revisions`): one query for those revisions and,
-    when there are any, one for the lines of ``promos`` of their products."""
+    when there are any and rows left to check, one for the lines of those rows of their products."""
+    # Read even when every row collides already: a page costs the same whatever its rows.
+    revisions = in_force_revisions(first=min(p.start for p in promos.values()),
+                                   last=max(p.end for p in promos.values()))
     rest = {pk: promo for pk, promo in promos.items() if pk not in found}
-    if not rest:
-        return set()
-    revisions = in_force_revisions(first=min(p.start for p in rest.values()), last=max(p.end for p in rest.values()))
     lines_of = {revision.pk: revision_lines(revision) for revision in revisions}
     by_product: dict[int, list[PromoRevision]] = defaultdict(list)
     for revision in revisions:
         for product_id in lines_of[revision.pk]:
             by_product[product_id].append(revision)
-    if not by_product:
+    if not by_product or not rest:
         return set()
     hits = set()
     rows = (PromoLine.objects.filter(promo_id__in=list(rest), product_id__in=list(by_product))

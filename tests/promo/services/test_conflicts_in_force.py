@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from branches.models import Region
 from promo import mechanics
@@ -82,7 +83,8 @@ def test_a_rejected_extension_leaves_the_promo_colliding_on_its_approved_period(
     # and in English
     client = client_for("manager")
     client.cookies["django_language"] = "en"
-    assert "revision 1 in force" in client.get(newcomer.get_absolute_url()).content.decode()
+    with translation.override("ru"):  # the English request leaves its language active in this thread
+        assert "revision 1 in force" in client.get(newcomer.get_absolute_url()).content.decode()
 
     # when the promo in force is cancelled, then nothing collides any more
     transitions.promo_cancel(promo=in_force, actor=demo_user("marketer"), reason="Снято", today=TODAY)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.urls import reverse
+from django.utils import translation
 
 from tests.promo.views.conftest import START
 
@@ -35,7 +36,8 @@ def test_the_bulk_approval_names_the_promos_in_conflict(client_for, make_promo):
     # and in English
     client = client_for("manager")
     client.cookies["django_language"] = "en"
-    assert "Colliding with other promos of the same product" in client.post(BULK, data).content.decode()
+    with translation.override("ru"):  # the English request leaves its language active in this thread
+        assert "Colliding with other promos of the same product" in client.post(BULK, data).content.decode()
 
 
 def test_other_bulk_actions_do_not_check_conflicts(client_for, make_promo):

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from promo.models import OutboxMessage, Promo, PromoEvent
 from promo.services import point_corrections, transitions
@@ -49,8 +50,9 @@ def test_the_page_says_the_approved_revision_runs_and_the_new_one_was_rejected(e
     # and in English
     client = client_for("s001")
     client.cookies["django_language"] = "en"
-    assert ("approved revision 1 is in force (01.06.2027 – 14.06.2027), the new one was rejected"
-            in client.get(extended.get_absolute_url()).content.decode())
+    with translation.override("ru"):  # the English request leaves its language active in this thread
+        assert ("approved revision 1 is in force (01.06.2027 – 14.06.2027), the new one was rejected"
+                in client.get(extended.get_absolute_url()).content.decode())
 
 
 def test_a_cancelled_promo_has_no_revision_in_force_on_its_page(extended, demo_user, client_for):
