@@ -6,7 +6,9 @@ Sundays and the ``holidays`` do not count; a revision sent on a day off starts c
 next working day), and never later than ``buffer_days`` before the promo starts (the stores need
 that time for the price tags and the cash registers for the files). When that latest day falls
 on a day off, the working day before it is the due date. A promo that starts too soon for the
-buffer is due at once (its due date may lie before the submission: it is overdue).
+buffer is due at once (its due date may lie before the submission: it is overdue). A new revision
+of a promo already running is due by the working days, and before the first day past the running
+revision's end when it moves the end later, never before it is sent (:func:`running_change_due`).
 
 The settings behind the arguments: ``PROMO_DECISION_WORKING_DAYS``,
 ``PROMO_DECISION_BUFFER_DAYS`` and ``PROMO_HOLIDAYS`` (config/settings/workflow.py).
@@ -69,6 +71,23 @@ def decision_due(*, submitted_on: date, start: date, working_days: int, buffer_d
     by_work = add_working_days(first, max(0, working_days), holidays)
     latest = working_day_on_or_before(start - timedelta(days=max(0, buffer_days)), holidays)
     return min(by_work, latest)
+
+
+def running_change_due(*, submitted_on: date, in_force_end: date, new_end: date, working_days: int,
+                       buffer_days: int, holidays: Collection[date] = ()) -> date:
+    """The day a decision is due on a new revision of a promo already running (its approved
+    revision in force since before ``submitted_on``). Its start has passed, so no buffer can be
+    kept before it: the running revision stays at the tills until the decision, and only days
+    past its end (``in_force_end``) need the decision ``buffer_days`` ahead. So: ``working_days``
+    working days after it is sent; for an end moved later (``new_end``), never later than
+    ``buffer_days`` before the first new day; never before the day it is sent (a decision due
+    before the revision existed would be overdue the moment it is sent)."""
+    first = add_working_days(submitted_on, 0, holidays)
+    due = add_working_days(first, max(0, working_days), holidays)
+    if new_end > in_force_end:
+        first_new_day = in_force_end + timedelta(days=1)
+        due = min(due, working_day_on_or_before(first_new_day - timedelta(days=max(0, buffer_days)), holidays))
+    return max(first, due)
 
 
 def parse_holidays(text: str | None) -> frozenset[date]:

@@ -96,11 +96,9 @@ class EventMessages:
         ids = event_promo_ids(event)
         # What a message shows of a promo (promo_context), and nothing more: a digest loads
         # 10,000 of them.
-        promos = Promo.objects.filter(pk__in=ids).select_related("supplier").only(
-            "name", "mechanic", "start", "end", "status", "approved_revision_id", "supplier__code",
-            "supplier__name")
-        if event.kind in DATE_KINDS:
-            promos = promos.select_related("approved_revision")
+        promos = Promo.objects.filter(pk__in=ids).select_related("supplier", "approved_revision").only(
+            "name", "mechanic", "start", "end", "status", "revision", "approved_revision_id", "supplier__code",
+            "supplier__name", "approved_revision__number", "approved_revision__start", "approved_revision__end")
         by_pk = {promo.pk: promo for promo in promos}
         self.promos = [by_pk[pk] for pk in ids if pk in by_pk]
         self._position = {promo.pk: index for index, promo in enumerate(self.promos)}
@@ -177,8 +175,21 @@ class EventMessages:
                 "status": self.label("status", promo.status), "url": url_of(promo),
                 "changes": self.changes(self.digest.get(promo.pk, [])),
                 "due": self.formatter.value("date", due) if (due := self._due_of(promo.pk)) else "",
+                "in_force": self._in_force(promo),
             }
         return self._promo_rows[key]
+
+    @staticmethod
+    def _in_force(promo: Promo) -> str:
+        """The approved revision still at the tills while a newer one waits or was rejected
+        (its period), or ``""``: a mail about the newer revision must not read as if the
+        running promo had changed or stopped."""
+        revision = promo.approved_revision
+        if (revision is None or revision.number == promo.revision
+                or promo.status not in (Promo.Status.SUBMITTED, Promo.Status.REJECTED)):
+            return ""
+        return _("действует согласованная ревизия %(n)s: %(start)s – %(end)s") % {
+            "n": revision.number, "start": _day(revision.start), "end": _day(revision.end)}
 
     def _due_of(self, pk: int) -> str | None:
         """A deadline event's due date of one promo (``payload.due``, keyed by promo id)."""

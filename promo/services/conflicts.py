@@ -1,12 +1,17 @@
 """Conflicts between promos: the same product, in intersecting branches, in overlapping
-periods of two live promos (submitted or approved, any supplier).
+periods of two live promos (submitted or approved, any supplier). A promo whose approved
+revision is in force while a newer revision waits for a decision or was rejected is at the
+tills on that revision's terms, so it collides on those too (:func:`in_force_revisions`):
+rejecting an extension, or moving a promo's dates, does not take it off the tills. Only branches
+that trade on a day both run count (:meth:`BranchSets.trading`): a closed branch, or one opening
+after, is no collision.
 
 The importer warns about them (``overlap``) and the promo page shows them in detail
 (:func:`promo_conflict_details`: the other promo, the overlapping days and branches, both unit
 prices; another supplier's promo only as «conflicts», without who or on which terms). Both go
 through :func:`overlaps_find`, which checks any number of lines with a fixed number of queries:
-one per chunk of products for the competing lines, one for their promos and one or two for the
-chain's branches and groups (:class:`BranchSets`). A list's rows ask only whether each promo
+one per chunk of products for the competing lines, one for the revisions in force behind a newer
+one, one for their promos and one or two for the chain's branches and groups (:class:`BranchSets`). A list's rows ask only whether each promo
 conflicts (:func:`conflicting_promo_ids`: the pairs of promos in one set-based query, then the
 same branch check)."""
 
@@ -23,10 +28,13 @@ from django.db.models import F
 from branches.models import Branch, BranchGroup
 from branches.targeting import Targeting
 from promo import mechanics
-from promo.models import Promo, PromoLine
+from promo.models import Promo, PromoLine, PromoRevision
+from promo.snapshots import LineSnapshot
 
 # Products per IN (...) list: keeps statements a sane size on a 100,000-line sheet.
 CHUNK = 5000
+# A promo whose approved revision is in force while a newer revision waits or was rejected.
+IN_FORCE_BEHIND = (Promo.Status.SUBMITTED, Promo.Status.REJECTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +63,34 @@ class BranchSets:
         self._by_region: dict[int, set[int]] = defaultdict(set)
         self._by_city: dict[int, set[int]] = defaultdict(set)
         self._by_group: dict[int, set[int]] = defaultdict(set)
+        self._dated: dict[int, tuple[date | None, date | None]] = {}  # branches with an opening or closing date
+        self._common: dict[tuple[int, int], frozenset[int]] = {}
 
     def _load(self) -> None:
-        for pk, code, region_id, city_id in Branch.objects.values_list("pk", "code", "region_id", "city_id"):
+        rows = Branch.objects.values_list("pk", "code", "region_id", "city_id", "opened", "closed")
+        for pk, code, region_id, city_id, opened, closed in rows:
             self.codes[pk] = code
             self._by_region[region_id].add(pk)
             self._by_city[city_id].add(pk)
+            if opened is not None or closed is not None:
+                self._dated[pk] = (opened, closed)
         self._loaded = True
+
+    def trading(self, ids: frozenset[int], start: date, end: date) -> frozenset[int]:
+        """Those of ``ids`` that trade on at least one day of ``start``..``end`` (opened by its
+        end, not closed by its start): a branch closed, or not opened yet, runs no promo."""
+        dated = ids & self._dated.keys()
+        if not dated:
+            return ids
+        return ids - {pk for pk in dated if not _trades(self._dated[pk], start, end)}
+
+    def collide(self, mine: frozenset[int], theirs: frozenset[int], start: date, end: date) -> bool:
+        """Whether two expansions share a branch that trades over ``start``..``end``."""
+        key = (id(mine), id(theirs))
+        common = self._common.get(key)
+        if common is None:
+            common = self._common[key] = mine & theirs
+        return bool(common) and bool(self.trading(common, start, end))
 
     def _load_groups(self) -> None:
         for group_id, branch_id in BranchGroup.branches.through.objects.values_list("branchgroup_id", "branch_id"):
@@ -93,13 +122,9 @@ class BranchSets:
         return frozenset(included - set(rules.exclude))
 
 
-def competing_products(*, product_ids: Iterable[int], first: date, last: date,
-                       exclude_promo_ids: Iterable[int] = ()) -> dict[int, set[int]]:
-    """``{product id: {promo ids}}``: the live promos other than ``exclude_promo_ids`` with a
-    line (not rejected) of one of ``product_ids`` in a period touching ``first``..``last``.
-    One query per chunk of products."""
-    product_ids = sorted(set(product_ids))
-    excluded = list(set(exclude_promo_ids))
+def _live_lines(*, product_ids: list[int], first: date, last: date, excluded: list[int]) -> dict[int, set[int]]:
+    """``{product id: {promo ids}}``: live promos with a line (not rejected) of one of
+    ``product_ids`` on their current terms. One query per chunk of products."""
     found: dict[int, set[int]] = defaultdict(set)
     for index in range(0, len(product_ids), CHUNK):
         rows = (
@@ -114,48 +139,135 @@ def competing_products(*, product_ids: Iterable[int], first: date, last: date,
         )
         for product_id, promo_id in rows:
             found[product_id].add(promo_id)
+    return found
+
+
+def in_force_revisions(*, first: date, last: date, exclude_promo_ids: Iterable[int] = ()) -> list[PromoRevision]:
+    """The approved revisions in force whose promo has a newer revision waiting for a decision
+    or rejected (:data:`IN_FORCE_BEHIND`), over days touching ``first``..``last``: the tills
+    run them, whatever the newer revision says, so they count for conflicts too. One query."""
+    return list(
+        PromoRevision.objects.filter(
+            promo__status__in=IN_FORCE_BEHIND, promo__approved_revision_id=F("pk"),
+            number__lt=F("promo__revision"), start__lte=last, end__gte=first,
+        )
+        .exclude(promo_id__in=list(set(exclude_promo_ids)))
+        .only("promo_id", "number", "start", "end", "targeting", "lines")
+        .order_by()
+    )
+
+
+def revision_lines(revision: PromoRevision, product_ids=None) -> dict[int, LineSnapshot]:
+    """``{product id: line}``: the lines of a frozen revision that were not rejected (of
+    ``product_ids`` only, when given)."""
+    lines = {}
+    for row in revision.lines or []:
+        line = LineSnapshot.from_json(row) if isinstance(row, dict) else None
+        if line is None or line.product_id is None or line.decision == PromoLine.Decision.REJECTED:
+            continue
+        if product_ids is None or line.product_id in product_ids:
+            lines[line.product_id] = line
+    return lines
+
+
+def _trades(dates: tuple[date | None, date | None], start: date, end: date) -> bool:
+    opened, closed = dates
+    return (opened is None or opened <= end) and (closed is None or closed > start)
+
+
+def competing_products(*, product_ids: Iterable[int], first: date, last: date,
+                       exclude_promo_ids: Iterable[int] = ()) -> dict[int, set[int]]:
+    """``{product id: {promo ids}}``: the promos other than ``exclude_promo_ids`` with a line
+    (not rejected) of one of ``product_ids`` in a period touching ``first``..``last``: live
+    promos on their current terms, and promos whose approved revision is in force behind a
+    newer one (:func:`in_force_revisions`) on that revision's terms. One query per chunk of
+    products, and one for the revisions in force."""
+    product_ids = sorted(set(product_ids))
+    excluded = list(set(exclude_promo_ids))
+    found = _live_lines(product_ids=product_ids, first=first, last=last, excluded=excluded)
+    wanted = set(product_ids)
+    for revision in in_force_revisions(first=first, last=last, exclude_promo_ids=excluded):
+        for product_id in revision_lines(revision, wanted):
+            found[product_id].add(revision.promo_id)
     return dict(found)
 
 
+@dataclass(frozen=True, slots=True)
+class Rival:
+    """Terms of another promo that a line collides with: a live promo's current terms
+    (``revision`` None, ``line`` None: its PromoLine is read when needed), or the terms of its
+    approved revision in force while a newer revision waits or was rejected (``revision``: the
+    number, ``line``: the revision's line of the product)."""
+
+    promo: Promo
+    start: date
+    end: date
+    targeting: dict
+    revision: int | None = None
+    line: LineSnapshot | None = None
+
+
 def overlaps_find(*, windows: Iterable[LineWindow], exclude_promo_ids: Iterable[int] = (),
-                  branch_sets: BranchSets | None = None, brief: bool = False) -> dict[Hashable, list[Promo]]:
-    """For each window, the live promos (other than ``exclude_promo_ids``) that have a line
-    of the same product, not rejected, in an overlapping period and intersecting branches.
-    Windows without a conflict are absent from the answer. ``brief``: the promos are read
-    with their period and targeting only (a caller that needs to know which, not what)."""
+                  branch_sets: BranchSets | None = None, brief: bool = False) -> dict[Hashable, list[Rival]]:
+    """For each window, the other promos (not ``exclude_promo_ids``) with a line of the same
+    product, not rejected, in an overlapping period and intersecting branches: live promos on
+    their current terms, and promos on the terms of an approved revision in force behind a
+    newer one (what the tills run). One :class:`Rival` per other promo: its current terms when
+    they collide, else its revision in force. Windows without a conflict are absent from the
+    answer. ``brief``: the promos are read with their period and targeting only (a caller
+    that needs to know which, not what)."""
     windows = list(windows)
     if not windows:
         return {}
     branch_sets = branch_sets or BranchSets()
-    # Competing lines: live promos whose period touches the span of the windows at all;
-    # the exact per-line period and branch checks happen below, in memory.
-    promo_ids_by_product = competing_products(
-        product_ids={w.product_id for w in windows}, first=min(w.start for w in windows),
-        last=max(w.end for w in windows), exclude_promo_ids=exclude_promo_ids,
-    )
-    if not promo_ids_by_product:
+    # Competing lines: promos whose period touches the span of the windows at all; the exact
+    # per-line period and branch checks happen below, in memory.
+    product_ids = sorted({w.product_id for w in windows})
+    first, last = min(w.start for w in windows), max(w.end for w in windows)
+    excluded = list(set(exclude_promo_ids))
+    live = _live_lines(product_ids=product_ids, first=first, last=last, excluded=excluded)
+    wanted = set(product_ids)
+    behind = {}
+    for revision in in_force_revisions(first=first, last=last, exclude_promo_ids=excluded):
+        lines = revision_lines(revision, wanted)
+        if lines:
+            behind[revision.promo_id] = (revision, lines)
+    if not live and not behind:
         return {}
 
-    promo_ids = set().union(*promo_ids_by_product.values())
+    promo_ids = set().union(*live.values(), behind)
     competitors = Promo.objects.filter(pk__in=promo_ids)
-    competitors = (competitors.only("start", "end", "targeting") if brief
+    competitors = (competitors.only("start", "end", "targeting", "status") if brief
                    else competitors.select_related("supplier"))
     promos = {promo.pk: promo for promo in competitors}
-    found: dict[Hashable, list[Promo]] = {}
-    # Each rule set expanded once: the windows of one promo share its targeting (one dict).
-    theirs = {promo_id: branch_sets.of(promo.targeting) for promo_id, promo in promos.items()}
+    by_product: dict[int, list[Rival]] = defaultdict(list)
+    for product_id, ids in live.items():
+        for promo_id in ids:
+            promo = promos[promo_id]
+            by_product[product_id].append(Rival(promo=promo, start=promo.start, end=promo.end,
+                                                targeting=promo.targeting))
+    for promo_id, (revision, lines) in behind.items():
+        for product_id, line in lines.items():
+            by_product[product_id].append(Rival(promo=promos[promo_id], start=revision.start, end=revision.end,
+                                                targeting=revision.targeting, revision=revision.number,
+                                                line=line))
+    for rivals in by_product.values():
+        rivals.sort(key=lambda rival: (rival.promo.pk, rival.revision is not None))
+    found: dict[Hashable, list[Rival]] = {}
     ours: dict[int, frozenset[int]] = {}
     for window in windows:
-        hits = []
+        hits: list[Rival] = []
         mine = ours.get(id(window.targeting))
         if mine is None:
             mine = ours[id(window.targeting)] = branch_sets.of(window.targeting)
-        for promo_id in sorted(promo_ids_by_product.get(window.product_id, ())):
-            other = promos[promo_id]
-            if other.start > window.end or other.end < window.start:
+        for rival in by_product.get(window.product_id, ()):
+            if hits and hits[-1].promo.pk == rival.promo.pk:
+                continue  # its current terms collide already
+            if rival.start > window.end or rival.end < window.start:
                 continue
-            if not mine.isdisjoint(theirs[promo_id]):
-                hits.append(other)
+            if branch_sets.collide(mine, branch_sets.of(rival.targeting), max(window.start, rival.start),
+                                   min(window.end, rival.end)):
+                hits.append(rival)
         if hits:
             found[window.key] = hits
     return found
@@ -186,16 +298,48 @@ def conflicting_promo_ids(promos: Iterable[Promo]) -> set[int]:
     for promo_id, other_id in pairs:
         if other_id != promo_id:
             others[promo_id].append(other_id)
-    if not others:
-        return set()
-    targeting = dict(Promo.objects.filter(pk__in=set().union(*others.values())).values_list("pk", "targeting"))
     branch_sets = BranchSets()
     found = set()
-    for promo_id, other_ids in others.items():
-        mine = branch_sets.of(promos[promo_id].targeting)
-        if any(not mine.isdisjoint(branch_sets.of(targeting[other_id])) for other_id in other_ids):
-            found.add(promo_id)
-    return found
+    if others:
+        terms = {pk: (targeting, start, end) for pk, targeting, start, end in Promo.objects.filter(
+            pk__in=set().union(*others.values())).values_list("pk", "targeting", "start", "end")}
+        for promo_id, other_ids in others.items():
+            promo = promos[promo_id]
+            mine = branch_sets.of(promo.targeting)
+            if any(branch_sets.collide(mine, branch_sets.of(terms[other_id][0]), max(promo.start, terms[other_id][1]),
+                                       min(promo.end, terms[other_id][2])) for other_id in other_ids):
+                found.add(promo_id)
+    return found | _behind_in_force(promos, found, branch_sets)
+
+
+def _behind_in_force(promos: dict[int, Promo], found: set[int], branch_sets: BranchSets) -> set[int]:
+    """Which of ``promos`` (not in ``found`` already) collide with an approved revision in
+    force behind a newer one (:func:`in_force_revisions`): one query for those revisions and,
+    when there are any and rows left to check, one for the lines of those rows of their products."""
+    # Read even when every row collides already: a page costs the same whatever its rows.
+    revisions = in_force_revisions(first=min(p.start for p in promos.values()),
+                                   last=max(p.end for p in promos.values()))
+    rest = {pk: promo for pk, promo in promos.items() if pk not in found}
+    lines_of = {revision.pk: revision_lines(revision) for revision in revisions}
+    by_product: dict[int, list[PromoRevision]] = defaultdict(list)
+    for revision in revisions:
+        for product_id in lines_of[revision.pk]:
+            by_product[product_id].append(revision)
+    if not by_product or not rest:
+        return set()
+    hits = set()
+    rows = (PromoLine.objects.filter(promo_id__in=list(rest), product_id__in=list(by_product))
+            .order_by().values_list("promo_id", "product_id").distinct())
+    for promo_id, product_id in rows:
+        if promo_id in hits:
+            continue
+        promo = rest[promo_id]
+        mine = branch_sets.of(promo.targeting)
+        if any(revision.promo_id != promo_id and revision.start <= promo.end and revision.end >= promo.start
+               and branch_sets.collide(mine, branch_sets.of(revision.targeting), max(promo.start, revision.start),
+                                       min(promo.end, revision.end)) for revision in by_product[product_id]):
+            hits.add(promo_id)
+    return hits
 
 
 def promo_conflicts(promo: Promo) -> list[tuple[PromoLine, Promo]]:
@@ -208,25 +352,31 @@ def promo_conflicts(promo: Promo) -> list[tuple[PromoLine, Promo]]:
         for line in lines
     ]
     found = overlaps_find(windows=windows, exclude_promo_ids=[promo.pk])
-    return [(line, other) for line in lines for other in found.get(line.pk, [])]
+    return [(line, rival.promo) for line in lines for rival in found.get(line.pk, [])]
 
 
 @dataclass(frozen=True, slots=True)
 class Conflict:
     """One overlap of a line with another live promo's line of the same product: the days both
-    run (``start``..``end``), the branches both target, both unit prices. ``visible`` is
+    run (``start``..``end``), the branches both target that trade on those days (not closed, not
+    opening later), both unit prices. ``visible`` is
     False when the user may not see the other promo (another supplier's): then only the fact
-    is shown, never its code, supplier, terms or the overlap itself."""
+    is shown, never its code, supplier, terms or the overlap itself. ``other_start``..``other_end``
+    is the other's period as it collides: its current one, or that of its approved revision in
+    force behind a newer one (``other_revision``: that revision's number, else None)."""
 
     line: PromoLine
     other: Promo
-    other_line: PromoLine
+    other_line: PromoLine | LineSnapshot
     start: date
     end: date
     branch_codes: tuple[str, ...]
     unit_price: Decimal | None
     other_unit_price: Decimal | None
     visible: bool
+    other_start: date | None = None
+    other_end: date | None = None
+    other_revision: int | None = None
 
     @property
     def days(self) -> int:
@@ -244,9 +394,10 @@ def _unit_price(mechanic: str, line: PromoLine) -> Decimal | None:
 
 def promo_conflict_details(promo: Promo, *, user=None, lines=None) -> list[Conflict]:
     """Every overlap of ``promo``'s lines (``lines``: the page's, with their products) with
-    another live promo, sorted by article and the other's code. A fixed number of queries: the
-    competing lines and promos, their lines of the products, the branches and groups, what
-    ``user`` may see (``Promo.objects.restrict``; no user: everything)."""
+    another promo (:func:`overlaps_find`: live ones, and approved revisions in force behind a
+    newer one), sorted by article and the other's code. A fixed number of queries: the
+    competing lines, revisions and promos, their lines of the products, the branches and
+    groups, what ``user`` may see (``Promo.objects.restrict``; no user: everything)."""
     if lines is None:
         lines = list(promo.lines.select_related("product").order_by("product__article"))
     if not lines:
@@ -259,29 +410,33 @@ def promo_conflict_details(promo: Promo, *, user=None, lines=None) -> list[Confl
     )
     if not found:
         return []
-    other_ids = {other.pk for others in found.values() for other in others}
+    rivals = [rival for hits in found.values() for rival in hits]
+    other_ids = {rival.promo.pk for rival in rivals}
+    current_ids = {rival.promo.pk for rival in rivals if rival.line is None}
     other_lines = {
         (line.promo_id, line.product_id): line
-        for line in PromoLine.objects.filter(promo_id__in=other_ids,
+        for line in PromoLine.objects.filter(promo_id__in=current_ids,
                                              product_id__in={line.product_id for line in lines})
         .exclude(decision=PromoLine.Decision.REJECTED)
-    }
+    } if current_ids else {}
     mine = branch_sets.of(promo.targeting)
-    shared = {other.pk: mine & branch_sets.of(other.targeting) for others in found.values() for other in others}
     codes = branch_sets.codes
     visible = (other_ids if user is None
                else set(Promo.objects.restrict(user).filter(pk__in=other_ids).values_list("pk", flat=True)))
     conflicts = []
     for line in lines:
-        for other in found.get(line.pk, ()):
-            other_line = other_lines[(other.pk, line.product_id)]
+        for rival in found.get(line.pk, ()):
+            other = rival.promo
+            other_line = rival.line if rival.line is not None else other_lines[(other.pk, line.product_id)]
+            start, end = max(promo.start, rival.start), min(promo.end, rival.end)
+            shared = branch_sets.trading(mine & branch_sets.of(rival.targeting), start, end)
             conflicts.append(Conflict(
-                line=line, other=other, other_line=other_line,
-                start=max(promo.start, other.start), end=min(promo.end, other.end),
-                branch_codes=tuple(sorted(codes[pk] for pk in shared[other.pk])),
+                line=line, other=other, other_line=other_line, start=start, end=end,
+                branch_codes=tuple(sorted(codes[pk] for pk in shared)),
                 unit_price=_unit_price(promo.mechanic, line),
                 other_unit_price=_unit_price(other.mechanic, other_line),
                 visible=other.pk in visible,
+                other_start=rival.start, other_end=rival.end, other_revision=rival.revision,
             ))
     conflicts.sort(key=lambda c: (c.line.product.article, c.other.pk))
     return conflicts

@@ -183,7 +183,14 @@ def holidays() -> frozenset[date]:
 
 
 def decision_due_for(promo: Promo, submitted_on: date) -> date:
-    """The decision due date of ``promo``'s revision sent for approval on ``submitted_on``."""
+    """The decision due date of ``promo``'s revision sent for approval on ``submitted_on``
+    (a change of a promo already running: :func:`promo.deadlines.running_change_due`)."""
+    in_force = promo.approved_revision if promo.approved_revision_id else None
+    if in_force is not None and in_force.start <= submitted_on:
+        return deadlines.running_change_due(
+            submitted_on=submitted_on, in_force_end=in_force.end, new_end=promo.end,
+            working_days=settings.PROMO_DECISION_WORKING_DAYS, buffer_days=settings.PROMO_DECISION_BUFFER_DAYS,
+            holidays=holidays())
     return deadlines.decision_due(
         submitted_on=submitted_on, start=promo.start, working_days=settings.PROMO_DECISION_WORKING_DAYS,
         buffer_days=settings.PROMO_DECISION_BUFFER_DAYS, holidays=holidays())

@@ -21,6 +21,7 @@ from promo.forms.bulk import BulkActionForm
 from promo.models import Promo
 from promo.services.actions import bulk_offers
 from promo.services.bulk import ACTION_LABELS, BULK_MAX, TOO_MANY, floor_refused, promos_bulk
+from promo.services.conflicts import conflicting_promo_ids
 from promo.services.errors import InvalidError
 from promo.views.approval import ApprovalQueueFilterSet, review_queue
 from promo.views.promos import PromoListView, safe_next
@@ -91,10 +92,18 @@ class BulkActionView(LoginRequiredMixin, FormPostMixin, View):
         # before the run, each such promo linked, to accept it on its own page.
         below = floor_refused(actor=self.request.user, promos=allowed) if action == "approve" else set()
         below_floor = [promo for promo in allowed if promo.pk in below]
+        # Accepting promos that collide with another promo of the same product, branches and
+        # days: said where the decision is confirmed, as the queue's «Конфликты» column does.
+        # (Those below the floor are not accepted by the list at all: said above.)
+        acceptable = [promo for promo in allowed if promo.pk not in below]
+        conflicting = conflicting_promo_ids(acceptable) if action == "approve" else set()
+        in_conflict = [promo for promo in acceptable if promo.pk in conflicting]
         return self.render("promo/bulk_confirm.html", form=form, back=back, status=status, items=items,
                            shown=shown, more=max(0, len(items) - len(shown)), allowed=len(allowed) - len(below),
                            below_floor=below_floor[:SHOWN], below_floor_count=len(below_floor),
                            below_floor_more=max(0, len(below_floor) - SHOWN),
+                           in_conflict=in_conflict[:SHOWN], in_conflict_count=len(in_conflict),
+                           in_conflict_more=max(0, len(in_conflict) - SHOWN),
                            action_label=ACTION_LABELS[action], needs_reason=action in ("reject", "cancel"))
 
     def _visible(self, ids) -> dict[int, Promo]:

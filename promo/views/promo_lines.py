@@ -113,11 +113,17 @@ def _other_promo(conflict, statuses: dict, mechanics_: dict, url) -> OtherPromo:
     other = conflict.other
     if not conflict.visible:
         return OtherPromo(visible=False)
+    start, end = conflict.other_start or other.start, conflict.other_end or other.end
+    if conflict.other_revision is not None:
+        # Its approved revision is at the tills while a newer one waits or was rejected.
+        status, status_label = Promo.Status.APPROVED, gettext("действует ревизия %(n)s") % {"n": conflict.other_revision}
+    else:
+        status, status_label = other.status, str(statuses.get(other.status, other.status))
     return OtherPromo(
-        visible=True, code=other.code, url=url(other.pk), name=other.name, status=other.status,
-        status_label=str(statuses.get(other.status, other.status)),
+        visible=True, code=other.code, url=url(other.pk), name=other.name, status=status,
+        status_label=status_label,
         terms=(f"{other.supplier.code} {other.supplier.name} · {mechanics_.get(other.mechanic, other.mechanic)} · "
-               f"{other.start:%d.%m.%Y} – {other.end:%d.%m.%Y}"),
+               f"{start:%d.%m.%Y} – {end:%d.%m.%Y}"),
         overlap=f"{conflict.start:%d.%m.%Y} – {conflict.end:%d.%m.%Y}", days=str(conflict.days),
         branch_count=str(conflict.branch_count), branch_codes=", ".join(conflict.branch_codes),
     )
@@ -128,12 +134,13 @@ def conflict_cells(conflicts, number: Numbers) -> dict[int, list[ConflictCell]]:
     overlap, the shared branches) is written once per other promo."""
     statuses, mechanics_ = dict(Promo.Status.choices), {key: str(label) for key, label in Promo.Mechanic.choices}
     url = pk_url("promo:promo_detail")
-    others: dict[int, OtherPromo] = {}
+    others: dict[tuple[int, int | None], OtherPromo] = {}
     by_line: dict[int, list[ConflictCell]] = {}
     for conflict in conflicts:
-        other = others.get(conflict.other.pk)
+        key = (conflict.other.pk, conflict.other_revision)
+        other = others.get(key)
         if other is None:
-            other = others[conflict.other.pk] = _other_promo(conflict, statuses, mechanics_, url)
+            other = others[key] = _other_promo(conflict, statuses, mechanics_, url)
         by_line.setdefault(conflict.line.pk, []).append(ConflictCell(
             other=other, unit_text=number.money(conflict.unit_price) or EMPTY,
             other_unit_text=number.money(conflict.other_unit_price) or EMPTY))

@@ -258,8 +258,11 @@ class PromoPage:
             "show_purchase": staff,
             "decision_summary": self._summary(lines),
             "plan": economics.plan_totals((row.line, row.economics) for row in rows) if staff else None,
+            # An approved revision at the tills while the newer one waits or was rejected
+            # (a cancelled promo has none in force).
             "in_force_other": (promo.approved_revision is not None
-                               and promo.approved_revision.number != promo.revision),
+                               and promo.approved_revision.number != promo.revision
+                               and promo.status in (Promo.Status.SUBMITTED, Promo.Status.REJECTED)),
         }
 
     def _line_correct_form(self, lines) -> wf.LineCorrectForm:

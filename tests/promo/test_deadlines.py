@@ -83,3 +83,39 @@ def test_the_holiday_list_is_iso_dates():
     assert deadlines.parse_holidays("") == frozenset()
     with pytest.raises(ValueError):
         deadlines.parse_holidays("01.01.2027")
+
+
+# --- a new revision of a promo already running (running_change_due) ---------------------------------
+
+
+def running(submitted_on, *, in_force_end, new_end, working_days=3, buffer_days=7, holidays=()):
+    return deadlines.running_change_due(submitted_on=submitted_on, in_force_end=in_force_end, new_end=new_end,
+                                        working_days=working_days, buffer_days=buffer_days,
+                                        holidays=frozenset(holidays))
+
+
+def test_a_change_of_a_running_promo_is_due_by_the_working_days_not_before_its_start():
+    # given a promo running since last week, its price corrected on Monday (the end unchanged)
+    # then the decision is due three working days later, not a week before the start that passed
+    assert running(MON, in_force_end=FAR, new_end=FAR) == THU
+    # and a shortened end changes no day past the running revision: the same
+    assert running(MON, in_force_end=FAR, new_end=FAR - timedelta(days=10)) == THU
+
+
+def test_an_extension_of_a_running_promo_is_due_the_buffer_before_its_first_new_day():
+    # given a running promo ending on Thursday, extended on Monday
+    # then the first new day (Friday) minus the buffer of 3 days is Tuesday, before the working days' Thursday
+    assert running(MON, in_force_end=THU, new_end=THU + timedelta(days=14), buffer_days=3) == TUE
+    # and ending far later, the working days come first
+    assert running(MON, in_force_end=NEXT_THU, new_end=NEXT_THU + timedelta(days=14), buffer_days=3) == THU
+    # and when that day has passed already, it is due on the day it is sent, never before it
+    assert running(WED, in_force_end=THU, new_end=THU + timedelta(days=14)) == WED
+    assert running(SAT, in_force_end=SUN, new_end=SUN + timedelta(days=7)) == NEXT_MON
+
+
+@given(st.dates(min_value=date(2026, 1, 1), max_value=date(2028, 12, 31)), st.integers(-30, 60), st.integers(0, 60))
+def test_a_running_change_is_never_due_before_it_is_sent(submitted, end_offset, extension):
+    in_force_end = submitted + timedelta(days=end_offset)
+    found = running(submitted, in_force_end=in_force_end, new_end=in_force_end + timedelta(days=extension))
+    assert found >= submitted
+    assert found.weekday() < 5

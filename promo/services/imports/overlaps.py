@@ -1,5 +1,6 @@
 """The ``overlap`` warnings of a validated sheet: the same product in overlapping dates and
-branches of another live promo (promo.services.conflicts). The promos the sheet revises are
+branches of another live promo, or of an approved revision in force behind a newer one
+(promo.services.conflicts), with the period that collides. The promos the sheet revises are
 replaced by it, so they do not count."""
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ def overlap_warnings(promos: list, matches: dict, title: str) -> list[Problem]:
     ]
     return [
         Problem("overlap", row, title,
-                params={"value": lines[row].article, "promo": f"{other.code} «{other.name}»",
-                        "start": other.start, "end": other.end})
-        for row, others in overlaps_find(windows=windows, exclude_promo_ids=exclude).items()
-        for other in others
+                params={"value": lines[row].article, "promo": f"{rival.promo.code} «{rival.promo.name}»",
+                        "start": rival.start, "end": rival.end})
+        for row, rivals in overlaps_find(windows=windows, exclude_promo_ids=exclude).items()
+        for rival in rivals
     ]
