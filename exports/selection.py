@@ -38,7 +38,7 @@ INSERT, DELETE = "insert", "delete"
 # A promo whose approved revision is in force is wanted while it is alive. Once it is cancelled (or
 # withdrawn after a correction) it is no longer wanted: the export ledger (exports/ledger/) turns
 # what was sent of it into deletions, and a promo that never left produces none.
-INSERT_STATUSES = (Promo.Status.APPROVED, Promo.Status.SUBMITTED, Promo.Status.REJECTED)
+INSERT_STATUSES = tuple(sorted(Promo.Status.in_force()))
 DELETE_STATUSES = (Promo.Status.CANCELLED, Promo.Status.WITHDRAWN)
 
 PRODUCT_CHUNK = 2000

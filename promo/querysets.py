@@ -53,7 +53,7 @@ class PromoQuerySet(models.QuerySet):
         two to the same answer for every status."""
         status = self.model.Status
         return Q(status=status.APPROVED) | Q(approved_revision__isnull=False,
-                                             status__in=[status.SUBMITTED, status.REJECTED])
+                                             status__in=status.behind_newer())
 
     def in_force(self):
         """Promos whose approved revision is in force (:meth:`in_force_condition`)."""

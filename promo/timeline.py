@@ -24,7 +24,7 @@ from suppliers.models import Product
 
 # The promos whose approved revision the exports send and the price tags print: approved, or
 # with a successor revision waiting (submitted) or refused (rejected) while it stays in force.
-IN_FORCE_STATUSES = (Promo.Status.APPROVED, Promo.Status.SUBMITTED, Promo.Status.REJECTED)
+IN_FORCE_STATUSES = tuple(sorted(Promo.Status.in_force()))
 
 
 @dataclass(frozen=True, slots=True)

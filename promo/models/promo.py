@@ -67,6 +67,19 @@ class PromoStatus(models.TextChoices):
         return {cls.WITHDRAWN, cls.CANCELLED}
 
     @classmethod
+    def behind_newer(cls) -> set[str]:
+        """The statuses in which an approved revision stays in force (at the tills, on the price
+        tags, in the conflict checks) while a newer revision waits for a decision or was
+        rejected: with ``approved_revision`` set, the promo is in force on that revision's terms."""
+        return {cls.SUBMITTED, cls.REJECTED}
+
+    @classmethod
+    def in_force(cls) -> set[str]:
+        """The statuses in which a promo with an approved revision has one in force: approved, or
+        :meth:`behind_newer` (``workflow.in_force``, ``Promo.objects.in_force()``)."""
+        return {cls.APPROVED} | cls.behind_newer()
+
+    @classmethod
     def live(cls) -> set[str]:
         """The statuses that count for conflicts (``Promo.objects.live()``)."""
         return {cls.SUBMITTED, cls.APPROVED}

@@ -186,7 +186,7 @@ class EventMessages:
         running promo had changed or stopped."""
         revision = promo.approved_revision
         if (revision is None or revision.number == promo.revision
-                or promo.status not in (Promo.Status.SUBMITTED, Promo.Status.REJECTED)):
+                or promo.status not in Promo.Status.behind_newer()):
             return ""
         return _("действует согласованная ревизия %(n)s: %(start)s – %(end)s") % {
             "n": revision.number, "start": _day(revision.start), "end": _day(revision.end)}

@@ -34,7 +34,7 @@ from promo.snapshots import LineSnapshot
 # Products per IN (...) list: keeps statements a sane size on a 100,000-line sheet.
 CHUNK = 5000
 # A promo whose approved revision is in force while a newer revision waits or was rejected.
-IN_FORCE_BEHIND = (Promo.Status.SUBMITTED, Promo.Status.REJECTED)
+IN_FORCE_BEHIND = tuple(sorted(Promo.Status.behind_newer()))
 
 
 @dataclass(frozen=True, slots=True)

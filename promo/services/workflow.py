@@ -251,4 +251,4 @@ def in_force(promo: Promo) -> bool:
     """An approved revision is in force (possibly with a successor waiting or rejected)."""
     if promo.status == Status.APPROVED:
         return True
-    return promo.approved_revision_id is not None and promo.status in (Status.SUBMITTED, Status.REJECTED)
+    return promo.approved_revision_id is not None and promo.status in Status.behind_newer()

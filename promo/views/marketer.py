@@ -214,7 +214,7 @@ def in_force_period(promo: Promo) -> tuple[date, date] | None:
     """The period of the approved revision in force when a newer revision of the promo waits
     for a decision or was rejected (the promo's own dates are the newer one's); else None.
     Reads ``force_start``/``force_end`` annotated by :func:`calendar_promos`."""
-    if promo.status not in (Promo.Status.SUBMITTED, Promo.Status.REJECTED):
+    if promo.status not in Promo.Status.behind_newer():
         return None
     start, end = getattr(promo, "force_start", None), getattr(promo, "force_end", None)
     return (start, end) if start is not None and end is not None else None

@@ -262,7 +262,7 @@ class PromoPage:
             # (a cancelled promo has none in force).
             "in_force_other": (promo.approved_revision is not None
                                and promo.approved_revision.number != promo.revision
-                               and promo.status in (Promo.Status.SUBMITTED, Promo.Status.REJECTED)),
+                               and promo.status in Promo.Status.behind_newer()),
         }
 
     def _line_correct_form(self, lines) -> wf.LineCorrectForm:
