@@ -25,6 +25,7 @@ from promo.models import PromoEvent
 from tests.exports.conftest import NIGHT, approved_promo
 from tests.exports.test_message_language import api_as, mail_of, page_as, readers  # noqa: F401 - the fixture
 from tests.factories import BranchFactory, ProductFactory
+from tests.migrations import migrate
 
 pytestmark = pytest.mark.django_db
 
@@ -158,12 +159,6 @@ WORKER_LOST_EN = ("The run was interrupted: its worker stopped before finishing 
 LAYOUT_RU = "SAP_VAKEY_LAYOUT: «VKORG» не понят; ожидается ПОЛЕ:ширина, поля VKORG, VTWEG, WERKS, MATNR."
 LAYOUT_EN = "SAP_VAKEY_LAYOUT: «VKORG» not understood; expected FIELD:width, fields VKORG, VTWEG, WERKS, MATNR."
 OS_TEXT = "[Errno 28] No space left on device: '/srv/exports/.20270110_03.1.part'"
-
-
-def migrate(target) -> None:
-    with connection.cursor() as cursor:  # the rows' deferred checks before the tables change
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    MigrationExecutor(connection).migrate([target])
 
 
 def test_the_migration_words_old_reasons_that_parse_back_and_keeps_the_rest_as_written(client, readers):  # noqa: F811

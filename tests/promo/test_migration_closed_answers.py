@@ -9,14 +9,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from promo.models import Promo, SupplierRequest
 from tests.factories import PromoFactory, supplier_user
 from tests.factories import marketer as make_marketer
+from tests.migrations import migrate
 
 pytestmark = pytest.mark.django_db
 BEFORE = ("promo", "0016_notificationsettings_language_chosen")
@@ -24,12 +23,6 @@ AFTER = ("promo", "0017_closed_request_answers_in_portal_language")
 CANCELLED_EN = "The promo is cancelled: the request is closed."
 WITHDRAWN_EN = "The promo is withdrawn: the request is closed."
 CANCELLED_RU = "Промо отменено: запрос закрыт."
-
-
-def migrate(target) -> None:
-    with connection.cursor() as cursor:  # the rows' deferred checks before the migration runs
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    MigrationExecutor(connection).migrate([target])
 
 
 def closed(promo, answer: str, *, kind=SupplierRequest.Kind.CANCELLATION) -> SupplierRequest:
