@@ -251,3 +251,26 @@ def test_the_in_force_counter_links_to_a_list_of_exactly_the_promos_it_counts(cl
     # and «Нет» lists the others
     rest = client.get(f"{reverse('promo:promo_list')}?in_force=false")
     assert {promo.pk for promo in rest.context["object_list"]} == {promo.pk for promo in others}
+
+
+def test_supplier_home_says_a_promo_whose_extension_was_rejected_still_runs(client_for, make_promo, demo_user):
+    from datetime import date
+
+    from promo.models import Promo
+    from promo.services import transitions
+
+    # given S001's promo approved for 01.04-30.04.2027 whose extension to 10.05 (revision 2) the
+    # manager rejected: revision 1 stays at the tills
+    promo = _in_force_with_revision_waiting(make_promo, demo_user, start=date(2027, 4, 1))
+    transitions.promo_reject(promo=promo, actor=demo_user("manager"), reason="Нет остатков")
+    promo.refresh_from_db()
+    assert promo.status == Promo.Status.REJECTED
+
+    # when s001 opens the home page
+    response = client_for("s001").get(HOME)
+
+    # then the row says «Отклонено» and that revision 1 still runs, and the promo counts in force
+    row = next(row for row in response.context["recent_promos"] if row.promo.pk == promo.pk)
+    assert row.status_label == "Отклонено"
+    assert row.in_force == "действует ревизия 1: 01.04.2027 – 30.04.2027; ревизия 2 отклонена: 01.04.2027 – 10.05.2027"
+    assert response.context["counts"]["promos"]["in_force"] == 1
