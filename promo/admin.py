@@ -133,6 +133,12 @@ class PromoUploadAdmin(SimpleHistoryAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # The file a supplier sent is the record behind its revisions and events (their
+        # «загрузка» links, the diff's source): deleting it here unlinked them and left the file
+        # and its error workbooks in MEDIA_ROOT with nothing pointing to them.
+        return False
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Audit records: written by services only, never edited or deleted by hand."""

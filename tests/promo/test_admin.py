@@ -74,3 +74,24 @@ def test_switched_off_kinds_are_picked_from_the_known_events_in_admin(client_for
     prefs.refresh_from_db()
     assert prefs.disabled_kinds == [PromoEvent.Kind.PROMO_APPROVED]
     assert not prefs.wants(PromoEvent.Kind.PROMO_APPROVED) and prefs.wants(PromoEvent.Kind.PROMO_REJECTED)
+
+
+def test_an_upload_is_not_deleted_in_admin(client_for, settings, tmp_path):
+    from promo.models import PromoUpload
+    from tests.factories import PromoUploadFactory
+
+    # given a supplier's upload (the file behind its promos' revisions)
+    settings.MEDIA_ROOT = tmp_path
+    upload = PromoUploadFactory()
+    client = client_for("admin")
+
+    # when the administrator opens its page, the list, and posts its delete page anyway
+    page = client.get(f"/admin/promo/promoupload/{upload.pk}/change/").content.decode()
+    listing = client.get("/admin/promo/promoupload/").content.decode()
+    delete = client.post(f"/admin/promo/promoupload/{upload.pk}/delete/", {"post": "yes"})
+
+    # then nothing offers to delete it, the delete page is refused, and the upload and its file stay
+    assert f"/admin/promo/promoupload/{upload.pk}/delete/" not in page
+    assert 'value="delete_selected"' not in listing
+    assert delete.status_code == 403
+    assert PromoUpload.objects.filter(pk=upload.pk).exists() and upload.file.storage.exists(upload.file.name)
