@@ -145,16 +145,20 @@ def _live_lines(*, product_ids: list[int], first: date, last: date, excluded: li
 def in_force_revisions(*, first: date, last: date, exclude_promo_ids: Iterable[int] = ()) -> list[PromoRevision]:
     """The approved revisions in force whose promo has a newer revision waiting for a decision
     or rejected (:data:`IN_FORCE_BEHIND`), over days touching ``first``..``last``: the tills
-    run them, whatever the newer revision says, so they count for conflicts too. One query."""
-    return list(
-        PromoRevision.objects.filter(
-            promo__status__in=IN_FORCE_BEHIND, promo__approved_revision_id=F("pk"),
-            number__lt=F("promo__revision"), start__lte=last, end__gte=first,
-        )
-        .exclude(promo_id__in=list(set(exclude_promo_ids)))
-        .only("promo_id", "number", "start", "end", "targeting", "lines")
-        .order_by()
-    )
+    run them, whatever the newer revision says, so they count for conflicts too. The few promos
+    behind a newer revision are found first (the status index), then their revisions by primary
+    key: one query when there are none, two else (one join filtered on the revisions' dates read
+    every revision of the year, 3-6 ms at 10,000 promos, on every promo page and queue)."""
+    excluded = set(exclude_promo_ids)
+    behind = {revision_id: revision for promo_id, revision_id, revision in
+              Promo.objects.filter(status__in=IN_FORCE_BEHIND, approved_revision__isnull=False)
+              .order_by().values_list("pk", "approved_revision_id", "revision")
+              if promo_id not in excluded}
+    if not behind:
+        return []
+    revisions = (PromoRevision.objects.filter(pk__in=list(behind), start__lte=last, end__gte=first)
+                 .only("promo_id", "number", "start", "end", "targeting", "lines").order_by())
+    return [revision for revision in revisions if revision.number < behind[revision.pk]]
 
 
 def revision_lines(revision: PromoRevision, product_ids=None) -> dict[int, LineSnapshot]:
