@@ -13,9 +13,8 @@ from django.views.generic import TemplateView
 from promo.models import Promo, PromoEvent
 from promo.selectors import deadline_summary, home_counts
 from promo.views.approval import open_requests_for, review_queue, with_line_counts
-from promo.views.marketer import in_force_state, with_force_period
 from promo.views.promos import promo_page_queryset
-from promo.views.row_texts import PromoTexts
+from promo.views.row_texts import PromoTexts, in_force_state, with_force_period
 from suppliers.querysets import DECIDE, VIEW
 from suppliers.roles import is_category_manager, is_marketer, is_supplier_user
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.db.models import F, Q
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import escape
@@ -25,7 +25,7 @@ from promo.services import mass_corrections, point_corrections
 from promo.services.actions import require_role
 from promo.services.errors import WorkflowError
 from promo.views.promos import INVALID_STATUS, MarketerRequiredMixin, RoleRequiredMixin, refusal_status
-from promo.views.row_texts import PromoTexts, period_text
+from promo.views.row_texts import PromoTexts, in_force_period, in_force_state, with_force_period
 
 # The most lines one mass correction shows and changes; narrow the filter for more.
 MASS_LIMIT = 1000
@@ -208,38 +208,6 @@ class CalendarBar:
 class CalendarTick:
     x: float
     label: str
-
-
-def in_force_period(promo: Promo) -> tuple[date, date] | None:
-    """The period of the approved revision in force when a newer revision of the promo waits
-    for a decision or was rejected (the promo's own dates are the newer one's); else None.
-    Reads ``force_start``/``force_end`` annotated by :func:`calendar_promos`."""
-    if promo.status not in Promo.Status.behind_newer():
-        return None
-    start, end = getattr(promo, "force_start", None), getattr(promo, "force_end", None)
-    return (start, end) if start is not None and end is not None else None
-
-
-def with_force_period(promos):
-    """``promos`` with the period and number of their approved revision (``force_start``/
-    ``force_end``/``force_number``), what :func:`in_force_period` and :func:`in_force_state` read."""
-    return promos.annotate(force_start=F("approved_revision__start"), force_end=F("approved_revision__end"),
-                           force_number=F("approved_revision__number"))
-
-
-def in_force_state(promo: Promo, texts: PromoTexts) -> str:
-    """«действует ревизия 1: <dates>; ревизия 2 на согласовании: <dates>» (or «… отклонена …»)
-    for a promo whose approved revision is in force while a newer one waits or was rejected
-    (:func:`in_force_period`), "" for any other: the calendar's tooltip and the supplier's home
-    say it in these words."""
-    force = in_force_period(promo)
-    if force is None:
-        return ""
-    newer = _("ревизия %(number)s на согласовании: %(period)s") if promo.status == Promo.Status.SUBMITTED else _(
-        "ревизия %(number)s отклонена: %(period)s")
-    return "; ".join((
-        _("действует ревизия %(number)s: %(period)s") % {"number": promo.force_number, "period": period_text(*force)},
-        newer % {"number": promo.revision, "period": texts.period(promo)}))
 
 
 class CalendarGeometry:

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import F
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from promo.models import Promo
 from promo.services.actions import BULK_ACTIONS
@@ -85,3 +87,35 @@ def promo_row(texts: PromoTexts, promo: Promo, *, with_supplier: bool = True) ->
         "supplier": f"{promo.supplier.code} {promo.supplier.name}" if with_supplier else "",
         "mechanic": texts.mechanic(promo), "period": texts.period(promo),
     }
+
+
+def in_force_period(promo: Promo) -> tuple[date, date] | None:
+    """The period of the approved revision in force when a newer revision of the promo waits
+    for a decision or was rejected (the promo's own dates are the newer one's); else None.
+    Reads ``force_start``/``force_end`` annotated by :func:`with_force_period`."""
+    if promo.status not in Promo.Status.behind_newer():
+        return None
+    start, end = getattr(promo, "force_start", None), getattr(promo, "force_end", None)
+    return (start, end) if start is not None and end is not None else None
+
+
+def with_force_period(promos):
+    """``promos`` with the period and number of their approved revision (``force_start``/
+    ``force_end``/``force_number``), what :func:`in_force_period` and :func:`in_force_state` read."""
+    return promos.annotate(force_start=F("approved_revision__start"), force_end=F("approved_revision__end"),
+                           force_number=F("approved_revision__number"))
+
+
+def in_force_state(promo: Promo, texts: PromoTexts) -> str:
+    """«действует ревизия 1: <dates>; ревизия 2 на согласовании: <dates>» (or «… отклонена …»)
+    for a promo whose approved revision is in force while a newer one waits or was rejected
+    (:func:`in_force_period`), "" for any other: the calendar's tooltip
+    (promo/views/marketer.py) and the home's rows say it in these words."""
+    force = in_force_period(promo)
+    if force is None:
+        return ""
+    newer = _("ревизия %(number)s на согласовании: %(period)s") if promo.status == Promo.Status.SUBMITTED else _(
+        "ревизия %(number)s отклонена: %(period)s")
+    return "; ".join((
+        _("действует ревизия %(number)s: %(period)s") % {"number": promo.force_number, "period": period_text(*force)},
+        newer % {"number": promo.revision, "period": texts.period(promo)}))
