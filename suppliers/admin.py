@@ -59,6 +59,9 @@ class CategoryAdmin(SimpleHistoryAdmin):
 
 @admin.register(Product)
 class ProductAdmin(SimpleHistoryAdmin):
+    """A product in promos of its supplier cannot be moved to another supplier: the form's model
+    validation (``Product.clean``, the rule in suppliers/usage.py) refuses it, naming the promos."""
+
     list_display = ["article", "ean", "name", "category", "supplier", "regular_price", "purchase_price",
                     "active"]
     list_filter = ["category", "active"]

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -11,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from branches.models import TimeStampedModel
 from suppliers.querysets import CategoryQuerySet, ProductQuerySet, SupplierQuerySet
+from suppliers.usage import supplier_change_error
 from suppliers.validators import validate_ean, validate_inn
 
 
@@ -141,3 +143,18 @@ class Product(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("suppliers:product_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        # A product in promos of its supplier stays with it (suppliers/usage.py): the admin form
+        # validates through here, and so does any writer that calls full_clean().
+        if self.pk is None or self._state.adding:
+            return
+        stored = Product.objects.filter(pk=self.pk).values_list(
+            "supplier_id", "supplier__code", "supplier__name").first()
+        if stored is None or stored[0] == self.supplier_id:
+            return
+        error = supplier_change_error(product_id=self.pk, old_supplier_id=stored[0],
+                                      new_supplier_id=self.supplier_id,
+                                      old_supplier_name=f"{stored[1]} {stored[2]}")
+        if error:
+            raise ValidationError({"supplier": error})
