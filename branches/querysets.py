@@ -17,10 +17,13 @@ class ReferenceQuerySet(models.QuerySet):
         return self.none()
 
 
+def open_on_condition(day) -> models.Q:
+    """A branch trades on ``day``: opened on or before it and not closed by then."""
+    return ((models.Q(opened__isnull=True) | models.Q(opened__lte=day))
+            & (models.Q(closed__isnull=True) | models.Q(closed__gt=day)))
+
+
 class BranchQuerySet(ReferenceQuerySet):
     def open_on(self, day):
-        """Branches trading on ``day``: opened on or before it and not closed by then."""
-        return self.filter(
-            models.Q(opened__isnull=True) | models.Q(opened__lte=day),
-            models.Q(closed__isnull=True) | models.Q(closed__gt=day),
-        )
+        """Branches trading on ``day`` (:func:`open_on_condition`)."""
+        return self.filter(open_on_condition(day))

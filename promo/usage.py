@@ -1,13 +1,20 @@
 """What promos hold of the reference data, for the rules of the apps below (which never import
-promo): a product in a supplier's promos stays with that supplier (suppliers/usage.py). Loaded by
+promo): a product in a supplier's promos stays with that supplier (suppliers/usage.py); the
+promos at the tills, so an edit of a branch or a group can tell which it moves (branches/usage.py,
+branches/admin.py). Loaded by
 ``PromoConfig.ready`` so the rule holds in every process (admin, API, commands, workers), not only
 where the admin modules are imported."""
 
 from __future__ import annotations
 
-from django.db import connection
+from datetime import date
 
-from promo.models import PromoLine, PromoRevision
+from django.db import connection
+from django.db.models import Q
+
+from branches.targeting import Targeting
+from branches.usage import RunningPromo, register_running_promos
+from promo.models import Promo, PromoLine, PromoRevision
 from promo.models.promo import promo_code
 from suppliers.usage import register_product_users
 
@@ -26,3 +33,26 @@ def promos_holding_product(product_id: int, supplier_id: int) -> list[str]:
         promo_ids |= {promo_id for promo_id, lines in revisions.values_list("promo_id", "lines").iterator()
                       if any(line.get("product_id") == product_id for line in lines or ())}
     return [promo_code(pk) for pk in sorted(promo_ids)]
+
+
+@register_running_promos
+def promos_at_the_tills(today: date) -> list[RunningPromo]:
+    """Promos not finished by ``today`` whose approved revision is in force (its rules and dates,
+    what the exports send), and promos waiting for a decision (their current rules and dates,
+    what the tills get once approved). One query."""
+    status = Promo.Status
+    rows = (
+        Promo.objects.filter(Promo.objects.in_force_condition() | Q(status=status.SUBMITTED))
+        .filter(Q(end__gte=today) | Q(approved_revision__end__gte=today))
+        .order_by("pk")
+        .values_list("pk", "status", "targeting", "start", "end", "approved_revision_id",
+                     "approved_revision__targeting", "approved_revision__start", "approved_revision__end")
+    )
+    promos = []
+    for pk, state, rules, start, end, approved_id, approved_rules, approved_start, approved_end in rows:
+        code = promo_code(pk)
+        if approved_id is not None and state in status.in_force() and approved_end >= today:
+            promos.append(RunningPromo(code, Targeting.from_json(approved_rules), approved_start, approved_end))
+        if (state == status.SUBMITTED or approved_id is None) and end >= today:
+            promos.append(RunningPromo(code, Targeting.from_json(rules), start, end, waiting=True))
+    return promos

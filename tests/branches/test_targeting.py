@@ -11,6 +11,7 @@ from branches.targeting import (
     TargetingParseError,
     parse_branches_text,
     resolve,
+    resolve_among,
 )
 from tests.factories import BranchFactory, BranchGroupFactory, CityFactory, RegionFactory
 
@@ -184,3 +185,24 @@ def test_describe_gives_a_readable_text(db):
     targeting = parse_branches_text("Новосибирская область; B0010; кроме B0005")
     assert targeting.describe() == "Новосибирская область; B0010; кроме B0005"
     assert Targeting.whole_chain().describe() == "Вся сеть"
+
+
+def test_resolve_among_answers_what_resolve_gives_for_many_rule_sets_in_one_query(chain, django_assert_num_queries):
+    # given rule sets of every kind, on days around the closing and opening dates
+    group = BranchGroupFactory(branches=[chain["N1"], chain["CLOSED"]])
+    rule_sets = [Targeting.whole_chain(), Targeting(regions=(chain["region"].pk,)),
+                 Targeting(cities=(chain["south"].pk,)), Targeting(groups=(group.pk,)),
+                 Targeting(groups=(group.pk,), branches=(chain["S1"].pk,), exclude=(chain["N1"].pk,)),
+                 Targeting(chain=True, exclude=(chain["N2"].pk,)), Targeting()]
+    days = [(date(2027, 1, 15), None), (date(2027, 1, 15), date(2027, 2, 10)), (DAY, None), (date(2027, 6, 1), None)]
+    keys = [(rules, on, until) for rules in rule_sets for on, until in days]
+    ours = {chain[code].pk for code in ("N1", "N2", "S1", "CLOSED", "LATER")}
+
+    # when the chain's five branches are asked about all of them at once
+    with django_assert_num_queries(1):
+        found = resolve_among(keys, branch_ids=ours)
+
+    # then each answer is resolve()'s, among those branches
+    for rules, on, until in keys:
+        expected = set(resolve(rules, on=on, until=until).filter(pk__in=ours).values_list("pk", flat=True))
+        assert found[(rules, on, until)] == expected, (rules, on, until)
