@@ -6,7 +6,8 @@ Promos keep their rules, not the branches they expand to, so an edit of a branch
 city, opening or closing date; a new branch) or of a group's members moves the promos at the
 tills (approved, in force, waiting for a decision) to other branches from the next export. The
 save goes through, as stores really do move, but the administrator is told which promos move and
-by how many branches, and the edit's admin log entry names them (``RunsWatchMixin``)."""
+by how many branches, the edit's admin log entry names them, and each promo's history gets an
+«Изменены филиалы» event saying why (``RunsWatchMixin``, branches/usage.py)."""
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -14,7 +15,14 @@ from django.utils import translation
 from simple_history.admin import SimpleHistoryAdmin
 
 from branches.models import Branch, BranchGroup, City, Region
-from branches.usage import run_shifts, run_shifts_text, targeting_users, where_promos_run
+from branches.usage import (
+    record_run_shifts,
+    run_shift_subject,
+    run_shifts,
+    run_shifts_text,
+    targeting_users,
+    where_promos_run,
+)
 
 
 class NamedInRulesMixin:
@@ -48,6 +56,7 @@ class RunsWatchMixin:
         touched = touched | self.touched_branches(form.instance, form, change=True)
         shifts = run_shifts(before, where_promos_run(touched))
         if shifts:
+            record_run_shifts(shifts, actor=request.user, subject=run_shift_subject(form.instance))
             self.message_user(request, run_shifts_text(shifts), messages.WARNING)
             request.runs_shifts = shifts
 

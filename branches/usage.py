@@ -125,3 +125,49 @@ def run_shifts_text(shifts: list[RunShift]) -> str:
         "Эта правка меняет, где идут согласованные и ждущие решения промо (%(count)s): %(promos)s. "
         "Со следующей выгрузки кассы этих филиалов получат их по-новому."
     ) % {"count": len(shifts), "promos": named}
+
+
+# Records a shift on the promos: (shifts, actor, subject) where subject names what was edited.
+ShiftRecorder = Callable[[list[RunShift], object, dict], None]
+_RECORDERS: list[ShiftRecorder] = []
+
+# The code of the reason an event keeps (payload["reason_message"]) for a promo an edit moved.
+RUN_SHIFT_CODE = "branches_run_shift"
+
+
+def register_run_shift_recorder(recorder: ShiftRecorder) -> ShiftRecorder:
+    if recorder not in _RECORDERS:
+        _RECORDERS.append(recorder)
+    return recorder
+
+
+def run_shift_subject(obj) -> dict:
+    """What an edit changed, as data: ``{"model": "branch", "name": "B0001"}``."""
+    name = getattr(obj, "code", None) or getattr(obj, "name", "") or str(obj.pk)
+    return {"model": obj._meta.model_name, "name": name}
+
+
+def record_run_shifts(shifts: list[RunShift], *, actor, subject: dict) -> None:
+    """Record on each moved promo why its branches changed (in the caller's transaction)."""
+    if shifts:
+        for recorder in _RECORDERS:
+            recorder(shifts, actor, subject)
+
+
+def run_shift_reason(shift: RunShift, subject: dict) -> dict:
+    """The reason an event keeps for ``shift``, as a code and params (:func:`run_shift_wording`)."""
+    return {"code": RUN_SHIFT_CODE, "params": {**subject, "added": shift.added, "removed": shift.removed}}
+
+
+def run_shift_wording(item: dict) -> str | None:
+    """The reason kept by :func:`run_shift_reason` in the active language; None for any other."""
+    if not isinstance(item, dict) or item.get("code") != RUN_SHIFT_CODE:
+        return None
+    params = item.get("params") or {}
+    if params.get("model") == "branchgroup":
+        what = gettext("изменён состав группы филиалов «%(name)s»") % {"name": params.get("name", "")}
+    else:
+        what = gettext("изменён филиал %(name)s") % {"name": params.get("name", "")}
+    return gettext(
+        "В справочнике %(what)s: промо идёт в других филиалах (+%(added)s, −%(removed)s) со следующей выгрузки."
+    ) % {"what": what, "added": params.get("added", 0), "removed": params.get("removed", 0)}

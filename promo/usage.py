@@ -1,7 +1,7 @@
 """What promos hold of the reference data, for the rules of the apps below (which never import
 promo): a product in a supplier's promos stays with that supplier (suppliers/usage.py); the
 promos at the tills, so an edit of a branch or a group can tell which it moves (branches/usage.py,
-branches/admin.py). Loaded by
+branches/admin.py), and the event that records on each promo why its branches changed. Loaded by
 ``PromoConfig.ready`` so the rule holds in every process (admin, API, commands, workers), not only
 where the admin modules are imported."""
 
@@ -9,13 +9,23 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Q
+from django.utils import translation
 
 from branches.targeting import Targeting
-from branches.usage import RunningPromo, register_running_promos
-from promo.models import Promo, PromoLine, PromoRevision
-from promo.models.promo import promo_code
+from branches.usage import (
+    RunningPromo,
+    RunShift,
+    register_run_shift_recorder,
+    register_running_promos,
+    run_shift_reason,
+    run_shift_wording,
+)
+from promo.models import Promo, PromoEvent, PromoLine, PromoRevision
+from promo.models.promo import promo_code, promo_pk_from_code
+from promo.payload_wording import payload_text, register_payload_wording
 from suppliers.usage import register_product_users
 
 
@@ -56,3 +66,23 @@ def promos_at_the_tills(today: date) -> list[RunningPromo]:
         if (state == status.SUBMITTED or approved_id is None) and end >= today:
             promos.append(RunningPromo(code, Targeting.from_json(rules), start, end, waiting=True))
     return promos
+
+
+register_payload_wording(run_shift_wording)
+
+
+@register_run_shift_recorder
+def record_targeting_moved(shifts: list[RunShift], actor, subject: dict) -> None:
+    """One «Изменены филиалы» event per promo an edit of a branch or a group moved, in its
+    history and the activity log, with the reason kept as data (worded per reader). Written in
+    one query; no mail (an edit may move hundreds of promos: the administrator was told, the
+    history says why)."""
+    events = []
+    for shift in shifts:
+        reason = run_shift_reason(shift, subject)
+        with translation.override(settings.LANGUAGE_CODE):
+            text = payload_text(reason)
+        events.append(PromoEvent(kind=PromoEvent.Kind.TARGETING_CHANGED, promo_id=promo_pk_from_code(shift.code),
+                                 actor=actor, reason=text,
+                                 payload={"reason_message": reason, "added": shift.added, "removed": shift.removed}))
+    PromoEvent.objects.bulk_create(events)

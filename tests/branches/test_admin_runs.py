@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from branches.models import Branch, BranchGroup
+from promo.models import PromoEvent
 from promo.services.revisions import revision_record
 from tests.factories import BranchFactory, BranchGroupFactory, CityFactory, PromoFactory, RegionFactory
 
@@ -173,3 +174,28 @@ def test_the_check_costs_the_same_queries_for_a_few_promos_and_many(client_for, 
     # then every promo is named or counted, at the same cost
     assert f"промо ({promos})" in warnings_of(response)[0]
     assert named[0].code in warnings_of(response)[0]
+
+
+def test_each_moved_promo_records_why_in_its_history(client_for, demo_user):
+    # given a group named by an approved and a draft promo
+    one, two = BranchFactory(), BranchFactory()
+    group = BranchGroupFactory(name="Гипермаркеты у реки", branches=[one])
+    moved = approved(targeting=rules(groups=[group.pk]))
+    draft = PromoFactory(status="draft", targeting=rules(groups=[group.pk]))
+
+    # when the administrator adds a branch to the group
+    save_group(client_for("admin"), group, [one, two])
+
+    # then the approved promo has one «Изменены филиалы» event by the administrator; the draft none
+    [event] = PromoEvent.objects.filter(promo=moved, kind=PromoEvent.Kind.TARGETING_CHANGED)
+    assert event.actor == demo_user("admin")
+    assert not PromoEvent.objects.filter(promo=draft, kind=PromoEvent.Kind.TARGETING_CHANGED).exists()
+    # and its history says why; the activity log words it in its reader's language
+    client = client_for("marketer")
+    assert ("В справочнике изменён состав группы филиалов «Гипермаркеты у реки»: промо идёт в других "
+            "филиалах (+1, −0) со следующей выгрузки."
+            ) in client.get(reverse("promo:promo_history", args=[moved.pk])).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert ("In the reference data, the members of branch group «Гипермаркеты у реки» were changed: the promo "
+            "runs in other branches (+1, −0) from the next export."
+            ) in client.get(reverse("promo:activity_log")).content.decode()
