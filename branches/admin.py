@@ -54,9 +54,12 @@ class RunsWatchMixin:
         super().save_related(request, form, formsets, change)
         touched, before = getattr(request, "runs_before", (set(), {}))
         touched = touched | self.touched_branches(form.instance, form, change=True)
-        shifts = run_shifts(before, where_promos_run(touched))
+        self.tell_moved(request, run_shifts(before, where_promos_run(touched)), run_shift_subject(form.instance))
+
+    def tell_moved(self, request, shifts, subject: dict) -> None:
+        """Record on each moved promo why, warn the administrator, and keep them for the log."""
         if shifts:
-            record_run_shifts(shifts, actor=request.user, subject=run_shift_subject(form.instance))
+            record_run_shifts(shifts, actor=request.user, subject=subject)
             self.message_user(request, run_shifts_text(shifts), messages.WARNING)
             request.runs_shifts = shifts
 
@@ -106,6 +109,29 @@ class BranchAdmin(NamedInRulesMixin, RunsWatchMixin, SimpleHistoryAdmin):
 
     def touched_branches(self, obj, form, change: bool) -> set[int]:
         return {obj.pk} if change and obj.pk else set()
+
+    # Deleting a branch no rule names (deleting a named one is refused above) still takes it off
+    # the promos that reach it through the chain, its region, city or a group: the confirmation
+    # page says which, and the deletion records it on them.
+
+    def render_delete_form(self, request, context):
+        obj = context.get("object")
+        if obj is not None and not context.get("protected"):
+            shifts = run_shifts(where_promos_run({obj.pk}), {})
+            if shifts:
+                self.message_user(request, run_shifts_text(shifts), messages.WARNING)
+        return super().render_delete_form(request, context)
+
+    def delete_model(self, request, obj):
+        before, subject = where_promos_run({obj.pk}), run_shift_subject(obj, deleted=True)
+        super().delete_model(request, obj)
+        self.tell_moved(request, run_shifts(before, {}), subject)
+
+    def delete_queryset(self, request, queryset):
+        branches = list(queryset.order_by("code"))
+        before = where_promos_run({branch.pk for branch in branches})
+        super().delete_queryset(request, queryset)
+        self.tell_moved(request, run_shifts(before, {}), run_shift_subject(*branches, deleted=True))
 
 
 @admin.register(BranchGroup)

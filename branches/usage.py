@@ -141,10 +141,12 @@ def register_run_shift_recorder(recorder: ShiftRecorder) -> ShiftRecorder:
     return recorder
 
 
-def run_shift_subject(obj) -> dict:
-    """What an edit changed, as data: ``{"model": "branch", "name": "B0001"}``."""
-    name = getattr(obj, "code", None) or getattr(obj, "name", "") or str(obj.pk)
-    return {"model": obj._meta.model_name, "name": name}
+def run_shift_subject(*objs, deleted: bool = False) -> dict:
+    """What an edit changed, as data: ``{"model": "branch", "name": "B0001"}`` (several
+    branches' codes joined with commas; ``"deleted": True`` for a deletion)."""
+    names = [getattr(obj, "code", None) or getattr(obj, "name", "") or str(obj.pk) for obj in objs]
+    subject = {"model": objs[0]._meta.model_name, "name": ", ".join(names)}
+    return {**subject, "deleted": True} if deleted else subject
 
 
 def record_run_shifts(shifts: list[RunShift], *, actor, subject: dict) -> None:
@@ -164,7 +166,9 @@ def run_shift_wording(item: dict) -> str | None:
     if not isinstance(item, dict) or item.get("code") != RUN_SHIFT_CODE:
         return None
     params = item.get("params") or {}
-    if params.get("model") == "branchgroup":
+    if params.get("deleted"):
+        what = gettext("удалён филиал %(name)s") % {"name": params.get("name", "")}
+    elif params.get("model") == "branchgroup":
         what = gettext("изменён состав группы филиалов «%(name)s»") % {"name": params.get("name", "")}
     else:
         what = gettext("изменён филиал %(name)s") % {"name": params.get("name", "")}

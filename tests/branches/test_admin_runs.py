@@ -199,3 +199,38 @@ def test_each_moved_promo_records_why_in_its_history(client_for, demo_user):
     assert ("In the reference data, the members of branch group «Гипермаркеты у реки» were changed: the promo "
             "runs in other branches (+1, −0) from the next export."
             ) in client.get(reverse("promo:activity_log")).content.decode()
+
+
+def test_a_new_branch_in_a_targeted_region_names_the_promos_it_joins(client_for):
+    # given a promo waiting for a decision on region A
+    region = RegionFactory()
+    city = CityFactory(region=region)
+    promo = PromoFactory(status="submitted", targeting=rules(regions=[region.pk]))
+
+    # when the administrator adds a branch in a city of region A
+    response = client_for("admin").post(reverse("admin:branches_branch_add"), branch_form(
+        BranchFactory.build(city=city, region=region, code="NEW01", sap_plant=None, smarket_id=None,
+                            setretail_shop=None)), follow=True)
+
+    # then the branch exists and the promo is named: its tills will include the new store
+    assert Branch.objects.filter(code="NEW01").exists()
+    assert f"{promo.code} (филиалов +1, −0)" in warnings_of(response)[0]
+
+
+def test_deleting_a_branch_the_chain_reaches_warns_first_and_records_it(client_for):
+    # given a promo in force on the whole chain, and a branch no rule names
+    branch = BranchFactory()
+    promo = approved(targeting={"chain": True})
+    client = client_for("admin")
+    url = reverse("admin:branches_branch_delete", args=[branch.pk])
+
+    # when the administrator opens the delete page, then confirms
+    confirmation = client.get(url)
+    deleted = client.post(url, {"post": "yes"}, follow=True)
+
+    # then the confirmation page already names the promo, and the deletion records why on it
+    assert f"{promo.code} (филиалов +0, −1)" in warnings_of(confirmation)[0]
+    assert not Branch.objects.filter(pk=branch.pk).exists()
+    assert f"{promo.code} (филиалов +0, −1)" in warnings_of(deleted)[0]
+    event = PromoEvent.objects.get(promo=promo, kind=PromoEvent.Kind.TARGETING_CHANGED)
+    assert f"удалён филиал {branch.code}" in event.reason
