@@ -39,7 +39,8 @@ class NamedInRulesMixin:
 class RunsWatchMixin:
     """Tell which promos at the tills a save moves to other branches: where they run among the
     branches the edit touches, before the save and after it (branches/usage.py, with the
-    targeting rules of branches/targeting.py), then a warning and an admin log entry."""
+    targeting rules of branches/targeting.py), then a warning, an admin log entry and an event in
+    each moved promo's history."""
 
     def touched_branches(self, obj, form, change: bool) -> set[int]:
         """The branches whose promos the edit may change, read before the save."""
@@ -131,7 +132,8 @@ class BranchAdmin(NamedInRulesMixin, RunsWatchMixin, SimpleHistoryAdmin):
         branches = list(queryset.order_by("code"))
         before = where_promos_run({branch.pk for branch in branches})
         super().delete_queryset(request, queryset)
-        self.tell_moved(request, run_shifts(before, {}), run_shift_subject(*branches, deleted=True))
+        if branches:
+            self.tell_moved(request, run_shifts(before, {}), run_shift_subject(*branches, deleted=True))
 
 
 @admin.register(BranchGroup)

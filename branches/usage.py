@@ -9,7 +9,9 @@ lower app never imports promo: ARCHITECTURE.md, tests/test_architecture.py):
   (region, city, opening or closing date, a new branch) or of a group's members can be told: which
   promos it moves to other branches (:func:`where_promos_run` before and after the save,
   :func:`run_shifts`). The rules stay stored, not expanded, so such an edit does move them; the
-  administrator is warned and the edit's admin log names the promos (branches/admin.py)."""
+  administrator is warned, the edit's admin log names the promos (branches/admin.py), and each
+  promo's history records why its tills changed (:func:`record_run_shifts`: promo writes the
+  event; its reason is kept as a code and params, worded per reader by :func:`run_shift_wording`)."""
 
 from __future__ import annotations
 
