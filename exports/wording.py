@@ -62,6 +62,9 @@ MESSAGES = {
     "set10_http": gettext_lazy("Set10 ответил HTTP {code}: {detail}"),
     "set10_unreachable": gettext_lazy("Set10 недоступен: {error}"),
     "set10_fault": gettext_lazy("Set10 вернул SOAP Fault: {detail}"),
+    "set10_superseded": gettext_lazy(
+        "Не отправлен: Set Retail 10 получает более новый файл {file} (выгрузка {run}), он заменяет этот. "
+        "Отправка этого файла вернула бы на кассы устаревшие акции."),
     "set10_not_base64": gettext_lazy("Set10 ответил не base64: {error}"),
     "set10_not_xml": gettext_lazy("Set10 ответил не XML: {error}"),
     # The event of a delivery that went wrong (the run itself succeeded); ``reason``: a message.

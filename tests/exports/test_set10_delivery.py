@@ -22,7 +22,7 @@ from exports import set10
 from exports.models import ExportFile, ExportRun
 from exports.services import export_run
 from exports.wording import message_texts
-from promo.models import PromoEvent
+from promo.models import Promo, PromoEvent
 from tests.exports.conftest import EXAMPLE_DATE
 
 pytestmark = pytest.mark.django_db
@@ -414,6 +414,37 @@ def test_resend_is_refused_with_the_reason(set10_on, example_promos, client_for,
     ExportFile.objects.filter(pk=new_file.pk).update(delivery_status=ExportFile.Delivery.SUCCEEDED)
     response = api.post(f"/api/v1/exports/{new.pk}/files/{new_file.pk}/resend/", {}, format="json")
     assert response.status_code == 400 and "SET10_UPLOAD" in response.json()["fields"]["file"][0]
+
+
+def test_an_older_file_of_the_night_is_not_sent_after_a_newer_one(set10_on, example_promos,
+                                                                  django_capture_on_commit_callbacks):
+    from exports.tasks import export_set10_deliver
+
+    with FakeSet10() as fake:
+        set10_on.SET10_URL = fake.url
+        # given the night's run whose Set10 delivery has not gone yet (Set10 was down: its task
+        # waits for a retry), then a promo is cancelled and the marketer runs the night again
+        with django_capture_on_commit_callbacks(execute=False):
+            first = export_run(business_date=EXAMPLE_DATE)
+        first_file = first.files.get(kind="setretail")
+        _nm, pct = example_promos
+        Promo.objects.filter(pk=pct.pk).update(status=Promo.Status.CANCELLED)
+        second, second_file = run_with_delivery(django_capture_on_commit_callbacks)
+        assert b'external-code="P000102" active="false"' in second_file.path.read_bytes()
+        # when the first run's delivery is retried after the rerun's file went
+        export_set10_deliver.delay(first_file.pk)
+    # then Set10 got only the rerun's file: the older one, with the cancelled promo still
+    # active, is not sent after it (it would put the promo back on the tills)
+    assert [uploaded_ti(body) for body in fake.uploads()] == [second.name]
+    first_file.refresh_from_db()
+    second_file.refresh_from_db()
+    assert second_file.delivery_status == ExportFile.Delivery.SUCCEEDED
+    assert first_file.delivery_status == ExportFile.Delivery.FAILED
+    assert first_file.uploaded_at is None
+    assert "получает более новый файл set10_actions_20260920_02.xml (выгрузка 20260920_02)" in \
+        first_file.delivery_detail
+    # and nobody is alarmed: nothing went wrong
+    assert not PromoEvent.objects.filter(kind=PromoEvent.Kind.EXPORT_FAILED).exists()
 
 
 @pytest.mark.parametrize("answer", [
