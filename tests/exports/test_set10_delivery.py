@@ -468,6 +468,34 @@ def test_an_answer_without_the_package_is_pending():
     assert set10.read_status(empty, ti="c").state == set10.PENDING
 
 
+def test_an_answer_about_another_package_only_is_not_this_packages_outcome():
+    # given a resend (TI 20260920_01-2) and a Set10 that still answers about the first package only
+    answer = status_answer("20260920_01", 3, "correct")
+    # when the answer is read for the resend, then it says nothing about it yet: pending, not delivered
+    assert set10.read_status(answer, ti="20260920_01-2").state == set10.PENDING
+    # while an answer about the package asked for, or one naming no package, is its outcome
+    assert set10.read_status(answer, ti="20260920_01").state == set10.DELIVERED
+    unnamed = status_answer("", 4, "invalid item", children=REJECTED_ACTION).replace(b' ti=""', b"")
+    assert set10.read_status(unnamed, ti="20260920_01-2").state == set10.REJECTED
+
+
+def test_a_fault_of_the_status_service_is_retried_with_its_text(set10_on, example_promos,
+                                                                django_capture_on_commit_callbacks):
+    # given a Set10 whose status service answers with a SOAP Fault
+    fault = (f'<S:Envelope xmlns:S="{SOAP}"><S:Body><S:Fault><faultcode>S:Server</faultcode>'
+             "<faultstring>FeedbackWS: база недоступна</faultstring></S:Fault></S:Body></S:Envelope>").encode()
+    with FakeSet10(statuses=[lambda ti: fault]) as fake:
+        set10_on.SET10_URL = fake.url
+        # when the night is delivered
+        _run, set10_file = run_with_delivery(django_capture_on_commit_callbacks)
+    # then the fault is not taken for «still in process» (polled SET10_POLL_ATTEMPTS times): each
+    # attempt asks once, is retried, and the marketer reads what Set10 said
+    assert fake.polls() == 1 + set10_on.SET10_UPLOAD_RETRIES
+    set10_file.refresh_from_db()
+    assert set10_file.delivery_status == ExportFile.Delivery.FAILED
+    assert "SOAP Fault" in set10_file.delivery_detail and "база недоступна" in set10_file.delivery_detail
+
+
 def test_a_status_given_only_as_text_is_understood():
     # older Set10 versions answer with the message only (as the vendor's own tests read it)
     answer = (f'<S:Envelope xmlns:S="{SOAP}"><S:Body><import ti="t" status-message="correct"/>'
