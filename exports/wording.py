@@ -85,6 +85,12 @@ MESSAGES = {
     "smarket_encoding": gettext_lazy("SMARKET_ENCODING: неизвестная кодировка «{value}»."),
     "set10_good_key": gettext_lazy("SET10_GOOD_KEY: ожидается article или ean, получено «{value}»."),
     "set10_pct_element": gettext_lazy("SET10_PCT_ELEMENT: ожидается set или goodsDiscount, получено «{value}»."),
+    # A note of «Что изменится на кассе» (a run's or a dry run's, never stored).
+    "ledger_later_date": gettext_lazy(
+        "Журнал отправленного последней изменила выгрузка {run} за более позднюю дату {date}. Сравнение — с тем, "
+        "что системы уже получили, в том числе от неё: промо, которые она уже отправила, не новые; промо, которые "
+        "начинаются после горизонта этой даты, остаются на кассах как отправлены (не удаляются и не отправляются "
+        "снова)."),
     "ledger_moved": gettext_lazy("Пока шла выгрузка, журнал отправленного ({kind}) изменила выгрузка {run}: "
                                  "запустите выгрузку заново."),
     "run_not_written": gettext_lazy(

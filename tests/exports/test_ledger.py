@@ -474,6 +474,39 @@ def test_an_earlier_date_repeats_its_own_reruns_byte_for_byte(export_root, chain
     assert {key[0] for key in smarket_records(runs[1])} == {pct.code}
 
 
+def test_the_changes_of_an_earlier_date_say_they_compare_with_what_a_later_dated_run_sent(export_root, chain,
+                                                                                           client_for):
+    from django.urls import reverse
+
+    from exports.reconciliation import reconciliation_of_run
+
+    # given an on-demand run for a future date sent both promos to every system
+    branches, products = chain
+    two_promos(branches, products)
+    future = run_night(NIGHT, today=EARLY)
+    later_note = (f"Журнал отправленного последней изменила выгрузка {future.name} за более позднюю дату "
+                  f"{NIGHT:%d.%m.%Y}. Сравнение — с тем, что системы уже получили, в том числе от неё")
+    # when a marketer previews the nightly run of today, an earlier date
+    with time_machine.travel(datetime.combine(EARLY, time(12, 0), tzinfo=ZoneInfo(settings.TIME_ZONE))):
+        preview = export_preview(business_date=EARLY)
+        page = client_for("marketer").get(reverse("exports:preview"), {"date": EARLY.isoformat()}).content.decode()
+    # then each file names the run its ledger comes from with that run's own date, and the
+    # preview says that it compares with what the tills already hold, that run's records included
+    # (the tills have them: they are neither new there nor deleted), not with a run of its date
+    assert {f["kind"]: f["base_run"] for f in preview["files"]} == {
+        kind: {"id": future.pk, "name": future.name, "business_date": NIGHT.isoformat()}
+        for kind in ("sap_cond", "sap_bonusbuy", "smarket", "setretail")}
+    assert [warning for warning in preview["warnings"] if warning.startswith(later_note)] == [preview["warnings"][0]]
+    assert f"за {NIGHT:%d.%m.%Y}" in page and later_note in page
+    # and the nightly run says the same on its «Что изменится на кассе»
+    nightly = run_night(EARLY)
+    assert reconciliation_of_run(nightly)["warnings"][0].startswith(later_note)
+    # while the next preview and run, whose ledger is of an earlier or the same date, have no such note
+    later = export_preview(business_date=NIGHT)
+    assert not any("более позднюю дату" in warning for warning in later["warnings"])
+    assert not any("более позднюю дату" in warning for warning in reconciliation_of_run(run_night(NIGHT))["warnings"])
+
+
 def test_a_later_date_does_not_forget_what_the_tills_hold_today(export_root, chain):
     # given both promos are running today and the nightly run sent them
     branches, products = chain
