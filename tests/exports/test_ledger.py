@@ -6,8 +6,10 @@ files, counted here from the files themselves."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
@@ -196,6 +198,31 @@ def test_retargeting_deletes_the_dropped_branch_in_every_file_until_the_period_e
     assert deletions(smarket_records(later)) == set() and deletions(condition_records(later)) == set()
     assert not ExportLedgerEntry.objects.exists()
     assert first.files.get(kind="smarket").deletions == 0
+
+
+def test_a_replaced_character_is_reported_once_however_many_parts_of_the_promo_the_file_holds(export_root, chain):
+    from exports.wording import message_texts
+
+    # given a promo whose name S-Market's windows-1251 cannot hold, sent, then re-targeted
+    branches, products = chain
+    pct, _nm = two_promos(branches, products)
+    Promo.objects.filter(pk=pct.pk).update(name="Ёлка ✓")
+    approve_revision(pct)
+    run_night(NIGHT)
+    approve_revision(pct, targeting={"branches": [branches[0].pk]})
+    # when the next night writes its live records and the deletions of the dropped branches
+    run = run_night(NEXT)
+    assert smarket_rows_of(run, "D") and smarket_rows_of(run, "A")
+    # then the file, the run page and the manifest report the replaced character once
+    smarket = run.files.get(kind="smarket")
+    expected = [f"Промо {pct.code}, PROMO_NAME: символы ✓ не представимы в windows-1251 и заменены на «?»."]
+    assert message_texts(smarket.warnings) == expected
+    manifest = json.loads((Path(run.folder) / "manifest.json").read_text(encoding="utf-8"))
+    assert next(f for f in manifest["files"] if f["system"] == "smarket")["warnings"] == expected
+
+
+def smarket_rows_of(run, action: str) -> list[tuple]:
+    return [key for key, (row_action, _value) in smarket_records(run).items() if row_action == action]
 
 
 def test_a_removed_line_is_deleted_in_every_file(export_root, chain):
