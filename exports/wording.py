@@ -114,6 +114,12 @@ SYSTEM_LABELS = {
     "setretail10": "Set Retail 10",
 }
 MORE = gettext_lazy(" и ещё {count}")
+# The other objects Set10 names as rejected (erp-formats.md §4.1), as a marketer reads them.
+REJECTED_OBJECTS = {
+    "good": gettext_lazy("Товар {key}"),
+    "internal-card": gettext_lazy("Внутренняя карта {key}"),
+    "cashUser": gettext_lazy("Кассир {key}"),
+}
 # Params that hold a date (ISO), shown as 31.12.2099.
 DATE_PARAMS = frozenset({"date", "first", "last"})
 
@@ -242,6 +248,8 @@ def rejection_text(row: dict) -> str:
         what = _("Промо {code}").format(code=row.get("key") or "—")
         if row.get("promo_name"):
             what += f" «{row['promo_name']}»"
+    elif row.get("element") in REJECTED_OBJECTS:
+        what = str(REJECTED_OBJECTS[row["element"]]).format(key=row.get("key") or "—")
     else:
         what = f"{row.get('element')} {row.get('key') or ''}".strip()
     problem = row.get("errormessage") or "—"

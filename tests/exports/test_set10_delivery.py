@@ -277,6 +277,24 @@ def test_a_rejection_reaches_the_run_page_the_api_and_the_marketers_mail(set10_o
     assert to_marketer and line in to_marketer[-1].body
 
 
+def test_a_rejected_good_is_named_in_the_readers_language(set10_on, example_promos,
+                                                          django_capture_on_commit_callbacks):
+    from django.utils import translation
+
+    # given Set10 rejects the package because a good is missing from its catalog
+    good = '<good marking-of-the-good="A100001" errortype="parentError" errormessage="no such good"/>'
+    with FakeSet10(statuses=[lambda ti: status_answer(ti, 4, "invalid item", children=good)]) as fake:
+        set10_on.SET10_URL = fake.url
+        # when the night is delivered
+        _run, set10_file = run_with_delivery(django_capture_on_commit_callbacks)
+    set10_file.refresh_from_db()
+    # then the rejected object is named as a marketer knows it, in Russian and in English
+    assert set10_file.delivery_status == ExportFile.Delivery.REJECTED
+    assert "Товар A100001: no such good (parentError)" in set10_file.delivery_detail.splitlines()
+    with translation.override("en"):
+        assert "Product A100001: no such good (parentError)" in set10_file.delivery_detail.splitlines()
+
+
 def test_the_marketer_who_started_the_run_is_told_of_the_rejection_as_what_happened(
         set10_on, example_promos, demo_user, django_capture_on_commit_callbacks):
     # given a marketer's own run (page or API) whose Set Retail file Set10 refuses
