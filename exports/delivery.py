@@ -51,6 +51,13 @@ def export_file_deliver(*, export_file: ExportFile) -> ExportFile:
     ExportFile.objects.filter(pk=export_file.pk).update(delivery_attempts=F("delivery_attempts") + 1)
     export_file.refresh_from_db(fields=["delivery_attempts"])
     timeout = settings.SET10_TIMEOUT
+    if export_file.uploaded_at is None:
+        newer = _newer_set10_file(export_file)
+        if newer is not None:
+            # A later run of the same night went (or goes) meanwhile, e.g. the marketer's rerun
+            # while Set10 was down: it is the whole night again, newer; sending this file after
+            # it would bring back what it replaced (a cancelled promo, an old price).
+            return _delivery_superseded(export_file, newer)
     try:
         if export_file.uploaded_at is None:
             set10.import_actions(base_url=base_url, data=export_file.path.read_bytes(), ti=ti, timeout=timeout)
@@ -142,6 +149,14 @@ def latest_set10_file() -> ExportFile | None:
             .order_by("-run__created_at", "-run__pk").first())
 
 
+def _newer_set10_file(export_file: ExportFile) -> ExportFile | None:
+    """The Set Retail file of a later succeeded run of the same business date, if any."""
+    run = export_file.run
+    return (ExportFile.objects.filter(kind="setretail", run__status=ExportRun.Status.SUCCEEDED,
+                                      run__business_date=run.business_date, run__pk__gt=run.pk)
+            .select_related("run").order_by("-run__pk").first())
+
+
 def _rejections(status: set10.PackageStatus) -> list[dict]:
     """The rejected objects of an answer, actions with their promo (page, API, mail)."""
     codes = {r.key for r in status.rejections if r.element == "AdvertisingAction"}
@@ -162,6 +177,14 @@ def _store_answer(export_file: ExportFile, answer: bytes) -> None:
     temp = path.with_name("." + path.name + ".part")
     temp.write_bytes(answer)
     os.replace(temp, path)
+
+
+def _delivery_superseded(export_file: ExportFile, newer: ExportFile) -> ExportFile:
+    """Not sent, on purpose: a newer Set Retail file replaces it (no alarm: nothing went wrong)."""
+    export_file.delivery_status = ExportFile.Delivery.FAILED
+    export_file.delivery_message = message("set10_superseded", file=newer.name, run=newer.run.name)
+    export_file.save(update_fields=["delivery_status", "delivery_message", "updated_at"])
+    return export_file
 
 
 def _delivery_retrying(export_file: ExportFile, detail: dict) -> None:

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from exports.models import ExportChange, ExportRun
 from exports.selection import MECHANIC_CODES
-from exports.wording import message_text, message_texts
+from exports.wording import message, message_text, message_texts
 from promo.changes import (
     DATE_FIELDS,
     EMPTY,
@@ -106,6 +106,22 @@ def _promo_rows(rows) -> list[dict]:
     return [promos[code] for code in sorted(promos)]
 
 
+def ledger_notes(business_date: date, files: list[dict]) -> list[dict]:
+    """What a reader must know about the comparison: a file whose ledger was last advanced by a
+    run for a later date than ``business_date`` (an on-demand run for a future date) is compared
+    with what the systems already got, that run's records included: what the tills hold, and what
+    a run of ``business_date`` compares with (exports/ledger/). One note per such run."""
+    notes, seen = [], set()
+    day = business_date.isoformat()
+    for item in files:
+        base = item.get("base_run") or {}
+        later = base.get("business_date")
+        if later and later > day and base.get("name") not in seen:
+            seen.add(base.get("name"))
+            notes.append(message("ledger_later_date", run=base.get("name"), date=later))
+    return notes
+
+
 def reconciliation_of_plans(business_date: date, plans, *, warnings: list[dict] | None = None) -> dict:
     """The dry run's reconciliation (plans settled without a run)."""
     files = [
@@ -118,7 +134,7 @@ def reconciliation_of_plans(business_date: date, plans, *, warnings: list[dict] 
          promo_plan.counts.as_dict(), promo_plan.detail)
         for plan in plans for promo_plan in plan.changed_promos()
     ]
-    all_warnings = list(warnings or [])
+    all_warnings = [*ledger_notes(business_date, files), *(warnings or [])]
     for plan in plans:
         all_warnings += [warning for warning in plan.warnings if warning not in all_warnings]
     return {"run": None, "business_date": business_date.isoformat(), "preview": True, "files": files,
@@ -148,8 +164,10 @@ def reconciliation_of_run(run: ExportRun, *, promo_code: str | None = None, kind
          {name: getattr(change, name) for name in COUNT_NAMES}, change.detail)
         for change in changes.order_by("promo_code", "kind")
     ]
+    notes = ledger_notes(run.business_date, files)
     return {"run": {"id": run.pk, "name": run.name}, "business_date": run.business_date.isoformat(),
-            "preview": False, "files": files, "promos": _promo_rows(rows), "warnings": message_texts(run.warnings or [])}
+            "preview": False, "files": files, "promos": _promo_rows(rows),
+            "warnings": message_texts([*notes, *(run.warnings or [])])}
 
 
 def filtered(data: dict, *, promo_code: str | None = None, kind: str | None = None) -> dict:

@@ -132,13 +132,17 @@ def package_status(*, base_url: str, ti: str, timeout: float) -> PackageStatus:
     body = f'<ns:getPackageStatus><xmlGetstatus><import ti="{_ti(ti)}"/></xmlGetstatus></ns:getPackageStatus>'
     answer = _post(base_url.rstrip("/") + FEEDBACK_PATH, _envelope(FEEDBACK_NS, body),
                    FEEDBACK_NS + "getPackageStatus", timeout)
+    fault = _find(_parse(answer), "Fault")
+    if fault is not None:  # an error of the status service, not «nothing to say yet»
+        raise Set10Unavailable(message("set10_fault", detail=" ".join(fault.itertext()).strip()[:500]))
     return read_status(answer, ti=ti)
 
 
 def read_status(answer: bytes, *, ti: str | None = None) -> PackageStatus:
-    """Interpret a getPackageStatus answer: the ``import`` of package ``ti`` (or the only one)
-    with its status and rejected objects. An answer without an ``import`` for the package means
-    Set10 has nothing to say yet (pending)."""
+    """Interpret a getPackageStatus answer: the ``import`` of package ``ti`` (or the only one,
+    when it names no package) with its status and rejected objects. An answer without an
+    ``import`` for the package, e.g. only about another package (an earlier TI), means Set10 has
+    nothing to say about this one yet (pending)."""
     root = _parse(answer)
     imports = [node for node in root.iter() if _local(node.tag) == "import"]
     if not imports:
@@ -146,7 +150,7 @@ def read_status(answer: bytes, *, ti: str | None = None) -> PackageStatus:
         if returned is not None:
             imports = [node for node in _payload(returned).iter() if _local(node.tag) == "import"]
     element = next((node for node in imports if ti is not None and node.get("ti") == ti), None)
-    if element is None and len(imports) == 1:
+    if element is None and len(imports) == 1 and (ti is None or not imports[0].get("ti")):
         element = imports[0]
     if element is None:
         return PackageStatus(PENDING, None, "", (), answer)

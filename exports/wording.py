@@ -62,6 +62,9 @@ MESSAGES = {
     "set10_http": gettext_lazy("Set10 ответил HTTP {code}: {detail}"),
     "set10_unreachable": gettext_lazy("Set10 недоступен: {error}"),
     "set10_fault": gettext_lazy("Set10 вернул SOAP Fault: {detail}"),
+    "set10_superseded": gettext_lazy(
+        "Не отправлен: Set Retail 10 получает более новый файл {file} (выгрузка {run}), он заменяет этот. "
+        "Отправка этого файла вернула бы на кассы устаревшие акции."),
     "set10_not_base64": gettext_lazy("Set10 ответил не base64: {error}"),
     "set10_not_xml": gettext_lazy("Set10 ответил не XML: {error}"),
     # The event of a delivery that went wrong (the run itself succeeded); ``reason``: a message.
@@ -82,6 +85,12 @@ MESSAGES = {
     "smarket_encoding": gettext_lazy("SMARKET_ENCODING: неизвестная кодировка «{value}»."),
     "set10_good_key": gettext_lazy("SET10_GOOD_KEY: ожидается article или ean, получено «{value}»."),
     "set10_pct_element": gettext_lazy("SET10_PCT_ELEMENT: ожидается set или goodsDiscount, получено «{value}»."),
+    # A note of «Что изменится на кассе» (a run's or a dry run's, never stored).
+    "ledger_later_date": gettext_lazy(
+        "Журнал отправленного последней изменила выгрузка {run} за более позднюю дату {date}. Сравнение — с тем, "
+        "что системы уже получили, в том числе от неё: промо, которые она уже отправила, не новые; промо, которые "
+        "начинаются после горизонта этой даты, остаются на кассах как отправлены (не удаляются и не отправляются "
+        "снова)."),
     "ledger_moved": gettext_lazy("Пока шла выгрузка, журнал отправленного ({kind}) изменила выгрузка {run}: "
                                  "запустите выгрузку заново."),
     "run_not_written": gettext_lazy(
@@ -105,6 +114,12 @@ SYSTEM_LABELS = {
     "setretail10": "Set Retail 10",
 }
 MORE = gettext_lazy(" и ещё {count}")
+# The other objects Set10 names as rejected (erp-formats.md §4.1), as a marketer reads them.
+REJECTED_OBJECTS = {
+    "good": gettext_lazy("Товар {key}"),
+    "internal-card": gettext_lazy("Внутренняя карта {key}"),
+    "cashUser": gettext_lazy("Кассир {key}"),
+}
 # Params that hold a date (ISO), shown as 31.12.2099.
 DATE_PARAMS = frozenset({"date", "first", "last"})
 
@@ -233,6 +248,8 @@ def rejection_text(row: dict) -> str:
         what = _("Промо {code}").format(code=row.get("key") or "—")
         if row.get("promo_name"):
             what += f" «{row['promo_name']}»"
+    elif row.get("element") in REJECTED_OBJECTS:
+        what = str(REJECTED_OBJECTS[row["element"]]).format(key=row.get("key") or "—")
     else:
         what = f"{row.get('element')} {row.get('key') or ''}".strip()
     problem = row.get("errormessage") or "—"

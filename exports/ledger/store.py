@@ -47,7 +47,8 @@ def plan(writer, selection: Selection, business_date: date) -> KindPlan:
     head = ExportLedgerHead.objects.filter(kind=kind_plan.kind).select_related("run").first()
     if head is not None:
         kind_plan.head_run_id = head.run_id
-        kind_plan.base_run = {"id": head.run_id, "name": head.run.name} if head.run is not None else None
+        kind_plan.base_run = {"id": head.run_id, "name": head.run.name,
+                              "business_date": head.run.business_date.isoformat()} if head.run is not None else None
     slow: dict[int, str] = {}
     for pk, code, digest, ends in ExportLedgerEntry.objects.filter(kind=kind_plan.kind).values_list(
             "pk", "promo_code", "digest", "ends"):

@@ -130,8 +130,10 @@ class SMarketWriter(Writer):
         except UnicodeEncodeError:
             lost = sorted({char for char in value if not _encodable(char, self.encoding)})
             value = "".join("?" if char in lost else char for char in value)
-            self._warnings.append(message("chars_replaced", code=promo.code, column=column, chars=" ".join(lost),
-                                          encoding=self.encoding))
+            warning = message("chars_replaced", code=promo.code, column=column, chars=" ".join(lost),
+                              encoding=self.encoding)
+            if warning not in self._warnings:  # once per promo and column, not per part of the promo
+                self._warnings.append(warning)
         if any(char in value for char in ';"\r\n'):
             value = '"' + value.replace('"', '""') + '"'
         return value

@@ -6,8 +6,10 @@ files, counted here from the files themselves."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
@@ -196,6 +198,31 @@ def test_retargeting_deletes_the_dropped_branch_in_every_file_until_the_period_e
     assert deletions(smarket_records(later)) == set() and deletions(condition_records(later)) == set()
     assert not ExportLedgerEntry.objects.exists()
     assert first.files.get(kind="smarket").deletions == 0
+
+
+def test_a_replaced_character_is_reported_once_however_many_parts_of_the_promo_the_file_holds(export_root, chain):
+    from exports.wording import message_texts
+
+    # given a promo whose name S-Market's windows-1251 cannot hold, sent, then re-targeted
+    branches, products = chain
+    pct, _nm = two_promos(branches, products)
+    Promo.objects.filter(pk=pct.pk).update(name="Ёлка ✓")
+    approve_revision(pct)
+    run_night(NIGHT)
+    approve_revision(pct, targeting={"branches": [branches[0].pk]})
+    # when the next night writes its live records and the deletions of the dropped branches
+    run = run_night(NEXT)
+    assert smarket_rows_of(run, "D") and smarket_rows_of(run, "A")
+    # then the file, the run page and the manifest report the replaced character once
+    smarket = run.files.get(kind="smarket")
+    expected = [f"Промо {pct.code}, PROMO_NAME: символы ✓ не представимы в windows-1251 и заменены на «?»."]
+    assert message_texts(smarket.warnings) == expected
+    manifest = json.loads((Path(run.folder) / "manifest.json").read_text(encoding="utf-8"))
+    assert next(f for f in manifest["files"] if f["system"] == "smarket")["warnings"] == expected
+
+
+def smarket_rows_of(run, action: str) -> list[tuple]:
+    return [key for key, (row_action, _value) in smarket_records(run).items() if row_action == action]
 
 
 def test_a_removed_line_is_deleted_in_every_file(export_root, chain):
@@ -472,6 +499,39 @@ def test_an_earlier_date_repeats_its_own_reruns_byte_for_byte(export_root, chain
     assert digests[0] == digests[1]
     assert digests[0]["smarket"][2] > 0
     assert {key[0] for key in smarket_records(runs[1])} == {pct.code}
+
+
+def test_the_changes_of_an_earlier_date_say_they_compare_with_what_a_later_dated_run_sent(export_root, chain,
+                                                                                           client_for):
+    from django.urls import reverse
+
+    from exports.reconciliation import reconciliation_of_run
+
+    # given an on-demand run for a future date sent both promos to every system
+    branches, products = chain
+    two_promos(branches, products)
+    future = run_night(NIGHT, today=EARLY)
+    later_note = (f"Журнал отправленного последней изменила выгрузка {future.name} за более позднюю дату "
+                  f"{NIGHT:%d.%m.%Y}. Сравнение — с тем, что системы уже получили, в том числе от неё")
+    # when a marketer previews the nightly run of today, an earlier date
+    with time_machine.travel(datetime.combine(EARLY, time(12, 0), tzinfo=ZoneInfo(settings.TIME_ZONE))):
+        preview = export_preview(business_date=EARLY)
+        page = client_for("marketer").get(reverse("exports:preview"), {"date": EARLY.isoformat()}).content.decode()
+    # then each file names the run its ledger comes from with that run's own date, and the
+    # preview says that it compares with what the tills already hold, that run's records included
+    # (the tills have them: they are neither new there nor deleted), not with a run of its date
+    assert {f["kind"]: f["base_run"] for f in preview["files"]} == {
+        kind: {"id": future.pk, "name": future.name, "business_date": NIGHT.isoformat()}
+        for kind in ("sap_cond", "sap_bonusbuy", "smarket", "setretail")}
+    assert [warning for warning in preview["warnings"] if warning.startswith(later_note)] == [preview["warnings"][0]]
+    assert f"за {NIGHT:%d.%m.%Y}" in page and later_note in page
+    # and the nightly run says the same on its «Что изменится на кассе»
+    nightly = run_night(EARLY)
+    assert reconciliation_of_run(nightly)["warnings"][0].startswith(later_note)
+    # while the next preview and run, whose ledger is of an earlier or the same date, have no such note
+    later = export_preview(business_date=NIGHT)
+    assert not any("более позднюю дату" in warning for warning in later["warnings"])
+    assert not any("более позднюю дату" in warning for warning in reconciliation_of_run(run_night(NIGHT))["warnings"])
 
 
 def test_a_later_date_does_not_forget_what_the_tills_hold_today(export_root, chain):

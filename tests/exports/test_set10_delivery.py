@@ -22,7 +22,7 @@ from exports import set10
 from exports.models import ExportFile, ExportRun
 from exports.services import export_run
 from exports.wording import message_texts
-from promo.models import PromoEvent
+from promo.models import Promo, PromoEvent
 from tests.exports.conftest import EXAMPLE_DATE
 
 pytestmark = pytest.mark.django_db
@@ -277,6 +277,24 @@ def test_a_rejection_reaches_the_run_page_the_api_and_the_marketers_mail(set10_o
     assert to_marketer and line in to_marketer[-1].body
 
 
+def test_a_rejected_good_is_named_in_the_readers_language(set10_on, example_promos,
+                                                          django_capture_on_commit_callbacks):
+    from django.utils import translation
+
+    # given Set10 rejects the package because a good is missing from its catalog
+    good = '<good marking-of-the-good="A100001" errortype="parentError" errormessage="no such good"/>'
+    with FakeSet10(statuses=[lambda ti: status_answer(ti, 4, "invalid item", children=good)]) as fake:
+        set10_on.SET10_URL = fake.url
+        # when the night is delivered
+        _run, set10_file = run_with_delivery(django_capture_on_commit_callbacks)
+    set10_file.refresh_from_db()
+    # then the rejected object is named as a marketer knows it, in Russian and in English
+    assert set10_file.delivery_status == ExportFile.Delivery.REJECTED
+    assert "Товар A100001: no such good (parentError)" in set10_file.delivery_detail.splitlines()
+    with translation.override("en"):
+        assert "Product A100001: no such good (parentError)" in set10_file.delivery_detail.splitlines()
+
+
 def test_the_marketer_who_started_the_run_is_told_of_the_rejection_as_what_happened(
         set10_on, example_promos, demo_user, django_capture_on_commit_callbacks):
     # given a marketer's own run (page or API) whose Set Retail file Set10 refuses
@@ -416,6 +434,37 @@ def test_resend_is_refused_with_the_reason(set10_on, example_promos, client_for,
     assert response.status_code == 400 and "SET10_UPLOAD" in response.json()["fields"]["file"][0]
 
 
+def test_an_older_file_of_the_night_is_not_sent_after_a_newer_one(set10_on, example_promos,
+                                                                  django_capture_on_commit_callbacks):
+    from exports.tasks import export_set10_deliver
+
+    with FakeSet10() as fake:
+        set10_on.SET10_URL = fake.url
+        # given the night's run whose Set10 delivery has not gone yet (Set10 was down: its task
+        # waits for a retry), then a promo is cancelled and the marketer runs the night again
+        with django_capture_on_commit_callbacks(execute=False):
+            first = export_run(business_date=EXAMPLE_DATE)
+        first_file = first.files.get(kind="setretail")
+        _nm, pct = example_promos
+        Promo.objects.filter(pk=pct.pk).update(status=Promo.Status.CANCELLED)
+        second, second_file = run_with_delivery(django_capture_on_commit_callbacks)
+        assert b'external-code="P000102" active="false"' in second_file.path.read_bytes()
+        # when the first run's delivery is retried after the rerun's file went
+        export_set10_deliver.delay(first_file.pk)
+    # then Set10 got only the rerun's file: the older one, with the cancelled promo still
+    # active, is not sent after it (it would put the promo back on the tills)
+    assert [uploaded_ti(body) for body in fake.uploads()] == [second.name]
+    first_file.refresh_from_db()
+    second_file.refresh_from_db()
+    assert second_file.delivery_status == ExportFile.Delivery.SUCCEEDED
+    assert first_file.delivery_status == ExportFile.Delivery.FAILED
+    assert first_file.uploaded_at is None
+    assert "получает более новый файл set10_actions_20260920_02.xml (выгрузка 20260920_02)" in \
+        first_file.delivery_detail
+    # and nobody is alarmed: nothing went wrong
+    assert not PromoEvent.objects.filter(kind=PromoEvent.Kind.EXPORT_FAILED).exists()
+
+
 @pytest.mark.parametrize("answer", [
     b"not xml at all",
     status_answer("x", 3, "correct").replace(b"<return>", b"<return>!!").replace(b"</return>", b"!!</return>"),
@@ -435,6 +484,34 @@ def test_an_answer_without_the_package_is_pending():
     assert set10.read_status(answer, ti="b").state == set10.REJECTED
     empty = f'<S:Envelope xmlns:S="{SOAP}"><S:Body><package-status-response/></S:Body></S:Envelope>'.encode()
     assert set10.read_status(empty, ti="c").state == set10.PENDING
+
+
+def test_an_answer_about_another_package_only_is_not_this_packages_outcome():
+    # given a resend (TI 20260920_01-2) and a Set10 that still answers about the first package only
+    answer = status_answer("20260920_01", 3, "correct")
+    # when the answer is read for the resend, then it says nothing about it yet: pending, not delivered
+    assert set10.read_status(answer, ti="20260920_01-2").state == set10.PENDING
+    # while an answer about the package asked for, or one naming no package, is its outcome
+    assert set10.read_status(answer, ti="20260920_01").state == set10.DELIVERED
+    unnamed = status_answer("", 4, "invalid item", children=REJECTED_ACTION).replace(b' ti=""', b"")
+    assert set10.read_status(unnamed, ti="20260920_01-2").state == set10.REJECTED
+
+
+def test_a_fault_of_the_status_service_is_retried_with_its_text(set10_on, example_promos,
+                                                                django_capture_on_commit_callbacks):
+    # given a Set10 whose status service answers with a SOAP Fault
+    fault = (f'<S:Envelope xmlns:S="{SOAP}"><S:Body><S:Fault><faultcode>S:Server</faultcode>'
+             "<faultstring>FeedbackWS: база недоступна</faultstring></S:Fault></S:Body></S:Envelope>").encode()
+    with FakeSet10(statuses=[lambda ti: fault]) as fake:
+        set10_on.SET10_URL = fake.url
+        # when the night is delivered
+        _run, set10_file = run_with_delivery(django_capture_on_commit_callbacks)
+    # then the fault is not taken for «still in process» (polled SET10_POLL_ATTEMPTS times): each
+    # attempt asks once, is retried, and the marketer reads what Set10 said
+    assert fake.polls() == 1 + set10_on.SET10_UPLOAD_RETRIES
+    set10_file.refresh_from_db()
+    assert set10_file.delivery_status == ExportFile.Delivery.FAILED
+    assert "SOAP Fault" in set10_file.delivery_detail and "база недоступна" in set10_file.delivery_detail
 
 
 def test_a_status_given_only_as_text_is_understood():
