@@ -5,7 +5,7 @@ promo's history, the promo page (its revision diff) and the e-mails.
   (:class:`~promo.models.Promo`, :class:`~promo.models.PromoLine`), else :data:`LABELS`.
 - :class:`ChangeFormatter`: a stored value as text in the active language: money with two
   decimals in the reader's format, thousands grouped (``1 281,90`` in Russian, ``1,281.90`` in
-  English), percents as the promo page shows them (``15``, ``12,50``), dates ``dd.mm.yyyy``,
+  English), percents as the promo page shows them (:func:`percent_value`: ``15``, ``12,50``), dates ``dd.mm.yyyy``,
   targeting rules as names, statuses, mechanics and decisions as their labels, never codes; an
   accept below the price floor, stored as its margin and floor, as :func:`below_floor_text`
   (and a line's reason with it as :func:`below_floor_note`). Names of related rows are loaded
@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
@@ -98,12 +98,20 @@ def money_text(value) -> str:
     return number_format(Decimal(str(value)).quantize(Decimal("0.01")), 2, force_grouping=True)
 
 
+def percent_value(value) -> Decimal:
+    """A percent as people read it (the one rule of how many places): rounded half up to
+    hundredths, then a whole number when that is one (``15.00`` and ``14.999`` read ``15``,
+    ``12.5`` reads ``12.50``). The promo page's cells (the term, the shopper's discount, the
+    compensation), its PDF sheet and the change rows all write this figure."""
+    number = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return number.quantize(Decimal(1)) if number == number.to_integral_value() else number
+
+
 def percent_text(value) -> str:
-    """A percent as the promo page shows it: ``15`` when whole, else ``12,50`` (ru)."""
-    number = Decimal(str(value))
-    if number == number.to_integral():
-        return number_format(number.quantize(Decimal(1)), 0)
-    return number_format(number.quantize(Decimal("0.01")), 2)
+    """A percent as the promo page shows it (:func:`percent_value`): ``15`` when whole, else
+    ``12,50`` (ru)."""
+    number = percent_value(value)
+    return number_format(number, 0 if number.as_tuple().exponent == 0 else 2)
 
 
 def _floor_numbers(facts) -> dict[str, str] | None:

@@ -152,7 +152,8 @@ class LineCorrectForm(VersionedForm):
 
     def clean(self):
         cleaned = super().clean()
-        if not self.changes():
+        # A value typed but not valid («abc») has its own error: «none given» would be untrue.
+        if not self.changes() and not any(name in self.errors for name in self.CHANGE_FIELDS):
             raise forms.ValidationError(_("Укажите хотя бы одно новое значение."))
         return cleaned
 

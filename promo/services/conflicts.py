@@ -4,7 +4,9 @@ revision is in force while a newer revision waits for a decision or was rejected
 tills on that revision's terms, so it collides on those too (:func:`in_force_revisions`):
 rejecting an extension, or moving a promo's dates, does not take it off the tills. Only branches
 that trade on a day both run count (:meth:`BranchSets.trading`): a closed branch, or one opening
-after, is no collision.
+after, is no collision. A rejected line will not run, so it conflicts with nothing, on either
+side (:data:`RUNNING_DECISIONS`, :func:`line_runs`): not the other promo's, and not one of the
+promo's own (its page, the queue's column and the bulk confirmation read this one rule).
 
 The importer warns about them (``overlap``) and the promo page shows them in detail
 (:func:`promo_conflict_details`: the other promo, the overlapping days and branches, both unit
@@ -35,6 +37,15 @@ from promo.snapshots import LineSnapshot
 CHUNK = 5000
 # A promo whose approved revision is in force while a newer revision waits or was rejected.
 IN_FORCE_BEHIND = tuple(sorted(Promo.Status.behind_newer()))
+# The decisions of a line that will run (the one rule of which lines take part in conflicts):
+# a rejected line will not, so it conflicts with nothing, whichever promo it belongs to.
+RUNNING_DECISIONS = tuple(d for d in PromoLine.Decision.values if d != PromoLine.Decision.REJECTED)
+
+
+def line_runs(decision: str | None) -> bool:
+    """Whether a line with ``decision`` takes part in conflicts: any but a rejected one (in SQL,
+    :data:`RUNNING_DECISIONS`; a sheet's row or an old snapshot without a decision runs)."""
+    return decision != PromoLine.Decision.REJECTED
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,8 +142,8 @@ def _live_lines(*, product_ids: list[int], first: date, last: date, excluded: li
             PromoLine.objects.filter(
                 product_id__in=product_ids[index:index + CHUNK],
                 promo__in=Promo.objects.live().filter(start__lte=last, end__gte=first),
+                decision__in=RUNNING_DECISIONS,
             )
-            .exclude(decision=PromoLine.Decision.REJECTED)
             .exclude(promo_id__in=excluded)
             .order_by()  # not the lines' default order: a join and a sort for nothing
             .values_list("product_id", "promo_id")
@@ -169,7 +180,7 @@ def revision_lines(revision: PromoRevision, product_ids=None) -> dict[int, LineS
     lines = {}
     for row in revision.lines or []:
         line = LineSnapshot.from_json(row) if isinstance(row, dict) else None
-        if line is None or line.product_id is None or line.decision == PromoLine.Decision.REJECTED:
+        if line is None or line.product_id is None or not line_runs(line.decision):
             continue
         if product_ids is None or line.product_id in product_ids:
             lines[line.product_id] = line
@@ -282,8 +293,8 @@ def overlaps_find(*, windows: Iterable[LineWindow], exclude_promo_ids: Iterable[
 def conflicting_promo_ids(promos: Iterable[Promo]) -> set[int]:
     """Which of ``promos`` (with their period and targeting) have a line colliding with another
     live promo, by the rule of :func:`overlaps_find`, for the rows of a list (the approval
-    queue): one query for the pairs (one of ``promos``, another live promo with a line, not
-    rejected, of one of its products over days that overlap its own), one for the others'
+    queue): one query for the pairs (a line of one of ``promos`` and another live promo's line
+    of its product, neither rejected, over days that overlap its own), one for the others'
     targeting and one or two for the chain's branches (:class:`BranchSets`). The branches are
     compared in memory, and a promo's comparisons stop at the first other promo that shares one."""
     promos = {promo.pk: promo for promo in promos}
@@ -292,9 +303,9 @@ def conflicting_promo_ids(promos: Iterable[Promo]) -> set[int]:
     # One alias for the other line (``theirs``): every condition on it in one filter() call.
     theirs = "product__promo_lines"
     pairs = (
-        PromoLine.objects.filter(promo_id__in=list(promos)).filter(**{
+        PromoLine.objects.filter(promo_id__in=list(promos), decision__in=RUNNING_DECISIONS).filter(**{
             f"{theirs}__promo__status__in": Promo.Status.live(),
-            f"{theirs}__decision__in": [d for d in PromoLine.Decision.values if d != PromoLine.Decision.REJECTED],
+            f"{theirs}__decision__in": RUNNING_DECISIONS,
             f"{theirs}__promo__start__lte": F("promo__end"),
             f"{theirs}__promo__end__gte": F("promo__start"),
         })
@@ -334,7 +345,8 @@ def _behind_in_force(promos: dict[int, Promo], found: set[int], branch_sets: Bra
     if not by_product or not rest:
         return set()
     hits = set()
-    rows = (PromoLine.objects.filter(promo_id__in=list(rest), product_id__in=list(by_product))
+    rows = (PromoLine.objects.filter(promo_id__in=list(rest), product_id__in=list(by_product),
+                                     decision__in=RUNNING_DECISIONS)
             .order_by().values_list("promo_id", "product_id").distinct())
     for promo_id, product_id in rows:
         if promo_id in hits:
@@ -350,14 +362,9 @@ def _behind_in_force(promos: dict[int, Promo], found: set[int], branch_sets: Bra
 
 def promo_conflicts(promo: Promo) -> list[tuple[PromoLine, Promo]]:
     """The lines of ``promo`` that collide with another live promo, as (line, other promo)
-    pairs sorted by article and promo code (for the approval screen)."""
+    pairs sorted by article and promo code (for the approval screen); a rejected line with none."""
     lines = list(promo.lines.select_related("product").order_by("product__article"))
-    windows = [
-        LineWindow(key=line.pk, product_id=line.product_id, start=promo.start, end=promo.end,
-                   targeting=promo.targeting)
-        for line in lines
-    ]
-    found = overlaps_find(windows=windows, exclude_promo_ids=[promo.pk])
+    found = overlaps_find(windows=_windows(promo, lines), exclude_promo_ids=[promo.pk])
     return [(line, rival.promo) for line in lines for rival in found.get(line.pk, [])]
 
 
@@ -393,6 +400,13 @@ class Conflict:
         return len(self.branch_codes)
 
 
+def _windows(promo: Promo, lines) -> list[LineWindow]:
+    """The windows of ``promo``'s own ``lines`` that will run (:func:`line_runs`): a rejected
+    line conflicts with nothing."""
+    return [LineWindow(key=line.pk, product_id=line.product_id, start=promo.start, end=promo.end,
+                       targeting=promo.targeting) for line in lines if line_runs(line.decision)]
+
+
 def _unit_price(mechanic: str, line: PromoLine) -> Decimal | None:
     return mechanics.unit_price(mechanic, line.regular_price, discount_percent=line.discount_percent,
                                 price=line.promo_price, n=line.n, m=line.m)
@@ -401,19 +415,17 @@ def _unit_price(mechanic: str, line: PromoLine) -> Decimal | None:
 def promo_conflict_details(promo: Promo, *, user=None, lines=None) -> list[Conflict]:
     """Every overlap of ``promo``'s lines (``lines``: the page's, with their products) with
     another promo (:func:`overlaps_find`: live ones, and approved revisions in force behind a
-    newer one), sorted by article and the other's code. A fixed number of queries: the
+    newer one), sorted by article and the other's code; a rejected line has none (:func:`line_runs`).
+    A fixed number of queries: the
     competing lines, revisions and promos, their lines of the products, the branches and
     groups, what ``user`` may see (``Promo.objects.restrict``; no user: everything)."""
     if lines is None:
         lines = list(promo.lines.select_related("product").order_by("product__article"))
-    if not lines:
+    windows = _windows(promo, lines)
+    if not windows:
         return []
     branch_sets = BranchSets()
-    found = overlaps_find(
-        windows=[LineWindow(key=line.pk, product_id=line.product_id, start=promo.start, end=promo.end,
-                            targeting=promo.targeting) for line in lines],
-        exclude_promo_ids=[promo.pk], branch_sets=branch_sets,
-    )
+    found = overlaps_find(windows=windows, exclude_promo_ids=[promo.pk], branch_sets=branch_sets)
     if not found:
         return []
     rivals = [rival for hits in found.values() for rival in hits]
@@ -421,9 +433,8 @@ def promo_conflict_details(promo: Promo, *, user=None, lines=None) -> list[Confl
     current_ids = {rival.promo.pk for rival in rivals if rival.line is None}
     other_lines = {
         (line.promo_id, line.product_id): line
-        for line in PromoLine.objects.filter(promo_id__in=current_ids,
+        for line in PromoLine.objects.filter(promo_id__in=current_ids, decision__in=RUNNING_DECISIONS,
                                              product_id__in={line.product_id for line in lines})
-        .exclude(decision=PromoLine.Decision.REJECTED)
     } if current_ids else {}
     mine = branch_sets.of(promo.targeting)
     codes = branch_sets.codes

@@ -24,7 +24,7 @@ from promo.models import Promo, PromoEvent
 from promo.selectors import deadline_summary, promo_history
 from promo.services.imports.problems import event_reason
 from promo.views.promos import MarketerRequiredMixin
-from promo.views.row_texts import pk_url
+from promo.views.row_texts import BULK_SHOWN, bulk_codes, pk_url
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -51,8 +51,6 @@ def activity_events(form: ActivityLogFilterForm):
 
 # The longest reason or comment the log shows (the rest behind «…»; the .xlsx has it whole).
 REASON_SHOWN = 200
-
-
 @dataclass(frozen=True, slots=True)
 class ActivityRow:
     """One event of the activity log's page, every cell's text written out once in Python (a
@@ -69,6 +67,9 @@ class ActivityRow:
     actor: str | None  # None for the system
     status_move: str  # «Черновик → На согласовании» when the status moved
     reason: str
+    # A bulk action's event: the first of its promos (code, history URL), and how many more.
+    bulk: tuple[tuple[str, str], ...] = ()
+    bulk_more: int = 0
 
 
 def activity_rows(events) -> list[ActivityRow]:
@@ -77,9 +78,11 @@ def activity_rows(events) -> list[ActivityRow]:
     kinds = {key: str(label) for key, label in PromoEvent.Kind.choices}
     history_url = pk_url("promo:promo_history")
     formatter = ChangeFormatter()
+    bulk = bulk_codes(events)
     rows = []
     for event in events:
         promo, upload, actor = event.promo, event.upload, event.actor
+        named = bulk.get(event.pk, [])
         if promo is not None:
             supplier = promo.supplier.code
         else:
@@ -93,6 +96,8 @@ def activity_rows(events) -> list[ActivityRow]:
             promo_code=promo.code if promo is not None else "",
             promo_url=history_url(promo.pk) if promo is not None else "",
             upload=f"#{upload.pk}" if promo is None and upload is not None else "",
+            bulk=tuple((code, history_url(pk)) for code, pk in named[:BULK_SHOWN]),
+            bulk_more=max(0, len(named) - BULK_SHOWN),
             supplier=supplier,
             actor=(actor.get_full_name() or actor.username) if actor is not None else None,
             status_move=(f"{statuses.get(event.from_status, event.from_status)} → "
@@ -159,7 +164,7 @@ def activity_xlsx_response(events) -> FileResponse:
         when.number_format = "DD.MM.YYYY HH:MM"
         texts = (
             deadline_summary(event, formatter) or str(event.get_kind_display()),
-            event.promo.code if event.promo else "",
+            event.promo.code if event.promo else ", ".join(code for code, _pk in bulk_codes([event]).get(event.pk, [])),
             str(supplier) if supplier else "",
             actor,
             str(statuses.get(event.from_status, event.from_status)),

@@ -14,7 +14,14 @@ from promo.models import Promo, PromoEvent
 from promo.selectors import deadline_summary, home_counts
 from promo.views.approval import open_requests_for, review_queue, with_line_counts
 from promo.views.promos import promo_page_queryset
-from promo.views.row_texts import PromoTexts, in_force_state, with_force_period
+from promo.views.row_texts import (
+    BULK_SHOWN,
+    PromoTexts,
+    bulk_codes,
+    in_force_state,
+    pk_url,
+    with_force_period,
+)
 from suppliers.querysets import DECIDE, VIEW
 from suppliers.roles import is_category_manager, is_marketer, is_supplier_user
 
@@ -74,8 +81,13 @@ class HomeView(LoginRequiredMixin, TemplateView):
             events = list(
                 PromoEvent.objects.select_related("actor", "promo").order_by("-created_at", "-pk")[:HOME_ROWS]
             )
+            bulk, promo_url = bulk_codes(events), pk_url("promo:promo_detail")
             for event in events:  # a reminder or an escalation with its due date and revision, as in the log
                 event.summary = deadline_summary(event) or event.get_kind_display()
+                # a bulk action's one event: the promos it acted on, as the log names them
+                named = bulk.get(event.pk, [])
+                event.bulk = [(code, promo_url(pk)) for code, pk in named[:BULK_SHOWN]]
+                event.bulk_more = max(0, len(named) - BULK_SHOWN)
             context["recent_events"] = events
         scope = DECIDE if is_category_manager(user) and not is_marketer(user) else VIEW
         context["open_requests"] = list(open_requests_for(user, action=scope)[:HOME_ROWS])

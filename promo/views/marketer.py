@@ -41,9 +41,14 @@ def resolution_day(promo: Promo, today: date) -> date:
 
 
 def targeting_preview(promo: Promo, rules: Targeting, today: date) -> dict:
+    """The branches ``rules`` reach, and the rules the promo has saved now (``saved_text``),
+    shown next to edited ones: after a refusal (someone saved first), what pressing again
+    would overwrite."""
     branches = resolve(rules, on=resolution_day(promo, today), until=promo.end).select_related("city")
     branches = list(branches)
-    return {"preview_branches": branches, "preview_count": len(branches), "preview_text": rules.describe()}
+    saved = promo.rules
+    return {"preview_branches": branches, "preview_count": len(branches), "preview_text": rules.describe(),
+            "saved_text": saved.describe() if saved != rules else ""}
 
 
 class TargetingEditView(RoleRequiredMixin, View):

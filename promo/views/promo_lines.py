@@ -27,7 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from promo import economics, mechanics
-from promo.changes import ChangeFormatter, below_floor_note, line_changes
+from promo.changes import ChangeFormatter, below_floor_note, line_changes, percent_value
 from promo.forms.workflow import BELOW_FLOOR_LABEL, DecisionCell, LineDecisionsForm
 from promo.models import Promo, PromoLine
 from promo.services import floor
@@ -66,6 +66,13 @@ class Numbers:
         if not rounded:
             text = text.removeprefix("-")  # floatformat never writes «-0,00»
         return text.replace(".", self.separator)
+
+    def percent(self, value) -> str:
+        """A percent as every page reads it (:func:`promo.changes.percent_value`: ``15``,
+        ``12,50``), with its sign: ``15 %``; "" for None."""
+        if value is None:
+            return ""
+        return f"{self(percent_value(value), -2)} %"
 
     def money(self, value) -> str:
         """Roubles as the rest of the UI writes them, ``floatformat:"2g"``: two places and the
@@ -277,7 +284,7 @@ class LineRow:
 
 def _terms_text(number: Numbers, mechanic: str, line: PromoLine) -> str:
     if mechanic == Promo.Mechanic.PERCENT:
-        return f"{number(line.discount_percent, -2)} %"
+        return number.percent(line.discount_percent)
     if mechanic == Promo.Mechanic.FIXED_PRICE:
         return number.money(line.promo_price)
     return f"{line.n}+{line.m}"
@@ -314,7 +321,7 @@ def line_rows(promo: Promo, lines, *, show_purchase: bool, diff: dict, conflicts
         row.terms_text = _terms_text(number, promo.mechanic, line)
         row.regular_text = number.money(line.regular_price)
         if line.compensation_percent is not None:
-            row.compensation_text = f"{number(line.compensation_percent, -2)} %"
+            row.compensation_text = number.percent(line.compensation_percent)
         row.decision_label = str(labels.get(line.decision, line.decision))
         if line.decision_reason or line.below_floor:
             row.reason_text = below_floor_note(line.below_floor, line.decision_reason)
@@ -329,7 +336,7 @@ def line_rows(promo: Promo, lines, *, show_purchase: bool, diff: dict, conflicts
             row.unit_price = None
         row.unit_text = number.money(row.unit_price) or EMPTY
         if row.discount is not None:
-            row.discount_text = f"{number(row.discount, 2)} %"
+            row.discount_text = number.percent(row.discount)
         if show_purchase:
             # The chain's margin after the supplier's compensation (promo/economics.py).
             row.purchase_price = line.product.purchase_price

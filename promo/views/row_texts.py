@@ -16,7 +16,8 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from promo.models import Promo
+from promo.models import Promo, PromoEvent
+from promo.models.promo import promo_code
 from promo.services.actions import BULK_ACTIONS
 
 # An id no promo has, reversed in place of the real one and then replaced by it.
@@ -119,3 +120,27 @@ def in_force_state(promo: Promo, texts: PromoTexts) -> str:
     return "; ".join((
         _("действует ревизия %(number)s: %(period)s") % {"number": promo.force_number, "period": period_text(*force)},
         newer % {"number": promo.revision, "period": texts.period(promo)}))
+
+
+# The promos of one bulk action a row names (the rest as «+N»; the .xlsx names them all).
+BULK_SHOWN = 5
+
+
+def bulk_promo_ids(event: PromoEvent) -> list[int]:
+    """The promos a bulk action's one event is about (``payload["promos"]``: a bulk action
+    records one event without a promo for its digest), else []."""
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    ids = payload.get("promos") if event.promo_id is None and payload.get("bulk") else None
+    return [pk for pk in ids if isinstance(pk, int)] if isinstance(ids, list) else []
+
+
+def bulk_codes(events) -> dict[int, list[tuple[str, int]]]:
+    """``{event pk: [(code, promo pk), ...]}`` of the bulk events among ``events``, by code: one
+    query for all of them (none when there are none). A promo gone since is left out."""
+    wanted = {event.pk: bulk_promo_ids(event) for event in events}
+    ids = {pk for found in wanted.values() for pk in found}
+    if not ids:
+        return {}
+    present = set(Promo.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    return {event_pk: sorted((promo_code(pk), pk) for pk in found if pk in present)
+            for event_pk, found in wanted.items() if found}

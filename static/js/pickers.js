@@ -44,6 +44,32 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
+// The targeting editor: «Вся сеть» and the include pickers (regions, cities, groups, branches)
+// exclude each other. Picking anything to include unticks «Вся сеть» (else the promo stays in
+// every branch, the picks meaning nothing); ticking «Вся сеть» empties them. Exclusions stay.
+// Runs after the pickers above exist (same event, registered later). Without JavaScript the
+// form takes both, as the service does.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("form.targeting-form").forEach((form) => {
+    const chain = form.querySelector("input[name=chain]");
+    if (!chain) return;
+    const includes = ["regions", "cities", "groups", "branches"]
+      .map((name) => form.querySelector(`select[name=${name}]`)).filter(Boolean);
+    includes.forEach((select) => {
+      select.addEventListener("change", () => {
+        if (chain.checked && select.selectedOptions.length) chain.checked = false;
+      });
+    });
+    chain.addEventListener("change", () => {
+      if (!chain.checked) return;
+      includes.forEach((select) => {
+        if (select.tomselect) select.tomselect.clear(true);
+        else [...select.options].forEach((option) => { option.selected = false; });
+      });
+    });
+  });
+});
+
 // A single choice among hundreds whose options the page does not write (config/widgets.py
 // LazySelect: a list's supplier or branch filter): the select holds the empty and the chosen
 // option; Tom Select fetches every option from its data-options-url once, when first opened,

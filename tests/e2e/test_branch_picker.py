@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from branches.models import Branch
+from branches.models import Branch, Region
 from suppliers.models import Supplier
 from tests.e2e.browser import ARTIFACTS, browser_page, csp_violations, login
 from tests.factories import PromoFactory
@@ -88,4 +88,53 @@ def test_search_a_city_pick_three_branches_and_see_the_count(live_server, demo_d
     promo.refresh_from_db()
     assert promo.targeting["chain"] is False
     assert set(promo.targeting["branches"]) == {b.pk for b in berdsk[1:3] + achinsk + chernogorsk}
+    assert violations == []
+
+
+@pytest.mark.e2e
+def test_picking_a_region_unticks_the_whole_chain_and_ticking_it_empties_the_picks(live_server, demo_data,
+                                                                                     tmp_path):
+    # given a promo of s001 for the whole chain: the editor opens with «Вся сеть» ticked
+    start = date.today() + timedelta(days=30)
+    promo = PromoFactory(supplier=Supplier.objects.get(code="S001"), start=start, end=start + timedelta(days=13),
+                         targeting={"chain": True})
+    tomsk = Region.objects.get(name="Томская область")
+    in_tomsk = Branch.objects.open_on(start).filter(region=tomsk).count()
+    everywhere = Branch.objects.open_on(start).count()
+
+    with browser_page(tmp_path, width=1366, height=900) as page:
+        violations = csp_violations(page)
+        login(page, live_server.url, "marketer")
+        page.goto(live_server.url + f"/promo/{promo.pk}/targeting/")
+        chain = page.locator("input[name=chain]")
+        preview = page.locator("#targeting-preview")
+        expect(chain).to_be_checked()
+
+        # when she picks «Томская область» to narrow the promo, leaving the box alone
+        regions = page.locator(".field:has(select[name=regions]) .ts-wrapper")
+        regions.locator("input").first.click()
+        regions.locator("input").first.fill("Томская")
+        page.locator(".ts-dropdown:visible [data-selectable].option", has_text="Томская область").click()
+        page.keyboard.press("Escape")
+
+        # then «Вся сеть» is unticked and the preview counts the region's branches only
+        expect(chain).not_to_be_checked()
+        expect(preview.locator(".resolved-count")).to_have_text(str(in_tomsk))
+
+        # when she ticks «Вся сеть» again, the region's chip goes: the chain, not «chain; region»
+        chain.check()
+        expect(regions.locator(".item")).to_have_count(0)
+        expect(preview.locator(".resolved-count")).to_have_text(str(everywhere))
+
+        # and picking the region again and saving stores the region alone
+        regions.locator("input").first.click()
+        regions.locator("input").first.fill("Томская")
+        page.locator(".ts-dropdown:visible [data-selectable].option", has_text="Томская область").click()
+        page.keyboard.press("Escape")
+        expect(chain).not_to_be_checked()
+        page.locator("button[name=save]").click()
+        expect(page.locator(".msg-success")).to_contain_text("Филиалы промо сохранены")
+
+    promo.refresh_from_db()
+    assert promo.targeting.get("chain") is False and promo.targeting["regions"] == [tomsk.pk]
     assert violations == []

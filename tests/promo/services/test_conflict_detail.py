@@ -16,7 +16,12 @@ import pytest
 from branches.models import Branch, Region
 from promo import mechanics
 from promo.models import Promo, PromoLine
-from promo.services.conflicts import conflicting_promo_ids, promo_conflict_details, promo_conflicts
+from promo.services.conflicts import (
+    competing_products,
+    conflicting_promo_ids,
+    promo_conflict_details,
+    promo_conflicts,
+)
 from suppliers.models import Product, Supplier
 from tests.factories import PromoFactory, PromoLineFactory
 
@@ -184,11 +189,53 @@ def test_a_lists_rows_conflict_exactly_when_their_detail_shows_a_conflict(hierar
     # then each promo conflicts exactly when its detail lists another live promo
     assert found == {p.pk for p in promos if promo_conflicts(p)}
     # : all of them but the other region's promo, which meets the chain's promos on its days only
-    # where they do not count: a rejected line, a withdrawn and a draft promo (a promo's own
-    # rejected line or status is not the question: the rejected, withdrawn and draft promos
-    # themselves do meet live ones); the two-line promo by its second line
-    assert found == {p.pk for p in promos} - {elsewhere.pk}
-    assert {rejected.pk, withdrawn.pk, draft.pk, two_lines.pk} <= found
+    # where they do not count (a rejected line, a withdrawn and a draft promo), and the promo
+    # whose one line was rejected: that line will not run, so it meets nothing either (a
+    # promo's own status is not the question: the withdrawn and draft promos themselves do
+    # meet live ones); the two-line promo by its second line
+    assert found == {p.pk for p in promos} - {elsewhere.pk, rejected.pk}
+    assert {withdrawn.pk, draft.pk, two_lines.pk} <= found
     # and nothing asked, nothing read
     with django_assert_max_num_queries(0):
         assert conflicting_promo_ids([]) == set()
+
+
+def test_a_promos_own_rejected_line_conflicts_with_nothing(db, client_for):
+    # given an approved chain-wide promo of two products, and a submitted one of the same two
+    # products on overlapping days whose first line the manager rejected (it will not run)
+    first, second = Product.objects.filter(supplier__code="S001").order_by("article")[:2]
+    everywhere = {"chain": True}
+    running = make(first, start=START, days=30, targeting=everywhere, status=Promo.Status.APPROVED,
+                   discount_percent=Decimal("10"))
+    PromoLineFactory(promo=running, product=second)
+    promo = make(first, start=START + timedelta(days=10), days=30, targeting=everywhere,
+                 discount_percent=Decimal("15"))
+    PromoLineFactory(promo=promo, product=second)
+    promo.lines.filter(product=first).update(decision=PromoLine.Decision.REJECTED, decision_reason="Пересекается")
+
+    # when its conflicts are read: the detail of its page, the pairs, and a list's rows
+    details = promo_conflict_details(promo)
+    pairs = promo_conflicts(promo)
+
+    # then only its running second line collides, in every reading
+    assert [(c.line.product, c.other) for c in details] == [(second, running)]
+    assert [(line.product, other) for line, other in pairs] == [(second, running)]
+    # and the other promo's page lists the second line only too (a rejected line, either side),
+    # and so does a sheet's overlap warning (its competing lines: the running promo's, and of
+    # this promo the second line only)
+    assert [c.line.product for c in promo_conflict_details(running)] == [second]
+    assert competing_products(product_ids=[first.pk, second.pk], first=START, last=START + timedelta(days=60),
+                              exclude_promo_ids=[running.pk]) == {second.pk: {promo.pk}}
+    # and on the page the rejected line's conflict cell is empty, the running one's names the promo
+    page = client_for("manager").get(promo.get_absolute_url()).content.decode()
+    rows = {article: page.split(f'data-article="{article}"', 1)[1].split("</tr>", 1)[0]
+            for article in (first.article, second.article)}
+    assert running.code not in rows[first.article]
+    assert running.code in rows[second.article]
+
+    # when the second line is rejected as well (the promo waits on nothing that runs against it)
+    promo.lines.filter(product=second).update(decision=PromoLine.Decision.REJECTED, decision_reason="Дорого")
+
+    # then nothing of it conflicts: not on its page, not in the queue's column, not for the other
+    assert promo_conflict_details(promo) == [] and promo_conflicts(promo) == []
+    assert conflicting_promo_ids([promo, running]) == set()

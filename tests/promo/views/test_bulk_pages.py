@@ -214,6 +214,31 @@ def test_a_bulk_accept_names_the_promos_below_the_floor_up_front(client_for, mak
     assert Promo.objects.get(pk=loss.pk).status == Promo.Status.SUBMITTED
 
 
+def test_a_bulk_action_nothing_can_take_offers_no_confirmation(client_for, make_promo, settings):
+    # given no sale at a loss, and two promos in manager3's queue that both sell A100002 at
+    # 45 % off without compensation (below its purchase price): neither can be accepted in bulk
+    settings.PROMO_MARGIN_FLOOR_PERCENT = "0"
+    losses = [make_promo(products=[Product.objects.get(article="A100002")], discount=Decimal("45.00"))
+              for _ in range(2)]
+    for promo in losses:
+        promo.lines.update(compensation_percent=Decimal("0"))
+    client = client_for("manager3")
+
+    # when he ticks both and presses «Принять»
+    page = client.post(BULK, ticked(losses, action="approve", step="confirm", source="queue")).content.decode()
+
+    # then the confirmation says nothing can be done now and offers no «Подтвердить» that
+    # could only lead to «Сделано 0»: the way back, and the promos to open, instead
+    assert "Сейчас это нельзя сделать ни с одним из них: подтверждать нечего." in page
+    assert 'name="confirm"' not in page and "Подтвердить" not in page
+    assert "Вернуться к списку" in page
+    assert all(f'data-below-floor="{promo.pk}"' in page for promo in losses)
+    # and when one of them can be accepted, the confirmation is there again
+    losses[1].lines.update(compensation_percent=Decimal("100"))
+    page = client.post(BULK, ticked(losses, action="approve", step="confirm", source="queue")).content.decode()
+    assert 'name="confirm"' in page and "Сейчас это можно сделать с 1 из них" in page
+
+
 def test_a_forged_action_is_refused_in_russian(client_for, make_promo):
     # given a promo of manager3's queue
     promo = make_promo()

@@ -186,3 +186,40 @@ def test_activity_log_shows_a_deadline_event_with_its_due_date_and_revision(clie
     assert kinds_of(english, overdue) == ["Decision overdue: 01.03.2027, revision 1"]
     assert kinds_of(english, soon)[0].endswith(": 03.03.2027, revision 1")
     assert "ревизия" not in english.content.decode()
+
+
+def test_a_bulk_actions_event_names_its_promos_in_the_log_its_xlsx_and_the_home(client_for, make_promo):
+    # given a manager who accepted seven promos at once from his queue (one event for the
+    # digest, without a promo of its own), and one accepted on its page
+    promos = [make_promo() for _ in range(7)]
+    manager = client_for("manager")
+    manager.post(reverse("promo:promo_bulk"), {
+        "promos": [p.pk for p in promos], **{f"version_{p.pk}": p.version for p in promos},
+        "action": "approve", "step": "run", "next": reverse("promo:approval_queue")})
+    digest = PromoEvent.objects.get(promo__isnull=True, kind=PromoEvent.Kind.PROMO_APPROVED)
+    codes = sorted(p.code for p in promos)
+    marketer = client_for("marketer")
+
+    # when the marketer reads the activity log
+    page = marketer.get(LOG).content.decode()
+
+    # then the bulk event's row names the first five promos, linked, and how many more, not an
+    # empty «Промо» cell next to «Согласовано»
+    row = next(r for r in re.findall(r"<tr[^>]*>.*?</tr>", page, re.S) if "Согласовано" in r and codes[0] in r
+               and codes[4] in r)
+    for code in codes[:5]:
+        assert f">{code}</a>" in row
+    assert codes[5] not in row and "…и ещё 2" in row
+    history = reverse("promo:promo_history", args=[next(p for p in promos if p.code == codes[0]).pk])
+    assert f'href="{history}"' in row
+
+    # and the .xlsx names them all in its «Промо» column
+    response = marketer.get(LOG, {"format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active
+    assert ", ".join(codes) in [row[2] for row in sheet.iter_rows(values_only=True)]
+
+    # and the marketer's home names them in its recent events
+    home = marketer.get(reverse("home")).content.decode()
+    line = next(li for li in re.findall(r"<li>.*?</li>", home, re.S) if codes[0] in li)
+    assert "Согласовано" in line and all(code in line for code in codes[:5]) and "…и ещё 2" in line
+    assert digest.payload["promos"] == sorted(p.pk for p in promos)

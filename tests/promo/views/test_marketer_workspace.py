@@ -180,6 +180,31 @@ def test_targeting_save_and_stale(client_for, make_promo):
     assert again.status_code == 302 and Targeting.from_json(promo.targeting) == Targeting(regions=(2,))
 
 
+def test_a_refused_targeting_save_shows_what_the_promo_has_now(client_for, make_promo):
+    # given a chain-wide promo whose editor two marketers opened at the same version
+    promo = make_promo()
+    seen = promo.version
+    url = reverse("promo:targeting_edit", args=[promo.pk])
+    first, second = Region.objects.order_by("pk")[:2]
+    client = client_for("marketer")
+
+    # when one saves the first region, and the other then saves the second with the old version
+    client.post(url, {"version": seen, "regions": [first.pk], "reason": "Только один регион"})
+    stale = client.post(url, {"version": seen, "regions": [second.pk], "reason": "Другой регион"})
+
+    # then the refusal keeps his choice and says what the promo has now, which pressing again
+    # would overwrite (before, only his own rules were on the page: the other's change unseen)
+    page = stale.content.decode()
+    assert stale.status_code == 409 and "обновите страницу" in page
+    assert f"Сейчас у промо: {first.name}." in page
+    # and a preview says it too (as a page and through htmx), but not when the rules are the saved ones
+    preview = {"version": promo.version + 1, "regions": [second.pk], "preview": "1"}
+    partial = client.post(url, preview, HTTP_HX_REQUEST="true").content.decode()
+    assert f"Сейчас у промо: {first.name}." in partial
+    same = client.post(url, {**preview, "regions": [first.pk]}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Сейчас у промо" not in same
+
+
 def test_mass_correction_preview_then_apply(client_for, make_promo):
     # given two submitted promos of S001
     first, second = make_promo(lines=2), make_promo(lines=2)

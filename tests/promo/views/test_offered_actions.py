@@ -86,3 +86,23 @@ def test_a_supplier_posting_a_line_correction_is_refused_by_role(world, client):
     response = client.post(reverse("promo:line_correct", args=[promo.pk]), {
         "version": promo.version, "line": world.line(promo).pk, "discount_percent": "20", "reason": "Хочу"})
     assert response.status_code == 403
+
+
+def test_a_line_correction_with_a_value_that_is_not_a_number_says_only_that(world, client):
+    # given a percent promo of A's manager
+    promo = world.promo(Promo.Status.SUBMITTED)
+    client.force_login(world.manager_a)
+
+    # when he types a discount that is not a number for one of his lines
+    response = client.post(reverse("promo:line_correct", args=[promo.pk]), {
+        "version": promo.version, "line": world.line(promo, "a").pk, "discount_percent": "abc", "reason": "Торг"})
+
+    # then the form says the discount is not a number, not also that no new value was given
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Введите число." in page
+    assert "Укажите хотя бы одно новое значение." not in page
+    # and with nothing typed at all, it still says so
+    empty = client.post(reverse("promo:line_correct", args=[promo.pk]), {
+        "version": promo.version, "line": world.line(promo, "a").pk, "reason": "Торг"})
+    assert "Укажите хотя бы одно новое значение." in empty.content.decode()

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from config.widgets import FlatSelect, FlatSelectMultiple
+from promo.changes import percent_text
 from promo.models import PromoLine
 from promo.views.promo_lines import Numbers
 from suppliers.models import Category, Product, Supplier
@@ -49,6 +50,18 @@ def test_money_is_written_as_the_ui_writes_it_thousands_grouped(language, value)
     # (the money of every other page, «Мои товары» included) writes it
     with translation.override(language):
         assert Numbers().money(value) == floatformat(value, "2g")
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+@settings(max_examples=300, deadline=None)
+@given(value=st.one_of(amounts, st.sampled_from([Decimal("15"), Decimal("15.00"), Decimal("14.999"),
+                                                 Decimal("12.5"), Decimal("12.495"), Decimal("-0.001")])))
+def test_a_percent_is_written_as_the_change_rows_write_it(language, value):
+    # given a percent (a term, a shopper's discount, a compensation), when the page writes it,
+    # then it reads as promo.changes writes it (one rule: hundredths, a whole number when whole)
+    with translation.override(language):
+        assert Numbers().percent(value) == f"{percent_text(value)} %"
+    assert percent_text(Decimal("14.999")) == "15" and percent_text(Decimal("12.5")) in ("12,50", "12.50")
 
 
 def test_numbers_leave_what_is_not_a_decimal_to_floatformat():

@@ -39,7 +39,7 @@ def test_prices_discount_and_margin_for_staff(client_for, make_promo):
     mild_row = row_html(client.get(mild.get_absolute_url()).content.decode(), "A100002")
 
     # then each line shows regular and promo price, discount and margin; below cost in red
-    assert "490,90" in deep_row and "270,00" in deep_row and "45,00 %" in deep_row
+    assert "490,90" in deep_row and "270,00" in deep_row and "45 %" in deep_row
     assert "277,72" in deep_row and "-7,72" in deep_row and "ниже закупки" in deep_row
     assert "below-cost" in deep_row.split(">")[0]
     assert 'class="num margin bad"' in deep_row
@@ -76,8 +76,39 @@ def test_fixed_price_and_n_plus_m_effective_discount(client_for, make_promo):
     nplusm_row = row_html(client.get(nplusm.get_absolute_url()).content.decode(), "A100003")
 
     # then the effective discount follows the mechanic
-    assert "393,52" in fixed_row and "20,00 %" in fixed_row
+    assert "393,52" in fixed_row and "20 %" in fixed_row
     assert "2+1" in nplusm_row and "259,27" in nplusm_row and "33,33 %" in nplusm_row
+
+
+def cells(row: str) -> list[str]:
+    """The texts of a row's number cells, tags and spaces squeezed."""
+    return [" ".join(re.sub(r"<[^>]+>", " ", cell).split())
+            for cell in re.findall(r'<td class="num[^"]*">(.*?)</td>', row, re.S)]
+
+
+@pytest.mark.parametrize(("language", "whole", "fraction"), [("ru", "15 %", "12,50 %"), ("en", "15 %", "12.50 %")])
+def test_the_term_and_the_discount_of_one_percent_read_alike(client_for, make_promo, language, whole, fraction):
+    # given a percent promo with a whole discount (A100001: 15 % of 319.90, 271.92 at the
+    # till) and a fractional one (A100002: 12.5 % of 490.90, 429.54), compensated 10 % and 12.5 %
+    promo = make_promo(lines=2)
+    PromoLine.objects.filter(promo=promo, product__article="A100001").update(compensation_percent=Decimal("10"))
+    PromoLine.objects.filter(promo=promo, product__article="A100002").update(
+        discount_percent=Decimal("12.50"), compensation_percent=Decimal("12.5"))
+    client = client_for("manager")
+    client.post(reverse("set_language"), {"language": language})
+
+    # when the manager opens the page in his language
+    page = client.get(promo.get_absolute_url()).content.decode()
+
+    # then the term («Условие») and the shopper's discount («Скидка») read the same figure the
+    # same way: «15 %» twice, not «15 %» next to «15,00 %»; a fraction with its two places
+    regular, term, unit, discount = cells(row_html(page, "A100001"))[:4]
+    assert (term, discount) == (whole, whole)
+    regular, term, unit, discount = cells(row_html(page, "A100002"))[:4]
+    assert (term, discount) == (fraction, fraction)
+    # and the compensation reads by the same rule
+    assert whole.replace("15", "10") in cells(row_html(page, "A100001"))
+    assert fraction in cells(row_html(page, "A100002"))[4:]
 
 
 def test_revision_diff_is_highlighted(client_for, make_promo):
