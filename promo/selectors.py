@@ -208,8 +208,10 @@ def promo_history(*, promo: Promo, user) -> list[dict]:
         raw.append((record, [(article, name, old, new) for name, old, new in changes]))
     created = promo_records[0].history_date if promo_records else promo.created_at
     for record in line_records:
-        # Lines added by a later upload, and removed ones (the first upload's lines are the promo's creation).
-        if record.history_type == "+" and record.history_date - created > HISTORY_LINK_WINDOW:
+        # Lines added by a later upload, and removed ones. The first upload's lines are the
+        # promo's creation: they are written with it (the same moment; an admin's inline rows
+        # right after it). A corrected sheet uploaded seconds later adds lines all the same.
+        if record.history_type == "+" and record.history_date - created > HISTORY_GROUP_GAP:
             raw.append((record, [(articles.get(record.product_id, ""), "", None, LINE_ADDED)]))
         elif record.history_type == "-":
             raw.append((record, [(articles.get(record.product_id, ""), "", LINE_REMOVED, None)]))

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models.deletion import Collector
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -176,10 +177,17 @@ def _revise(*, plan: RevisionPlan, upload: PromoUpload, actor, now) -> dict | No
         )
     if removed:
         for line in removed:
+            # Who removed it, whatever runs the save (a page, the API, the worker, the command):
+            # the history shows the removal inside this revision's entry.
             line._change_reason = reason
+            line._history_user = actor
         # simple-history records each deletion from the delete signal (a corrected sheet
-        # removes a handful of lines; the lines themselves go in one statement).
-        PromoLine.objects.filter(pk__in=[line.pk for line in removed]).delete()
+        # removes a handful of lines; the lines themselves go in one statement). The collector
+        # is given these instances, so the signal sees their reason and user (a queryset's
+        # delete would read the lines again, without them).
+        collector = Collector(using=PromoLine.objects.db)
+        collector.collect(removed)
+        collector.delete()
     if added:
         bulk_insert(PromoLine, [_line_values(c, promo.pk) for c in added], actor=actor, reason=reason, now=now)
 
