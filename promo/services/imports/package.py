@@ -209,6 +209,9 @@ class SheetStats:
     # (row, 0-based column) of formula cells without a calculated value (a file written by a
     # script: openpyxl writes <f>H2*0.8</f><v/>); both engines read them as empty.
     formulas: set[tuple[int, int]] = field(default_factory=set)
+    # Merged ranges spanning more than one row, as (first row, last row, first 0-based column,
+    # last 0-based column): only the first row holds the value, the rows below show it too.
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     text_bytes: int = 0  # the text of its cells, shared strings expanded (an upper bound)
 
     @property
@@ -421,6 +424,8 @@ class _SheetScan:
         rb'<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*'
         rb'(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>')
 
+    _MERGED = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref=["\']([A-Za-z]{1,3})(\d{1,7}):([A-Za-z]{1,3})(\d{1,7})["\']')
+
     def __init__(self, part: str):
         self.stats = SheetStats(part=part)
         self.tail = b""
@@ -461,6 +466,12 @@ class _SheetScan:
                 if ref is not None:
                     stats.errors[(int(ref.group(2)), column_index(ref.group(1).decode()) - 1)] = \
                         text.decode("utf-8", "replace").strip()
+        if b"mergeCell" in buf:
+            for first_col, first_row, last_col, last_row in self._MERGED.findall(buf):
+                top, bottom = sorted((int(first_row), int(last_row)))
+                if top < bottom and len(stats.merged) < MAX_ERROR_CELLS:
+                    left, right = sorted((column_index(first_col.decode()) - 1, column_index(last_col.decode()) - 1))
+                    stats.merged.append((top, bottom, left, right))
         if (b"<f" in buf or b":f" in buf) and len(stats.formulas) < MAX_ERROR_CELLS:
             for attrs in self._BARE_FORMULA.findall(buf):
                 ref = self._REF.search(attrs)
