@@ -4,7 +4,7 @@ Each lists its worksheets as ``sheets`` [(name, state)] and ``rows(name)`` yield
 values, formats) for every row that holds a value, in sheet order: row numbers are exactly
 Excel's, blank rows are skipped (a sheet formatted down to row 1,048,576 costs nothing), values
 are padded to column A; ``formats`` are the cells' number formats, or None when the engine cannot
-see them. A cell merged over several rows reads the same in each of them (:func:`merged_filled`):
+see them. A cell merged over several rows reads the same in each of them (``layout.merged_filled``):
 a promo name merged over its rows names every row, as the supplier sees it.
 
 - ``calamine``: python-calamine in its memory-limited child process (sandbox.py). calamine reads
@@ -26,11 +26,11 @@ from pathlib import Path
 
 from django.conf import settings
 
+from promo.services.imports.layout import column_letters, merged_filled
 from promo.services.imports.package import (
     EXCEL_MAX_ROWS,
     Survey,
     check_file,
-    column_letters,
     survey,
     unreadable,
 )
@@ -172,44 +172,6 @@ class CalamineEngine:
 
     def close(self) -> None:
         self.box.close()
-
-
-def merged_filled(rows: Iterator[tuple[int, tuple, tuple | None]], stats) -> Iterator[tuple[int, tuple, tuple | None]]:
-    """``rows`` with the cells of a merged range (``SheetStats.merged``) below its first row
-    holding what that row holds in the range's columns (value and number format): Excel shows
-    a merged cell's value over the whole range, the file keeps it in the first row only. Blank
-    rows stay skipped; a row that is not blank only because of a merge does not appear."""
-    ranges = sorted(stats.merged) if stats is not None else []
-    if not ranges:
-        yield from rows
-        return
-    pending = 0  # ranges[pending:] start below the rows seen
-    active: list[tuple[int, int, int, list, list | None]] = []  # (last row, left, right, values, formats)
-    for number, values, formats in rows:
-        while pending < len(ranges) and ranges[pending][0] < number:
-            pending += 1  # the first row of this range holds nothing: nothing to show below it
-        active = [item for item in active if item[0] >= number]
-        if active:
-            values, formats = list(values), None if formats is None else list(formats)
-            for _last, left, right, top_values, top_formats in active:
-                if len(values) <= right:
-                    values.extend([None] * (right + 1 - len(values)))
-                    if formats is not None:
-                        formats.extend([None] * (right + 1 - len(formats)))
-                for index in range(left, right + 1):
-                    if (values[index] is None or values[index] == "") and top_values[index - left] is not None:
-                        values[index] = top_values[index - left]
-                        if formats is not None and top_formats is not None:
-                            formats[index] = top_formats[index - left]
-            values, formats = tuple(values), None if formats is None else tuple(formats)
-        while pending < len(ranges) and ranges[pending][0] == number:
-            top, last, left, right = ranges[pending]
-            pending += 1
-            cells = [values[index] if index < len(values) else None for index in range(left, right + 1)]
-            shapes = (None if formats is None else
-                      [formats[index] if index < len(formats) else None for index in range(left, right + 1)])
-            active.append((last, left, right, cells, shapes))
-        yield number, values, formats
 
 
 def _formula_rows(stats) -> dict[int, list[int]]:

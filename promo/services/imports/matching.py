@@ -4,8 +4,8 @@ mechanic kind, period and name (after folding) as a not-final promo is its next 
 
 A group of rows without a promo name is named from its supplier, mechanic and dates
 (``SheetValidator._unnamed``), so it matches only a promo that was itself uploaded without a
-name: never a promo somebody named (rows under a merged name cell must not cut a named promo
-down to their few lines). Such a match changes a promo the uploader did not name, so the
+name: never a promo somebody named (rows whose name cell was left empty must not cut a named
+promo down to their few lines; a name merged down the rows names each of them, ``layout``). Such a match changes a promo the uploader did not name, so the
 upload stops at a preview (:mod:`promo.services.imports.plan`)."""
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ from xml.etree import ElementTree
 
 from django.conf import settings
 
+from promo.services.imports.layout import column_index, scan_layout
 from promo.services.imports.problems import FileProblem, Problem
 from promo.services.imports.sheet_rows import rows_with_data
 
@@ -212,6 +213,7 @@ class SheetStats:
     # Merged ranges spanning more than one row, as (first row, last row, first 0-based column,
     # last 0-based column): only the first row holds the value, the rows below show it too.
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    hidden_rows: set[int] = field(default_factory=set)  # rows hidden by hand or by a filter
     text_bytes: int = 0  # the text of its cells, shared strings expanded (an upper bound)
 
     @property
@@ -424,8 +426,6 @@ class _SheetScan:
         rb'<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*'
         rb'(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>')
 
-    _MERGED = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref=["\']([A-Za-z]{1,3})(\d{1,7}):([A-Za-z]{1,3})(\d{1,7})["\']')
-
     def __init__(self, part: str):
         self.stats = SheetStats(part=part)
         self.tail = b""
@@ -466,31 +466,10 @@ class _SheetScan:
                 if ref is not None:
                     stats.errors[(int(ref.group(2)), column_index(ref.group(1).decode()) - 1)] = \
                         text.decode("utf-8", "replace").strip()
-        if b"mergeCell" in buf:
-            for first_col, first_row, last_col, last_row in self._MERGED.findall(buf):
-                top, bottom = sorted((int(first_row), int(last_row)))
-                if top < bottom and len(stats.merged) < MAX_ERROR_CELLS:
-                    left, right = sorted((column_index(first_col.decode()) - 1, column_index(last_col.decode()) - 1))
-                    stats.merged.append((top, bottom, left, right))
+        scan_layout(stats, buf)  # merged ranges, hidden rows
         if (b"<f" in buf or b":f" in buf) and len(stats.formulas) < MAX_ERROR_CELLS:
             for attrs in self._BARE_FORMULA.findall(buf):
                 ref = self._REF.search(attrs)
                 if ref is not None and b't="str"' not in attrs and b"t='str'" not in attrs:
                     stats.formulas.add((int(ref.group(2)), column_index(ref.group(1).decode()) - 1))
 
-
-def column_index(letters: str) -> int:
-    """1-based column number of "A", "Z", "AA", "XFD"."""
-    number = 0
-    for char in letters.upper():
-        number = number * 26 + ord(char) - 64
-    return number
-
-
-def column_letters(number: int) -> str:
-    """"A" for 1, "AA" for 27."""
-    letters = ""
-    while number > 0:
-        number, remainder = divmod(number - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters

@@ -147,6 +147,10 @@ MESSAGES: dict[str, Any] = {
         "Загружен лист «{read}». Скрытый лист «{sheet}» тоже содержит таблицу акций, но скрытые "
         "листы не загружаются: если нужны акции оттуда, перенесите их на видимый лист."
     ),
+    "rows_hidden_loaded": _(
+        "Скрытые в файле строки (вручную или фильтром) загружены, как и видимые: {rows}. Если их "
+        "загружать не нужно, удалите эти строки из файла и загрузите его снова."
+    ),
     "duplicate_merged": _("Строка повторяет строку {other_row} и объединена с ней."),
     "name_cut_at_tills": _(
         "Название акции длиннее {max} знаков ({length}): в кассы (S-Market, Set Retail 10) уйдёт "
@@ -190,7 +194,7 @@ ERROR_CODES = frozenset({
 })
 WARNING_CODES = frozenset({"duplicate_merged", "name_mismatch", "regular_price_mismatch", "overlap",
                            "margin_below_floor", "sheet_hidden_skipped", "template_example_skipped",
-                           "name_cut_at_tills"})
+                           "name_cut_at_tills", "rows_hidden_loaded"})
 SERVICE_CODES = frozenset({"end_not_later"})
 # The params that are numbers, per code, and how the reader's language writes them (at display
 # time): money with two decimals (199,90 ₽ / 199.90 ₽); a line's discount or compensation as the
@@ -317,7 +321,8 @@ def _display(value: Any) -> str:
     if isinstance(value, Decimal | float) and Decimal(str(value)).is_finite():
         return format(Decimal(str(value)).normalize(), "f").replace(".", get_format("DECIMAL_SEPARATOR"))
     if isinstance(value, list | tuple | set | frozenset):
-        return ", ".join(f"«{_display(item)}»" for item in value)
+        # Texts (sheets, columns) in quotes; numbers (rows) as they are.
+        return ", ".join(str(item) if isinstance(item, int) else f"«{_display(item)}»" for item in value)
     return str(value)
 
 

@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 
 from promo.models import PromoEvent
 from promo.selectors import promo_history

@@ -1,8 +1,14 @@
-"""A cell merged over several rows reads, for the supplier, as the same value on each of them:
+"""What Excel shows of a sheet beyond its cells' values.
+
+A cell merged over several rows reads, for the supplier, as the same value on each of them:
 a promo name merged down the rows of its products names every row, so the rows stay one promo
 (before, only the first row carried the name and the others became a promo of their own, named
 after the supplier and dates, without a word). The error workbook carries the value on every
-row too, so the marked file can be fixed and uploaded again."""
+row too, so the marked file can be fixed and uploaded again.
+
+A row hidden by hand or by a filter is loaded like the others (it is still the supplier's row),
+and the upload says which ones were hidden: before, nothing told a supplier who had filtered the
+sheet down to one promo that every other row went in too."""
 
 from datetime import date
 from io import BytesIO
@@ -28,9 +34,9 @@ def frozen_today():
         yield
 
 
-def merged_sheet(rows: list[dict], merges: list[str]) -> bytes:
-    """The rows under a title row, with ``merges`` (Excel ranges) merged: the value stays in
-    the range's first cell only, as Excel keeps it."""
+def merged_sheet(rows: list[dict], merges: list[str] = (), hidden: list[int] = ()) -> bytes:
+    """The rows under a title row, with ``merges`` (Excel ranges) merged (the value stays in
+    the range's first cell only, as Excel keeps it) and the sheet rows ``hidden`` hidden."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Акции"
@@ -40,6 +46,8 @@ def merged_sheet(rows: list[dict], merges: list[str]) -> bytes:
         sheet.append([row.get(title) for title in HEADER])
     for ref in merges:
         sheet.merge_cells(ref)
+    for number in hidden:
+        sheet.row_dimensions[number].hidden = True
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -90,3 +98,31 @@ def test_the_error_workbook_carries_a_merged_value_on_every_row(demo_user, setti
 
     # then each of the three rows carries the promo name, so the fixed file reads the same
     assert [marked["Акции"][f"A{row}"].value for row in (3, 4, 5)] == [NAME, NAME, NAME]
+
+
+@pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
+def test_hidden_rows_are_loaded_and_the_upload_names_them(demo_user, settings, engine):
+    # given: four rows (sheet rows 3-6); rows 4 and 6 hidden, as a filter leaves them, and the
+    # title row above the header hidden too
+    settings.PROMO_IMPORT_ENGINE = engine
+    rows = [line(p, **{"Название акции": NAME}) for p in products(4)]
+
+    # when s001 uploads it
+    upload, result = submit(demo_user("s001"), merged_sheet(rows, hidden=[1, 4, 6]))
+
+    # then: all four lines are loaded, with one warning on the file naming the hidden data rows
+    assert result.ok, result.errors
+    assert upload.promos.get().lines.count() == 4
+    assert [(w["row"], w["code"]) for w in result.warnings] == [(0, "rows_hidden_loaded")]
+    assert result.warnings[0]["message"] == (
+        "Скрытые в файле строки (вручную или фильтром) загружены, как и видимые: 4, 6. Если их "
+        "загружать не нужно, удалите эти строки из файла и загрузите его снова.")
+
+
+def test_a_sheet_without_hidden_rows_gets_no_such_warning(demo_user):
+    # given: the same rows, nothing hidden
+    rows = [line(p, **{"Название акции": NAME}) for p in products(2)]
+    # when uploaded
+    _upload, result = submit(demo_user("s001"), merged_sheet(rows))
+    # then: no warning at all
+    assert result.ok and result.warnings == []
