@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from promo.models import Promo
@@ -74,3 +75,31 @@ def match_revisions(promos: list[PromoCandidate], *, lock: bool = False) -> dict
             taken.add(chosen.pk)
             matches[index] = chosen
     return matches
+
+
+def moved_periods(promos: list[PromoCandidate], matches: dict[int, Promo]) -> dict[int, list[Promo]]:
+    """The named candidates that make a new promo while a not-final promo of the same supplier,
+    name (after folding) and mechanic kind runs over other, overlapping days: the sheet moved
+    that promo's dates. A period is part of what a promo is, so the sheet cannot move it: the
+    rows become a new promo and the other one stays; the supplier is told (``period_changed``).
+    One query. ``{candidate index: [those promos, oldest first]}``."""
+    new = [(index, candidate) for index, candidate in enumerate(promos) if index not in matches and candidate.named]
+    if not new:
+        return {}
+    existing = (
+        Promo.objects.filter(supplier_id__in={c.supplier_id for _index, c in new},
+                             start__lte=max(c.end for _index, c in new), end__gte=min(c.start for _index, c in new))
+        .exclude(status__in=Promo.Status.final()).exclude(pk__in=[promo.pk for promo in matches.values()])
+        .only("name", "supplier_id", "mechanic", "start", "end").order_by("pk")
+    )
+    by_key: dict[tuple, list[Promo]] = defaultdict(list)
+    for promo in existing:
+        by_key[(promo.supplier_id, promo.mechanic, fold_name(promo.name))].append(promo)
+    found = {}
+    for index, candidate in new:
+        others = [promo for promo in by_key.get((candidate.supplier_id, candidate.mechanic, fold_name(candidate.name)), ())
+                  if promo.start <= candidate.end and promo.end >= candidate.start
+                  and (promo.start, promo.end) != (candidate.start, candidate.end)]
+        if others:
+            found[index] = others
+    return found

@@ -151,6 +151,11 @@ MESSAGES: dict[str, Any] = {
         "Скрытые в файле строки (вручную или фильтром) загружены, как и видимые: {rows}. Если их "
         "загружать не нужно, удалите эти строки из файла и загрузите его снова."
     ),
+    "period_changed": _(
+        "Акция «{name}» уже есть на другие даты: {promo} ({start} – {end}). Повторная загрузка не "
+        "меняет даты акции: эти строки станут новым промо, а {promo} останется как было. Если оно "
+        "больше не нужно, отзовите его (или попросите отмену, если оно уже согласовано)."
+    ),
     "duplicate_merged": _("Строка повторяет строку {other_row} и объединена с ней."),
     "name_cut_at_tills": _(
         "Название акции длиннее {max} знаков ({length}): в кассы (S-Market, Set Retail 10) уйдёт "
@@ -194,7 +199,7 @@ ERROR_CODES = frozenset({
 })
 WARNING_CODES = frozenset({"duplicate_merged", "name_mismatch", "regular_price_mismatch", "overlap",
                            "margin_below_floor", "sheet_hidden_skipped", "template_example_skipped",
-                           "name_cut_at_tills", "rows_hidden_loaded"})
+                           "name_cut_at_tills", "rows_hidden_loaded", "period_changed"})
 SERVICE_CODES = frozenset({"end_not_later"})
 # The params that are numbers, per code, and how the reader's language writes them (at display
 # time): money with two decimals (199,90 ₽ / 199.90 ₽); a line's discount or compensation as the
