@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from promo.changes import LINE_ADDED, LINE_REMOVED, ChangeFormatter, payload_changes
 from promo.models import Promo, PromoEvent, PromoLine, PromoUpload, SupplierRequest
+from promo.services.imports.reasons import event_reason
 from suppliers.models import Product
 from suppliers.querysets import DECIDE, VIEW
 from suppliers.roles import is_category_manager, is_marketer, is_staff_role, is_supplier_user
@@ -233,7 +234,7 @@ def promo_history(*, promo: Promo, user) -> list[dict]:
         summary = f"{event.get_kind_display()}: {status_move}" if status_move else event.get_kind_display()
         summary = deadline_summary(event, formatter) or summary
         entry = _entry(kind=event.kind, kind_display=event.get_kind_display(), actor=event.actor,
-                       when=event.created_at, reason=event.reason, internal=event.internal, event=event,
+                       when=event.created_at, reason=event_reason(event), internal=event.internal, event=event,
                        summary=summary)
         entries.append(entry)
         if event.kind != PromoEvent.Kind.COMMENT_ADDED:

@@ -33,7 +33,6 @@ from django.utils.translation import gettext_lazy as _
 
 from promo.changes import money_text, percent_text
 from promo.mechanics import plain_decimal
-from promo.payload_wording import payload_text
 
 MESSAGES: dict[str, Any] = {
     # Errors about the file as a whole (row 0) or its header row.
@@ -464,21 +463,6 @@ def problem_record(problem: Problem) -> dict:
 def problem_from_record(record: dict) -> Problem:
     return Problem(record.get("code", ""), record.get("row", 0), record.get("column", ""),
                    params=record.get("params") or {})
-
-
-def event_reason(event) -> str:
-    """A ``PromoEvent``'s reason for its reader, in the active language. An upload's refusal is
-    worded again from the problem it stored (``payload["problem"]``, :func:`problem_record`):
-    its ``reason`` holds the text in the uploader's language, which a supplier reading Russian
-    used to get in English. Another app's reason stored as data (``payload["reason_message"]``:
-    an export's Set Retail delivery) is worded by that app (promo.payload_wording). Other
-    reasons are what a person typed, shown as typed."""
-    payload = event.payload if isinstance(event.payload, dict) else {}
-    record = payload.get("problem")
-    if isinstance(record, dict):
-        return problem_from_record(record).message
-    worded = payload.get("reason_message")
-    return payload_text(worded) if isinstance(worded, dict) else event.reason
 
 
 def stored_problems(records: list[dict]) -> list[dict]:

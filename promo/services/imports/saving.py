@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models.deletion import Collector
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_update_with_history
 
@@ -30,6 +29,7 @@ from promo.services.events import event_record
 from promo.services.imports.leases import lock_claimed
 from promo.services.imports.plan import ImportPlan, RevisionPlan, plan_build
 from promo.services.imports.problems import problem_record
+from promo.services.imports.reasons import corrected_upload_reason
 from promo.services.imports.validation import LineCandidate, PromoCandidate, Validation, match_revisions
 from promo.services.revisions import revision_record
 from promo.services.workflow import back_to_approval, reset_decisions
@@ -168,7 +168,7 @@ def _revise(*, plan: RevisionPlan, upload: PromoUpload, actor, now) -> dict | No
     # New terms need a decision again (the workflow kernel's rule, as for a point correction).
     reset_decisions(changed)
 
-    reason = _("Исправленная загрузка № %(upload)s") % {"upload": upload.pk}
+    reason = corrected_upload_reason(upload.pk)
     if changed:
         bulk_update_with_history(
             changed, PromoLine, [*LINE_TERMS, "decision", "decision_reason", "below_floor", "decided_by",

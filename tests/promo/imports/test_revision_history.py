@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from promo.models import PromoEvent
 from promo.selectors import promo_history
@@ -54,3 +55,22 @@ def test_a_corrected_sheet_uploaded_seconds_after_the_first_shows_its_added_line
     assert (items[3].article, "—", "строка добавлена") in rows
     # and the lines of the first upload are not shown as added to it
     assert not any(title in (items[0].article, items[1].article) for title, _old, _new in rows)
+
+
+def test_a_corrected_uploads_revision_is_worded_in_the_readers_language(demo_user):
+    # given: a promo revised by a corrected sheet uploaded by a supplier reading Russian
+    s001 = demo_user("s001")
+    items = list(Product.objects.filter(supplier__code="S001").order_by("article")[:2])
+    first, _result = submit(s001, [line(p) for p in items], "first.xlsx")
+    corrected, result = submit(s001, [line(items[0], **{"Скидка, %": 35}), line(items[1])], "corrected.xlsx")
+    assert result.ok and result.revisions
+    promo = first.promos.get()
+
+    def reason(language):
+        with translation.override(language):
+            [entry] = [e for e in promo_history(promo=promo, user=s001) if e["kind"] == PromoEvent.Kind.REVISION_CREATED]
+            return entry["reason"]
+
+    # then: each reader reads why the revision came, in their own language
+    assert reason("ru") == f"Исправленная загрузка № {corrected.pk}"
+    assert reason("en") == f"Corrected upload No. {corrected.pk}"
