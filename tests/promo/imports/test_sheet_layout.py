@@ -126,3 +126,30 @@ def test_a_sheet_without_hidden_rows_gets_no_such_warning(demo_user):
     _upload, result = submit(demo_user("s001"), merged_sheet(rows))
     # then: no warning at all
     assert result.ok and result.warnings == []
+
+
+def test_a_two_row_header_with_titles_merged_down_is_read(demo_user):
+    # given: a header over two rows, as suppliers draw it: «Товар» over «Артикул» and «Штрихкод»
+    # (row 2), every other title merged down rows 1-2
+    book = openpyxl.Workbook()
+    sheet = book.active
+    product_columns = ("Артикул", "Штрихкод")
+    sheet.append([("Товар" if title == "Артикул" else None) if title in product_columns else title
+                  for title in HEADER])
+    sheet.append([title if title in product_columns else None for title in HEADER])
+    for index, title in enumerate(HEADER, start=1):
+        letter = openpyxl.utils.get_column_letter(index)
+        if title not in product_columns:
+            sheet.merge_cells(f"{letter}1:{letter}2")
+    for p in products(2):
+        row = line(p, **{"Название акции": NAME})
+        sheet.append([row.get(title) for title in HEADER])
+    buffer = BytesIO()
+    book.save(buffer)
+
+    # when s001 uploads it
+    upload, result = submit(demo_user("s001"), buffer.getvalue())
+
+    # then: the header is found on row 2, and both rows are loaded
+    assert result.ok, result.errors
+    assert upload.promos.get().lines.count() == 2
