@@ -368,3 +368,19 @@ def test_a_row_lists_its_errors_in_the_same_order_on_the_page_and_in_the_error_w
     percent = {"ru": "Укажите процент числом, например 15 или 15,5.",
                "en": "Enter the percentage as a number, e.g. 15 or 15.5."}[language]
     assert html.count(percent) == 2 and "199" not in html
+
+
+def test_the_history_counts_each_uploads_warnings_next_to_its_errors(client_for):
+    # given: an upload imported with a warning (the product's name differs from the catalogue)
+    client = client_for("s001")
+    product = products("S001", 1)[0]
+    post_sheet(client, [line(product, **{"Наименование": "Совсем другой товар"})])
+    upload = PromoUpload.objects.get()
+    assert upload.status == PromoUpload.Status.IMPORTED and len(upload.warnings) == 1
+
+    # when the supplier reads the history
+    html = client.get(reverse("promo:upload_list")).content.decode()
+
+    # then the row says there is a warning to read (before, only errors were counted)
+    assert ">Предупреждений<" in html
+    assert '<td class="num" data-warnings><span class="warn">1</span></td>' in html
