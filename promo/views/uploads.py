@@ -25,6 +25,7 @@ from django.views.generic import ListView
 
 from config.parsing import parse_id
 from config.views import FormPostMixin
+from promo.changes import field_label
 from promo.forms.uploads import UploadConfirmForm, UploadForm
 from promo.models import Promo, PromoUpload
 from promo.services.actions import bulk_offers
@@ -95,8 +96,13 @@ def upload_context(upload: PromoUpload, user, *, refusal: str = "") -> dict:
     offers = bulk_offers(user, promos, timezone.localdate()) if promos else {}
     for promo in promos:
         promo.bulk_actions = offers.get(promo.pk, set())
+    made = summary.get("revised", {})  # uploads saved before it was kept: no number, no terms
     for promo in promos:
         promo.revision_diff = revised.get(promo.code)
+        if promo.revision_diff is not None:
+            facts = made.get(promo.code, {})
+            promo.revision_made = facts.get("revision")
+            promo.revision_terms = ", ".join(field_label(name) for name in facts.get("terms", []))
     created = set(summary.get("created", []))
     context.update({
         # «Отправить все на согласование»: the promos this upload created that the user may submit.

@@ -247,12 +247,17 @@ def upload_save(*, upload: PromoUpload, actor, validation: Validation, dry_run: 
 
         created = _create_promos(candidates=plan.created, upload=upload, actor=actor, now=now, advance=advance)
         revisions = []
+        # What the upload's page says of each promo revised: the revision it made and the
+        # promo's terms it changed (the counts above say nothing of a new targeting).
+        revised = {}
         touched = list(created)
         for revision in plan.revisions:
             counts = _revise(plan=revision, upload=upload, actor=actor, now=now)
             touched.append(revision.promo)
             if counts is not None:
                 revisions.append({"promo": revision.promo.code, **counts})
+                revised[revision.promo.code] = {"revision": revision.promo.revision,
+                                                "terms": sorted(revision.diff["terms"])}
             advance(len(revision.candidate.lines))
         # The new promos cannot be linked to the upload yet: their links go in with COPY (the
         # m2m ``add`` builds one INSERT of 10,000 rows in Python); the revised ones are added.
@@ -264,8 +269,8 @@ def upload_save(*, upload: PromoUpload, actor, validation: Validation, dry_run: 
         warnings = [problem_record(problem) for problem in validation.warnings]
         summary = {
             "rows": validation.rows, "lines": validation.lines, "promos": len(touched),
-            "created": [promo.code for promo in created], "revisions": revisions, "sheet": sheet_title,
-            "errors": 0, "warnings": len(warnings),
+            "created": [promo.code for promo in created], "revisions": revisions, "revised": revised,
+            "sheet": sheet_title, "errors": 0, "warnings": len(warnings),
         }
         upload.status = PromoUpload.Status.IMPORTED
         upload.lease_until = None

@@ -384,3 +384,31 @@ def test_the_history_counts_each_uploads_warnings_next_to_its_errors(client_for)
     # then the row says there is a warning to read (before, only errors were counted)
     assert ">Предупреждений<" in html
     assert '<td class="num" data-warnings><span class="warn">1</span></td>' in html
+
+
+def test_an_uploads_page_names_the_revision_it_made_and_the_terms_it_changed(client_for):
+    # given: a promo uploaded by s001, then corrected twice: first its targeting (to one region),
+    # then one discount
+    from branches.models import Region
+
+    client = client_for("s001")
+    items = products("S001", 2)
+    region = Region.objects.order_by("name").first()
+    post_sheet(client, [line(p) for p in items])
+    post_sheet(client, [line(p, **{"Филиалы": region.name}) for p in items])
+    post_sheet(client, [line(items[0], **{"Филиалы": region.name, "Скидка, %": 30}),
+                        line(items[1], **{"Филиалы": region.name})])
+    first, targeting, discount = PromoUpload.objects.order_by("pk")
+    assert discount.promos.get().revision == 3
+
+    # when the supplier opens the page of the targeting correction
+    html = client.get(targeting.get_absolute_url()).content.decode()
+
+    # then it names the revision it made (2, not the promo's current 3) and the changed targeting,
+    # which no line count shows
+    assert "ревизия 2: добавлено 0, удалено 0, изменено 0; изменены условия: филиалы" in html
+    assert "ревизия 3" not in html
+    # and in English as well
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = client.get(targeting.get_absolute_url()).content.decode()
+    assert "revision 2: 0 added, 0 removed, 0 changed; terms changed: branches" in english
