@@ -149,9 +149,21 @@ class UploadCreateView(UploaderRequiredMixin, View):
 
     def render(self, form, *, status: int = 200, preview=None):
         return render(self.request, self.template_name, {
-            "form": form, "preview": preview,
+            "form": form, "preview": preview, "preview_revisions": _dry_run_revisions(preview),
             "recent": uploads_for(self.request.user, lists=True).order_by("-created_at", "-pk")[:5],
         }, status=status)
+
+
+def _dry_run_revisions(result) -> list[dict]:
+    """A dry run's revisions with the names of the promo terms each changes (a new targeting
+    shows in no line count): from the save's facts, or from a preview's diff."""
+    if result is None:
+        return []
+    rows = []
+    for row in result.revisions:
+        names = result.revised.get(row["promo"], {}).get("terms") or sorted((row.get("diff") or {}).get("terms") or {})
+        rows.append({**row, "terms": ", ".join(field_label(name) for name in names)})
+    return rows
 
 
 class UploadListView(UploaderRequiredMixin, ListView):

@@ -14,7 +14,7 @@ confirmed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models.deletion import Collector
@@ -69,6 +69,8 @@ class Saved:
 
     promos: int
     revisions: list[dict]
+    # {promo code: {"revision": the number made, "terms": names of the promo's terms changed}}
+    revised: dict = field(default_factory=dict)
 
 
 def earlier_import(upload: PromoUpload) -> PromoUpload | None:
@@ -290,4 +292,4 @@ def upload_save(*, upload: PromoUpload, actor, validation: Validation, dry_run: 
                 },
                 notify=True,
             )
-        return Saved(promos=len(touched), revisions=revisions)
+        return Saved(promos=len(touched), revisions=revisions, revised=revised)

@@ -412,3 +412,23 @@ def test_an_uploads_page_names_the_revision_it_made_and_the_terms_it_changed(cli
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     english = client.get(targeting.get_absolute_url()).content.decode()
     assert "revision 2: 0 added, 0 removed, 0 changed; terms changed: branches" in english
+
+
+def test_a_dry_run_says_which_promo_terms_a_correction_would_change(client_for):
+    # given: a promo uploaded by s001 for the whole chain
+    from branches.models import Region
+
+    client = client_for("s001")
+    items = products("S001", 2)
+    region = Region.objects.order_by("name").first()
+    post_sheet(client, [line(p) for p in items])
+
+    # when the supplier checks (saving nothing) a correction moving it to one region
+    html = post_sheet(client, [line(p, **{"Филиалы": region.name}) for p in items],
+                      dry_run="on").content.decode()
+
+    # then the check says the branches would change, which no line count shows
+    promo = Promo.objects.get()
+    assert f"{promo.code}: будет новая ревизия (добавлено 0, удалено 0, изменено 0); изменены условия: филиалы" in html
+    # and nothing changed
+    assert (promo.revision, promo.targeting["chain"]) == (1, True)
