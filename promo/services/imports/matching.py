@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from branches.targeting import Targeting
 from promo.models import Promo
 
 if TYPE_CHECKING:
@@ -41,7 +42,8 @@ def same_name(written: str, catalogue: str) -> bool:
 
 def match_revisions(promos: list[PromoCandidate], *, lock: bool = False) -> dict[int, Promo]:
     """Which candidates are corrected re-uploads of a not-final promo of the same supplier:
-    same name (after folding), mechanic kind and period. An unnamed candidate carries the name
+    same name (after folding), mechanic kind and period; of two such promos, the one with the
+    candidate's branches. An unnamed candidate carries the name
     made for it, so it matches only a promo that was uploaded unnamed too, never a named one.
     Each existing promo is matched once (the newest first). ``lock`` takes row locks (inside the saving
     transaction, in primary-key order) so two uploads cannot revise the same promo at once."""
@@ -64,17 +66,22 @@ def match_revisions(promos: list[PromoCandidate], *, lock: bool = False) -> dict
         return {}
     taken: set[int] = set()
     matches: dict[int, Promo] = {}
-    for index, candidate in enumerate(promos):
-        options = [p for p in by_period.get((candidate.supplier_id, candidate.mechanic, candidate.start,
-                                             candidate.end), []) if p.pk not in taken]
-        if not options:
-            continue
-        wanted = fold_name(candidate.name)
-        chosen = next((p for p in options if fold_name(p.name) == wanted), None)
-        if chosen is not None:
-            taken.add(chosen.pk)
-            matches[index] = chosen
-    return matches
+    # Two promos may share a name and a period with other branches («Июль» in two regions): a
+    # candidate revises the one with its own branches first, so a sheet of one region never
+    # rewrites the other region's promo; only then, the newest of its name.
+    for same_branches in (True, False):
+        for index, candidate in enumerate(promos):
+            if index in matches:
+                continue
+            wanted, rules = fold_name(candidate.name), Targeting.from_json(candidate.targeting)
+            chosen = next((p for p in by_period.get((candidate.supplier_id, candidate.mechanic, candidate.start,
+                                                     candidate.end), [])
+                           if p.pk not in taken and fold_name(p.name) == wanted
+                           and (not same_branches or Targeting.from_json(p.targeting) == rules)), None)
+            if chosen is not None:
+                taken.add(chosen.pk)
+                matches[index] = chosen
+    return dict(sorted(matches.items()))
 
 
 def moved_periods(promos: list[PromoCandidate], matches: dict[int, Promo]) -> dict[int, list[Promo]]:
