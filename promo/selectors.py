@@ -171,6 +171,37 @@ def deadline_summary(event: PromoEvent, formatter: ChangeFormatter | None = None
         "kind": event.get_kind_display(), "date": formatter.value("date", day), "revision": revision}
 
 
+def upload_summary(event: PromoEvent, promo: Promo, uploads: dict[int, PromoUpload]) -> str:
+    """An import's entry in a promo's history: which upload it was and what it did to this
+    promo, as the upload's page says it («Файл загружен: № 12 «july.xlsx», ревизия 2»; «создано
+    промо», «без изменений»); "" for another kind. Read from the upload's stored summary
+    (``uploads``: the imports' uploads by pk, :func:`_imported_uploads`)."""
+    upload = uploads.get(event.upload_id) if event.kind == PromoEvent.Kind.UPLOAD_IMPORTED else None
+    if upload is None:
+        return ""
+    summary = upload.summary if isinstance(upload.summary, dict) else {}
+    revised = summary.get("revised") if isinstance(summary.get("revised"), dict) else {}
+    if promo.code in (summary.get("created") or []):
+        outcome = _("создано промо")
+    elif isinstance(made := revised.get(promo.code), dict) and made.get("revision"):
+        outcome = _("ревизия %(revision)s") % {"revision": made["revision"]}
+    elif any(isinstance(r, dict) and r.get("promo") == promo.code for r in summary.get("revisions") or []):
+        outcome = _("новая ревизия")
+    else:
+        outcome = _("без изменений")
+    return _("%(kind)s: № %(number)s «%(name)s», %(outcome)s") % {
+        "kind": event.get_kind_display(), "number": upload.pk, "name": upload.original_name, "outcome": outcome}
+
+
+def _imported_uploads(events: list[PromoEvent]) -> dict[int, PromoUpload]:
+    """The uploads of the import events, with only what their history entry shows (one query;
+    never a refused sheet's stored problems)."""
+    ids = {event.upload_id for event in events if event.kind == PromoEvent.Kind.UPLOAD_IMPORTED and event.upload_id}
+    if not ids:
+        return {}
+    return PromoUpload.objects.only("pk", "original_name", "summary").in_bulk(ids)
+
+
 def promo_history(*, promo: Promo, user) -> list[dict]:
     """One timeline of a promo, oldest first: its events (uploads, revisions, decisions,
     corrections, comments, requests) and the field changes simple-history recorded for the
@@ -191,6 +222,7 @@ def promo_history(*, promo: Promo, user) -> list[dict]:
     )
     if not staff:
         events = [event for event in events if not event.internal]
+    uploads = _imported_uploads(events)
     promo_records = list(Promo.history.filter(id=promo.pk).select_related("history_user")
                          .order_by("history_date", "history_id"))
     line_records = list(PromoLine.history.filter(promo_id=promo.pk).select_related("history_user")
@@ -232,7 +264,7 @@ def promo_history(*, promo: Promo, user) -> list[dict]:
         if event.from_status and event.to_status and event.from_status != event.to_status:
             status_move = f"{formatter.value('status', event.from_status)} → {formatter.value('status', event.to_status)}"
         summary = f"{event.get_kind_display()}: {status_move}" if status_move else event.get_kind_display()
-        summary = deadline_summary(event, formatter) or summary
+        summary = deadline_summary(event, formatter) or upload_summary(event, promo, uploads) or summary
         entry = _entry(kind=event.kind, kind_display=event.get_kind_display(), actor=event.actor,
                        when=event.created_at, reason=event_reason(event), internal=event.internal, event=event,
                        summary=summary)

@@ -74,3 +74,26 @@ def test_a_corrected_uploads_revision_is_worded_in_the_readers_language(demo_use
     # then: each reader reads why the revision came, in their own language
     assert reason("ru") == f"Исправленная загрузка № {corrected.pk}"
     assert reason("en") == f"Corrected upload No. {corrected.pk}"
+
+
+def test_each_upload_in_a_promos_history_says_which_file_it_was_and_what_it_did_to_the_promo(demo_user):
+    # given: a promo uploaded, corrected by a second sheet, then sent again unchanged
+    s001 = demo_user("s001")
+    items = list(Product.objects.filter(supplier__code="S001").order_by("article")[:2])
+    first, _result = submit(s001, [line(p) for p in items], "first.xlsx")
+    corrected, result = submit(s001, [line(items[0], **{"Скидка, %": 35}), line(items[1])], "corrected.xlsx")
+    assert result.ok and result.revisions
+    again, result = submit(s001, [line(items[0], **{"Скидка, %": 35}), line(items[1])], "again.xlsx")
+    assert result.ok and not result.revisions
+    promo = first.promos.get()
+
+    def uploads(language):
+        with translation.override(language):
+            return [e["summary"] for e in promo_history(promo=promo, user=s001)
+                    if e["kind"] == PromoEvent.Kind.UPLOAD_IMPORTED]
+
+    # then: each import names its upload and what it did to this promo, in the reader's language
+    assert uploads("ru") == [f"Файл загружен: № {first.pk} «first.xlsx», создано промо",
+                             f"Файл загружен: № {corrected.pk} «corrected.xlsx», ревизия 2",
+                             f"Файл загружен: № {again.pk} «again.xlsx», без изменений"]
+    assert uploads("en")[1] == f"File uploaded: No. {corrected.pk} «corrected.xlsx», revision 2"
