@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
+from config.pagination import PageInRangeMixin
 from config.parsing import parse_id
 from config.views import FormPostMixin
 from promo.forms.uploads import UploadConfirmForm, UploadForm
@@ -148,7 +149,7 @@ class UploadCreateView(UploaderRequiredMixin, View):
         }, status=status)
 
 
-class UploadListView(UploaderRequiredMixin, ListView):
+class UploadListView(UploaderRequiredMixin, PageInRangeMixin, ListView):
     """The history of uploads: a supplier's own, or every upload for a marketer."""
 
     template_name = "promo/uploads/upload_list.html"
