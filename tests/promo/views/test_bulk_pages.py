@@ -130,8 +130,8 @@ def test_the_result_lists_what_was_done_and_what_was_refused(client_for, make_pr
 @pytest.mark.parametrize(("language", "back"), [("ru", "Вернуться к списку"), ("en", "Back to the list")])
 def test_the_bulk_cancel_confirmation_goes_back_by_a_link_that_does_not_read_like_the_action(
         client_for, make_promo, settings, language, back):
-    # given two submitted promos the marketer ticked on the list, reading in his language
-    promos = [make_promo(), make_promo()]
+    # given two approved promos the marketer ticked on the list, reading in his language
+    promos = [make_promo(status=Promo.Status.APPROVED), make_promo(status=Promo.Status.APPROVED)]
     client = client_for("marketer")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
 
@@ -140,7 +140,9 @@ def test_the_bulk_cancel_confirmation_goes_back_by_a_link_that_does_not_read_lik
 
     # then beside «Подтвердить» the way back to the list is named so, not «Отмена» (which
     # reads like cancelling the promos)
+    assert "2 промо?" in page or "2 promos?" in page
     form = re.search(r'name="step" value="run".*?</form>', page, re.S).group(0)
+    assert 'name="confirm"' in form
     links = re.findall(r'<a href="[^"]*">([^<]+)</a>', form)
     assert links == [back]
     assert "Отмена<" not in form and "Cancel<" not in form
