@@ -9,7 +9,9 @@ and a closed branch drops out: :func:`resolve` expands rules on a given date.
 ``Все`` (the chain), region or city names, branch-group names or branch codes, separated by
 ``;`` or ``,``; a part prefixed with ``-``, ``кроме`` or ``без`` is an exclusion, and so are
 the branch codes that follow it after commas («Все, кроме B0003, B0004» leaves out both) until
-a ``;``, a line break or a part that is not a branch code.
+a ``;``, a line break or a part that is not a branch code. «Все» together with parts to
+include («Все; Томская область») is refused, as the editor refuses it
+(:attr:`Targeting.chain_with_picks`).
 """
 
 from __future__ import annotations
@@ -74,6 +76,14 @@ class Targeting:
     @property
     def is_empty(self) -> bool:
         return not (self.chain or self.regions or self.cities or self.groups or self.branches)
+
+    @property
+    def chain_with_picks(self) -> bool:
+        """The whole chain and regions, cities, groups or branches to include besides: the
+        picks mean nothing (the chain has them all), yet whoever made them thought he narrowed
+        the promo, so it is refused (:data:`CHAIN_WITH_PICKS`; the editor's form, its service and
+        the sheets' «Все; Томская область»). Exclusions with the chain are fine."""
+        return self.chain and bool(self.regions or self.cities or self.groups or self.branches)
 
     def branch_filter(self) -> Q:
         """A Q over Branch selecting the targeted branches, before dates are applied."""
@@ -159,13 +169,22 @@ def resolve_among(keys: Iterable[RuleKey], *, branch_ids: Iterable[int]) -> dict
     return found
 
 
-class TargetingParseError(ValueError):
-    """The «Филиалы» text names something the chain does not have."""
+def chain_with_picks_message() -> str:
+    """The refusal of :attr:`Targeting.chain_with_picks`, in the active language."""
+    return _("«Вся сеть» уже включает все филиалы: снимите «Вся сеть» или уберите выбранные регионы, "
+             "города, группы и филиалы. Исключения («Кроме филиалов») можно оставить.")
 
-    def __init__(self, unknown: list[str]):
+
+class TargetingParseError(ValueError):
+    """The «Филиалы» text names something the chain does not have (``unknown``), or, with
+    ``reason="chain_with_picks"``, «Все» together with the parts to include in ``unknown``
+    (:attr:`Targeting.chain_with_picks`)."""
+
+    def __init__(self, unknown: list[str], *, reason: str = ""):
         self.unknown = unknown
-        super().__init__(_("Неизвестные филиалы, города или регионы: %(names)s")
-                         % {"names": ", ".join(unknown)})
+        self.reason = reason
+        super().__init__(chain_with_picks_message() if reason else
+                         _("Неизвестные филиалы, города или регионы: %(names)s") % {"names": ", ".join(unknown)})
 
 
 def _fold(text: str) -> str:
@@ -213,6 +232,7 @@ class TargetingCatalog:
         branches: list[int] = []
         exclude: list[int] = []
         unknown: list[str] = []
+        picked: list[str] = []  # the parts to include, as written
         for clause in CLAUSE_SEPARATORS.split(text):
             excluding = False  # «кроме» carries over commas, never over «;»
             for raw in clause.split(","):
@@ -232,16 +252,23 @@ class TargetingCatalog:
                     chain = True
                 elif name in self.branches:
                     branches.append(self.branches[name])
+                    picked.append(part)
                 elif name in self.regions:
                     regions.append(self.regions[name])
+                    picked.append(part)
                 elif name in self.cities:
                     cities.extend(self.cities[name])
+                    picked.append(part)
                 elif name in self.groups:
                     groups.append(self.groups[name])
+                    picked.append(part)
                 else:
                     unknown.append(part)
         if unknown:
             raise TargetingParseError(unknown)
+        if Targeting(chain=chain, regions=tuple(regions), cities=tuple(cities), groups=tuple(groups),
+                     branches=tuple(branches)).chain_with_picks:
+            raise TargetingParseError(picked, reason="chain_with_picks")
         if chain or not (regions or cities or groups or branches):
             # «Все» or only exclusions («кроме B0005»): the chain minus the exclusions.
             return Targeting(chain=True, exclude=tuple(exclude))

@@ -15,7 +15,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, BranchGroup, City, Region
-from branches.targeting import Targeting
+from branches.targeting import Targeting, chain_with_picks_message
 from branches.widgets import BranchPicker, Picker, branch_choices, city_choices
 from config.forms import IdsChoiceField
 from config.parsing import parse_id
@@ -321,6 +321,12 @@ class TargetingForm(VersionedForm):
             "cities": list(rules.cities), "groups": list(rules.groups),
             "branches": list(rules.branches), "exclude": list(rules.exclude),
         }
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and self.targeting().chain_with_picks:
+            self.add_error(None, chain_with_picks_message())
+        return cleaned
 
     def targeting(self) -> Targeting:
         data = self.cleaned_data

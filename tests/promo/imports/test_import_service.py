@@ -213,6 +213,23 @@ def test_each_bad_row_gives_its_error_on_its_cell(demo_user, values, code, colum
     assert result.errors[0]["message"]
 
 
+def test_all_branches_with_a_region_to_include_is_refused_as_the_editor_refuses_it(demo_user):
+    # given a sheet whose «Филиалы» cell reads «Все; Томская область» (the chain has Tomsk anyway;
+    # before, the region was dropped without a word and the promo ran chain-wide)
+    first, second = products("S001", 2)
+
+    # when the supplier uploads it
+    _upload, result = submit(demo_user("s001"), [line(first, **{"Филиалы": "Все; Томская область"}),
+                                                 line(second, **{"Филиалы": "Все, кроме B0003"})])
+
+    # then the row is refused on its cell, saying why (the whole chain minus a branch stays fine)
+    assert not result.ok
+    assert [(e["row"], e["code"], e["column"]) for e in result.errors] == [(2, "branch_unknown", "Филиалы")]
+    assert result.errors[0]["message"] == (
+        "«Все» в колонке «Филиалы» уже означает всю сеть, а рядом указано «Томская область». Оставьте «Все» "
+        "(исключения «кроме …» можно) или перечислите только регионы, города, группы и филиалы.")
+
+
 def test_every_error_of_every_row_is_reported_in_one_pass(demo_user):
     a, b = products("S001", 2)
     rows = [line(a, **{"Механика": "Купон", "Начало": "31.02.2027"}), line(b, **{"Скидка, %": 99})]
