@@ -175,6 +175,24 @@ def chain_with_picks_message() -> str:
              "города, группы и филиалы. Исключения («Кроме филиалов») можно оставить.")
 
 
+def unreached_exclusions(targeting: Targeting) -> list[str]:
+    """The codes of the excluded branches the rules to include never reach, on any date
+    («Томская область; кроме B0200» with B0200 in Kemerovo): an exclusion that does nothing,
+    refused by the targeting editor (:func:`unreached_exclusions_message`). None with the chain
+    (it reaches every branch) or with nothing to include."""
+    if targeting.chain or targeting.is_empty or not targeting.exclude:
+        return []
+    included = Targeting(regions=targeting.regions, cities=targeting.cities, groups=targeting.groups,
+                         branches=targeting.branches).branch_filter()
+    return list(Branch.objects.filter(pk__in=targeting.exclude).exclude(
+        pk__in=Branch.objects.filter(included).values("pk")).order_by("code").values_list("code", flat=True))
+
+
+def unreached_exclusions_message(codes: list[str]) -> str:
+    return _("«Кроме филиалов»: %(codes)s не входят в выбранные регионы, города, группы и филиалы, "
+             "исключать их не из чего. Уберите их из «Кроме филиалов».") % {"codes": ", ".join(codes)}
+
+
 class TargetingParseError(ValueError):
     """The «Филиалы» text names something the chain does not have (``unknown``), or, with
     ``reason="chain_with_picks"``, «Все» together with the parts to include in ``unknown``

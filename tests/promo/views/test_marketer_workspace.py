@@ -238,6 +238,37 @@ def test_the_whole_chain_with_regions_to_include_is_refused_without_javascript(
     assert promo.rules == Targeting(chain=True, exclude=(branch.pk,))
 
 
+@pytest.mark.parametrize(("language", "refusal"), [
+    ("ru", "«Кроме филиалов»: {code} не входят в выбранные"), ("en", "«Except branches»: {code} are not in the")])
+def test_an_exclusion_the_rules_never_reach_is_refused(client_for, make_promo, settings, language, refusal):
+    # given a promo and a marketer narrowing it to one region
+    region, other = Region.objects.order_by("pk")[:2]
+    inside = Branch.objects.filter(region=region).order_by("code").first()
+    outside = Branch.objects.filter(region=other).order_by("code").first()
+    promo = make_promo()
+    url = reverse("promo:targeting_edit", args=[promo.pk])
+    client = client_for("marketer")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    picked = {"version": promo.version, "regions": [region.pk], "exclude": [outside.pk, inside.pk], "reason": "Узко"}
+
+    # when he also excludes a branch of another region (which the region never reaches) and saves
+    refused = client.post(url, picked)
+
+    # then refused, naming that branch only, and nothing saved; the live preview says so too
+    message = refusal.format(code=outside.code)
+    assert refused.status_code == 400 and message in refused.content.decode()
+    assert f"{outside.code}, {inside.code}" not in refused.content.decode()
+    promo.refresh_from_db()
+    assert promo.rules == Targeting.whole_chain()
+    partial = client.post(url, {**picked, "preview": "1"}, HTTP_HX_REQUEST="true")
+    assert partial.status_code == 200 and message in partial.content.decode()
+    # and excluding a branch of that region is a real exclusion, saved
+    saved = client.post(url, {**picked, "exclude": [inside.pk]})
+    assert saved.status_code == 302
+    promo.refresh_from_db()
+    assert promo.rules == Targeting(regions=(region.pk,), exclude=(inside.pk,))
+
+
 def test_the_service_refuses_the_whole_chain_with_picks(make_promo, demo_user):
     # given a promo and rules that name the chain and a region (as no form sends them any more)
     promo = make_promo()
