@@ -11,7 +11,8 @@ and a closed branch drops out: :func:`resolve` expands rules on a given date.
 the branch codes that follow it after commas («Все, кроме B0003, B0004» leaves out both) until
 a ``;``, a line break or a part that is not a branch code. «Все» together with parts to
 include («Все; Томская область») is refused, as the editor refuses it
-(:attr:`Targeting.chain_with_picks`).
+(:attr:`Targeting.chain_with_picks`), and so is an exclusion the parts to include never reach
+(«Томская область; кроме B0200» with B0200 in Kemerovo: :func:`unreached_exclusions`).
 """
 
 from __future__ import annotations
@@ -196,12 +197,14 @@ def unreached_exclusions_message(codes: list[str]) -> str:
 class TargetingParseError(ValueError):
     """The «Филиалы» text names something the chain does not have (``unknown``), or, with
     ``reason="chain_with_picks"``, «Все» together with the parts to include in ``unknown``
-    (:attr:`Targeting.chain_with_picks`)."""
+    (:attr:`Targeting.chain_with_picks`), or, with ``reason="exclusion_unreached"``, the codes
+    of excluded branches the parts to include never reach (:func:`unreached_exclusions`)."""
 
     def __init__(self, unknown: list[str], *, reason: str = ""):
         self.unknown = unknown
         self.reason = reason
-        super().__init__(chain_with_picks_message() if reason else
+        super().__init__(chain_with_picks_message() if reason == "chain_with_picks" else
+                         unreached_exclusions_message(unknown) if reason == "exclusion_unreached" else
                          _("Неизвестные филиалы, города или регионы: %(names)s") % {"names": ", ".join(unknown)})
 
 
@@ -217,6 +220,10 @@ class TargetingCatalog:
     cities: dict[str, list[int]] = field(default_factory=dict)
     groups: dict[str, int] = field(default_factory=dict)
     branches: dict[str, int] = field(default_factory=dict)
+    # Where each branch is (region, city), and the groups it is in (read at the first cell that
+    # excludes a branch from rules naming a group), to refuse an exclusion those never reach.
+    places: dict[int, tuple[str, int, int]] = field(default_factory=dict)
+    _branch_groups: dict[int, set[int]] | None = None
     _cache: dict[str, Targeting] = field(default_factory=dict)
 
     @classmethod
@@ -229,9 +236,24 @@ class TargetingCatalog:
             catalog.cities.setdefault(_fold(name), []).append(pk)
         for pk, name in BranchGroup.objects.values_list("pk", "name"):
             catalog.groups[_fold(name)] = pk
-        for pk, code in Branch.objects.values_list("pk", "code"):
+        for pk, code, region_id, city_id in Branch.objects.values_list("pk", "code", "region_id", "city_id"):
             catalog.branches[_fold(code)] = pk
+            catalog.places[pk] = (code, region_id, city_id)
         return catalog
+
+    def _unreached(self, rules: Targeting) -> list[str]:
+        """:func:`unreached_exclusions` over the catalogue (no query per cell)."""
+        if rules.groups and self._branch_groups is None:
+            self._branch_groups = {}
+            for branch_id, group_id in BranchGroup.branches.through.objects.values_list("branch_id", "branchgroup_id"):
+                self._branch_groups.setdefault(branch_id, set()).add(group_id)
+        unreached = []
+        for pk in rules.exclude:
+            code, region_id, city_id = self.places[pk]
+            if not (pk in rules.branches or region_id in rules.regions or city_id in rules.cities
+                    or (rules.groups and self._branch_groups.get(pk, set()) & set(rules.groups))):
+                unreached.append(code)
+        return sorted(unreached)
 
     def parse(self, text: str | None) -> Targeting:
         """Parse a «Филиалы» cell. An empty cell means the whole chain."""
@@ -290,8 +312,11 @@ class TargetingCatalog:
         if chain or not (regions or cities or groups or branches):
             # «Все» or only exclusions («кроме B0005»): the chain minus the exclusions.
             return Targeting(chain=True, exclude=tuple(exclude))
-        return Targeting(regions=tuple(regions), cities=tuple(cities), groups=tuple(groups),
-                         branches=tuple(branches), exclude=tuple(exclude))
+        rules = Targeting(regions=tuple(regions), cities=tuple(cities), groups=tuple(groups),
+                          branches=tuple(branches), exclude=tuple(exclude))
+        if rules.exclude and (unreached := self._unreached(rules)):
+            raise TargetingParseError(unreached, reason="exclusion_unreached")
+        return rules
 
 
 def parse_branches_text(text: str | None, *, catalog: TargetingCatalog | None = None) -> Targeting:
