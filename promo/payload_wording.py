@@ -1,7 +1,7 @@
 """Texts another app keeps as data in an event's payload (a code + params, e.g. an export's
 warnings: exports/wording.py) and words itself. The app registers its wording once, from its
 ``AppConfig.ready`` (:func:`register_payload_wording`); a mail (promo/notifications/messages.py)
-and the event's reason (promo.services.imports.problems.event_reason: history, activity log)
+and the event's reason (promo.services.imports.reasons.event_reason: history, activity log)
 word such an item in their reader's language with :func:`payload_text`. promo never imports the
 app (the dependencies point one way: exports -> promo). A plain text is shown as it is."""
 

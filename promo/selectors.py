@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from promo.changes import LINE_ADDED, LINE_REMOVED, ChangeFormatter, payload_changes
 from promo.models import Promo, PromoEvent, PromoLine, PromoUpload, SupplierRequest
+from promo.services.imports.reasons import event_reason
 from suppliers.models import Product
 from suppliers.querysets import DECIDE, VIEW
 from suppliers.roles import is_category_manager, is_marketer, is_staff_role, is_supplier_user
@@ -208,8 +209,10 @@ def promo_history(*, promo: Promo, user) -> list[dict]:
         raw.append((record, [(article, name, old, new) for name, old, new in changes]))
     created = promo_records[0].history_date if promo_records else promo.created_at
     for record in line_records:
-        # Lines added by a later upload, and removed ones (the first upload's lines are the promo's creation).
-        if record.history_type == "+" and record.history_date - created > HISTORY_LINK_WINDOW:
+        # Lines added by a later upload, and removed ones. The first upload's lines are the
+        # promo's creation: they are written with it (the same moment; an admin's inline rows
+        # right after it). A corrected sheet uploaded seconds later adds lines all the same.
+        if record.history_type == "+" and record.history_date - created > HISTORY_GROUP_GAP:
             raw.append((record, [(articles.get(record.product_id, ""), "", None, LINE_ADDED)]))
         elif record.history_type == "-":
             raw.append((record, [(articles.get(record.product_id, ""), "", LINE_REMOVED, None)]))
@@ -231,7 +234,7 @@ def promo_history(*, promo: Promo, user) -> list[dict]:
         summary = f"{event.get_kind_display()}: {status_move}" if status_move else event.get_kind_display()
         summary = deadline_summary(event, formatter) or summary
         entry = _entry(kind=event.kind, kind_display=event.get_kind_display(), actor=event.actor,
-                       when=event.created_at, reason=event.reason, internal=event.internal, event=event,
+                       when=event.created_at, reason=event_reason(event), internal=event.internal, event=event,
                        summary=summary)
         entries.append(entry)
         if event.kind != PromoEvent.Kind.COMMENT_ADDED:

@@ -32,3 +32,41 @@ def test_the_smoke_crawl_and_the_bad_input_sweep_pass_on_sqlite(tmp_path):
     summary = child.stdout.strip().splitlines()[-1] if child.stdout.strip() else ""
     assert child.returncode == 0, child.stdout[-6000:] + child.stderr[-2000:]
     assert " passed" in summary and "skipped" not in summary and "failed" not in summary, summary
+
+
+READ_WHILE_WRITING = """
+import threading
+import django
+django.setup()
+from django.db import connection
+
+connection.cursor().execute("CREATE TABLE progress (done integer)")
+connection.cursor().execute("INSERT INTO progress VALUES (0)")
+connection.ensure_connection()
+connection.connection.execute("BEGIN EXCLUSIVE")  # a worker saving a big sheet, mid-transaction
+connection.connection.execute("UPDATE progress SET done = 23000")
+seen = []
+
+def poll():  # the upload page's progress poll, on its own connection
+    from django.db import connection as own
+    seen.append(own.cursor().execute("SELECT done FROM progress").fetchone()[0])
+
+reader = threading.Thread(target=poll)
+reader.start()
+reader.join()
+print("read", seen)
+"""
+
+
+def test_a_page_reads_the_embedded_database_while_a_worker_holds_a_write_transaction(tmp_path):
+    # given the embedded database of `make run` and a worker's write transaction still open on it
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "config.django.local",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    # when a web request reads it meanwhile (the upload's progress poll)
+    child = subprocess.run([sys.executable, "-c", READ_WHILE_WRITING], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=120)
+    # then it reads what was committed before, at once: no «database is locked», no 500
+    assert child.returncode == 0, child.stderr[-3000:]
+    assert child.stdout.strip().splitlines()[-1] == "read [0]", child.stdout

@@ -94,6 +94,13 @@ DATABASES = {
         conn_max_age=int(env("DB_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded database of `make run`: a page reads while a worker saves a big sheet in one
+    # transaction (WAL: a reader never waits for the writer; the default journal answered the
+    # upload's progress poll «database is locked», a 500), and a second writer waits for the
+    # first instead of failing after 5 s.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

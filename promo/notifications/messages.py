@@ -32,7 +32,8 @@ from promo.notifications.kinds import (
 )
 from promo.notifications.recipients import Recipient
 from promo.payload_wording import payload_text
-from promo.services.imports.problems import event_reason, stored_problems
+from promo.services.imports.problems import stored_problems
+from promo.services.imports.reasons import event_reason
 
 # A message lists at most this many changes (per promo in a digest); the page has the rest.
 MAX_CHANGES = 50

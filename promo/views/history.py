@@ -23,7 +23,7 @@ from promo.changes import ChangeFormatter
 from promo.forms.filtersets import ActivityLogFilterForm
 from promo.models import Promo, PromoEvent
 from promo.selectors import deadline_summary, promo_history
-from promo.services.imports.problems import event_reason
+from promo.services.imports.reasons import event_reason
 from promo.views.promos import MarketerRequiredMixin
 from promo.views.row_texts import BULK_SHOWN, bulk_codes, pk_url
 

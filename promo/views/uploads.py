@@ -26,6 +26,7 @@ from django.views.generic import ListView
 from config.pagination import PageInRangeMixin
 from config.parsing import parse_id
 from config.views import FormPostMixin
+from promo.changes import field_label
 from promo.forms.uploads import UploadConfirmForm, UploadForm
 from promo.models import Promo, PromoUpload
 from promo.services.actions import bulk_offers
@@ -96,8 +97,13 @@ def upload_context(upload: PromoUpload, user, *, refusal: str = "") -> dict:
     offers = bulk_offers(user, promos, timezone.localdate()) if promos else {}
     for promo in promos:
         promo.bulk_actions = offers.get(promo.pk, set())
+    made = summary.get("revised", {})  # uploads saved before it was kept: no number, no terms
     for promo in promos:
         promo.revision_diff = revised.get(promo.code)
+        if promo.revision_diff is not None:
+            facts = made.get(promo.code, {})
+            promo.revision_made = facts.get("revision")
+            promo.revision_terms = ", ".join(field_label(name) for name in facts.get("terms", []))
     created = set(summary.get("created", []))
     context.update({
         # «Отправить все на согласование»: the promos this upload created that the user may submit.
@@ -144,9 +150,21 @@ class UploadCreateView(UploaderRequiredMixin, View):
 
     def render(self, form, *, status: int = 200, preview=None):
         return render(self.request, self.template_name, {
-            "form": form, "preview": preview,
+            "form": form, "preview": preview, "preview_revisions": _dry_run_revisions(preview),
             "recent": uploads_for(self.request.user, lists=True).order_by("-created_at", "-pk")[:5],
         }, status=status)
+
+
+def _dry_run_revisions(result) -> list[dict]:
+    """A dry run's revisions with the names of the promo terms each changes (a new targeting
+    shows in no line count): from the save's facts, or from a preview's diff."""
+    if result is None:
+        return []
+    rows = []
+    for row in result.revisions:
+        names = result.revised.get(row["promo"], {}).get("terms") or sorted((row.get("diff") or {}).get("terms") or {})
+        rows.append({**row, "terms": ", ".join(field_label(name) for name in names)})
+    return rows
 
 
 class UploadListView(UploaderRequiredMixin, PageInRangeMixin, ListView):

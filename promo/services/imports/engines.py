@@ -4,7 +4,8 @@ Each lists its worksheets as ``sheets`` [(name, state)] and ``rows(name)`` yield
 values, formats) for every row that holds a value, in sheet order: row numbers are exactly
 Excel's, blank rows are skipped (a sheet formatted down to row 1,048,576 costs nothing), values
 are padded to column A; ``formats`` are the cells' number formats, or None when the engine cannot
-see them.
+see them. A cell merged over several rows reads the same in each of them (``layout.merged_filled``):
+a promo name merged over its rows names every row, as the supplier sees it.
 
 - ``calamine``: python-calamine in its memory-limited child process (sandbox.py). calamine reads
   an error cell (#N/A) as an empty string: the survey found where they are, and they come back
@@ -25,11 +26,11 @@ from pathlib import Path
 
 from django.conf import settings
 
+from promo.services.imports.layout import column_letters, merged_filled
 from promo.services.imports.package import (
     EXCEL_MAX_ROWS,
     Survey,
     check_file,
-    column_letters,
     survey,
     unreadable,
 )
@@ -57,6 +58,9 @@ class OpenpyxlEngine:
         self.sheets = [(sheet.title, sheet.sheet_state.lower()) for sheet in self.book.worksheets]
 
     def rows(self, sheet_name: str) -> Iterator[tuple[int, tuple, tuple | None]]:
+        return merged_filled(self._rows(sheet_name), self.survey.stats(sheet_name))
+
+    def _rows(self, sheet_name: str) -> Iterator[tuple[int, tuple, tuple | None]]:
         from openpyxl.cell.read_only import ReadOnlyCell
 
         sheet = self.book[sheet_name]
@@ -140,6 +144,9 @@ class CalamineEngine:
         self._last_rows: dict[str, int | None] = {}
 
     def rows(self, sheet_name: str) -> Iterator[tuple[int, tuple, tuple | None]]:
+        return merged_filled(self._rows(sheet_name), self.survey.stats(sheet_name))
+
+    def _rows(self, sheet_name: str) -> Iterator[tuple[int, tuple, tuple | None]]:
         _start, end, rows = self.box.open_sheet(sheet_name)
         self._last_rows[sheet_name] = None if end is None else end[0] + 1
         stats = self.survey.stats(sheet_name)

@@ -31,6 +31,7 @@ from xml.etree import ElementTree
 
 from django.conf import settings
 
+from promo.services.imports.layout import column_index, scan_layout
 from promo.services.imports.problems import FileProblem, Problem
 from promo.services.imports.sheet_rows import rows_with_data
 
@@ -209,6 +210,10 @@ class SheetStats:
     # (row, 0-based column) of formula cells without a calculated value (a file written by a
     # script: openpyxl writes <f>H2*0.8</f><v/>); both engines read them as empty.
     formulas: set[tuple[int, int]] = field(default_factory=set)
+    # Merged ranges spanning more than one row, as (first row, last row, first 0-based column,
+    # last 0-based column): only the first row holds the value, the rows below show it too.
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    hidden_rows: set[int] = field(default_factory=set)  # rows hidden by hand or by a filter
     text_bytes: int = 0  # the text of its cells, shared strings expanded (an upper bound)
 
     @property
@@ -461,25 +466,10 @@ class _SheetScan:
                 if ref is not None:
                     stats.errors[(int(ref.group(2)), column_index(ref.group(1).decode()) - 1)] = \
                         text.decode("utf-8", "replace").strip()
+        scan_layout(stats, buf)  # merged ranges, hidden rows
         if (b"<f" in buf or b":f" in buf) and len(stats.formulas) < MAX_ERROR_CELLS:
             for attrs in self._BARE_FORMULA.findall(buf):
                 ref = self._REF.search(attrs)
                 if ref is not None and b't="str"' not in attrs and b"t='str'" not in attrs:
                     stats.formulas.add((int(ref.group(2)), column_index(ref.group(1).decode()) - 1))
 
-
-def column_index(letters: str) -> int:
-    """1-based column number of "A", "Z", "AA", "XFD"."""
-    number = 0
-    for char in letters.upper():
-        number = number * 26 + ord(char) - 64
-    return number
-
-
-def column_letters(number: int) -> str:
-    """"A" for 1, "AA" for 27."""
-    letters = ""
-    while number > 0:
-        number, remainder = divmod(number - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters

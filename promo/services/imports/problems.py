@@ -33,7 +33,6 @@ from django.utils.translation import gettext_lazy as _
 
 from promo.changes import money_text, percent_text
 from promo.mechanics import plain_decimal
-from promo.payload_wording import payload_text
 
 MESSAGES: dict[str, Any] = {
     # Errors about the file as a whole (row 0) or its header row.
@@ -147,6 +146,15 @@ MESSAGES: dict[str, Any] = {
         "Загружен лист «{read}». Скрытый лист «{sheet}» тоже содержит таблицу акций, но скрытые "
         "листы не загружаются: если нужны акции оттуда, перенесите их на видимый лист."
     ),
+    "rows_hidden_loaded": _(
+        "Скрытые в файле строки (вручную или фильтром) загружены, как и видимые: {rows}. Если их "
+        "загружать не нужно, удалите эти строки из файла и загрузите его снова."
+    ),
+    "period_changed": _(
+        "Акция «{name}» уже есть на другие даты: {promo} ({start} – {end}). Повторная загрузка не "
+        "меняет даты акции: эти строки станут новым промо, а {promo} останется как было. Если оно "
+        "больше не нужно, отзовите его (или попросите отмену, если оно уже согласовано)."
+    ),
     "duplicate_merged": _("Строка повторяет строку {other_row} и объединена с ней."),
     "name_cut_at_tills": _(
         "Название акции длиннее {max} знаков ({length}): в кассы (S-Market, Set Retail 10) уйдёт "
@@ -190,7 +198,7 @@ ERROR_CODES = frozenset({
 })
 WARNING_CODES = frozenset({"duplicate_merged", "name_mismatch", "regular_price_mismatch", "overlap",
                            "margin_below_floor", "sheet_hidden_skipped", "template_example_skipped",
-                           "name_cut_at_tills"})
+                           "name_cut_at_tills", "rows_hidden_loaded", "period_changed"})
 SERVICE_CODES = frozenset({"end_not_later"})
 # The params that are numbers, per code, and how the reader's language writes them (at display
 # time): money with two decimals (199,90 ₽ / 199.90 ₽); a line's discount or compensation as the
@@ -329,7 +337,8 @@ def _display(value: Any) -> str:
     if isinstance(value, Decimal | float) and Decimal(str(value)).is_finite():
         return format(Decimal(str(value)).normalize(), "f").replace(".", get_format("DECIMAL_SEPARATOR"))
     if isinstance(value, list | tuple | set | frozenset):
-        return ", ".join(f"«{_display(item)}»" for item in value)
+        # Texts (sheets, columns) in quotes; numbers (rows) as they are.
+        return ", ".join(str(item) if isinstance(item, int) else f"«{_display(item)}»" for item in value)
     return str(value)
 
 
@@ -466,21 +475,6 @@ def problem_record(problem: Problem) -> dict:
 def problem_from_record(record: dict) -> Problem:
     return Problem(record.get("code", ""), record.get("row", 0), record.get("column", ""),
                    params=record.get("params") or {})
-
-
-def event_reason(event) -> str:
-    """A ``PromoEvent``'s reason for its reader, in the active language. An upload's refusal is
-    worded again from the problem it stored (``payload["problem"]``, :func:`problem_record`):
-    its ``reason`` holds the text in the uploader's language, which a supplier reading Russian
-    used to get in English. Another app's reason stored as data (``payload["reason_message"]``:
-    an export's Set Retail delivery) is worded by that app (promo.payload_wording). Other
-    reasons are what a person typed, shown as typed."""
-    payload = event.payload if isinstance(event.payload, dict) else {}
-    record = payload.get("problem")
-    if isinstance(record, dict):
-        return problem_from_record(record).message
-    worded = payload.get("reason_message")
-    return payload_text(worded) if isinstance(worded, dict) else event.reason
 
 
 def stored_problems(records: list[dict]) -> list[dict]:

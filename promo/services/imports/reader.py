@@ -28,7 +28,8 @@ from django.conf import settings
 
 from promo.services.imports.engines import ENGINES, WorkbookSource, engines_for, guarded, open_engine
 from promo.services.imports.headers import HEADER_SEARCH_ROWS, HeaderMap, scan_header
-from promo.services.imports.package import check_file, column_letters, survey, unreadable
+from promo.services.imports.layout import column_letters
+from promo.services.imports.package import check_file, survey, unreadable
 from promo.services.imports.problems import FileProblem, Problem, list_params
 from promo.services.imports.sandbox import SandboxFailed
 from promo.services.imports.values import clean_display
@@ -265,6 +266,8 @@ class SheetReader:
         cap = settings.PROMO_UPLOAD_MAX_COLUMNS
         count = 0
         last = skip_to
+        stats = self.survey.stats(sheet_name)
+        hidden, loaded_hidden = (stats.hidden_rows if stats is not None else set()), []
         stream = iter(pending)
         while True:
             try:
@@ -286,8 +289,13 @@ class SheetReader:
                     count += 1
                     if count > limit:
                         raise unreadable("too_many_rows", max_rows=limit)
+                    if number in hidden:
+                        loaded_hidden.append(number)
                     yield SheetRow(number, cells, {} if formats is None else _percent_format(columns, values, formats))
                 if stream is raw_rows:
+                    if loaded_hidden:
+                        # Read like the others (a hidden row is still the supplier's), but said.
+                        self.warnings.append(Problem("rows_hidden_loaded", 0, params=list_params("rows", loaded_hidden)))
                     return
                 stream = raw_rows
             except SandboxFailed:

@@ -14,11 +14,11 @@ confirmed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models.deletion import Collector
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_update_with_history
 
@@ -29,6 +29,7 @@ from promo.services.events import event_record
 from promo.services.imports.leases import lock_claimed
 from promo.services.imports.plan import ImportPlan, RevisionPlan, plan_build
 from promo.services.imports.problems import problem_record
+from promo.services.imports.reasons import corrected_upload_reason
 from promo.services.imports.validation import LineCandidate, PromoCandidate, Validation, match_revisions
 from promo.services.revisions import revision_record
 from promo.services.workflow import back_to_approval, reset_decisions
@@ -68,6 +69,8 @@ class Saved:
 
     promos: int
     revisions: list[dict]
+    # {promo code: {"revision": the number made, "terms": names of the promo's terms changed}}
+    revised: dict = field(default_factory=dict)
 
 
 def earlier_import(upload: PromoUpload) -> PromoUpload | None:
@@ -167,7 +170,7 @@ def _revise(*, plan: RevisionPlan, upload: PromoUpload, actor, now) -> dict | No
     # New terms need a decision again (the workflow kernel's rule, as for a point correction).
     reset_decisions(changed)
 
-    reason = _("Исправленная загрузка № %(upload)s") % {"upload": upload.pk}
+    reason = corrected_upload_reason(upload.pk)
     if changed:
         bulk_update_with_history(
             changed, PromoLine, [*LINE_TERMS, "decision", "decision_reason", "below_floor", "decided_by",
@@ -176,10 +179,17 @@ def _revise(*, plan: RevisionPlan, upload: PromoUpload, actor, now) -> dict | No
         )
     if removed:
         for line in removed:
+            # Who removed it, whatever runs the save (a page, the API, the worker, the command):
+            # the history shows the removal inside this revision's entry.
             line._change_reason = reason
+            line._history_user = actor
         # simple-history records each deletion from the delete signal (a corrected sheet
-        # removes a handful of lines; the lines themselves go in one statement).
-        PromoLine.objects.filter(pk__in=[line.pk for line in removed]).delete()
+        # removes a handful of lines; the lines themselves go in one statement). The collector
+        # is given these instances, so the signal sees their reason and user (a queryset's
+        # delete would read the lines again, without them).
+        collector = Collector(using=PromoLine.objects.db)
+        collector.collect(removed)
+        collector.delete()
     if added:
         bulk_insert(PromoLine, [_line_values(c, promo.pk) for c in added], actor=actor, reason=reason, now=now)
 
@@ -239,12 +249,17 @@ def upload_save(*, upload: PromoUpload, actor, validation: Validation, dry_run: 
 
         created = _create_promos(candidates=plan.created, upload=upload, actor=actor, now=now, advance=advance)
         revisions = []
+        # What the upload's page says of each promo revised: the revision it made and the
+        # promo's terms it changed (the counts above say nothing of a new targeting).
+        revised = {}
         touched = list(created)
         for revision in plan.revisions:
             counts = _revise(plan=revision, upload=upload, actor=actor, now=now)
             touched.append(revision.promo)
             if counts is not None:
                 revisions.append({"promo": revision.promo.code, **counts})
+                revised[revision.promo.code] = {"revision": revision.promo.revision,
+                                                "terms": sorted(revision.diff["terms"])}
             advance(len(revision.candidate.lines))
         # The new promos cannot be linked to the upload yet: their links go in with COPY (the
         # m2m ``add`` builds one INSERT of 10,000 rows in Python); the revised ones are added.
@@ -256,8 +271,8 @@ def upload_save(*, upload: PromoUpload, actor, validation: Validation, dry_run: 
         warnings = [problem_record(problem) for problem in validation.warnings]
         summary = {
             "rows": validation.rows, "lines": validation.lines, "promos": len(touched),
-            "created": [promo.code for promo in created], "revisions": revisions, "sheet": sheet_title,
-            "errors": 0, "warnings": len(warnings),
+            "created": [promo.code for promo in created], "revisions": revisions, "revised": revised,
+            "sheet": sheet_title, "errors": 0, "warnings": len(warnings),
         }
         upload.status = PromoUpload.Status.IMPORTED
         upload.lease_until = None
@@ -277,4 +292,4 @@ def upload_save(*, upload: PromoUpload, actor, validation: Validation, dry_run: 
                 },
                 notify=True,
             )
-        return Saved(promos=len(touched), revisions=revisions)
+        return Saved(promos=len(touched), revisions=revisions, revised=revised)

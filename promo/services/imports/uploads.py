@@ -108,6 +108,7 @@ class ImportResult:
     created: list[dict] = field(default_factory=list)  # on a preview: the promos it would create
     expires_at: datetime | None = None  # on a preview: confirm before this
     stale: bool = False  # a confirmation came too late: the promos changed, this is the new preview
+    revised: dict = field(default_factory=dict)  # a save's ``Saved.revised`` (for pages; not in the JSON)
 
     def as_json(self) -> dict:
         data = {
@@ -327,7 +328,7 @@ def _process(*, upload: PromoUpload, dry_run: bool, today: date | None, progress
     return ImportResult(
         ok=True, upload_id=upload.pk, rows=validation.rows, lines=validation.lines, promos=saved.promos,
         warnings=[problem.as_dict() for problem in validation.warnings], revisions=saved.revisions,
-        sheet=sheet_title,
+        revised=saved.revised, sheet=sheet_title,
         status=PromoUpload.Status.IMPORTED,
     )
 

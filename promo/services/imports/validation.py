@@ -38,7 +38,7 @@ from promo.services import floor
 from promo.services.imports import headers as h
 from promo.services.imports import template
 from promo.services.imports.cells import TERM_FIELDS, CellChecks, cell_key
-from promo.services.imports.matching import match_revisions, same_name
+from promo.services.imports.matching import match_revisions, moved_periods, same_name
 from promo.services.imports.overlaps import overlap_warnings
 from promo.services.imports.problems import Problem
 from promo.services.imports.values import EXCEL_MAX_TEXT, parse_ean, parse_quantity, parse_text
@@ -229,6 +229,7 @@ class SheetValidator(CellChecks):
         self.result.matches = match_revisions(self.result.promos)
         self._check_waived()
         self._check_overlaps()
+        self._check_moved_periods()
         self._check_floor()
         self._check_till_names()
         order = {title: index for index, title in enumerate(self._titles_in_sheet_order())}
@@ -463,6 +464,16 @@ class SheetValidator(CellChecks):
             if promo.named and len(promo.name) > rules.TILL_NAME_MAX:
                 self.result.warnings.append(Problem("name_cut_at_tills", promo.first_row, title,
                                                     params={"length": len(promo.name), "max": rules.TILL_NAME_MAX}))
+
+    def _check_moved_periods(self) -> None:
+        """``period_changed`` on a new promo's first row per promo of its name over other days."""
+        title = self.titles[h.PROMO_NAME]
+        for index, others in moved_periods(self.result.promos, self.result.matches).items():
+            candidate = self.result.promos[index]
+            self.result.warnings.extend(
+                Problem("period_changed", candidate.first_row, title, params={
+                    "name": candidate.name, "promo": other.code, "start": other.start, "end": other.end})
+                for other in others)
 
     def _check_overlaps(self) -> None:
         """``overlap`` warnings against other live promos (promo.services.imports.overlaps)."""

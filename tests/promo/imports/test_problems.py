@@ -38,7 +38,8 @@ CONTRACT_ERRORS = {
 # issue 11: a hidden sheet holding a table is named when a visible one is read
 # QA finding 9: the template's own example row is skipped, and said so
 CONTRACT_WARNINGS = {"duplicate_merged", "name_mismatch", "regular_price_mismatch", "overlap", "margin_below_floor",
-                     "sheet_hidden_skipped", "template_example_skipped", "name_cut_at_tills"}
+                     "sheet_hidden_skipped", "template_example_skipped", "name_cut_at_tills",
+                     "rows_hidden_loaded", "period_changed"}
 
 
 def test_every_contract_code_has_a_message_and_a_kind():

@@ -368,3 +368,67 @@ def test_a_row_lists_its_errors_in_the_same_order_on_the_page_and_in_the_error_w
     percent = {"ru": "Укажите процент числом, например 15 или 15,5.",
                "en": "Enter the percentage as a number, e.g. 15 or 15.5."}[language]
     assert html.count(percent) == 2 and "199" not in html
+
+
+def test_the_history_counts_each_uploads_warnings_next_to_its_errors(client_for):
+    # given: an upload imported with a warning (the product's name differs from the catalogue)
+    client = client_for("s001")
+    product = products("S001", 1)[0]
+    post_sheet(client, [line(product, **{"Наименование": "Совсем другой товар"})])
+    upload = PromoUpload.objects.get()
+    assert upload.status == PromoUpload.Status.IMPORTED and len(upload.warnings) == 1
+
+    # when the supplier reads the history
+    html = client.get(reverse("promo:upload_list")).content.decode()
+
+    # then the row says there is a warning to read (before, only errors were counted)
+    assert ">Предупреждений<" in html
+    assert '<td class="num" data-warnings><span class="warn">1</span></td>' in html
+
+
+def test_an_uploads_page_names_the_revision_it_made_and_the_terms_it_changed(client_for):
+    # given: a promo uploaded by s001, then corrected twice: first its targeting (to one region),
+    # then one discount
+    from branches.models import Region
+
+    client = client_for("s001")
+    items = products("S001", 2)
+    region = Region.objects.order_by("name").first()
+    post_sheet(client, [line(p) for p in items])
+    post_sheet(client, [line(p, **{"Филиалы": region.name}) for p in items])
+    post_sheet(client, [line(items[0], **{"Филиалы": region.name, "Скидка, %": 30}),
+                        line(items[1], **{"Филиалы": region.name})])
+    first, targeting, discount = PromoUpload.objects.order_by("pk")
+    assert discount.promos.get().revision == 3
+
+    # when the supplier opens the page of the targeting correction
+    html = client.get(targeting.get_absolute_url()).content.decode()
+
+    # then it names the revision it made (2, not the promo's current 3) and the changed targeting,
+    # which no line count shows
+    assert "ревизия 2: добавлено 0, удалено 0, изменено 0; изменены условия: филиалы" in html
+    assert "ревизия 3" not in html
+    # and in English as well
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = client.get(targeting.get_absolute_url()).content.decode()
+    assert "revision 2: 0 added, 0 removed, 0 changed; terms changed: branches" in english
+
+
+def test_a_dry_run_says_which_promo_terms_a_correction_would_change(client_for):
+    # given: a promo uploaded by s001 for the whole chain
+    from branches.models import Region
+
+    client = client_for("s001")
+    items = products("S001", 2)
+    region = Region.objects.order_by("name").first()
+    post_sheet(client, [line(p) for p in items])
+
+    # when the supplier checks (saving nothing) a correction moving it to one region
+    html = post_sheet(client, [line(p, **{"Филиалы": region.name}) for p in items],
+                      dry_run="on").content.decode()
+
+    # then the check says the branches would change, which no line count shows
+    promo = Promo.objects.get()
+    assert f"{promo.code}: будет новая ревизия (добавлено 0, удалено 0, изменено 0); изменены условия: филиалы" in html
+    # and nothing changed
+    assert (promo.revision, promo.targeting["chain"]) == (1, True)
