@@ -9,7 +9,10 @@ and a closed branch drops out: :func:`resolve` expands rules on a given date.
 ``Все`` (the chain), region or city names, branch-group names or branch codes, separated by
 ``;`` or ``,``; a part prefixed with ``-``, ``кроме`` or ``без`` is an exclusion, and so are
 the branch codes that follow it after commas («Все, кроме B0003, B0004» leaves out both) until
-a ``;``, a line break or a part that is not a branch code.
+a ``;``, a line break or a part that is not a branch code. «Все» together with parts to
+include («Все; Томская область») is refused, as the editor refuses it
+(:attr:`Targeting.chain_with_picks`), and so is an exclusion the parts to include never reach
+(«Томская область; кроме B0200» with B0200 in Kemerovo: :func:`unreached_exclusions`).
 """
 
 from __future__ import annotations
@@ -74,6 +77,14 @@ class Targeting:
     @property
     def is_empty(self) -> bool:
         return not (self.chain or self.regions or self.cities or self.groups or self.branches)
+
+    @property
+    def chain_with_picks(self) -> bool:
+        """The whole chain and regions, cities, groups or branches to include besides: the
+        picks mean nothing (the chain has them all), yet whoever made them thought he narrowed
+        the promo, so it is refused (:data:`CHAIN_WITH_PICKS`; the editor's form, its service and
+        the sheets' «Все; Томская область»). Exclusions with the chain are fine."""
+        return self.chain and bool(self.regions or self.cities or self.groups or self.branches)
 
     def branch_filter(self) -> Q:
         """A Q over Branch selecting the targeted branches, before dates are applied."""
@@ -159,13 +170,42 @@ def resolve_among(keys: Iterable[RuleKey], *, branch_ids: Iterable[int]) -> dict
     return found
 
 
-class TargetingParseError(ValueError):
-    """The «Филиалы» text names something the chain does not have."""
+def chain_with_picks_message() -> str:
+    """The refusal of :attr:`Targeting.chain_with_picks`, in the active language."""
+    return _("«Вся сеть» уже включает все филиалы: снимите «Вся сеть» или уберите выбранные регионы, "
+             "города, группы и филиалы. Исключения («Кроме филиалов») можно оставить.")
 
-    def __init__(self, unknown: list[str]):
+
+def unreached_exclusions(targeting: Targeting) -> list[str]:
+    """The codes of the excluded branches the rules to include never reach, on any date
+    («Томская область; кроме B0200» with B0200 in Kemerovo): an exclusion that does nothing,
+    refused by the targeting editor (:func:`unreached_exclusions_message`). None with the chain
+    (it reaches every branch) or with nothing to include."""
+    if targeting.chain or targeting.is_empty or not targeting.exclude:
+        return []
+    included = Targeting(regions=targeting.regions, cities=targeting.cities, groups=targeting.groups,
+                         branches=targeting.branches).branch_filter()
+    return list(Branch.objects.filter(pk__in=targeting.exclude).exclude(
+        pk__in=Branch.objects.filter(included).values("pk")).order_by("code").values_list("code", flat=True))
+
+
+def unreached_exclusions_message(codes: list[str]) -> str:
+    return _("«Кроме филиалов»: %(codes)s не входят в выбранные регионы, города, группы и филиалы, "
+             "исключать их не из чего. Уберите их из «Кроме филиалов».") % {"codes": ", ".join(codes)}
+
+
+class TargetingParseError(ValueError):
+    """The «Филиалы» text names something the chain does not have (``unknown``), or, with
+    ``reason="chain_with_picks"``, «Все» together with the parts to include in ``unknown``
+    (:attr:`Targeting.chain_with_picks`), or, with ``reason="exclusion_unreached"``, the codes
+    of excluded branches the parts to include never reach (:func:`unreached_exclusions`)."""
+
+    def __init__(self, unknown: list[str], *, reason: str = ""):
         self.unknown = unknown
-        super().__init__(_("Неизвестные филиалы, города или регионы: %(names)s")
-                         % {"names": ", ".join(unknown)})
+        self.reason = reason
+        super().__init__(chain_with_picks_message() if reason == "chain_with_picks" else
+                         unreached_exclusions_message(unknown) if reason == "exclusion_unreached" else
+                         _("Неизвестные филиалы, города или регионы: %(names)s") % {"names": ", ".join(unknown)})
 
 
 def _fold(text: str) -> str:
@@ -180,6 +220,10 @@ class TargetingCatalog:
     cities: dict[str, list[int]] = field(default_factory=dict)
     groups: dict[str, int] = field(default_factory=dict)
     branches: dict[str, int] = field(default_factory=dict)
+    # Where each branch is (region, city), and the groups it is in (read at the first cell that
+    # excludes a branch from rules naming a group), to refuse an exclusion those never reach.
+    places: dict[int, tuple[str, int, int]] = field(default_factory=dict)
+    _branch_groups: dict[int, set[int]] | None = None
     _cache: dict[str, Targeting] = field(default_factory=dict)
 
     @classmethod
@@ -192,9 +236,24 @@ class TargetingCatalog:
             catalog.cities.setdefault(_fold(name), []).append(pk)
         for pk, name in BranchGroup.objects.values_list("pk", "name"):
             catalog.groups[_fold(name)] = pk
-        for pk, code in Branch.objects.values_list("pk", "code"):
+        for pk, code, region_id, city_id in Branch.objects.values_list("pk", "code", "region_id", "city_id"):
             catalog.branches[_fold(code)] = pk
+            catalog.places[pk] = (code, region_id, city_id)
         return catalog
+
+    def _unreached(self, rules: Targeting) -> list[str]:
+        """:func:`unreached_exclusions` over the catalogue (no query per cell)."""
+        if rules.groups and self._branch_groups is None:
+            self._branch_groups = {}
+            for branch_id, group_id in BranchGroup.branches.through.objects.values_list("branch_id", "branchgroup_id"):
+                self._branch_groups.setdefault(branch_id, set()).add(group_id)
+        unreached = []
+        for pk in rules.exclude:
+            code, region_id, city_id = self.places[pk]
+            if not (pk in rules.branches or region_id in rules.regions or city_id in rules.cities
+                    or (rules.groups and self._branch_groups.get(pk, set()) & set(rules.groups))):
+                unreached.append(code)
+        return sorted(unreached)
 
     def parse(self, text: str | None) -> Targeting:
         """Parse a «Филиалы» cell. An empty cell means the whole chain."""
@@ -213,6 +272,7 @@ class TargetingCatalog:
         branches: list[int] = []
         exclude: list[int] = []
         unknown: list[str] = []
+        picked: list[str] = []  # the parts to include, as written
         for clause in CLAUSE_SEPARATORS.split(text):
             excluding = False  # «кроме» carries over commas, never over «;»
             for raw in clause.split(","):
@@ -232,21 +292,31 @@ class TargetingCatalog:
                     chain = True
                 elif name in self.branches:
                     branches.append(self.branches[name])
+                    picked.append(part)
                 elif name in self.regions:
                     regions.append(self.regions[name])
+                    picked.append(part)
                 elif name in self.cities:
                     cities.extend(self.cities[name])
+                    picked.append(part)
                 elif name in self.groups:
                     groups.append(self.groups[name])
+                    picked.append(part)
                 else:
                     unknown.append(part)
         if unknown:
             raise TargetingParseError(unknown)
+        if Targeting(chain=chain, regions=tuple(regions), cities=tuple(cities), groups=tuple(groups),
+                     branches=tuple(branches)).chain_with_picks:
+            raise TargetingParseError(picked, reason="chain_with_picks")
         if chain or not (regions or cities or groups or branches):
             # «Все» or only exclusions («кроме B0005»): the chain minus the exclusions.
             return Targeting(chain=True, exclude=tuple(exclude))
-        return Targeting(regions=tuple(regions), cities=tuple(cities), groups=tuple(groups),
-                         branches=tuple(branches), exclude=tuple(exclude))
+        rules = Targeting(regions=tuple(regions), cities=tuple(cities), groups=tuple(groups),
+                          branches=tuple(branches), exclude=tuple(exclude))
+        if rules.exclude and (unreached := self._unreached(rules)):
+            raise TargetingParseError(unreached, reason="exclusion_unreached")
+        return rules
 
 
 def parse_branches_text(text: str | None, *, catalog: TargetingCatalog | None = None) -> Targeting:

@@ -7,10 +7,10 @@ from django_filters.views import FilterView
 
 from branches.filtersets import BranchFilterSet
 from branches.models import Branch
-from config.pagination import PerPageMixin
+from config.pagination import PageInRangeMixin, PerPageMixin
 
 
-class BranchListView(LoginRequiredMixin, PerPageMixin, FilterView):
+class BranchListView(LoginRequiredMixin, PerPageMixin, PageInRangeMixin, FilterView):
     """Branches with their ERP codes; filter by region, city, group, a date they trade on,
     and search by code, name or address."""
 

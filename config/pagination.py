@@ -83,3 +83,18 @@ class PerPageMixin:
         context["page_sizes"] = PAGE_SIZES
         context["per_page"] = self.get_paginate_by(None)
         return context
+
+
+class PageInRangeMixin:
+    """For list pages: the page a link asks for, kept in range as Django's
+    ``Paginator.get_page`` keeps it (the export run's changes page pages that way too): past the
+    last (a link kept from page 3 after a bulk action shrank the list, or a typed number) is the
+    last page, not a number is the first, and an empty list is its empty first page; the filters
+    in the address stay as they are. The API keeps its 400/404 (:class:`PortalPageNumberPagination`)."""
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size, orphans=self.get_paginate_orphans(),
+                                       allow_empty_first_page=self.get_allow_empty())
+        raw = self.kwargs.get(self.page_kwarg) or self.request.GET.get(self.page_kwarg)
+        page = paginator.get_page(paginator.num_pages if raw == "last" else raw)
+        return paginator, page, page.object_list, page.has_other_pages()

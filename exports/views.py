@@ -20,6 +20,7 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 
 from branches.models import Branch
+from config.pagination import PageInRangeMixin
 from config.parsing import parse_id
 from config.views import FormPostMixin
 from exports.delivery import export_file_resend, latest_set10_file
@@ -48,7 +49,7 @@ class MarketerRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
         return is_marketer(self.request.user)
 
 
-class ExportRunListView(MarketerRequiredMixin, ListView):
+class ExportRunListView(MarketerRequiredMixin, PageInRangeMixin, ListView):
     template_name = "exports/run_list.html"
     context_object_name = "runs"
     paginate_by = 30

@@ -114,10 +114,18 @@ def percent_text(value) -> str:
     return number_format(number, 0 if number.as_tuple().exponent == 0 else 2)
 
 
+def margin_percent_text(value) -> str:
+    """A margin after compensation, a price floor or a shortfall (%, п.п.) as every place
+    reads it, always in hundredths, whole or not (``12,79``, ``15,00``): the promo page's margin
+    cell, the queue's worst line, the PDF sheet, the floor's refusals and override notes, so
+    that «12,79 %» + «2,21 п.п.» add up to the «15,00 %» floor. (A term the user typed reads by
+    :func:`percent_value`.)"""
+    return number_format(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), 2)
+
+
 def _floor_numbers(facts) -> dict[str, str] | None:
     try:
-        return {key: number_format(Decimal(str(facts[key])).quantize(Decimal("0.01")), 2)
-                for key in ("margin", "floor")}
+        return {key: margin_percent_text(facts[key]) for key in ("margin", "floor")}
     except (InvalidOperation, KeyError, TypeError, ValueError):
         return None
 

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
-from config.pagination import PerPageMixin
+from config.pagination import PageInRangeMixin, PerPageMixin
 from suppliers.filtersets import ProductFilterSet, SupplierFilterSet
 from suppliers.models import Product, Supplier
 from suppliers.roles import is_staff_role
@@ -22,7 +22,7 @@ class StaffOnlyMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-class SupplierListView(StaffOnlyMixin, PerPageMixin, FilterView):
+class SupplierListView(StaffOnlyMixin, PerPageMixin, PageInRangeMixin, FilterView):
     filterset_class = SupplierFilterSet
     template_name = "suppliers/supplier_list.html"
 
@@ -43,7 +43,7 @@ class SupplierDetailView(StaffOnlyMixin, DetailView):
         return context
 
 
-class ProductListView(LoginRequiredMixin, PerPageMixin, FilterView):
+class ProductListView(LoginRequiredMixin, PerPageMixin, PageInRangeMixin, FilterView):
     """The catalogue for staff; «Мои товары» for a supplier user."""
 
     filterset_class = ProductFilterSet

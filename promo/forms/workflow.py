@@ -15,7 +15,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, BranchGroup, City, Region
-from branches.targeting import Targeting
+from branches.targeting import (
+    Targeting,
+    chain_with_picks_message,
+    unreached_exclusions,
+    unreached_exclusions_message,
+)
 from branches.widgets import BranchPicker, Picker, branch_choices, city_choices
 from config.forms import IdsChoiceField
 from config.parsing import parse_id
@@ -321,6 +326,16 @@ class TargetingForm(VersionedForm):
             "cities": list(rules.cities), "groups": list(rules.groups),
             "branches": list(rules.branches), "exclude": list(rules.exclude),
         }
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        if self.targeting().chain_with_picks:
+            self.add_error(None, chain_with_picks_message())
+        elif unreached := unreached_exclusions(self.targeting()):
+            self.add_error("exclude", unreached_exclusions_message(unreached))
+        return cleaned
 
     def targeting(self) -> Targeting:
         data = self.cleaned_data

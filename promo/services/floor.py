@@ -24,6 +24,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy
 
 from promo import economics, mechanics, rules
+from promo.changes import margin_percent_text
 from promo.models import PromoLine
 from promo.services.errors import InvalidError
 from suppliers.models import Category, Product
@@ -81,16 +82,12 @@ def problems_of(lines: Iterable[PromoLine], mechanic: str) -> dict[int, rules.Ru
     return found
 
 
-def _number(value: Decimal) -> str:
-    return number_format(value, 2)
-
-
 def describe(article: str, problem: rules.RuleProblem) -> str:
     """One line's shortfall in words (the active language)."""
     params = problem.params
     return str(BELOW_FLOOR_LINE).format(
-        article=article, margin=_number(params["margin"]), floor=_number(params["floor"]),
-        shortfall=_number(params["shortfall"]), shortfall_rub=_number(params["shortfall_rub"]))
+        article=article, margin=margin_percent_text(params["margin"]), floor=margin_percent_text(params["floor"]),
+        shortfall=margin_percent_text(params["shortfall"]), shortfall_rub=number_format(params["shortfall_rub"], 2))
 
 
 def refusal(items: list[tuple[str, rules.RuleProblem]], *, bulk: bool = False) -> str:

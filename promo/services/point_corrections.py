@@ -16,7 +16,7 @@ from datetime import date
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from branches.targeting import Targeting
+from branches.targeting import Targeting, chain_with_picks_message
 from promo import mechanics, rules
 from promo.models import Promo, PromoEvent, PromoLine
 from promo.services.actions import require_role, require_state
@@ -140,6 +140,8 @@ def promo_set_targeting(*, promo: Promo, actor, targeting: Targeting, reason: st
         require_state("targeting", promo=promo, standing=standing)
         if targeting.is_empty:
             raise InvalidError(NO_TARGETING, code="no_targeting")
+        if targeting.chain_with_picks:
+            raise InvalidError(chain_with_picks_message(), code="chain_with_picks")
         if Targeting.from_json(promo.targeting) == targeting:
             return promo
         reason = (reason or "").strip()

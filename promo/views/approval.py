@@ -25,6 +25,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy
 from django_filters.views import FilterView
 
+from config.pagination import PageInRangeMixin
 from promo import economics
 from promo.filtersets import PromoFilterSet
 from promo.forms import workflow as wf
@@ -167,7 +168,7 @@ class CategoryManagerRequiredMixin(RoleRequiredMixin):
         return is_category_manager(user) or user.is_superuser
 
 
-class ApprovalQueueView(CategoryManagerRequiredMixin, FilterView):
+class ApprovalQueueView(CategoryManagerRequiredMixin, PageInRangeMixin, FilterView):
     """The category manager's screen."""
 
     filterset_class = ApprovalQueueFilterSet

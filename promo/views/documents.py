@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 from django.views.generic import ListView
 
+from config.pagination import PageInRangeMixin
 from promo.forms.documents import PriceTagsForm
 from promo.models import PriceTagJob, Promo
 from promo.services.documents import promo_sheet_pdf
@@ -69,7 +70,7 @@ def price_tag_jobs_for(user):
     return PriceTagJob.objects.restrict(user).select_related("branch")
 
 
-class PriceTagJobListView(LoginRequiredMixin, ListView):
+class PriceTagJobListView(LoginRequiredMixin, PageInRangeMixin, ListView):
     """«Мои ценники»: the PDFs the worker prepares or has prepared for this person."""
 
     template_name = "promo/price_tags/job_list.html"

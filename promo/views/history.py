@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from config.pagination import PageInRangeMixin
 from config.spreadsheets import xlsx_text
 from promo.changes import ChangeFormatter
 from promo.forms.filtersets import ActivityLogFilterForm
@@ -107,7 +108,7 @@ def activity_rows(events) -> list[ActivityRow]:
     return rows
 
 
-class ActivityLogView(MarketerRequiredMixin, ListView):
+class ActivityLogView(MarketerRequiredMixin, PageInRangeMixin, ListView):
     """Every business event, newest first, with filters; ``?format=xlsx`` downloads the same
     selection as a workbook."""
 

@@ -83,6 +83,12 @@ class TargetingEditView(RoleRequiredMixin, View):
     def post(self, request, pk):
         promo = self.get_promo(request, pk)
         form = wf.TargetingForm(request.POST)
+        if not form.is_valid() and "preview" in request.POST and request.htmx:
+            # The live preview says why there is nothing to show (as a fragment with a 200: htmx
+            # swaps no 4xx, and a preview left as it was would go stale without a word).
+            context = {"promo": promo, "previewing": True, "saved_text": promo.rules.describe(),
+                       "preview_errors": [str(e) for errors in form.errors.values() for e in errors]}
+            return render(request, "promo/inc/targeting_preview.html", context)
         if not form.is_valid():
             messages.error(request, _("Проверьте заполнение формы."))
             return self.render_page(request, promo, form, status=INVALID_STATUS)

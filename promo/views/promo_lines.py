@@ -346,7 +346,7 @@ def line_rows(promo: Promo, lines, *, show_purchase: bool, diff: dict, conflicts
             if row.economics is not None:
                 row.margin, row.margin_percent = row.economics.margin, row.economics.margin_percent
                 row.margin_text = number.money(row.margin)
-                row.margin_percent_text = number(row.margin_percent, 1)
+                row.margin_percent_text = number(row.margin_percent, 2)  # promo.changes.margin_percent_text
                 row.compensation_unit_text = number.money(row.economics.compensation or None)
                 row.floor = floor.line_problem(line, promo.mechanic, figures=row.economics)
         if line.product_id in added:

@@ -26,6 +26,7 @@ from django.views import View
 from django_filters.views import FilterView
 
 from branches.targeting import resolve
+from config.pagination import PageInRangeMixin
 from config.views import FormPostMixin
 from promo import economics, rules
 from promo.changes import ChangeFormatter, terms_changes
@@ -99,7 +100,7 @@ def safe_next(request, default: str) -> str:
 
 # --- The promo list -------------------------------------------------------------------------
 
-class PromoListView(LoginRequiredMixin, FilterView):
+class PromoListView(LoginRequiredMixin, PageInRangeMixin, FilterView):
     """A supplier's promos, a manager's (his categories) or every promo for a marketer."""
 
     filterset_class = PromoFilterSet

@@ -31,7 +31,7 @@ class QueueRow(PromoRow):
     pending: str  # lines waiting for the manager
     submitted: str
     submitted_ago: str
-    worst: str  # the worst line's margin after compensation: «12,5 %» (or roubles without a net price)
+    worst: str  # the worst line's margin after compensation: «12,50 %» (or roubles without a net price)
     worst_article: str
     worst_below_cost: bool
     conflict: bool
@@ -41,7 +41,7 @@ def _worst(number: Numbers, worst) -> tuple[str, str, bool]:
     if worst is None:
         return EMPTY, "", False
     if worst.margin_percent is not None:
-        text = f"{number(worst.margin_percent, 1)} %"
+        text = f"{number(worst.margin_percent, 2)} %"  # promo.changes.margin_percent_text
     else:
         text = number(worst.margin, 2)
     return text, worst.article, worst.margin < 0

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView
 
+from config.pagination import PageInRangeMixin
 from config.views import FormPostMixin
 from promo.forms.workflow import RequestAnswerForm
 from promo.models import SupplierRequest
@@ -52,7 +53,7 @@ class PromoRequestCancellationView(PromoActionView):
                                                      version=form.cleaned_data["version"])
 
 
-class RequestListView(LoginRequiredMixin, ListView):
+class RequestListView(LoginRequiredMixin, PageInRangeMixin, ListView):
     """The requests of the promos the user sees (a supplier: his own), ``?status=open`` (the
     default), ``accepted``, ``declined`` or ``all``."""
 

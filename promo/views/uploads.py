@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
+from config.pagination import PageInRangeMixin
 from config.parsing import parse_id
 from config.views import FormPostMixin
 from promo.changes import field_label
@@ -166,7 +167,7 @@ def _dry_run_revisions(result) -> list[dict]:
     return rows
 
 
-class UploadListView(UploaderRequiredMixin, ListView):
+class UploadListView(UploaderRequiredMixin, PageInRangeMixin, ListView):
     """The history of uploads: a supplier's own, or every upload for a marketer."""
 
     template_name = "promo/uploads/upload_list.html"

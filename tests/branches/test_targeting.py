@@ -12,6 +12,7 @@ from branches.targeting import (
     parse_branches_text,
     resolve,
     resolve_among,
+    unreached_exclusions,
 )
 from tests.factories import BranchFactory, BranchGroupFactory, CityFactory, RegionFactory
 
@@ -157,9 +158,11 @@ def test_an_exclusion_carries_over_commas_until_a_semicolon(db):
 
 def test_a_name_after_an_exclusion_is_included(db):
     # a region after the excluded codes ends the exclusion: it is not a branch code
-    targeting = parse_branches_text("Томская область, кроме B0005, Омская область")
+    # (the excluded branch is in Tomsk: an exclusion the regions never reach is refused)
+    tomsk = Branch.objects.filter(region__code="TOM").order_by("code").first()
+    targeting = parse_branches_text(f"Томская область, кроме {tomsk.code}, Омская область")
     assert targeting.regions == tuple(sorted((pk_of(Region, code="TOM"), pk_of(Region, code="OMS"))))
-    assert targeting.exclude == (pk_of(Branch, code="B0005"),)
+    assert targeting.exclude == (tomsk.pk,)
 
 
 def test_unknown_names_are_an_error_naming_each_of_them(db):
@@ -206,3 +209,25 @@ def test_resolve_among_answers_what_resolve_gives_for_many_rule_sets_in_one_quer
     for rules, on, until in keys:
         expected = set(resolve(rules, on=on, until=until).filter(pk__in=ours).values_list("pk", flat=True))
         assert found[(rules, on, until)] == expected, (rules, on, until)
+
+
+def test_an_exclusion_the_parts_to_include_never_reach_is_refused_in_the_sheet_and_the_editor(chain):
+    # given a group of N1 and S1 (two cities of the test region) and the parts naming them
+    group = BranchGroupFactory(name="Пилот", branches=[chain["N1"], chain["S1"]])
+    catalog = TargetingCatalog.load()
+
+    # when an exclusion is reached (by the group, by the city, by the branch itself), then parsed
+    assert catalog.parse("Пилот; кроме N1").exclude == (chain["N1"].pk,)
+    assert catalog.parse("Северный; кроме N2").exclude == (chain["N2"].pk,)
+    assert catalog.parse("N1, S1; кроме S1").exclude == (chain["S1"].pk,)
+    # and the chain minus a branch is always fine
+    assert catalog.parse("Все; кроме N2").exclude == (chain["N2"].pk,)
+
+    # when it is not (N2 is in the north, LATER in no group and the south), then refused naming only those
+    with pytest.raises(TargetingParseError) as refusal:
+        catalog.parse("Пилот; Северный; кроме N1, N2, LATER")
+    assert refusal.value.reason == "exclusion_unreached" and refusal.value.unknown == ["LATER"]
+    # and the editor's rule (over the database) says the same of the same rules
+    rules = Targeting(groups=(group.pk,), cities=(chain["north"].pk,),
+                      exclude=(chain["N1"].pk, chain["N2"].pk, chain["LATER"].pk))
+    assert unreached_exclusions(rules) == ["LATER"]

@@ -188,7 +188,8 @@ class CellChecks:
         try:
             return self._catalog().parse(text), specs
         except TargetingParseError as error:
-            return None, (("branch_unknown", h.BRANCHES, {"value": "; ".join(error.unknown)}),)
+            params = {"value": "; ".join(error.unknown), **({"reason": error.reason} if error.reason else {})}
+            return None, (("branch_unknown", h.BRANCHES, params),)
 
     def _terms(self, cells: dict, percent_format: dict) -> tuple[tuple, tuple]:
         """The promo terms of a row and the problems of their cells: ((supplier id, mechanic,

@@ -216,6 +216,18 @@ NUMBER_PARAMS: dict[str, dict[str, Any]] = {
 
 # More specific texts, chosen by params["reason"].
 VARIANTS: dict[tuple[str, str], Any] = {
+    # «Все; Томская область»: the chain has every branch, the region narrows nothing
+    # (branches.targeting.Targeting.chain_with_picks; the targeting editor refuses it too).
+    # «Томская область; кроме B0200» with B0200 in Kemerovo: an exclusion that does nothing
+    # (branches.targeting.unreached_exclusions; the targeting editor refuses it too).
+    ("branch_unknown", "exclusion_unreached"): _(
+        "В колонке «{column}» исключены филиалы {value}, но указанные регионы, города, группы и филиалы "
+        "их не включают, исключать их не из чего. Уберите их из «кроме …» или проверьте коды."
+    ),
+    ("branch_unknown", "chain_with_picks"): _(
+        "«Все» в колонке «{column}» уже означает всю сеть, а рядом указано «{value}». Оставьте «Все» "
+        "(исключения «кроме …» можно) или перечислите только регионы, города, группы и филиалы."
+    ),
     ("price_invalid", "percent"): _(
         "«{value}» в колонке «{column}» не является числом. Укажите процент числом, например 15 или 15,5."
     ),

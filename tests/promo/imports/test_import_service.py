@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from branches.models import Branch, Region
 from promo.models import Promo, PromoEvent, PromoLine, PromoRevision, PromoUpload
 from promo.services.imports.confirmation import upload_confirm
 from promo.services.imports.uploads import (
@@ -211,6 +212,44 @@ def test_each_bad_row_gives_its_error_on_its_cell(demo_user, values, code, colum
     _upload, result = submit(demo_user("s001"), [line(product, **values)])
     assert [(e["row"], e["code"], e["column"]) for e in result.errors] == [(2, code, column)]
     assert result.errors[0]["message"]
+
+
+def test_an_exclusion_the_named_region_never_reaches_is_refused_as_the_editor_refuses_it(demo_user):
+    # given a sheet narrowing one promo to a region, excluding a branch of another region, and a
+    # second row excluding a branch of that region (a real exclusion)
+    region, other = Region.objects.order_by("pk")[:2]
+    inside = Branch.objects.filter(region=region).order_by("code").first()
+    outside = Branch.objects.filter(region=other).order_by("code").first()
+    first, second = products("S001", 2)
+
+    # when the supplier uploads it
+    _upload, result = submit(demo_user("s001"), [
+        line(first, **{"Филиалы": f"{region.name}; кроме {outside.code}"}),
+        line(second, **{"Филиалы": f"{region.name}; кроме {inside.code}"})])
+
+    # then the first row is refused on its cell, naming the branch (before: saved, an exclusion
+    # that did nothing, shown everywhere as «…; кроме B0200»)
+    assert [(e["row"], e["code"], e["column"]) for e in result.errors] == [(2, "branch_unknown", "Филиалы")]
+    assert result.errors[0]["message"] == (
+        f"В колонке «Филиалы» исключены филиалы {outside.code}, но указанные регионы, города, группы и "
+        "филиалы их не включают, исключать их не из чего. Уберите их из «кроме …» или проверьте коды.")
+
+
+def test_all_branches_with_a_region_to_include_is_refused_as_the_editor_refuses_it(demo_user):
+    # given a sheet whose «Филиалы» cell reads «Все; Томская область» (the chain has Tomsk anyway;
+    # before, the region was dropped without a word and the promo ran chain-wide)
+    first, second = products("S001", 2)
+
+    # when the supplier uploads it
+    _upload, result = submit(demo_user("s001"), [line(first, **{"Филиалы": "Все; Томская область"}),
+                                                 line(second, **{"Филиалы": "Все, кроме B0003"})])
+
+    # then the row is refused on its cell, saying why (the whole chain minus a branch stays fine)
+    assert not result.ok
+    assert [(e["row"], e["code"], e["column"]) for e in result.errors] == [(2, "branch_unknown", "Филиалы")]
+    assert result.errors[0]["message"] == (
+        "«Все» в колонке «Филиалы» уже означает всю сеть, а рядом указано «Томская область». Оставьте «Все» "
+        "(исключения «кроме …» можно) или перечислите только регионы, города, группы и филиалы.")
 
 
 def test_every_error_of_every_row_is_reported_in_one_pass(demo_user):

@@ -329,7 +329,7 @@ def test_a_row_reads_as_the_template_filters_write_it(client_for, make_promo, de
         promo.code, f"{promo.name} ревизия 2", f"{promo.supplier.code} {promo.supplier.name}", "Скидка %",
         f"{promo.start:%d.%m.%Y} – {promo.end:%d.%m.%Y}", "1", "1",
         f"{date_filter(promo.decision_due, 'd.m.Y')} просрочено", submitted,
-        f"{floatformat(worst.margin_percent, 1)} % {worst.article}", "есть",
+        f"{floatformat(worst.margin_percent, 2)} % {worst.article}", "есть",
     ]
     assert submitted.startswith("02.11.2026 10:00 (") and promo.decision_due < timezone.localdate()
     assert worst.margin < 0 and 'class="num worst-margin bad"' in row

@@ -127,6 +127,27 @@ def test_the_result_lists_what_was_done_and_what_was_refused(client_for, make_pr
     assert f'href="{LIST}"' in page
 
 
+@pytest.mark.parametrize(("language", "back"), [("ru", "Вернуться к списку"), ("en", "Back to the list")])
+def test_the_bulk_cancel_confirmation_goes_back_by_a_link_that_does_not_read_like_the_action(
+        client_for, make_promo, settings, language, back):
+    # given two approved promos the marketer ticked on the list, reading in his language
+    promos = [make_promo(status=Promo.Status.APPROVED), make_promo(status=Promo.Status.APPROVED)]
+    client = client_for("marketer")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    # when he presses «Отменить»
+    page = client.post(BULK, ticked(promos, action="cancel", step="confirm", next=LIST)).content.decode()
+
+    # then beside «Подтвердить» the way back to the list is named so, not «Отмена» (which
+    # reads like cancelling the promos)
+    assert "2 промо?" in page or "2 promos?" in page
+    form = re.search(r'name="step" value="run".*?</form>', page, re.S).group(0)
+    assert 'name="confirm"' in form
+    links = re.findall(r'<a href="[^"]*">([^<]+)</a>', form)
+    assert links == [back]
+    assert "Отмена<" not in form and "Cancel<" not in form
+
+
 def test_a_reason_is_asked_for_a_bulk_reject_on_the_confirmation(client_for, make_promo):
     promos = [make_promo(), make_promo()]
     client = client_for("manager3")

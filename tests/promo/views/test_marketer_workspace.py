@@ -11,6 +11,8 @@ from django.urls import reverse
 from branches.models import Branch, Region
 from branches.targeting import Targeting, resolve
 from promo.models import Promo, PromoEvent, PromoLine
+from promo.services import point_corrections
+from promo.services.errors import InvalidError
 from suppliers.models import Supplier
 
 CALENDAR = reverse("promo:calendar")
@@ -203,6 +205,84 @@ def test_a_refused_targeting_save_shows_what_the_promo_has_now(client_for, make_
     assert f"Сейчас у промо: {first.name}." in partial
     same = client.post(url, {**preview, "regions": [first.pk]}, HTTP_HX_REQUEST="true").content.decode()
     assert "Сейчас у промо" not in same
+
+
+@pytest.mark.parametrize(("language", "refusal"), [
+    ("ru", "«Вся сеть» уже включает все филиалы"), ("en", "«Whole chain» already covers every branch")])
+def test_the_whole_chain_with_regions_to_include_is_refused_without_javascript(
+        client_for, make_promo, settings, language, refusal):
+    # given a promo of two regions and a marketer whose browser runs no JavaScript
+    first, second, third = Region.objects.order_by("pk")[:3]
+    promo = make_promo(targeting=Targeting(regions=(first.pk, second.pk)).to_json())
+    url = reverse("promo:targeting_edit", args=[promo.pk])
+    client = client_for("marketer")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    picked = {"version": promo.version, "chain": "on", "regions": [first.pk, second.pk], "reason": "Шире"}
+
+    # when he ticks «Вся сеть», leaves the regions picked and saves
+    refused = client.post(url, picked)
+
+    # then it is refused with a word beside the box, and the promo keeps its two regions
+    assert refused.status_code == 400 and refusal in refused.content.decode()
+    promo.refresh_from_db()
+    assert promo.rules == Targeting(regions=(first.pk, second.pk))
+    # and the live preview (htmx) says the same as a fragment it swaps in, not a stale list
+    partial = client.post(url, {**picked, "preview": "1"}, HTTP_HX_REQUEST="true")
+    assert partial.status_code == 200 and refusal in partial.content.decode()
+    assert "<html" not in partial.content.decode() and "branch-list" not in partial.content.decode()
+    # and the whole chain minus a branch is still the whole chain minus a branch
+    branch = Branch.objects.filter(region=third).order_by("pk").first()
+    saved = client.post(url, {"version": promo.version, "chain": "on", "exclude": [branch.pk], "reason": "Вся сеть"})
+    assert saved.status_code == 302
+    promo.refresh_from_db()
+    assert promo.rules == Targeting(chain=True, exclude=(branch.pk,))
+
+
+@pytest.mark.parametrize(("language", "refusal"), [
+    ("ru", "«Кроме филиалов»: {code} не входят в выбранные"), ("en", "«Except branches»: {code} are not in the")])
+def test_an_exclusion_the_rules_never_reach_is_refused(client_for, make_promo, settings, language, refusal):
+    # given a promo and a marketer narrowing it to one region
+    region, other = Region.objects.order_by("pk")[:2]
+    inside = Branch.objects.filter(region=region).order_by("code").first()
+    outside = Branch.objects.filter(region=other).order_by("code").first()
+    promo = make_promo()
+    url = reverse("promo:targeting_edit", args=[promo.pk])
+    client = client_for("marketer")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    picked = {"version": promo.version, "regions": [region.pk], "exclude": [outside.pk, inside.pk], "reason": "Узко"}
+
+    # when he also excludes a branch of another region (which the region never reaches) and saves
+    refused = client.post(url, picked)
+
+    # then refused, naming that branch only, and nothing saved; the live preview says so too
+    message = refusal.format(code=outside.code)
+    assert refused.status_code == 400 and message in refused.content.decode()
+    assert f"{outside.code}, {inside.code}" not in refused.content.decode()
+    promo.refresh_from_db()
+    assert promo.rules == Targeting.whole_chain()
+    partial = client.post(url, {**picked, "preview": "1"}, HTTP_HX_REQUEST="true")
+    assert partial.status_code == 200 and message in partial.content.decode()
+    # and excluding a branch of that region is a real exclusion, saved
+    saved = client.post(url, {**picked, "exclude": [inside.pk]})
+    assert saved.status_code == 302
+    promo.refresh_from_db()
+    assert promo.rules == Targeting(regions=(region.pk,), exclude=(inside.pk,))
+
+
+def test_the_service_refuses_the_whole_chain_with_picks(make_promo, demo_user):
+    # given a promo and rules that name the chain and a region (as no form sends them any more)
+    promo = make_promo()
+    region = Region.objects.order_by("pk").first()
+
+    # when they reach the service
+    with pytest.raises(InvalidError) as refusal:
+        point_corrections.promo_set_targeting(promo=promo, actor=demo_user("marketer"), version=promo.version,
+                                              targeting=Targeting(chain=True, regions=(region.pk,)))
+
+    # then refused, nothing saved
+    assert refusal.value.code == "chain_with_picks"
+    promo.refresh_from_db()
+    assert promo.rules == Targeting.whole_chain()
 
 
 def test_mass_correction_preview_then_apply(client_for, make_promo):

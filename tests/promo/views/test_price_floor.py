@@ -270,6 +270,27 @@ def test_the_page_flags_the_line_and_takes_the_override(client_for, deep):
     assert deep.events.filter(kind=PromoEvent.Kind.LINE_DECIDED).count() == 1
 
 
+@pytest.mark.parametrize(("language", "margin"), [("ru", "-2,86 %"), ("en", "-2.86 %")])
+def test_the_margin_reads_alike_in_its_cell_and_in_the_floor_refusal(client_for, deep, language, margin):
+    # given the manager reading the promo page in his language, A100002 below the floor
+    client = client_for("manager3")
+    client.cookies[conf.LANGUAGE_COOKIE_NAME] = language
+    below = line_of(deep)
+
+    # when he opens the page
+    page = client.get(deep.get_absolute_url()).content.decode()
+    row = re.search(rf'<tr[^>]*data-article="{ARTICLE}"[^>]*>.*?</tr>', page, re.S).group(0)
+    # then the margin cell writes the margin in hundredths (not «-2,9 %»)
+    assert f"({margin})" in row
+
+    # when he accepts the line without the override
+    refused = client.post(reverse("promo:lines_decide", args=[deep.pk]), {
+        "version": deep.version, f"decision_{below.pk}": "accepted", f"reason_{below.pk}": ""})
+    # then the refusal writes the same figure as the cell
+    assert refused.status_code == 400
+    assert f" {margin} " in refused.content.decode().replace("\xa0", " ")
+
+
 def test_no_override_is_offered_when_nothing_is_below(client_for, make_promo):
     promo = make_promo(lines=2)
     page = client_for("manager3").get(promo.get_absolute_url()).content.decode()

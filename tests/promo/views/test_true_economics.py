@@ -40,8 +40,8 @@ def test_a_fully_funded_n_plus_m_is_no_loss_on_the_promo_page(client_for, make_p
     # when the category manager opens it
     row = row_html(client_for("manager3").get(promo.get_absolute_url()).content.decode(), product.article)
 
-    # then the margin counts the compensation: the chain earns the regular margin 135.94 (31.8 %)
-    assert "256,14" in row and "+170,76" in row and "135,94" in row and "31,8 %" in row
+    # then the margin counts the compensation: the chain earns the regular margin 135.94 (31.84 %)
+    assert "256,14" in row and "+170,76" in row and "135,94" in row and "31,84 %" in row
     assert "ниже закупки" not in row and "below-cost" not in row.split(">")[0]
     # and the plan: 1,000 units, 135,940.00 in margin
     assert "план 1000 шт" in row and "135\xa0940,00 ₽" in row
@@ -83,7 +83,7 @@ def test_the_sheet_prints_the_margin_for_staff_and_status_labels(client_for, mak
     supplier = pdf_text(client_for("s001").get(reverse("promo:promo_sheet_pdf", args=[promo.pk])).content)
 
     # then the marketer's shows the margin after compensation and its total at the plan
-    assert "Маржа после компенсации" in staff and "135,94 (31,8 %)" in staff and "1 359,40" in staff
+    assert "Маржа после компенсации" in staff and "135,94 (31,84 %)" in staff and "1 359,40" in staff
     # and the supplier's shows neither the margin nor the purchase price
     assert "Маржа" not in supplier and "290,96" not in supplier
     # and both print the status as people read it, never its code
@@ -107,7 +107,7 @@ def test_the_queue_shows_the_worst_line_margin_of_each_promo(client_for, make_pr
     import re
     row = re.search(rf'<tr data-promo="{promo.code}">.*?</tr>', page, re.S).group(0)
     cell = re.search(r'<td class="num worst-margin[^"]*">(.*?)</td>', row, re.S)
-    assert f"{economics.margin_percent:.1f}".replace(".", ",") + " %" in cell.group(1)
+    assert f"{economics.margin_percent:.2f}".replace(".", ",") + " %" in cell.group(1)
     assert worst.product.article in cell.group(1)
     assert "bad" in cell.group(0)
 
