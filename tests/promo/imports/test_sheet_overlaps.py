@@ -5,6 +5,7 @@ overlapping days, in a branch both target that trades on those days, by the one 
 from datetime import date
 
 import pytest
+import time_machine
 from django.db.models import Q
 from django.utils import translation
 
@@ -211,3 +212,27 @@ def test_the_sheet_check_compares_only_lines_of_one_product(django_assert_num_qu
     # branches are not even read
     with django_assert_num_queries(0):
         assert sheet_overlap_warnings(promos, "Артикул") == []
+
+
+def test_the_warning_shows_in_the_api_and_on_the_upload_page(demo_user, client_for):
+    from django.urls import reverse
+    from rest_framework.test import APIClient
+
+    # given: a sheet with the product in «Лето» and «Июль» over the same days, in every branch
+    product = products("S001", 1)[0]
+    rows = [line(product, **{"Название акции": "Лето"}), line(product, **{"Название акции": "Июль"})]
+    api = APIClient()
+    api.force_authenticate(demo_user("s001"))
+
+    # when: it is posted to the API, then its upload and its page are read
+    with time_machine.travel("2026-11-23 10:00 +07:00", tick=False):
+        body = api.post("/api/v1/uploads/", {"file": sheets.uploaded(rows)}, format="multipart").json()
+        detail = api.get(f"/api/v1/uploads/{body['upload_id']}/").json()
+        html = client_for("s001").get(reverse("promo:upload_detail", args=[body["upload_id"]])).content.decode()
+
+    # then: the answer, the upload and its page name both promos
+    assert body["ok"] is True and body["promos"] == 2
+    for warnings in (body["warnings"], detail["warnings"]):
+        assert [(w["row"], w["code"]) for w in warnings] == [(3, "overlap")]
+        assert "в акции «Лето»" in warnings[0]["message"] and "в акции «Июль»" in warnings[0]["message"]
+    assert f"Товар {product.article} в этом файле дважды в одни дни" in html
