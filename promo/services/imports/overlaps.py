@@ -69,40 +69,91 @@ def sheet_overlap_warnings(promos: list, title: str, branch_sets: BranchSets | N
     many other promos of the sheet it collides with too (reason ``sheet_many``). So a line has
     one warning at most, and a pair of promos one per product.
 
-    Linear in the lines: they are grouped by product first, and only the lines of one product
-    are compared with each other (dates first; branches are read, once, only when two of them
-    share a day)."""
-    by_product: dict[int, list[tuple]] = defaultdict(list)
-    for promo in promos:
-        for product_id, line in promo.lines.items():
-            by_product[product_id].append((line.row, promo, line))
-    branch_sets = branch_sets or BranchSets()
+    Linear in the lines: the promos are cut into runs of days (:func:`_date_runs`: two promos of
+    different runs share no day), and inside a run one dictionary look-up per line finds the
+    products that more than one promo holds; only those lines are compared, with the lines of
+    their product whose days reach theirs. The rule's answer depends on the two promos only, so
+    it is asked once per pair of promos; the branches are read, once, only then."""
+    pairs = _Pairs(branch_sets or BranchSets())
     warnings = []
-    for entries in by_product.values():
-        if len(entries) < 2:
+    for run in _date_runs(promos):
+        if len(run) < 2:
             continue
-        entries.sort(key=lambda entry: entry[0])
-        for index, (row, promo, line) in enumerate(entries):
-            if index == 0:
-                continue
-            window = LineWindow(key=row, product_id=line.product_id, start=promo.start, end=promo.end,
-                                targeting=promo.targeting)
-            earlier = [(other_row, other) for other_row, other, _line in entries[:index]
-                       if collides(branch_sets, window, other.start, other.end, other.targeting)]
-            if earlier:
-                warnings.append(_sheet_warning(row, promo, line, earlier, title, branch_sets))
+        first_holder: dict[int, object] = {}
+        repeated: dict[int, list] = {}
+        for promo in run:
+            for product_id in promo.lines:
+                first = first_holder.setdefault(product_id, promo)
+                if first is not promo:
+                    repeated.setdefault(product_id, [first]).append(promo)
+        for product_id, holders in repeated.items():
+            warnings.extend(_product_warnings(product_id, holders, title, pairs))
     return warnings
 
 
-def _sheet_warning(row: int, promo, line, earlier: list[tuple], title: str, branch_sets: BranchSets) -> Problem:
+def _date_runs(promos: list) -> list[list]:
+    """The promos in runs of days that chain together, by start: a run ends where the next
+    promo starts after every day of it, so two promos of different runs share no day."""
+    runs: list[list] = []
+    last = None
+    for promo in sorted(promos, key=lambda promo: promo.start):
+        if last is None or promo.start > last:
+            runs.append([])
+            last = promo.end
+        runs[-1].append(promo)
+        last = max(last, promo.end)
+    return runs
+
+
+def _product_warnings(product_id: int, holders: list, title: str, pairs: _Pairs) -> list[Problem]:
+    """The warnings of one product's lines in ``holders`` (the promos of a run that hold it): a
+    sweep in order of start compares a line with the lines whose days reach its start only."""
+    entries = sorted(((promo.start, promo.lines[product_id].row, promo) for promo in holders),
+                     key=lambda entry: (entry[0], entry[1]))
+    earlier: dict[int, list[tuple]] = defaultdict(list)  # a line's row -> the earlier rows it collides with
+    running: list[tuple] = []  # the lines passed whose days reach the current start
+    for start, row, promo in entries:
+        running = [entry for entry in running if entry[2].end >= start]
+        for _start, other_row, other in running:
+            if pairs.shared(promo, other) is not None:
+                later, first = (row, (other_row, other)) if other_row < row else (other_row, (row, promo))
+                earlier[later].append(first)
+        running.append((start, row, promo))
+    by_row = {row: promo for _start, row, promo in entries}
+    return [_sheet_warning(row, by_row[row], by_row[row].lines[product_id], sorted(others, key=lambda o: o[0]),
+                           title, pairs)
+            for row, others in earlier.items()]
+
+
+class _Pairs:
+    """The conflict rule's answer for two promos of the sheet (:func:`collides` for a line of one
+    against a line of the same product in the other), remembered per pair."""
+
+    def __init__(self, branch_sets: BranchSets) -> None:
+        self.branch_sets = branch_sets
+        self._found: dict[tuple[int, int], int | None] = {}
+
+    def shared(self, promo, other) -> int | None:
+        """How many branches trading on the common days both promos target, or None when a line
+        of one does not collide with the other's (no common day, or no such branch)."""
+        key = (id(promo), id(other)) if id(promo) < id(other) else (id(other), id(promo))
+        if key not in self._found:
+            window = LineWindow(key=None, product_id=0, start=promo.start, end=promo.end, targeting=promo.targeting)
+            found = None
+            if collides(self.branch_sets, window, other.start, other.end, other.targeting):
+                found = len(shared_branches(self.branch_sets, promo.targeting, other.targeting,
+                                            max(promo.start, other.start), min(promo.end, other.end)))
+            self._found[key] = found
+        return self._found[key]
+
+
+def _sheet_warning(row: int, promo, line, earlier: list[tuple], title: str, pairs: _Pairs) -> Problem:
     other_row, other = earlier[0]
-    start, end = max(promo.start, other.start), min(promo.end, other.end)
     params = {
         "value": line.article, "row": row, "promo": promo.name, "promo_start": promo.start, "promo_end": promo.end,
         "other_row": other_row, "other": other.name, "other_start": other.start, "other_end": other.end,
-        "start": start, "end": end,
-        "branches": len(shared_branches(branch_sets, promo.targeting, other.targeting, start, end)),
-        "reason": "sheet",
+        "start": max(promo.start, other.start), "end": min(promo.end, other.end),
+        "branches": pairs.shared(promo, other), "reason": "sheet",
     }
     if len(earlier) > 1:
         params.update(reason="sheet_many", more=len(earlier) - 1)
