@@ -133,6 +133,27 @@ class BranchSets:
         return frozenset(included - set(rules.exclude))
 
 
+def collides(branch_sets: BranchSets, window: LineWindow, start: date, end: date, targeting: dict, *,
+             mine: frozenset[int] | None = None) -> bool:
+    """The one conflict rule between ``window`` and another running line of the same product, of
+    a promo over ``start``..``end`` targeting ``targeting``: the periods overlap and the two share
+    a branch that trades on a common day (:meth:`BranchSets.collide`). The dates are compared
+    first, so branches are read only for lines whose days overlap. ``mine``: the window's branch
+    set, when the caller holds it already. Used by :func:`overlaps_find` and by the sheet's own
+    check (promo.services.imports.overlaps)."""
+    if start > window.end or end < window.start:
+        return False
+    if mine is None:
+        mine = branch_sets.of(window.targeting)
+    return branch_sets.collide(mine, branch_sets.of(targeting), max(window.start, start), min(window.end, end))
+
+
+def shared_branches(branch_sets: BranchSets, first: dict, second: dict, start: date, end: date) -> frozenset[int]:
+    """The branches both targetings select that trade over ``start``..``end`` (the common days):
+    what a conflict shares (as :func:`promo_conflict_details` counts them)."""
+    return branch_sets.trading(branch_sets.of(first) & branch_sets.of(second), start, end)
+
+
 def _live_lines(*, product_ids: list[int], first: date, last: date, excluded: list[int]) -> dict[int, set[int]]:
     """``{product id: {promo ids}}``: live promos with a line (not rejected) of one of
     ``product_ids`` on their current terms. One query per chunk of products."""
@@ -280,10 +301,7 @@ def overlaps_find(*, windows: Iterable[LineWindow], exclude_promo_ids: Iterable[
         for rival in by_product.get(window.product_id, ()):
             if hits and hits[-1].promo.pk == rival.promo.pk:
                 continue  # its current terms collide already
-            if rival.start > window.end or rival.end < window.start:
-                continue
-            if branch_sets.collide(mine, branch_sets.of(rival.targeting), max(window.start, rival.start),
-                                   min(window.end, rival.end)):
+            if collides(branch_sets, window, rival.start, rival.end, rival.targeting, mine=mine):
                 hits.append(rival)
         if hits:
             found[window.key] = hits

@@ -303,6 +303,22 @@ VARIANTS: dict[tuple[str, str], Any] = {
     ("date_invalid", "out_of_range"): _(
         "Дата {value} вне допустимого диапазона: акция должна проходить между {first} и {last}."
     ),
+    # Two promos of the same sheet (promo.services.imports.overlaps.sheet_overlap_warnings).
+    ("overlap", "sheet"): _(
+        "Товар {value} в этом файле дважды в одни дни: в акции «{other}» ({other_start} – "
+        "{other_end}, строка {other_row}) и в акции «{promo}» ({promo_start} – {promo_end}, "
+        "строка {row}); общие дни {start} – {end}, общих филиалов: {branches}. Категорийный "
+        "менеджер увидит конфликт этих акций и может отклонить одну: оставьте товар в одной "
+        "акции или разведите даты или филиалы."
+    ),
+    ("overlap", "sheet_many"): _(
+        "Товар {value} в этом файле дважды в одни дни: в акции «{other}» ({other_start} – "
+        "{other_end}, строка {other_row}) и в акции «{promo}» ({promo_start} – {promo_end}, "
+        "строка {row}); общие дни {start} – {end}, общих филиалов: {branches}. С этой строкой "
+        "пересекаются и другие акции файла с этим товаром: ещё {more}. Категорийный менеджер "
+        "увидит конфликт этих акций и может отклонить одну: оставьте товар в одной акции или "
+        "разведите даты или филиалы."
+    ),
     ("nplusm_invalid", "too_large"): _(
         "Механика «{value}»: в N+M каждое число должно быть не больше {max}, например «2+1» "
         "(купи 2, третий в подарок)."

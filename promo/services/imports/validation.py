@@ -9,9 +9,9 @@ repeated cells (dates, mechanics, discounts, branch texts) are parsed once.
 Valid rows group into promos by (supplier, promo name, mechanic kind, start, end, targeting);
 inside a promo an identical repeated product is merged (``duplicate_merged``), a repeated
 product with other terms is an error on the later row (``duplicate_conflict``). Warnings:
-``name_mismatch``, ``regular_price_mismatch``, ``overlap`` (another live promo already has the
-product in overlapping dates and branches) and ``margin_below_floor`` (the chain's margin after
-the supplier's compensation under the price floor, promo.services.floor).
+``name_mismatch``, ``regular_price_mismatch``, ``overlap`` (another live promo, or another promo
+of the same sheet, has the product in overlapping dates and branches) and ``margin_below_floor``
+(the chain's margin after the supplier's compensation under the price floor, promo.services.floor).
 
 The checks of single cells (parsing and the rules of :mod:`promo.rules`) are in
 :mod:`~promo.services.imports.cells`, the matching of revisions in
@@ -476,7 +476,8 @@ class SheetValidator(CellChecks):
                 for other in others)
 
     def _check_overlaps(self) -> None:
-        """``overlap`` warnings against other live promos (promo.services.imports.overlaps)."""
+        """``overlap`` warnings against other live promos and between two promos of the sheet
+        (promo.services.imports.overlaps)."""
         title = self.titles[h.ARTICLE if h.ARTICLE in self.has else h.EAN]
         self.result.warnings.extend(overlap_warnings(self.result.promos, self.result.matches, title))
 
