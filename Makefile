@@ -49,7 +49,7 @@ worker: install ## Run only the Celery worker with beat (for a separate terminal
 serve: install ## Production: migrate, collectstatic, gunicorn + worker + beat on DATABASE_URL and CELERY_BROKER_URL
 	DJANGO_SETTINGS_MODULE=$(SERVE_SETTINGS) config/bin/serve
 
-system-deps: ## Install the Debian packages the tests need (PostgreSQL, Redis, Chromium) if missing
+system-deps: ## Install the Debian packages the tests need (PostgreSQL, Redis, Chromium, poppler-utils, DejaVu fonts) if missing
 	@need=""; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || need="$$need postgresql"; \
 	command -v redis-server >/dev/null 2>&1 || need="$$need redis-server"; \
