@@ -10,7 +10,7 @@ export DJANGO_SETTINGS_MODULE ?= config.django.local
 SERVE_SETTINGS ?= config.django.production
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps browser-deps migrate demo run worker serve test test-fast bench bench-web lint format messages clean
+.PHONY: help install system-deps migrate demo run worker serve test test-fast bench bench-web lint format messages clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)

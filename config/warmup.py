@@ -50,7 +50,11 @@ def warm_up() -> int:
                 try:
                     engine.get_template(name)
                 except (TemplateSyntaxError, TemplateDoesNotExist, UnicodeDecodeError):
-                    logger.warning("warm-up: template %s does not parse", name)
+                    # A library's template for a package the portal does not use (django-filter's
+                    # crispy form) is no news at every start; one of the portal's own is a bug.
+                    library = "site-packages" in Path(directory).parts
+                    logger.log(logging.DEBUG if library else logging.WARNING,
+                               "warm-up: template %s does not parse", name)
                     continue
                 parsed += 1
     connections.close_all()  # none should be open; a forked worker must never share one

@@ -65,3 +65,24 @@ def test_the_renamed_address_lockout_setting_is_refused_not_ignored():
     result = run_django(PRODUCTION, ["manage.py", "check"], production_env(LOGIN_FAILURE_LIMIT_PER_IP="50"))
     # then it does not start with a lockout it did not ask for, and says what to set instead
     assert result.returncode != 0 and "Set LOGIN_USERNAME_LIMIT_PER_IP instead" in result.stderr
+
+
+ROTATION_CHECK = """
+import django
+django.setup()
+from django.core import signing
+import os
+old = signing.dumps("session of yesterday", key=os.environ["OLD_KEY"])
+print(signing.loads(old))
+"""
+
+
+def test_after_a_key_rotation_what_the_old_key_signed_stays_valid_with_it_as_a_fallback():
+    # given a rotated SECRET_KEY with the key before it in SECRET_KEY_FALLBACKS
+    old = "an-old-production-key-" + "x" * 40
+    env = production_env(SECRET_KEY_FALLBACKS=old, OLD_KEY=old)
+    # when a value the old key signed (a session, a reset link) is read
+    result = run_django("config.django.production", ["-c", ROTATION_CHECK], env)
+    # then it is still valid: nobody is signed out by the rotation
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "session of yesterday"

@@ -12,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from config.env import BASE_DIR, env, env_bool, env_list
 
 SECRET_KEY = env("SECRET_KEY", "insecure-dev-key-change-me")
+# The keys before the last rotation, comma-separated: what they signed (sessions, password-reset
+# links) stays valid until they are removed (docs/operations.md, "Rotating secrets").
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

@@ -60,6 +60,11 @@ class Command(BaseCommand):
             rows = rows.filter(pk__in=ids)
         if failed_since is not None:
             rows = rows.filter(updated_at__gte=failed_since)
+        listed = 0
         for row in rows.iterator():
             failed_at = timezone.localtime(row.updated_at).strftime("%d.%m.%Y %H:%M")
             self.stdout.write(f"{row.pk}\t{failed_at}\t{row.to_address}\t{row.subject}\t{row.last_error[:200]}")
+            listed += 1
+        if not listed:
+            # Said on stderr: the listing itself stays one tab-separated line per message.
+            self.stderr.write("No failed messages.")

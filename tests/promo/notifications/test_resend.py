@@ -231,3 +231,13 @@ def test_a_message_stored_before_its_acknowledgement_was_lost_arrives_twice_with
     others = [env for env in handler.envelopes if env.rcpt_tos != [first.to_address]]
     assert sorted(r for env in others for r in env.rcpt_tos) == sorted(
         m.to_address for m in messages if m.pk != first.pk)
+
+
+def test_the_command_says_when_there_is_no_failed_message_to_list():
+    # given no message that failed
+    out, err = StringIO(), StringIO()
+    # when an operator lists the failed ones
+    call_command("resend_failed_mail", "--list", stdout=out, stderr=err)
+    # then he is told there are none (not an empty answer), and the listing itself stays empty
+    assert err.getvalue().strip() == "No failed messages."
+    assert out.getvalue() == ""
