@@ -49,3 +49,11 @@ def uploaded(rows: list[dict], *, name: str = "promo.xlsx", header: list[str] = 
         name, workbook_bytes(rows, header=header),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+def submit(user, rows: list[dict], name: str = "promo.xlsx", *, today: date):
+    """``rows`` uploaded by ``user`` through the upload service, as the page and the API do:
+    ``(upload, result)``."""
+    from promo.services.imports.uploads import upload_submit
+
+    return upload_submit(actor=user, file=uploaded(rows, name=name), original_name=name, today=today)

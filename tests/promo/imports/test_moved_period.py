@@ -11,7 +11,6 @@ from django.utils import translation
 
 from promo.models import Promo
 from promo.services.imports.problems import stored_problems
-from promo.services.imports.uploads import upload_submit
 from suppliers.models import Product
 from tests.promo.imports import sheets
 from tests.promo.imports.sheets import line
@@ -28,7 +27,7 @@ def frozen_today():
 
 
 def submit(user, rows, name):
-    return upload_submit(actor=user, file=sheets.uploaded(rows, name=name), original_name=name, today=TODAY)
+    return sheets.submit(user, rows, name, today=TODAY)
 
 
 @pytest.fixture

@@ -6,13 +6,11 @@ from datetime import date
 
 import pytest
 import time_machine
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
 from promo.models import PromoEvent
 from promo.selectors import promo_history
 from promo.services.imports.confirmation import upload_confirm
-from promo.services.imports.uploads import upload_submit
 from suppliers.models import Product
 from tests.promo.imports import sheets
 from tests.promo.imports.sheets import line
@@ -22,8 +20,7 @@ TODAY = date(2026, 11, 23)
 
 
 def submit(user, rows, name):
-    content = sheets.workbook_bytes(rows)
-    return upload_submit(actor=user, file=SimpleUploadedFile(name, content), original_name=name, today=TODAY)
+    return sheets.submit(user, rows, name, today=TODAY)
 
 
 def revision_rows(promo, user) -> list[tuple[str, str, str]]:

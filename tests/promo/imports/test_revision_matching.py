@@ -12,7 +12,6 @@ import time_machine
 from branches.models import Region
 from branches.targeting import Targeting
 from promo.models import Promo
-from promo.services.imports.uploads import upload_submit
 from suppliers.models import Product
 from tests.promo.imports import sheets
 from tests.promo.imports.sheets import line
@@ -28,7 +27,7 @@ def frozen_today():
 
 
 def submit(user, rows, name):
-    return upload_submit(actor=user, file=sheets.uploaded(rows, name=name), original_name=name, today=TODAY)
+    return sheets.submit(user, rows, name, today=TODAY)
 
 
 def rows_of(items, region, discount=15):
