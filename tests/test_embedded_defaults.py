@@ -70,3 +70,35 @@ def test_a_page_reads_the_embedded_database_while_a_worker_holds_a_write_transac
     # then it reads what was committed before, at once: no «database is locked», no 500
     assert child.returncode == 0, child.stderr[-3000:]
     assert child.stdout.strip().splitlines()[-1] == "read [0]", child.stdout
+
+
+SEARCH_FOLDS_CASE = """
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", "auth", verbosity=0)
+from django.contrib.auth.models import Group
+for name in ("Салфетки влажные", "Скидка 100% на ШАМПУНЬ", "код a_b", "код axb"):
+    Group.objects.create(name=name)
+def found(**lookup):
+    return sorted(Group.objects.filter(**lookup).values_list("name", flat=True))
+print(found(name__icontains="салфетки"))
+print(found(name__icontains="шампунь"))
+print(found(name__istartswith="скидка 100%"))
+print(found(name__icontains="a_b"))
+"""
+
+
+def test_a_search_on_the_embedded_database_finds_cyrillic_whatever_its_case(tmp_path):
+    # given the embedded database of `make run` with names written in Cyrillic capitals
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "config.django.local",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    # when someone searches them in lower case (the portal's searches are icontains)
+    child = subprocess.run([sys.executable, "-c", SEARCH_FOLDS_CASE], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=120)
+    # then they are found, as on PostgreSQL; «%» and «_» typed by the user stay literal
+    assert child.returncode == 0, child.stderr[-3000:]
+    assert child.stdout.strip().splitlines() == [
+        "['Салфетки влажные']", "['Скидка 100% на ШАМПУНЬ']", "['Скидка 100% на ШАМПУНЬ']", "['код a_b']"]

@@ -104,6 +104,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # first instead of failing after 5 s.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL"})
+    # Its LIKE (icontains, the portal's searches) folds the case of Cyrillic too (config/db/sqlite3).
+    DATABASES["default"]["ENGINE"] = "config.db.sqlite3"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
