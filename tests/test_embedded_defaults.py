@@ -58,15 +58,20 @@ print("read", seen)
 """
 
 
-def test_a_page_reads_the_embedded_database_while_a_worker_holds_a_write_transaction(tmp_path):
-    # given the embedded database of `make run` and a worker's write transaction still open on it
+def on_make_runs_database(script: str, tmp_path) -> subprocess.CompletedProcess:
+    """``script`` run by Python under `make run`'s settings, on a fresh embedded database."""
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "config.django.local",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
     }
+    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_a_page_reads_the_embedded_database_while_a_worker_holds_a_write_transaction(tmp_path):
+    # given the embedded database of `make run` and a worker's write transaction still open on it
     # when a web request reads it meanwhile (the upload's progress poll)
-    child = subprocess.run([sys.executable, "-c", READ_WHILE_WRITING], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=120)
+    child = on_make_runs_database(READ_WHILE_WRITING, tmp_path)
     # then it reads what was committed before, at once: no «database is locked», no 500
     assert child.returncode == 0, child.stderr[-3000:]
     assert child.stdout.strip().splitlines()[-1] == "read [0]", child.stdout
@@ -91,13 +96,8 @@ print(found(name__icontains="a_b"))
 
 def test_a_search_on_the_embedded_database_finds_cyrillic_whatever_its_case(tmp_path):
     # given the embedded database of `make run` with names written in Cyrillic capitals
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "config.django.local",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-    }
     # when someone searches them in lower case (the portal's searches are icontains)
-    child = subprocess.run([sys.executable, "-c", SEARCH_FOLDS_CASE], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=120)
+    child = on_make_runs_database(SEARCH_FOLDS_CASE, tmp_path)
     # then they are found, as on PostgreSQL; «%» and «_» typed by the user stay literal
     assert child.returncode == 0, child.stderr[-3000:]
     assert child.stdout.strip().splitlines() == [
