@@ -24,17 +24,13 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from branches.targeting import Targeting, resolve_among
+from config.hooks import Hooks
 
 # A lookup takes the rules' list name ("branches", "groups", "cities", "regions") and ids, and
 # returns one text per thing that names any of them (e.g. «P000003 «Весна»»).
 TargetingLookup = Callable[[str, Collection[int]], list[str]]
-_LOOKUPS: list[TargetingLookup] = []
-
-
-def register_targeting_users(lookup: TargetingLookup) -> TargetingLookup:
-    if lookup not in _LOOKUPS:
-        _LOOKUPS.append(lookup)
-    return lookup
+_LOOKUPS: Hooks = Hooks()
+register_targeting_users = _LOOKUPS.register
 
 
 def targeting_users(field: str, ids: Collection[int]) -> list[str]:
@@ -58,16 +54,11 @@ class RunningPromo:
 
 # A lookup takes today and returns the promos not finished by then, in force or submitted.
 RunningLookup = Callable[[date], Iterable[RunningPromo]]
-_RUNNING_LOOKUPS: list[RunningLookup] = []
+_RUNNING_LOOKUPS: Hooks = Hooks()
+register_running_promos = _RUNNING_LOOKUPS.register
 
 # At most this many promo codes are named in the warning and the log, then «и ещё N».
 SHIFTS_NAMED = 10
-
-
-def register_running_promos(lookup: RunningLookup) -> RunningLookup:
-    if lookup not in _RUNNING_LOOKUPS:
-        _RUNNING_LOOKUPS.append(lookup)
-    return lookup
 
 
 def running_promos(today: date) -> list[RunningPromo]:
@@ -131,16 +122,11 @@ def run_shifts_text(shifts: list[RunShift]) -> str:
 
 # Records a shift on the promos: (shifts, actor, subject) where subject names what was edited.
 ShiftRecorder = Callable[[list[RunShift], object, dict], None]
-_RECORDERS: list[ShiftRecorder] = []
+_RECORDERS: Hooks = Hooks()
+register_run_shift_recorder = _RECORDERS.register
 
 # The code of the reason an event keeps (payload["reason_message"]) for a promo an edit moved.
 RUN_SHIFT_CODE = "branches_run_shift"
-
-
-def register_run_shift_recorder(recorder: ShiftRecorder) -> ShiftRecorder:
-    if recorder not in _RECORDERS:
-        _RECORDERS.append(recorder)
-    return recorder
 
 
 def run_shift_subject(*objs, deleted: bool = False) -> dict:

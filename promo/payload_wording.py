@@ -7,17 +7,12 @@ app (the dependencies point one way: exports -> promo). A plain text is shown as
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from config.hooks import Hooks
 
 # ``wording(item) -> text | None``: None when the item is not one of the app's.
-_WORDINGS: list[Callable[[dict], str | None]] = []
-
-
-def register_payload_wording(wording: Callable[[dict], str | None]) -> Callable:
-    """Register ``wording(item) -> str | None`` for the payload items of an app's events."""
-    if wording not in _WORDINGS:
-        _WORDINGS.append(wording)
-    return wording
+_WORDINGS: Hooks = Hooks()
+# Register ``wording(item) -> str | None`` for the payload items of an app's events.
+register_payload_wording = _WORDINGS.register
 
 
 def payload_text(item) -> str:

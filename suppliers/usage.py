@@ -14,19 +14,16 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext
 
+from config.hooks import Hooks
+
 # A lookup takes a product id and a supplier id and returns the codes («P000123») of that
 # supplier's promos with the product in a line or in one of their revisions, in code order.
 ProductLookup = Callable[[int, int], list[str]]
-_LOOKUPS: list[ProductLookup] = []
+_LOOKUPS: Hooks = Hooks()
+register_product_users = _LOOKUPS.register
 
 # How many promo codes the refusal names before «и ещё N».
 CODES_SHOWN = 5
-
-
-def register_product_users(lookup: ProductLookup) -> ProductLookup:
-    if lookup not in _LOOKUPS:
-        _LOOKUPS.append(lookup)
-    return lookup
 
 
 def product_users(product_id: int, supplier_id: int) -> list[str]:
